@@ -1,0 +1,30 @@
+import os
+
+import pytest
+
+os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_presets(tmp_path, monkeypatch):
+    """Tests never read or write the real user's config folder."""
+    monkeypatch.setenv("TUI_BACKPROP_CONFIG_DIR", str(tmp_path / "config"))
+
+
+def inline_config(weights, x, y, *, loss="mse", optimizer="sgd", learning_rate=0.1, biases=None,
+                  activation="linear", batch_size="full", **training):
+    """A one-layer preset written in Python, for tests."""
+    from tui_backprop.config import parse_config
+
+    layer = {"units": len(weights), "activation": activation, "weights": weights}
+    if biases is None:
+        layer["bias"] = False
+    else:
+        layer["biases"] = biases
+    raw = {
+        "network": {"inputs": len(x[0]), "layers": [layer]},
+        "data": {"source": "inline", "x": x, "y": y},
+        "training": {"loss": loss, "optimizer": optimizer, "learning_rate": learning_rate,
+                     "batch_size": batch_size, **training},
+    }
+    return parse_config(raw, "test.toml")

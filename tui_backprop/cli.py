@@ -1,0 +1,224 @@
+"""Command line: the app, and the same engine headless (train, presets, export)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+
+from tui_backprop import __version__
+from tui_backprop.config import ConfigError
+
+
+def _json_float(value):
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _fail(message: str) -> int:
+    print(f"tui-backprop: {message}", file=sys.stderr)
+    return 2
+
+
+def _load(preset: str, seed: int | None):
+    from tui_backprop.presets import load_preset
+
+    config = load_preset(preset)
+    if seed is not None:
+        config = config.with_seed(seed)
+    return config
+
+
+def _progress(done: int, total: int, loss: float | None, started: float) -> None:
+    width = 30
+    filled = int(width * done / total) if total else width
+    rate = done / max(time.perf_counter() - started, 1e-9)
+    loss_text = f"{loss:.6g}" if loss is not None else "-"
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} steps  loss {loss_text}  "
+                     f"{rate:,.0f} steps/s")
+    sys.stderr.flush()
+
+
+def cmd_train(args) -> int:
+    from tui_backprop.training.session import Session
+
+    try:
+        config = _load(args.preset, args.seed)
+        session = Session(config)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    session.pause_after = "none"
+    session.use_checkpoints = False
+    if args.stop_after_epochs is not None or args.stop_below_loss is not None:
+        session.set_training(stop_after_epochs=args.stop_after_epochs or config.training.stop_after_epochs,
+                             stop_below_loss=args.stop_below_loss or config.training.stop_below_loss)
+    steps = args.steps
+    trace = []
+    stop_reason = "steps"
+    show_progress = not args.json and sys.stderr.isatty()
+    started = time.perf_counter()
+    if args.trace:
+        for _ in range(steps):
+            session.run_phase()
+            session.run_phase()
+            session.run_phase()
+            if session.halted:
+                stop_reason = "halted"
+                break
+            net = session.network
+            trace.append({
+                "step": session.step_count + 1,
+                "loss": _json_float(session.loss),
+                "grad_weights": [layer.grad_weights.tolist() for layer in net.layers],
+                "grad_biases": [None if layer.grad_biases is None else layer.grad_biases.tolist()
+                                for layer in net.layers],
+            })
+            session.run_phase()
+            reason = session._stop_reason("update")
+            if reason in ("halted", "stop"):
+                stop_reason = reason
+                break
+    else:
+        chunk = max(1, min(1000, steps // 100 or 1))
+        done = 0
+        while done < steps:
+            before = session.step_count
+            reason = session.run(min(chunk, steps - done))
+            done += session.step_count - before
+            if show_progress:
+                _progress(done, steps, session.loss, started)
+            if reason in ("halted", "stop"):
+                stop_reason = reason
+                break
+        if show_progress:
+            sys.stderr.write("\n")
+    elapsed = time.perf_counter() - started
+    steps_x, losses = session.history.train.arrays()
+    final = session.full_training_loss()
+    if args.json:
+        out = {
+            "preset": config.name,
+            "seed": config.network.seed,
+            "steps": session.step_count,
+            "loss_history": [_json_float(v) for v in losses],
+            "final_loss": _json_float(final),
+            "test_loss": _json_float(session.network.evaluate(session.data.x_test, session.data.y_test))
+            if len(session.data.x_test) else None,
+            "layers": session.layers_json(),
+        }
+        if len(steps_x) != session.step_count:
+            out["loss_history_steps"] = [float(s) for s in steps_x]
+        if session.data.task == "classification":
+            accs = session.history.accuracy.arrays()
+            out["accuracy_history"] = [_json_float(v) for v in accs[1]]
+            out["accuracy"] = _json_float(session.accuracy)
+        if args.trace:
+            out["trace"] = trace
+        if session.halted:
+            out["halted"] = session.halted.message
+        if stop_reason == "stop":
+            out["stopped"] = session.message
+        json.dump(out, sys.stdout)
+        sys.stdout.write("\n")
+    else:
+        print(f"{config.title} ({config.name}, seed {config.network.seed})")
+        print(f"  {session.step_count} steps, {session.epoch} epochs in {elapsed:.2f} s "
+              f"({session.step_count / max(elapsed, 1e-9):,.0f} steps/s)")
+        if len(losses):
+            print(f"  first batch loss {losses[0]:.6g}, last batch loss {losses[-1]:.6g}")
+        print(f"  training loss now {final:.6g}" + (f", test loss {session.test_loss:.6g}"
+                                                     if session.test_loss is not None else ""))
+        if session.accuracy is not None:
+            print(f"  accuracy {session.accuracy:.1%}")
+        if stop_reason == "stop":
+            print(f"  {session.message}")
+    if session.halted:
+        print(f"tui-backprop: {session.halted.message}", file=sys.stderr)
+        return 3
+    return 0
+
+
+def cmd_presets(args) -> int:
+    from tui_backprop.config import load_config
+    from tui_backprop.presets import list_presets
+
+    if args.check:
+        bad = 0
+        for path in args.check:
+            try:
+                from tui_backprop.training.session import Session
+
+                Session(load_config(path))
+                print(f"{path}: ok")
+            except ConfigError as exc:
+                print(str(exc), file=sys.stderr)
+                bad += 1
+        return 2 if bad else 0
+    presets = list_presets()
+    width = max((len(p.name) for p in presets), default=0)
+    for p in presets:
+        mark = "" if p.origin == "shipped" else "  (user)"
+        print(f"{p.name:<{width}}  {p.title}{mark}")
+    return 0
+
+
+def cmd_app(args) -> int:
+    from tui_backprop.presets import DEFAULT_PRESET
+
+    try:
+        config = _load(args.preset or DEFAULT_PRESET, args.seed)
+        from tui_backprop.training.session import Session
+
+        Session(config)  # validate (e.g. a CSV that does not fit) before the screen opens
+    except ConfigError as exc:
+        return _fail(str(exc))
+    from tui_backprop.app.app import BackpropApp
+
+    app = BackpropApp(config)
+    app.run(mouse=not args.no_mouse)
+    return app.return_code or 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tui-backprop",
+        description="Watch backpropagation happen in your terminal. Without a command, opens the app.",
+    )
+    parser.add_argument("--version", action="version", version=f"tui-backprop {__version__}")
+    parser.add_argument("--preset", help="preset name or path to a .toml file (default: xor)")
+    parser.add_argument("--seed", type=int, help="override the preset's seed")
+    parser.add_argument("--no-mouse", action="store_true", help="leave the mouse to the terminal (handy over SSH)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    train = sub.add_parser("train", help="train headless and print a summary or JSON")
+    train.add_argument("--preset", required=True, help="preset name or path to a .toml file")
+    train.add_argument("--steps", type=int, required=True, help="number of training steps (0: report the initial network)")
+    train.add_argument("--seed", type=int, help="override the preset's seed")
+    train.add_argument("--json", action="store_true", help="print one JSON object to stdout")
+    train.add_argument("--trace", action="store_true", help="with --json: add each step's loss and gradients")
+    train.add_argument("--stop-after-epochs", type=int, help="stop after this many epochs")
+    train.add_argument("--stop-below-loss", type=float, help="stop when the training loss falls below this")
+    train.set_defaults(func=cmd_train)
+
+    presets = sub.add_parser("presets", help="list presets, or check preset files")
+    presets.add_argument("--check", nargs="+", metavar="PATH", help="validate these preset files")
+    presets.set_defaults(func=cmd_presets)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "steps", 0) is not None and getattr(args, "steps", 0) < 0:
+        return _fail("--steps: expected 0 or more")
+    func = getattr(args, "func", None)
+    if func is None:
+        return cmd_app(args)
+    try:
+        return func(args)
+    except KeyboardInterrupt:
+        return 130

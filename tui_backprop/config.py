@@ -1,0 +1,452 @@
+"""Validated configuration: a preset's TOML turned into frozen dataclasses.
+
+Every problem is a ``ConfigError`` naming the file, the field (as written in
+the TOML, e.g. ``training.learning_rate``) and what was expected, so a person
+writing a preset can fix it from one line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tui_backprop.core.activations import ACTIVATIONS
+from tui_backprop.core.datasets import FEATURES, GENERATED, LABEL_FORMATS, SOURCES
+from tui_backprop.core.losses import LOSSES
+from tui_backprop.core.network import INITS, LayerSpec
+from tui_backprop.core.optimizers import OPTIMIZER_SETTINGS, OPTIMIZERS, REGULARIZATIONS
+
+PHASES = ("forward", "loss", "backward", "update")
+PAUSE_POINTS = ("none",) + PHASES
+
+
+class ConfigError(ValueError):
+    def __init__(self, source: str | Path | None, field_name: str, message: str):
+        self.source = str(source) if source else "<config>"
+        self.field = field_name
+        self.message = message
+        where = f"{self.source}: {field_name}: " if field_name else f"{self.source}: "
+        super().__init__(where + message)
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    inputs: int = 2
+    seed: int = 0
+    init: str = "xavier"
+    bias_init: float = 0.0
+    init_scale: float = 1.0
+    layers: tuple[LayerSpec, ...] = (LayerSpec(4, "tanh"), LayerSpec(1, "sigmoid"))
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    source: str = "xor"
+    samples: int = 200
+    noise: float = 0.0
+    test_fraction: float = 0.5
+    seed: int | None = None  # None: the network's seed
+    x: tuple | None = None
+    y: tuple | None = None
+    path: str | None = None
+    target_columns: int = 1
+    labels: str = "zero_one"
+    classes: int = 2
+    features: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    loss: str = "bce"
+    optimizer: str = "sgd"
+    learning_rate: float = 0.1
+    batch_size: int | str = 10
+    regularization: str = "none"
+    regularization_rate: float = 0.0
+    pause_after: str = "none"
+    optimizer_settings: tuple[tuple[str, float], ...] = ()
+    stop_after_epochs: int | None = None
+    stop_below_loss: float | None = None
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    step: int
+    text: str
+    phase: str = "update"
+
+
+@dataclass(frozen=True)
+class Config:
+    title: str = "Untitled"
+    lesson: str = ""
+    network: NetworkConfig = field(default_factory=NetworkConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    training: TrainingConfig = field(default_factory=TrainingConfig)
+    checkpoints: tuple[Checkpoint, ...] = ()
+    compare: tuple[tuple[str, Any], ...] = ()  # (label, overrides) for compare mode
+    name: str = "custom"
+    path: str | None = None
+
+    @property
+    def data_seed(self) -> int:
+        return self.network.seed if self.data.seed is None else self.data.seed
+
+    def with_seed(self, seed: int) -> "Config":
+        """Same preset, new seed for initialisation, shuffling and (unless pinned) data."""
+        return dataclasses.replace(self, network=dataclasses.replace(self.network, seed=seed))
+
+    def replace(self, section: str | None = None, **changes) -> "Config":
+        if section is None:
+            return dataclasses.replace(self, **changes)
+        return dataclasses.replace(self, **{section: dataclasses.replace(getattr(self, section), **changes)})
+
+
+# ------------------------------------------------------------------ reading
+class _Reader:
+    def __init__(self, source):
+        self.source = source
+
+    def fail(self, name: str, message: str):
+        raise ConfigError(self.source, name, message)
+
+    def table(self, raw: dict, name: str, allowed: set[str]) -> dict:
+        if not isinstance(raw, dict):
+            self.fail(name, f"expected a table, got {_kind(raw)}")
+        for key in raw:
+            if key not in allowed:
+                full = f"{name}.{key}" if name else key
+                self.fail(full, f"unknown key; expected one of {', '.join(sorted(allowed))}")
+        return raw
+
+    def integer(self, raw, name, low=None, high=None, default=None):
+        value = raw.get(name.rsplit(".", 1)[-1].split("]")[-1], default) if isinstance(raw, dict) else raw
+        return self._int(value, name, low, high)
+
+    def _int(self, value, name, low=None, high=None):
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(name, f"expected a whole number, got {_show(value)}")
+        self._range(value, name, low, high)
+        return value
+
+    def number(self, value, name, low=None, high=None, low_open=False):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.fail(name, f"expected a number, got {_show(value)}")
+        value = float(value)
+        if not math.isfinite(value):
+            self.fail(name, f"expected a finite number, got {value}")
+        if low_open and low is not None and value <= low:
+            self.fail(name, f"expected a number greater than {low:g}, got {value:g}")
+        self._range(value, name, None if low_open else low, high)
+        return value
+
+    def _range(self, value, name, low, high):
+        if low is not None and value < low:
+            self.fail(name, f"expected at least {low:g}, got {value:g}")
+        if high is not None and value > high:
+            self.fail(name, f"expected at most {high:g}, got {value:g}")
+
+    def string(self, value, name):
+        if not isinstance(value, str):
+            self.fail(name, f"expected a string, got {_show(value)}")
+        return value
+
+    def choice(self, value, name, options):
+        value = self.string(value, name)
+        if value not in options:
+            self.fail(name, f"expected one of {', '.join(options)}, got {value!r}")
+        return value
+
+    def boolean(self, value, name):
+        if not isinstance(value, bool):
+            self.fail(name, f"expected true or false, got {_show(value)}")
+        return value
+
+    def matrix(self, value, name, rows=None, cols=None):
+        if not isinstance(value, list) or not value or not all(isinstance(r, list) for r in value):
+            self.fail(name, "expected a list of rows of numbers, like [[0.5, -1.0], [2.0, 0.1]]")
+        out = []
+        for i, row in enumerate(value):
+            out.append(tuple(self.number(v, f"{name}[{i}][{j}]") for j, v in enumerate(row)))
+        widths = {len(r) for r in out}
+        if len(widths) != 1:
+            self.fail(name, f"expected rows of equal length, got lengths {sorted(widths)}")
+        return tuple(out)
+
+    def vector(self, value, name):
+        if not isinstance(value, list) or not value:
+            self.fail(name, "expected a list of numbers, like [0.1, -0.2]")
+        return tuple(self.number(v, f"{name}[{i}]") for i, v in enumerate(value))
+
+
+def _kind(value) -> str:
+    return {dict: "a table", list: "a list", str: "a string", bool: "a boolean", int: "a number",
+            float: "a number"}.get(type(value), type(value).__name__)
+
+
+def _show(value) -> str:
+    if isinstance(value, (dict, list)):
+        return _kind(value)
+    return repr(value)
+
+
+TOP_KEYS = {"title", "lesson", "network", "data", "training", "checkpoints", "compare"}
+NETWORK_KEYS = {"inputs", "seed", "init", "bias_init", "init_scale", "layers"}
+LAYER_KEYS = {"units", "activation", "bias", "weights", "biases"}
+DATA_KEYS = {"source", "samples", "noise", "test_fraction", "seed", "x", "y", "path", "target_columns",
+             "labels", "classes", "features"}
+TRAINING_KEYS = {"loss", "optimizer", "learning_rate", "batch_size", "regularization", "regularization_rate",
+                 "pause_after", "momentum", "beta1", "beta2", "epsilon", "alpha", "stop_after_epochs",
+                 "stop_below_loss"}
+CHECKPOINT_KEYS = {"step", "phase", "text"}
+COMPARE_KEYS = {"label", "training"}
+
+
+def parse_config(raw: dict, source: str | Path | None = None, name: str = "custom") -> Config:
+    r = _Reader(source)
+    r.table(raw, "", TOP_KEYS)
+    title = r.string(raw.get("title", name), "title")
+    lesson = r.string(raw.get("lesson", ""), "lesson")
+    network = _parse_network(r, raw.get("network", {}))
+    data = _parse_data(r, raw.get("data", {}), source)
+    training = _parse_training(r, raw.get("training", {}), "training")
+    checkpoints = _parse_checkpoints(r, raw.get("checkpoints", []))
+    compare = _parse_compare(r, raw.get("compare", []), training)
+    config = Config(title, lesson, network, data, training, checkpoints, compare, name,
+                    str(source) if source else None)
+    check_consistency(config)
+    return config
+
+
+def _parse_network(r: _Reader, raw) -> NetworkConfig:
+    r.table(raw, "network", NETWORK_KEYS)
+    d = NetworkConfig()
+    inputs = r._int(raw.get("inputs", d.inputs), "network.inputs", 1, 10_000)
+    seed = r._int(raw.get("seed", d.seed), "network.seed", 0, 2**63 - 1)
+    init = r.choice(raw.get("init", d.init), "network.init", INITS)
+    bias_init = r.number(raw.get("bias_init", d.bias_init), "network.bias_init")
+    init_scale = r.number(raw.get("init_scale", d.init_scale), "network.init_scale", 0.0)
+    layers_raw = raw.get("layers")
+    if layers_raw is None:
+        layers = d.layers
+    else:
+        if not isinstance(layers_raw, list) or not layers_raw:
+            r.fail("network.layers", "expected one or more [[network.layers]] tables")
+        layers = []
+        fan_in = inputs
+        for i, lr in enumerate(layers_raw):
+            name = f"network.layers[{i}]"
+            r.table(lr, name, LAYER_KEYS)
+            if "units" not in lr:
+                r.fail(f"{name}.units", "missing; expected a whole number of units")
+            units = r._int(lr["units"], f"{name}.units", 1, 4096)
+            act = r.choice(lr.get("activation", "tanh"), f"{name}.activation", tuple(ACTIVATIONS))
+            if act == "softmax" and i != len(layers_raw) - 1:
+                r.fail(f"{name}.activation", "softmax is only allowed on the output (last) layer")
+            bias = r.boolean(lr.get("bias", True), f"{name}.bias")
+            weights = biases = None
+            if "weights" in lr:
+                weights = r.matrix(lr["weights"], f"{name}.weights")
+                shape = (len(weights), len(weights[0]))
+                if shape != (units, fan_in):
+                    r.fail(f"{name}.weights", f"expected {units}×{fan_in} ([fan_out][fan_in]: {units} rows of "
+                           f"{fan_in}), got {shape[0]}×{shape[1]}")
+            if "biases" in lr:
+                if not bias:
+                    r.fail(f"{name}.biases", "this layer has bias = false, so it cannot list biases")
+                biases = r.vector(lr["biases"], f"{name}.biases")
+                if len(biases) != units:
+                    r.fail(f"{name}.biases", f"expected {units} values (one per unit), got {len(biases)}")
+            layers.append(LayerSpec(units, act, bias, weights, biases))
+            fan_in = units
+        layers = tuple(layers)
+    return NetworkConfig(inputs, seed, init, bias_init, init_scale, layers)
+
+
+def _parse_data(r: _Reader, raw, source) -> DataConfig:
+    r.table(raw, "data", DATA_KEYS)
+    d = DataConfig()
+    src = r.choice(raw.get("source", d.source), "data.source", SOURCES)
+    samples = r._int(raw.get("samples", d.samples), "data.samples", 2, 1_000_000)
+    noise = r.number(raw.get("noise", d.noise), "data.noise", 0.0, 1.0)
+    default_tf = 0.0 if src == "inline" else d.test_fraction
+    test_fraction = r.number(raw.get("test_fraction", default_tf), "data.test_fraction", 0.0, 0.9)
+    seed = raw.get("seed")
+    if seed is not None:
+        seed = r._int(seed, "data.seed", 0, 2**63 - 1)
+    x = y = path = None
+    if src == "inline":
+        for key in ("x", "y"):
+            if key not in raw:
+                r.fail(f"data.{key}", "missing; inline data needs x and y, like x = [[2.0]] and y = [[4.0]]")
+        x = r.matrix(raw["x"], "data.x")
+        y = r.matrix(raw["y"], "data.y")
+        if len(x) != len(y):
+            r.fail("data.y", f"expected {len(x)} rows (one per row of data.x), got {len(y)}")
+    else:
+        for key in ("x", "y"):
+            if key in raw:
+                r.fail(f"data.{key}", "only inline data lists x and y; set data.source = \"inline\"")
+    if src == "csv":
+        if "path" not in raw:
+            r.fail("data.path", "missing; csv data needs the path of a CSV file")
+        path = r.string(raw["path"], "data.path")
+        resolved = Path(path)
+        if not resolved.is_absolute() and source:
+            resolved = Path(source).parent / resolved
+        if not resolved.is_file():
+            r.fail("data.path", f"expected an existing CSV file, {str(resolved)!r} was not found")
+        path = str(resolved)
+    elif "path" in raw:
+        r.fail("data.path", "only csv data has a path; set data.source = \"csv\"")
+    target_columns = r._int(raw.get("target_columns", 1), "data.target_columns", 1, 1000)
+    labels = r.choice(raw.get("labels", d.labels), "data.labels", LABEL_FORMATS)
+    classes = r._int(raw.get("classes", 2), "data.classes", 2, 10)
+    if classes != 2 and src != "spiral":
+        r.fail("data.classes", f"only the spiral data set has more than two classes, not {src!r}")
+    features: tuple[str, ...] = ()
+    if "features" in raw:
+        feats = raw["features"]
+        if not isinstance(feats, list) or not feats:
+            r.fail("data.features", f"expected a list of features from {', '.join(FEATURES)}")
+        for i, f in enumerate(feats):
+            r.choice(f, f"data.features[{i}]", tuple(FEATURES))
+        if src not in GENERATED:
+            r.fail("data.features", "feature transforms apply to the generated 2-D data sets only")
+        features = tuple(feats)
+    return DataConfig(src, samples, noise, test_fraction, seed, x, y, path, target_columns, labels, classes, features)
+
+
+def _parse_training(r: _Reader, raw, prefix: str, base: TrainingConfig | None = None) -> TrainingConfig:
+    r.table(raw, prefix, TRAINING_KEYS)
+    d = base or TrainingConfig()
+    loss = r.choice(raw.get("loss", d.loss), f"{prefix}.loss", tuple(LOSSES))
+    optimizer = r.choice(raw.get("optimizer", d.optimizer), f"{prefix}.optimizer", tuple(OPTIMIZERS))
+    lr = r.number(raw.get("learning_rate", d.learning_rate), f"{prefix}.learning_rate", 0.0, 100.0, low_open=True)
+    bs = raw.get("batch_size", d.batch_size)
+    if bs != "full":
+        if isinstance(bs, str):
+            r.fail(f"{prefix}.batch_size", f"expected a whole number or \"full\", got {bs!r}")
+        bs = r._int(bs, f"{prefix}.batch_size", 1, 1_000_000)
+    reg = r.choice(raw.get("regularization", d.regularization), f"{prefix}.regularization", REGULARIZATIONS)
+    reg_rate = r.number(raw.get("regularization_rate", d.regularization_rate), f"{prefix}.regularization_rate", 0.0, 10.0)
+    pause = r.choice(raw.get("pause_after", d.pause_after), f"{prefix}.pause_after", PAUSE_POINTS)
+    settings = dict(d.optimizer_settings) if optimizer == d.optimizer else {}
+    allowed = OPTIMIZER_SETTINGS[optimizer]
+    for key in ("momentum", "beta1", "beta2", "epsilon", "alpha"):
+        if key in raw:
+            if key not in allowed:
+                what = ", ".join(allowed) if allowed else "no settings"
+                r.fail(f"{prefix}.{key}", f"optimizer {optimizer!r} takes {what}")
+            high = 1.0 if key != "epsilon" else 1.0
+            value = r.number(raw[key], f"{prefix}.{key}", 0.0, high)
+            if key in ("beta1", "beta2", "alpha", "momentum") and value >= 1.0:
+                r.fail(f"{prefix}.{key}", f"expected a number below 1, got {value:g}")
+            if key == "epsilon" and value <= 0:
+                r.fail(f"{prefix}.{key}", f"expected a number greater than 0, got {value:g}")
+            settings[key] = value
+    stop_epochs = raw.get("stop_after_epochs", d.stop_after_epochs)
+    if stop_epochs is not None:
+        stop_epochs = r._int(stop_epochs, f"{prefix}.stop_after_epochs", 1)
+    stop_loss = raw.get("stop_below_loss", d.stop_below_loss)
+    if stop_loss is not None:
+        stop_loss = r.number(stop_loss, f"{prefix}.stop_below_loss", 0.0, low_open=True)
+    return TrainingConfig(loss, optimizer, lr, bs, reg, reg_rate, pause, tuple(sorted(settings.items())),
+                          stop_epochs, stop_loss)
+
+
+def _parse_checkpoints(r: _Reader, raw) -> tuple[Checkpoint, ...]:
+    if not isinstance(raw, list):
+        r.fail("checkpoints", "expected [[checkpoints]] tables")
+    out = []
+    for i, cp in enumerate(raw):
+        name = f"checkpoints[{i}]"
+        r.table(cp, name, CHECKPOINT_KEYS)
+        if "step" not in cp or "text" not in cp:
+            r.fail(name, "expected a step and a text")
+        step = r._int(cp["step"], f"{name}.step", 1)
+        text = r.string(cp["text"], f"{name}.text")
+        phase = r.choice(cp.get("phase", "update"), f"{name}.phase", PHASES)
+        out.append(Checkpoint(step, text, phase))
+    return tuple(sorted(out, key=lambda c: (c.step, PHASES.index(c.phase))))
+
+
+def _parse_compare(r: _Reader, raw, base: TrainingConfig):
+    if not isinstance(raw, list):
+        r.fail("compare", "expected two [[compare]] tables")
+    if raw and len(raw) != 2:
+        r.fail("compare", f"expected exactly two [[compare]] tables, got {len(raw)}")
+    out = []
+    for i, item in enumerate(raw):
+        name = f"compare[{i}]"
+        r.table(item, name, COMPARE_KEYS)
+        label = r.string(item.get("label", f"run {i + 1}"), f"{name}.label")
+        training = _parse_training(r, item.get("training", {}), f"{name}.training", base)
+        out.append((label, training))
+    return tuple(out)
+
+
+def data_input_width(config: Config) -> int | None:
+    data = config.data
+    if data.features:
+        return len(data.features)
+    if data.source in GENERATED:
+        return 2
+    if data.source == "inline":
+        return len(data.x[0])
+    return None  # csv: known once the file is read
+
+
+def data_output_width(config: Config) -> int | None:
+    data = config.data
+    if data.source in GENERATED:
+        return data.classes if data.classes > 2 else 1
+    if data.source == "inline":
+        return len(data.y[0])
+    return data.target_columns
+
+
+def check_consistency(config: Config, input_width: int | None = None) -> None:
+    """Cross-field checks: shapes that must fit, losses that must pair."""
+    r = _Reader(config.path)
+    net, train = config.network, config.training
+    width = input_width if input_width is not None else data_input_width(config)
+    if width is not None and width != net.inputs:
+        r.fail("network.inputs", f"expected {width} (the data has {width} input column(s)), got {net.inputs}")
+    first = net.layers[0]
+    if first.weights is not None and len(first.weights[0]) != net.inputs:
+        r.fail("network.layers[0].weights", f"expected rows of {net.inputs} (network.inputs), got {len(first.weights[0])}")
+    outputs = data_output_width(config)
+    last = len(net.layers) - 1
+    if outputs is not None and net.layers[-1].units != outputs:
+        r.fail(f"network.layers[{last}].units", f"expected {outputs} (the data has {outputs} target column(s)), "
+               f"got {net.layers[-1].units}")
+    trainings = [("training", train)] + [(f"compare[{i}].training", t) for i, (_, t) in enumerate(config.compare)]
+    for prefix, t in trainings:
+        problem = LOSSES[t.loss].check_pairing(net.layers[-1].activation)
+        if problem:
+            r.fail(f"{prefix}.loss", problem)
+    if train.loss == "cross_entropy" and net.layers[-1].units < 2:
+        r.fail(f"network.layers[{last}].units", "softmax with cross_entropy needs at least 2 output units")
+
+
+def load_config(path: str | Path, name: str | None = None) -> Config:
+    path = Path(path)
+    name = name or path.stem
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(path, "", "file not found") from None
+    except OSError as exc:
+        raise ConfigError(path, "", f"cannot read the file ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(path, "", "expected a UTF-8 text file") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, "", f"not valid TOML ({exc})") from None
+    return parse_config(raw, path, name)

@@ -1,0 +1,148 @@
+"""Activation functions, each beside the derivative that backprop needs.
+
+Every function writes into a caller-owned ``out`` buffer so a training step
+allocates nothing. ``derivative`` receives both ``z`` and ``a = f(z)`` and
+uses whichever is cheaper.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class Activation:
+    name = ""
+
+    def forward(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        raise NotImplementedError
+
+    def derivative(self, z: np.ndarray, a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """da/dz element-wise (softmax: see ``Softmax.backward``)."""
+        raise NotImplementedError
+
+    def backward(self, z, a, grad_a, out, scratch):
+        """delta = dL/dz from dL/da. Element-wise activations multiply by f'(z)."""
+        self.derivative(z, a, out=scratch)
+        return np.multiply(grad_a, scratch, out=out)
+
+    def __repr__(self) -> str:
+        return f"<activation {self.name}>"
+
+
+class Linear(Activation):
+    name = "linear"
+
+    def forward(self, z, out=None):
+        if out is None:
+            return z.copy()
+        np.copyto(out, z)
+        return out
+
+    def derivative(self, z, a, out=None):
+        if out is None:
+            return np.ones_like(z)
+        out.fill(1.0)
+        return out
+
+    def backward(self, z, a, grad_a, out, scratch):
+        np.copyto(out, grad_a)
+        return out
+
+
+class Sigmoid(Activation):
+    name = "sigmoid"
+
+    def forward(self, z, out=None):
+        # 1/(1+e^-z) overflows harmlessly to 0 for very negative z; silence the warning.
+        with np.errstate(over="ignore"):
+            out = np.negative(z, out=out)
+            np.exp(out, out=out)
+            out += 1.0
+            return np.reciprocal(out, out=out)
+
+    def derivative(self, z, a, out=None):
+        out = np.subtract(1.0, a, out=out)
+        return np.multiply(out, a, out=out)
+
+
+class Tanh(Activation):
+    name = "tanh"
+
+    def forward(self, z, out=None):
+        return np.tanh(z, out=out)
+
+    def derivative(self, z, a, out=None):
+        out = np.multiply(a, a, out=out)
+        return np.subtract(1.0, out, out=out)
+
+
+class ReLU(Activation):
+    name = "relu"
+
+    def forward(self, z, out=None):
+        return np.maximum(z, 0.0, out=out)
+
+    def derivative(self, z, a, out=None):
+        # f'(0) = 0 by convention (as PyTorch does).
+        return np.greater(z, 0.0, out=out, casting="unsafe") if out is not None else (z > 0).astype(np.float64)
+
+    def backward(self, z, a, grad_a, out, scratch):
+        np.greater(z, 0.0, out=scratch, casting="unsafe")
+        return np.multiply(grad_a, scratch, out=out)
+
+
+class LeakyReLU(Activation):
+    name = "leaky_relu"
+    slope = 0.01
+
+    def forward(self, z, out=None):
+        if out is None:
+            return np.where(z > 0, z, self.slope * z)
+        np.multiply(z, self.slope, out=out)
+        return np.maximum(z, out, out=out)
+
+    def derivative(self, z, a, out=None):
+        if out is None:
+            return np.where(z > 0, 1.0, self.slope)
+        np.greater(z, 0.0, out=out, casting="unsafe")
+        out *= 1.0 - self.slope
+        out += self.slope
+        return out
+
+
+class Softmax(Activation):
+    """Row-wise softmax over the units of one sample (output layer only)."""
+
+    name = "softmax"
+
+    def forward(self, z, out=None):
+        if out is None:
+            out = np.empty_like(z)
+        np.subtract(z, z.max(axis=-1, keepdims=True), out=out)
+        np.exp(out, out=out)
+        out /= out.sum(axis=-1, keepdims=True)
+        return out
+
+    def derivative(self, z, a, out=None):
+        # Diagonal of the Jacobian only; the full product is in ``backward``.
+        out = np.subtract(1.0, a, out=out)
+        return np.multiply(out, a, out=out)
+
+    def backward(self, z, a, grad_a, out, scratch):
+        # delta_i = a_i (g_i - sum_j g_j a_j): the Jacobian-vector product.
+        np.multiply(grad_a, a, out=scratch)
+        dot = scratch.sum(axis=-1, keepdims=True)
+        np.subtract(grad_a, dot, out=out)
+        return np.multiply(out, a, out=out)
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    cls.name: cls() for cls in (Linear, Sigmoid, Tanh, ReLU, LeakyReLU, Softmax)
+}
+
+
+def get_activation(name: str) -> Activation:
+    try:
+        return ACTIVATIONS[name]
+    except KeyError:
+        raise ValueError(f"unknown activation {name!r}; expected one of {', '.join(ACTIVATIONS)}") from None

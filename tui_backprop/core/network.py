@@ -1,0 +1,320 @@
+"""A multilayer perceptron with the chain rule spelled out.
+
+Conventions (DESIGN.md): weights are ``[fan_out][fan_in]`` so ``z = W a + b``;
+float64 throughout; a batch is stored one sample per row, so in code
+``z = a_prev @ W.T + b``.
+
+For speed, all parameters live in one flat buffer (``params``) and all
+gradients in another (``grads``). Each layer's bias is folded in as the last
+column of an "augmented" weight matrix, and the layer input carries a matching
+column of ones, so one matmul yields ``z`` and one yields both ``grad_weights``
+and ``grad_biases``. ``Layer.weights`` / ``Layer.biases`` are views into
+``params``, never copies, so what the learner reads is what the step uses.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from tui_backprop.core.activations import Activation, get_activation
+from tui_backprop.core.losses import Loss, get_loss
+
+INITS = ("xavier", "he", "uniform", "normal")
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    units: int
+    activation: str = "tanh"
+    bias: bool = True
+    weights: tuple[tuple[float, ...], ...] | None = None
+    biases: tuple[float, ...] | None = None
+
+
+class Layer:
+    """One dense layer: its parameters and their gradients, as views."""
+
+    def __init__(self, index: int, fan_in: int, spec: LayerSpec, params: np.ndarray, grads: np.ndarray):
+        self.index = index
+        self.fan_in = fan_in
+        self.units = spec.units
+        self.spec = spec
+        self.activation: Activation = get_activation(spec.activation)
+        self.has_bias = spec.bias
+        cols = fan_in + (1 if spec.bias else 0)
+        self.param_block = params.reshape(spec.units, cols)
+        self.grad_block = grads.reshape(spec.units, cols)
+        self.weights = self.param_block[:, :fan_in]
+        self.grad_weights = self.grad_block[:, :fan_in]
+        self.biases = self.param_block[:, fan_in] if spec.bias else None
+        self.grad_biases = self.grad_block[:, fan_in] if spec.bias else None
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.units, self.fan_in)
+
+
+@dataclass(frozen=True)
+class ForwardLayer:
+    """What one layer computed in the forward pass (one row per sample)."""
+
+    inputs: np.ndarray  # a_prev, [batch, fan_in]
+    z: np.ndarray  # [batch, units]
+    a: np.ndarray  # f(z), [batch, units]
+
+
+@dataclass(frozen=True)
+class BackwardLayer:
+    """What the backward pass found for one layer.
+
+    ``grad_a`` is d(loss_i)/da per sample, ``delta`` is d(loss_i)/dz per
+    sample; ``grad_weights``/``grad_biases`` are the batch means the optimizer
+    uses (dL/dW = mean_i delta_i a_prev_iᵀ).
+    """
+
+    grad_a: np.ndarray
+    delta: np.ndarray
+    grad_weights: np.ndarray
+    grad_biases: np.ndarray | None
+
+
+class _Workspace:
+    """Preallocated buffers for one batch size: a step allocates no arrays."""
+
+    def __init__(self, net: "Network", batch: int):
+        self.batch = batch
+        self.inputs_aug: list[np.ndarray] = []  # per layer: [batch, fan_in + 1], last column ones
+        self.z: list[np.ndarray] = []
+        self.a: list[np.ndarray] = []
+        self.grad_a: list[np.ndarray] = []
+        self.delta: list[np.ndarray] = []
+        self.scratch: list[np.ndarray] = []
+        self.layer_inputs: list[np.ndarray] = []  # views the matmul reads (with or without ones)
+        first = np.ones((batch, net.inputs + 1))
+        self.inputs_aug.append(first)
+        for layer in net.layers:
+            nxt = np.ones((batch, layer.units + 1))
+            self.inputs_aug.append(nxt)
+            self.z.append(np.zeros((batch, layer.units)))
+            self.a.append(nxt[:, : layer.units])
+            self.grad_a.append(np.zeros((batch, layer.units)))
+            self.delta.append(np.zeros((batch, layer.units)))
+            self.scratch.append(np.zeros((batch, layer.units)))
+        self.loss_scratch = np.zeros((batch, net.layers[-1].units))
+        self._bind_inputs(net, first)
+
+    def _bind_inputs(self, net: "Network", first: np.ndarray) -> None:
+        self.inputs_aug[0] = first
+        self.layer_inputs = []
+        for layer, inp in zip(net.layers, self.inputs_aug):
+            self.layer_inputs.append(inp if layer.has_bias else inp[:, : layer.fan_in])
+
+
+class Network:
+    """A stack of dense layers, a loss, and the buffers for one training step."""
+
+    def __init__(
+        self,
+        inputs: int,
+        layers: list[LayerSpec],
+        loss: str = "mse",
+        init: str = "xavier",
+        seed: int = 0,
+        bias_init: float = 0.0,
+        init_scale: float = 1.0,
+    ):
+        if not layers:
+            raise ValueError("a network needs at least one layer")
+        self.inputs = inputs
+        self.specs = list(layers)
+        self.loss: Loss = get_loss(loss)
+        problem = self.loss.check_pairing(layers[-1].activation)
+        if problem:
+            raise ValueError(problem)
+        for spec in layers[:-1]:
+            if spec.activation == "softmax":
+                raise ValueError("softmax is only allowed on the output layer")
+        sizes = []
+        fan_in = inputs
+        for spec in layers:
+            sizes.append(spec.units * (fan_in + (1 if spec.bias else 0)))
+            fan_in = spec.units
+        self.params = np.zeros(sum(sizes))
+        self.grads = np.zeros(sum(sizes))
+        # 1 where a parameter is a weight, 0 where it is a bias: regularization skips biases.
+        self.weight_mask = np.ones(sum(sizes))
+        self.layers: list[Layer] = []
+        offset = 0
+        fan_in = inputs
+        for i, (spec, size) in enumerate(zip(layers, sizes)):
+            layer = Layer(i, fan_in, spec, self.params[offset : offset + size], self.grads[offset : offset + size])
+            if spec.bias:
+                self.weight_mask[offset : offset + size].reshape(layer.param_block.shape)[:, fan_in] = 0.0
+            self.layers.append(layer)
+            offset += size
+            fan_in = spec.units
+        self.outputs = fan_in
+        self.init = init
+        self.seed = seed
+        self.bias_init = bias_init
+        self.init_scale = init_scale
+        self._workspaces: dict[int, _Workspace] = {}
+        self._ws: _Workspace | None = None
+        self.loss_value: float | None = None
+        self.initialize(init, seed, bias_init, init_scale)
+
+    # ----------------------------------------------------------------- set-up
+    def initialize(self, init: str, seed: int, bias_init: float = 0.0, init_scale: float = 1.0) -> None:
+        if init not in INITS:
+            raise ValueError(f"unknown init {init!r}; expected one of {', '.join(INITS)}")
+        rng = np.random.default_rng([seed, 1])
+        for layer in self.layers:
+            fan_in, fan_out = layer.fan_in, layer.units
+            if init == "xavier":
+                limit = math.sqrt(6.0 / (fan_in + fan_out))
+                w = rng.uniform(-limit, limit, size=(fan_out, fan_in))
+            elif init == "he":
+                w = rng.normal(0.0, math.sqrt(2.0 / fan_in), size=(fan_out, fan_in))
+            elif init == "uniform":
+                w = rng.uniform(-0.5, 0.5, size=(fan_out, fan_in))
+            else:
+                w = rng.normal(0.0, 1.0, size=(fan_out, fan_in))
+            layer.weights[...] = w * init_scale
+            if layer.biases is not None:
+                layer.biases[...] = bias_init
+            spec = layer.spec
+            if spec.weights is not None:
+                explicit = np.asarray(spec.weights, dtype=np.float64)
+                if explicit.shape != layer.shape:
+                    raise ValueError(
+                        f"layer {layer.index + 1} weights must be {layer.units}×{layer.fan_in} "
+                        f"([fan_out][fan_in]), got {'×'.join(map(str, explicit.shape))}"
+                    )
+                layer.weights[...] = explicit
+            if spec.biases is not None:
+                if layer.biases is None:
+                    raise ValueError(f"layer {layer.index + 1} has bias = false but lists biases")
+                explicit = np.asarray(spec.biases, dtype=np.float64)
+                if explicit.shape != (layer.units,):
+                    raise ValueError(f"layer {layer.index + 1} biases must have {layer.units} values, got {explicit.size}")
+                layer.biases[...] = explicit
+        self.grads.fill(0.0)
+        self._ws = None
+        self.loss_value = None
+
+    def workspace(self, batch: int) -> _Workspace:
+        ws = self._workspaces.get(batch)
+        if ws is None:
+            ws = self._workspaces[batch] = _Workspace(self, batch)
+        return ws
+
+    # ---------------------------------------------------------------- the step
+    def forward(self, x: np.ndarray, x_has_ones: bool = False) -> np.ndarray:
+        """Forward pass on a batch; keeps z and a of every layer.
+
+        ``x_has_ones``: x already carries the trailing column of ones (the
+        session's datasets do), so it is used in place without a copy.
+        """
+        batch = x.shape[0]
+        ws = self.workspace(batch)
+        if x_has_ones:
+            if ws.inputs_aug[0] is not x:
+                ws._bind_inputs(self, x)
+        else:
+            if ws.inputs_aug[0].base is not None or ws.inputs_aug[0].shape != (batch, self.inputs + 1):
+                ws._bind_inputs(self, np.ones((batch, self.inputs + 1)))
+            ws.inputs_aug[0][:, : self.inputs] = x
+        for i, layer in enumerate(self.layers):
+            np.matmul(ws.layer_inputs[i], layer.param_block.T, out=ws.z[i])
+            layer.activation.forward(ws.z[i], out=ws.a[i])
+        self._ws = ws
+        return ws.a[-1]
+
+    def compute_loss(self, y: np.ndarray) -> float:
+        ws = self._require_forward()
+        self.loss_value = self.loss.value(ws.a[-1], y, ws.loss_scratch)
+        return self.loss_value
+
+    def backward(self, y: np.ndarray) -> None:
+        """Fill ``grads`` (batch-averaged) and every layer's delta and dL/da."""
+        ws = self._require_forward()
+        last = len(self.layers) - 1
+        out_layer = self.layers[last]
+        self.loss.grad_output(ws.a[last], y, out=ws.grad_a[last])
+        fused = self.loss.fused_delta(out_layer.activation.name, ws.a[last], y, ws.delta[last])
+        if fused is None:
+            out_layer.activation.backward(ws.z[last], ws.a[last], ws.grad_a[last], ws.delta[last], ws.scratch[last])
+        for i in range(last, -1, -1):
+            layer = self.layers[i]
+            np.matmul(ws.delta[i].T, ws.layer_inputs[i], out=layer.grad_block)
+            if i > 0:
+                below = self.layers[i - 1]
+                np.matmul(ws.delta[i], layer.weights, out=ws.grad_a[i - 1])
+                below.activation.backward(ws.z[i - 1], ws.a[i - 1], ws.grad_a[i - 1], ws.delta[i - 1], ws.scratch[i - 1])
+        self.grads *= 1.0 / ws.batch
+
+    def _require_forward(self) -> _Workspace:
+        if self._ws is None:
+            raise RuntimeError("run the forward pass first")
+        return self._ws
+
+    # ------------------------------------------------------- learner's views
+    def forward_data(self) -> list[ForwardLayer]:
+        ws = self._require_forward()
+        inputs = [ws.inputs_aug[0][:, : self.inputs]] + [a for a in ws.a[:-1]]
+        return [ForwardLayer(inp, z, a) for inp, z, a in zip(inputs, ws.z, ws.a)]
+
+    def backward_data(self) -> list[BackwardLayer]:
+        ws = self._require_forward()
+        return [
+            BackwardLayer(ws.grad_a[i], ws.delta[i], layer.grad_weights, layer.grad_biases)
+            for i, layer in enumerate(self.layers)
+        ]
+
+    @property
+    def batch_inputs(self) -> np.ndarray:
+        ws = self._require_forward()
+        return ws.inputs_aug[0][:, : self.inputs]
+
+    # ---------------------------------------------------- evaluation helpers
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Output for any inputs; touches none of the step's buffers."""
+        a = np.asarray(x, dtype=np.float64)
+        for layer in self.layers:
+            z = a @ layer.weights.T
+            if layer.biases is not None:
+                z += layer.biases
+            a = layer.activation.forward(z)
+        return a
+
+    def layer_outputs(self, x: np.ndarray) -> list[np.ndarray]:
+        """Each layer's activations for any inputs (for neuron pictures)."""
+        a = np.asarray(x, dtype=np.float64)
+        outs = []
+        for layer in self.layers:
+            z = a @ layer.weights.T
+            if layer.biases is not None:
+                z += layer.biases
+            a = layer.activation.forward(z)
+            outs.append(a)
+        return outs
+
+    def evaluate(self, x: np.ndarray, y: np.ndarray) -> float:
+        if len(x) == 0:
+            return float("nan")
+        return self.loss.value(self.predict(x), y)
+
+    def loss_with_params(self, params: np.ndarray, x: np.ndarray, y: np.ndarray) -> float:
+        saved = self.params.copy()
+        try:
+            self.params[...] = params
+            return self.evaluate(x, y)
+        finally:
+            self.params[...] = saved
+
+    def describe(self) -> str:
+        sizes = [str(self.inputs)] + [f"{layer.units}{layer.activation.name[0]}" for layer in self.layers]
+        return "-".join(sizes)

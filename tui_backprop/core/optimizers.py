@@ -1,0 +1,181 @@
+"""Optimizers with torch.optim's definitions and defaults, on flat buffers.
+
+Each optimizer turns the loss gradient into a step for *all* parameters in a
+few vectorised NumPy calls. Regularization is added to weights only (biases
+are masked out): l2 adds ``rate·w`` to the gradient, l1 adds ``rate·sign(w)``.
+``last_update`` keeps the step just taken (new − old), for the inspector.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+REGULARIZATIONS = ("none", "l1", "l2")
+
+
+class Optimizer:
+    name = ""
+    defaults: dict[str, float] = {}
+
+    def __init__(self, size: int, learning_rate: float, regularization: str = "none",
+                 regularization_rate: float = 0.0, **settings: float):
+        unknown = set(settings) - set(self.defaults)
+        if unknown:
+            raise ValueError(f"optimizer {self.name!r} has no setting {sorted(unknown)[0]!r}")
+        if regularization not in REGULARIZATIONS:
+            raise ValueError(f"unknown regularization {regularization!r}")
+        self.learning_rate = float(learning_rate)
+        self.regularization = regularization
+        self.regularization_rate = float(regularization_rate)
+        self.settings = {**self.defaults, **{k: float(v) for k, v in settings.items()}}
+        self.effective_grad = np.zeros(size)
+        self.last_update = np.zeros(size)
+        self.steps = 0
+        self._scratch = np.zeros(size)
+        self._init_state(size)
+
+    def _init_state(self, size: int) -> None:
+        pass
+
+    def state_arrays(self) -> dict[str, np.ndarray]:
+        """Arrays that must be saved to resume bit-identically."""
+        return {}
+
+    def _gradient(self, params, grads, weight_mask) -> np.ndarray:
+        g = self.effective_grad
+        if self.regularization == "none" or self.regularization_rate == 0.0:
+            np.copyto(g, grads)
+            return g
+        if self.regularization == "l2":
+            np.multiply(params, weight_mask, out=g)
+        else:
+            np.sign(params, out=g)
+            g *= weight_mask
+        g *= self.regularization_rate
+        g += grads
+        return g
+
+    def step(self, params: np.ndarray, grads: np.ndarray, weight_mask: np.ndarray) -> np.ndarray:
+        g = self._gradient(params, grads, weight_mask)
+        self.steps += 1
+        self._compute_update(g, self.last_update)
+        params += self.last_update
+        return self.last_update
+
+    def _compute_update(self, g: np.ndarray, out: np.ndarray) -> None:
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    name = "sgd"
+
+    def _compute_update(self, g, out):
+        np.multiply(g, -self.learning_rate, out=out)
+
+
+class Momentum(Optimizer):
+    """torch.optim.SGD(momentum=0.9), no dampening, no Nesterov: v ← μv + g; w ← w − lr·v."""
+
+    name = "momentum"
+    defaults = {"momentum": 0.9}
+
+    def _init_state(self, size):
+        self.velocity = np.zeros(size)
+
+    def state_arrays(self):
+        return {"velocity": self.velocity}
+
+    def _compute_update(self, g, out):
+        self.velocity *= self.settings["momentum"]
+        self.velocity += g
+        np.multiply(self.velocity, -self.learning_rate, out=out)
+
+
+class RMSprop(Optimizer):
+    """torch.optim.RMSprop: s ← αs + (1−α)g²; w ← w − lr·g/(√s + ε)."""
+
+    name = "rmsprop"
+    defaults = {"alpha": 0.99, "epsilon": 1e-8}
+
+    def _init_state(self, size):
+        self.square_avg = np.zeros(size)
+
+    def state_arrays(self):
+        return {"square_avg": self.square_avg}
+
+    def _compute_update(self, g, out):
+        alpha = self.settings["alpha"]
+        self.square_avg *= alpha
+        np.multiply(g, g, out=self._scratch)
+        self._scratch *= 1.0 - alpha
+        self.square_avg += self._scratch
+        np.sqrt(self.square_avg, out=self._scratch)
+        self._scratch += self.settings["epsilon"]
+        np.divide(g, self._scratch, out=out)
+        out *= -self.learning_rate
+
+
+class Adagrad(Optimizer):
+    """torch.optim.Adagrad: s ← s + g²; w ← w − lr·g/(√s + ε)."""
+
+    name = "adagrad"
+    defaults = {"epsilon": 1e-10}
+
+    def _init_state(self, size):
+        self.sum_squares = np.zeros(size)
+
+    def state_arrays(self):
+        return {"sum_squares": self.sum_squares}
+
+    def _compute_update(self, g, out):
+        np.multiply(g, g, out=self._scratch)
+        self.sum_squares += self._scratch
+        np.sqrt(self.sum_squares, out=self._scratch)
+        self._scratch += self.settings["epsilon"]
+        np.divide(g, self._scratch, out=out)
+        out *= -self.learning_rate
+
+
+class Adam(Optimizer):
+    """torch.optim.Adam: bias-corrected first and second moments."""
+
+    name = "adam"
+    defaults = {"beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8}
+
+    def _init_state(self, size):
+        self.first_moment = np.zeros(size)
+        self.second_moment = np.zeros(size)
+
+    def state_arrays(self):
+        return {"first_moment": self.first_moment, "second_moment": self.second_moment}
+
+    def _compute_update(self, g, out):
+        b1, b2, eps = self.settings["beta1"], self.settings["beta2"], self.settings["epsilon"]
+        t = self.steps
+        self.first_moment *= b1
+        np.multiply(g, 1.0 - b1, out=self._scratch)
+        self.first_moment += self._scratch
+        self.second_moment *= b2
+        np.multiply(g, g, out=self._scratch)
+        self._scratch *= 1.0 - b2
+        self.second_moment += self._scratch
+        correction1 = 1.0 - b1**t
+        correction2 = 1.0 - b2**t
+        np.sqrt(self.second_moment, out=self._scratch)
+        self._scratch *= 1.0 / np.sqrt(correction2)
+        self._scratch += eps
+        np.divide(self.first_moment, self._scratch, out=out)
+        out *= -self.learning_rate / correction1
+
+
+OPTIMIZERS: dict[str, type[Optimizer]] = {cls.name: cls for cls in (SGD, Momentum, RMSprop, Adagrad, Adam)}
+OPTIMIZER_SETTINGS = {name: tuple(cls.defaults) for name, cls in OPTIMIZERS.items()}
+
+
+def make_optimizer(name: str, size: int, learning_rate: float, regularization: str = "none",
+                   regularization_rate: float = 0.0, **settings: float) -> Optimizer:
+    try:
+        cls = OPTIMIZERS[name]
+    except KeyError:
+        raise ValueError(f"unknown optimizer {name!r}; expected one of {', '.join(OPTIMIZERS)}") from None
+    return cls(size, learning_rate, regularization, regularization_rate, **settings)

@@ -1,0 +1,82 @@
+"""Finding presets: the shipped lessons, the user's own folder, or any path."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from tui_backprop.config import Config, ConfigError, load_config
+
+DEFAULT_PRESET = "xor"
+
+
+def shipped_dir() -> Path:
+    here = Path(__file__).resolve().parent
+    installed = here / "_presets"  # inside a wheel (see pyproject's force-include)
+    if installed.is_dir():
+        return installed
+    return here.parent / "presets"  # a source checkout / editable install
+
+
+def user_dir() -> Path:
+    override = os.environ.get("TUI_BACKPROP_CONFIG_DIR")
+    if override:
+        return Path(override) / "presets"
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("tui-backprop")) / "presets"
+
+
+@dataclass(frozen=True)
+class PresetInfo:
+    name: str
+    title: str
+    summary: str  # first line of the lesson
+    path: Path
+    origin: str  # "shipped" or "user"
+    lesson: str = ""
+    error: str | None = None
+
+
+def _info(path: Path, origin: str) -> PresetInfo:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        title = str(raw.get("title", path.stem))
+        lesson = str(raw.get("lesson", "")).strip()
+        error = None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        title, lesson, error = path.stem, "", f"{path}: not valid TOML ({exc})"
+    summary = lesson.splitlines()[0] if lesson else ""
+    return PresetInfo(path.stem, title, summary, path, origin, lesson, error)
+
+
+def list_presets() -> list[PresetInfo]:
+    """Shipped presets, then the user's (a user preset with a shipped name wins)."""
+    found: dict[str, PresetInfo] = {}
+    for origin, folder in (("shipped", shipped_dir()), ("user", user_dir())):
+        if folder.is_dir():
+            for path in sorted(folder.glob("*.toml")):
+                found[path.stem] = _info(path, origin)
+    return sorted(found.values(), key=lambda p: (p.origin != "shipped", p.name))
+
+
+def resolve(name_or_path: str | Path) -> Path:
+    text = str(name_or_path)
+    candidate = Path(text).expanduser()
+    if text.endswith(".toml") or os.sep in text or "/" in text:
+        if candidate.is_file():
+            return candidate
+        raise ConfigError(candidate, "", "file not found")
+    for folder in (user_dir(), shipped_dir()):
+        path = folder / f"{text}.toml"
+        if path.is_file():
+            return path
+    names = ", ".join(p.name for p in list_presets())
+    raise ConfigError(text, "", f"no preset with that name; known presets: {names}")
+
+
+def load_preset(name_or_path: str | Path) -> Config:
+    path = resolve(name_or_path)
+    return load_config(path, path.stem)

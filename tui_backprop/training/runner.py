@@ -1,0 +1,120 @@
+"""Drive a Session from asyncio without blocking the event loop.
+
+Steps run in a worker thread in chunks of roughly ``chunk_seconds`` (NumPy
+releases the GIL inside its kernels, so the UI stays live). Between chunks the
+runner publishes one immutable snapshot at most every ``1/fps`` seconds: a fast
+run may do thousands of steps between two frames. A pause request is polled
+between steps, so it takes effect within one step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable
+
+from tui_backprop.training.session import Session, Snapshot
+
+
+class Runner:
+    def __init__(self, session: Session, publish: Callable[[Snapshot], None] | None = None,
+                 fps: float = 10.0, chunk_seconds: float = 0.01):
+        self.session = session
+        self.publish = publish or (lambda snap: None)
+        self.min_interval = 1.0 / fps
+        self.chunk_seconds = chunk_seconds
+        self._stop = threading.Event()
+        self._lock = threading.Lock()  # held while the session is being stepped
+        self._pending: list[Callable[[Session], None]] = []
+        self.running = False
+        self.last_stop_reason: str | None = None
+        self.steps_per_second = 0.0
+        self.pause_requested_at: float | None = None
+        self.paused_at: float | None = None
+        self._chunk_steps = 1
+        self._last_publish = 0.0
+        self._task: asyncio.Task | None = None
+
+    # ----------------------------------------------------------- commands
+    def start(self) -> asyncio.Task:
+        """Start running in the background (call from the event loop)."""
+        if self._task is not None and not self._task.done():
+            return self._task
+        self._stop.clear()
+        self.running = True
+        self._task = asyncio.get_running_loop().create_task(self.run())
+        return self._task
+
+    def pause(self) -> None:
+        if self.running:
+            self.pause_requested_at = time.perf_counter()
+        self._stop.set()
+
+    def cancel(self) -> None:
+        """Stop for good (quitting): the worker thread ends after its current step."""
+        self._stop.set()
+
+    def call_between_steps(self, fn: Callable[[Session], None]) -> None:
+        """Apply a change (e.g. a new learning rate) at the next step boundary."""
+        with self._lock:
+            if self.running:
+                self._pending.append(fn)
+                return
+        fn(self.session)
+
+    def snapshot(self) -> Snapshot:
+        with self._lock:
+            return self.session.snapshot(self.running, self.steps_per_second)
+
+    # -------------------------------------------------------------- the loop
+    def _chunk(self) -> tuple[str, int, float]:
+        with self._lock:
+            for fn in self._pending:
+                fn(self.session)
+            self._pending.clear()
+            t0 = time.perf_counter()
+            before = self.session.step_count
+            reason = self.session.run(self._chunk_steps, self._stop.is_set)
+            elapsed = time.perf_counter() - t0
+            if reason == "requested":
+                self.paused_at = time.perf_counter()
+            return reason, self.session.step_count - before, elapsed
+
+    async def run(self) -> str:
+        """Run until paused, halted, or a pause point/checkpoint is reached."""
+        self.running = True
+        self._last_publish = 0.0
+        window_steps, window_start = 0, time.perf_counter()
+        reason = "requested"
+        try:
+            while not self._stop.is_set():
+                reason, steps, elapsed = await asyncio.to_thread(self._chunk)
+                # Aim each chunk at chunk_seconds so hops to the thread stay cheap.
+                if reason == "steps" and elapsed > 0:
+                    per_step = elapsed / max(steps, 1)
+                    target = max(1, int(self.chunk_seconds / per_step))
+                    self._chunk_steps = max(1, min(target, self._chunk_steps * 2))
+                window_steps += steps
+                now = time.perf_counter()
+                if now - window_start >= 0.5:
+                    self.steps_per_second = window_steps / (now - window_start)
+                    window_steps, window_start = 0, now
+                if reason != "steps":
+                    break
+                if now - self._last_publish >= self.min_interval:
+                    self._last_publish = now
+                    self.publish(self.session.snapshot(True, self.steps_per_second))
+                await asyncio.sleep(0)
+            if self._stop.is_set() and reason == "steps":
+                reason = "requested"
+                self.paused_at = time.perf_counter()
+        finally:
+            self.running = False
+            self.last_stop_reason = reason
+            with self._lock:
+                for fn in self._pending:
+                    fn(self.session)
+                self._pending.clear()
+            self.publish(self.session.snapshot(False, self.steps_per_second))
+        return reason

@@ -1,0 +1,466 @@
+"""A training session you can advance one phase at a time.
+
+One step is four phases: forward → loss → backward → update. The session can
+stop after any of them; "pause after backward" leaves the gradients computed
+and not yet applied, so they can be read before the optimizer moves anything.
+
+The session is driven from one thread at a time. Readers (the app) get
+immutable ``Snapshot`` objects: copies, never views into the live buffers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from tui_backprop.config import PHASES, Checkpoint, Config, ConfigError, check_consistency
+from tui_backprop.core.datasets import Dataset, make_dataset
+from tui_backprop.core.diagnostics import LayerDiagnostics, diagnose
+from tui_backprop.core.network import Network
+from tui_backprop.core.optimizers import make_optimizer
+from tui_backprop.training.history import LossHistory
+
+
+@dataclass(frozen=True)
+class NanReport:
+    step: int
+    phase: str
+    layer: int | None  # 0-based; None when not tied to one layer
+    what: str
+
+    @property
+    def message(self) -> str:
+        where = f" in layer {self.layer + 1}" if self.layer is not None else ""
+        return (f"Step {self.step}: {self.what} became NaN or infinite{where} during the {self.phase} "
+                f"phase. Training paused. Try a smaller learning rate or smaller initial weights, then reset.")
+
+
+@dataclass(frozen=True)
+class LayerSnapshot:
+    index: int
+    units: int
+    fan_in: int
+    activation: str
+    has_bias: bool
+    weights: np.ndarray
+    biases: np.ndarray | None
+    grad_weights: np.ndarray
+    grad_biases: np.ndarray | None
+    update_weights: np.ndarray
+    update_biases: np.ndarray | None
+    inputs: np.ndarray | None  # a_prev per sample
+    z: np.ndarray | None
+    a: np.ndarray | None
+    grad_a: np.ndarray | None  # d(loss_i)/da per sample
+    delta: np.ndarray | None  # d(loss_i)/dz per sample
+    diagnostics: LayerDiagnostics
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything a pane may show, copied at one instant."""
+
+    step: int  # completed steps
+    epoch: int  # completed epochs
+    batch_in_epoch: int
+    steps_per_epoch: int
+    last_phase: str | None  # phase just completed (None: nothing yet this step)
+    next_phase: str
+    phases_done: tuple[str, ...]  # phases of the step in progress that have run
+    loss: float | None  # batch loss of the latest loss phase
+    train_loss: float | None  # full training set, at the last epoch end
+    test_loss: float | None
+    accuracy: float | None
+    learning_rate: float
+    pause_after: str
+    halted: NanReport | None
+    message: str | None  # checkpoint or stop-condition text
+    history_steps: np.ndarray
+    history_loss: np.ndarray
+    test_steps: np.ndarray
+    test_loss_history: np.ndarray
+    layers: tuple[LayerSnapshot, ...]
+    batch_x: np.ndarray | None
+    batch_y: np.ndarray | None
+    output: np.ndarray | None
+    title: str
+    running: bool = False
+    steps_per_second: float = 0.0
+    taken_at: float = 0.0
+
+    @property
+    def waiting_after_backward(self) -> bool:
+        return self.last_phase == "backward"
+
+    @property
+    def state_word(self) -> str:
+        if self.halted:
+            return "halted"
+        if self.running:
+            return "running"
+        if self.last_phase == "backward":
+            return "waiting after backward"
+        return "paused"
+
+
+class Session:
+    def __init__(self, config: Config):
+        self.config = config
+        self.pause_after = config.training.pause_after
+        self.use_checkpoints = True  # headless runs ignore the lessons' checkpoints
+        self._build()
+
+    # ------------------------------------------------------------- building
+    def _build(self) -> None:
+        cfg = self.config
+        d = cfg.data
+        try:
+            data = make_dataset(
+                d.source, d.samples, d.noise, d.test_fraction, cfg.data_seed,
+                x=d.x, y=d.y, path=d.path, target_columns=d.target_columns,
+                labels=d.labels, classes=d.classes, features=d.features,
+            )
+        except (ValueError, OSError) as exc:
+            raise ConfigError(cfg.path, "data", str(exc)) from None
+        check_consistency(cfg, input_width=data.inputs)
+        if data.outputs != cfg.network.layers[-1].units:
+            raise ConfigError(cfg.path, f"network.layers[{len(cfg.network.layers) - 1}].units",
+                              f"expected {data.outputs} (the data has {data.outputs} target column(s))")
+        self.data: Dataset = data
+        net = cfg.network
+        try:
+            self.network = Network(net.inputs, list(net.layers), cfg.training.loss, net.init, net.seed,
+                                   net.bias_init, net.init_scale)
+        except ValueError as exc:
+            raise ConfigError(cfg.path, "network", str(exc)) from None
+        self._make_optimizer()
+        self.initial_params = self.network.params.copy()
+        self.history = LossHistory()
+        self._shuffle_rng = np.random.default_rng([net.seed, 3])
+        n = len(data.x_train)
+        bs = cfg.training.batch_size
+        self.batch_size = n if bs == "full" or bs >= n else int(bs)
+        self.steps_per_epoch = math.ceil(n / self.batch_size)
+        self._order = np.arange(n)
+        self._batch_x: dict[int, np.ndarray] = {}
+        self._batch_y: dict[int, np.ndarray] = {}
+        self.step_count = 0
+        self.epoch = 0
+        self.batch_in_epoch = 0
+        self._next = 0  # index into PHASES of the next phase to run
+        self.last_phase: str | None = None
+        self.loss: float | None = None
+        self.train_loss: float | None = None
+        self.test_loss: float | None = None
+        self.accuracy: float | None = None
+        self.halted: NanReport | None = None
+        self.message: str | None = None
+        self._fired: set[tuple[int, str]] = set()
+        self._x: np.ndarray | None = None
+        self._y: np.ndarray | None = None
+        self._forward_done = False
+        self._backward_done = False
+
+    def _make_optimizer(self) -> None:
+        t = self.config.training
+        self.optimizer = make_optimizer(t.optimizer, self.network.params.size, t.learning_rate,
+                                        t.regularization, t.regularization_rate, **dict(t.optimizer_settings))
+
+    def reset(self) -> None:
+        """Back to the initial weights, same seed: the run repeats exactly."""
+        self._build()
+
+    # ---------------------------------------------------------- live changes
+    @property
+    def learning_rate(self) -> float:
+        return self.optimizer.learning_rate
+
+    def set_learning_rate(self, value: float) -> None:
+        if not (value > 0 and math.isfinite(value)):
+            raise ValueError("the learning rate must be a positive number")
+        self.optimizer.learning_rate = float(value)
+        self.config = self.config.replace("training", learning_rate=float(value))
+
+    def set_training(self, **changes) -> None:
+        """Change optimizer settings live (keeps weights; a new optimizer starts fresh state)."""
+        self.config = self.config.replace("training", **changes)
+        t = self.config.training
+        if "pause_after" in changes:
+            self.pause_after = t.pause_after
+        opt_keys = {"optimizer", "optimizer_settings", "regularization", "regularization_rate"}
+        if opt_keys & set(changes):
+            steps = self.optimizer.steps
+            self._make_optimizer()
+            if "optimizer" not in changes:
+                self.optimizer.steps = steps
+        if "learning_rate" in changes:
+            self.optimizer.learning_rate = t.learning_rate
+
+    # ------------------------------------------------------------ the phases
+    @property
+    def next_phase(self) -> str:
+        return PHASES[self._next]
+
+    @property
+    def current_step_number(self) -> int:
+        """The number of the step in progress (or about to start), from 1."""
+        return self.step_count + 1
+
+    def _select_batch(self) -> None:
+        data = self.data
+        if self.batch_size == len(data.x_train):
+            if self.batch_in_epoch == 0 and self.steps_per_epoch == 1:
+                pass  # full batch: order does not matter, use the arrays in place
+            self._x, self._y = data.x_train_ones, data.y_train
+            return
+        if self.batch_in_epoch == 0:
+            self._shuffle_rng.shuffle(self._order)
+        start = self.batch_in_epoch * self.batch_size
+        idx = self._order[start : start + self.batch_size]
+        size = len(idx)
+        bx = self._batch_x.get(size)
+        if bx is None:
+            bx = self._batch_x[size] = np.empty((size, data.x_train_ones.shape[1]))
+            self._batch_y[size] = np.empty((size, data.y_train.shape[1]))
+        by = self._batch_y[size]
+        np.take(data.x_train_ones, idx, axis=0, out=bx)
+        np.take(data.y_train, idx, axis=0, out=by)
+        self._x, self._y = bx, by
+
+    def _forward(self) -> None:
+        self._select_batch()
+        out = self.network.forward(self._x, x_has_ones=True)
+        self._forward_done = True
+        self._backward_done = False
+        if not np.isfinite(out).all():
+            ws = self.network._ws
+            layer = next(i for i, a in enumerate(ws.a) if not np.isfinite(a).all())
+            self._halt("forward", layer, "an activation")
+
+    def _loss(self) -> None:
+        self.loss = self.network.compute_loss(self._y)
+        if not math.isfinite(self.loss):
+            self._halt("loss", None, "the loss")
+
+    def _backward(self) -> None:
+        net = self.network
+        net.backward(self._y)
+        self._backward_done = True
+        if not np.isfinite(net.grads).all():
+            ws = net._ws
+            for i in range(len(net.layers) - 1, -1, -1):
+                layer = net.layers[i]
+                if not (np.isfinite(ws.delta[i]).all() and np.isfinite(layer.grad_block).all()):
+                    self._halt("backward", i, "a gradient")
+                    return
+            self._halt("backward", None, "a gradient")
+
+    def _update(self) -> None:
+        net = self.network
+        self.optimizer.step(net.params, net.grads, net.weight_mask)
+        self.step_count += 1
+        self.history.train.add(self.step_count, self.loss)
+        self.batch_in_epoch += 1
+        if self.batch_in_epoch >= self.steps_per_epoch:
+            self.batch_in_epoch = 0
+            self.epoch += 1
+            self._evaluate()
+        if not np.isfinite(net.params).all():
+            bad = next(l.index for l in net.layers if not np.isfinite(l.param_block).all())
+            self._halt("update", bad, "a weight")
+
+    def _evaluate(self) -> None:
+        """End of an epoch: loss on all training data and on the test data."""
+        net, data = self.network, self.data
+        with np.errstate(all="ignore"):
+            self.train_loss = net.evaluate(data.x_train, data.y_train)
+            self.history.train_full.add(self.step_count, self.train_loss)
+            if len(data.x_test):
+                self.test_loss = net.evaluate(data.x_test, data.y_test)
+                self.history.test.add(self.step_count, self.test_loss)
+            if data.task == "classification":
+                x, y = (data.x_test, data.y_test) if len(data.x_test) else (data.x_train, data.y_train)
+                self.accuracy = accuracy(net.predict(x), y, data.task, self.config.data.labels)
+                self.history.accuracy.add(self.step_count, self.accuracy)
+
+    _RUN = {"forward": _forward, "loss": _loss, "backward": _backward, "update": _update}
+
+    def _halt(self, phase: str, layer: int | None, what: str) -> None:
+        self.halted = NanReport(self.current_step_number if phase != "update" else self.step_count, phase, layer, what)
+
+    def run_phase(self) -> str | None:
+        """Run the next phase. Returns its name, or None if the session is halted."""
+        if self.halted:
+            return None
+        phase = PHASES[self._next]
+        self.message = None
+        self._RUN[phase](self)
+        self.last_phase = phase
+        self._next = (self._next + 1) % 4
+        if self._next == 0:
+            self.last_phase = "update"
+        return phase
+
+    def _stop_reason(self, phase: str) -> str | None:
+        """Why the session should stop after ``phase``, if it should."""
+        if self.halted:
+            return "halted"
+        step = self.step_count if phase == "update" else self.step_count + 1
+        for cp in self.config.checkpoints if self.use_checkpoints else ():
+            key = (cp.step, cp.phase)
+            if key == (step, phase) and key not in self._fired:
+                self._fired.add(key)
+                self.message = cp.text
+                return "checkpoint"
+        if phase == "update" and self.batch_in_epoch == 0:
+            t = self.config.training
+            if t.stop_after_epochs is not None and self.epoch >= t.stop_after_epochs:
+                self.message = f"Stopped after {self.epoch} epochs (stop_after_epochs = {t.stop_after_epochs})."
+                return "stop"
+            if t.stop_below_loss is not None and self.train_loss is not None and self.train_loss < t.stop_below_loss:
+                self.message = (f"Stopped: the training loss {self.train_loss:.4g} fell below "
+                                f"{t.stop_below_loss:g} after {self.epoch} epochs.")
+                return "stop"
+        if phase == self.pause_after:
+            return "pause point"
+        return None
+
+    def advance_phase(self) -> str | None:
+        phase = self.run_phase()
+        if phase is not None:
+            self._stop_reason(phase)
+        return phase
+
+    def step(self) -> list[str]:
+        """Finish the step in progress (or run a whole one).
+
+        Stops early at the pause point: with pause-after-backward, the first
+        call stops with gradients computed, the next one applies them.
+        """
+        done = []
+        while True:
+            phase = self.run_phase()
+            if phase is None:
+                break
+            done.append(phase)
+            reason = self._stop_reason(phase)
+            if self._next == 0 or reason:
+                break
+        return done
+
+    def run_epoch(self) -> int:
+        """Steps until the end of the current epoch (or a pause point). Returns steps completed."""
+        start = self.step_count
+        target = self.epoch + 1
+        while self.epoch < target and not self.halted:
+            if self.run(self.steps_per_epoch) != "steps":
+                break
+        return self.step_count - start
+
+    def run(self, max_steps: int, should_stop=None) -> str:
+        """Run up to ``max_steps`` whole steps (finishing the one in progress first).
+
+        Returns why it stopped: "steps", "requested", "pause point",
+        "checkpoint", "stop" or "halted". ``should_stop()`` is polled between
+        steps so a pause takes effect within one step.
+        """
+        steps_done = 0
+        while steps_done < max_steps:
+            if should_stop is not None and should_stop():
+                return "requested"
+            while True:
+                phase = self.run_phase()
+                if phase is None:
+                    return "halted"
+                reason = self._stop_reason(phase) if (self.config.checkpoints or phase == self.pause_after
+                                                     or self.halted or phase == "update") else None
+                if reason:
+                    if phase == "update":
+                        steps_done += 1
+                    return reason
+                if self._next == 0:
+                    break
+            steps_done += 1
+        return "steps"
+
+    # ------------------------------------------------------------- reading
+    def diagnostics(self) -> list[LayerDiagnostics]:
+        ws = self.network._ws if self._forward_done else None
+        return diagnose(self.network, self.optimizer.last_update if self.optimizer.steps else None,
+                        ws.z if ws else None, ws.a if ws else None)
+
+    def snapshot(self, running: bool = False, steps_per_second: float = 0.0) -> Snapshot:
+        net = self.network
+        ws = net._ws if self._forward_done else None
+        diags = self.diagnostics()
+        layers = []
+        offset = 0
+        upd = self.optimizer.last_update
+        for i, layer in enumerate(net.layers):
+            size = layer.param_block.size
+            block = upd[offset : offset + size].reshape(layer.param_block.shape)
+            offset += size
+            fwd = ws is not None
+            bwd = ws is not None and self._backward_done
+            layers.append(LayerSnapshot(
+                index=i, units=layer.units, fan_in=layer.fan_in, activation=layer.activation.name,
+                has_bias=layer.has_bias,
+                weights=layer.weights.copy(), biases=None if layer.biases is None else layer.biases.copy(),
+                grad_weights=layer.grad_weights.copy(),
+                grad_biases=None if layer.grad_biases is None else layer.grad_biases.copy(),
+                update_weights=block[:, : layer.fan_in].copy(),
+                update_biases=block[:, layer.fan_in].copy() if layer.has_bias else None,
+                inputs=(ws.inputs_aug[i][:, : layer.fan_in].copy() if fwd else None),
+                z=ws.z[i].copy() if fwd else None,
+                a=ws.a[i].copy() if fwd else None,
+                grad_a=ws.grad_a[i].copy() if bwd else None,
+                delta=ws.delta[i].copy() if bwd else None,
+                diagnostics=diags[i],
+            ))
+        steps, losses = self.history.train.arrays()
+        tsteps, tloss = self.history.test.arrays()
+        phases_done = PHASES[: self._next] if self._next else (("forward", "loss", "backward", "update")
+                                                                 if self.step_count else ())
+        return Snapshot(
+            step=self.step_count, epoch=self.epoch, batch_in_epoch=self.batch_in_epoch,
+            steps_per_epoch=self.steps_per_epoch, last_phase=self.last_phase, next_phase=self.next_phase,
+            phases_done=tuple(phases_done), loss=self.loss, train_loss=self.train_loss,
+            test_loss=self.test_loss, accuracy=self.accuracy, learning_rate=self.learning_rate,
+            pause_after=self.pause_after, halted=self.halted, message=self.message,
+            history_steps=steps, history_loss=losses, test_steps=tsteps, test_loss_history=tloss,
+            layers=tuple(layers),
+            batch_x=None if ws is None else ws.inputs_aug[0][:, : net.inputs].copy(),
+            batch_y=None if self._y is None or ws is None else np.array(self._y, copy=True),
+            output=None if ws is None else ws.a[-1].copy(),
+            title=self.config.title, running=running, steps_per_second=steps_per_second,
+            taken_at=time.monotonic(),
+        )
+
+    def layers_json(self) -> list[dict]:
+        return [
+            {
+                "activation": layer.activation.name,
+                "weights": layer.weights.tolist(),
+                "biases": None if layer.biases is None else layer.biases.tolist(),
+            }
+            for layer in self.network.layers
+        ]
+
+    def full_training_loss(self) -> float:
+        with np.errstate(all="ignore"):
+            return self.network.evaluate(self.data.x_train, self.data.y_train)
+
+
+def accuracy(output: np.ndarray, target: np.ndarray, task: str = "classification", labels: str = "zero_one") -> float:
+    if output.shape[1] > 1:
+        return float(np.mean(output.argmax(axis=1) == target.argmax(axis=1)))
+    threshold = 0.0 if labels == "plus_minus_one" else 0.5
+    return float(np.mean((output[:, 0] >= threshold) == (target[:, 0] >= threshold)))
+
+
+def session_with(config: Config, **training_changes) -> Session:
+    return Session(dataclasses.replace(config, training=dataclasses.replace(config.training, **training_changes)))
