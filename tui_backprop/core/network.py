@@ -315,6 +315,12 @@ class Network:
         finally:
             self.params[...] = saved
 
+    def clone(self) -> "Network":
+        """An independent copy with the same parameters (for checks that must not disturb a step)."""
+        twin = Network(self.inputs, self.specs, self.loss.name, self.init, self.seed, self.bias_init, self.init_scale)
+        twin.params[...] = self.params
+        return twin
+
     def describe(self) -> str:
         sizes = [str(self.inputs)] + [f"{layer.units}{layer.activation.name[0]}" for layer in self.layers]
         return "-".join(sizes)

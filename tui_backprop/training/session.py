@@ -88,6 +88,8 @@ class Snapshot:
     batch_y: np.ndarray | None
     output: np.ndarray | None
     title: str
+    grid: "GridSnapshot | None" = None
+    data_points: "DataPoints | None" = None
     running: bool = False
     steps_per_second: float = 0.0
     taken_at: float = 0.0
@@ -107,7 +109,33 @@ class Snapshot:
         return "paused"
 
 
+@dataclass(frozen=True)
+class GridSnapshot:
+    """Every layer's output over a grid of the 2-D input plane (row 0 = top, largest x2)."""
+
+    extent: tuple[float, float, float, float]  # x1 min, x1 max, x2 min, x2 max
+    layer_outputs: tuple[np.ndarray, ...]  # per layer [rows, cols, units]
+
+    @property
+    def output(self) -> np.ndarray:
+        return self.layer_outputs[-1]
+
+
+@dataclass(frozen=True)
+class DataPoints:
+    """Raw 2-D points and their targets, for plotting."""
+
+    train_points: np.ndarray
+    train_targets: np.ndarray
+    test_points: np.ndarray
+    test_targets: np.ndarray
+    task: str
+    labels: str
+
+
 class Session:
+    grid_size = (48, 48)  # rows, cols of the decision-boundary grid
+
     def __init__(self, config: Config):
         self.config = config
         self.pause_after = config.training.pause_after
@@ -164,6 +192,7 @@ class Session:
         self._y: np.ndarray | None = None
         self._forward_done = False
         self._backward_done = False
+        self._points = self.data_points()
 
     def _make_optimizer(self) -> None:
         t = self.config.training
@@ -393,7 +422,58 @@ class Session:
         return diagnose(self.network, self.optimizer.last_update if self.optimizer.steps else None,
                         ws.z if ws else None, ws.a if ws else None)
 
-    def snapshot(self, running: bool = False, steps_per_second: float = 0.0) -> Snapshot:
+    # ----------------------------------------------------- checks on demand
+    def check_weight(self, layer: int, row: int, column: int) -> tuple[float, float]:
+        """(backprop's gradient, finite-difference gradient) of one weight on the current batch.
+
+        ``column == fan_in`` is the bias. Needs a forward pass this step or before.
+        """
+        from tui_backprop.core.gradcheck import flat_index, numeric_gradient
+
+        x, y = self._current_batch()
+        net = self.network.clone()
+        idx = flat_index(net, layer, row, column)
+        net.forward(x)
+        net.backward(y)
+        return float(net.grads[idx]), float(numeric_gradient(net, x, y, idx))
+
+    def check_layer(self, layer: int):
+        from tui_backprop.core.gradcheck import check_layers
+
+        x, y = self._current_batch()
+        return check_layers(self.network.clone(), x, y, layers=[layer])[0]
+
+    def _current_batch(self) -> tuple[np.ndarray, np.ndarray]:
+        """The batch of the step in progress (or the next one, before any forward pass)."""
+        if self._x is None:
+            if self.batch_size == len(self.data.x_train):
+                return self.data.x_train.copy(), self.data.y_train.copy()
+            state = self._shuffle_rng.bit_generator.state
+            order = self._order.copy()
+            self._select_batch()
+            self._shuffle_rng.bit_generator.state = state  # peeking must not change the run
+            self._order = order
+        return self._x[:, :-1].copy(), np.array(self._y, copy=True)
+
+    def grid_snapshot(self) -> GridSnapshot | None:
+        data = self.data
+        if not data.is_2d:
+            return None
+        x0, x1, y0, y1 = data.extent
+        rows, cols = self.grid_size
+        xs = np.linspace(x0, x1, cols)
+        ys = np.linspace(y1, y0, rows)
+        gx, gy = np.meshgrid(xs, ys)
+        points = np.column_stack([gx.ravel(), gy.ravel()])
+        with np.errstate(all="ignore"):
+            outs = self.network.layer_outputs(data.featurize(points))
+        return GridSnapshot(data.extent, tuple(o.reshape(rows, cols, -1) for o in outs))
+
+    def data_points(self) -> DataPoints:
+        d = self.data
+        return DataPoints(d.points_train, d.y_train, d.points_test, d.y_test, d.task, self.config.data.labels)
+
+    def snapshot(self, running: bool = False, steps_per_second: float = 0.0, grid: bool = True) -> Snapshot:
         net = self.network
         ws = net._ws if self._forward_done else None
         diags = self.diagnostics()
@@ -436,7 +516,8 @@ class Session:
             batch_x=None if ws is None else ws.inputs_aug[0][:, : net.inputs].copy(),
             batch_y=None if self._y is None or ws is None else np.array(self._y, copy=True),
             output=None if ws is None else ws.a[-1].copy(),
-            title=self.config.title, running=running, steps_per_second=steps_per_second,
+            title=self.config.title, grid=self.grid_snapshot() if grid else None,
+            data_points=self._points, running=running, steps_per_second=steps_per_second,
             taken_at=time.monotonic(),
         )
 
