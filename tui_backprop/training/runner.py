@@ -83,6 +83,7 @@ class Runner:
 
     async def run(self) -> str:
         """Run until paused, halted, or a pause point/checkpoint is reached."""
+        self._stop.clear()
         self.running = True
         self._last_publish = 0.0
         window_steps, window_start = 0, time.perf_counter()

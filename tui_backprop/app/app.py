@@ -1,0 +1,322 @@
+"""The tui-backprop app: panes that read training snapshots, keys that drive the session.
+
+Training runs in a worker thread (see ``training.runner``); the UI redraws
+from the latest snapshot on a 10 Hz timer, so a fast run never floods it.
+Keys that change the session while it runs are applied between steps.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.widgets import Footer, Static, TabbedContent, TabPane
+
+from tui_backprop.app.screens.confirm import ConfirmScreen
+from tui_backprop.app.screens.help import HelpScreen
+from tui_backprop.app.screens.picker import PresetPicker
+from tui_backprop.app.widgets.config_form import ConfigForm
+from tui_backprop.app.widgets.loss_curve import LossCurve
+from tui_backprop.app.widgets.status import StatusLine
+from tui_backprop.config import Config, ConfigError, load_config
+from tui_backprop.training.runner import Runner
+from tui_backprop.training.session import Session, Snapshot
+
+try:  # the inspector, diagram and boundary panes
+    from tui_backprop.app.widgets.boundary import DecisionBoundary
+    from tui_backprop.app.widgets.diagram import NetworkDiagram
+    from tui_backprop.app.widgets.inspector import Inspector
+except ImportError:  # pragma: no cover - while those widgets are being written
+    DecisionBoundary = NetworkDiagram = Inspector = None
+
+# TensorFlow Playground's learning-rate choices.
+LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+
+
+def next_learning_rate(current: float, direction: int) -> float:
+    if direction > 0:
+        return next((r for r in LEARNING_RATES if r > current * (1 + 1e-9)), LEARNING_RATES[-1])
+    return next((r for r in reversed(LEARNING_RATES) if r < current * (1 - 1e-9)), LEARNING_RATES[0])
+
+
+class Placeholder(Static):
+    def show(self, snapshot) -> None:
+        pass
+
+
+class BackpropApp(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "tui-backprop"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (90, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (24, "-tall")]
+
+    BINDINGS = [
+        Binding("space", "toggle_run", "run", id="run", tooltip="Run / pause training"),
+        Binding("n", "step", "step", id="step", tooltip="One training step"),
+        Binding("p", "phase", "phase", id="phase", tooltip="One phase: forward, loss, backward, update"),
+        Binding("b", "toggle_backward", "stop@bwd", id="stop_after_backward",
+                tooltip="Toggle stop after the backward pass"),
+        Binding("e", "epoch", "epoch", id="epoch", tooltip="One epoch"),
+        Binding("r", "reset", "reset", id="reset", tooltip="Reset to the initial weights (same seed)"),
+        Binding("plus,equals_sign", "learning_rate(1)", "lr↑", id="lr_up", key_display="+",
+                tooltip="Learning rate up"),
+        Binding("minus", "learning_rate(-1)", "lr↓", id="lr_down", key_display="-", tooltip="Learning rate down"),
+        Binding("l", "toggle_log", "log", id="log_scale", tooltip="Loss curve: log scale"),
+        Binding("g", "gradient_check", "check", id="gradient_check", tooltip="Finite-difference gradient check"),
+        Binding("c", "configure", "config", id="configure", tooltip="Configuration form"),
+        Binding("o", "open_preset", "open", id="open_preset", tooltip="Open a preset"),
+        Binding("question_mark", "help", "help", id="help", key_display="?", tooltip="All keys"),
+        Binding("q", "quit", "quit", id="quit", tooltip="Quit"),
+    ]
+
+    running: reactive[bool] = reactive(False, bindings=True)
+
+    def __init__(self, config: Config, session: Session | None = None, *, fps: float = 10.0):
+        super().__init__()
+        self.config = config
+        self.session = session or Session(config)
+        self.runner = Runner(self.session, self._on_published, fps=fps)
+        self.fps = fps
+        self._latest: Snapshot | None = None
+        self._shown: Snapshot | None = None
+        self.selection = (0, 0, 0, 0)  # layer, neuron, weight input, sample
+
+    # --------------------------------------------------------------- layout
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="panes"):
+            with TabbedContent(id="side", initial="lesson-tab"):
+                with TabPane("Lesson", id="lesson-tab"):
+                    yield Static(self._lesson_text(), id="lesson")
+                with TabPane("Config", id="config-tab"):
+                    yield ConfigForm(self.config, id="config")
+            with Vertical(id="middle"):
+                yield LossCurve(id="curve")
+                yield (DecisionBoundary or Placeholder)(id="boundary")
+            with Vertical(id="right"):
+                yield (NetworkDiagram or Placeholder)(id="diagram")
+                yield (Inspector or Placeholder)(id="inspector")
+        yield Static("", id="notice")
+        yield StatusLine(id="status")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def _lesson_text(self) -> str:
+        lesson = self.config.lesson.strip() or "(This preset has no lesson text.)"
+        return f"[b]{self.config.title}[/b]\n\n{lesson}"
+
+    def on_mount(self) -> None:
+        self.query_one("#curve").border_title = "Loss"
+        self.query_one("#boundary").border_title = "Decision boundary"
+        self.query_one("#diagram").border_title = "Network"
+        self.query_one("#inspector").border_title = "Gradient inspector"
+        self.query_one("#side").border_title = self.config.name
+        self.set_interval(1.0 / self.fps, self._redraw)
+        self.publish_now()
+        focus = self.query("#inspector")
+        if focus and focus.first().can_focus:
+            focus.first().focus()
+
+    # ------------------------------------------------------------ snapshots
+    def _on_published(self, snapshot: Snapshot) -> None:
+        # Called in the event loop by the runner, at most fps times a second.
+        self._latest = snapshot
+        self.running = snapshot.running
+
+    def publish_now(self) -> None:
+        self._latest = self.session.snapshot(self.runner.running, self.runner.steps_per_second)
+        self._redraw()
+
+    def _redraw(self) -> None:
+        snap = self._latest
+        if snap is None or snap is self._shown:
+            return
+        self._shown = snap
+        for wid in ("#curve", "#boundary", "#diagram", "#inspector"):
+            widget = self.query_one(wid)
+            widget.show(snap)
+        self.query_one(StatusLine).show(snap)
+        notice = self.query_one("#notice", Static)
+        if snap.halted:
+            notice.update(f"[b]⚠ {snap.halted.message}[/b]")
+            notice.set_class(True, "-halted")
+            notice.display = True
+        elif snap.message:
+            notice.update(snap.message)
+            notice.set_class(False, "-halted")
+            notice.display = True
+        elif snap.last_phase == "backward" and not snap.running:
+            notice.update("Gradients computed, not applied yet: read them in the inspector, "
+                          "then press n (or p) to apply the update.")
+            notice.set_class(False, "-halted")
+            notice.display = True
+        else:
+            notice.display = False
+
+    # -------------------------------------------------------------- actions
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action in ("step", "phase", "epoch", "gradient_check") and self.running:
+            return None  # shown greyed out: pause first
+        return True
+
+    def action_toggle_run(self) -> None:
+        if self.runner.running:
+            self.runner.pause()
+            return
+        if self.session.halted:
+            self.notify("Training halted on NaN/inf: press r to reset.", severity="warning")
+            return
+        self.running = True
+        self._start_runner()
+
+    @work(group="training", exclusive=True, exit_on_error=False)
+    async def _start_runner(self) -> None:
+        await self.runner.run()
+        self.running = False
+
+    def _manual(self, fn) -> None:
+        if self.runner.running:
+            return
+        if self.session.halted:
+            self.notify("Training halted on NaN/inf: press r to reset.", severity="warning")
+            return
+        fn()
+        self.publish_now()
+
+    def action_step(self) -> None:
+        self._manual(self.session.step)
+
+    def action_phase(self) -> None:
+        self._manual(self.session.advance_phase)
+
+    def action_epoch(self) -> None:
+        self._manual(self.session.run_epoch)
+
+    def action_toggle_backward(self) -> None:
+        def toggle(session: Session) -> None:
+            session.pause_after = "none" if session.pause_after == "backward" else "backward"
+
+        self.runner.call_between_steps(toggle)
+        state = "on" if self.session.pause_after == "backward" else "off"
+        if self.runner.running:
+            state = "on" if self.session.pause_after != "backward" else "off"
+        self.notify(f"Stop after backward: {state}", timeout=2)
+        self.publish_now()
+
+    def action_reset(self) -> None:
+        self.runner.pause()
+        self.runner.call_between_steps(lambda s: s.reset())
+        self.call_after_refresh(self.publish_now)
+        self.publish_now()
+
+    def action_learning_rate(self, direction: int) -> None:
+        new = next_learning_rate(self.session.learning_rate, direction)
+        self.runner.call_between_steps(lambda s: s.set_learning_rate(new))
+        self.query_one(ConfigForm).set_learning_rate(new)
+        self.publish_now()
+
+    def action_toggle_log(self) -> None:
+        self.query_one(LossCurve).action_toggle_log()
+
+    def action_gradient_check(self) -> None:
+        if self.runner.running:
+            return
+        inspector = self.query_one("#inspector")
+        layer, neuron, weight, _sample = getattr(inspector, "selection", self.selection)
+        session = self.session
+        check = session.check_layer(layer)
+        analytic, numeric = session.check_weight(layer, neuron, weight)
+        if hasattr(inspector, "set_layer_check"):
+            inspector.set_layer_check(layer, check)
+            inspector.set_weight_check(layer, neuron, weight, analytic, numeric)
+        verdict = "agrees" if check.passed else "DISAGREES"
+        self.notify(f"Layer {layer + 1}: backprop {verdict} with finite differences "
+                    f"(max relative error {check.max_relative_error:.1e})", timeout=4)
+
+    def action_configure(self) -> None:
+        side = self.query_one("#side", TabbedContent)
+        side.display = True
+        side.active = "config-tab"
+        self.query_one("#hidden").focus()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_open_preset(self) -> None:
+        def chosen(path: Path | None) -> None:
+            if path is not None:
+                self.load_preset_file(path)
+
+        self.push_screen(PresetPicker(), chosen)
+
+    def load_preset_file(self, path: Path) -> bool:
+        try:
+            config = load_config(path)
+            session = Session(config)
+        except ConfigError as exc:
+            self.notify(str(exc), severity="error", timeout=8)
+            return False
+        self.switch_session(config, session)
+        return True
+
+    def switch_session(self, config: Config, session: Session) -> None:
+        self.runner.cancel()
+        self.config = config
+        self.session = session
+        self.runner = Runner(session, self._on_published, fps=self.fps)
+        self.running = False
+        self.query_one("#lesson", Static).update(self._lesson_text())
+        self.query_one(ConfigForm).load(config)
+        self.query_one("#side").border_title = config.name
+        self.publish_now()
+
+    async def action_quit(self) -> None:
+        self.runner.cancel()
+        self.exit(0)
+
+    def get_system_commands(self, screen):
+        yield from super().get_system_commands(screen)
+        for binding in self.BINDINGS:
+            if binding.action not in ("quit",):
+                yield SystemCommand(binding.description, f"Key {binding.key_display or binding.key}",
+                                    lambda a=binding.action: self.run_action(a))
+
+    # ------------------------------------------------------- configuration
+    @on(ConfigForm.Applied)
+    def _config_applied(self, event: ConfigForm.Applied) -> None:
+        form = self.query_one(ConfigForm)
+        if event.live:
+            t = event.config.training
+            changes = {k: getattr(t, k) for k in event.changed}
+            if "optimizer" in changes:
+                changes["optimizer_settings"] = t.optimizer_settings
+            self.runner.call_between_steps(lambda s: s.set_training(**changes))
+            self.config = event.config
+            form.confirm_applied(event.config, "Applied live: " + ", ".join(sorted(event.changed)) + ".")
+            self.publish_now()
+            return
+
+        def answer(yes: bool | None) -> None:
+            if not yes:
+                form.confirm_applied(form.config, "Not applied.")
+                return
+            try:
+                session = Session(event.config)
+            except ConfigError as exc:
+                form.confirm_applied(form.config, f"[red]{exc}[/red]")
+                return
+            self.switch_session(event.config, session)
+            form.confirm_applied(event.config, "Rebuilt the network with the new settings.")
+
+        what = ", ".join(sorted(event.changed))
+        self.push_screen(ConfirmScreen(f"Changing {what} rebuilds the network and resets training.\n"
+                                       "Apply and reset?"), answer)
+
+
+def format_float(value: float | None) -> str:
+    if value is None or not math.isfinite(value):
+        return "—"
+    return f"{value:.4g}"

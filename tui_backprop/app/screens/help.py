@@ -1,0 +1,55 @@
+"""The ? screen: every key, grouped, in plain words."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+HELP = """\
+[b]Training[/b]
+  space     run / pause
+  n         one step (with stop-after-backward: up to the backward pass, then the update)
+  p         one phase: forward → loss → backward → update
+  b         toggle stop after backward (read gradients before they are applied)
+  e         one epoch
+  r         reset to the initial weights (same seed: the run repeats exactly)
+  + / -     learning rate up / down (TensorFlow Playground's steps, 0.00001 … 10)
+
+[b]Looking[/b]
+  tab / shift+tab   move between panes
+  ← → (h l)         inspector: previous / next layer
+  ↑ ↓ (k j)         inspector: previous / next neuron
+  [ ]               inspector: previous / next weight of the neuron (last one is the bias)
+  < >               inspector: previous / next sample of the batch
+  g                 finite-difference check of the selected layer and weight
+  l                 loss curve: log scale (when the inspector is not focused)
+  c                 show the configuration form
+
+[b]Files[/b]
+  o         open a preset
+  q         quit          ?  this help
+  ctrl+p    command palette: every action by name
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape,q,question_mark", "dismiss", "Close", id="help.close"),
+    ]
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll {
+        width: 84; max-width: 100%; height: auto; max-height: 100%;
+        border: round $accent; background: $surface; padding: 0 1;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(HELP, id="help-text")
+
+    def action_dismiss(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,108 @@
+"""Open a preset: type to filter, arrows to choose, Enter to load, Escape to cancel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tui_backprop.presets import PresetInfo, list_presets
+
+
+class PresetPicker(ModalScreen[Path | None]):
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="picker.cancel"),
+        Binding("down", "move(1)", "Next", show=False, id="picker.down"),
+        Binding("up", "move(-1)", "Previous", show=False, id="picker.up"),
+    ]
+    DEFAULT_CSS = """
+    PresetPicker { align: center middle; }
+    PresetPicker > Vertical {
+        width: 96; max-width: 100%; height: 26; max-height: 100%;
+        border: round $accent; background: $surface;
+    }
+    PresetPicker Input { margin: 0 0 0 0; }
+    PresetPicker Horizontal { height: 1fr; }
+    PresetPicker OptionList { width: 1fr; min-width: 30; height: 1fr; }
+    PresetPicker #preview-scroll { width: 1fr; height: 1fr; padding: 0 1; border-left: solid $primary; }
+    PresetPicker .-narrow #preview-scroll { display: none; }
+    """
+
+    def __init__(self, presets: list[PresetInfo] | None = None):
+        super().__init__()
+        self.presets = presets if presets is not None else list_presets()
+        self.shown: list[PresetInfo] = list(self.presets)
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Input(placeholder="type to filter presets…", id="filter")
+            with Horizontal():
+                yield OptionList(id="preset-list")
+                with VerticalScroll(id="preview-scroll"):
+                    yield Static("", id="preview")
+
+    def on_mount(self) -> None:
+        self.border_title = "Open a preset"
+        self._fill("")
+        self.query_one("#filter", Input).focus()
+
+    def _fill(self, text: str) -> None:
+        words = text.lower().split()
+        self.shown = [p for p in self.presets
+                      if all(w in f"{p.name} {p.title} {p.lesson}".lower() for w in words)]
+        options = self.query_one("#preset-list", OptionList)
+        options.clear_options()
+        for p in self.shown:
+            mark = " (user)" if p.origin == "user" else ""
+            options.add_option(Option(f"{p.name}{mark}\n  [dim]{p.title}[/dim]", id=p.name))
+        if self.shown:
+            options.highlighted = 0
+        self._preview()
+
+    def _preview(self) -> None:
+        options = self.query_one("#preset-list", OptionList)
+        idx = options.highlighted
+        preview = self.query_one("#preview", Static)
+        if idx is None or idx >= len(self.shown):
+            preview.update("No preset matches." if not self.shown else "")
+            return
+        p = self.shown[idx]
+        body = p.error or p.lesson or "(no lesson text)"
+        preview.update(f"[b]{p.title}[/b]\n[dim]{p.path}[/dim]\n\n{body}")
+
+    @on(Input.Changed, "#filter")
+    def _filter(self, event: Input.Changed) -> None:
+        self._fill(event.value)
+
+    @on(OptionList.OptionHighlighted)
+    def _highlighted(self) -> None:
+        self._preview()
+
+    @on(Input.Submitted, "#filter")
+    def _submit(self) -> None:
+        self._choose(self.query_one("#preset-list", OptionList).highlighted)
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self._choose(event.option_index)
+
+    def _choose(self, index: int | None) -> None:
+        if index is None or index >= len(self.shown):
+            return
+        self.dismiss(self.shown[index].path)
+
+    def action_move(self, delta: int) -> None:
+        options = self.query_one("#preset-list", OptionList)
+        if not self.shown:
+            return
+        current = options.highlighted or 0
+        options.highlighted = max(0, min(len(self.shown) - 1, current + delta))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
