@@ -1,0 +1,337 @@
+"""The shipped lessons: every preset trains headless, and every claim its lesson text makes holds.
+
+The numbers asserted here are the ones the lesson texts quote, so a change to
+the engine or a preset that breaks a lesson's story fails a test here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+
+from tui_backprop.config import PHASES
+from tui_backprop.presets import load_preset, shipped_dir
+from tui_backprop.training.session import NanReport, Session, accuracy
+
+SHIPPED = sorted(path.stem for path in shipped_dir().glob("*.toml"))
+
+REQUIRED = (
+    "chain-two-weights", "one-weight", "neuron-with-bias", "sigmoid-neuron",
+    "xor", "circle", "gauss", "spiral", "plane",
+    "vanishing-gradients", "exploding-gradients", "dead-relu",
+    "learning-rate-too-high", "learning-rate-too-small",
+    "batch-vs-stochastic", "optimizers",
+)
+
+# Presets whose lesson is that the run blows up.
+HALTING = {"exploding-gradients"}
+COMPARE = {"batch-vs-stochastic", "optimizers"}
+
+
+def headless(config) -> Session:
+    """A session that runs straight through: no pause point, no checkpoints."""
+    session = Session(config)
+    session.pause_after = "none"
+    session.use_checkpoints = False
+    return session
+
+
+def run_to(session: Session, step: int) -> Session:
+    with np.errstate(all="ignore"):
+        session.run(step - session.step_count)
+    return session
+
+
+def to_backward(session: Session) -> Session:
+    """Run forward, loss and backward of the next step: gradients computed, not applied."""
+    with np.errstate(all="ignore"):
+        for _ in range(3):
+            session.advance_phase()
+    assert session.last_phase == "backward"
+    return session
+
+
+def grad_norms(session: Session) -> list[float]:
+    return [d.grad_norm for d in session.diagnostics()]
+
+
+def compare_configs(config):
+    return [(label, dataclasses.replace(config, training=training)) for label, training in config.compare]
+
+
+# ------------------------------------------------------------ every preset
+def test_every_lesson_of_the_issue_is_shipped():
+    missing = [name for name in REQUIRED if name not in SHIPPED]
+    assert not missing
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_preset_has_a_lesson_that_fits_the_screen(name):
+    config = load_preset(name)
+    assert config.title.strip() and config.title != name
+    lines = config.lesson.strip().splitlines()
+    assert len(lines) >= 3
+    assert all(len(line) <= 80 for line in lines), "lesson lines should fit an 80-column pane"
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_preset_trains_200_steps_headless(name):
+    session = run_to(headless(load_preset(name)), 200)
+    if name in HALTING:
+        report = session.halted
+        assert isinstance(report, NanReport)
+        assert report.phase in PHASES
+        assert report.layer is None or 0 <= report.layer < len(session.network.layers)
+        assert report.phase in report.message and "NaN" in report.message
+        return
+    assert session.halted is None
+    assert session.step_count == 200
+    assert math.isfinite(session.loss)
+    assert np.isfinite(session.network.params).all()
+
+
+@pytest.mark.parametrize("name", sorted(COMPARE))
+def test_compare_presets_have_two_configurations_that_both_train(name):
+    config = load_preset(name)
+    assert len(config.compare) == 2
+    labels = [label for label, _ in config.compare]
+    assert len(set(labels)) == 2 and all(labels)
+    assert config.compare[0][1] != config.compare[1][1]
+    for _, cfg in compare_configs(config):
+        session = run_to(headless(cfg), 200)
+        assert session.halted is None and session.step_count == 200
+        assert session.full_training_loss() < headless(cfg).full_training_loss()
+
+
+CHECKPOINTS = [(name, i) for name in SHIPPED for i in range(len(load_preset(name).checkpoints))]
+
+
+@pytest.mark.parametrize("name,index", CHECKPOINTS)
+def test_checkpoint_stops_at_its_step_and_phase_with_its_text(name, index):
+    config = load_preset(name)
+    checkpoint = config.checkpoints[index]
+    session = Session(config)  # as the app runs it: pause point and checkpoints on
+    for _ in range(2 * len(config.checkpoints) + 2 * checkpoint.step + 2):
+        with np.errstate(all="ignore"):
+            reason = session.run(checkpoint.step + 1)
+        assert reason in ("checkpoint", "pause point"), f"ran past the checkpoint ({reason})"
+        if reason == "checkpoint" and session.message == checkpoint.text:
+            break
+    else:
+        pytest.fail("the checkpoint never fired")
+    assert session.last_phase == checkpoint.phase
+    step_in_progress = session.step_count if checkpoint.phase == "update" else session.step_count + 1
+    assert step_in_progress == checkpoint.step
+    assert session.snapshot(grid=False).message == checkpoint.text
+
+
+# ------------------------------------------------------- the worked neuron
+def test_sigmoid_neuron_delta_is_the_one_in_the_lesson():
+    config = load_preset("sigmoid-neuron")
+    session = to_backward(Session(config))
+    layer = session.snapshot(grid=False).layers[0]
+    x, y = 2.0, 1.0
+    z, a, delta = layer.z[0, 0], layer.a[0, 0], layer.delta[0, 0]
+    sigma_prime = a * (1 - a)
+    assert delta == pytest.approx((a - y) * sigma_prime, rel=1e-12)
+    quoted = {
+        "0.5": z, "0.6225": a, "0.2350": sigma_prime, "0.0713": session.loss,
+        "−0.0887": delta, "−0.1774": layer.grad_weights[0, 0], "−0.0887 ": layer.grad_biases[0],
+    }
+    for text, value in quoted.items():
+        assert float(text.replace("−", "-")) == pytest.approx(value, abs=5e-5)
+        assert text.strip() in config.lesson
+    assert layer.grad_weights[0, 0] == pytest.approx(delta * x, rel=1e-12)
+    run_to(session, 1)
+    net = session.network.layers[0]
+    assert net.weights[0, 0] == pytest.approx(0.6774, abs=5e-5)
+    assert net.biases[0] == pytest.approx(-0.4113, abs=5e-5)
+    assert "w → 0.6774, b → −0.4113" in config.lesson
+
+
+# ------------------------------------------------------- data-set lessons
+def test_circle_is_learned_in_a_few_hundred_steps():
+    session = run_to(headless(load_preset("circle")), 500)
+    assert session.accuracy >= 0.95
+    run_to(session, 2000)
+    assert session.accuracy == 1.0
+    assert session.test_loss < 0.05
+
+
+def test_gauss_one_neuron_turns_round_and_separates_the_clouds():
+    session = headless(load_preset("gauss"))
+    assert len(session.network.layers) == 1
+    data = session.data
+    assert accuracy(session.network.predict(data.x_test), data.y_test) <= 0.1  # starts the wrong way
+    assert session.full_training_loss() == pytest.approx(2.0, abs=0.1)
+    run_to(session, 10)
+    assert session.accuracy >= 0.9
+    run_to(session, 50)
+    assert session.accuracy >= 0.95
+    run_to(session, 1000)
+    assert 0.95 <= session.accuracy < 1.0  # overlapping points stay wrong
+    assert 0.05 < session.test_loss < 0.15
+
+
+def test_spiral_is_learned_by_step_4000():
+    session = run_to(headless(load_preset("spiral")), 4000)
+    assert session.accuracy >= 0.95
+    assert session.test_loss < 0.1
+
+
+def test_plane_regression_falls_to_the_noise_floor():
+    config = load_preset("plane")
+    assert config.network.layers[-1].activation == "linear" and config.training.loss == "mse"
+    session = headless(config)
+    start = session.full_training_loss()
+    assert start > 1.0
+    run_to(session, 200)
+    assert session.test_loss < 0.01
+    assert session.accuracy is None  # regression: no accuracy
+    run_to(session, 2000)
+    assert session.test_loss < 0.003
+
+
+# ------------------------------------------------------- gradient lessons
+def test_vanishing_gradients_first_layer_gets_100x_less_than_the_last():
+    config = load_preset("vanishing-gradients")
+    assert len(config.network.layers) >= 7
+    assert all(layer.activation == "sigmoid" for layer in config.network.layers)
+    session = to_backward(headless(config))
+    norms = grad_norms(session)
+    assert norms[-1] == pytest.approx(0.25, abs=0.01)  # the numbers of the checkpoint text
+    assert norms[4] == pytest.approx(0.0007, abs=0.0001)
+    assert norms[0] == pytest.approx(7.5e-6, abs=0.1e-6)
+    assert norms[-1] / norms[0] > 30_000
+    run_to(session, 1)
+    ratios = []
+    for step in range(2, 201):
+        run_to(session, step)
+        norms = grad_norms(session)
+        ratios.append(norms[-1] / norms[0])
+    assert min(ratios) >= 100, "every step of the first 200"
+    first_before = load_preset("vanishing-gradients")
+    initial = Session(first_before).network
+    moved = [np.linalg.norm(now.weights - then.weights) / np.linalg.norm(then.weights)
+             for now, then in zip(session.network.layers, initial.layers)]
+    assert moved[0] < moved[-1] / 100
+    run_to(session, 1000)
+    assert session.full_training_loss() == pytest.approx(math.log(2), abs=0.002)
+    assert session.accuracy <= 0.6
+
+
+def test_exploding_gradients_halt_on_nan_naming_step_phase_and_layer():
+    config = load_preset("exploding-gradients")
+    session = to_backward(headless(config))
+    assert session.loss == pytest.approx(380_000, rel=0.01)
+    norms = grad_norms(session)
+    assert min(norms) > 100_000
+    assert norms[0] == pytest.approx(190_000, rel=0.02) and norms[3] == pytest.approx(670_000, rel=0.02)
+    run_to(session, 200)
+    report = session.halted
+    assert report is not None and report.step <= 10
+    assert (report.step, report.phase, report.layer) == (6, "backward", 1)
+    assert "Step 6" in report.message and "layer 2" in report.message and "backward" in report.message
+    snap = session.snapshot(grid=False)
+    assert snap.halted == report and snap.state_word == "halted"
+    losses = snap.history_loss
+    assert losses[1] > losses[0] * 1e10  # the loss shoots up before it overflows
+    # The lesson's fix: smaller initial weights train calmly.
+    calm = to_backward(headless(config.replace("network", init_scale=0.5)))
+    assert max(grad_norms(calm)) < 1.0
+    run_to(calm, 2000)
+    assert calm.halted is None and calm.test_loss < 0.02
+
+
+def test_dead_relu_dead_share_rises_above_half_and_learning_stalls():
+    config = load_preset("dead-relu")
+    session = run_to(headless(config), 1)
+    assert session.diagnostics()[0].dead_share == 0.0  # all alive at the start
+    run_to(session, 10)
+    hidden = session.diagnostics()[0]
+    assert hidden.dead_share == 7 / 8  # the checkpoint text: 7 of 8 dead by step 10
+    assert hidden.dead_share > 0.5
+    assert "dead" in " ".join(hidden.warnings)
+    loss_10 = session.full_training_loss()
+    run_to(session, 200)
+    assert session.diagnostics()[0].dead_share > 0.5
+    assert session.diagnostics()[0].grad_norm < 1e-6
+    run_to(session, 1000)
+    stalled = session.full_training_loss()
+    assert abs(loss_10 - stalled) < 0.02 and stalled > 0.5
+    assert session.accuracy < 0.7
+    # The lesson's fix: learning rate 0.3 keeps every unit alive and learns.
+    healthy = run_to(headless(config.replace("training", learning_rate=0.3)), 200)
+    assert healthy.diagnostics()[0].dead_share == 0.0
+    assert healthy.full_training_loss() < 0.05
+
+
+def test_learning_rate_too_high_overshoots_and_the_loss_rises():
+    config = load_preset("learning-rate-too-high")
+    session = headless(config)
+    weights = []
+    for step in (1, 2, 3):
+        run_to(session, step)
+        weights.append(session.network.layers[0].weights[0, 0])
+    assert weights == pytest.approx([3.4, 0.04, 4.744])
+    run_to(session, 200)
+    assert session.halted is None
+    losses = session.history.train.arrays()[1]
+    assert losses[:3] == pytest.approx([4.0, 7.84, 15.3664])
+    assert np.all(np.diff(losses) > 0), "every step raises the loss"
+    assert losses[1:20] / losses[:19] == pytest.approx(1.96)
+    errors = np.array(weights) - 2.0
+    assert np.all(np.sign(errors[1:]) != np.sign(errors[:-1])), "w flips side every step"
+    # Below 0.25 it settles (0.2 still oscillates), as the lesson says.
+    settled = run_to(headless(config.replace("training", learning_rate=0.2)), 50)
+    assert settled.network.layers[0].weights[0, 0] == pytest.approx(2.0, abs=1e-6)
+
+
+def test_learning_rate_too_small_barely_moves_compared_with_a_good_rate():
+    config = load_preset("learning-rate-too-small")
+    slow = headless(config)
+    start = slow.full_training_loss()
+    run_to(slow, 200)
+    good = run_to(headless(config.replace("training", learning_rate=0.3)), 200)
+    slow_drop = start - slow.full_training_loss()
+    good_drop = start - good.full_training_loss()
+    assert 0 < slow_drop < good_drop / 10
+    assert start == pytest.approx(0.794, abs=0.001)
+    assert slow.full_training_loss() == pytest.approx(0.763, abs=0.001)
+    assert good.full_training_loss() == pytest.approx(0.178, abs=0.001)
+    assert slow.accuracy == pytest.approx(0.48) and good.accuracy == pytest.approx(0.99)
+
+
+# ------------------------------------------------------- compare lessons
+def test_batch_vs_stochastic_smooth_per_step_noisy_but_ahead_per_example():
+    (full_label, full_cfg), (sgd_label, sgd_cfg) = compare_configs(load_preset("batch-vs-stochastic"))
+    assert full_cfg.training.batch_size == "full" and sgd_cfg.training.batch_size == 1
+    assert full_cfg.training.learning_rate == sgd_cfg.training.learning_rate
+    full, single = run_to(headless(full_cfg), 200), run_to(headless(sgd_cfg), 200)
+    full_losses = full.history.train.arrays()[1]
+    single_losses = single.history.train.arrays()[1]
+    assert np.mean(np.diff(full_losses) > 0) == 0.0  # not one step raises the loss
+    assert 0.35 < np.mean(np.diff(single_losses) > 0) < 0.65  # about half of them do
+    assert full.full_training_loss() == pytest.approx(0.17, abs=0.01)
+    assert single.full_training_loss() == pytest.approx(0.32, abs=0.01)
+    # Per example seen: five passes over the data each.
+    full5 = run_to(headless(full_cfg), 5)
+    single5 = headless(sgd_cfg)
+    run_to(single5, 5 * single5.steps_per_epoch)
+    assert full5.epoch == single5.epoch == 5
+    assert full5.full_training_loss() == pytest.approx(0.66, abs=0.01)
+    assert single5.full_training_loss() == pytest.approx(0.20, abs=0.01)
+
+
+def test_optimizers_adam_beats_sgd_in_2000_steps():
+    (sgd_label, sgd_cfg), (adam_label, adam_cfg) = compare_configs(load_preset("optimizers"))
+    assert sgd_cfg.training.optimizer == "sgd" and adam_cfg.training.optimizer == "adam"
+    sgd = run_to(headless(sgd_cfg), 2000)
+    adam = run_to(headless(adam_cfg), 2000)
+    assert adam.full_training_loss() < sgd.full_training_loss() / 2
+    assert adam.full_training_loss() == pytest.approx(0.17, abs=0.01)
+    assert sgd.full_training_loss() == pytest.approx(0.55, abs=0.01)
+    assert adam.accuracy == pytest.approx(0.85, abs=0.01) and sgd.accuracy == pytest.approx(0.61, abs=0.01)
