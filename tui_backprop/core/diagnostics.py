@@ -62,6 +62,11 @@ def saturated_share(activation: str, a: np.ndarray | None) -> float:
 def diagnose(net: Network, update: np.ndarray | None = None, z: list | None = None,
              a: list | None = None) -> list[LayerDiagnostics]:
     """``update`` is the optimizer's last step (flat); ``z``/``a`` per layer from the forward pass."""
+    with np.errstate(all="ignore"):  # a diverging run is reported, not warned about
+        return _diagnose(net, update, z, a)
+
+
+def _diagnose(net, update, z, a) -> list[LayerDiagnostics]:
     out = []
     offset = 0
     for layer in net.layers:

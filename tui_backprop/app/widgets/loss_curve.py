@@ -10,9 +10,13 @@ from textual_plotext import PlotextPlot
 from tui_backprop.training.session import Snapshot
 
 
+CLIP = 1e12
+
+
 def downsample(x: np.ndarray, y: np.ndarray, points: int) -> tuple[np.ndarray, np.ndarray]:
     """Bucket means, about ``points`` of them: plotting cost stays flat for long runs."""
     n = len(x)
+    y = np.clip(y, -CLIP, CLIP)  # a diverging run must not overflow the plot's arithmetic
     if n <= points or points < 2:
         return x, y
     edges = np.linspace(0, n, points + 1).astype(int)
@@ -57,12 +61,14 @@ class LossCurve(PlotextPlot, can_focus=True):
         plt.clear_figure()
         plt.xlabel("step")
         snap = self._snapshot
-        plt.yscale("log" if self.log_scale else "linear")
+        plt.yscale("linear")
         if snap is None or len(snap.history_steps) == 0:
             plt.title("no steps yet: press space or n")
             self.refresh()
             return
         width = max(self.size.width, 20)
+        if self.log_scale and (snap.history_loss > 0).any():
+            plt.yscale("log")
         xs, ys = downsample(snap.history_steps, snap.history_loss, 2 * width)
         ok = np.isfinite(ys) & ((ys > 0) if self.log_scale else True)
         plt.plot(xs[ok].tolist(), ys[ok].tolist(), label="train (batch)", marker="braille", color="cyan")

@@ -1,0 +1,261 @@
+"""Pilot tests: every key does what the help screen says, to the session's numbers."""
+
+import numpy as np
+import pytest
+
+from tui_backprop.app.app import LEARNING_RATES, BackpropApp, next_learning_rate
+from tui_backprop.presets import load_preset
+
+
+
+def make_app(name="xor"):
+    return BackpropApp(load_preset(name))
+
+
+async def test_n_advances_exactly_one_step():
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert app.session.step_count == 0
+        await pilot.press("n")
+        assert app.session.step_count == 1
+        await pilot.press("n", "n")
+        assert app.session.step_count == 3
+        assert app.query_one("#status").render().plain.count("step 3") == 1
+
+
+async def test_p_four_times_equals_one_step():
+    stepped, phased = make_app(), make_app()
+    async with stepped.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n")
+        by_step = stepped.session.network.params.copy()
+    async with phased.run_test(size=(100, 30)) as pilot:
+        for expected in ("forward", "loss", "backward"):
+            await pilot.press("p")
+            assert phased.session.last_phase == expected
+            assert phased.session.step_count == 0
+        await pilot.press("p")
+        assert phased.session.step_count == 1
+        assert np.array_equal(phased.session.network.params, by_step)
+
+
+async def test_stop_after_backward_holds_weights_until_next_key():
+    app = make_app("xor")
+    async with app.run_test(size=(100, 30)) as pilot:
+        before = app.session.network.params.copy()
+        await pilot.press("b")
+        assert app.session.pause_after == "backward"
+        await pilot.press("n")
+        assert app.session.last_phase == "backward"
+        assert np.any(app.session.network.grads != 0)
+        assert np.array_equal(app.session.network.params, before)  # computed, not applied
+        assert "not applied" in str(app.query_one("#notice").render())
+        await pilot.press("n")
+        assert app.session.step_count == 1
+        expected = before - 0.1 * app.session.network.grads
+        assert np.allclose(app.session.network.params, expected, rtol=0, atol=1e-15)
+        await pilot.press("b")
+        assert app.session.pause_after == "none"
+
+
+async def test_chain_two_weights_pauses_after_backward_with_exact_gradients():
+    app = make_app("chain-two-weights")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n")
+        snap = app._shown
+        assert snap.last_phase == "backward"
+        assert snap.layers[0].grad_weights[0, 0] == -48.0
+        assert snap.layers[1].grad_weights[0, 0] == -36.0
+        assert snap.layers[0].weights[0, 0] == 3.0
+        await pilot.press("n")
+        assert app.session.network.layers[0].weights[0, 0] == 3.48
+        assert app.session.network.layers[1].weights[0, 0] == 4.36
+
+
+async def test_r_restores_initial_weights():
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        initial = app.session.network.params.copy()
+        await pilot.press("n", "n", "e")
+        assert not np.array_equal(app.session.network.params, initial)
+        await pilot.press("r")
+        await pilot.pause()
+        assert app.session.step_count == 0
+        assert np.array_equal(app.session.network.params, initial)
+
+
+async def test_e_runs_one_epoch():
+    app = make_app()  # xor: 100 training points, batch 10
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("e")
+        assert app.session.epoch == 1
+        assert app.session.step_count == app.session.steps_per_epoch == 10
+
+
+async def test_learning_rate_keys_walk_playgrounds_list():
+    app = make_app()  # starts at 0.1
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("plus")
+        assert app.session.learning_rate == 0.3
+        assert app.session.optimizer.learning_rate == 0.3
+        await pilot.press("minus", "minus")
+        assert app.session.learning_rate == 0.03
+        assert app.query_one("#learning_rate").value == "0.03"
+    assert next_learning_rate(10.0, 1) == 10.0
+    assert next_learning_rate(0.00001, -1) == 0.00001
+    assert next_learning_rate(0.05, 1) == 0.1 and next_learning_rate(0.05, -1) == 0.03
+    assert LEARNING_RATES[0] == 0.00001 and LEARNING_RATES[-1] == 10
+
+
+async def test_space_runs_and_pauses():
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("space")
+        await pilot.pause(0.3)
+        assert app.runner.running
+        await pilot.press("space")
+        await pilot.pause(0.1)
+        assert not app.runner.running
+        steps = app.session.step_count
+        assert steps > 10
+        await pilot.pause(0.2)
+        assert app.session.step_count == steps  # really paused
+        assert app.session.history.train.total == steps
+
+
+async def test_pause_is_honoured_within_100_ms_at_full_speed():
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("space")
+        await pilot.pause(1.0)
+        assert app.runner.steps_per_second > 1000
+        await pilot.press("space")
+        await pilot.pause(0.1)
+        assert not app.runner.running
+        latency = app.runner.paused_at - app.runner.pause_requested_at
+        assert 0 <= latency <= 0.1, latency
+
+
+async def test_l_toggles_log_scale_and_g_checks_gradients():
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        curve = app.query_one("#curve")
+        app.set_focus(None)
+        await pilot.press("l")
+        assert curve.log_scale
+        await pilot.press("n", "g")
+        await pilot.pause()
+        notes = [n.message for n in app._notifications]
+        assert any("agrees with finite differences" in m for m in notes), notes
+
+
+async def test_invalid_form_value_is_refused_in_place():
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("c")
+        lr = app.query_one("#learning_rate")
+        lr.value = "-3"
+        lr.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.session.learning_rate == 0.1  # never reached the network
+        error = str(app.query_one("#learning_rate-error").render())
+        assert "learning_rate" in error and "greater than 0" in error
+        lr.value = "0.03"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.session.learning_rate == 0.03  # applied live, no reset
+        hidden = app.query_one("#hidden")
+        hidden.value = "4 tanh, banana"
+        hidden.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "not a whole number" in str(app.query_one("#hidden-error").render())
+        assert len(app.session.network.layers) == 2
+
+
+async def test_architecture_change_asks_then_rebuilds():
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n", "c")
+        hidden = app.query_one("#hidden")
+        hidden.value = "6 relu, 3 tanh"
+        hidden.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ConfirmScreen"
+        await pilot.press("n")  # no: nothing changes
+        assert len(app.session.network.layers) == 2 and app.session.step_count == 1
+        hidden.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert [l.units for l in app.session.network.layers] == [6, 3, 1]
+        assert [l.activation.name for l in app.session.network.layers] == ["relu", "tanh", "sigmoid"]
+        assert app.session.step_count == 0
+
+
+async def test_o_opens_picker_filter_enter_loads_escape_cancels():
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("o")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "PresetPicker"
+        await pilot.press("escape")
+        assert type(app.screen).__name__ != "PresetPicker"
+        assert app.config.name == "xor"
+        await pilot.press("o")
+        await pilot.pause()
+        await pilot.press(*"chain")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.config.name == "chain-two-weights"
+        assert app.session.network.layers[0].weights[0, 0] == 3.0
+
+
+async def test_help_screen_lists_every_key_and_q_quits():
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        text = str(app.screen.query_one("#help-text").render())
+        for words in ("run / pause", "one step", "one phase", "stop after backward", "one epoch", "reset",
+                      "learning rate", "log scale", "finite-difference", "open a preset", "quit"):
+            assert words in text
+        await pilot.press("escape")
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_nan_pauses_with_an_explanation():
+    app = make_app("one-weight")  # w ← w − lr(8w − 16): with lr 10 each step multiplies the error by −79
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.session.set_learning_rate(10.0)
+        await pilot.press("space")
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if not app.runner.running:
+                break
+        assert app.session.halted is not None
+        assert app.session.step_count < 1000
+        text = str(app.query_one("#notice").render())
+        assert "NaN or infinite" in text and "phase" in text
+        await pilot.press("space")
+        await pilot.pause(0.1)
+        assert not app.runner.running
+        await pilot.press("r")
+        await pilot.pause()
+        assert app.session.halted is None
+
+
+@pytest.mark.parametrize("size", [(80, 24), (40, 12), (100, 30)])
+async def test_resizing_never_raises(size):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n")
+        await pilot.resize_terminal(*size)
+        await pilot.pause()
+        await pilot.press("n")
+        assert app.session.step_count == 2
