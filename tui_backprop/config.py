@@ -167,7 +167,7 @@ class _Reader:
         return value
 
     def matrix(self, value, name, rows=None, cols=None):
-        if not isinstance(value, list) or not value or not all(isinstance(r, list) for r in value):
+        if not isinstance(value, list) or not value or not all(isinstance(r, list) and r for r in value):
             self.fail(name, "expected a list of rows of numbers, like [[0.5, -1.0], [2.0, 0.1]]")
         out = []
         for i, row in enumerate(value):
@@ -430,6 +430,9 @@ def check_consistency(config: Config, input_width: int | None = None) -> None:
         problem = LOSSES[t.loss].check_pairing(net.layers[-1].activation)
         if problem:
             r.fail(f"{prefix}.loss", problem)
+    if config.data.labels == "plus_minus_one" and train.loss in ("bce", "cross_entropy"):
+        r.fail("data.labels", f"labels \"plus_minus_one\" (targets −1 and +1) need a tanh or linear output with "
+               f"loss mse or half_mse; loss {train.loss!r} needs \"zero_one\"")
     if train.loss == "cross_entropy" and net.layers[-1].units < 2:
         r.fail(f"network.layers[{last}].units", "softmax with cross_entropy needs at least 2 output units")
 

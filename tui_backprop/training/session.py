@@ -155,6 +155,7 @@ class Session:
         except (ValueError, OSError) as exc:
             raise ConfigError(cfg.path, "data", str(exc)) from None
         check_consistency(cfg, input_width=data.inputs)
+        _check_targets(cfg, data)
         if data.outputs != cfg.network.layers[-1].units:
             raise ConfigError(cfg.path, f"network.layers[{len(cfg.network.layers) - 1}].units",
                               f"expected {data.outputs} (the data has {data.outputs} target column(s))")
@@ -534,6 +535,18 @@ class Session:
     def full_training_loss(self) -> float:
         with np.errstate(all="ignore"):
             return self.network.evaluate(self.data.x_train, self.data.y_train)
+
+
+def _check_targets(cfg: Config, data: Dataset) -> None:
+    """bce needs targets in [0, 1]; cross_entropy needs one-hot rows."""
+    loss = cfg.training.loss
+    y = np.vstack([data.y_train, data.y_test])
+    field = {"inline": "data.y", "csv": "data.path"}.get(cfg.data.source, "data.source")
+    if loss == "bce" and ((y < 0.0) | (y > 1.0)).any():
+        raise ConfigError(cfg.path, field, f"loss 'bce' needs targets between 0 and 1, the data has "
+                                           f"{y.min():g} … {y.max():g}")
+    if loss == "cross_entropy" and not (np.isin(y, (0.0, 1.0)).all() and (y.sum(axis=1) == 1.0).all()):
+        raise ConfigError(cfg.path, field, "loss 'cross_entropy' needs one-hot targets (one 1 per row, the rest 0)")
 
 
 def accuracy(output: np.ndarray, target: np.ndarray, task: str = "classification", labels: str = "zero_one") -> float:

@@ -1,0 +1,303 @@
+"""Malformed presets: one line naming the file, the field and what was expected."""
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from tui_backprop.cli import main
+from tui_backprop.config import ConfigError, load_config, parse_config
+from tui_backprop.presets import list_presets, load_preset
+from tui_backprop.training import Session
+
+GOOD = """
+title = "ok"
+[network]
+inputs = 2
+seed = 1
+[[network.layers]]
+units = 3
+activation = "tanh"
+[[network.layers]]
+units = 1
+activation = "sigmoid"
+[data]
+source = "xor"
+samples = 40
+[training]
+loss = "bce"
+learning_rate = 0.1
+batch_size = 10
+"""
+
+
+def write(tmp_path, text, name="lesson.toml"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def with_change(old, new):
+    assert old in GOOD, old
+    return GOOD.replace(old, new, 1)
+
+
+def config_error(tmp_path, text) -> ConfigError:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        Session(load_config(path))  # some checks need the data (e.g. a CSV's width)
+    err = info.value
+    assert "\n" not in str(err), "the message must be one line"
+    assert str(path) in str(err), "the message must name the file"
+    assert err.source == str(path)
+    return err
+
+
+def test_the_base_preset_is_valid(tmp_path):
+    config = load_config(write(tmp_path, GOOD))
+    assert config.name == "lesson" and config.title == "ok"
+    assert config.training.learning_rate == 0.1
+    assert [layer.units for layer in config.network.layers] == [3, 1]
+    Session(config)
+
+
+# (change to GOOD, field named, words from what was expected)
+CASES = [
+    # unknown keys
+    (('title = "ok"', 'title = "ok"\ncolour = "blue"'), "colour", "unknown key"),
+    (("learning_rate = 0.1", "learning_rate = 0.1\nlr = 0.2"), "training.lr", "unknown key; expected one of"),
+    (('activation = "tanh"', 'activation = "tanh"\nneurons = 3'), "network.layers[0].neurons", "unknown key"),
+    (("samples = 40", "samples = 40\nshuffle = true"), "data.shuffle", "unknown key"),
+    # wrong types
+    (("learning_rate = 0.1", 'learning_rate = "fast"'), "training.learning_rate", "expected a number, got 'fast'"),
+    (("learning_rate = 0.1", "learning_rate = true"), "training.learning_rate", "expected a number"),
+    (("units = 3", "units = 3.5"), "network.layers[0].units", "expected a whole number"),
+    (("inputs = 2", 'inputs = "2"'), "network.inputs", "expected a whole number"),
+    (('title = "ok"', "title = 3"), "title", "expected a string"),
+    (("batch_size = 10", 'batch_size = "half"'), "training.batch_size", 'expected a whole number or "full"'),
+    (('activation = "tanh"', 'activation = "tanh"\nbias = "yes"'), "network.layers[0].bias", "expected true or false"),
+    (('activation = "tanh"', 'activation = "tanh"\nweights = [1.0, 2.0]'), "network.layers[0].weights",
+     "expected a list of rows of numbers"),
+    (('activation = "tanh"', 'activation = "tanh"\nweights = [[1.0, 2.0], [3.0, "x"], [5.0, 6.0]]'),
+     "network.layers[0].weights[1][1]", "expected a number"),
+    # impossible shapes
+    (('activation = "tanh"', 'activation = "tanh"\nweights = [[1.0, 2.0], [3.0, 4.0]]'), "network.layers[0].weights",
+     "expected 3×2 ([fan_out][fan_in]: 3 rows of 2), got 2×2"),
+    (('activation = "tanh"', 'activation = "tanh"\nweights = [[1.0, 2.0, 3.0], [1.0, 2.0, 3.0], [1.0, 2.0, 3.0]]'),
+     "network.layers[0].weights", "expected 3×2"),
+    (('activation = "sigmoid"', 'activation = "sigmoid"\nweights = [[1.0, 2.0]]'), "network.layers[1].weights",
+     "expected 1×3"),
+    (('activation = "tanh"', 'activation = "tanh"\nweights = [[1.0, 2.0], [3.0]]'), "network.layers[0].weights",
+     "rows of equal length"),
+    (('activation = "tanh"', 'activation = "tanh"\nbiases = [0.1, 0.2]'), "network.layers[0].biases",
+     "expected 3 values (one per unit), got 2"),
+    (('activation = "tanh"', 'activation = "tanh"\nbias = false\nbiases = [0.1, 0.2, 0.3]'),
+     "network.layers[0].biases", "bias = false"),
+    (("inputs = 2", "inputs = 3"), "network.inputs", "expected 2 (the data has 2 input column(s)), got 3"),
+    (("units = 1", "units = 2"), "network.layers[1].units", "expected 1"),
+    # wrong loss / activation pairing
+    (('loss = "bce"', 'loss = "cross_entropy"'), "training.loss", "needs a softmax output layer, not 'sigmoid'"),
+    (('activation = "sigmoid"', 'activation = "linear"'), "training.loss", "needs a sigmoid output layer, not 'linear'"),
+    (('activation = "tanh"', 'activation = "softmax"'), "network.layers[0].activation", "only allowed on the output"),
+    (('activation = "sigmoid"\n', 'activation = "softmax"\n'), "training.loss", "needs a sigmoid output layer, not 'softmax'"),
+    (('activation = "tanh"', 'activation = "swish"'), "network.layers[0].activation", "expected one of linear, sigmoid"),
+    (('loss = "bce"', 'loss = "hinge"'), "training.loss", "expected one of mse, half_mse, bce, cross_entropy"),
+    # out of range
+    (("learning_rate = 0.1", "learning_rate = -0.1"), "training.learning_rate", "greater than 0, got -0.1"),
+    (("learning_rate = 0.1", "learning_rate = 0"), "training.learning_rate", "greater than 0"),
+    (("learning_rate = 0.1", "learning_rate = 1000"), "training.learning_rate", "at most 100"),
+    (("learning_rate = 0.1", "learning_rate = nan"), "training.learning_rate", "finite"),
+    (("samples = 40", "samples = 40\ntest_fraction = 0.95"), "data.test_fraction", "at most 0.9"),
+    (("samples = 40", "samples = 40\nnoise = -0.1"), "data.noise", "at least 0"),
+    (("samples = 40", "samples = 1"), "data.samples", "at least 2"),
+    (("units = 3", "units = 0"), "network.layers[0].units", "at least 1"),
+    (("batch_size = 10", "batch_size = 0"), "training.batch_size", "at least 1"),
+    (("learning_rate = 0.1", 'learning_rate = 0.1\noptimizer = "adam"\nbeta1 = 1.0'), "training.beta1", "below 1"),
+    (("learning_rate = 0.1", "learning_rate = 0.1\nbeta1 = 0.9"), "training.beta1", "optimizer 'sgd' takes no settings"),
+    (("learning_rate = 0.1", 'learning_rate = 0.1\nregularization = "l3"'), "training.regularization",
+     "expected one of none, l1, l2"),
+    (("learning_rate = 0.1", 'learning_rate = 0.1\npause_after = "sometimes"'), "training.pause_after",
+     "expected one of none, forward, loss, backward, update"),
+    (("samples = 40", "samples = 40\nclasses = 3"), "data.classes", "only the spiral"),
+    (('source = "xor"', 'source = "moons"'), "data.source", "expected one of"),
+    (('source = "xor"', 'source = "csv"\npath = "nowhere.csv"'), "data.path", "expected an existing CSV file"),
+    (('source = "xor"', 'source = "inline"\nx = [[1.0, 2.0], [3.0, 4.0]]\ny = [[1.0]]'), "data.y",
+     "expected 2 rows (one per row of data.x), got 1"),
+    (('source = "xor"', 'source = "inline"\nx = [[1.0, 2.0]]'), "data.y", "missing"),
+    ((GOOD.strip()[-5:], GOOD.strip()[-5:] + "\n[[checkpoints]]\nstep = 1"), "checkpoints[0]",
+     "expected a step and a text"),
+]
+
+
+@pytest.mark.parametrize("change,field,expected", CASES, ids=[f"{c[1]}:{c[2][:25]}" for c in CASES])
+def test_malformed_preset(tmp_path, change, field, expected):
+    err = config_error(tmp_path, with_change(*change))
+    assert err.field == field
+    assert expected in err.message
+    assert f": {field}: " in str(err) if field else True
+
+
+def test_softmax_output_needs_cross_entropy(tmp_path):
+    text = GOOD.replace('activation = "sigmoid"', 'activation = "softmax"').replace('loss = "bce"', 'loss = "mse"')
+    err = config_error(tmp_path, text)
+    assert err.field == "training.loss"
+    assert "a softmax output layer needs loss 'cross_entropy', not 'mse'" in err.message
+
+
+def test_bad_toml(tmp_path):
+    err = config_error(tmp_path, GOOD.replace("learning_rate = 0.1", "learning_rate = "))
+    assert "not valid TOML" in err.message
+    assert "line" in err.message  # where in the file
+
+
+def test_missing_file(tmp_path):
+    path = tmp_path / "nope.toml"
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value) == f"{path}: file not found"
+
+
+def test_not_utf8(tmp_path):
+    path = tmp_path / "latin.toml"
+    path.write_bytes(b'title = "caf\xe9"\n')
+    with pytest.raises(ConfigError, match="UTF-8"):
+        load_config(path)
+
+
+def test_bad_csv_rows_name_the_file_and_line(tmp_path):
+    (tmp_path / "d.csv").write_text("a,b,y\n1,2,3\n4,oops,6\n")
+    err = config_error(tmp_path, with_change('source = "xor"', 'source = "csv"\npath = "d.csv"'))
+    assert err.field == "data"
+    assert "d.csv: line 3" in err.message
+
+
+def test_csv_width_must_fit_the_network(tmp_path):
+    (tmp_path / "d.csv").write_text("1,2,3,4\n5,6,7,8\n9,10,11,12\n")
+    err = config_error(tmp_path, with_change('source = "xor"', 'source = "csv"\npath = "d.csv"'))
+    assert err.field == "network.inputs"
+    assert "expected 3" in err.message
+
+
+def test_cross_entropy_needs_two_outputs():
+    raw = {"network": {"inputs": 2, "layers": [{"units": 1, "activation": "softmax"}]},
+           "data": {"source": "xor"}, "training": {"loss": "cross_entropy"}}
+    with pytest.raises(ConfigError) as info:
+        parse_config(raw, "x.toml")
+    assert info.value.field == "network.layers[0].units"
+
+
+def test_compare_runs_are_checked_too():
+    raw = {"data": {"source": "xor"}, "compare": [{"label": "a"}, {"training": {"learning_rate": -1}}]}
+    with pytest.raises(ConfigError) as info:
+        parse_config(raw, "x.toml")
+    assert info.value.field == "compare[1].training.learning_rate"
+
+
+def test_error_without_a_file_says_config():
+    with pytest.raises(ConfigError) as info:
+        parse_config({"training": {"learning_rate": "x"}})
+    assert str(info.value).startswith("<config>: training.learning_rate: ")
+
+
+def test_every_shipped_preset_loads_and_steps():
+    presets = list_presets()
+    names = {p.name for p in presets}
+    assert {"chain-two-weights", "one-weight", "neuron-with-bias", "xor"} <= names
+    for p in presets:
+        assert p.error is None, p.error
+        session = Session(load_preset(p.name))
+        session.run(3)
+        assert session.halted is None, p.name
+
+
+# ------------------------------------------------------------------ the CLI
+def test_cli_reports_a_bad_preset_in_one_line(tmp_path, capsys):
+    path = write(tmp_path, with_change("learning_rate = 0.1", "learning_rate = -5"))
+    code = main(["train", "--preset", str(path), "--steps", "3"])
+    out = capsys.readouterr()
+    assert code == 2
+    assert out.out == ""
+    lines = out.err.splitlines()
+    assert len(lines) == 1, out.err
+    assert str(path) in lines[0] and "training.learning_rate" in lines[0] and "greater than 0" in lines[0]
+    assert "Traceback" not in out.err
+
+
+@pytest.mark.parametrize("args,words", [
+    (["train", "--preset", "no-such-preset", "--steps", "1"], ["no-such-preset", "no preset with that name", "xor"]),
+    (["train", "--preset", "missing/file.toml", "--steps", "1"], ["missing/file.toml", "file not found"]),
+    (["train", "--preset", "xor", "--steps", "-1"], ["--steps", "0 or more"]),
+])
+def test_cli_bad_input(capsys, args, words):
+    code = main(args)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert len(err.splitlines()) == 1, err
+    for word in words:
+        assert word in err
+
+
+def test_cli_bad_toml(tmp_path, capsys):
+    path = write(tmp_path, "title = \n")
+    assert main(["train", "--preset", str(path), "--steps", "1", "--json"]) == 2
+    out = capsys.readouterr()
+    assert out.out == ""  # no JSON half-written
+    assert len(out.err.splitlines()) == 1 and "not valid TOML" in out.err and str(path) in out.err
+
+
+def test_presets_check(tmp_path, capsys):
+    good = write(tmp_path, GOOD, "good.toml")
+    bad = write(tmp_path, with_change("units = 3", "units = -3"), "bad.toml")
+    assert main(["presets", "--check", str(good), str(bad)]) == 2
+    out = capsys.readouterr()
+    assert f"{good}: ok" in out.out
+    assert len(out.err.splitlines()) == 1 and "network.layers[0].units" in out.err
+
+
+def test_python_m_reports_a_bad_preset_without_a_traceback(tmp_path):
+    path = write(tmp_path, with_change('activation = "tanh"', 'activation = "tanh"\nweights = [[1.0]]'))
+    proc = subprocess.run([sys.executable, "-m", "tui_backprop", "train", "--preset", str(path), "--steps", "2"],
+                          capture_output=True, text=True, timeout=60,
+                          env={**__import__("os").environ, "TUI_BACKPROP_CONFIG_DIR": str(tmp_path / "cfg")})
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert str(path) in lines[0] and "network.layers[0].weights" in lines[0] and "expected 3×2" in lines[0]
+
+
+# ---------------------------------------------- targets the loss cannot use
+def test_plus_minus_one_labels_need_a_loss_that_reaches_minus_one(tmp_path):
+    err = config_error(tmp_path, with_change("samples = 40", 'samples = 40\nlabels = "plus_minus_one"'))
+    assert err.field == "data.labels"
+    assert "'bce' needs \"zero_one\"" in err.message
+
+
+def test_bce_needs_targets_between_zero_and_one(tmp_path):
+    text = with_change('source = "xor"', 'source = "inline"\nx = [[1.0, 2.0], [3.0, 4.0]]\ny = [[1.0], [4.0]]')
+    err = config_error(tmp_path, text)
+    assert err.field == "data.y"
+    assert "between 0 and 1" in err.message and "the data has 1 … 4" in err.message
+
+
+def test_bce_on_regression_data_is_refused(tmp_path):
+    err = config_error(tmp_path, with_change('source = "xor"', 'source = "plane"'))
+    assert err.field == "data.source"
+    assert "between 0 and 1" in err.message
+
+
+def test_cross_entropy_needs_one_hot_targets(tmp_path):
+    text = (GOOD.replace('activation = "sigmoid"', 'activation = "softmax"').replace("units = 1", "units = 2")
+            .replace('loss = "bce"', 'loss = "cross_entropy"')
+            .replace('source = "xor"', 'source = "inline"\nx = [[1.0, 2.0], [3.0, 4.0]]\ny = [[1.0, 0.0], [0.5, 0.5]]'))
+    err = config_error(tmp_path, text)
+    assert err.field == "data.y" and "one-hot" in err.message
+    ok = text.replace("[0.5, 0.5]", "[0.0, 1.0]")
+    Session(load_config(write(tmp_path, ok, "ok.toml")))
+
+
+def test_inline_rows_must_not_be_empty(tmp_path):
+    err = config_error(tmp_path, with_change('source = "xor"', 'source = "inline"\nx = [[], []]\ny = [[1.0], [0.0]]'))
+    assert err.field == "data.x"
