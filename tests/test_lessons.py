@@ -153,12 +153,24 @@ def test_sigmoid_neuron_delta_is_the_one_in_the_lesson():
 
 
 # ------------------------------------------------------- data-set lessons
+def test_xor_needs_the_hidden_layer():
+    config = load_preset("xor")
+    session = run_to(headless(config), 1000)
+    assert session.accuracy >= 0.9
+    no_hidden = config.replace("network", layers=config.network.layers[-1:])
+    line = run_to(headless(no_hidden), 1000)
+    assert line.accuracy < 0.6  # one straight cut: no better than a coin toss
+
+
 def test_circle_is_learned_in_a_few_hundred_steps():
     session = run_to(headless(load_preset("circle")), 500)
     assert session.accuracy >= 0.95
     run_to(session, 2000)
     assert session.accuracy == 1.0
     assert session.test_loss < 0.05
+    config = load_preset("circle")
+    single = run_to(headless(config.replace("network", layers=config.network.layers[-1:])), 1000)
+    assert single.accuracy <= 0.8 and single.test_loss > 0.6  # a single neuron fails
 
 
 def test_gauss_one_neuron_turns_round_and_separates_the_clouds():
@@ -170,14 +182,16 @@ def test_gauss_one_neuron_turns_round_and_separates_the_clouds():
     run_to(session, 10)
     assert session.accuracy >= 0.9
     run_to(session, 50)
-    assert session.accuracy >= 0.95
+    assert session.accuracy == pytest.approx(0.96)
     run_to(session, 1000)
     assert 0.95 <= session.accuracy < 1.0  # overlapping points stay wrong
     assert 0.05 < session.test_loss < 0.15
 
 
-def test_spiral_is_learned_by_step_4000():
-    session = run_to(headless(load_preset("spiral")), 4000)
+def test_spiral_lingers_then_is_learned_by_step_4000():
+    session = run_to(headless(load_preset("spiral")), 500)
+    assert session.full_training_loss() > 0.5
+    run_to(session, 4000)
     assert session.accuracy >= 0.95
     assert session.test_loss < 0.1
 
