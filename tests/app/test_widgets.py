@@ -344,3 +344,33 @@ def test_snapshot_diagram(snap_compare):
     diagram = NetworkDiagram(session_for("xor", 300).snapshot())
     diagram.select(0, 2)
     assert snap_compare(WidgetApp(diagram), terminal_size=(48, 10))
+
+
+async def test_widgets_survive_tiny_sizes():
+    snapshot = session_for("xor", 5).snapshot()
+    widgets = (Inspector(snapshot), NetworkDiagram(snapshot), DecisionBoundary(snapshot), NeuronMaps(snapshot))
+    app = WidgetApp(*widgets)
+    async with app.run_test(size=(40, 12)) as pilot:
+        for size in ((40, 12), (12, 8), (3, 30), (80, 24)):
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            for widget in widgets[1:]:
+                lines_of(widget)  # builds every strip at the new size without raising
+
+
+async def test_boundary_multi_class_colours_by_argmax():
+    from tui_backprop.app.widgets.boundary import CLASS_COLOURS
+
+    snapshot = known_grid_snapshot()
+    output = np.zeros((8, 8, 3))
+    output[:, :4, 0] = 0.9  # left: class 0, sure
+    output[:, 4:, 2] = 0.6  # right: class 2, unsure → a lighter tint unless discretized
+    grid = GridSnapshot(snapshot.grid.extent, (snapshot.grid.layer_outputs[0], output))
+    boundary = DecisionBoundary(dataclasses.replace(snapshot, grid=grid, data_points=None))
+    async with WidgetApp(boundary).run_test(size=(16, 9)) as pilot:
+        await pilot.pause()
+        assert cell_at(boundary, 1, 3)[1].color.name == CLASS_COLOURS[0]
+        assert cell_at(boundary, 14, 3)[1].color.name != CLASS_COLOURS[2]
+        boundary.discretize = True
+        await pilot.pause()
+        assert cell_at(boundary, 14, 3)[1].color.name == CLASS_COLOURS[2]
