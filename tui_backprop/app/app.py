@@ -17,6 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
+from tui_backprop.app.screens.compare import CompareScreen
 from tui_backprop.app.screens.confirm import ConfirmScreen
 from tui_backprop.app.screens.help import HelpScreen
 from tui_backprop.app.screens.picker import PresetPicker
@@ -119,6 +120,12 @@ class BackpropApp(App[int]):
         focus = self.query("#inspector")
         if focus and focus.first().can_focus:
             focus.first().focus()
+        if self.config.compare:
+            self.open_compare()
+
+    def open_compare(self) -> None:
+        """Presets with two [[compare]] tables open in compare mode (escape returns here)."""
+        self.push_screen(CompareScreen(self.config, fps=self.fps))
 
     # ------------------------------------------------------------ snapshots
     def _on_published(self, snapshot: Snapshot) -> None:
@@ -158,6 +165,8 @@ class BackpropApp(App[int]):
 
     # -------------------------------------------------------------- actions
     def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if isinstance(self.screen, CompareScreen) and action not in ("open_preset", "help", "quit"):
+            return False  # compare mode has its own keys
         if action in ("step", "phase", "epoch", "gradient_check") and self.running:
             return None  # shown greyed out: pause first
         return True
@@ -264,6 +273,8 @@ class BackpropApp(App[int]):
 
     def switch_session(self, config: Config, session: Session) -> None:
         self.runner.cancel()
+        while isinstance(self.screen, CompareScreen):
+            self.pop_screen()
         self.config = config
         self.session = session
         self.runner = Runner(session, self._on_published, fps=self.fps)
@@ -272,6 +283,8 @@ class BackpropApp(App[int]):
         self.query_one(ConfigForm).load(config)
         self.query_one("#side").border_title = config.name
         self.publish_now()
+        if config.compare:
+            self.open_compare()
 
     async def action_quit(self) -> None:
         self.runner.cancel()

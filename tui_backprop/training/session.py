@@ -324,6 +324,11 @@ class Session:
 
     def run_phase(self) -> str | None:
         """Run the next phase. Returns its name, or None if the session is halted."""
+        # Overflow in a diverging run is reported as a NaN halt, not as numpy warnings.
+        with np.errstate(all="ignore"):
+            return self._phase()
+
+    def _phase(self) -> str | None:
         if self.halted:
             return None
         phase = PHASES[self._next]
@@ -398,12 +403,16 @@ class Session:
         "checkpoint", "stop" or "halted". ``should_stop()`` is polled between
         steps so a pause takes effect within one step.
         """
+        with np.errstate(all="ignore"):
+            return self._run(max_steps, should_stop)
+
+    def _run(self, max_steps: int, should_stop=None) -> str:
         steps_done = 0
         while steps_done < max_steps:
             if should_stop is not None and should_stop():
                 return "requested"
             while True:
-                phase = self.run_phase()
+                phase = self._phase()
                 if phase is None:
                     return "halted"
                 reason = self._stop_reason(phase) if (self.config.checkpoints or phase == self.pause_after

@@ -19,11 +19,11 @@ class StatusLine(Static):
     StatusLine { height: 1; background: $panel; padding: 0 1; }
     """
 
-    def show(self, snap: Snapshot) -> None:
+    def show(self, snap: Snapshot, prefix: str = "") -> None:
         state = snap.state_word
         style = {"running": "bold green", "paused": "bold yellow", "halted": "bold red",
                  "waiting after backward": "bold magenta"}[state]
-        text = Text()
+        text = Text.from_markup(prefix) if prefix else Text()
         text.append(f"● {state}", style=style)
         phase = snap.last_phase or "—"
         text.append(f"  step {snap.step:,}  epoch {snap.epoch:,}  phase {phase}")

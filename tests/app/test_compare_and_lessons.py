@@ -1,0 +1,76 @@
+"""Compare mode runs two configurations in lock-step; lesson checkpoints pause the app."""
+
+import numpy as np
+
+from tui_backprop.app.app import BackpropApp
+from tui_backprop.presets import load_preset
+from tui_backprop.training.compare import CompareSession, compare_configs
+from tui_backprop.training.session import Session
+
+
+def test_compare_session_matches_two_separate_sessions():
+    config = load_preset("optimizers")
+    pair = CompareSession(config)
+    assert pair.run(150) == "steps"
+    for (label, cfg), session in zip(compare_configs(config), pair.sessions):
+        alone = Session(cfg)
+        alone.run(150)
+        assert session.step_count == alone.step_count == 150
+        assert np.array_equal(session.history.train.arrays()[1], alone.history.train.arrays()[1]), label
+    assert pair.sessions[0].optimizer.name == "sgd" and pair.sessions[1].optimizer.name == "adam"
+
+
+def test_compare_pause_keeps_lock_step():
+    pair = CompareSession(load_preset("batch-vs-stochastic"))
+    calls = iter(range(10_000))
+    reason = pair.run(1000, should_stop=lambda: next(calls) >= 7)
+    assert reason == "requested"
+    counts = [s.step_count for s in pair.sessions]
+    assert counts[0] == counts[1] == 7
+
+
+async def test_compare_preset_opens_in_compare_mode_and_steps_both():
+    app = BackpropApp(load_preset("optimizers"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert type(screen).__name__ == "CompareScreen"
+        await pilot.press("n", "n")
+        assert [s.step_count for s in screen.compare.sessions] == [2, 2]
+        await pilot.press("space")
+        await pilot.pause(0.5)
+        await pilot.press("space")
+        await pilot.pause(0.2)
+        a, b = (s.step_count for s in screen.compare.sessions)
+        assert a == b > 2
+        statuses = [str(w.render()) for w in screen.query(".run-status")]
+        assert "SGD" in statuses[0] and "Adam" in statuses[1]
+        assert all(f"step {a:,}" in s for s in statuses)
+        await pilot.press("r")
+        await pilot.pause()
+        assert [s.step_count for s in screen.compare.sessions] == [0, 0]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert type(app.screen).__name__ != "CompareScreen"
+        assert app.session.step_count == 0  # the single-run view was left alone
+
+
+async def test_checkpoint_pauses_run_at_its_step_and_phase():
+    config = load_preset("chain-two-weights")  # checkpoint: step 1, after backward
+    app = BackpropApp(config.replace("training", pause_after="none"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("space")
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if not app.runner.running:
+                break
+        assert not app.runner.running
+        assert app.session.step_count == 0 and app.session.last_phase == "backward"
+        assert app.session.network.grads.tolist() == [-48.0, -36.0]
+        notice = str(app.query_one("#notice").render())
+        assert "−48" in notice and "press n" in notice.lower()
+        await pilot.press("space")  # the checkpoint fires once; the run goes on
+        await pilot.pause(0.3)
+        await pilot.press("space")
+        await pilot.pause(0.1)
+        assert app.session.step_count > 1

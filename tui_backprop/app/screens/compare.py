@@ -1,0 +1,184 @@
+"""Compare mode: two configurations of one preset, trained in lock-step.
+
+Both loss curves share one plot; each run keeps its own status line and, for
+2-D data, its own decision boundary.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+from textual_plotext import PlotextPlot
+
+from tui_backprop.app.widgets.loss_curve import downsample
+from tui_backprop.app.widgets.status import StatusLine
+from tui_backprop.config import Config
+from tui_backprop.training.compare import CompareSession, CompareSnapshot
+from tui_backprop.training.runner import Runner
+
+try:
+    from tui_backprop.app.widgets.boundary import DecisionBoundary
+except ImportError:  # pragma: no cover
+    DecisionBoundary = None
+
+COLORS = ("cyan", "orange")  # plotext's names
+MARKUP_COLORS = ("cyan", "dark_orange")  # the same colours in Rich markup
+
+
+class CompareCurve(PlotextPlot, can_focus=True):
+    log_scale: reactive[bool] = reactive(False)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._snap: CompareSnapshot | None = None
+
+    def show(self, snap: CompareSnapshot) -> None:
+        self._snap = snap
+        self.replot()
+
+    def watch_log_scale(self, value: bool) -> None:
+        self.border_subtitle = "log scale" if value else ""
+        self.replot()
+
+    def replot(self) -> None:
+        plt = self.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.xlabel("step")
+        snap = self._snap
+        if snap is None or all(len(r.history_steps) == 0 for r in snap.runs):
+            plt.title("both runs start together: press space or n")
+            self.refresh()
+            return
+        width = max(self.size.width, 20)
+        if self.log_scale and all((r.history_loss > 0).any() for r in snap.runs if len(r.history_loss)):
+            plt.yscale("log")
+        for label, run, color in zip(snap.labels, snap.runs, COLORS):
+            xs, ys = downsample(run.history_steps, run.history_loss, 2 * width)
+            ok = np.isfinite(ys) & ((ys > 0) if self.log_scale else True)
+            if ok.any():
+                plt.plot(xs[ok].tolist(), ys[ok].tolist(), label=label, marker="braille", color=color)
+        self.refresh()
+
+
+class CompareScreen(Screen[None]):
+    BINDINGS = [
+        Binding("space", "toggle_run", "run", id="compare.run"),
+        Binding("n", "step", "step both", id="compare.step"),
+        Binding("e", "epoch", "epoch", id="compare.epoch"),
+        Binding("r", "reset", "reset", id="compare.reset"),
+        Binding("l", "toggle_log", "log", id="compare.log"),
+        Binding("escape", "leave", "back", id="compare.back"),
+        Binding("question_mark", "app.help", "help", id="compare.help", key_display="?"),
+        Binding("q", "app.quit", "quit", id="compare.quit"),
+    ]
+    DEFAULT_CSS = """
+    CompareScreen #compare-curve { height: 1fr; border: round $primary; }
+    CompareScreen #compare-boundaries { height: 1fr; }
+    CompareScreen #compare-boundaries > Vertical { width: 1fr; border: round $primary; }
+    CompareScreen .run-status { height: 1; }
+    CompareScreen #compare-lesson { height: auto; max-height: 3; padding: 0 1; color: $text-muted; }
+    CompareScreen.-short #compare-boundaries { display: none; }
+    """
+
+    running: reactive[bool] = reactive(False, bindings=True)
+
+    def __init__(self, config: Config, fps: float = 10.0):
+        super().__init__()
+        self.config = config
+        self.compare = CompareSession(config)
+        self.runner = Runner(self.compare, self._published, fps=fps)
+        self.fps = fps
+        self._latest: CompareSnapshot | None = None
+        self._shown: CompareSnapshot | None = None
+
+    def compose(self) -> ComposeResult:
+        first = self.config.lesson.strip().splitlines()[0] if self.config.lesson.strip() else ""
+        yield Static(f"[b]Compare:[/b] {self.config.title}. {first}", id="compare-lesson")
+        yield CompareCurve(id="compare-curve")
+        if DecisionBoundary is not None and self.compare.sessions[0].data.is_2d:
+            with Horizontal(id="compare-boundaries"):
+                for i, label in enumerate(self.compare.labels):
+                    with Vertical() as box:
+                        box.border_title = label
+                        yield DecisionBoundary(id=f"compare-boundary-{i}")
+        for i, label in enumerate(self.compare.labels):
+            yield StatusLine(id=f"compare-status-{i}", classes="run-status")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#compare-curve").border_title = "Loss: " + " vs ".join(
+            f"[{c}]{l}[/]" for c, l in zip(MARKUP_COLORS, self.compare.labels))
+        self.set_interval(1.0 / self.fps, self._redraw)
+        self.publish_now()
+
+    def _published(self, snap: CompareSnapshot) -> None:
+        self._latest = snap
+        self.running = snap.running
+
+    def publish_now(self) -> None:
+        self._latest = self.compare.snapshot(self.runner.running, self.runner.steps_per_second)
+        self._redraw()
+
+    def _redraw(self) -> None:
+        snap = self._latest
+        if snap is None or snap is self._shown:
+            return
+        self._shown = snap
+        self.query_one(CompareCurve).show(snap)
+        for i, (label, run) in enumerate(zip(snap.labels, snap.runs)):
+            status = self.query_one(f"#compare-status-{i}", StatusLine)
+            status.show(run, prefix=f"[{MARKUP_COLORS[i]}]■[/] {label}: ")
+            boundary = self.query(f"#compare-boundary-{i}")
+            if boundary:
+                boundary.first().show(run)
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action in ("step", "epoch") and self.running:
+            return None
+        return True
+
+    def action_toggle_run(self) -> None:
+        if self.runner.running:
+            self.runner.pause()
+            return
+        if all(s.halted for s in self.compare.sessions):
+            self.notify("Both runs halted on NaN/inf: press r to reset.", severity="warning")
+            return
+        self.running = True
+        self.run_worker(self._run(), group="compare", exclusive=True, exit_on_error=False)
+
+    async def _run(self) -> None:
+        await self.runner.run()
+        self.running = False
+
+    def action_step(self) -> None:
+        if not self.runner.running:
+            self.compare.step()
+            self.publish_now()
+
+    def action_epoch(self) -> None:
+        if not self.runner.running:
+            self.compare.run_epoch()
+            self.publish_now()
+
+    def action_reset(self) -> None:
+        self.runner.pause()
+        self.runner.call_between_steps(lambda c: c.reset())
+        self.publish_now()
+
+    def action_toggle_log(self) -> None:
+        curve = self.query_one(CompareCurve)
+        curve.log_scale = not curve.log_scale
+
+    def action_leave(self) -> None:
+        self.runner.cancel()
+        self.dismiss(None)
+
+    def on_unmount(self) -> None:
+        self.runner.cancel()
