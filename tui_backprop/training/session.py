@@ -392,7 +392,7 @@ class Session:
         start = self.step_count
         target = self.epoch + 1
         while self.epoch < target and not self.halted:
-            if self.run(self.steps_per_epoch) != "steps":
+            if self.run(self.steps_per_epoch - self.batch_in_epoch) != "steps":  # the rest of this epoch
                 break
         return self.step_count - start
 

@@ -1,0 +1,431 @@
+"""The training session: phases, pause points, reset, epochs, checkpoints, NaN halts, determinism."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from tests.conftest import inline_config
+from tui_backprop.config import PHASES, Checkpoint, parse_config
+from tui_backprop.presets import load_preset
+from tui_backprop.training import LossHistory, Series, Session
+
+
+def xor_session(**training) -> Session:
+    config = load_preset("xor")
+    if training:
+        config = config.replace("training", **training)
+    return Session(config)
+
+
+def chain_config(weights, x, y, *, learning_rate=0.1, loss="mse", activation="linear"):
+    """Layers of one linear unit each, no biases: ŷ = w_n·…·w_1·x."""
+    layers = [{"units": 1, "activation": activation, "bias": False, "weights": [[w]]} for w in weights]
+    raw = {"network": {"inputs": 1, "layers": layers},
+           "data": {"source": "inline", "x": [[x]], "y": [[y]]},
+           "training": {"loss": loss, "learning_rate": learning_rate, "batch_size": "full"}}
+    return parse_config(raw, "chain.toml")
+
+
+def history(session):
+    steps, losses = session.history.train.arrays()
+    return steps, losses
+
+
+# ------------------------------------------------------------------- phases
+def test_four_phases_make_one_step():
+    by_phase, by_step = xor_session(), xor_session()
+    seen = [by_phase.advance_phase() for _ in range(4)]
+    assert seen == list(PHASES)
+    assert by_step.step() == list(PHASES)
+    assert by_phase.step_count == by_step.step_count == 1
+    assert np.array_equal(by_phase.network.params, by_step.network.params)
+    assert by_phase.loss == by_step.loss
+    assert np.array_equal(history(by_phase)[1], history(by_step)[1])
+
+
+def test_phase_bookkeeping():
+    s = xor_session()
+    assert s.next_phase == "forward" and s.last_phase is None
+    s.advance_phase()
+    assert (s.last_phase, s.next_phase, s.step_count, s.current_step_number) == ("forward", "loss", 0, 1)
+    snap = s.snapshot(grid=False)
+    assert snap.phases_done == ("forward",) and snap.layers[0].z is not None and snap.layers[0].delta is None
+    s.advance_phase()
+    assert s.loss is not None and s.step_count == 0
+    s.advance_phase()
+    snap = s.snapshot(grid=False)
+    assert snap.waiting_after_backward and snap.state_word == "waiting after backward"
+    assert snap.layers[0].delta is not None
+    s.advance_phase()
+    assert (s.last_phase, s.next_phase, s.step_count) == ("update", "forward", 1)
+
+
+def test_only_the_update_phase_moves_weights():
+    s = xor_session()
+    start = s.network.params.copy()
+    for phase in ("forward", "loss", "backward"):
+        assert s.advance_phase() == phase
+        assert np.array_equal(s.network.params, start), phase
+    s.advance_phase()
+    assert not np.array_equal(s.network.params, start)
+    np.testing.assert_allclose(s.network.params - start, s.optimizer.last_update, rtol=0, atol=1e-15)
+
+
+def test_pause_after_backward_waits_for_the_next_step_call():
+    s = xor_session(pause_after="backward")
+    start = s.network.params.copy()
+    assert s.step() == ["forward", "loss", "backward"]
+    grads = s.network.grads.copy()
+    assert np.abs(grads).max() > 0
+    assert np.array_equal(s.network.params, start)  # computed, not applied
+    assert s.step_count == 0
+    assert s.step() == ["update"]
+    assert s.step_count == 1
+    # plain SGD: the weights moved by exactly −lr·gradient
+    np.testing.assert_allclose(s.network.params, start - 0.1 * grads, rtol=0, atol=1e-15)
+    assert s.step() == ["forward", "loss", "backward"]
+
+
+@pytest.mark.parametrize("pause,first", [("forward", ["forward"]), ("loss", ["forward", "loss"]),
+                                         ("update", list(PHASES)), ("none", list(PHASES))])
+def test_other_pause_points(pause, first):
+    s = xor_session(pause_after=pause)
+    assert s.step() == first
+    assert s.run(5) == ("pause point" if pause != "none" else "steps")
+
+
+def test_pause_after_backward_in_run_stops_with_gradients_unapplied():
+    s = xor_session(pause_after="backward")
+    assert s.run(100) == "pause point"
+    assert s.last_phase == "backward" and s.step_count == 0
+
+
+def test_reset_restores_the_initial_weights_exactly():
+    s = xor_session()
+    initial = s.network.params.copy()
+    assert np.array_equal(initial, s.initial_params)
+    s.run(37)
+    s.advance_phase()
+    first_run = history(s)[1].copy()
+    assert not np.array_equal(s.network.params, initial)
+    s.reset()
+    assert np.array_equal(s.network.params, initial)
+    assert s.step_count == 0 and s.epoch == 0 and len(s.history.train) == 0 and s.next_phase == "forward"
+    s.run(37)
+    assert np.array_equal(history(s)[1], first_run)  # the run repeats bit for bit
+
+
+# ------------------------------------------------------------ epochs, batches
+def _batches(session, steps):
+    rows = []
+    for _ in range(steps):
+        session.advance_phase()
+        rows.append(session.network.batch_inputs.copy())
+        for _ in range(3):
+            session.advance_phase()
+    return rows
+
+
+def _sorted_rows(a):
+    return a[np.lexsort(a.T[::-1])]
+
+
+def test_each_epoch_visits_every_training_sample_once_in_a_new_order():
+    s = xor_session(batch_size=30)  # 100 training samples: batches of 30, 30, 30, 10
+    assert s.steps_per_epoch == 4
+    epoch1 = _batches(s, 4)
+    assert [len(b) for b in epoch1] == [30, 30, 30, 10]
+    assert s.epoch == 1 and s.batch_in_epoch == 0
+    np.testing.assert_array_equal(_sorted_rows(np.vstack(epoch1)), _sorted_rows(s.data.x_train))
+    epoch2 = _batches(s, 4)
+    np.testing.assert_array_equal(_sorted_rows(np.vstack(epoch2)), _sorted_rows(s.data.x_train))
+    assert not np.array_equal(np.vstack(epoch1), np.vstack(epoch2))  # reshuffled
+    assert s.epoch == 2
+
+
+def test_epoch_end_evaluates_train_and_test_loss():
+    s = xor_session()
+    assert s.steps_per_epoch == 10
+    assert s.run_epoch() == 10
+    assert s.epoch == 1
+    assert s.train_loss == pytest.approx(s.network.evaluate(s.data.x_train, s.data.y_train), rel=1e-15)
+    assert s.test_loss == pytest.approx(s.network.evaluate(s.data.x_test, s.data.y_test), rel=1e-15)
+    assert 0.0 <= s.accuracy <= 1.0
+    assert s.history.test.arrays()[0].tolist() == [10.0]
+
+
+def test_run_epoch_stops_at_the_end_of_the_current_epoch():
+    s = xor_session()
+    s.run(4)
+    s.advance_phase()
+    assert s.run_epoch() == 6  # steps 5..10
+    assert (s.epoch, s.step_count, s.batch_in_epoch) == (1, 10, 0)
+    assert s.run_epoch() == 10
+    assert s.step_count == 20
+
+
+def test_full_batch_is_one_step_per_epoch():
+    s = xor_session(batch_size="full")
+    assert s.batch_size == 100 and s.steps_per_epoch == 1
+    s.run(3)
+    assert s.epoch == 3
+
+
+# ---------------------------------------------------------------- checkpoints
+def test_checkpoints_fire_once_at_their_step_and_phase():
+    config = load_preset("xor").replace(checkpoints=(Checkpoint(3, "mid-step", "loss"), Checkpoint(5, "done", "update")))
+    s = Session(config)
+    assert s.run(100) == "checkpoint"
+    assert (s.step_count, s.last_phase, s.message) == (2, "loss", "mid-step")
+    assert s.run(100) == "checkpoint"
+    assert (s.step_count, s.last_phase, s.message) == (5, "update", "done")
+    assert s.run(10) == "steps"
+    assert s.step_count == 15
+    s.reset()
+    assert s.run(100) == "checkpoint" and s.message == "mid-step"  # a reset arms them again
+
+
+def test_checkpoints_stop_step_and_can_be_ignored():
+    config = load_preset("xor").replace(checkpoints=(Checkpoint(1, "look", "backward"),))
+    s = Session(config)
+    assert s.step() == ["forward", "loss", "backward"]
+    assert s.message == "look"
+    headless = Session(config)
+    headless.use_checkpoints = False
+    assert headless.run(5) == "steps" and headless.message is None
+
+
+def test_chain_preset_checkpoint_fires_after_backward():
+    s = Session(load_preset("chain-two-weights"))
+    assert s.run(10) == "checkpoint"
+    assert s.message.startswith("The backward pass just blamed w1 for −48")
+    assert s.network.layers[0].weights[0, 0] == 3.0
+
+
+# ----------------------------------------------------------------- NaN / inf
+def test_huge_learning_rate_halts_in_the_loss_phase():
+    # ŷ = w·x with lr 100: w − 2 is multiplied by 1 − 8·100 = −799 each step until (2w − 4)² overflows
+    s = Session(inline_config([[1.0]], [[2.0]], [[4.0]], learning_rate=100.0))
+    assert s.run(1000) == "halted"
+    report = s.halted
+    assert report.phase == "loss" and report.layer is None
+    assert report.what == "the loss"
+    assert 10 < report.step < 100
+    assert f"Step {report.step}:" in report.message and "loss phase" in report.message
+    assert s.step_count == report.step - 1
+    assert s.advance_phase() is None and s.step() == [] and s.run(5) == "halted"  # stays halted
+    snap = s.snapshot(grid=False)
+    assert snap.halted == report and snap.state_word == "halted"
+    s.reset()
+    assert s.halted is None
+
+
+def test_overflowing_update_names_the_layer():
+    # w = 1, gradient −8, lr 1e308: w − lr·g = 8e308 = inf
+    s = Session(inline_config([[1.0]], [[2.0]], [[4.0]], learning_rate=100.0))
+    s.optimizer.learning_rate = 1e308  # beyond what a preset may ask for (at most 100)
+    assert s.run(5) == "halted"
+    assert (s.halted.phase, s.halted.layer, s.halted.step) == ("update", 0, 1)
+    assert "in layer 1 during the update phase" in s.halted.message
+
+
+def test_overflowing_activation_names_the_layer():
+    # z1 = 1e200·1 finite, z2 = 1e200·1e200 = inf in the second layer
+    s = Session(chain_config([1e200, 1e200], 1.0, 0.0))
+    assert s.run(5) == "halted"
+    assert (s.halted.phase, s.halted.layer, s.halted.step) == ("forward", 1, 1)
+    assert "in layer 2 during the forward phase" in s.halted.message
+
+
+def test_overflowing_gradient_names_the_layer():
+    # ŷ = 1e308·(1e-8·(1e-300·1)) ≈ 1, loss finite; dL/dz of layer 2 = 2(ŷ − y)·w3 ≈ 2e308 = inf
+    s = Session(chain_config([1e-300, 1e-8, 1e308], 1.0, 0.0))
+    assert s.run(5) == "halted"
+    assert (s.halted.phase, s.halted.layer, s.halted.step) == ("backward", 1, 1)
+    assert "a gradient became NaN or infinite in layer 2 during the backward phase" in s.halted.message
+    assert np.isfinite(s.loss)
+
+
+# ---------------------------------------------------------------- determinism
+N = 25
+
+
+def _drive(kind, session):
+    if kind == "run":
+        assert session.run(N) == "steps"
+    elif kind == "step":
+        for _ in range(N):
+            session.step()
+    elif kind == "phase":
+        for _ in range(4 * N):
+            session.advance_phase()
+    elif kind == "mixed":
+        session.run(3)
+        session.advance_phase()
+        session.advance_phase()
+        session.step()  # finishes step 4
+        session.run_epoch()  # to the end of the epoch
+        for _ in range(7):
+            session.advance_phase()  # one more step and three phases of the next
+        session.run(N - session.step_count)  # finishes the step in progress, then the rest
+    return session
+
+
+@pytest.mark.parametrize("preset", ["xor", "one-weight"])
+def test_same_seed_same_history_however_driven(preset):
+    runs = {kind: _drive(kind, Session(load_preset(preset))) for kind in ("run", "step", "phase", "mixed")}
+    ref = runs["run"]
+    assert ref.step_count == N
+    for kind, s in runs.items():
+        assert s.step_count == N, kind
+        steps, losses = history(s)
+        assert np.array_equal(steps, np.arange(1, N + 1)), kind
+        assert np.array_equal(losses, history(ref)[1]), kind  # bit-identical
+        assert np.array_equal(s.network.params, ref.network.params), kind
+        assert np.array_equal(s.history.test.arrays()[1], ref.history.test.arrays()[1]), kind
+
+
+def test_pausing_after_backward_does_not_change_the_run():
+    plain = xor_session()
+    plain.run(N)
+    paused = xor_session(pause_after="backward")
+    while paused.step_count < N:
+        paused.step()
+    assert np.array_equal(history(paused)[1], history(plain)[1])
+
+
+def test_seed_changes_the_run_and_is_repeatable():
+    base = load_preset("xor")
+    a, b, c = Session(base.with_seed(11)), Session(base.with_seed(11)), Session(base.with_seed(12))
+    for s in (a, b, c):
+        s.run(N)
+    assert np.array_equal(history(a)[1], history(b)[1])
+    assert not np.array_equal(history(a)[1], history(c)[1])
+    assert not np.array_equal(a.initial_params, c.initial_params)
+
+
+def test_snapshot_is_a_copy():
+    s = xor_session()
+    s.step()
+    snap = s.snapshot(grid=False)
+    weights = snap.layers[0].weights.copy()
+    s.run(5)
+    assert np.array_equal(snap.layers[0].weights, weights)
+    assert snap.step == 1 and len(snap.history_loss) == 1
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        snap.step = 3
+
+
+# ------------------------------------------------------------- stop conditions
+def test_stop_after_epochs():
+    s = xor_session(stop_after_epochs=3)
+    assert s.run(10_000) == "stop"
+    assert s.epoch == 3 and s.step_count == 30
+    assert "3 epochs" in s.message
+
+
+def test_stop_below_loss():
+    # one weight, lr 0.1: w = 1.8, 1.96, 1.992, 1.9984, 1.99968 after steps 1..5, so the
+    # training loss (2w − 4)² = 0.16, 0.0064, 2.56e-4, 1.024e-5, 4.096e-7: first below 1e-6 after step 5
+    s = Session(inline_config([[1.0]], [[2.0]], [[4.0]], learning_rate=0.1, stop_below_loss=1e-6))
+    assert s.run(1000) == "stop"
+    assert s.step_count == 5
+    assert s.train_loss == pytest.approx(4.096e-7, rel=1e-9)
+    assert s.train_loss < 1e-6
+    assert "fell below 1e-06" in s.message
+
+
+# ------------------------------------------------------------- bounded history
+def test_series_stays_bounded_and_keeps_the_latest_points_exactly():
+    series = Series(capacity=4096, tail=1024)
+    total = 1_000_000
+    xs = np.arange(1, total + 1, dtype=float)
+    ys = np.sin(xs / 1000.0)
+    longest = 0
+    for i in range(total):
+        series.add(xs[i], ys[i])
+        if i % 997 == 0:
+            longest = max(longest, len(series))
+    assert len(series) <= 4096 and longest <= 4096
+    assert series.total == total
+    x, y = series.arrays()
+    assert np.array_equal(x[-1024:], xs[-1024:])
+    assert np.array_equal(y[-1024:], ys[-1024:])
+    assert np.all(np.diff(x) > 0)  # older points are averaged, still in order
+    w = series.weights
+    assert w.sum() == total  # every point is accounted for once
+    # old history keeps its shape at an even resolution: the first point is the mean of steps 1..stride
+    stride = series.stride
+    assert 64 <= stride <= 2048
+    assert x[0] == pytest.approx(xs[:stride].mean(), rel=1e-12)
+    assert y[0] == pytest.approx(ys[:stride].mean(), rel=1e-9)
+    full = w[w > 1]
+    assert (full[:-1] == stride).all()  # all coarse points but the filling one are one stride wide
+    assert np.average(x, weights=w) == pytest.approx(xs.mean(), rel=1e-12)
+    assert series.last == ys[-1]
+
+
+def test_series_run_of_a_few_strides():
+    series = Series(capacity=16, tail=4)
+    for i in range(1000):
+        series.add(i, i % 7)
+        assert len(series) <= 16
+    x, _ = series.arrays()
+    w = series.weights
+    assert w.sum() == 1000 and x[-4:].tolist() == [996, 997, 998, 999]
+    # centroid of each coarse point: the mean of the raw steps it stands for
+    start = 0
+    for xi, wi in zip(x, w):
+        assert xi == pytest.approx(start + (wi - 1) / 2, rel=1e-12)
+        start += int(wi)
+
+
+def test_series_state_round_trip():
+    a = Series(capacity=32, tail=8)
+    for i in range(500):
+        a.add(i, i * 0.5)
+    b = Series(capacity=32, tail=8)
+    b.load_state(a.state())
+    for i in range(500, 900):
+        a.add(i, i * 0.5)
+        b.add(i, i * 0.5)
+    assert np.array_equal(a.arrays()[0], b.arrays()[0]) and np.array_equal(a.arrays()[1], b.arrays()[1])
+    assert np.array_equal(a.weights, b.weights) and a.total == b.total == 900
+
+
+def test_series_compaction_averages_pairs():
+    series = Series(capacity=8, tail=4)
+    for i in range(9):
+        series.add(i, 10.0 * i)
+    x, y = series.arrays()
+    # full at 8 points: the oldest 4 become 2 pair-means, the newest 4 stay, then point 8 is added
+    assert x.tolist() == [0.5, 2.5, 4, 5, 6, 7, 8]
+    assert y.tolist() == [5.0, 25.0, 40, 50, 60, 70, 80]
+    assert series.weights.tolist() == [2, 2, 1, 1, 1, 1, 1]
+
+
+def test_loss_history_in_a_long_session_is_bounded():
+    s = Session(inline_config([[1.0]], [[2.0]], [[4.0]], learning_rate=0.01))
+    s.history = LossHistory(capacity=64, tail=16)
+    s.run(1000)
+    steps, losses = history(s)
+    assert len(steps) <= 64
+    assert steps[-16:].tolist() == list(range(985, 1001))
+    assert s.history.train.total == 1000
+
+
+@pytest.mark.parametrize("count", [0, 5, 32, 33, 500, 4321])
+def test_series_resumes_from_x_y_and_total_alone(count):
+    """A save that kept only x, y and total resumes as if never interrupted."""
+    a = Series(capacity=32, tail=8)
+    for i in range(count):
+        a.add(i, -i)
+    st = a.state()
+    b = Series(capacity=32, tail=8)
+    b.load_state({"x": st["x"], "y": st["y"], "total": st["total"]})
+    assert np.array_equal(b.weights, a.weights) and b.stride == a.stride
+    for i in range(count, count + 300):
+        a.add(i, -i)
+        b.add(i, -i)
+    assert np.array_equal(a.arrays()[0], b.arrays()[0]) and np.array_equal(a.weights, b.weights)
