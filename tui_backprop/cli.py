@@ -43,14 +43,36 @@ def _progress(done: int, total: int, loss: float | None, started: float) -> None
     sys.stderr.flush()
 
 
-def cmd_train(args) -> int:
+def _session_for(args):
+    """A fresh session from ``--preset`` (and ``--seed``), or the one saved at ``--resume``."""
     from tui_backprop.training.session import Session
 
+    if getattr(args, "resume", None):
+        from tui_backprop.persist import load_session
+
+        return load_session(args.resume)
+    return Session(_load(args.preset, args.seed))
+
+
+def _save(session, path) -> int:
+    from tui_backprop.persist import save_session
+
     try:
-        config = _load(args.preset, args.seed)
-        session = Session(config)
+        save_session(session, path)
     except ConfigError as exc:
         return _fail(str(exc))
+    return 0
+
+
+def cmd_train(args) -> int:
+    try:
+        session = _session_for(args)
+        config = session.config
+    except ConfigError as exc:
+        return _fail(str(exc))
+    if args.trace and session._next != 0:
+        return _fail(f"{args.resume}: --trace needs a session saved between steps (this one stopped after "
+                     f"the {session.last_phase} phase)")
     session.pause_after = "none"
     session.use_checkpoints = False
     if args.stop_after_epochs is not None or args.stop_below_loss is not None:
@@ -97,6 +119,8 @@ def cmd_train(args) -> int:
         if show_progress:
             sys.stderr.write("\n")
     elapsed = time.perf_counter() - started
+    if args.save and _save(session, args.save):
+        return 2
     steps_x, losses = session.history.train.arrays()
     final = session.full_training_loss()
     if args.json:
@@ -169,18 +193,75 @@ def cmd_presets(args) -> int:
 def cmd_app(args) -> int:
     from tui_backprop.presets import DEFAULT_PRESET
 
+    session = None
     try:
-        config = _load(args.preset or DEFAULT_PRESET, args.seed)
-        from tui_backprop.training.session import Session
+        if args.resume:
+            from tui_backprop.persist import load_session
 
-        Session(config)  # validate (e.g. a CSV that does not fit) before the screen opens
+            session = load_session(args.resume)
+            config = session.config
+        else:
+            config = _load(args.preset or DEFAULT_PRESET, args.seed)
+            from tui_backprop.training.session import Session
+
+            Session(config)  # validate (e.g. a CSV that does not fit) before the screen opens
     except ConfigError as exc:
         return _fail(str(exc))
     from tui_backprop.app.app import BackpropApp
 
-    app = BackpropApp(config)
+    app = BackpropApp(config, session=session)
     app.run(mouse=not args.no_mouse)
     return app.return_code or 0
+
+
+def cmd_export(args) -> int:
+    from tui_backprop import export
+
+    outputs = [(args.history_csv, export.export_history_csv), (args.network_json, export.export_network_json),
+               (args.pytorch, export.export_pytorch)]
+    if not any(path for path, _ in outputs):
+        return _fail("export: nothing to write; give --history-csv, --network-json and/or --pytorch")
+    try:
+        session = _session_for(args)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    session.pause_after = "none"
+    session.use_checkpoints = False
+    if args.steps:
+        session.run(args.steps)
+    for path, write in outputs:
+        if path:
+            try:
+                write(session, path)
+            except OSError as exc:
+                return _fail(f"{path}: cannot write ({exc.strerror or exc})")
+            print(f"wrote {path}")
+    if session.halted:
+        print(f"tui-backprop: {session.halted.message}", file=sys.stderr)
+        return 3
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from tui_backprop.serve import HINT, app_command, make_server
+
+    if args.preset:
+        try:
+            from tui_backprop.training.session import Session
+
+            Session(_load(args.preset, args.seed))  # a typo fails here, not in every browser tab
+        except ConfigError as exc:
+            return _fail(str(exc))
+    try:
+        server = make_server(app_command(args.preset, args.seed, args.no_mouse), args.host, args.port,
+                             args.public_url)
+    except ImportError:
+        return _fail(HINT)
+    try:
+        server.serve()
+    except OSError as exc:
+        return _fail(f"cannot serve on {args.host}:{args.port} ({exc.strerror or exc})")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -192,17 +273,40 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--preset", help="preset name or path to a .toml file (default: xor)")
     parser.add_argument("--seed", type=int, help="override the preset's seed")
     parser.add_argument("--no-mouse", action="store_true", help="leave the mouse to the terminal (handy over SSH)")
+    parser.add_argument("--resume", metavar="PATH", help="open a saved session (from s in the app or train --save)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     train = sub.add_parser("train", help="train headless and print a summary or JSON")
-    train.add_argument("--preset", required=True, help="preset name or path to a .toml file")
+    start = train.add_mutually_exclusive_group(required=True)
+    start.add_argument("--preset", help="preset name or path to a .toml file")
+    start.add_argument("--resume", metavar="PATH", help="continue a saved session (--steps more steps)")
     train.add_argument("--steps", type=int, required=True, help="number of training steps (0: report the initial network)")
     train.add_argument("--seed", type=int, help="override the preset's seed")
     train.add_argument("--json", action="store_true", help="print one JSON object to stdout")
     train.add_argument("--trace", action="store_true", help="with --json: add each step's loss and gradients")
     train.add_argument("--stop-after-epochs", type=int, help="stop after this many epochs")
     train.add_argument("--stop-below-loss", type=float, help="stop when the training loss falls below this")
+    train.add_argument("--save", metavar="PATH", help="save the whole session here afterwards (atomic write)")
     train.set_defaults(func=cmd_train)
+
+    exp = sub.add_parser("export", help="write the loss history (CSV), the network (JSON) and/or a PyTorch script")
+    start = exp.add_mutually_exclusive_group(required=True)
+    start.add_argument("--preset", help="preset name or path to a .toml file")
+    start.add_argument("--resume", metavar="PATH", help="a saved session")
+    exp.add_argument("--seed", type=int, help="override the preset's seed")
+    exp.add_argument("--steps", type=int, default=0, help="train this many steps first (default: 0)")
+    exp.add_argument("--history-csv", metavar="FILE", help="loss history as CSV")
+    exp.add_argument("--network-json", metavar="FILE", help="layers, weights and biases as JSON")
+    exp.add_argument("--pytorch", metavar="FILE", help="a self-contained PyTorch script (.py)")
+    exp.set_defaults(func=cmd_export)
+
+    serve = sub.add_parser("serve", help="serve the app to web browsers (needs the 'serve' extra: textual-serve)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    serve.add_argument("--public-url", help="the URL browsers use, when it differs from http://HOST:PORT")
+    serve.add_argument("--preset", help="preset each browser session opens (default: xor)")
+    serve.add_argument("--seed", type=int, help="override the preset's seed")
+    serve.set_defaults(func=cmd_serve)
 
     presets = sub.add_parser("presets", help="list presets, or check preset files")
     presets.add_argument("--check", nargs="+", metavar="PATH", help="validate these preset files")
@@ -215,6 +319,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "steps", 0) is not None and getattr(args, "steps", 0) < 0:
         return _fail("--steps: expected 0 or more")
+    if getattr(args, "resume", None) and getattr(args, "seed", None) is not None:
+        return _fail("--seed cannot be combined with --resume (a saved session keeps its own seed)")
     func = getattr(args, "func", None)
     if func is None:
         return cmd_app(args)

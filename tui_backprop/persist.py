@@ -1,0 +1,456 @@
+"""Save a whole training session to one file and resume it bit-identically.
+
+The file is a ZIP archive (the ``.npz`` layout NumPy uses): ``header.json``
+first, then one ``.npy`` entry per array. ``docs/session-format.md`` describes
+every field. In short:
+
+* ``header.json`` holds ``format`` ("tui-backprop-session"), ``version``, the
+  config as the same table a preset's TOML parses to, the counters, the
+  optimizer's scalars, the shuffling RNG's exact bit-generator state and the
+  sizes of the loss-history series;
+* the arrays are the flat parameters, the optimizer's state, the shuffle order
+  and the loss history, stored exactly (float64, no rounding).
+
+Writes are atomic: the archive is written to a temporary file in the same
+folder, flushed to disk, then renamed over the target, so a crash or a kill
+during a save leaves the previous file intact (at worst a stray
+``.NAME.*.tmp`` file stays behind).
+
+Saving in the middle of a step (say, paused after backward) works: the file
+keeps the state from before the step (nothing changes until the update phase
+except the batch and the gradients), the number of phases already run, the
+batch loss and the gradients. Loading replays those phases on the same batch
+and puts back the saved loss and gradients, so the update that follows is
+exactly the one the original session would have applied.
+
+Every problem reading a file is a ``SessionFileError``: one line naming the
+file and what is wrong. Loading never writes anything.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import math
+import os
+import tempfile
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+
+from tui_backprop import __version__
+from tui_backprop.config import PHASES, PAUSE_POINTS, Config, ConfigError, TrainingConfig, parse_config
+
+FORMAT = "tui-backprop-session"
+VERSION = 1
+HEADER = "header.json"
+SERIES = ("train", "test", "train_full", "accuracy")
+
+
+class SessionFileError(ConfigError):
+    """A session file that cannot be read (or written): one line, naming the file."""
+
+    def __init__(self, path: str | Path, message: str):
+        super().__init__(path, "", message)
+
+
+# ----------------------------------------------------------------- the config
+def _training_to_dict(t: TrainingConfig) -> dict:
+    out = {
+        "loss": t.loss,
+        "optimizer": t.optimizer,
+        "learning_rate": float(t.learning_rate),
+        "batch_size": t.batch_size,
+        "regularization": t.regularization,
+        "regularization_rate": float(t.regularization_rate),
+        "pause_after": t.pause_after,
+    }
+    for key, value in t.optimizer_settings:
+        out[key] = float(value)
+    if t.stop_after_epochs is not None:
+        out["stop_after_epochs"] = int(t.stop_after_epochs)
+    if t.stop_below_loss is not None:
+        out["stop_below_loss"] = float(t.stop_below_loss)
+    return out
+
+
+def config_to_dict(config: Config) -> dict:
+    """The config as the table its preset TOML parses to; ``parse_config`` reads it back equal."""
+    net, data = config.network, config.data
+    layers = []
+    for spec in net.layers:
+        layer = {"units": spec.units, "activation": spec.activation, "bias": spec.bias}
+        if spec.weights is not None:
+            layer["weights"] = [[float(v) for v in row] for row in spec.weights]
+        if spec.biases is not None:
+            layer["biases"] = [float(v) for v in spec.biases]
+        layers.append(layer)
+    out: dict = {
+        "title": config.title,
+        "lesson": config.lesson,
+        "network": {
+            "inputs": net.inputs,
+            "seed": net.seed,
+            "init": net.init,
+            "bias_init": float(net.bias_init),
+            "init_scale": float(net.init_scale),
+            "layers": layers,
+        },
+    }
+    d: dict = {
+        "source": data.source,
+        "samples": data.samples,
+        "noise": float(data.noise),
+        "test_fraction": float(data.test_fraction),
+        "target_columns": data.target_columns,
+        "labels": data.labels,
+        "classes": data.classes,
+    }
+    if data.seed is not None:
+        d["seed"] = data.seed
+    if data.x is not None:
+        d["x"] = [[float(v) for v in row] for row in data.x]
+    if data.y is not None:
+        d["y"] = [[float(v) for v in row] for row in data.y]
+    if data.path is not None:
+        d["path"] = str(Path(data.path).resolve())
+    if data.features:
+        d["features"] = list(data.features)
+    out["data"] = d
+    out["training"] = _training_to_dict(config.training)
+    if config.checkpoints:
+        out["checkpoints"] = [{"step": c.step, "phase": c.phase, "text": c.text} for c in config.checkpoints]
+    if config.compare:
+        out["compare"] = [{"label": label, "training": _training_to_dict(t)} for label, t in config.compare]
+    return out
+
+
+# ------------------------------------------------------------ atomic writing
+def _new_file_mode(path: Path) -> int:
+    try:
+        return path.stat().st_mode & 0o7777  # keep an existing file's permissions
+    except OSError:
+        pass
+    umask = 0o022
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                umask = int(line.split()[1], 8)
+    return 0o666 & ~umask
+
+
+def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> Path:
+    """Write a file so that readers see the old content or the new, never a mix.
+
+    ``write(f)`` fills a temporary file in the target's folder; it is flushed
+    and fsynced, then renamed over ``path``. If anything fails (or the
+    process dies) before the rename, ``path`` is untouched.
+    """
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    mode = _new_file_mode(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    with contextlib.suppress(OSError):  # make the rename itself durable
+        dir_fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    return path
+
+
+def write_text_atomic(path: str | Path, text: str) -> Path:
+    return atomic_write(path, lambda f: f.write(text.encode("utf-8")))
+
+
+# --------------------------------------------------------------- the content
+def _float_out(value) -> float | str | None:
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else repr(value)  # "nan", "inf", "-inf"
+
+
+def _float_in(value) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if value not in ("nan", "inf", "-inf"):
+            raise ValueError(f"expected a number, got {value!r}")
+        return float(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"expected a number, got {value!r}")
+    return float(value)
+
+
+def data_digest(session) -> str:
+    """sha256 over the training and test arrays: tells whether the data came back the same."""
+    h = hashlib.sha256()
+    d = session.data
+    for arr in (d.x_train, d.y_train, d.x_test, d.y_test):
+        arr = np.ascontiguousarray(arr, dtype=np.float64)
+        h.update(repr(arr.shape).encode())
+        h.update(arr.tobytes())
+    return h.hexdigest()
+
+
+def _session_state(session) -> tuple[dict, dict[str, np.ndarray]]:
+    net, opt, history = session.network, session.optimizer, session.history
+    phases_done = int(session._next)
+    arrays: dict[str, np.ndarray] = {
+        "network.params": net.params,
+        "network.initial_params": session.initial_params,
+        "optimizer.last_update": opt.last_update,
+        "shuffle.order": session._order,
+    }
+    if phases_done >= 3:  # gradients computed, not yet applied
+        arrays["network.grads"] = net.grads
+    state_names = sorted(opt.state_arrays())
+    for name, arr in opt.state_arrays().items():
+        arrays[f"optimizer.state.{name}"] = arr
+    series = {}
+    for name in SERIES:
+        s = getattr(history, name)
+        st = s.state()
+        arrays[f"history.{name}.x"] = st["x"]
+        arrays[f"history.{name}.y"] = st["y"]
+        series[name] = {"capacity": s.capacity, "tail": s.tail, "total": int(st["total"]), "points": len(st["x"])}
+    halted = session.halted
+    header = {
+        "format": FORMAT,
+        "version": VERSION,
+        "written_by": f"tui-backprop {__version__}",
+        "config_name": session.config.name,
+        "config_path": session.config.path,
+        "config": config_to_dict(session.config),
+        "data": {"sha256": data_digest(session), "train_samples": len(session.data.x_train),
+                 "test_samples": len(session.data.x_test)},
+        "state": {
+            "step_count": int(session.step_count),
+            "epoch": int(session.epoch),
+            "batch_in_epoch": int(session.batch_in_epoch),
+            "phases_done": phases_done,
+            "last_phase": session.last_phase,
+            "loss": _float_out(session.loss),
+            "train_loss": _float_out(session.train_loss),
+            "test_loss": _float_out(session.test_loss),
+            "accuracy": _float_out(session.accuracy),
+            "pause_after": session.pause_after,
+            "use_checkpoints": bool(session.use_checkpoints),
+            "message": session.message,
+            "checkpoints_fired": sorted([int(step), phase] for step, phase in session._fired),
+            "halted": None if halted is None else {"step": halted.step, "phase": halted.phase,
+                                                   "layer": halted.layer, "what": halted.what},
+        },
+        "optimizer": {
+            "name": opt.name,
+            "steps": int(opt.steps),
+            "learning_rate": float(opt.learning_rate),
+            "regularization": opt.regularization,
+            "regularization_rate": float(opt.regularization_rate),
+            "settings": {k: float(v) for k, v in sorted(opt.settings.items())},
+            "state_arrays": state_names,
+        },
+        "shuffle_rng": session._shuffle_rng.bit_generator.state,
+        "history": series,
+        "arrays": sorted(arrays),
+    }
+    return header, arrays
+
+
+def _write_archive(f: IO[bytes], header: dict, arrays: dict[str, np.ndarray]) -> None:
+    with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED) as zf:
+        zf.writestr(HEADER, json.dumps(header, indent=1, allow_nan=False).encode("utf-8"))
+        for name in sorted(arrays):
+            arr = np.asarray(arrays[name])
+            with zf.open(name + ".npy", "w", force_zip64=arr.nbytes > (1 << 30)) as entry:
+                np.lib.format.write_array(entry, arr, allow_pickle=False)
+
+
+def save_session(session, path: str | Path) -> Path:
+    """Write the whole session to ``path`` atomically (see the module docstring)."""
+    path = Path(path)
+    header, arrays = _session_state(session)
+    try:
+        return atomic_write(path, lambda f: _write_archive(f, header, arrays))
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise SessionFileError(path, f"cannot write the session file ({reason})") from None
+
+
+# ------------------------------------------------------------------- reading
+class _NoShuffle:
+    """Stands in for the shuffling RNG while a saved half-step is replayed (already shuffled)."""
+
+    def shuffle(self, array) -> None:
+        pass
+
+
+def _read_header(zf: zipfile.ZipFile) -> dict:
+    try:
+        raw = zf.read(HEADER)
+    except KeyError:
+        raise ValueError("not a tui-backprop session file (no header.json)") from None
+    try:
+        header = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ValueError("not a tui-backprop session file (the header is not JSON)") from None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise ValueError(f"not a tui-backprop session file (format is not {FORMAT!r})")
+    version = header.get("version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ValueError(f"unsupported session format version {version!r}; this tui-backprop reads version {VERSION}")
+    if version > VERSION:
+        raise ValueError(f"session format version {version} was written by a newer tui-backprop; "
+                         f"this one reads version {VERSION}")
+    if version < VERSION:
+        raise ValueError(f"unsupported session format version {version}; this tui-backprop reads version {VERSION}")
+    return header
+
+
+def _read_array(zf: zipfile.ZipFile, name: str, dtype, shape=None) -> np.ndarray:
+    try:
+        with zf.open(name + ".npy") as entry:
+            arr = np.lib.format.read_array(entry, allow_pickle=False)
+    except KeyError:
+        raise ValueError(f"array {name!r} is missing") from None
+    if arr.dtype != np.dtype(dtype):
+        raise ValueError(f"array {name!r} has dtype {arr.dtype}, expected {np.dtype(dtype)}")
+    if shape is not None and arr.shape != tuple(shape):
+        raise ValueError(f"array {name!r} has shape {arr.shape}, expected {tuple(shape)}")
+    return arr
+
+
+def _restore(zf: zipfile.ZipFile, header: dict, path: Path):
+    from tui_backprop.training.history import Series
+    from tui_backprop.training.session import NanReport, Session
+
+    try:
+        config = parse_config(header["config"], header.get("config_path"), header.get("config_name") or "custom")
+        session = Session(config)
+    except ConfigError as exc:
+        what = f"{exc.field}: {exc.message}" if exc.field else exc.message
+        raise SessionFileError(path, f"the saved config does not load ({what})") from None
+    if header["data"]["sha256"] != data_digest(session):
+        raise SessionFileError(path, "the training data no longer matches the saved session "
+                               "(was the CSV file or the data generator changed?)")
+    net, opt = session.network, session.optimizer
+    state, o = header["state"], header["optimizer"]
+
+    net.params[...] = _read_array(zf, "network.params", np.float64, net.params.shape)
+    session.initial_params = _read_array(zf, "network.initial_params", np.float64, net.params.shape)
+
+    if o["name"] != opt.name:
+        raise ValueError(f"optimizer {o['name']!r} does not match the config's {opt.name!r}")
+    if sorted(o["state_arrays"]) != sorted(opt.state_arrays()):
+        raise ValueError("the optimizer state arrays do not match the optimizer")
+    for name, live in opt.state_arrays().items():
+        live[...] = _read_array(zf, f"optimizer.state.{name}", np.float64, live.shape)
+    opt.last_update[...] = _read_array(zf, "optimizer.last_update", np.float64, opt.last_update.shape)
+    opt.steps = int(o["steps"])
+    opt.learning_rate = float(o["learning_rate"])
+    opt.regularization = str(o["regularization"])
+    opt.regularization_rate = float(o["regularization_rate"])
+    opt.settings = {str(k): float(v) for k, v in o["settings"].items()}
+
+    n = len(session.data.x_train)
+    order = _read_array(zf, "shuffle.order", session._order.dtype, (n,))
+    if not np.array_equal(np.sort(order), np.arange(n)):
+        raise ValueError("the shuffle order is not a permutation of the training samples")
+    session._order = order.copy()
+    session._shuffle_rng.bit_generator.state = header["shuffle_rng"]
+
+    for name in SERIES:
+        info = header["history"][name]
+        x = _read_array(zf, f"history.{name}.x", np.float64, (int(info["points"]),))
+        y = _read_array(zf, f"history.{name}.y", np.float64, x.shape)
+        series = Series(int(info["capacity"]), int(info["tail"]))
+        if len(x) > series.capacity:
+            raise ValueError(f"history {name!r} has more points than its capacity")
+        series.load_state({"x": x, "y": y, "total": int(info["total"])})
+        setattr(session.history, name, series)
+
+    phases_done = int(state["phases_done"])
+    if not 0 <= phases_done <= 3:
+        raise ValueError(f"phases_done must be 0 to 3, got {phases_done}")
+    session.step_count = int(state["step_count"])
+    session.epoch = int(state["epoch"])
+    session.batch_in_epoch = int(state["batch_in_epoch"])
+    if not 0 <= session.batch_in_epoch < session.steps_per_epoch:
+        raise ValueError(f"batch_in_epoch {session.batch_in_epoch} is out of range")
+    if phases_done:  # replay the half-finished step on the same batch
+        real_rng = session._shuffle_rng
+        session._shuffle_rng = _NoShuffle()
+        try:
+            for _ in range(phases_done):
+                session.run_phase()
+        finally:
+            session._shuffle_rng = real_rng
+        session.halted = None
+        if phases_done >= 3:
+            net.grads[...] = _read_array(zf, "network.grads", np.float64, net.grads.shape)
+    session._next = phases_done
+    last_phase = state["last_phase"]
+    if last_phase is not None and last_phase not in PHASES:
+        raise ValueError(f"unknown phase {last_phase!r}")
+    session.last_phase = last_phase
+    session.loss = _float_in(state["loss"])
+    session.train_loss = _float_in(state["train_loss"])
+    session.test_loss = _float_in(state["test_loss"])
+    session.accuracy = _float_in(state["accuracy"])
+    if state["pause_after"] not in PAUSE_POINTS:
+        raise ValueError(f"unknown pause point {state['pause_after']!r}")
+    session.pause_after = state["pause_after"]
+    session.use_checkpoints = bool(state["use_checkpoints"])
+    message = state["message"]
+    session.message = None if message is None else str(message)
+    session._fired = {(int(step), str(phase)) for step, phase in state["checkpoints_fired"]}
+    h = state["halted"]
+    session.halted = None if h is None else NanReport(int(h["step"]), str(h["phase"]),
+                                                      None if h["layer"] is None else int(h["layer"]),
+                                                      str(h["what"]))
+    return session
+
+
+def load_session(path: str | Path):
+    """Read a session file written by ``save_session``; raises ``SessionFileError`` on any problem."""
+    path = Path(path)
+    try:
+        zf = zipfile.ZipFile(path)
+    except FileNotFoundError:
+        raise SessionFileError(path, "file not found") from None
+    except IsADirectoryError:
+        raise SessionFileError(path, "is a folder, not a session file") from None
+    except OSError as exc:
+        raise SessionFileError(path, f"cannot read the file ({exc.strerror or exc})") from None
+    except (zipfile.BadZipFile, ValueError, EOFError):
+        raise SessionFileError(path, "not a tui-backprop session file (not a ZIP archive, or truncated)") from None
+    with zf:
+        try:
+            header = _read_header(zf)
+            with np.errstate(all="ignore"):
+                return _restore(zf, header, path)
+        except SessionFileError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, EOFError, OSError,
+                zipfile.BadZipFile, zipfile.LargeZipFile) as exc:
+            if isinstance(exc, ValueError) and str(exc).startswith(("not a tui-backprop", "unsupported session",
+                                                                     "session format version")):
+                raise SessionFileError(path, str(exc)) from None
+            detail = str(exc) if not isinstance(exc, KeyError) else f"missing field {exc}"
+            raise SessionFileError(path, f"corrupt session file ({detail})") from None
