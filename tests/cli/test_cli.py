@@ -1,0 +1,127 @@
+"""Headless CLI: presets list, train summary, --json, --trace, --steps 0, --seed."""
+
+import json
+
+import numpy as np
+import pytest
+
+from tui_backprop.cli import main
+from tui_backprop.presets import load_preset
+from tui_backprop.training import Session
+
+DOCUMENTED = {"preset", "seed", "steps", "loss_history", "final_loss", "layers"}
+# Also written today: the test split's loss, and for classification the accuracy.
+EXTRA_REGRESSION = {"test_loss"}
+EXTRA_CLASSIFICATION = {"test_loss", "accuracy", "accuracy_history"}
+
+
+def run_json(capsys, *args):
+    code = main(["train", *args, "--json"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert out.out.count("\n") == 1  # exactly one JSON object, on one line
+    return json.loads(out.out)
+
+
+def test_presets_lists_name_and_title(capsys, tmp_path):
+    user = tmp_path / "config" / "presets"  # conftest points TUI_BACKPROP_CONFIG_DIR at tmp_path/config
+    user.mkdir(parents=True)
+    (user / "mine.toml").write_text('title = "My own lesson"\n')
+    assert main(["presets"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    rows = {line.split()[0]: line for line in lines}
+    assert {"xor", "one-weight", "chain-two-weights", "neuron-with-bias", "mine"} <= set(rows)
+    assert rows["xor"].split(None, 1)[1].strip() == "XOR with one hidden layer"
+    assert "A chain of two weights" in rows["chain-two-weights"]
+    assert rows["mine"].endswith("My own lesson  (user)")
+    assert len(lines) == len(rows)  # one line per preset
+
+
+def test_train_prints_a_summary(capsys):
+    assert main(["train", "--preset", "xor", "--steps", "50"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("XOR with one hidden layer (xor, seed 7)")
+    assert "50 steps, 5 epochs" in out
+    assert "training loss now" in out and "accuracy" in out
+
+
+@pytest.mark.parametrize("preset,extra", [("one-weight", EXTRA_REGRESSION), ("xor", EXTRA_CLASSIFICATION)])
+def test_json_keys(capsys, preset, extra):
+    result = run_json(capsys, "--preset", preset, "--steps", "12")
+    assert set(result) == DOCUMENTED | extra
+    assert result["preset"] == preset and result["steps"] == 12
+    assert len(result["loss_history"]) == 12
+
+
+def test_json_matches_a_session_driven_by_hand(capsys):
+    result = run_json(capsys, "--preset", "xor", "--steps", "30")
+    s = Session(load_preset("xor"))
+    s.use_checkpoints = False
+    s.run(30)
+    assert result["seed"] == 7
+    assert result["loss_history"] == s.history.train.arrays()[1].tolist()  # bit-identical
+    assert result["final_loss"] == s.full_training_loss()
+    assert [layer["activation"] for layer in result["layers"]] == ["tanh", "sigmoid"]
+    w0 = np.array(result["layers"][0]["weights"])
+    assert w0.shape == (4, 2)  # [fan_out][fan_in]
+    assert np.array_equal(w0, s.network.layers[0].weights)
+    assert np.array_equal(result["layers"][1]["biases"], s.network.layers[1].biases)
+
+
+def test_trace_structure_and_values(capsys):
+    result = run_json(capsys, "--preset", "xor", "--steps", "4", "--trace")
+    trace = result["trace"]
+    assert [t["step"] for t in trace] == [1, 2, 3, 4]
+    assert [t["loss"] for t in trace] == result["loss_history"]
+    for t in trace:
+        assert set(t) == {"step", "loss", "grad_weights", "grad_biases"}
+        assert [np.shape(g) for g in t["grad_weights"]] == [(4, 2), (1, 4)]
+        assert [np.shape(g) for g in t["grad_biases"]] == [(4,), (1,)]
+    # the gradients each step computed and then applied (plain SGD: w_new = w − lr·g)
+    s = Session(load_preset("xor").replace("training", pause_after="backward"))
+    for t in trace:
+        s.step()
+        assert np.array_equal(t["grad_weights"][0], s.network.layers[0].grad_weights)
+        assert np.array_equal(t["grad_biases"][1], s.network.layers[1].grad_biases)
+        s.step()
+
+
+def test_trace_with_no_biases_says_null(capsys):
+    result = run_json(capsys, "--preset", "one-weight", "--steps", "2", "--trace")
+    assert result["trace"][1]["grad_biases"] == [None]
+    assert result["trace"][1]["grad_weights"][0][0][0] == pytest.approx(-1.6, abs=1e-15)  # 8·1.8 − 16
+    assert result["layers"][0]["biases"] is None
+
+
+def test_steps_zero_reports_the_initial_network(capsys):
+    result = run_json(capsys, "--preset", "xor", "--steps", "0")
+    s = Session(load_preset("xor"))
+    assert result["steps"] == 0 and result["loss_history"] == []
+    assert np.array_equal(result["layers"][0]["weights"], s.network.layers[0].weights)
+    assert result["final_loss"] == s.full_training_loss()
+    trace = run_json(capsys, "--preset", "xor", "--steps", "0", "--trace")
+    assert trace["trace"] == []
+
+
+def test_seed_is_deterministic_and_changes_the_run(capsys):
+    a = run_json(capsys, "--preset", "xor", "--steps", "20", "--seed", "3")
+    b = run_json(capsys, "--preset", "xor", "--steps", "20", "--seed", "3")
+    c = run_json(capsys, "--preset", "xor", "--steps", "20", "--seed", "4")
+    assert a == b
+    assert a["seed"] == 3 and c["seed"] == 4
+    assert a["loss_history"] != c["loss_history"]
+    assert a["layers"] != c["layers"]
+
+
+def test_a_diverging_run_exits_3_with_the_report(capsys, tmp_path):
+    with open(load_preset("one-weight").path, encoding="utf-8") as fh:
+        text = fh.read()
+    path = tmp_path / "boom.toml"
+    path.write_text(text.replace("learning_rate = 0.1", "learning_rate = 100.0"))
+    code = main(["train", "--preset", str(path), "--steps", "1000", "--json"])
+    out = capsys.readouterr()
+    assert code == 3
+    result = json.loads(out.out)
+    assert "halted" in result and "loss phase" in result["halted"]
+    assert result["steps"] < 1000
+    assert len(out.err.splitlines()) == 1 and "NaN or infinite" in out.err
