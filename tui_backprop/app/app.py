@@ -68,6 +68,8 @@ class BackpropApp(App[int]):
                 tooltip="Learning rate up"),
         Binding("minus", "learning_rate(-1)", "lr↓", id="lr_down", key_display="-", tooltip="Learning rate down"),
         Binding("l", "toggle_log", "log", id="log_scale", tooltip="Loss curve: log scale"),
+        Binding("L", "toggle_log", "log", id="log_scale_anywhere", show=False,
+                tooltip="Loss curve: log scale (also while the inspector has focus)"),
         Binding("g", "gradient_check", "check", id="gradient_check", tooltip="Finite-difference gradient check"),
         Binding("c", "configure", "config", id="configure", tooltip="Configuration form"),
         Binding("o", "open_preset", "open", id="open_preset", tooltip="Open a preset"),
@@ -142,6 +144,8 @@ class BackpropApp(App[int]):
         if snap is None or snap is self._shown:
             return
         self._shown = snap
+        # Only 2-D inputs have a picture; otherwise the loss curve takes the room.
+        self.query_one("#boundary").display = snap.grid is not None
         for wid in ("#curve", "#boundary", "#diagram", "#inspector"):
             widget = self.query_one(wid)
             widget.show(snap)
@@ -244,6 +248,12 @@ class BackpropApp(App[int]):
         verdict = "agrees" if check.passed else "DISAGREES"
         self.notify(f"Layer {layer + 1}: backprop {verdict} with finite differences "
                     f"(max relative error {check.max_relative_error:.1e})", timeout=4)
+
+    def on_inspector_selection_changed(self, event) -> None:
+        self.selection = (event.layer, event.neuron, event.weight, event.sample)
+        diagram = self.query_one("#diagram")
+        if hasattr(diagram, "select"):
+            diagram.select(event.layer, event.neuron)
 
     def action_configure(self) -> None:
         side = self.query_one("#side", TabbedContent)

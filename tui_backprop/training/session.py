@@ -88,6 +88,8 @@ class Snapshot:
     batch_y: np.ndarray | None
     output: np.ndarray | None
     title: str
+    loss_name: str = ""
+    input_names: tuple[str, ...] = ()
     grid: "GridSnapshot | None" = None
     data_points: "DataPoints | None" = None
     running: bool = False
@@ -194,6 +196,8 @@ class Session:
         self._forward_done = False
         self._backward_done = False
         self._points = self.data_points()
+        feats = self.config.data.features
+        self._input_names = tuple(feats) if feats else tuple(f"x{i + 1}" for i in range(self.network.inputs))
 
     def _make_optimizer(self) -> None:
         t = self.config.training
@@ -526,7 +530,8 @@ class Session:
             batch_x=None if ws is None else ws.inputs_aug[0][:, : net.inputs].copy(),
             batch_y=None if self._y is None or ws is None else np.array(self._y, copy=True),
             output=None if ws is None else ws.a[-1].copy(),
-            title=self.config.title, grid=self.grid_snapshot() if grid else None,
+            title=self.config.title, loss_name=self.network.loss.name,
+            input_names=self._input_names, grid=self.grid_snapshot() if grid else None,
             data_points=self._points, running=running, steps_per_second=steps_per_second,
             taken_at=time.monotonic(),
         )

@@ -25,7 +25,7 @@ HELP = """\
   [ ]               inspector: previous / next weight of the neuron (last one is the bias)
   < >               inspector: previous / next sample of the batch
   g                 finite-difference check of the selected layer and weight
-  l                 loss curve: log scale (when the inspector is not focused)
+  l / L             loss curve: log scale (l means "next layer" while the inspector has focus; L works anywhere)
   c                 show the configuration form
 
 [b]Files[/b]

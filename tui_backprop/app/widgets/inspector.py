@@ -133,13 +133,13 @@ class Inspector(VerticalScroll, can_focus=True):
         Binding("up,k", "neuron(-1)", "Prev neuron", id="inspector.previous_neuron", show=False),
         Binding("down,j", "neuron(1)", "Next neuron", id="inspector.next_neuron", show=False),
         Binding("left_square_bracket", "weight(-1)", "Prev weight", id="inspector.previous_weight",
-                key_display="["),
+                key_display="[", show=False),
         Binding("right_square_bracket", "weight(1)", "Next weight", id="inspector.next_weight",
-                key_display="]"),
+                key_display="]", show=False),
         Binding("less_than_sign", "sample(-1)", "Prev sample", id="inspector.previous_sample",
-                key_display="<"),
+                key_display="<", show=False),
         Binding("greater_than_sign", "sample(1)", "Next sample", id="inspector.next_sample",
-                key_display=">"),
+                key_display=">", show=False),
     ]
 
     class SelectionChanged(Message):
