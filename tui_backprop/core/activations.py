@@ -83,11 +83,12 @@ class ReLU(Activation):
         return np.maximum(z, 0.0, out=out)
 
     def derivative(self, z, a, out=None):
-        # f'(0) = 0 by convention (as PyTorch does).
-        return np.greater(z, 0.0, out=out, casting="unsafe") if out is not None else (z > 0).astype(np.float64)
+        # f'(0) = 0 by convention (as PyTorch does). heaviside stays in float64:
+        # a bool comparison cast into a float64 ``out`` would make NumPy buffer (allocate).
+        return np.heaviside(z, 0.0, out=out)
 
     def backward(self, z, a, grad_a, out, scratch):
-        np.greater(z, 0.0, out=scratch, casting="unsafe")
+        np.heaviside(z, 0.0, out=scratch)
         return np.multiply(grad_a, scratch, out=out)
 
 
@@ -104,7 +105,7 @@ class LeakyReLU(Activation):
     def derivative(self, z, a, out=None):
         if out is None:
             return np.where(z > 0, 1.0, self.slope)
-        np.greater(z, 0.0, out=out, casting="unsafe")
+        np.heaviside(z, 0.0, out=out)
         out *= 1.0 - self.slope
         out += self.slope
         return out

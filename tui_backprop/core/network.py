@@ -25,6 +25,18 @@ from tui_backprop.core.losses import Loss, get_loss
 INITS = ("xavier", "he", "uniform", "normal")
 
 
+def all_finite(array: np.ndarray) -> bool:
+    """True if no element is NaN or ±inf; allocates nothing in the common case.
+
+    A finite sum proves every element finite (one NaN or inf anywhere makes the
+    sum NaN or inf); only a non-finite sum, which may be an overflow of finite
+    values, needs the element-wise check.
+    """
+    if math.isfinite(np.add.reduce(array, axis=None)):
+        return True
+    return bool(np.isfinite(array).all())
+
+
 @dataclass(frozen=True)
 class LayerSpec:
     units: int
@@ -82,7 +94,13 @@ class BackwardLayer:
 
 
 class _Workspace:
-    """Preallocated buffers for one batch size: a step allocates no arrays."""
+    """Preallocated buffers for one batch size: a step allocates no arrays.
+
+    Every array a ufunc writes or reads is C-contiguous: NumPy buffers (and so
+    allocates, and slows down) element-wise work on strided views. Each
+    layer's ``a`` is therefore its own buffer, copied once into the next
+    layer's augmented input ``[a, 1]`` that the matmuls read.
+    """
 
     def __init__(self, net: "Network", batch: int):
         self.batch = batch
@@ -93,17 +111,22 @@ class _Workspace:
         self.delta: list[np.ndarray] = []
         self.scratch: list[np.ndarray] = []
         self.layer_inputs: list[np.ndarray] = []  # views the matmul reads (with or without ones)
+        self.a_into_next: list[np.ndarray] = []  # per hidden layer: the a-part of the next input
         first = np.ones((batch, net.inputs + 1))
-        self.inputs_aug.append(first)
-        for layer in net.layers:
-            nxt = np.ones((batch, layer.units + 1))
-            self.inputs_aug.append(nxt)
+        self.own_first = first
+        self.x_part = first[:, : net.inputs]
+        for i, layer in enumerate(net.layers):
+            if i + 1 < len(net.layers):
+                nxt = np.ones((batch, layer.units + 1))
+                self.inputs_aug.append(nxt)
+                self.a_into_next.append(nxt[:, : layer.units])
             self.z.append(np.zeros((batch, layer.units)))
-            self.a.append(nxt[:, : layer.units])
+            self.a.append(np.zeros((batch, layer.units)))
             self.grad_a.append(np.zeros((batch, layer.units)))
             self.delta.append(np.zeros((batch, layer.units)))
             self.scratch.append(np.zeros((batch, layer.units)))
         self.loss_scratch = np.zeros((batch, net.layers[-1].units))
+        self.inputs_aug.insert(0, first)
         self._bind_inputs(net, first)
 
     def _bind_inputs(self, net: "Network", first: np.ndarray) -> None:
@@ -111,6 +134,18 @@ class _Workspace:
         self.layer_inputs = []
         for layer, inp in zip(net.layers, self.inputs_aug):
             self.layer_inputs.append(inp if layer.has_bias else inp[:, : layer.fan_in])
+        # One tuple per layer, so the step's loops do no attribute look-ups.
+        self.forward_plan = [
+            (inp, layer.param_block.T, self.z[i], self.a[i], layer.activation.forward,
+             self.a_into_next[i] if i < len(self.a_into_next) else None)
+            for i, (layer, inp) in enumerate(zip(net.layers, self.layer_inputs))
+        ]
+        self.backward_plan = [
+            (self.delta[i], self.layer_inputs[i], layer.grad_block,
+             (layer.weights, self.grad_a[i - 1], net.layers[i - 1].activation.backward,
+              self.z[i - 1], self.a[i - 1], self.delta[i - 1], self.scratch[i - 1]) if i > 0 else None)
+            for i, layer in reversed(list(enumerate(net.layers)))
+        ]
 
 
 class Network:
@@ -219,17 +254,21 @@ class Network:
         session's datasets do), so it is used in place without a copy.
         """
         batch = x.shape[0]
-        ws = self.workspace(batch)
+        ws = self._workspaces.get(batch)
+        if ws is None:
+            ws = self.workspace(batch)
         if x_has_ones:
             if ws.inputs_aug[0] is not x:
                 ws._bind_inputs(self, x)
         else:
-            if ws.inputs_aug[0].base is not None or ws.inputs_aug[0].shape != (batch, self.inputs + 1):
-                ws._bind_inputs(self, np.ones((batch, self.inputs + 1)))
-            ws.inputs_aug[0][:, : self.inputs] = x
-        for i, layer in enumerate(self.layers):
-            np.matmul(ws.layer_inputs[i], layer.param_block.T, out=ws.z[i])
-            layer.activation.forward(ws.z[i], out=ws.a[i])
+            if ws.inputs_aug[0] is not ws.own_first:
+                ws._bind_inputs(self, ws.own_first)
+            np.copyto(ws.x_part, x)
+        for inp, weights_t, z, a, activate, a_into_next in ws.forward_plan:
+            np.matmul(inp, weights_t, out=z)
+            activate(z, a)
+            if a_into_next is not None:
+                np.copyto(a_into_next, a)
         self._ws = ws
         return ws.a[-1]
 
@@ -247,13 +286,13 @@ class Network:
         fused = self.loss.fused_delta(out_layer.activation.name, ws.a[last], y, ws.delta[last])
         if fused is None:
             out_layer.activation.backward(ws.z[last], ws.a[last], ws.grad_a[last], ws.delta[last], ws.scratch[last])
-        for i in range(last, -1, -1):
-            layer = self.layers[i]
-            np.matmul(ws.delta[i].T, ws.layer_inputs[i], out=layer.grad_block)
-            if i > 0:
-                below = self.layers[i - 1]
-                np.matmul(ws.delta[i], layer.weights, out=ws.grad_a[i - 1])
-                below.activation.backward(ws.z[i - 1], ws.a[i - 1], ws.grad_a[i - 1], ws.delta[i - 1], ws.scratch[i - 1])
+        matmul = np.matmul
+        for delta, inp, grad_block, below in ws.backward_plan:
+            matmul(delta.T, inp, out=grad_block)
+            if below is not None:
+                weights, grad_a, activation_backward, z, a, delta_below, scratch = below
+                matmul(delta, weights, out=grad_a)
+                activation_backward(z, a, grad_a, delta_below, scratch)
         self.grads *= 1.0 / ws.batch
 
     def _require_forward(self) -> _Workspace:
