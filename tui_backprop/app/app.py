@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from rich.markup import escape
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -28,12 +29,10 @@ from tui_backprop.config import Config, ConfigError, load_config
 from tui_backprop.training.runner import Runner
 from tui_backprop.training.session import Session, Snapshot
 
-try:  # the inspector, diagram and boundary panes
-    from tui_backprop.app.widgets.boundary import DecisionBoundary
-    from tui_backprop.app.widgets.diagram import NetworkDiagram
-    from tui_backprop.app.widgets.inspector import Inspector
-except ImportError:  # pragma: no cover - while those widgets are being written
-    DecisionBoundary = NetworkDiagram = Inspector = None
+from tui_backprop.app.screens.edit_weight import EditWeightScreen
+from tui_backprop.app.widgets.boundary import DecisionBoundary, NeuronMaps
+from tui_backprop.app.widgets.diagram import NetworkDiagram
+from tui_backprop.app.widgets.inspector import Inspector
 
 # TensorFlow Playground's learning-rate choices.
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -45,9 +44,20 @@ def next_learning_rate(current: float, direction: int) -> float:
     return next((r for r in reversed(LEARNING_RATES) if r < current * (1 - 1e-9)), LEARNING_RATES[0])
 
 
-class Placeholder(Static):
-    def show(self, snapshot) -> None:
-        pass
+def reflow(text: str) -> str:
+    """Join a lesson's wrapped lines so the pane can wrap them to its own width.
+
+    Blank lines separate paragraphs; indented lines (worked formulas) keep their breaks.
+    """
+    out: list[str] = []
+    for line in text.strip().splitlines():
+        if not line.strip():
+            out.append("")
+        elif line.startswith((" ", "\t")) or not out or not out[-1] or out[-1].startswith((" ", "\t")):
+            out.append(line.rstrip())
+        else:
+            out[-1] = out[-1] + " " + line.strip()
+    return "\n".join(out)
 
 
 class BackpropApp(App[int]):
@@ -73,11 +83,24 @@ class BackpropApp(App[int]):
         Binding("g", "gradient_check", "check", id="gradient_check", tooltip="Finite-difference gradient check"),
         Binding("c", "configure", "config", id="configure", tooltip="Configuration form"),
         Binding("o", "open_preset", "open", id="open_preset", tooltip="Open a preset"),
+        Binding("t", "toggle_test_points", "test data", id="show_test_data", show=False,
+                tooltip="Decision boundary: show the test points too"),
+        Binding("x", "toggle_discretize", "discretize", id="discretize", show=False,
+                tooltip="Decision boundary: hard class colours"),
+        Binding("m", "toggle_neuron_view", "neuron map", id="neuron_map", show=False,
+                tooltip="Show the selected neuron's picture large in the boundary pane"),
+        Binding("d", "new_data", "new data", id="new_data", show=False,
+                tooltip="Regenerate the data with a new seed, keep the network"),
+        Binding("w", "edit_weight", "edit weight", id="edit_weight", show=False,
+                tooltip="Type a new value for the selected weight"),
+        Binding("a", "toggle_accuracy", "accuracy", id="accuracy_curve", show=False,
+                tooltip="Curve pane: accuracy instead of loss"),
         Binding("question_mark", "help", "help", id="help", key_display="?", tooltip="All keys"),
         Binding("q", "quit", "quit", id="quit", tooltip="Quit"),
     ]
 
     running: reactive[bool] = reactive(False, bindings=True)
+    neuron_view: reactive[bool] = reactive(False)
 
     def __init__(self, config: Config, session: Session | None = None, *, fps: float = 10.0):
         super().__init__()
@@ -99,17 +122,18 @@ class BackpropApp(App[int]):
                     yield ConfigForm(self.config, id="config")
             with Vertical(id="middle"):
                 yield LossCurve(id="curve")
-                yield (DecisionBoundary or Placeholder)(id="boundary")
+                yield DecisionBoundary(id="boundary")
+                yield NeuronMaps(id="neuron-maps")
             with Vertical(id="right"):
-                yield (NetworkDiagram or Placeholder)(id="diagram")
-                yield (Inspector or Placeholder)(id="inspector")
+                yield NetworkDiagram(id="diagram")
+                yield Inspector(id="inspector")
         yield Static("", id="notice")
         yield StatusLine(id="status")
         yield Footer(compact=True, show_command_palette=False)
 
     def _lesson_text(self) -> str:
-        lesson = self.config.lesson.strip() or "(This preset has no lesson text.)"
-        return f"[b]{self.config.title}[/b]\n\n{lesson}"
+        lesson = reflow(self.config.lesson) or "(This preset has no lesson text.)"
+        return f"[b]{escape(self.config.title)}[/b]\n\n{escape(lesson)}"
 
     def on_mount(self) -> None:
         self.query_one("#curve").border_title = "Loss"
@@ -146,7 +170,8 @@ class BackpropApp(App[int]):
         self._shown = snap
         # Only 2-D inputs have a picture; otherwise the loss curve takes the room.
         self.query_one("#boundary").display = snap.grid is not None
-        for wid in ("#curve", "#boundary", "#diagram", "#inspector"):
+        self.query_one("#neuron-maps").display = snap.grid is not None and len(snap.layers) > 1
+        for wid in ("#curve", "#boundary", "#neuron-maps", "#diagram", "#inspector"):
             widget = self.query_one(wid)
             widget.show(snap)
         self.query_one(StatusLine).show(snap)
@@ -171,7 +196,7 @@ class BackpropApp(App[int]):
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if isinstance(self.screen, CompareScreen) and action not in ("open_preset", "help", "quit"):
             return False  # compare mode has its own keys
-        if action in ("step", "phase", "epoch", "gradient_check") and self.running:
+        if action in ("step", "phase", "epoch", "gradient_check", "edit_weight", "new_data") and self.running:
             return None  # shown greyed out: pause first
         return True
 
@@ -251,9 +276,75 @@ class BackpropApp(App[int]):
 
     def on_inspector_selection_changed(self, event) -> None:
         self.selection = (event.layer, event.neuron, event.weight, event.sample)
-        diagram = self.query_one("#diagram")
-        if hasattr(diagram, "select"):
-            diagram.select(event.layer, event.neuron)
+        self.query_one(NetworkDiagram).select(event.layer, event.neuron)
+        last = len(self.session.network.layers) - 1
+        maps = self.query_one(NeuronMaps)
+        maps.select(min(event.layer, max(last - 1, 0)), event.neuron if event.layer < last else None)
+        if self.neuron_view:
+            self._show_neuron_view()
+
+    # ------------------------------------------------ Playground's extras
+    def action_toggle_test_points(self) -> None:
+        boundary = self.query_one(DecisionBoundary)
+        boundary.show_test = not boundary.show_test
+        self.notify(f"Test points {'shown' if boundary.show_test else 'hidden'}", timeout=2)
+
+    def action_toggle_discretize(self) -> None:
+        boundary = self.query_one(DecisionBoundary)
+        boundary.discretize = not boundary.discretize
+        self.notify(f"Discretized output {'on' if boundary.discretize else 'off'}", timeout=2)
+
+    def action_toggle_accuracy(self) -> None:
+        curve = self.query_one(LossCurve)
+        curve.show_accuracy = not curve.show_accuracy
+
+    def action_toggle_neuron_view(self) -> None:
+        self.neuron_view = not self.neuron_view
+        self._show_neuron_view()
+
+    def _show_neuron_view(self) -> None:
+        boundary = self.query_one(DecisionBoundary)
+        layer, neuron = self.selection[0], self.selection[1]
+        hidden = layer < len(self.session.network.layers) - 1
+        boundary.neuron = (layer, neuron) if self.neuron_view and hidden else None
+        if self.neuron_view:
+            boundary.border_title = (f"Neuron {neuron + 1} of layer {layer + 1}" if hidden
+                                     else "Decision boundary (select a hidden neuron)")
+        else:
+            boundary.border_title = "Decision boundary"
+
+    def action_new_data(self) -> None:
+        if self.runner.running:
+            return
+        seed = self.session.config.data_seed + 1
+        self.session.regenerate_data(seed)
+        self.notify(f"New data from seed {seed}; the network keeps its weights.", timeout=3)
+        self.publish_now()
+
+    def action_edit_weight(self) -> None:
+        if self.runner.running or self.session.halted:
+            return
+        layer, row, column, _sample = self.query_one(Inspector).selection
+        net = self.session.network
+        block = net.layers[layer].param_block
+        column = min(column, block.shape[1] - 1)
+        is_bias = net.layers[layer].has_bias and column == net.layers[layer].fan_in
+        name = f"b[{row + 1}] of layer {layer + 1}" if is_bias else f"w[{row + 1},{column + 1}] of layer {layer + 1}"
+        before = self.session.loss
+
+        def chosen(value: float | None) -> None:
+            if value is None:
+                return
+            try:
+                loss = self.session.set_parameter(layer, row, column, value)
+            except ValueError as exc:
+                self.notify(str(exc), severity="error")
+                return
+            change = "" if before is None else f" (was {before:.6g})"
+            self.notify(f"{name} = {value:g}: forward pass redone, loss {loss:.6g}{change}", timeout=5)
+            self.publish_now()
+
+        self.push_screen(EditWeightScreen(name, float(block[row, column])), chosen)
 
     def action_configure(self) -> None:
         side = self.query_one("#side", TabbedContent)

@@ -90,6 +90,8 @@ class Snapshot:
     title: str
     loss_name: str = ""
     input_names: tuple[str, ...] = ()
+    accuracy_steps: np.ndarray | None = None
+    accuracy_history: np.ndarray | None = None
     grid: "GridSnapshot | None" = None
     data_points: "DataPoints | None" = None
     running: bool = False
@@ -436,6 +438,63 @@ class Session:
         return diagnose(self.network, self.optimizer.last_update if self.optimizer.steps else None,
                         ws.z if ws else None, ws.a if ws else None)
 
+    # -------------------------------------------------- hands-on changes
+    def set_parameter(self, layer: int, row: int, column: int, value: float) -> float:
+        """Set one weight (``column == fan_in``: the bias) by hand, then redo the forward pass.
+
+        Between steps this runs the next step's forward and loss phases; in the
+        middle of a step it redoes them on the same batch. Either way the session
+        ends after the loss phase, so the loss shown is the edited network's and
+        the next key runs backward with the new value.
+        """
+        from tui_backprop.core.gradcheck import flat_index
+
+        if not math.isfinite(value):
+            raise ValueError("a weight must be a finite number")
+        if self.halted:
+            raise ValueError("training halted on NaN/inf: reset first")
+        net = self.network
+        if not (0 <= layer < len(net.layers)) or not (0 <= row < net.layers[layer].units):
+            raise ValueError("no such weight")
+        cols = net.layers[layer].param_block.shape[1]
+        if not 0 <= column < cols:
+            raise ValueError("no such weight")
+        net.params[flat_index(net, layer, row, column)] = value
+        with np.errstate(all="ignore"):
+            if self._next == 0:
+                self._phase()
+                self._phase()
+            else:
+                out = net.forward(self._x, x_has_ones=True)
+                self._forward_done, self._backward_done = True, False
+                self._next, self.last_phase = 2, "loss"
+                if not np.isfinite(out).all():
+                    self._halt("forward", len(net.layers) - 1, "an activation")
+                else:
+                    self._loss()
+        self.message = None
+        return self.loss
+
+    def regenerate_data(self, data_seed: int) -> None:
+        """New data from another seed, same network: does it generalise?"""
+        self.config = self.config.replace("data", seed=int(data_seed))
+        d = self.config.data
+        self.data = make_dataset(
+            d.source, d.samples, d.noise, d.test_fraction, self.config.data_seed,
+            x=d.x, y=d.y, path=d.path, target_columns=d.target_columns,
+            labels=d.labels, classes=d.classes, features=d.features,
+        )
+        self._points = self.data_points()
+        self._order = np.arange(len(self.data.x_train))
+        self._batch_x.clear()
+        self._batch_y.clear()
+        self.batch_in_epoch = 0
+        self._next = 0
+        self.last_phase = "update" if self.step_count else None
+        self._x = self._y = None
+        self._forward_done = self._backward_done = False
+        self._evaluate()
+
     # ----------------------------------------------------- checks on demand
     def check_weight(self, layer: int, row: int, column: int) -> tuple[float, float]:
         """(backprop's gradient, finite-difference gradient) of one weight on the current batch.
@@ -517,6 +576,7 @@ class Session:
             ))
         steps, losses = self.history.train.arrays()
         tsteps, tloss = self.history.test.arrays()
+        acc_steps, acc_values = self.history.accuracy.arrays()
         phases_done = PHASES[: self._next] if self._next else (("forward", "loss", "backward", "update")
                                                                  if self.step_count else ())
         return Snapshot(
@@ -531,6 +591,7 @@ class Session:
             batch_y=None if self._y is None or ws is None else np.array(self._y, copy=True),
             output=None if ws is None else ws.a[-1].copy(),
             title=self.config.title, loss_name=self.network.loss.name,
+            accuracy_steps=acc_steps, accuracy_history=acc_values,
             input_names=self._input_names, grid=self.grid_snapshot() if grid else None,
             data_points=self._points, running=running, steps_per_second=steps_per_second,
             taken_at=time.monotonic(),

@@ -27,6 +27,15 @@ HELP = """\
   g                 finite-difference check of the selected layer and weight
   l / L             loss curve: log scale (l means "next layer" while the inspector has focus; L works anywhere)
   c                 show the configuration form
+  a                 curve pane: accuracy instead of loss (classification)
+  ← → (curve)       when the loss curve has focus: a cursor with the exact step and loss
+
+[b]Playground[/b]
+  t         decision boundary: show the test points too
+  x         decision boundary: discretized output (hard class colours)
+  m         show the selected hidden neuron's picture large in the boundary pane
+  d         new data from the next seed, same network (does it generalise?)
+  w         type a new value for the selected weight; the forward pass is redone
 
 [b]Files[/b]
   o         open a preset

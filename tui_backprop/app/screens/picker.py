@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -74,7 +75,8 @@ class PresetPicker(ModalScreen[Path | None]):
             return
         p = self.shown[idx]
         body = p.error or p.lesson or "(no lesson text)"
-        preview.update(f"[b]{p.title}[/b]\n[dim]{p.path}[/dim]\n\n{body}")
+        where = "shipped lesson" if p.origin == "shipped" else f"your preset: {p.path}"
+        preview.update(f"[b]{escape(p.title)}[/b]\n[dim]{escape(where)}[/dim]\n\n{escape(body)}")
 
     @on(Input.Changed, "#filter")
     def _filter(self, event: Input.Changed) -> None:

@@ -19,7 +19,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from tui_backprop.config import Config, ConfigError, parse_config
 from tui_backprop.core.activations import ACTIVATIONS
-from tui_backprop.core.datasets import GENERATED
+from tui_backprop.core.datasets import FEATURES, GENERATED
 from tui_backprop.core.losses import LOSSES
 from tui_backprop.core.network import LayerSpec
 from tui_backprop.core.optimizers import OPTIMIZERS, REGULARIZATIONS
@@ -27,7 +27,12 @@ from tui_backprop.core.optimizers import OPTIMIZERS, REGULARIZATIONS
 LIVE_FIELDS = {"learning_rate", "optimizer", "regularization", "regularization_rate"}
 
 # Which widget shows the error for a config field.
+FEATURE_LABELS = {"x1": "X₁", "x2": "X₂", "x1^2": "X₁²", "x2^2": "X₂²", "x1*x2": "X₁X₂",
+                  "sin(x1)": "sin X₁", "sin(x2)": "sin X₂"}
+DEFAULT_FEATURES = ("x1", "x2")
+
 FIELD_WIDGETS = {
+    "data.features": "feature-0",
     "network.layers": "hidden",
     "network.inputs": "dataset",
     "network.seed": "seed",
@@ -94,6 +99,8 @@ class ConfigForm(VerticalScroll, can_focus=False):
     ConfigForm .field-error { color: $error; height: auto; }
     ConfigForm #form-message { height: auto; margin-top: 1; }
     ConfigForm Horizontal { height: auto; margin-top: 1; }
+    ConfigForm #features { layout: grid; grid-size: 3; grid-gutter: 0; margin-top: 0; height: auto; }
+    ConfigForm #features Checkbox { width: 1fr; }
     """
 
     class Applied(Message):
@@ -146,6 +153,12 @@ class ConfigForm(VerticalScroll, can_focus=False):
         yield Label("Dataset")
         yield Select(_options(sources), value=data.source, allow_blank=False, id="dataset")
         yield Static("", classes="field-error", id="dataset-error")
+        yield Label("Input features (2-D data)")
+        chosen = set(data.features or DEFAULT_FEATURES)
+        with Horizontal(id="features"):
+            for i, name in enumerate(FEATURES):
+                yield Checkbox(FEATURE_LABELS[name], value=name in chosen, id=f"feature-{i}", compact=True)
+        yield Static("", classes="field-error", id="feature-0-error")
         yield Label("Noise (0 … 0.5)")
         yield Input(f"{data.noise:g}", id="noise", validators=[Number(minimum=0, maximum=1)])
         yield Static("", classes="field-error", id="noise-error")
@@ -179,6 +192,9 @@ class ConfigForm(VerticalScroll, can_focus=False):
         sources = list(GENERATED) + ([data.source] if data.source not in GENERATED else [])
         dataset.set_options(_options(sources))
         dataset.value = data.source
+        chosen = set(data.features or DEFAULT_FEATURES)
+        for i, name in enumerate(FEATURES):
+            self.query_one(f"#feature-{i}", Checkbox).value = name in chosen
         self.query_one("#noise", Input).value = f"{data.noise:g}"
         self.query_one("#test_fraction", Input).value = f"{data.test_fraction:g}"
         self.query_one("#seed", Input).value = str(net.seed)
@@ -260,6 +276,16 @@ class ConfigForm(VerticalScroll, can_focus=False):
             raw["data"]["classes"] = c.data.classes if source == "spiral" else 2
             if raw["data"]["classes"] == 2:
                 raw["data"].pop("classes")
+        if source in GENERATED:
+            features = [name for i, name in enumerate(FEATURES) if self.query_one(f"#feature-{i}", Checkbox).value]
+            if not features:
+                raise ConfigError(None, "data.features", "choose at least one input feature")
+            if tuple(features) == DEFAULT_FEATURES:
+                raw["data"].pop("features", None)
+                raw["network"]["inputs"] = 2
+            else:
+                raw["data"]["features"] = features
+                raw["network"]["inputs"] = len(features)
         config = parse_config(raw, None, c.name)
         return dataclasses.replace(config, checkpoints=c.checkpoints, compare=c.compare, path=c.path)
 

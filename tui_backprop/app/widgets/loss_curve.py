@@ -1,4 +1,9 @@
-"""Live loss curve: training loss per step, test loss per epoch (plotext)."""
+"""Live loss curve: training loss per step, test loss per epoch (plotext).
+
+Focused, it has a cursor: left/right walk through the recorded points and
+the exact step and values under the cursor are written above the plot.
+``a`` switches to the accuracy curve for classification data.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,6 @@ from textual.reactive import reactive
 from textual_plotext import PlotextPlot
 
 from tui_backprop.training.session import Snapshot
-
 
 CLIP = 1e12
 
@@ -25,14 +29,31 @@ def downsample(x: np.ndarray, y: np.ndarray, points: int) -> tuple[np.ndarray, n
     return np.add.reduceat(x, edges) / counts, np.add.reduceat(y, edges) / counts
 
 
+def value_at(steps: np.ndarray, values: np.ndarray, step: float) -> float | None:
+    """The latest value recorded at or before ``step`` (test loss lives at epoch ends)."""
+    if steps is None or len(steps) == 0:
+        return None
+    i = int(np.searchsorted(steps, step, side="right")) - 1
+    return float(values[i]) if i >= 0 else None
+
+
 class LossCurve(PlotextPlot, can_focus=True):
     """Train and test loss against step. ``l`` toggles a log scale."""
 
     BINDINGS = [
-        Binding("l", "toggle_log", "Log scale", id="curve.log"),
+        Binding("l", "toggle_log", "log", id="curve.log"),
+        Binding("left", "cursor(-1)", "cursor ←", id="curve.cursor_left"),
+        Binding("right", "cursor(1)", "cursor →", id="curve.cursor_right"),
+        Binding("shift+left", "cursor(-10)", "cursor ←10", id="curve.cursor_left_far", show=False),
+        Binding("shift+right", "cursor(10)", "cursor →10", id="curve.cursor_right_far", show=False),
+        Binding("home", "cursor_to(0)", "first", id="curve.first", show=False),
+        Binding("end", "cursor_to(-1)", "last", id="curve.last", show=False),
+        Binding("escape", "clear_cursor", "no cursor", id="curve.clear", show=False),
     ]
 
     log_scale: reactive[bool] = reactive(False)
+    show_accuracy: reactive[bool] = reactive(False)
+    cursor: reactive[int | None] = reactive(None)  # index into the recorded points
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -41,40 +62,116 @@ class LossCurve(PlotextPlot, can_focus=True):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.plt.xlabel("step")
         self.replot()
 
     def show(self, snapshot: Snapshot) -> None:
         self._snapshot = snapshot
         self.replot()
 
+    # ------------------------------------------------------------ actions
     def action_toggle_log(self) -> None:
         self.log_scale = not self.log_scale
 
-    def watch_log_scale(self, value: bool) -> None:
-        self.border_subtitle = "log scale" if value else ""
+    def _series(self) -> tuple[np.ndarray, np.ndarray]:
+        snap = self._snapshot
+        if snap is None:
+            return np.zeros(0), np.zeros(0)
+        if self.show_accuracy:
+            if snap.accuracy_steps is None:
+                return np.zeros(0), np.zeros(0)
+            return snap.accuracy_steps, snap.accuracy_history
+        return snap.history_steps, snap.history_loss
+
+    def action_cursor(self, delta: int) -> None:
+        xs, _ = self._series()
+        if len(xs) == 0:
+            return
+        current = len(xs) - 1 if self.cursor is None else self.cursor
+        self.cursor = max(0, min(len(xs) - 1, current + delta))
+
+    def action_cursor_to(self, index: int) -> None:
+        xs, _ = self._series()
+        if len(xs):
+            self.cursor = index % len(xs)
+
+    def action_clear_cursor(self) -> None:
+        self.cursor = None
+
+    def watch_log_scale(self) -> None:
         self.replot()
 
+    def watch_show_accuracy(self) -> None:
+        self.cursor = None
+        self.border_title = "Accuracy" if self.show_accuracy else "Loss"
+        self.replot()
+
+    def watch_cursor(self) -> None:
+        self.replot()
+
+    def cursor_text(self) -> str | None:
+        """What lies under the cursor, in exact numbers."""
+        if self.cursor is None or self._snapshot is None:
+            return None
+        xs, ys = self._series()
+        if not len(xs):
+            return None
+        i = min(self.cursor, len(xs) - 1)
+        step = xs[i]
+        step_text = f"step {step:,.0f}" if float(step).is_integer() else f"≈ step {step:,.1f} (averaged)"
+        if self.show_accuracy:
+            return f"{step_text}: accuracy {ys[i]:.1%}"
+        text = f"{step_text}: loss {ys[i]:.6g}"
+        snap = self._snapshot
+        test = value_at(snap.test_steps, snap.test_loss_history, step)
+        if test is not None:
+            text += f" · test {test:.6g}"
+        return text
+
+    # ---------------------------------------------------------------- plot
     def replot(self) -> None:
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
         plt.xlabel("step")
-        snap = self._snapshot
         plt.yscale("linear")
-        if snap is None or len(snap.history_steps) == 0:
-            plt.title("no steps yet: press space or n")
+        snap = self._snapshot
+        xs_all, ys_all = self._series()
+        subtitle = []
+        if self.log_scale:
+            subtitle.append("log scale")
+        if snap is None or len(xs_all) == 0:
+            if self.show_accuracy:
+                plt.title("accuracy is measured at each epoch's end (classification only)")
+            else:
+                plt.title("no steps yet: press space or n")
+            self.border_subtitle = " · ".join(subtitle)
             self.refresh()
             return
         width = max(self.size.width, 20)
-        if self.log_scale and (snap.history_loss > 0).any():
+        log = self.log_scale and (ys_all > 0).any()
+        if log:
             plt.yscale("log")
-        xs, ys = downsample(snap.history_steps, snap.history_loss, 2 * width)
-        ok = np.isfinite(ys) & ((ys > 0) if self.log_scale else True)
-        plt.plot(xs[ok].tolist(), ys[ok].tolist(), label="train (batch)", marker="braille", color="cyan")
-        if len(snap.test_steps):
+        xs, ys = downsample(xs_all, ys_all, 2 * width)
+        ok = np.isfinite(ys) & ((ys > 0) if log else True)
+        label = "accuracy" if self.show_accuracy else "train (batch)"
+        plt.plot(xs[ok].tolist(), ys[ok].tolist(), label=label, marker="braille", color="cyan")
+        if not self.show_accuracy and len(snap.test_steps):
             tx, ty = downsample(snap.test_steps, snap.test_loss_history, width)
-            ok = np.isfinite(ty) & ((ty > 0) if self.log_scale else True)
+            ok = np.isfinite(ty) & ((ty > 0) if log else True)
             if ok.any():
                 plt.plot(tx[ok].tolist(), ty[ok].tolist(), label="test", marker="braille", color="orange")
+        text = self.cursor_text()
+        if text is not None:
+            plt.vline(float(xs_all[min(self.cursor, len(xs_all) - 1)]), "white")
+            plt.title(text)
+            subtitle.append("←/→ move · esc hides")
+        elif self.has_focus:
+            subtitle.append("←/→ cursor")
+        self.border_subtitle = " · ".join(subtitle)
         self.refresh()
+
+    def on_focus(self) -> None:
+        self.replot()
+
+    def on_blur(self) -> None:
+        self.replot()

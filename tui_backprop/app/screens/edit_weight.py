@@ -1,0 +1,53 @@
+"""Type a new value for one weight or bias; the forward pass is redone with it."""
+
+from __future__ import annotations
+
+import math
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+
+class EditWeightScreen(ModalScreen[float | None]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="edit.cancel")]
+    DEFAULT_CSS = """
+    EditWeightScreen { align: center middle; }
+    EditWeightScreen > Vertical {
+        width: 56; max-width: 100%; height: auto; border: round $accent; background: $surface; padding: 0 1;
+    }
+    EditWeightScreen #edit-error { color: $error; height: auto; }
+    """
+
+    def __init__(self, name: str, value: float):
+        super().__init__()
+        self.weight_name = name
+        self.value = value
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(f"New value for {self.weight_name} (now {self.value:.6g}).\n"
+                         "Enter applies it and redoes the forward pass; Escape cancels.")
+            yield Input(f"{self.value:.6g}", id="edit-value")
+            yield Static("", id="edit-error")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted)
+    def submit(self, event: Input.Submitted) -> None:
+        try:
+            value = float(event.value)
+        except ValueError:
+            self.query_one("#edit-error", Static).update(f"{event.value!r} is not a number, e.g. 0.5 or -2")
+            return
+        if not math.isfinite(value) or abs(value) > 1e6:
+            self.query_one("#edit-error", Static).update("expected a finite number between -1e6 and 1e6")
+            return
+        self.dismiss(value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
