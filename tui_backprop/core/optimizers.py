@@ -28,7 +28,10 @@ class Optimizer:
         self.regularization = regularization
         self.regularization_rate = float(regularization_rate)
         self.settings = {**self.defaults, **{k: float(v) for k, v in settings.items()}}
-        self.effective_grad = np.zeros(size)
+        self._regularized_grad = np.zeros(size)
+        # The gradient the last step used: ``grads`` itself without regularization
+        # (no copy), else loss gradient + regularization term.
+        self.effective_grad = self._regularized_grad
         self.last_update = np.zeros(size)
         self.steps = 0
         self._scratch = np.zeros(size)
@@ -42,10 +45,10 @@ class Optimizer:
         return {}
 
     def _gradient(self, params, grads, weight_mask) -> np.ndarray:
-        g = self.effective_grad
         if self.regularization == "none" or self.regularization_rate == 0.0:
-            np.copyto(g, grads)
-            return g
+            self.effective_grad = grads
+            return grads
+        g = self.effective_grad = self._regularized_grad
         if self.regularization == "l2":
             np.multiply(params, weight_mask, out=g)
         else:
