@@ -20,7 +20,7 @@ import numpy as np
 from tui_backprop.config import PHASES, Checkpoint, Config, ConfigError, check_consistency
 from tui_backprop.core.datasets import Dataset, make_dataset
 from tui_backprop.core.diagnostics import LayerDiagnostics, diagnose
-from tui_backprop.core.network import Network
+from tui_backprop.core.network import Network, all_finite
 from tui_backprop.core.optimizers import make_optimizer
 from tui_backprop.training.history import LossHistory
 
@@ -263,8 +263,9 @@ class Session:
             bx = self._batch_x[size] = np.empty((size, data.x_train_ones.shape[1]))
             self._batch_y[size] = np.empty((size, data.y_train.shape[1]))
         by = self._batch_y[size]
-        np.take(data.x_train_ones, idx, axis=0, out=bx)
-        np.take(data.y_train, idx, axis=0, out=by)
+        # mode="clip": the indices are always valid, and take() with mode="raise" buffers (allocates) ``out``.
+        data.x_train_ones.take(idx, axis=0, out=bx, mode="clip")
+        data.y_train.take(idx, axis=0, out=by, mode="clip")
         self._x, self._y = bx, by
 
     def _forward(self) -> None:
@@ -272,7 +273,7 @@ class Session:
         out = self.network.forward(self._x, x_has_ones=True)
         self._forward_done = True
         self._backward_done = False
-        if not np.isfinite(out).all():
+        if not all_finite(out):
             ws = self.network._ws
             layer = next(i for i, a in enumerate(ws.a) if not np.isfinite(a).all())
             self._halt("forward", layer, "an activation")
@@ -286,7 +287,7 @@ class Session:
         net = self.network
         net.backward(self._y)
         self._backward_done = True
-        if not np.isfinite(net.grads).all():
+        if not all_finite(net.grads):
             ws = net._ws
             for i in range(len(net.layers) - 1, -1, -1):
                 layer = net.layers[i]
@@ -305,7 +306,7 @@ class Session:
             self.batch_in_epoch = 0
             self.epoch += 1
             self._evaluate()
-        if not np.isfinite(net.params).all():
+        if not all_finite(net.params):
             bad = next(l.index for l in net.layers if not np.isfinite(l.param_block).all())
             self._halt("update", bad, "a weight")
 
