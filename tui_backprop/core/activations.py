@@ -83,12 +83,13 @@ class ReLU(Activation):
         return np.maximum(z, 0.0, out=out)
 
     def derivative(self, z, a, out=None):
-        # f'(0) = 0 by convention (as PyTorch does). heaviside stays in float64:
-        # a bool comparison cast into a float64 ``out`` would make NumPy buffer (allocate).
-        return np.heaviside(z, 0.0, out=out)
+        # f'(0) = 0 by convention (as PyTorch does). a = max(z, 0) >= 0, so sign(a) is
+        # exactly 1 where z > 0 and 0 elsewhere, in float64: a bool comparison cast into
+        # a float64 ``out`` makes NumPy buffer (allocate), and np.heaviside is ~15x slower.
+        return np.sign(a, out=out)
 
     def backward(self, z, a, grad_a, out, scratch):
-        np.heaviside(z, 0.0, out=scratch)
+        np.sign(a, out=scratch)
         return np.multiply(grad_a, scratch, out=out)
 
 
@@ -105,7 +106,8 @@ class LeakyReLU(Activation):
     def derivative(self, z, a, out=None):
         if out is None:
             return np.where(z > 0, 1.0, self.slope)
-        np.heaviside(z, 0.0, out=out)
+        np.sign(z, out=out)  # -1, 0, 1 → 0, 0, 1 (f'(0) is the slope), in float64 (see ReLU)
+        np.maximum(out, 0.0, out=out)
         out *= 1.0 - self.slope
         out += self.slope
         return out
