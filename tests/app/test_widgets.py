@@ -7,14 +7,18 @@ the ones the core computed (the chain example: ŷ = w2·(w1·x), x = 2, y = 30).
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import numpy as np
 import pytest
+from rich.color import Color, ColorSystem
 from textual.app import App, ComposeResult
 from textual.containers import Vertical
+from textual.geometry import Region
 
+from tui_backprop.app.app import BackpropApp
 from tui_backprop.app.widgets import DecisionBoundary, Inspector, NetworkDiagram, NeuronMaps
-from tui_backprop.app.widgets.boundary import LEVELS, SIGNED, UPPER_HALF
+from tui_backprop.app.widgets.boundary import CLASS_COLOURS, LEVELS, SIGNED, UPPER_HALF
 from tui_backprop.presets import load_preset
 from tui_backprop.training.session import DataPoints, GridSnapshot, Session
 
@@ -67,7 +71,7 @@ async def test_inspector_chain_rule_for_w1(chain_after_backward):
     async with WidgetApp(inspector).run_test(size=(48, 18)) as pilot:
         await pilot.pause()
         text = inspector.build_text()[0].plain
-        assert "Gradients computed, not applied yet" in text
+        assert "Not applied yet — n applies" in text
         # ∂ℓ/∂a1 = w2·(ŷ − y) = 4·(−6) = −24, ∂a/∂z = 1 (linear), ∂z/∂w1 = x = 2
         assert "= −24 · 1 · 2 = −48" in text
         assert "4·(−6)" in text
@@ -180,7 +184,10 @@ async def test_inspector_warnings_and_small_size():
     async with WidgetApp(inspector).run_test(size=(40, 14)) as pilot:
         await pilot.pause()
         text = inspector.build_text()[0].plain
-        assert "⚠ gradients vanishing" in text and "⚠ 75% ReLUs dead" in text
+        # The inspector shows whatever the diagnostics warn about (their rules live in core).
+        assert dead.warnings and "75% ReLUs dead" in dead.warnings
+        for warning in dead.warnings:
+            assert f"⚠ {warning}" in text
         inspector.focus()
         await pilot.press("left_square_bracket")  # no error at the edge of a small pane
         assert inspector.max_scroll_y > 0  # the whole text is still reachable by scrolling
@@ -262,7 +269,8 @@ async def test_boundary_colours_points_and_toggles():
         assert style.color.name == three_quarters
         # The training point (bottom right, class 1) on top, the test point hidden for now.
         glyph, style = cell_at(boundary, 15, 7)
-        assert glyph == "●" and style.bgcolor.name == "#202020"
+        # A small glyph on the region's own colour: the boundary stays visible under the data.
+        assert glyph == "•" and style.bgcolor.name == SIGNED[0] and style.color.name != SIGNED[0]
         assert cell_at(boundary, 0, 0)[0] == UPPER_HALF
         assert "output" in lines_of(boundary)[-1]
 
@@ -308,8 +316,9 @@ async def test_neuron_maps_one_per_neuron():
         assert lines[-1].split() == ["1", "2", "3", "4"]
         labels = [s for s in maps.render_line(5) if s.text.strip()]
         assert [s.text.strip() for s in labels if s.style.reverse] == ["2"]
+        assert lines[0].startswith("layer 1 units: what each computes")
         # Each map shows its unit over the plane: orange on the left, blue on the right.
-        assert cell_at(maps, 0, 0)[1].color.name == SIGNED[0]
+        assert cell_at(maps, 0, 1)[1].color.name == SIGNED[0]
         maps.select(1, None)  # the output layer: one map
         await pilot.pause()
         assert lines_of(maps)[-1].split() == ["1"]
@@ -374,3 +383,228 @@ async def test_boundary_multi_class_colours_by_argmax():
         boundary.discretize = True
         await pilot.pause()
         assert cell_at(boundary, 14, 3)[1].color.name == CLASS_COLOURS[2]
+
+
+# ------------------------------------------------------- QA regressions
+
+def all_segments(widget):
+    return [segment for y in range(widget.size.height) for segment in widget.render_line(y)]
+
+
+async def test_widgets_render_under_no_color(monkeypatch):
+    """NO_COLOR adds Textual's monochrome filter, which crashed on a segment whose style was None."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    snapshot = session_for("xor", 5).snapshot()
+    widgets = (Inspector(snapshot), NetworkDiagram(snapshot), DecisionBoundary(snapshot), NeuronMaps(snapshot))
+    app = WidgetApp(*widgets)
+    async with app.run_test(size=(60, 48)) as pilot:
+        await pilot.pause()
+        assert app.no_color
+        for widget in widgets[1:]:
+            assert all(segment.style is not None for segment in all_segments(widget)), widget
+        assert "○" in app.export_screenshot()  # drawn through the filter, without raising
+
+
+async def test_app_starts_and_runs_under_no_color(monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = BackpropApp(load_preset("circle"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n", "n")
+        await pilot.pause()
+        app.export_screenshot()
+        assert app.query_one(DecisionBoundary).size.height > 0
+
+
+async def test_inspector_after_update_uses_the_weights_of_the_pass(chain_after_backward):
+    session = chain_after_backward
+    assert session.step() == ["update"]  # w2: 4 → 4.36, w1: 3 → 3.48
+    inspector = Inspector(session.snapshot())
+    async with WidgetApp(inspector).run_test(size=(48, 30)) as pilot:
+        await pilot.pause()
+        text = inspector.build_text()[0].plain
+        # δ and ∂ℓ/∂a are this pass's: −24 = w2·δ2 = 4·(−6), with the w2 before the update.
+        assert "= −24 · 1 · 2 = −48" in text
+        assert "Σ w·δ of layer 2 = 4·(−6)" in text and "4.36·" not in text
+        assert "w[1,1] was 4 in this pass" in text
+        assert "weight now 3.48 (after the update)" in text
+        assert "the pass below used 3" in text
+        assert "Not applied yet" not in text
+
+
+async def test_inspector_shows_the_halt_instead_of_the_pause():
+    session = Session(load_preset("exploding-gradients"))
+    session.use_checkpoints = False
+    session.pause_after = "none"
+    assert session.run(100) == "halted"
+    snapshot = session.snapshot()
+    assert snapshot.halted and snapshot.last_phase == "backward"
+    inspector = Inspector(snapshot)
+    async with WidgetApp(inspector).run_test(size=(48, 30)) as pilot:
+        await pilot.pause()
+        text = inspector.build_text()[0].plain
+        assert "training halted: press r to reset" in text
+        assert "not applied yet" not in text.lower()
+
+
+async def test_inspector_pause_note_fits_the_80x24_pane():
+    app = BackpropApp(load_preset("chain-two-weights"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        body = app.query_one("#inspector-body")
+        lines = [strip.text.strip() for strip in body.render_lines(Region(0, 0, *body.size))]
+        assert "Not applied yet — n applies" in lines  # one whole line, not cut
+
+
+def ansi_number(colour) -> int:
+    """The ANSI index a colour lands on in a 16-colour terminal."""
+    return Color.parse(colour.name).downgrade(ColorSystem.STANDARD).number
+
+
+async def test_boundary_16_colours_use_one_ansi_palette(monkeypatch):
+    """Regions, legend and points agree in 16 colours: yellow = class 0, blue = class 1."""
+    monkeypatch.setenv("TEXTUAL_COLOR_SYSTEM", "standard")
+    yellow, blue, bright_yellow, bright_blue, white = 3, 4, 11, 12, 7
+    boundary = DecisionBoundary(known_grid_snapshot())
+    async with WidgetApp(boundary).run_test(size=(16, 9)) as pilot:
+        await pilot.pause()
+        top, bottom, stripe = cell_at(boundary, 5, 0)[1], cell_at(boundary, 5, 7)[1], cell_at(boundary, 0, 2)[1]
+        assert ansi_number(top.bgcolor) == blue and ansi_number(bottom.bgcolor) == yellow
+        assert ansi_number(stripe.color) == bright_blue  # 0.75: leaning to class 1, not sure
+        glyph, point = cell_at(boundary, 15, 7)  # class 1 point on the class 0 region
+        assert glyph == "•" and ansi_number(point.bgcolor) == yellow
+        assert ansi_number(point.color) in (blue, bright_blue)
+        swatches = [s.style.color for s in boundary.render_line(8) if s.text == "■"]
+        assert [ansi_number(c) for c in swatches] == [yellow, blue]
+        boundary.neuron = (0, 2)  # a tanh unit: −1 … +1, uncertain in the middle
+        await pilot.pause()
+        numbers = {ansi_number(cell_at(boundary, x, 3)[1].color) for x in range(16)}
+        assert numbers <= {yellow, bright_yellow, white, bright_blue, blue} and {yellow, blue} <= numbers
+
+
+async def test_boundary_16_colours_three_classes(monkeypatch):
+    monkeypatch.setenv("TEXTUAL_COLOR_SYSTEM", "standard")
+    snapshot = known_grid_snapshot()
+    output = np.zeros((8, 8, 3))
+    output[:, :3, 0] = 0.9
+    output[:, 3:5, 1] = 0.9
+    output[:, 5:, 2] = 0.9
+    grid = GridSnapshot(snapshot.grid.extent, (snapshot.grid.layer_outputs[0], output))
+    boundary = DecisionBoundary(dataclasses.replace(snapshot, grid=grid, data_points=None))
+    async with WidgetApp(boundary).run_test(size=(24, 9)) as pilot:
+        await pilot.pause()
+        assert [ansi_number(cell_at(boundary, x, 3)[1].color) for x in (0, 12, 23)] == [3, 4, 5]  # magenta
+        legend = [(s.style.color, s.text) for s in boundary.render_line(8)]
+        swatches = [ansi_number(c) for c, text in legend if text == "■"]
+        assert swatches == [3, 4, 5]
+
+
+async def test_boundary_points_keep_the_region_visible_and_use_the_width():
+    snapshot = session_for("spiral", 20).snapshot()
+    boundary = DecisionBoundary(snapshot)
+    async with WidgetApp(boundary).run_test(size=(38, 8)) as pilot:
+        await pilot.pause()
+        lines = lines_of(boundary)
+        # 7 plot rows: a square plane would be 14 columns; the pane's width is used instead.
+        assert len(lines[0].strip()) >= 36
+        regions = set(SIGNED) | set(CLASS_COLOURS)
+        points = [(x, y) for y in range(7) for x in range(38) if cell_at(boundary, x, y)[0] == "•"]
+        assert len(points) > 20
+        for x, y in points:
+            style = cell_at(boundary, x, y)[1]
+            assert style.bgcolor.name in regions or style.bgcolor.name.startswith("#")
+            assert style.color.name != style.bgcolor.name  # the point stands out on its region
+            assert style.bgcolor.name != "#202020"
+
+
+async def test_boundary_legend_numbers_are_short_and_never_cut():
+    snapshot = known_grid_snapshot()
+    output = snapshot.grid.output * 2800.0 - 1400.0
+    grid = GridSnapshot(snapshot.grid.extent, (snapshot.grid.layer_outputs[0], output))
+    points = dataclasses.replace(snapshot.data_points, task="regression")
+    layers = snapshot.layers[:-1] + (dataclasses.replace(snapshot.layers[-1], activation="linear"),)
+    boundary = DecisionBoundary(dataclasses.replace(snapshot, grid=grid, data_points=points, layers=layers))
+    app = WidgetApp(boundary)
+    async with app.run_test(size=(40, 9)) as pilot:
+        await pilot.pause()
+        assert lines_of(boundary)[-1].split() == ["output", "■−1.4e3", "■1.4e3", "•", "train"]
+        await pilot.resize_terminal(20, 9)
+        await pilot.pause()
+        caption = lines_of(boundary)[-1]
+        assert caption.split() == ["output", "■−1.4e3"]  # the part that does not fit is left out whole
+
+
+async def test_neuron_maps_have_a_caption_in_five_rows():
+    maps = NeuronMaps(known_grid_snapshot())
+    async with WidgetApp(maps).run_test(size=(48, 5)) as pilot:
+        maps.styles.height = 5
+        maps.select(0, 0)
+        await pilot.pause()
+        lines = lines_of(maps)
+        assert len(lines) == 5
+        assert lines[0].strip() == "layer 1 units: what each computes"
+        assert all(UPPER_HALF in line for line in lines[1:4])
+        assert lines[4].split() == ["1", "2", "3", "4"]
+        maps.select(1, None)
+        await pilot.pause()
+        assert lines_of(maps)[0].startswith("output units")
+        await pilot.resize_terminal(24, 5)
+        maps.select(0, 0)
+        await pilot.pause()
+        assert lines_of(maps)[0].strip() == "layer 1 units"  # a shorter form, not a cut one
+
+
+@pytest.mark.parametrize("width", [20, 38, 60, 100])
+async def test_diagram_header_labels_never_run_together(width):
+    diagram = NetworkDiagram(session_for("vanishing-gradients").snapshot())  # 9 sigmoid layers
+    async with WidgetApp(diagram).run_test(size=(width, 9)) as pilot:
+        await pilot.pause()
+        header = lines_of(diagram)[0]
+        tokens = header.split()
+        names = {"in", "x", "out", "ŷ", "sigm"} | {f"L{i}" for i in range(1, 9)} | {str(i) for i in range(1, 9)}
+        assert set(tokens) <= names, header
+        assert "out sigm" not in header or "L8 sigm" in header  # one form for every column
+        assert not re.search(r"\S \S+ \S", header.replace(" sigm", "")) or "  " in header
+        if width >= 38:
+            assert len([t for t in tokens if t != "sigm"]) == 10  # every column labelled, not just L1–L4
+        if width >= 100:
+            assert "L8 sigm  out sigm" in header
+
+
+async def test_inspector_gradient_table_one_line_per_layer():
+    session = session_for("vanishing-gradients")
+    session.step()  # stops after backward: gradients, no update yet
+    snapshot = session.snapshot()
+    inspector = Inspector(snapshot)
+    async with WidgetApp(inspector).run_test(size=(38, 30)) as pilot:
+        await pilot.pause()
+        lines = inspector.build_text()[0].plain.splitlines()
+        table = [line for line in lines if re.match(r"^[ ▸]L\d ", line)]
+        assert [line[1:3] for line in table] == [f"L{i}" for i in range(1, 10)]
+        assert table[0].startswith("▸L1 8×2 sigm") and table[8].startswith(" L9 1×8 sigm")
+        assert all(len(line) <= 35 for line in table)  # one line each in the 80×24 pane
+        assert "7.5e−6" in table[0]
+        bars = [line.count("█") for line in table]
+        assert bars[-1] == 8 and bars[0] < bars[4] < bars[-1]  # the vanishing pattern at a glance
+        inspector.select(layer=4)
+        text = inspector.build_text()[0].plain
+        assert "▸L5 " in text and " L1 8×2" in text
+
+
+async def test_inspector_gradient_table_caps_long_networks():
+    snapshot = session_for("vanishing-gradients", 1).snapshot()
+    long = dataclasses.replace(snapshot, layers=snapshot.layers + snapshot.layers[1:])  # 17 layers
+    inspector = Inspector(long)
+    async with WidgetApp(inspector).run_test(size=(38, 30)) as pilot:
+        await pilot.pause()
+        lines = inspector.build_text()[0].plain.splitlines()
+        table = [line for line in lines if re.match(r"^[ ▸]L\d+ ", line)]
+        assert len(table) == 10 and "more" in "\n".join(lines[:12])
+
+
+async def test_inspector_gradient_table_before_backward_shows_dashes():
+    inspector = Inspector(session_for("vanishing-gradients").snapshot())
+    async with WidgetApp(inspector).run_test(size=(38, 30)) as pilot:
+        await pilot.pause()
+        text = inspector.build_text()[0].plain
+        assert "(after a backward pass)" in text and "█" not in text

@@ -10,6 +10,8 @@ them out.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 from rich.segment import Segment
 from rich.style import Style
@@ -54,14 +56,34 @@ def _signed_palette() -> list[str]:
 SIGNED = _signed_palette()
 # Multi-class: one hue per argmax class (the first two match the binary picture).
 CLASS_COLOURS = ("#f59322", "#4090e0", "#2ca02c", "#e377c2", "#17becf", "#d62728", "#8c564b", "#bcbd22")
-POINT_BACKGROUND = "#202020"  # a dark halo so a point shows on any region colour
+
+# 16 colours (TEXTUAL_COLOR_SYSTEM=standard, or a terminal that only has those):
+# the smooth scale above collapses to a few unrelated ANSI colours (red swatches,
+# grey and yellow regions). Instead the picture uses the ANSI colours themselves,
+# written as the exact RGB values of rich's standard palette so the downgrade
+# maps each one back to its own ANSI index (the terminal's palette then decides
+# the shade). Named colours ("yellow") would not do: Textual first turns them
+# into the theme's RGB, which downgrades to a different index.
+ANSI_YELLOW, ANSI_BRIGHT_YELLOW = "#aa5500", "#ffff55"
+ANSI_BLUE, ANSI_BRIGHT_BLUE = "#0000aa", "#5555ff"
+ANSI_WHITE, ANSI_BRIGHT_BLACK, ANSI_BRIGHT_WHITE = "#aaaaaa", "#555555", "#ffffff"
+# Per class: (sure, unsure). Class 0 / negative = yellow, class 1 / positive = blue, then magenta …
+ANSI_CLASS_COLOURS = (
+    (ANSI_YELLOW, ANSI_BRIGHT_YELLOW), (ANSI_BLUE, ANSI_BRIGHT_BLUE), ("#aa00aa", "#ff55ff"),
+    ("#00aa00", "#55ff55"), ("#00aaaa", "#55ffff"), ("#aa0000", "#ff5555"),
+)
+ANSI_UNSURE_BAND = 1  # signed keys this close to the middle are "unsure" (white)
+ANSI_WEAK_BAND = 4  # … this close: the light shade of the side's colour
 
 # A pixel is a small int: 0..2·LEVELS for the signed scale, CLASS_BASE + 2·class
 # (+1 when the network is unsure) for classes.
 CLASS_BASE = 100
 
 
-def pixel_colour(key: int) -> str:
+def pixel_colour(key: int, ansi: bool = False) -> str:
+    """The colour of a pixel key; ``ansi``: from the 16-colour palette."""
+    if ansi:
+        return _ansi_colour(key)
     if key < CLASS_BASE:
         return SIGNED[key]
     cls, unsure = divmod(key - CLASS_BASE, 2)
@@ -69,16 +91,72 @@ def pixel_colour(key: int) -> str:
     return _mix(colour, SIGNED[LEVELS], 0.55) if unsure else colour
 
 
-_STYLES: dict[tuple[int, int], Style] = {}
+def _ansi_colour(key: int) -> str:
+    if key >= CLASS_BASE:
+        cls, unsure = divmod(key - CLASS_BASE, 2)
+        return ANSI_CLASS_COLOURS[cls % len(ANSI_CLASS_COLOURS)][unsure]
+    offset = key - LEVELS
+    if abs(offset) <= ANSI_UNSURE_BAND:
+        return ANSI_WHITE
+    sure, light = ANSI_CLASS_COLOURS[1 if offset > 0 else 0]
+    return light if abs(offset) <= ANSI_WEAK_BAND else sure
 
 
-def pair_style(upper: int, lower: int) -> Style:
+def luminance(colour: str) -> float:
+    r, g, b = _hex_to_rgb(colour)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def point_colour(key: int, background: str, ansi: bool = False) -> str:
+    """A data point's colour: its class's hue, in the shade that stands out on ``background``.
+
+    The point is drawn over the region colour (so the boundary stays visible
+    under it); a point of the class the region predicts would vanish in the
+    same colour, so it takes a darker or lighter shade of that hue instead.
+    """
+    if ansi:
+        if key >= CLASS_BASE:
+            shades = ANSI_CLASS_COLOURS[((key - CLASS_BASE) // 2) % len(ANSI_CLASS_COLOURS)]
+        elif abs(key - LEVELS) <= ANSI_UNSURE_BAND:
+            shades = (ANSI_BRIGHT_BLACK, ANSI_BRIGHT_WHITE)
+        else:
+            shades = ANSI_CLASS_COLOURS[1 if key > LEVELS else 0]
+    else:
+        base = pixel_colour(key - (key - CLASS_BASE) % 2 if key >= CLASS_BASE else key)
+        shades = (_mix(base, "#000000", 0.5), _mix(base, "#ffffff", 0.55))
+    back = luminance(background)
+    return max(shades, key=lambda shade: abs(luminance(shade) - back))
+
+
+_STYLES: dict[tuple[int, int, bool], Style] = {}
+
+
+def pair_style(upper: int, lower: int, ansi: bool = False) -> Style:
     """The style of one ``▀`` cell, cached: a picture uses only a few dozen."""
-    key = (upper, lower)
+    key = (upper, lower, ansi)
     style = _STYLES.get(key)
     if style is None:
-        style = _STYLES[key] = Style(color=pixel_colour(upper), bgcolor=pixel_colour(lower))
+        style = _STYLES[key] = Style(color=pixel_colour(upper, ansi), bgcolor=pixel_colour(lower, ansi))
     return style
+
+
+def short_number(value: float) -> str:
+    """A legend number: two significant digits, a real minus, no ``e+03``."""
+    text = f"{value:.2g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}e{int(exponent)}"
+    return text.replace("-", "\u2212")
+
+
+def uses_ansi_palette(app) -> bool:
+    """Is the app drawing with 16 colours (the env var, or what the terminal reported)?"""
+    if os.environ.get("TEXTUAL_COLOR_SYSTEM", "").lower() == "standard":
+        return True
+    if getattr(app, "is_headless", False):
+        return False  # tests and screenshots: the console of a headless app says "standard" regardless
+    console = getattr(app, "console", None)
+    return getattr(console, "color_system", None) == "standard"
 
 
 def density_glyph(key_upper: int, key_lower: int) -> str:
@@ -127,7 +205,22 @@ def sample_pixels(keys: np.ndarray, width: int, pixel_rows: int) -> np.ndarray:
 
 
 def text_strip(text: str, width: int, style: Style | None = None) -> Strip:
-    return Strip([Segment(text[:width].ljust(width), style)], width)
+    return Strip([Segment(text[:width].ljust(width), style or Style())], width)
+
+
+def fit_parts(parts: list[tuple[int, list[Segment]]], width: int) -> list[Segment]:
+    """Keep the parts (priority, segments) that fit in ``width``, most important (lowest) first.
+
+    Whole parts are dropped rather than cut mid-number; they keep their order.
+    """
+    kept: set[int] = set()
+    used = 0
+    for index in sorted(range(len(parts)), key=lambda i: parts[i][0]):
+        size = sum(len(segment.text) for segment in parts[index][1])
+        if used + size <= width:
+            kept.add(index)
+            used += size
+    return [segment for index, (_, segments) in enumerate(parts) if index in kept for segment in segments]
 
 
 class _PlaneWidget(Widget):
@@ -153,14 +246,23 @@ class _PlaneWidget(Widget):
     def no_color(self) -> bool:
         return bool(getattr(self.app, "no_color", False)) if self.is_attached else False
 
+    @property
+    def ansi(self) -> bool:
+        """Draw with the 16-colour palette (see ``ANSI_CLASS_COLOURS``)."""
+        return uses_ansi_palette(self.app) if self.is_attached else False
+
     def render_line(self, y: int) -> Strip:
         width, height = self.size
-        if self._strips is None or self._built_for != (width, height):
+        key = (width, height, self.no_color, self.ansi)
+        if self._strips is None or self._built_for != key:
             self._strips = self.build_strips(width, height)
-            self._built_for = (width, height)
+            self._built_for = key
+        # Every segment gets a real Style (the widget's own under the cell's): Textual's
+        # NO_COLOR filter fails on a segment whose style is None.
+        base = self.rich_style
         if y < len(self._strips):
-            return self._strips[y].crop_extend(0, width, None)
-        return Strip.blank(width)
+            return self._strips[y].crop_extend(0, width, base).apply_style(base)
+        return Strip.blank(width, base)
 
     def build_strips(self, width: int, height: int) -> list[Strip]:
         raise NotImplementedError
@@ -170,14 +272,16 @@ class _PlaneWidget(Widget):
         """One row of cells; ``overlay`` maps a column to a glyph drawn instead (a data point)."""
         segments: list[Segment] = []
         mono = self.no_color
+        ansi = self.ansi
+        plain = Style()
         for x, (up, low) in enumerate(zip(upper.tolist(), lower.tolist())):
             if overlay and x in overlay:
                 glyph, style = overlay[x]
                 segments.append(Segment(glyph, style))
             elif mono:
-                segments.append(Segment(density_glyph(up, low)))
+                segments.append(Segment(density_glyph(up, low), plain))
             else:
-                segments.append(Segment(UPPER_HALF, pair_style(up, low)))
+                segments.append(Segment(UPPER_HALF, pair_style(up, low, ansi)))
         return list(Segment.simplify(segments))
 
 
@@ -244,24 +348,29 @@ class DecisionBoundary(_PlaneWidget):
         hard = snap.data_points.task == "classification"  # a label is a class: its full colour
         return int(signed_keys(np.array([target[0]]), middle, half, hard)[0])
 
-    def point_style(self, key: int) -> Style:
-        if key >= CLASS_BASE:
-            colour = pixel_colour(key)
-        elif abs(key - LEVELS) < LEVELS // 2:
-            colour = "#ffffff"  # a target near the middle: white, not a faint tint
-        else:
-            # The bright ends of the scale: they stay visible on the dark halo in 16 colours too.
-            colour = SIGNED[LEVELS // 4] if key < LEVELS else SIGNED[LEVELS + LEVELS // 2]
-        return Style(color=colour, bgcolor=POINT_BACKGROUND, bold=True)
+    def point_style(self, key: int, background_key: int) -> Style:
+        """A point keeps the region's colour as its background; the glyph has its class's hue."""
+        ansi = self.ansi
+        background = pixel_colour(background_key, ansi)
+        return Style(color=point_colour(key, background, ansi), bgcolor=background, bold=True)
 
     def point_glyph(self, key: int, test: bool) -> str:
         if not self.no_color:
-            return "○" if test else "●"
+            return "○" if test else "•"  # small glyphs: the region colour shows around them
         positive = key >= LEVELS if key < CLASS_BASE else (key - CLASS_BASE) // 2
         if key >= CLASS_BASE and positive > 1:
             return str(positive)  # several classes without colour: the class number
         glyphs = ("□", "■") if test else ("○", "●")
         return glyphs[1 if positive else 0]
+
+    MAX_STRETCH = 3.0  # the plane may be this many times wider than tall (the pane is usually wide)
+
+    def plot_size(self, width: int, plot_rows: int) -> tuple[int, int]:
+        """(columns, rows) of the plane: square pixels when that fills the pane, else stretched sideways."""
+        rows = max(1, min(plot_rows, width // 2)) if width < 2 * plot_rows else plot_rows
+        square = 2 * rows
+        columns = min(width, max(square, int(square * self.MAX_STRETCH)))
+        return max(2, columns), max(1, rows)
 
     def build_strips(self, width: int, height: int) -> list[Strip]:
         snap = self.snapshot
@@ -275,13 +384,11 @@ class DecisionBoundary(_PlaneWidget):
                     text_strip("the inputs are not 2-D.", width, Style(dim=True))]
         keys, caption = found
         caption_rows = 1 if height >= 6 else 0
-        plot_rows = height - caption_rows
-        side = max(2, min(width, 2 * plot_rows))  # square plane: one pixel per column, two per row
-        plot_w, plot_rows = side, side // 2
+        plot_w, plot_rows = self.plot_size(width, height - caption_rows)
         left = (width - plot_w) // 2
         pixels = sample_pixels(keys, plot_w, 2 * plot_rows)
-        overlays = self._point_overlays(plot_w, plot_rows)
-        pad = Segment(" " * left) if left else None
+        overlays = self._point_overlays(plot_w, plot_rows, pixels)
+        pad = Segment(" " * left, Style()) if left else None
         strips = []
         for row in range(plot_rows):
             cells = self._cells(pixels[2 * row], pixels[2 * row + 1], overlays.get(row))
@@ -290,7 +397,8 @@ class DecisionBoundary(_PlaneWidget):
             strips.append(self._caption_strip(caption, width))
         return strips
 
-    def _point_overlays(self, plot_w: int, plot_rows: int) -> dict[int, dict[int, tuple[str, Style]]]:
+    def _point_overlays(self, plot_w: int, plot_rows: int, pixels: np.ndarray,
+                        ) -> dict[int, dict[int, tuple[str, Style]]]:
         snap = self.snapshot
         points = snap.data_points
         overlays: dict[int, dict[int, tuple[str, Style]]] = {}
@@ -304,30 +412,41 @@ class DecisionBoundary(_PlaneWidget):
             if not len(xy):
                 continue
             cols = np.clip(((xy[:, 0] - x0) / (x1 - x0) * plot_w).astype(int), 0, plot_w - 1)
-            rows = np.clip(((y1 - xy[:, 1]) / (y1 - y0) * 2 * plot_rows).astype(int), 0, 2 * plot_rows - 1) // 2
-            for col, row, target in zip(cols.tolist(), rows.tolist(), targets):
+            pixel_rows = np.clip(((y1 - xy[:, 1]) / (y1 - y0) * 2 * plot_rows).astype(int), 0, 2 * plot_rows - 1)
+            for col, pixel_row, target in zip(cols.tolist(), pixel_rows.tolist(), targets):
                 key = self.point_key(target)
-                overlays.setdefault(row, {})[col] = (self.point_glyph(key, test), self.point_style(key))
+                style = self.point_style(key, int(pixels[pixel_row, col]))
+                overlays.setdefault(pixel_row // 2, {})[col] = (self.point_glyph(key, test), style)
         return overlays
 
     def _caption_strip(self, caption: str, width: int) -> Strip:
+        """What is drawn, a legend in the picture's own colours; parts that do not fit are left out."""
         snap = self.snapshot
-        segments = [Segment(caption, Style(bold=True))]
-        if not caption.startswith("output: class"):
+        ansi = self.ansi
+        dim = Style(dim=True)
+        parts: list[tuple[int, list[Segment]]] = [(0, [Segment(caption, Style(bold=True))])]
+        if caption.startswith("output: class"):
+            classes = snap.grid.output.shape[-1]
+            for cls in range(classes):
+                colour = pixel_colour(CLASS_BASE + 2 * cls, ansi)
+                parts.append((1 + cls, [Segment(" "), Segment("■", Style(color=colour)), Segment(f"{cls}", Style())]))
+        else:
             if caption == "output":
                 middle, half = self.output_scale(snap.grid.output[..., 0])
             else:
                 layer, unit = self.neuron
                 middle, half = value_scale(snap.layers[layer].activation, snap.grid.layer_outputs[layer][..., unit])
             lo, hi = middle - half, middle + half
-            segments += [Segment(" "), Segment("■", Style(color=SIGNED[0])), Segment(f"{lo:.3g} "),
-                         Segment("■", Style(color=SIGNED[-1])), Segment(f"{hi:.3g}")]
-        segments.append(Segment(" ● train" + (" ○ test" if self.show_test else ""), Style(dim=True)))
+            parts.append((1, [Segment(" "), Segment("■", Style(color=pixel_colour(0, ansi))),
+                              Segment(short_number(lo), Style())]))
+            parts.append((2, [Segment(" "), Segment("■", Style(color=pixel_colour(2 * LEVELS, ansi))),
+                              Segment(short_number(hi), Style())]))
+        points = " ○ test" if self.show_test else ""
+        if snap.data_points is not None:
+            parts.append((20, [Segment((" ● train" if self.no_color else " • train") + points, dim)]))
         if self.discretize:
-            segments.append(Segment(" discrete", Style(dim=True)))
-        text = "".join(s.text for s in segments).replace("-", "\u2212")
-        strip = Strip([Segment(s.text.replace("-", "\u2212"), s.style) for s in segments])
-        return strip.crop_extend(0, width, None) if len(text) <= width else strip.crop(0, width)
+            parts.append((21, [Segment(" discrete", dim)]))
+        return Strip(fit_parts(parts, width)).crop_extend(0, width, Style())
 
 
 class NeuronMaps(_PlaneWidget):
@@ -365,7 +484,8 @@ class NeuronMaps(_PlaneWidget):
         values = snap.grid.layer_outputs[layer]
         units = values.shape[-1]
         activation = snap.layers[layer].activation
-        rows = max(1, height - 1)  # last line: neuron numbers
+        caption_rows = 1 if height >= 3 else 0  # first line: what the maps are
+        rows = max(1, height - 1 - caption_rows)  # last line: neuron numbers
         size = max(2, min(2 * rows, 12, (width + 1) // units - 1))  # pixels per side
         fit = max(1, min(units, (width + 1) // (size + 1)))
         if fit < units:  # leave room for the "+N" note
@@ -380,8 +500,12 @@ class NeuronMaps(_PlaneWidget):
                 middle, half = value_scale(activation, plane)
                 keys = signed_keys(plane, middle, half, False)
             pictures.append(sample_pixels(keys, size, 2 * map_rows))
-        gap = Segment(" ")
+        gap = Segment(" ", Style())
         strips = []
+        if caption_rows:
+            forms = self.caption(layer, len(snap.layers))
+            caption = next((form for form in forms if len(form) <= width), forms[-1])
+            strips.append(text_strip(caption, width, Style(dim=True)))
         for row in range(map_rows):
             segments: list[Segment] = []
             for unit, pixels in enumerate(pictures):
@@ -400,3 +524,10 @@ class NeuronMaps(_PlaneWidget):
             labels.append(Segment(f" +{units - fit}", Style(dim=True)))
         strips.append(Strip(labels))
         return strips
+
+    def caption(self, layer: int, layers: int) -> tuple[str, ...]:
+        """One short line saying what the little maps are, from the longest form to the shortest."""
+        if layer == layers - 1:
+            return ("output units over the input plane", "output units", "output")
+        return (f"layer {layer + 1} units: what each computes", f"layer {layer + 1}: each unit's output",
+                f"layer {layer + 1} units", f"L{layer + 1}")

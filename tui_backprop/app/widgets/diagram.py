@@ -22,6 +22,69 @@ from tui_backprop.training.session import Snapshot
 _BRAILLE_BITS = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))
 _EDGE_STYLES: dict[tuple[int, int, bool], Style] = {}
 
+# Activation names short enough for a column header.
+SHORT_ACTIVATION = {"tanh": "tanh", "sigmoid": "sigm", "relu": "relu", "linear": "lin",
+                    "leaky_relu": "lrelu", "softmax": "smax"}
+
+
+def short_activation(name: str) -> str:
+    return SHORT_ACTIVATION.get(name, name[:4])
+
+
+LABEL_GAP = 2  # blank cells between two header labels, so "L1 sigm  L2 sigm" reads as two
+
+
+def header_labels(snap: Snapshot) -> list[tuple[str, ...]]:
+    """Per column, its label in three forms: long, medium, short."""
+    labels: list[tuple[str, ...]] = [("in", "in", "x")]
+    last = len(snap.layers) - 1
+    for i, layer in enumerate(snap.layers):
+        act = short_activation(layer.activation)
+        if i == last:
+            labels.append((f"out {act}", "out", "ŷ"))
+        else:
+            labels.append((f"L{i + 1} {act}", f"L{i + 1}", f"{i + 1}"))
+    return labels
+
+
+def place_labels(labels: list[tuple[str, ...]], xs: list[int], width: int) -> list[tuple[int, str] | None]:
+    """(start, text) per column, near its nodes and never touching a neighbour (None: left out).
+
+    All columns take the same form, the longest that fits everywhere: "L3 tanh"
+    (two blank cells apart, so a name reads with its own layer), else "L3",
+    else "3". A label that does not fit even then is left out rather than
+    pushing the others out of place.
+    """
+    placed: list[tuple[int, str] | None] = []
+    for level, gap in ((0, LABEL_GAP), (1, 1), (2, 1)):
+        placed = _place([forms[min(level, len(forms) - 1):][:1] for forms in labels], xs, width, gap)
+        if all(found is not None for found in placed):
+            break
+    return placed
+
+
+def _place(labels: list[tuple[str, ...]], xs: list[int], width: int, gap: int) -> list[tuple[int, str] | None]:
+    placed: list[tuple[int, str] | None] = []
+    previous_end = -1  # last cell used by the label on the left
+    for c, (x, forms) in enumerate(zip(xs, labels)):
+        choice = None
+        for text in forms:
+            n = len(text)
+            start = min(max(x - n // 2, previous_end + 1 + gap if previous_end >= 0 else 0), width - n)
+            if start < 0 or (previous_end >= 0 and start < previous_end + 1 + gap):
+                continue
+            if c + 1 < len(xs):
+                # Leave the next column room for its shortest label, centred on its node.
+                next_short = min(len(t) for t in labels[c + 1])
+                if start + n - 1 + gap >= xs[c + 1] - next_short // 2:
+                    continue
+            choice = (start, text)
+            break
+        placed.append(choice)
+        if choice is not None:
+            previous_end = choice[0] + len(choice[1]) - 1
+    return placed
+
 
 def edge_style(sign: int, level: int, selected: bool) -> Style:
     key = (sign, level, selected)
@@ -75,9 +138,12 @@ class NetworkDiagram(Widget):
         if self._strips is None or self._built_for != (width, height):
             self._strips = self.build_strips(width, height)
             self._built_for = (width, height)
+        # Every segment gets a real Style (the widget's own under the cell's): Textual's
+        # NO_COLOR filter fails on a segment whose style is None.
+        base = self.rich_style
         if y < len(self._strips):
-            return self._strips[y].crop_extend(0, width, None)
-        return Strip.blank(width)
+            return self._strips[y].crop_extend(0, width, base).apply_style(base)
+        return Strip.blank(width, base)
 
     # ------------------------------------------------------------ geometry
     @staticmethod
@@ -103,7 +169,7 @@ class NetworkDiagram(Widget):
         placed = [self.node_rows(units, rows) for units in sizes]
         header = self._draw_header(snap, xs, width)
         chars = [[" "] * width for _ in range(rows)]
-        styles: list[list[Style | None]] = [[None] * width for _ in range(rows)]
+        styles: list[list[Style]] = [[Style()] * width for _ in range(rows)]
         self._draw_edges(snap, xs, placed, chars, styles, width, rows)
         self._draw_nodes(snap, xs, placed, chars, styles, width)
         strips = [header]
@@ -114,20 +180,15 @@ class NetworkDiagram(Widget):
 
     def _draw_header(self, snap: Snapshot, xs: list[int], width: int) -> Strip:
         line = [" "] * width
-        line_styles: list[Style | None] = [None] * width
-        names = ["in"] + [
-            ("out " if i == len(snap.layers) - 1 else f"L{i + 1} ") + layer.activation[:4]
-            for i, layer in enumerate(snap.layers)
-        ]
-        previous_end = 0
-        for c, (x, name) in enumerate(zip(xs, names)):
-            start = min(max(x - len(name) // 2, previous_end), max(width - len(name), 0))
+        line_styles: list[Style] = [Style()] * width
+        for c, found in enumerate(place_labels(header_labels(snap), xs, width)):
+            if found is None:
+                continue
+            start, name = found
             style = Style(bold=True, reverse=True) if c - 1 == self.selected_layer else Style(dim=True)
             for i, ch in enumerate(name):
-                if start + i < width:
-                    line[start + i] = ch
-                    line_styles[start + i] = style
-            previous_end = start + len(name) + 1
+                line[start + i] = ch
+                line_styles[start + i] = style
         return Strip(list(Segment.simplify(Segment(ch, st) for ch, st in zip(line, line_styles))), width)
 
     def _draw_edges(self, snap, xs, placed, chars, styles, width, rows) -> None:
@@ -187,7 +248,7 @@ class NetworkDiagram(Widget):
                 is_selected = c - 1 == self.selected_layer and unit == self.selected_neuron
                 glyph = "◉" if is_selected else ("○" if c == 0 else "●")
                 style = Style(bold=True, reverse=True) if is_selected else (
-                    Style(bold=True) if c - 1 == self.selected_layer else None)
+                    Style(bold=True) if c - 1 == self.selected_layer else Style())
                 if x < width:
                     chars[y][x] = glyph
                     styles[y][x] = style

@@ -108,6 +108,12 @@ def paren(value: float) -> str:
     return f"({text})" if text.startswith(MINUS) else text
 
 
+def finite_scale(values: np.ndarray) -> float:
+    """The largest finite magnitude (0 when there is none: an empty or all-NaN matrix)."""
+    finite = np.abs(values[np.isfinite(values)])
+    return float(finite.max()) if finite.size else 0.0
+
+
 def close(a: float, b: float) -> bool:
     return bool(np.isclose(a, b, rtol=1e-9, atol=1e-12))
 
@@ -272,6 +278,7 @@ class Inspector(VerticalScroll, can_focus=True):
         layer_i, neuron, weight, sample = self.selection
         info = snap.layers[layer_i]
         lines["layer"] = 0
+        self._gradient_table(out, snap, layer_i)
         self._layer_section(out, snap, info)
         lines["neuron"] = out.plain.count("\n")
         self._neuron_section(out, snap, info, neuron, sample)
@@ -280,13 +287,95 @@ class Inspector(VerticalScroll, can_focus=True):
         lines["end"] = out.plain.count("\n") + 1
         return out, lines
 
+    TABLE_MAX_LAYERS = 10
+    TABLE_MIN_LAYERS = 3  # one or two layers: the layer section below already shows both norms
+    BAR_CELLS = 8  # one full block per factor of ten below the largest layer's ‖∇W‖
+
+    @staticmethod
+    def has_gradients(snap: Snapshot) -> bool:
+        """Has a backward pass run (this step, or any step before)?"""
+        return bool(snap.step) or any(layer.delta is not None for layer in snap.layers)
+
+    def _state_line(self, out: Text, snap: Snapshot) -> None:
+        """Where the step stands, when that changes what the numbers mean."""
+        if snap.halted:
+            out.append("⚠ training halted: press r to reset\n", style="bold reverse")
+        elif snap.waiting_after_backward:
+            out.append("Not applied yet — n applies\n", style="bold reverse")
+
+    @staticmethod
+    def after_update(snap: Snapshot) -> bool:
+        """Weights are already updated, but δ and the gradients are still this step's backward pass."""
+        return snap.last_phase == "update" and any(layer.delta is not None for layer in snap.layers)
+
+    @staticmethod
+    def log_bar(norm: float, largest: float, cells: int = 8) -> str:
+        """A bar on a log scale: full for the largest norm, one block shorter per factor of ten."""
+        if not (math.isfinite(norm) and math.isfinite(largest)) or norm <= 0 or largest <= 0:
+            return "·"
+        eighths = round((cells + math.log10(norm / largest)) * 8)
+        eighths = min(max(eighths, 0), cells * 8)
+        if eighths == 0:
+            return "·"
+        full, rest = divmod(eighths, 8)
+        return "█" * full + (" ▏▎▍▌▋▊▉"[rest] if rest else "")
+
+    def _gradient_table(self, out: Text, snap: Snapshot, selected: int) -> None:
+        """One line per layer: shape, activation, ‖∇W‖ and a log bar, so a vanishing pattern shows at once."""
+        layers = snap.layers
+        if len(layers) < self.TABLE_MIN_LAYERS:
+            return
+        ready = self.has_gradients(snap)
+        norms = [layer.diagnostics.grad_norm for layer in layers]
+        finite = [n for n in norms if math.isfinite(n)]
+        largest = max(finite, default=0.0)
+        out.append("‖∇W‖ per layer", style="bold")
+        out.append(" (bar: log, █ = ×10)\n" if ready else " (after a backward pass)\n", style="dim")
+        shown = list(range(len(layers)))
+        if len(shown) > self.TABLE_MAX_LAYERS:
+            # Keep the first and last layers and the selected one in view.
+            keep = self.TABLE_MAX_LAYERS - 1
+            start = min(max(selected - keep // 2, 0), len(layers) - keep)
+            shown = sorted({*range(start, start + keep), len(layers) - 1})
+        shape_width = max(len(f"{layers[i].units}×{layers[i].fan_in}") for i in shown)
+        name_width = len(f"L{len(layers)}")
+        # Marker, name, shape, activation, norm, then the bar in what is left (and room for " ⚠").
+        fixed = 1 + name_width + 1 + shape_width + 1 + 5 + 8 + 2
+        bar_cells = min(max(self._text_width() - fixed, 3), self.BAR_CELLS)
+        previous = -1
+        for i in shown:
+            if i != previous + 1:
+                out.append(f"  … {i - previous - 1} more\n", style="dim")
+            previous = i
+            layer = layers[i]
+            mark = i == selected
+            out.append("▸" if mark else " ", style="bold")
+            row_style = "bold" if mark else ""
+            out.append(f"L{i + 1}".ljust(name_width) + " ", style=row_style)
+            out.append(f"{layer.units}×{layer.fan_in}".ljust(shape_width) + " ", style="dim")
+            out.append(self.short_activation(layer.activation).ljust(5), style="dim")
+            out.append((fmt(norms[i], 2) if ready else "—").rjust(7) + " ", style=row_style)
+            out.append(self.log_bar(norms[i], largest, bar_cells) if ready else "", style=row_style)
+            if layer.diagnostics.warnings:
+                out.append(" ⚠", style="bold #f59322")
+            out.append("\n")
+
+    def _text_width(self) -> int:
+        """Columns the text can use without wrapping (padding and scrollbar taken off)."""
+        if not self.is_mounted or self.size.width <= 0:
+            return 40
+        return max(self.size.width - 3, 10)
+
+    @staticmethod
+    def short_activation(name: str) -> str:
+        return {"sigmoid": "sigm", "linear": "lin", "leaky_relu": "lrelu", "softmax": "smax"}.get(name, name[:5])
+
     def _layer_section(self, out: Text, snap: Snapshot, info: LayerSnapshot) -> None:
         n = len(snap.layers)
         role = "output" if info.index == n - 1 else "hidden"
         out.append(f"Layer {info.index + 1}/{n}", style="bold")
         out.append(f" {role} · {info.units}×{info.fan_in}{' +bias' if info.has_bias else ''} · {info.activation}\n")
-        if snap.waiting_after_backward:
-            out.append("Gradients computed, not applied yet: n\n", style="bold reverse")
+        self._state_line(out, snap)
         diag = info.diagnostics
         out.append("‖W‖ ", style="dim")
         out.append(fmt(diag.weight_norm, 3))
@@ -323,8 +412,7 @@ class Inspector(VerticalScroll, can_focus=True):
         show_rows = min(info.units, 8)
         out.append(" W".ljust(2 * show_cols + 3), style="dim")
         out.append(" ∇W (dL/dW)\n", style="dim")
-        w_scale = float(np.nanmax(np.abs(weights))) if weights.size else 0.0
-        g_scale = float(np.nanmax(np.abs(grads))) if grads.size else 0.0
+        w_scale, g_scale = finite_scale(weights), finite_scale(grads)
         _, neuron, weight, _ = self.selection
         for row in range(show_rows):
             out.append("▸" if row == neuron else " ", style="bold")
@@ -412,8 +500,15 @@ class Inspector(VerticalScroll, can_focus=True):
             out.append(f"Weight w[{j},{k}]", style="bold")
             value = info.weights[neuron, column]
             grad = info.grad_weights[neuron, column]
-        out.append(f" = {fmt(value)}")
-        out.append(f" ({source} → neuron {j})\n" if not is_bias else "\n", style="dim")
+        if self.after_update(snap) and info.delta is not None:
+            # The optimizer has moved the value; every number below is from the pass before it.
+            update = info.update_biases[neuron] if is_bias else info.update_weights[neuron, column]
+            out.append(f" ({source} → neuron {j})\n" if not is_bias else "\n", style="dim")
+            out.append(f" {'bias' if is_bias else 'weight'} now {fmt(value)} (after the update)\n", style="bold")
+            out.append(f" the pass below used {fmt(value - update)}\n", style="dim")
+        else:
+            out.append(f" = {fmt(value)}")
+            out.append(f" ({source} → neuron {j})\n" if not is_bias else "\n", style="dim")
         if info.z is None:
             out.append(" chain rule: — (press p to run the forward pass)\n", style="dim")
             return
@@ -456,7 +551,8 @@ class Inspector(VerticalScroll, can_focus=True):
         if snap.last_phase == "update" and snap.step:
             update = info.update_biases[neuron] if is_bias else info.update_weights[neuron, column]
             out.append(" applied update ", style="dim")
-            out.append(f"{fmt(update)}\n")
+            out.append(f"{fmt(update)}", style="bold")
+            out.append(f" ({fmt(value - update)} → {fmt(value)})\n", style="dim")
         self._check_line(out, info, neuron, column)
 
     def _grad_a_origin(self, out: Text, snap: Snapshot, info: LayerSnapshot, neuron: int, sample: int) -> None:
@@ -467,11 +563,26 @@ class Inspector(VerticalScroll, can_focus=True):
         above = snap.layers[info.index + 1]
         if above.delta is None:
             return
-        terms = [(float(above.weights[r, neuron]), float(above.delta[sample, r])) for r in range(above.units)]
+        weights = self.pass_weights(snap, above)
+        terms = [(float(weights[r, neuron]), float(above.delta[sample, r])) for r in range(above.units)]
         out.append(f"  ∂ℓ/∂a = Σ w·δ of layer {above.index + 1}", style="dim")
         if len(terms) <= 2:
             out.append(" = " + " + ".join(f"{paren(w)}·{paren(d)}" for w, d in terms), style="dim")
         out.append("\n")
+        if self.after_update(snap):
+            # The update has moved these weights since; the backward pass used the old values.
+            used = ", ".join(f"w[{r + 1},{neuron + 1}] was {fmt(weights[r, neuron], 3)}"
+                             for r in range(min(above.units, 2)))
+            more = " …" if above.units > 2 else ""
+            out.append(f"  (layer {above.index + 1}: {used}{more} in this pass, before the update)\n",
+                       style="dim")
+
+    @classmethod
+    def pass_weights(cls, snap: Snapshot, layer: LayerSnapshot) -> np.ndarray:
+        """The weights the latest backward pass used: after the update, the old ones (W − ΔW)."""
+        if cls.after_update(snap):
+            return layer.weights - layer.update_weights
+        return layer.weights
 
     def _check_line(self, out: Text, info: LayerSnapshot, neuron: int, column: int) -> None:
         key = self._snapshot_key()
