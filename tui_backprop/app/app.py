@@ -7,6 +7,7 @@ Keys that change the session while it runs are applied between steps.
 
 from __future__ import annotations
 
+import asyncio
 import math
 from pathlib import Path
 
@@ -21,8 +22,9 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 from tui_backprop.app.screens.compare import CompareScreen
 from tui_backprop.app.screens.confirm import ConfirmScreen
 from tui_backprop.app.screens.help import HelpScreen
+from tui_backprop.app.screens.save import SaveScreen
 from tui_backprop.app.screens.picker import PresetPicker
-from tui_backprop.app.widgets.config_form import ConfigForm
+from tui_backprop.app.widgets.config_form import ConfigForm, describe_changes
 from tui_backprop.app.widgets.loss_curve import LossCurve
 from tui_backprop.app.widgets.status import StatusLine
 from tui_backprop.config import Config, ConfigError, load_config
@@ -63,26 +65,30 @@ def reflow(text: str) -> str:
 class BackpropApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "tui-backprop"
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (90, "-wide")]
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (24, "-tall")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (60, "-narrow"), (90, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-tiny-height"), (16, "-short"), (24, "-tall")]
 
     BINDINGS = [
         Binding("space", "toggle_run", "run", id="run", tooltip="Run / pause training"),
         Binding("n", "step", "step", id="step", tooltip="One training step"),
         Binding("p", "phase", "phase", id="phase", tooltip="One phase: forward, loss, backward, update"),
-        Binding("b", "toggle_backward", "stop@bwd", id="stop_after_backward",
+        Binding("b", "toggle_backward", "bwd stop", id="stop_after_backward",
                 tooltip="Toggle stop after the backward pass"),
         Binding("e", "epoch", "epoch", id="epoch", tooltip="One epoch"),
         Binding("r", "reset", "reset", id="reset", tooltip="Reset to the initial weights (same seed)"),
         Binding("plus,equals_sign", "learning_rate(1)", "lr↑", id="lr_up", key_display="+",
                 tooltip="Learning rate up"),
         Binding("minus", "learning_rate(-1)", "lr↓", id="lr_down", key_display="-", tooltip="Learning rate down"),
-        Binding("l", "toggle_log", "log", id="log_scale", tooltip="Loss curve: log scale"),
+        Binding("l", "toggle_log", "log", id="log_scale", show=False, tooltip="Loss curve: log scale"),
         Binding("L", "toggle_log", "log", id="log_scale_anywhere", show=False,
                 tooltip="Loss curve: log scale (also while the inspector has focus)"),
-        Binding("g", "gradient_check", "check", id="gradient_check", tooltip="Finite-difference gradient check"),
-        Binding("c", "configure", "config", id="configure", tooltip="Configuration form"),
+        Binding("g", "gradient_check", "check", id="gradient_check", show=False,
+                tooltip="Finite-difference gradient check"),
+        Binding("c", "configure", "config", id="configure", show=False, tooltip="Configuration form"),
+        Binding("v", "lesson", "lesson", id="lesson", show=False, tooltip="Show the lesson text"),
+        Binding("escape", "close_side", "close", id="close_side", show=False),
         Binding("o", "open_preset", "open", id="open_preset", tooltip="Open a preset"),
+        Binding("s", "save", "save", id="save", tooltip="Save the session, export history / network / PyTorch"),
         Binding("t", "toggle_test_points", "test data", id="show_test_data", show=False,
                 tooltip="Decision boundary: show the test points too"),
         Binding("x", "toggle_discretize", "discretize", id="discretize", show=False,
@@ -111,6 +117,7 @@ class BackpropApp(App[int]):
         self._latest: Snapshot | None = None
         self._shown: Snapshot | None = None
         self.selection = (0, 0, 0, 0)  # layer, neuron, weight input, sample
+        self.modified = False  # the preset was changed in the form: its lesson may not fit any more
 
     # --------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -127,13 +134,17 @@ class BackpropApp(App[int]):
             with Vertical(id="right"):
                 yield NetworkDiagram(id="diagram")
                 yield Inspector(id="inspector")
+        yield Static("The terminal is too small for the panes: make it at least 60×16 "
+                     "(80×24 or more is best). Keys still work.", id="too-small")
         yield Static("", id="notice")
         yield StatusLine(id="status")
         yield Footer(compact=True, show_command_palette=False)
 
     def _lesson_text(self) -> str:
         lesson = reflow(self.config.lesson) or "(This preset has no lesson text.)"
-        return f"[b]{escape(self.config.title)}[/b]\n\n{escape(lesson)}"
+        note = ("[i]You changed this preset in the Config tab, so the lesson below may no longer match "
+                "what you see. Press o to reload a preset.[/i]\n\n" if self.modified else "")
+        return f"[b]{escape(self.config.title)}[/b]\n\n{note}{escape(lesson)}"
 
     def on_mount(self) -> None:
         self.query_one("#curve").border_title = "Loss"
@@ -347,10 +358,40 @@ class BackpropApp(App[int]):
         self.push_screen(EditWeightScreen(name, float(block[row, column])), chosen)
 
     def action_configure(self) -> None:
-        side = self.query_one("#side", TabbedContent)
-        side.display = True
-        side.active = "config-tab"
+        self._open_side("config-tab")
         self.query_one("#hidden").focus()
+
+    def action_lesson(self) -> None:
+        if self.screen.has_class("-narrow") and self.screen.has_class("-side-open") \
+                and self.query_one("#side", TabbedContent).active == "lesson-tab":
+            self.close_side()
+            return
+        self._open_side("lesson-tab")
+
+    def _open_side(self, tab: str) -> None:
+        self.screen.add_class("-side-open")
+        self.query_one("#side", TabbedContent).active = tab
+
+    def action_close_side(self) -> None:
+        self.close_side()
+
+    def close_side(self) -> None:
+        """On a narrow terminal the side pane covers the curve; escape closes it."""
+        self.screen.remove_class("-side-open")
+
+    async def action_save(self) -> None:
+        if self.runner.running:  # pause first: a file must hold one consistent state
+            self.runner.pause()
+            while self.runner.running:
+                await asyncio.sleep(0.01)
+            self.publish_now()
+        base = Path.cwd() / f"{self.config.name}-step{self.session.step_count}"
+
+        def saved(paths: list[Path] | None) -> None:
+            if paths:
+                self.notify("Saved " + ", ".join(str(p) for p in paths), timeout=6)
+
+        self.push_screen(SaveScreen(self.session, base), saved)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
@@ -372,7 +413,7 @@ class BackpropApp(App[int]):
         self.switch_session(config, session)
         return True
 
-    def switch_session(self, config: Config, session: Session) -> None:
+    def switch_session(self, config: Config, session: Session, changed: bool = False) -> None:
         self.runner.cancel()
         while isinstance(self.screen, CompareScreen):
             self.pop_screen()
@@ -380,9 +421,10 @@ class BackpropApp(App[int]):
         self.session = session
         self.runner = Runner(session, self._on_published, fps=self.fps)
         self.running = False
+        self.modified = changed or (self.modified and config.name == self.config.name and changed)
         self.query_one("#lesson", Static).update(self._lesson_text())
         self.query_one(ConfigForm).load(config)
-        self.query_one("#side").border_title = config.name
+        self.query_one("#side").border_title = config.name + (" (changed)" if self.modified else "")
         self.publish_now()
         if config.compare:
             self.open_compare()
@@ -415,19 +457,20 @@ class BackpropApp(App[int]):
 
         def answer(yes: bool | None) -> None:
             if not yes:
-                form.confirm_applied(form.config, "Not applied.")
+                form.load(form.config)
+                form.confirm_applied(form.config, "Not applied: the form shows the settings in use again.")
                 return
             try:
                 session = Session(event.config)
             except ConfigError as exc:
                 form.confirm_applied(form.config, f"[red]{exc}[/red]")
                 return
-            self.switch_session(event.config, session)
+            self.switch_session(event.config, session, changed=True)
             form.confirm_applied(event.config, "Rebuilt the network with the new settings.")
 
-        what = ", ".join(sorted(event.changed))
-        self.push_screen(ConfirmScreen(f"Changing {what} rebuilds the network and resets training.\n"
-                                       "Apply and reset?"), answer)
+        what = describe_changes(event.changed)
+        self.push_screen(ConfirmScreen(f"Changing {what} builds a new network and starts training again "
+                                       "from step 0.\nApply and reset?"), answer)
 
 
 def format_float(value: float | None) -> str:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
 from tui_backprop.core.network import Network
 
-VANISHING = 1e-7  # gradient norm below this: the layer has stopped learning
-EXPLODING = 1e3
+VANISHING_RATIO = 1e-3  # a layer whose gradient is 1000× smaller than the largest layer's
+EXPLODING = 1e3  # gradient norm above this: steps will overshoot
 
 
 @dataclass(frozen=True)
@@ -22,20 +23,31 @@ class LayerDiagnostics:
     dead_share: float  # ReLU units that are off for every sample in the batch
     saturated_share: float  # sigmoid/tanh outputs pinned near their limits
     has_nan: bool
+    gradient_ratio: float | None = None  # ‖∇W‖ / the largest layer's ‖∇W‖ (None: no backward pass yet)
+    is_output: bool = False
+
+    @property
+    def vanishing(self) -> bool:
+        return self.gradient_ratio is not None and self.gradient_ratio < VANISHING_RATIO
+
+    @property
+    def exploding(self) -> bool:
+        return self.gradient_ratio is not None and self.grad_norm > EXPLODING
 
     @property
     def warnings(self) -> list[str]:
         out = []
         if self.has_nan:
             out.append("NaN/inf present")
-        if self.grad_norm < VANISHING:
-            out.append("gradients vanishing")
-        elif self.grad_norm > EXPLODING:
+        if self.vanishing:
+            out.append(f"gradients vanishing ({self.gradient_ratio:.0e} of the largest layer's)")
+        elif self.exploding:
             out.append("gradients exploding")
         if self.dead_share >= 0.5:
             out.append(f"{self.dead_share:.0%} ReLUs dead")
-        if self.saturated_share >= 0.5:
-            out.append(f"{self.saturated_share:.0%} saturated")
+        # A confident output layer is the goal, not a fault: only hidden layers count as saturated.
+        if self.saturated_share >= 0.5 and not self.is_output:
+            out.append(f"{self.saturated_share:.0%} saturated (σ'≈0)")
         return out
 
 
@@ -60,10 +72,17 @@ def saturated_share(activation: str, a: np.ndarray | None) -> float:
 
 
 def diagnose(net: Network, update: np.ndarray | None = None, z: list | None = None,
-             a: list | None = None) -> list[LayerDiagnostics]:
-    """``update`` is the optimizer's last step (flat); ``z``/``a`` per layer from the forward pass."""
+             a: list | None = None, has_gradients: bool = True) -> list[LayerDiagnostics]:
+    """``update`` is the optimizer's last step (flat); ``z``/``a`` per layer from the forward pass.
+
+    ``has_gradients``: a backward pass has run, so gradient warnings mean something.
+    """
     with np.errstate(all="ignore"):  # a diverging run is reported, not warned about
-        return _diagnose(net, update, z, a)
+        layers = _diagnose(net, update, z, a)
+    largest = max((d.grad_norm for d in layers), default=0.0)
+    if not has_gradients or not largest > 0 or not np.isfinite(largest):
+        return layers
+    return [dataclasses.replace(d, gradient_ratio=d.grad_norm / largest) for d in layers]
 
 
 def _diagnose(net, update, z, a) -> list[LayerDiagnostics]:
@@ -87,6 +106,7 @@ def _diagnose(net, update, z, a) -> list[LayerDiagnostics]:
             dead_share=dead_share(layer.activation.name, zl),
             saturated_share=saturated_share(layer.activation.name, al),
             has_nan=nan,
+            is_output=layer.index == len(net.layers) - 1,
         ))
         offset += size
     return out

@@ -437,7 +437,8 @@ class Session:
     def diagnostics(self) -> list[LayerDiagnostics]:
         ws = self.network._ws if self._forward_done else None
         return diagnose(self.network, self.optimizer.last_update if self.optimizer.steps else None,
-                        ws.z if ws else None, ws.a if ws else None)
+                        ws.z if ws else None, ws.a if ws else None,
+                        has_gradients=self._backward_done or self.step_count > 0)
 
     # -------------------------------------------------- hands-on changes
     def set_parameter(self, layer: int, row: int, column: int, value: float) -> float:

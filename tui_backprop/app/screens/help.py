@@ -11,12 +11,14 @@ from textual.widgets import Static
 HELP = """\
 [b]Training[/b]
   space     run / pause
-  n         one step (with stop-after-backward: up to the backward pass, then the update)
+  n         one step (with stop-after-backward: up to the backward
+            pass, then the update)
   p         one phase: forward → loss → backward → update
   b         toggle stop after backward (read gradients before they are applied)
   e         one epoch
   r         reset to the initial weights (same seed: the run repeats exactly)
-  + / -     learning rate up / down (TensorFlow Playground's steps, 0.00001 … 10)
+  + / -     learning rate up / down through Playground's list
+            (0.00001 … 10)
 
 [b]Looking[/b]
   tab / shift+tab   move between panes
@@ -26,7 +28,9 @@ HELP = """\
   < >               inspector: previous / next sample of the batch
   g                 finite-difference check of the selected layer and weight
   l / L             loss curve: log scale (l means "next layer" while the inspector has focus; L works anywhere)
-  c                 show the configuration form
+  c                 configuration form (escape leaves it; Enter or Apply uses it)
+  v                 the lesson text (on narrow terminals it replaces the curve until escape / v)
+  page up / down    scroll the inspector
   a                 curve pane: accuracy instead of loss (classification)
   ← → (curve)       when the loss curve has focus: a cursor with the exact step and loss
 
@@ -39,8 +43,14 @@ HELP = """\
 
 [b]Files[/b]
   o         open a preset
+  s         save the session (resume with --resume) and export history, network, PyTorch script
   q         quit          ?  this help
   ctrl+p    command palette: every action by name
+
+[b]Compare mode[/b] (presets with two runs)
+  space run/pause both · n one step each · e one epoch · r reset both · l log · escape back
+
+Escape, q or ? closes this help.
 """
 
 

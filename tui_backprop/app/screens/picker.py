@@ -61,7 +61,8 @@ class PresetPicker(ModalScreen[Path | None]):
         options.clear_options()
         for p in self.shown:
             mark = " (user)" if p.origin == "user" else ""
-            options.add_option(Option(f"{p.name}{mark}\n  [dim]{p.title}[/dim]", id=p.name))
+            summary = f"\n  [dim]{escape(p.summary)}[/dim]" if p.summary else ""
+            options.add_option(Option(f"[b]{escape(p.name)}[/b]{mark}\n  {escape(p.title)}{summary}", id=p.name))
         if self.shown:
             options.highlighted = 0
         self._preview()

@@ -12,6 +12,7 @@ import dataclasses
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.validation import Function, Number
@@ -24,7 +25,21 @@ from tui_backprop.core.losses import LOSSES
 from tui_backprop.core.network import LayerSpec
 from tui_backprop.core.optimizers import OPTIMIZERS, REGULARIZATIONS
 
-LIVE_FIELDS = {"learning_rate", "optimizer", "regularization", "regularization_rate"}
+LIVE_FIELDS = {"learning_rate", "optimizer", "optimizer_settings", "regularization", "regularization_rate"}
+
+# How a changed field is named to the learner.
+FIELD_NAMES = {
+    "network.layers": "the layers", "network.inputs": "the input features", "network.seed": "the seed",
+    "data.source": "the dataset", "data.noise": "the noise", "data.test_fraction": "the test fraction",
+    "data.features": "the input features", "batch_size": "the batch size", "loss": "the loss",
+    "learning_rate": "the learning rate", "optimizer": "the optimizer", "optimizer_settings": "its settings",
+    "regularization": "the regularization", "regularization_rate": "the regularization rate",
+}
+
+
+def describe_changes(changed: set[str]) -> str:
+    names = sorted({FIELD_NAMES.get(c, c.split(".")[-1].replace("_", " ")) for c in changed})
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 # Which widget shows the error for a config field.
 FEATURE_LABELS = {"x1": "X₁", "x2": "X₂", "x1^2": "X₁²", "x2^2": "X₂²", "x1*x2": "X₁X₂",
@@ -33,6 +48,12 @@ DEFAULT_FEATURES = ("x1", "x2")
 
 FIELD_WIDGETS = {
     "data.features": "feature-0",
+    "training.optimizer_settings": "optimizer_settings",
+    "training.momentum": "optimizer_settings",
+    "training.beta1": "optimizer_settings",
+    "training.beta2": "optimizer_settings",
+    "training.epsilon": "optimizer_settings",
+    "training.alpha": "optimizer_settings",
     "network.layers": "hidden",
     "network.inputs": "dataset",
     "network.seed": "seed",
@@ -72,6 +93,27 @@ def parse_hidden(text: str, default_activation: str) -> list[tuple[int, str]]:
     return layers
 
 
+def _settings_text(optimizer: str, settings: dict[str, float]) -> str:
+    from tui_backprop.core.optimizers import OPTIMIZERS as _OPT
+
+    merged = {**_OPT[optimizer].defaults, **settings}
+    return " ".join(f"{k}={v:g}" for k, v in merged.items())
+
+
+def parse_settings(text: str) -> dict[str, float]:
+    """'beta1=0.9 beta2=0.999' → {'beta1': 0.9, 'beta2': 0.999}."""
+    out = {}
+    for part in text.replace(",", " ").split():
+        key, sep, value = part.partition("=")
+        if not sep:
+            raise ValueError(f"{part!r}: expected name=value, e.g. momentum=0.9")
+        try:
+            out[key.strip()] = float(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a number") from None
+    return out
+
+
 def _hidden_valid(text: str) -> bool:
     try:
         parse_hidden(text, "tanh")
@@ -91,6 +133,10 @@ def _options(names) -> list[tuple[str, str]]:
 
 class ConfigForm(VerticalScroll, can_focus=False):
     """Edit the network, data and training settings; Apply (or Enter) to use them."""
+
+    BINDINGS = [
+        Binding("escape", "leave", "leave form", id="config.leave"),
+    ]
 
     DEFAULT_CSS = """
     ConfigForm { padding: 0 1; }
@@ -122,14 +168,15 @@ class ConfigForm(VerticalScroll, can_focus=False):
         hidden = ", ".join(f"{l.units} {l.activation}" for l in net.layers[:-1])
         out = net.layers[-1]
         sources = list(GENERATED) + ([data.source] if data.source not in GENERATED else [])
-        yield Label("Hidden layers (units activation, …)")
-        yield Input(hidden, id="hidden", placeholder="e.g. 4 tanh, 2 tanh (empty: none)",
+        yield Label("Hidden layers")
+        yield Input(hidden, id="hidden", placeholder="e.g. 4 tanh, 2 relu",
                     validators=[Function(_hidden_valid, "expected e.g. '4 tanh, 2 relu'")])
         yield Static("", classes="field-error", id="hidden-error")
-        yield Label("Output units / activation")
+        yield Label("Output layer: units")
         yield Input(str(out.units), id="output_units", type="integer",
                     validators=[Number(minimum=1, maximum=100)])
         yield Static("", classes="field-error", id="output_units-error")
+        yield Label("Output activation")
         yield Select(_options(ACTIVATIONS), value=out.activation, allow_blank=False, id="output_activation")
         yield Checkbox("Biases", value=all(l.bias for l in net.layers), id="bias")
         yield Label("Loss")
@@ -137,30 +184,35 @@ class ConfigForm(VerticalScroll, can_focus=False):
         yield Static("", classes="field-error", id="loss-error")
         yield Label("Optimizer")
         yield Select(_options(OPTIMIZERS), value=train.optimizer, allow_blank=False, id="optimizer")
+        yield Label("Optimizer settings")
+        yield Input(_settings_text(train.optimizer, dict(train.optimizer_settings)), id="optimizer_settings",
+                    placeholder="(none for sgd)")
+        yield Static("", classes="field-error", id="optimizer_settings-error")
         yield Label("Learning rate")
         yield Input(f"{train.learning_rate:g}", id="learning_rate",
                     validators=[Number(minimum=1e-12, maximum=100)])
         yield Static("", classes="field-error", id="learning_rate-error")
-        yield Label("Batch size (number or full)")
+        yield Label("Batch size (or full)")
         yield Input(str(train.batch_size), id="batch_size",
                     validators=[Function(_batch_valid, "expected a whole number ≥ 1 or 'full'")])
         yield Static("", classes="field-error", id="batch_size-error")
-        yield Label("Regularization / rate")
+        yield Label("Regularization")
         yield Select(_options(REGULARIZATIONS), value=train.regularization, allow_blank=False, id="regularization")
+        yield Label("Regularization rate")
         yield Input(f"{train.regularization_rate:g}", id="regularization_rate",
                     validators=[Number(minimum=0, maximum=10)])
         yield Static("", classes="field-error", id="regularization_rate-error")
         yield Label("Dataset")
         yield Select(_options(sources), value=data.source, allow_blank=False, id="dataset")
         yield Static("", classes="field-error", id="dataset-error")
-        yield Label("Input features (2-D data)")
+        yield Label("Input features")
         chosen = set(data.features or DEFAULT_FEATURES)
         with Horizontal(id="features"):
             for i, name in enumerate(FEATURES):
                 yield Checkbox(FEATURE_LABELS[name], value=name in chosen, id=f"feature-{i}", compact=True)
         yield Static("", classes="field-error", id="feature-0-error")
         yield Label("Noise (0 … 0.5)")
-        yield Input(f"{data.noise:g}", id="noise", validators=[Number(minimum=0, maximum=1)])
+        yield Input(f"{data.noise:g}", id="noise", validators=[Number(minimum=0, maximum=0.5)])
         yield Static("", classes="field-error", id="noise-error")
         yield Label("Test fraction (0 … 0.9)")
         yield Input(f"{data.test_fraction:g}", id="test_fraction", validators=[Number(minimum=0, maximum=0.9)])
@@ -184,6 +236,8 @@ class ConfigForm(VerticalScroll, can_focus=False):
         self.query_one("#bias", Checkbox).value = all(l.bias for l in net.layers)
         self.query_one("#loss", Select).value = train.loss
         self.query_one("#optimizer", Select).value = train.optimizer
+        self.query_one("#optimizer_settings", Input).value = _settings_text(train.optimizer,
+                                                                             dict(train.optimizer_settings))
         self.query_one("#learning_rate", Input).value = f"{train.learning_rate:g}"
         self.query_one("#batch_size", Input).value = str(train.batch_size)
         self.query_one("#regularization", Select).value = train.regularization
@@ -263,8 +317,12 @@ class ConfigForm(VerticalScroll, can_focus=False):
                 "pause_after": c.training.pause_after,
             },
         }
-        if sel("optimizer") == c.training.optimizer:
-            raw["training"].update(dict(c.training.optimizer_settings))
+        try:
+            settings = parse_settings(val("optimizer_settings"))
+        except ValueError as exc:
+            raise ConfigError(None, "training.optimizer_settings", str(exc)) from None
+        defaults = OPTIMIZERS[sel("optimizer")].defaults
+        raw["training"].update({k: v for k, v in settings.items() if defaults.get(k) != v})
         if source != c.data.source and source in GENERATED:
             raw["data"].pop("x", None), raw["data"].pop("y", None), raw["data"].pop("path", None)
             raw["data"]["test_fraction"] = raw["data"].get("test_fraction") or 0.5
@@ -295,6 +353,12 @@ class ConfigForm(VerticalScroll, can_focus=False):
         for section in ("network", "data", "training"):
             a, b = getattr(old, section), getattr(new, section)
             for f in dataclasses.fields(a):
+                if f.name == "optimizer_settings":
+                    defaults_a = OPTIMIZERS[a.optimizer].defaults
+                    defaults_b = OPTIMIZERS[b.optimizer].defaults
+                    if {**defaults_a, **dict(a.optimizer_settings)} != {**defaults_b, **dict(b.optimizer_settings)}:
+                        changed.add(f.name)
+                    continue
                 if getattr(a, f.name) != getattr(b, f.name):
                     changed.add(f.name if section == "training" else f"{section}.{f.name}")
         return changed
@@ -324,6 +388,36 @@ class ConfigForm(VerticalScroll, can_focus=False):
     @on(Button.Pressed, "#revert")
     def revert(self) -> None:
         self.load(self.config)
+        self.query_one("#form-message", Static).update("Back to the settings in use.")
+
+    def action_leave(self) -> None:
+        """Escape: back to the panes, so single-letter keys drive training again."""
+        self.app.set_focus(self.app.query_one("#inspector"))
+        if hasattr(self.app, "close_side"):
+            self.app.close_side()
+
+    @on(Select.Changed, "#optimizer")
+    def _optimizer_changed(self, event: Select.Changed) -> None:
+        if event.value != self.config.training.optimizer:
+            self.query_one("#optimizer_settings", Input).value = _settings_text(str(event.value), {})
+        self._pending()
+
+    @on(Select.Changed)
+    @on(Checkbox.Changed)
+    @on(Input.Changed)
+    def _pending(self) -> None:
+        if not self.is_mounted:
+            return
+        try:
+            new = self.build_config()
+        except ConfigError:
+            return
+        changed = self.changed_fields(new)
+        message = self.query_one("#form-message", Static)
+        if changed:
+            message.update(f"[b]Not applied yet:[/b] {describe_changes(changed)}. Enter or Apply.")
+        else:
+            message.update("")
 
     def confirm_applied(self, config: Config, text: str) -> None:
         self.config = config

@@ -29,6 +29,15 @@ def downsample(x: np.ndarray, y: np.ndarray, points: int) -> tuple[np.ndarray, n
     return np.add.reduceat(x, edges) / counts, np.add.reduceat(y, edges) / counts
 
 
+def short_number(value: float) -> str:
+    """Tick labels of at most 5 characters, so a narrow pane keeps room for the curve."""
+    if value == 0 or 1e-3 <= abs(value) < 1e4:
+        text = f"{value:.3g}"
+        return text if len(text) <= 5 else f"{value:.2g}"
+    mantissa, exponent = f"{value:.0e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
 def value_at(steps: np.ndarray, values: np.ndarray, step: float) -> float | None:
     """The latest value recorded at or before ``step`` (test loss lives at epoch ends)."""
     if steps is None or len(steps) == 0:
@@ -148,18 +157,31 @@ class LossCurve(PlotextPlot, can_focus=True):
             self.refresh()
             return
         width = max(self.size.width, 20)
-        log = self.log_scale and (ys_all > 0).any()
-        if log:
-            plt.yscale("log")
+        positive = ys_all[np.isfinite(ys_all) & (ys_all > 0)]
+        # A loss that spans many decades (a diverging run) is unreadable on a linear axis.
+        auto_log = (not self.show_accuracy and not self.log_scale and len(positive) > 1
+                    and positive.max() > 1e4 * positive.min())
+        if auto_log:
+            subtitle.append("log scale (auto)")
+        log = (self.log_scale or auto_log) and len(positive) > 0
+        # The log scale is drawn as log10 values on a linear axis with our own tick labels:
+        # plotext's own log mode re-applies the log when the widget is resized.
+        shown: list[np.ndarray] = []
+
+        def plot(x, y, **kwargs):
+            ok = np.isfinite(y) & ((y > 0) if log else True)
+            if ok.any():
+                yy = np.log10(y[ok]) if log else y[ok]
+                shown.append(yy)
+                plt.plot(x[ok].tolist(), yy.tolist(), marker="braille", **kwargs)
+
         xs, ys = downsample(xs_all, ys_all, 2 * width)
-        ok = np.isfinite(ys) & ((ys > 0) if log else True)
-        label = "accuracy" if self.show_accuracy else "train (batch)"
-        plt.plot(xs[ok].tolist(), ys[ok].tolist(), label=label, marker="braille", color="cyan")
+        plot(xs, ys, label="accuracy" if self.show_accuracy else "train (batch)", color="cyan")
         if not self.show_accuracy and len(snap.test_steps):
             tx, ty = downsample(snap.test_steps, snap.test_loss_history, width)
-            ok = np.isfinite(ty) & ((ty > 0) if log else True)
-            if ok.any():
-                plt.plot(tx[ok].tolist(), ty[ok].tolist(), label="test", marker="braille", color="orange")
+            plot(tx, ty, label="test", color="orange")
+        if shown:
+            self._set_ticks(np.concatenate(shown), log)
         text = self.cursor_text()
         if text is not None:
             plt.vline(float(xs_all[min(self.cursor, len(xs_all) - 1)]), "white")
@@ -169,6 +191,19 @@ class LossCurve(PlotextPlot, can_focus=True):
             subtitle.append("←/→ cursor")
         self.border_subtitle = " · ".join(subtitle)
         self.refresh()
+
+    def _set_ticks(self, values: np.ndarray, log: bool) -> None:
+        low, high = float(values.min()), float(values.max())
+        if high - low < 1e-12:
+            low, high = low - 0.5, high + 0.5
+        ticks = np.linspace(low, high, 5)
+        if log:
+            labels = [short_number(10**t) for t in ticks]
+        elif self.show_accuracy:
+            labels = [f"{t:.0%}" for t in ticks]
+        else:
+            labels = [short_number(t) for t in ticks]
+        self.plt.yticks(ticks.tolist(), labels)
 
     def on_focus(self) -> None:
         self.replot()

@@ -1,4 +1,8 @@
-"""One-line status: where the run is, in numbers."""
+"""One-line status: where the run is, in numbers.
+
+When the line is wider than the terminal, the least important parts go
+first (steps/s, the pause setting, phase, epoch), never the loss.
+"""
 
 from __future__ import annotations
 
@@ -14,27 +18,59 @@ def fmt(value: float | None, digits: int = 4) -> str:
     return f"{value:.{digits}g}"
 
 
+STATE_STYLES = {"running": "bold green", "paused": "bold yellow", "halted": "bold red",
+                "waiting after backward": "bold magenta"}
+
+
 class StatusLine(Static):
     DEFAULT_CSS = """
     StatusLine { height: 1; background: $panel; padding: 0 1; }
     """
 
-    def show(self, snap: Snapshot, prefix: str = "") -> None:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._last: tuple[Snapshot, str] | None = None
+
+    def parts(self, snap: Snapshot) -> list[tuple[int, str, str]]:
+        """(priority, text, style): lower priority numbers are kept longest."""
         state = snap.state_word
-        style = {"running": "bold green", "paused": "bold yellow", "halted": "bold red",
-                 "waiting after backward": "bold magenta"}[state]
-        text = Text.from_markup(prefix) if prefix else Text()
-        text.append(f"● {state}", style=style)
-        phase = snap.last_phase or "—"
-        text.append(f"  step {snap.step:,}  epoch {snap.epoch:,}  phase {phase}")
-        text.append(f"  loss {fmt(snap.loss)}")
+        out = [(0, f"● {state}", STATE_STYLES[state]), (1, f"step {snap.step:,}", "")]
+        out.append((6, f"epoch {snap.epoch:,}", ""))
+        out.append((7, f"phase {snap.last_phase or '—'}", ""))
+        out.append((1, f"loss {fmt(snap.loss)}", ""))
         if snap.test_loss is not None:
-            text.append(f"  test {fmt(snap.test_loss)}")
+            out.append((2, f"test {fmt(snap.test_loss)}", ""))
         if snap.accuracy is not None:
-            text.append(f"  acc {snap.accuracy:.0%}")
-        text.append(f"  lr {snap.learning_rate:g}")
+            out.append((3, f"acc {snap.accuracy:.0%}", ""))
+        out.append((4, f"lr {snap.learning_rate:g}", ""))
         if snap.running:
-            text.append(f"  {snap.steps_per_second:,.0f} steps/s", style="dim")
+            out.append((8, f"{snap.steps_per_second:,.0f} steps/s", "dim"))
         if snap.pause_after != "none":
-            text.append(f"  stop after {snap.pause_after}", style="magenta")
+            out.append((5, f"stops after {snap.pause_after}", "magenta"))
+        return out
+
+    def show(self, snap: Snapshot, prefix: str = "") -> None:
+        self._last = (snap, prefix)
+        self._render_line()
+
+    def on_resize(self) -> None:
+        if self._last is not None:
+            self._render_line()
+
+    def _render_line(self) -> None:
+        snap, prefix = self._last
+        parts = self.parts(snap)
+        head = Text.from_markup(prefix) if prefix else Text()
+        width = max(self.size.width, 20)
+        while True:
+            length = head.cell_len + sum(len(t) + 2 for _, t, _ in parts)
+            if length <= width or len(parts) <= 2:
+                break
+            worst = max(range(len(parts)), key=lambda i: parts[i][0])
+            parts.pop(worst)
+        text = head.copy()
+        for i, (_, t, style) in enumerate(parts):
+            if i:
+                text.append("  ")
+            text.append(t, style=style)
         self.update(text)
