@@ -118,6 +118,8 @@ class BackpropApp(App[int]):
         self._shown: Snapshot | None = None
         self.selection = (0, 0, 0, 0)  # layer, neuron, weight input, sample
         self.modified = False  # the preset was changed in the form: its lesson may not fit any more
+        self._frame = 0
+        self._notice_text: str | None = None
 
     # --------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -182,26 +184,30 @@ class BackpropApp(App[int]):
         # Only 2-D inputs have a picture; otherwise the loss curve takes the room.
         self.query_one("#boundary").display = snap.grid is not None
         self.query_one("#neuron-maps").display = snap.grid is not None and len(snap.layers) > 1
-        for wid in ("#curve", "#boundary", "#neuron-maps", "#diagram", "#inspector"):
-            widget = self.query_one(wid)
-            widget.show(snap)
+        # While running, the detailed panes redraw at a third of the rate: every frame the UI
+        # draws is time the training thread waits for the interpreter lock.
+        self._frame += 1
+        detailed = not snap.running or self._frame % 3 == 0
+        panes = ("#curve", "#boundary", "#neuron-maps", "#diagram", "#inspector") if detailed else ("#curve",)
+        for wid in panes:
+            self.query_one(wid).show(snap)
         self.query_one(StatusLine).show(snap)
         notice = self.query_one("#notice", Static)
+        halted = False
         if snap.halted:
-            notice.update(f"[b]⚠ {snap.halted.message}[/b]")
-            notice.set_class(True, "-halted")
-            notice.display = True
+            text, halted = f"[b]⚠ {escape(snap.halted.message)}[/b]", True
         elif snap.message:
-            notice.update(snap.message)
-            notice.set_class(False, "-halted")
-            notice.display = True
+            text = escape(snap.message)
         elif snap.last_phase == "backward" and not snap.running:
-            notice.update("Gradients computed, not applied yet: read them in the inspector, "
-                          "then press n (or p) to apply the update.")
-            notice.set_class(False, "-halted")
-            notice.display = True
+            text = ("Gradients computed, not applied yet: read them in the inspector, "
+                    "then press n (or p) to apply the update.")
         else:
-            notice.display = False
+            text = ""
+        if text != self._notice_text:  # only touch it when it changes: an update re-lays out the screen
+            self._notice_text = text
+            notice.update(text)
+            notice.set_class(halted, "-halted")
+            notice.display = bool(text)
 
     # -------------------------------------------------------------- actions
     def check_action(self, action: str, parameters: tuple) -> bool | None:

@@ -7,7 +7,7 @@ first (steps/s, the pause setting, phase, epoch), never the loss.
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.widget import Widget
 
 from tui_backprop.training.session import Snapshot
 
@@ -22,7 +22,7 @@ STATE_STYLES = {"running": "bold green", "paused": "bold yellow", "halted": "bol
                 "waiting after backward": "bold magenta"}
 
 
-class StatusLine(Static):
+class StatusLine(Widget):
     DEFAULT_CSS = """
     StatusLine { height: 1; background: $panel; padding: 0 1; }
     """
@@ -30,6 +30,15 @@ class StatusLine(Static):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._last: tuple[Snapshot, str] | None = None
+        self._text = Text()
+
+    def render(self) -> Text:
+        return self._text
+
+    def update(self, text: Text) -> None:
+        # A one-line widget of fixed height: repaint it without a layout pass of the whole screen.
+        self._text = text
+        self.refresh()
 
     def parts(self, snap: Snapshot) -> list[tuple[int, str, str]]:
         """(priority, text, style): lower priority numbers are kept longest."""
