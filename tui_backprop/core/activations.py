@@ -7,6 +7,8 @@ uses whichever is cheaper.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 
@@ -114,16 +116,44 @@ class LeakyReLU(Activation):
 
 
 class Softmax(Activation):
-    """Row-wise softmax over the units of one sample (output layer only)."""
+    """Row-wise softmax over the units of one sample (output layer only).
+
+    Row-wise subtract/divide are done as same-shape operations on a
+    matmul-broadcast copy (column · 1ᵀ): NumPy's broadcasting ufuncs allocate
+    an iteration buffer on every call, and a training step must allocate nothing.
+    """
 
     name = "softmax"
+
+    def __init__(self):
+        self._local = threading.local()  # per-thread buffers: two sessions may run in two threads
+
+    def _buffers(self, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        cache = getattr(self._local, "buffers", None)
+        if cache is None:
+            cache = self._local.buffers = {}
+        bufs = cache.get(shape)
+        if bufs is None:
+            rows, cols = shape
+            bufs = cache[shape] = (np.empty((rows, 1)), np.ones((1, cols)), np.ones((cols, 1)), np.empty(shape))
+        return bufs
 
     def forward(self, z, out=None):
         if out is None:
             out = np.empty_like(z)
-        np.subtract(z, z.max(axis=-1, keepdims=True), out=out)
+        if z.ndim != 2:
+            np.subtract(z, z.max(axis=-1, keepdims=True), out=out)
+            np.exp(out, out=out)
+            out /= out.sum(axis=-1, keepdims=True)
+            return out
+        col, ones_row, ones_col, spread = self._buffers(z.shape)
+        np.max(z, axis=1, keepdims=True, out=col)
+        np.matmul(col, ones_row, out=spread)
+        np.subtract(z, spread, out=out)
         np.exp(out, out=out)
-        out /= out.sum(axis=-1, keepdims=True)
+        np.matmul(out, ones_col, out=col)  # row sums
+        np.matmul(col, ones_row, out=spread)
+        out /= spread
         return out
 
     def derivative(self, z, a, out=None):
@@ -133,9 +163,11 @@ class Softmax(Activation):
 
     def backward(self, z, a, grad_a, out, scratch):
         # delta_i = a_i (g_i - sum_j g_j a_j): the Jacobian-vector product.
+        col, ones_row, ones_col, spread = self._buffers(a.shape)
         np.multiply(grad_a, a, out=scratch)
-        dot = scratch.sum(axis=-1, keepdims=True)
-        np.subtract(grad_a, dot, out=out)
+        np.matmul(scratch, ones_col, out=col)
+        np.matmul(col, ones_row, out=spread)
+        np.subtract(grad_a, spread, out=out)
         return np.multiply(out, a, out=out)
 
 

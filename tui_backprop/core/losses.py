@@ -17,13 +17,15 @@ class Loss:
     name = ""
     output_activations: tuple[str, ...] = ()  # empty: any except softmax
 
-    def value(self, output: np.ndarray, target: np.ndarray, scratch: np.ndarray | None = None) -> float:
+    def value(self, output: np.ndarray, target: np.ndarray, scratch: np.ndarray | None = None,
+              scratch2: np.ndarray | None = None) -> float:
+        """Batch loss; with ``scratch`` buffers (the output's shape) it allocates no arrays."""
         raise NotImplementedError
 
     def per_sample(self, output: np.ndarray, target: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
-    def grad_output(self, output, target, out=None) -> np.ndarray:
+    def grad_output(self, output, target, out=None, scratch=None) -> np.ndarray:
         raise NotImplementedError
 
     def fused_delta(self, activation_name: str, output, target, out) -> np.ndarray | None:
@@ -43,7 +45,7 @@ class MSE(Loss):
     name = "mse"
     scale = 1.0  # half_mse uses 0.5
 
-    def value(self, output, target, scratch=None):
+    def value(self, output, target, scratch=None, scratch2=None):
         diff = np.subtract(output, target, out=scratch)
         np.multiply(diff, diff, out=diff)
         return float(self.scale * diff.sum() / diff.size)
@@ -51,7 +53,7 @@ class MSE(Loss):
     def per_sample(self, output, target):
         return self.scale * np.mean((output - target) ** 2, axis=1)
 
-    def grad_output(self, output, target, out=None):
+    def grad_output(self, output, target, out=None, scratch=None):
         out = np.subtract(output, target, out=out)
         out *= 2.0 * self.scale / output.shape[1]
         return out
@@ -72,13 +74,27 @@ class BCE(Loss):
             log_1a = np.maximum(np.log1p(-output), _LOG_FLOOR)
         return -np.mean(target * log_a + (1.0 - target) * log_1a, axis=1)
 
-    def value(self, output, target, scratch=None):
-        return float(self.per_sample(output, target).mean())
+    def value(self, output, target, scratch=None, scratch2=None):
+        if scratch is None or scratch2 is None:
+            return float(self.per_sample(output, target).mean())
+        # −mean[y·(log a − log(1 − a)) + log(1 − a)], in two caller-owned buffers.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_a = np.log(output, out=scratch)
+            np.maximum(log_a, _LOG_FLOOR, out=log_a)
+            log_1a = np.negative(output, out=scratch2)
+            np.log1p(log_1a, out=log_1a)
+            np.maximum(log_1a, _LOG_FLOOR, out=log_1a)
+            np.subtract(log_a, log_1a, out=log_a)
+            log_a *= target
+            log_a += log_1a
+        return float(-log_a.sum() / log_a.size)
 
-    def grad_output(self, output, target, out=None):
+    def grad_output(self, output, target, out=None, scratch=None):
         # (a - y) / (a (1 - a)) / k; infinite when a sigmoid saturates exactly.
         with np.errstate(divide="ignore", invalid="ignore"):
-            denom = output * (1.0 - output) * output.shape[1]
+            denom = np.subtract(1.0, output, out=scratch)
+            denom *= output
+            denom *= output.shape[1]
             out = np.subtract(output, target, out=out)
             out /= denom
         return out
@@ -98,10 +114,16 @@ class CrossEntropy(Loss):
             log_a = np.maximum(np.log(output), _LOG_FLOOR)
         return -(target * log_a).sum(axis=1)
 
-    def value(self, output, target, scratch=None):
-        return float(self.per_sample(output, target).mean())
+    def value(self, output, target, scratch=None, scratch2=None):
+        if scratch is None:
+            return float(self.per_sample(output, target).mean())
+        with np.errstate(divide="ignore"):
+            log_a = np.log(output, out=scratch)
+        np.maximum(log_a, _LOG_FLOOR, out=log_a)
+        log_a *= target
+        return float(-log_a.sum() / output.shape[0])
 
-    def grad_output(self, output, target, out=None):
+    def grad_output(self, output, target, out=None, scratch=None):
         with np.errstate(divide="ignore", invalid="ignore"):
             out = np.divide(target, output, out=out)
         return np.negative(out, out=out)

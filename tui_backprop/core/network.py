@@ -126,6 +126,7 @@ class _Workspace:
             self.delta.append(np.zeros((batch, layer.units)))
             self.scratch.append(np.zeros((batch, layer.units)))
         self.loss_scratch = np.zeros((batch, net.layers[-1].units))
+        self.loss_scratch2 = np.zeros((batch, net.layers[-1].units))
         self.inputs_aug.insert(0, first)
         self._bind_inputs(net, first)
 
@@ -274,7 +275,7 @@ class Network:
 
     def compute_loss(self, y: np.ndarray) -> float:
         ws = self._require_forward()
-        self.loss_value = self.loss.value(ws.a[-1], y, ws.loss_scratch)
+        self.loss_value = self.loss.value(ws.a[-1], y, ws.loss_scratch, ws.loss_scratch2)
         return self.loss_value
 
     def backward(self, y: np.ndarray) -> None:
@@ -282,7 +283,7 @@ class Network:
         ws = self._require_forward()
         last = len(self.layers) - 1
         out_layer = self.layers[last]
-        self.loss.grad_output(ws.a[last], y, out=ws.grad_a[last])
+        self.loss.grad_output(ws.a[last], y, out=ws.grad_a[last], scratch=ws.loss_scratch)
         fused = self.loss.fused_delta(out_layer.activation.name, ws.a[last], y, ws.delta[last])
         if fused is None:
             out_layer.activation.backward(ws.z[last], ws.a[last], ws.grad_a[last], ws.delta[last], ws.scratch[last])
