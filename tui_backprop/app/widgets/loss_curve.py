@@ -196,7 +196,7 @@ class LossCurve(PlotextPlot, can_focus=True):
         low, high = float(values.min()), float(values.max())
         if high - low < 1e-12:
             low, high = low - 0.5, high + 0.5
-        ticks = np.linspace(low, high, 5)
+        ticks = np.linspace(low, high, 3)  # three labels always fit, so none is dropped
         if log:
             labels = [short_number(10**t) for t in ticks]
         elif self.show_accuracy:
