@@ -74,3 +74,36 @@ async def test_checkpoint_pauses_run_at_its_step_and_phase():
         await pilot.press("space")
         await pilot.pause(0.1)
         assert app.session.step_count > 1
+
+
+async def test_picker_lists_user_presets_with_their_first_line(tmp_path, monkeypatch):
+    user = tmp_path / "cfg"
+    (user / "presets").mkdir(parents=True)
+    text = (load_preset("one-weight").path and open(load_preset("one-weight").path).read())
+    text = text.replace('title = "One weight, one input"', 'title = "My own lesson"')
+    (user / "presets" / "mine.toml").write_text(text)
+    monkeypatch.setenv("TUI_BACKPROP_CONFIG_DIR", str(user))
+    app = BackpropApp(load_preset("xor"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("o")
+        await pilot.pause()
+        picker = app.screen
+        names = [p.name for p in picker.shown]
+        assert "mine" in names and "xor" in names
+        await pilot.press(*"own lesson")
+        await pilot.pause()
+        assert [p.name for p in picker.shown] == ["mine"]
+        option = str(picker.query_one("#preset-list").get_option_at_index(0).prompt)
+        assert "My own lesson" in option and "ŷ = w·x" in option  # title and the lesson's first line
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.config.title == "My own lesson"
+
+
+async def test_command_palette_offers_the_actions_by_name():
+    app = BackpropApp(load_preset("xor"))
+    async with app.run_test(size=(100, 30)):
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for words in ("Run / pause training", "One training step", "Toggle stop after the backward pass",
+                      "Reset to the initial weights (same seed)", "Open a preset", "Save the session"):
+            assert any(words in t for t in titles), (words, titles)

@@ -442,9 +442,11 @@ class BackpropApp(App[int]):
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)
         for binding in self.BINDINGS:
-            if binding.action not in ("quit",):
-                yield SystemCommand(binding.description, f"Key {binding.key_display or binding.key}",
-                                    lambda a=binding.action: self.run_action(a))
+            if binding.action in ("quit", "close_side") or binding.id == "log_scale_anywhere":
+                continue
+            yield SystemCommand(binding.tooltip or binding.description,
+                                f"key {binding.key_display or binding.key.split(',')[0]}",
+                                lambda a=binding.action: self.run_action(a))
 
     # ------------------------------------------------------- configuration
     @on(ConfigForm.Applied)
