@@ -149,7 +149,6 @@ class BackpropApp(App[int]):
         return f"[b]{escape(self.config.title)}[/b]\n\n{note}{escape(lesson)}"
 
     def on_mount(self) -> None:
-        self.query_one("#curve").border_title = "Loss"
         self.query_one("#boundary").border_title = "Decision boundary"
         self.query_one("#diagram").border_title = "Network"
         self.query_one("#inspector").border_title = "Gradient inspector"

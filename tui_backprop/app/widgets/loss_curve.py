@@ -67,7 +67,7 @@ class LossCurve(PlotextPlot, can_focus=True):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._snapshot: Snapshot | None = None
-        self.border_title = "Loss"
+        self.border_title = self._title()
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -111,8 +111,13 @@ class LossCurve(PlotextPlot, can_focus=True):
 
     def watch_show_accuracy(self) -> None:
         self.cursor = None
-        self.border_title = "Accuracy" if self.show_accuracy else "Loss"
+        self.border_title = self._title()
         self.replot()
+
+    def _title(self) -> str:
+        if self.show_accuracy:
+            return "Accuracy [cyan]━[/] (test data)"
+        return "Loss [cyan]━[/] train [dark_orange]━[/] test"
 
     def watch_cursor(self) -> None:
         self.replot()
@@ -176,10 +181,11 @@ class LossCurve(PlotextPlot, can_focus=True):
                 plt.plot(x[ok].tolist(), yy.tolist(), marker="braille", **kwargs)
 
         xs, ys = downsample(xs_all, ys_all, 2 * width)
-        plot(xs, ys, label="accuracy" if self.show_accuracy else "train (batch)", color="cyan")
+        # Colours are named in the pane's title instead of a legend, which would cover the curve.
+        plot(xs, ys, color="cyan")
         if not self.show_accuracy and len(snap.test_steps):
             tx, ty = downsample(snap.test_steps, snap.test_loss_history, width)
-            plot(tx, ty, label="test", color="orange")
+            plot(tx, ty, color="orange")
         if shown:
             self._set_ticks(np.concatenate(shown), log)
         text = self.cursor_text()
