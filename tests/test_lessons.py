@@ -248,7 +248,7 @@ def test_exploding_gradients_halt_on_nan_naming_step_phase_and_layer():
     report = session.halted
     assert report is not None and report.step <= 10
     assert (report.step, report.phase, report.layer) == (6, "backward", 1)
-    assert "Step 6" in report.message and "layer 2" in report.message and "backward" in report.message
+    assert "step 6" in report.message and "layer 2" in report.message and "backward" in report.message
     snap = session.snapshot(grid=False)
     assert snap.halted == report and snap.state_word == "halted"
     losses = snap.history_loss

@@ -143,7 +143,7 @@ async def test_inspector_keys_on_xor_and_messages():
         text = inspector.build_text()[0].plain
         assert "Weight w[1,2]" in text and "sample 2/10" in text
         # The per-sample product, with the real numbers of sample 2.
-        grad_a, z, a = layer.grad_a[1, 0], layer.z[1, 0], layer.a[1, 0]
+        grad_a, a = layer.grad_a[1, 0], layer.a[1, 0]
         assert layer.delta[1, 0] == pytest.approx(grad_a * (1 - a * a))
         mean = np.mean(layer.delta[:, 0] * layer.inputs[:, 1])
         assert mean == pytest.approx(layer.grad_weights[0, 1])
@@ -203,7 +203,7 @@ async def test_diagram_nodes_edges_and_selection():
         assert lines[0].split() == ["in", "L1", "tanh", "out", "sigm"]
         body = "\n".join(lines[1:])
         assert body.count("○") == 2 and body.count("●") == 4 and body.count("◉") == 1  # layer 0, neuron 0
-        assert "x1" in body and "x2" in body and "ŷ" in body
+        assert "X₁" in body and "X₂" in body and "ŷ" in body  # inputs named as in Playground
         assert any(0x2800 < ord(ch) <= 0x28FF for ch in body)  # braille edges
         diagram.select(1, 0)
         await pilot.pause()

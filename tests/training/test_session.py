@@ -212,7 +212,7 @@ def test_huge_learning_rate_halts_in_the_loss_phase():
     assert report.phase == "loss" and report.layer is None
     assert report.what == "the loss"
     assert 10 < report.step < 100
-    assert f"Step {report.step}:" in report.message and "loss phase" in report.message
+    assert f"step {report.step}:" in report.message and "loss phase" in report.message
     assert s.step_count == report.step - 1
     assert s.advance_phase() is None and s.step() == [] and s.run(5) == "halted"  # stays halted
     snap = s.snapshot(grid=False)

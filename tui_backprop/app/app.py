@@ -430,6 +430,10 @@ class BackpropApp(App[int]):
         self.query_one("#lesson", Static).update(self._lesson_text())
         self.query_one(ConfigForm).load(config)
         self.query_one("#side").border_title = config.name + (" (changed)" if self.modified else "")
+        inspector = self.query_one(Inspector)
+        inspector.select(0, 0, 0, 0)
+        inspector.scroll_home(animate=False)
+        inspector.focus()  # arrows, [ ] and < > work at once in the new lesson
         self.publish_now()
         if config.compare:
             self.open_compare()

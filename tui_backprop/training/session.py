@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tui_backprop.config import PHASES, Checkpoint, Config, ConfigError, check_consistency
+from tui_backprop.config import PHASES, Config, ConfigError, check_consistency
 from tui_backprop.core.datasets import Dataset, make_dataset
 from tui_backprop.core.diagnostics import LayerDiagnostics, diagnose
 from tui_backprop.core.network import Network, all_finite
@@ -35,7 +35,7 @@ class NanReport:
     @property
     def message(self) -> str:
         where = f" in layer {self.layer + 1}" if self.layer is not None else ""
-        return (f"Step {self.step}: {self.what} became NaN or infinite{where} during the {self.phase} "
+        return (f"In step {self.step}: {self.what} became NaN or infinite{where} during the {self.phase} "
                 f"phase. Training paused. Try a smaller learning rate or smaller initial weights, then reset.")
 
 
@@ -149,13 +149,8 @@ class Session:
     # ------------------------------------------------------------- building
     def _build(self) -> None:
         cfg = self.config
-        d = cfg.data
         try:
-            data = make_dataset(
-                d.source, d.samples, d.noise, d.test_fraction, cfg.data_seed,
-                x=d.x, y=d.y, path=d.path, target_columns=d.target_columns,
-                labels=d.labels, classes=d.classes, features=d.features,
-            )
+            data = dataset_for(cfg)
         except (ValueError, OSError) as exc:
             raise ConfigError(cfg.path, "data", str(exc)) from None
         check_consistency(cfg, input_width=data.inputs)
@@ -480,12 +475,7 @@ class Session:
     def regenerate_data(self, data_seed: int) -> None:
         """New data from another seed, same network: does it generalise?"""
         self.config = self.config.replace("data", seed=int(data_seed))
-        d = self.config.data
-        self.data = make_dataset(
-            d.source, d.samples, d.noise, d.test_fraction, self.config.data_seed,
-            x=d.x, y=d.y, path=d.path, target_columns=d.target_columns,
-            labels=d.labels, classes=d.classes, features=d.features,
-        )
+        self.data = dataset_for(self.config)
         self._points = self.data_points()
         self._order = np.arange(len(self.data.x_train))
         self._batch_x.clear()
@@ -624,6 +614,14 @@ def _check_targets(cfg: Config, data: Dataset) -> None:
                                            f"{y.min():g} … {y.max():g}")
     if loss == "cross_entropy" and not (np.isin(y, (0.0, 1.0)).all() and (y.sum(axis=1) == 1.0).all()):
         raise ConfigError(cfg.path, field, "loss 'cross_entropy' needs one-hot targets (one 1 per row, the rest 0)")
+
+
+def dataset_for(config: Config) -> Dataset:
+    """The data a configuration describes, from its data seed."""
+    d = config.data
+    return make_dataset(d.source, d.samples, d.noise, d.test_fraction, config.data_seed, x=d.x, y=d.y,
+                        path=d.path, target_columns=d.target_columns, labels=d.labels, classes=d.classes,
+                        features=d.features)
 
 
 def accuracy(output: np.ndarray, target: np.ndarray, task: str = "classification", labels: str = "zero_one") -> float:

@@ -6,7 +6,6 @@ Both loss curves share one plot; each run keeps its own status line and, for
 
 from __future__ import annotations
 
-import numpy as np
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -15,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual_plotext import PlotextPlot
 
-from tui_backprop.app.widgets.loss_curve import downsample
+from tui_backprop.app.widgets.loss_curve import draw_series, spans_decades
 from tui_backprop.app.widgets.status import StatusLine
 from tui_backprop.config import Config
 from tui_backprop.training.compare import CompareSession, CompareSnapshot
@@ -41,8 +40,7 @@ class CompareCurve(PlotextPlot, can_focus=True):
         self._snap = snap
         self.replot()
 
-    def watch_log_scale(self, value: bool) -> None:
-        self.border_subtitle = "log scale" if value else ""
+    def watch_log_scale(self) -> None:
         self.replot()
 
     def replot(self) -> None:
@@ -56,13 +54,11 @@ class CompareCurve(PlotextPlot, can_focus=True):
             self.refresh()
             return
         width = max(self.size.width, 20)
-        if self.log_scale and all((r.history_loss > 0).any() for r in snap.runs if len(r.history_loss)):
-            plt.yscale("log")
-        for label, run, color in zip(snap.labels, snap.runs, COLORS):
-            xs, ys = downsample(run.history_steps, run.history_loss, 2 * width)
-            ok = np.isfinite(ys) & ((ys > 0) if self.log_scale else True)
-            if ok.any():
-                plt.plot(xs[ok].tolist(), ys[ok].tolist(), label=label, marker="braille", color=color)
+        series = [(run.history_steps, run.history_loss, color, 2 * width)
+                  for run, color in zip(snap.runs, COLORS)]
+        auto_log = not self.log_scale and any(spans_decades(run.history_loss) for run in snap.runs)
+        self.border_subtitle = "log scale" if self.log_scale else ("log scale (auto)" if auto_log else "")
+        draw_series(plt, series, log=self.log_scale or auto_log)
         self.refresh()
 
 

@@ -55,8 +55,23 @@ class PresetPicker(ModalScreen[Path | None]):
 
     def _fill(self, text: str) -> None:
         words = text.lower().split()
-        self.shown = [p for p in self.presets
-                      if all(w in f"{p.name} {p.title} {p.lesson}".lower() for w in words)]
+        query = text.strip().lower()
+
+        def rank(p: PresetInfo) -> tuple[int, str]:
+            # An exact name first, then names that start with / contain the query, then text matches.
+            name = p.name.lower()
+            if query and name == query:
+                return (0, name)
+            if query and name.startswith(query):
+                return (1, name)
+            if query and query in name:
+                return (2, name)
+            if query and query in p.title.lower():
+                return (3, name)
+            return (4, name)
+
+        matches = [p for p in self.presets if all(w in f"{p.name} {p.title} {p.lesson}".lower() for w in words)]
+        self.shown = sorted(matches, key=rank) if query else matches
         options = self.query_one("#preset-list", OptionList)
         options.clear_options()
         for p in self.shown:

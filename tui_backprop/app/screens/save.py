@@ -16,6 +16,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Static
 
+from tui_backprop.app.widgets.tick_box import TickBox
+
 from tui_backprop.config import ConfigError
 
 KINDS = (
@@ -63,7 +65,7 @@ class SaveScreen(ModalScreen[list[Path] | None]):
                          "Enter saves, Escape cancels.")
             yield Input(str(self.default_base), id="save-path")
             for kind, suffix, label in KINDS:
-                yield Checkbox(f"{label}  [dim]{suffix}[/dim]", value=kind in ("session", "history"),
+                yield TickBox(f"{label}  [dim]{suffix}[/dim]", value=kind in ("session", "history"),
                                id=f"save-{kind}")
             yield Static("", id="save-error")
             yield Button("Save", id="save-button", variant="primary")

@@ -18,6 +18,8 @@ from textual.message import Message
 from textual.validation import Function, Number
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
+from tui_backprop.app.widgets.tick_box import TickBox
+
 from tui_backprop.config import Config, ConfigError, parse_config
 from tui_backprop.core.activations import ACTIVATIONS
 from tui_backprop.core.datasets import FEATURES, GENERATED
@@ -145,7 +147,7 @@ class ConfigForm(VerticalScroll, can_focus=False):
     ConfigForm .field-error { color: $error; height: auto; }
     ConfigForm #form-message { height: auto; margin-top: 1; }
     ConfigForm Horizontal { height: auto; margin-top: 1; }
-    ConfigForm #features { layout: grid; grid-size: 3; grid-gutter: 0; margin-top: 0; height: auto; }
+    ConfigForm #features { layout: grid; grid-size: 2; grid-gutter: 0; margin-top: 0; height: auto; }
     ConfigForm #features Checkbox { width: 1fr; }
     """
 
@@ -178,7 +180,7 @@ class ConfigForm(VerticalScroll, can_focus=False):
         yield Static("", classes="field-error", id="output_units-error")
         yield Label("Output activation")
         yield Select(_options(ACTIVATIONS), value=out.activation, allow_blank=False, id="output_activation")
-        yield Checkbox("Biases", value=all(l.bias for l in net.layers), id="bias")
+        yield TickBox("Biases", value=all(l.bias for l in net.layers), id="bias")
         yield Label("Loss")
         yield Select(_options(LOSSES), value=train.loss, allow_blank=False, id="loss")
         yield Static("", classes="field-error", id="loss-error")
@@ -209,7 +211,7 @@ class ConfigForm(VerticalScroll, can_focus=False):
         chosen = set(data.features or DEFAULT_FEATURES)
         with Horizontal(id="features"):
             for i, name in enumerate(FEATURES):
-                yield Checkbox(FEATURE_LABELS[name], value=name in chosen, id=f"feature-{i}", compact=True)
+                yield TickBox(FEATURE_LABELS[name], value=name in chosen, id=f"feature-{i}", compact=True)
         yield Static("", classes="field-error", id="feature-0-error")
         yield Label("Noise (0 … 0.5)")
         yield Input(f"{data.noise:g}", id="noise", validators=[Number(minimum=0, maximum=0.5)])

@@ -19,6 +19,9 @@ from tui_backprop.app.widgets.inspector import NEGATIVE_COLOURS, POSITIVE_COLOUR
 from tui_backprop.training.session import Snapshot
 
 # Braille dot bits by (column, row) inside a cell.
+# Playground's feature names, short enough for the diagram's input column.
+INPUT_LABELS = {"x1": "X₁", "x2": "X₂", "x1^2": "X₁²", "x2^2": "X₂²", "x1*x2": "X₁X₂",
+                "sin(x1)": "sinX₁", "sin(x2)": "sinX₂"}
 _BRAILLE_BITS = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))
 _EDGE_STYLES: dict[tuple[int, int, bool], Style] = {}
 
@@ -252,7 +255,9 @@ class NetworkDiagram(Widget):
                 if x < width:
                     chars[y][x] = glyph
                     styles[y][x] = style
-                label = f"x{unit + 1}" if c == 0 else ("ŷ" if c == last and len(node_rows) == 1 else
+                names = getattr(self.snapshot, "input_names", ()) or ()
+                label = (INPUT_LABELS.get(names[unit], names[unit]) if c == 0 and unit < len(names)
+                         else f"x{unit + 1}") if c == 0 else ("ŷ" if c == last and len(node_rows) == 1 else
                                                       f"ŷ{unit + 1}" if c == last else "")
                 if c == 0 and label:
                     start = max(x - len(label) - 1, 0)

@@ -523,7 +523,7 @@ class Inspector(VerticalScroll, can_focus=True):
             a = float(info.a[sample, neuron])
             y = float(snap.batch_y[sample, neuron]) if snap.batch_y is not None else float("nan")
             units = info.a.shape[1]
-            out.append(f" δ = ∂ℓ/∂z comes straight from the loss:\n", style="dim")
+            out.append(" δ = ∂ℓ/∂z comes straight from the loss:\n", style="dim")
             scale = f"(a{MINUS}y)/{units}" if info.activation == "sigmoid" and units > 1 else f"a{MINUS}y"
             out.append(f" δ = {scale} = {fmt(a)} {MINUS} {fmt(y)} = {fmt(delta)}\n")
             out.append(f" ∂ℓ/∂w = δ · {dzdw}\n", style="dim")

@@ -20,7 +20,6 @@ CLIP = 1e12
 def downsample(x: np.ndarray, y: np.ndarray, points: int) -> tuple[np.ndarray, np.ndarray]:
     """Bucket means, about ``points`` of them: plotting cost stays flat for long runs."""
     n = len(x)
-    y = np.clip(y, -CLIP, CLIP)  # a diverging run must not overflow the plot's arithmetic
     if n <= points or points < 2:
         return x, y
     edges = np.linspace(0, n, points + 1).astype(int)
@@ -36,6 +35,51 @@ def short_number(value: float) -> str:
         return text if len(text) <= 5 else f"{value:.2g}"
     mantissa, exponent = f"{value:.0e}".split("e")
     return f"{mantissa}e{int(exponent)}"
+
+
+def spans_decades(values: np.ndarray) -> bool:
+    """A loss over many decades (a diverging run) is unreadable on a linear axis."""
+    positive = values[np.isfinite(values) & (values > 0)]
+    return len(positive) > 1 and positive.max() > 1e4 * positive.min()
+
+
+def draw_series(plt, series, log: bool, percent: bool = False) -> None:
+    """Plot (x, y, colour, points) series with our own axis labels.
+
+    A log scale is drawn as log10 values on a linear axis: plotext's own log mode
+    re-applies the log when the widget is rebuilt after a resize. Linear values are
+    clipped so a diverging run cannot overflow plotext's arithmetic; logged ones
+    need no clip, so the axis can reach 1e69.
+    """
+    log = log and any(((y > 0) & np.isfinite(y)).any() for _, y, _, _ in series)
+    shown, steps = [], []
+    for x, y, colour, points in series:
+        ok = np.isfinite(y) & ((y > 0) if log else True)
+        if not ok.any():
+            continue
+        values = np.log10(y[ok]) if log else np.clip(y[ok], -CLIP, CLIP)
+        xs, ys = downsample(x[ok], values, points)
+        shown.append(ys)
+        steps.append(xs)
+        # Colours are named in the pane's title instead of a legend, which would cover the curve.
+        plt.plot(xs.tolist(), ys.tolist(), marker="braille", color=colour)
+    if not shown:
+        return
+    values = np.concatenate(shown)
+    low, high = float(values.min()), float(values.max())
+    if high - low < 1e-12:
+        low, high = low - 0.5, high + 0.5
+    ticks = np.linspace(low, high, 3)  # three labels always fit, so plotext never drops one
+    if log:
+        labels = [short_number(10**t) for t in ticks]
+    elif percent:
+        labels = [f"{t:.0%}" for t in ticks]
+    else:
+        labels = [short_number(t) for t in ticks]
+    plt.yticks(ticks.tolist(), labels)
+    first, last = float(min(x.min() for x in steps)), float(max(x.max() for x in steps))
+    xticks = sorted({int(round(v)) for v in np.linspace(first, last, 3)})  # steps are whole numbers
+    plt.xticks(xticks, [f"{v:,}" for v in xticks])
 
 
 def value_at(steps: np.ndarray, values: np.ndarray, step: float) -> float | None:
@@ -162,32 +206,13 @@ class LossCurve(PlotextPlot, can_focus=True):
             self.refresh()
             return
         width = max(self.size.width, 20)
-        positive = ys_all[np.isfinite(ys_all) & (ys_all > 0)]
-        # A loss that spans many decades (a diverging run) is unreadable on a linear axis.
-        auto_log = (not self.show_accuracy and not self.log_scale and len(positive) > 1
-                    and positive.max() > 1e4 * positive.min())
+        series = [(xs_all, ys_all, "cyan", 2 * width)]
+        if not self.show_accuracy and len(snap.test_steps):
+            series.append((snap.test_steps, snap.test_loss_history, "orange", width))
+        auto_log = not self.show_accuracy and not self.log_scale and spans_decades(ys_all)
         if auto_log:
             subtitle.append("log scale (auto)")
-        log = (self.log_scale or auto_log) and len(positive) > 0
-        # The log scale is drawn as log10 values on a linear axis with our own tick labels:
-        # plotext's own log mode re-applies the log when the widget is resized.
-        shown: list[np.ndarray] = []
-
-        def plot(x, y, **kwargs):
-            ok = np.isfinite(y) & ((y > 0) if log else True)
-            if ok.any():
-                yy = np.log10(y[ok]) if log else y[ok]
-                shown.append(yy)
-                plt.plot(x[ok].tolist(), yy.tolist(), marker="braille", **kwargs)
-
-        xs, ys = downsample(xs_all, ys_all, 2 * width)
-        # Colours are named in the pane's title instead of a legend, which would cover the curve.
-        plot(xs, ys, color="cyan")
-        if not self.show_accuracy and len(snap.test_steps):
-            tx, ty = downsample(snap.test_steps, snap.test_loss_history, width)
-            plot(tx, ty, color="orange")
-        if shown:
-            self._set_ticks(np.concatenate(shown), log)
+        draw_series(plt, series, log=self.log_scale or auto_log, percent=self.show_accuracy)
         text = self.cursor_text()
         if text is not None:
             plt.vline(float(xs_all[min(self.cursor, len(xs_all) - 1)]), "white")
@@ -197,19 +222,6 @@ class LossCurve(PlotextPlot, can_focus=True):
             subtitle.append("←/→ cursor")
         self.border_subtitle = " · ".join(subtitle)
         self.refresh()
-
-    def _set_ticks(self, values: np.ndarray, log: bool) -> None:
-        low, high = float(values.min()), float(values.max())
-        if high - low < 1e-12:
-            low, high = low - 0.5, high + 0.5
-        ticks = np.linspace(low, high, 3)  # three labels always fit, so none is dropped
-        if log:
-            labels = [short_number(10**t) for t in ticks]
-        elif self.show_accuracy:
-            labels = [f"{t:.0%}" for t in ticks]
-        else:
-            labels = [short_number(t) for t in ticks]
-        self.plt.yticks(ticks.tolist(), labels)
 
     def on_focus(self) -> None:
         self.replot()

@@ -1,0 +1,18 @@
+"""A checkbox whose state reads without colour: ✓ when on, blank when off.
+
+Textual's Checkbox draws the same X in both states and tells them apart by
+colour only, which NO_COLOR terminals and many 16-colour themes lose.
+"""
+
+from __future__ import annotations
+
+from textual.widgets import Checkbox
+
+
+class TickBox(Checkbox):
+    def watch_value(self) -> None:
+        self.BUTTON_INNER = "✓" if self.value else " "
+        self.refresh()
+
+    def on_mount(self) -> None:
+        self.watch_value()
