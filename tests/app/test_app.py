@@ -301,3 +301,18 @@ async def test_s_saves_a_session_that_resumes_exactly(tmp_path):
         resumed.run(5)
         app.session.run(5)
         assert np.array_equal(resumed.network.params, app.session.network.params)
+
+
+async def test_f_slow_motion_caps_the_step_rate():
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f")
+        assert app.runner.max_steps_per_second == 20
+        assert "slow motion" in app.query_one("#status").render().plain
+        await pilot.press("space")
+        await pilot.pause(1.0)
+        await pilot.press("space")
+        await pilot.pause(0.2)
+        assert 5 <= app.session.step_count <= 30  # ~20 in one second, never thousands
+        await pilot.press("f")
+        assert app.runner.max_steps_per_second is None

@@ -88,6 +88,7 @@ class BackpropApp(App[int]):
         Binding("v", "lesson", "lesson", id="lesson", show=False, tooltip="Show the lesson text"),
         Binding("escape", "close_side", "close", id="close_side", show=False),
         Binding("o", "open_preset", "open", id="open_preset", tooltip="Open a preset"),
+        Binding("f", "toggle_slow", "slow", id="slow_motion", tooltip="Slow motion: 20 steps a second, or full speed"),
         Binding("s", "save", "save", id="save", tooltip="Save the session, export history / network / PyTorch"),
         Binding("t", "toggle_test_points", "test data", id="show_test_data", show=False,
                 tooltip="Decision boundary: show the test points too"),
@@ -186,7 +187,7 @@ class BackpropApp(App[int]):
         # While running, the detailed panes redraw at a third of the rate: every frame the UI
         # draws is time the training thread waits for the interpreter lock.
         self._frame += 1
-        detailed = not snap.running or self._frame % 3 == 0
+        detailed = not snap.running or self._frame % 3 == 0 or self.runner.max_steps_per_second is not None
         panes = ("#curve", "#boundary", "#neuron-maps", "#diagram", "#inspector") if detailed else ("#curve",)
         for wid in panes:
             self.query_one(wid).show(snap)
@@ -384,6 +385,15 @@ class BackpropApp(App[int]):
         """On a narrow terminal the side pane covers the curve; escape closes it."""
         self.screen.remove_class("-side-open")
 
+    SLOW_STEPS_PER_SECOND = 20.0
+
+    def action_toggle_slow(self) -> None:
+        slow = self.runner.max_steps_per_second is None
+        self.runner.max_steps_per_second = self.SLOW_STEPS_PER_SECOND if slow else None
+        self.notify(f"Slow motion: {self.SLOW_STEPS_PER_SECOND:.0f} steps a second" if slow else "Full speed",
+                    timeout=2)
+        self.publish_now()
+
     async def action_save(self) -> None:
         if self.runner.running:  # pause first: a file must hold one consistent state
             self.runner.pause()
@@ -424,7 +434,9 @@ class BackpropApp(App[int]):
             self.pop_screen()
         self.config = config
         self.session = session
+        slow = self.runner.max_steps_per_second
         self.runner = Runner(session, self._on_published, fps=self.fps)
+        self.runner.max_steps_per_second = slow
         self.running = False
         self.modified = changed or (self.modified and config.name == self.config.name and changed)
         self.query_one("#lesson", Static).update(self._lesson_text())

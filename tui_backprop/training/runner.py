@@ -34,6 +34,8 @@ class Runner:
         self.paused_at: float | None = None
         self._chunk_steps = 1
         self._last_publish = 0.0
+        # Slow motion for teaching: at most this many steps a second (None: full speed).
+        self.max_steps_per_second: float | None = None
         self._task: asyncio.Task | None = None
 
     # ----------------------------------------------------------- commands
@@ -90,9 +92,18 @@ class Runner:
         reason = "requested"
         try:
             while not self._stop.is_set():
+                rate = self.max_steps_per_second
+                if rate:
+                    self._chunk_steps = 1
+                    started = time.perf_counter()
                 reason, steps, elapsed = await asyncio.to_thread(self._chunk)
+                if rate:
+                    # One step, then wait out the rest of its time slot (the UI stays live meanwhile).
+                    wait = 1.0 / rate - (time.perf_counter() - started)
+                    if wait > 0 and reason == "steps":
+                        await asyncio.sleep(wait)
                 # Aim each chunk at chunk_seconds so hops to the thread stay cheap.
-                if reason == "steps" and elapsed > 0:
+                elif reason == "steps" and elapsed > 0:
                     per_step = elapsed / max(steps, 1)
                     target = max(1, int(self.chunk_seconds / per_step))
                     self._chunk_steps = max(1, min(target, self._chunk_steps * 2))

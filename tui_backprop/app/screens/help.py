@@ -16,6 +16,7 @@ HELP = """\
   p         one phase: forward → loss → backward → update
   b         toggle stop after backward (read gradients before they are applied)
   e         one epoch
+  f         slow motion (20 steps a second) / full speed
   r         reset to the initial weights (same seed: the run repeats exactly)
   + / -     learning rate up / down through Playground's list
             (0.00001 … 10)
