@@ -43,9 +43,15 @@ class StatusLine(Widget):
     def parts(self, snap: Snapshot) -> list[tuple[int, str, str]]:
         """(priority, text, style): lower priority numbers are kept longest."""
         state = snap.state_word
-        out = [(0, f"● {state}", STATE_STYLES[state]), (1, f"step {snap.step:,}", "")]
+        out = [(0, f"● {state}", STATE_STYLES[state])]
+        # Say which step a phase belongs to: mid-step, the step in progress is one past the count.
+        if snap.last_phase not in (None, "update"):
+            out.append((1, f"step {snap.step + 1:,}: {snap.last_phase} done", ""))
+        elif snap.step == 0:
+            out.append((1, "no steps yet", ""))
+        else:
+            out.append((1, f"step {snap.step:,} done", ""))
         out.append((6, f"epoch {snap.epoch:,}", ""))
-        out.append((7, f"phase {snap.last_phase or '—'}", ""))
         out.append((1, f"loss {fmt(snap.loss)}", ""))
         if snap.test_loss is not None:
             out.append((2, f"test {fmt(snap.test_loss)}", ""))
