@@ -123,10 +123,6 @@ class _Reader:
                 self.fail(full, f"unknown key; expected one of {', '.join(sorted(allowed))}")
         return raw
 
-    def integer(self, raw, name, low=None, high=None, default=None):
-        value = raw.get(name.rsplit(".", 1)[-1].split("]")[-1], default) if isinstance(raw, dict) else raw
-        return self._int(value, name, low, high)
-
     def _int(self, value, name, low=None, high=None):
         if isinstance(value, bool) or not isinstance(value, int):
             self.fail(name, f"expected a whole number, got {_show(value)}")
@@ -342,8 +338,7 @@ def _parse_training(r: _Reader, raw, prefix: str, base: TrainingConfig | None = 
             if key not in allowed:
                 what = ", ".join(allowed) if allowed else "no settings"
                 r.fail(f"{prefix}.{key}", f"optimizer {optimizer!r} takes {what}")
-            high = 1.0 if key != "epsilon" else 1.0
-            value = r.number(raw[key], f"{prefix}.{key}", 0.0, high)
+            value = r.number(raw[key], f"{prefix}.{key}", 0.0, 1.0)
             if key in ("beta1", "beta2", "alpha", "momentum") and value >= 1.0:
                 r.fail(f"{prefix}.{key}", f"expected a number below 1, got {value:g}")
             if key == "epsilon" and value <= 0:

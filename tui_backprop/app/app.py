@@ -8,7 +8,6 @@ Keys that change the session while it runs are applied between steps.
 from __future__ import annotations
 
 import asyncio
-import math
 from pathlib import Path
 
 from rich.markup import escape
@@ -32,6 +31,7 @@ from tui_backprop.training.runner import Runner
 from tui_backprop.training.session import Session, Snapshot
 
 from tui_backprop.app.screens.edit_weight import EditWeightScreen
+from tui_backprop.app.snapshot_view import SnapshotView
 from tui_backprop.app.widgets.boundary import DecisionBoundary, NeuronMaps
 from tui_backprop.app.widgets.diagram import NetworkDiagram
 from tui_backprop.app.widgets.inspector import Inspector
@@ -62,7 +62,7 @@ def reflow(text: str) -> str:
     return "\n".join(out)
 
 
-class BackpropApp(App[int]):
+class BackpropApp(SnapshotView, App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "tui-backprop"
     HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (60, "-narrow"), (90, "-wide")]
@@ -115,8 +115,6 @@ class BackpropApp(App[int]):
         self.session = session or Session(config)
         self.runner = Runner(self.session, self._on_published, fps=fps)
         self.fps = fps
-        self._latest: Snapshot | None = None
-        self._shown: Snapshot | None = None
         self.selection = (0, 0, 0, 0)  # layer, neuron, weight input, sample
         self.modified = False  # the preset was changed in the form: its lesson may not fit any more
         self._frame = 0
@@ -167,20 +165,7 @@ class BackpropApp(App[int]):
         self.push_screen(CompareScreen(self.config, fps=self.fps))
 
     # ------------------------------------------------------------ snapshots
-    def _on_published(self, snapshot: Snapshot) -> None:
-        # Called in the event loop by the runner, at most fps times a second.
-        self._latest = snapshot
-        self.running = snapshot.running
-
-    def publish_now(self) -> None:
-        self._latest = self.session.snapshot(self.runner.running, self.runner.steps_per_second)
-        self._redraw()
-
-    def _redraw(self) -> None:
-        snap = self._latest
-        if snap is None or snap is self._shown:
-            return
-        self._shown = snap
+    def show_snapshot(self, snap: Snapshot) -> None:
         # Only 2-D inputs have a picture; otherwise the loss curve takes the room.
         self.query_one("#boundary").display = snap.grid is not None
         self.query_one("#neuron-maps").display = snap.grid is not None and len(snap.layers) > 1
@@ -263,8 +248,7 @@ class BackpropApp(App[int]):
 
     def action_reset(self) -> None:
         self.runner.pause()
-        self.runner.call_between_steps(lambda s: s.reset())
-        self.call_after_refresh(self.publish_now)
+        self.runner.call_between_steps(lambda s: s.reset())  # a running worker publishes when it stops
         self.publish_now()
 
     def action_learning_rate(self, direction: int) -> None:
@@ -494,9 +478,3 @@ class BackpropApp(App[int]):
         what = describe_changes(event.changed)
         self.push_screen(ConfirmScreen(f"Changing {what} builds a new network and starts training again "
                                        "from step 0.\nApply and reset?"), answer)
-
-
-def format_float(value: float | None) -> str:
-    if value is None or not math.isfinite(value):
-        return "—"
-    return f"{value:.4g}"

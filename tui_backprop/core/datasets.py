@@ -71,10 +71,6 @@ class Dataset:
         return np.column_stack([FEATURES[name](points) for name in self.features])
 
 
-def _uniform(rng, low, high, size=None):
-    return rng.uniform(low, high, size)
-
-
 def circle(n: int, noise: float, rng) -> tuple[np.ndarray, np.ndarray]:
     radius = 5.0
     pts, labels = [], []

@@ -65,7 +65,7 @@ class Runner:
                 return
         fn(self.session)
 
-    def snapshot(self) -> Snapshot:
+    def snapshot(self):
         with self._lock:
             return self.session.snapshot(self.running, self.steps_per_second)
 

@@ -10,7 +10,6 @@ immutable ``Snapshot`` objects: copies, never views into the live buffers.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
 from dataclasses import dataclass
@@ -244,8 +243,7 @@ class Session:
     def _select_batch(self) -> None:
         data = self.data
         if self.batch_size == len(data.x_train):
-            if self.batch_in_epoch == 0 and self.steps_per_epoch == 1:
-                pass  # full batch: order does not matter, use the arrays in place
+            # Full batch: the order does not matter, so the arrays are used in place.
             self._x, self._y = data.x_train_ones, data.y_train
             return
         if self.batch_in_epoch == 0:
@@ -316,7 +314,7 @@ class Session:
                 self.history.test.add(self.step_count, self.test_loss)
             if data.task == "classification":
                 x, y = (data.x_test, data.y_test) if len(data.x_test) else (data.x_train, data.y_train)
-                self.accuracy = accuracy(net.predict(x), y, data.task, self.config.data.labels)
+                self.accuracy = accuracy(net.predict(x), y, self.config.data.labels)
                 self.history.accuracy.add(self.step_count, self.accuracy)
 
     _RUN = {"forward": _forward, "loss": _loss, "backward": _backward, "update": _update}
@@ -624,12 +622,8 @@ def dataset_for(config: Config) -> Dataset:
                         features=d.features)
 
 
-def accuracy(output: np.ndarray, target: np.ndarray, task: str = "classification", labels: str = "zero_one") -> float:
+def accuracy(output: np.ndarray, target: np.ndarray, labels: str = "zero_one") -> float:
     if output.shape[1] > 1:
         return float(np.mean(output.argmax(axis=1) == target.argmax(axis=1)))
     threshold = 0.0 if labels == "plus_minus_one" else 0.5
     return float(np.mean((output[:, 0] >= threshold) == (target[:, 0] >= threshold)))
-
-
-def session_with(config: Config, **training_changes) -> Session:
-    return Session(dataclasses.replace(config, training=dataclasses.replace(config.training, **training_changes)))

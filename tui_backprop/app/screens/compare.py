@@ -14,16 +14,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual_plotext import PlotextPlot
 
+from tui_backprop.app.snapshot_view import SnapshotView
+from tui_backprop.app.widgets.boundary import DecisionBoundary
 from tui_backprop.app.widgets.loss_curve import draw_series, spans_decades
 from tui_backprop.app.widgets.status import StatusLine
 from tui_backprop.config import Config
 from tui_backprop.training.compare import CompareSession, CompareSnapshot
 from tui_backprop.training.runner import Runner
-
-try:
-    from tui_backprop.app.widgets.boundary import DecisionBoundary
-except ImportError:  # pragma: no cover
-    DecisionBoundary = None
 
 COLORS = ("cyan", "orange")  # plotext's names
 MARKUP_COLORS = ("cyan", "dark_orange")  # the same colours in Rich markup
@@ -62,7 +59,7 @@ class CompareCurve(PlotextPlot, can_focus=True):
         self.refresh()
 
 
-class CompareScreen(Screen[None]):
+class CompareScreen(SnapshotView, Screen[None]):
     BINDINGS = [
         Binding("space", "toggle_run", "run", id="compare.run"),
         Binding("n", "step", "step both", id="compare.step"),
@@ -88,16 +85,14 @@ class CompareScreen(Screen[None]):
         super().__init__()
         self.config = config
         self.compare = CompareSession(config)
-        self.runner = Runner(self.compare, self._published, fps=fps)
+        self.runner = Runner(self.compare, self._on_published, fps=fps)
         self.fps = fps
-        self._latest: CompareSnapshot | None = None
-        self._shown: CompareSnapshot | None = None
 
     def compose(self) -> ComposeResult:
         first = self.config.lesson.strip().splitlines()[0] if self.config.lesson.strip() else ""
         yield Static(f"[b]Compare:[/b] {self.config.title}. {first}", id="compare-lesson")
         yield CompareCurve(id="compare-curve")
-        if DecisionBoundary is not None and self.compare.sessions[0].data.is_2d:
+        if self.compare.sessions[0].data.is_2d:
             with Horizontal(id="compare-boundaries"):
                 for i, label in enumerate(self.compare.labels):
                     with Vertical() as box:
@@ -113,19 +108,7 @@ class CompareScreen(Screen[None]):
         self.set_interval(1.0 / self.fps, self._redraw)
         self.publish_now()
 
-    def _published(self, snap: CompareSnapshot) -> None:
-        self._latest = snap
-        self.running = snap.running
-
-    def publish_now(self) -> None:
-        self._latest = self.compare.snapshot(self.runner.running, self.runner.steps_per_second)
-        self._redraw()
-
-    def _redraw(self) -> None:
-        snap = self._latest
-        if snap is None or snap is self._shown:
-            return
-        self._shown = snap
+    def show_snapshot(self, snap: CompareSnapshot) -> None:
         self.query_one(CompareCurve).show(snap)
         for i, (label, run) in enumerate(zip(snap.labels, snap.runs)):
             status = self.query_one(f"#compare-status-{i}", StatusLine)
