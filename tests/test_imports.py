@@ -1,4 +1,4 @@
-"""The core and the session load without the UI libraries (DESIGN.md: imports only point down)."""
+"""The core and the session load without the UI libraries (docs/architecture.md: imports only point down)."""
 
 import json
 import subprocess

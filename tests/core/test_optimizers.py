@@ -1,6 +1,6 @@
 """Each optimizer against values worked out by hand, for three steps.
 
-The problem is DESIGN.md's "one weight": ŷ = w·x with x = 2, target y = 4,
+The problem is the "one-weight" worked example (docs/architecture.md): ŷ = w·x with x = 2, target y = 4,
 mse loss, starting from w₀ = 1. Then L = (2w − 4)² and
 
     g(w) = dL/dw = 2(2w − 4)·2 = 8w − 16.

@@ -1,4 +1,4 @@
-"""DESIGN.md's worked examples, reproduced to the last bit."""
+"""The worked examples of docs/architecture.md, reproduced to the last bit."""
 
 import json
 

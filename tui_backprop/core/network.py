@@ -1,6 +1,6 @@
 """A multilayer perceptron with the chain rule spelled out.
 
-Conventions (DESIGN.md): weights are ``[fan_out][fan_in]`` so ``z = W a + b``;
+Conventions (docs/architecture.md): weights are ``[fan_out][fan_in]`` so ``z = W a + b``;
 float64 throughout; a batch is stored one sample per row, so in code
 ``z = a_prev @ W.T + b``.
 
