@@ -72,9 +72,7 @@ async def _speed(blocks: int, seconds: float) -> dict:
     from tui_backprop.training.session import Session
 
     config = _config()
-    headless = Session(config)
-    headless.pause_after = "none"
-    headless.use_checkpoints = False
+    headless = Session.headless(config)
     _headless_rate(0.3, headless)  # warm-up
     app = BackpropApp(config)
     app_rates, cli_rates, pauses, requested = [], [], [], []

@@ -115,10 +115,7 @@ def make_session(case: Case):
         data = DataConfig(source=case.session_data, samples=case.session_samples,
                           test_fraction=case.session_test_fraction, labels="plus_minus_one")
     training = TrainingConfig(loss=case.loss, optimizer="sgd", learning_rate=LEARNING_RATE, batch_size=case.batch)
-    session = Session(Config(title=case.label, network=network, data=data, training=training))
-    session.pause_after = "none"
-    session.use_checkpoints = False
-    return session
+    return Session.headless(Config(title=case.label, network=network, data=data, training=training))
 
 
 class SessionSteps:

@@ -28,3 +28,22 @@ def inline_config(weights, x, y, *, loss="mse", optimizer="sgd", learning_rate=0
                      "batch_size": batch_size, **training},
     }
     return parse_config(raw, "test.toml")
+
+
+def assert_same_state(a, b) -> None:
+    """Two sessions' ``state_dict()`` equal bit for bit: the rest of their runs will be the same."""
+    import numpy as np
+
+    def same(x, y, where):
+        if isinstance(x, dict):
+            assert isinstance(y, dict) and x.keys() == y.keys(), where
+            for key in x:
+                same(x[key], y[key], f"{where}.{key}")
+        elif isinstance(x, np.ndarray):
+            assert isinstance(y, np.ndarray) and x.shape == y.shape and np.array_equal(x, y), where
+        elif isinstance(x, float) and isinstance(y, float) and x != x and y != y:
+            pass  # both NaN
+        else:
+            assert x == y, where
+
+    same(a.state_dict(), b.state_dict(), "state")

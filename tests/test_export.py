@@ -27,11 +27,7 @@ from tui_backprop.presets import load_preset
 from tui_backprop.training.session import Session
 
 
-def headless(config) -> Session:
-    session = Session(config)
-    session.pause_after = "none"
-    session.use_checkpoints = False
-    return session
+headless = Session.headless
 
 
 def trained(preset: str, steps: int, **training) -> Session:

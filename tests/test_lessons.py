@@ -31,12 +31,7 @@ HALTING = {"exploding-gradients"}
 COMPARE = {"batch-vs-stochastic", "optimizers"}
 
 
-def headless(config) -> Session:
-    """A session that runs straight through: no pause point, no checkpoints."""
-    session = Session(config)
-    session.pause_after = "none"
-    session.use_checkpoints = False
-    return session
+headless = Session.headless
 
 
 def run_to(session: Session, step: int) -> Session:

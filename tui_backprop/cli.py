@@ -44,14 +44,15 @@ def _progress(done: int, total: int, loss: float | None, started: float) -> None
 
 
 def _session_for(args):
-    """A fresh session from ``--preset`` (and ``--seed``), or the one saved at ``--resume``."""
+    """A fresh session from ``--preset`` (and ``--seed``), or the one saved at ``--resume``; it runs straight
+    through (no pause point, no lesson checkpoints)."""
     from tui_backprop.training.session import Session
 
     if getattr(args, "resume", None):
         from tui_backprop.persist import load_session
 
-        return load_session(args.resume)
-    return Session(_load(args.preset, args.seed))
+        return load_session(args.resume).set_headless()
+    return Session.headless(_load(args.preset, args.seed))
 
 
 def _save(session, path) -> int:
@@ -70,11 +71,9 @@ def cmd_train(args) -> int:
         config = session.config
     except ConfigError as exc:
         return _fail(str(exc))
-    if args.trace and session._next != 0:
+    if args.trace and session.in_step:
         return _fail(f"{args.resume}: --trace needs a session saved between steps (this one stopped after "
                      f"the {session.last_phase} phase)")
-    session.pause_after = "none"
-    session.use_checkpoints = False
     if args.stop_after_epochs is not None or args.stop_below_loss is not None:
         session.set_training(stop_after_epochs=args.stop_after_epochs or config.training.stop_after_epochs,
                              stop_below_loss=args.stop_below_loss or config.training.stop_below_loss)
@@ -100,7 +99,7 @@ def cmd_train(args) -> int:
                                 for layer in net.layers],
             })
             session.run_phase()
-            reason = session._stop_reason("update")
+            reason = session.stop_reason("update")
             if reason in ("halted", "stop"):
                 stop_reason = reason
                 break
@@ -225,8 +224,6 @@ def cmd_export(args) -> int:
         session = _session_for(args)
     except ConfigError as exc:
         return _fail(str(exc))
-    session.pause_after = "none"
-    session.use_checkpoints = False
     if args.steps:
         session.run(args.steps)
     for path, write in outputs:

@@ -210,63 +210,62 @@ def data_digest(session) -> str:
 
 
 def _session_state(session) -> tuple[dict, dict[str, np.ndarray]]:
-    net, opt, history = session.network, session.optimizer, session.history
-    phases_done = int(session._next)
+    state = session.state_dict()
+    o = state["optimizer"]
+    phases_done = int(state["phases_done"])
     arrays: dict[str, np.ndarray] = {
-        "network.params": net.params,
-        "network.initial_params": session.initial_params,
-        "optimizer.last_update": opt.last_update,
-        "shuffle.order": session._order,
+        "network.params": state["params"],
+        "network.initial_params": state["initial_params"],
+        "optimizer.last_update": o["last_update"],
+        "shuffle.order": state["order"],
+        "network.grads": state["grads"],
     }
-    if phases_done >= 3:  # gradients computed, not yet applied
-        arrays["network.grads"] = net.grads
-    state_names = sorted(opt.state_arrays())
-    for name, arr in opt.state_arrays().items():
+    for name, arr in o["state"].items():
         arrays[f"optimizer.state.{name}"] = arr
     series = {}
     for name in SERIES:
-        s = getattr(history, name)
-        st = s.state()
+        st = state["history"][name]
         arrays[f"history.{name}.x"] = st["x"]
         arrays[f"history.{name}.y"] = st["y"]
-        series[name] = {"capacity": s.capacity, "tail": s.tail, "total": int(st["total"]), "points": len(st["x"])}
-    halted = session.halted
+        series[name] = {"capacity": st["capacity"], "tail": st["tail"], "total": int(st["total"]),
+                        "points": len(st["x"])}
+    halted = state["halted"]
     header = {
         "format": FORMAT,
         "version": VERSION,
         "written_by": f"tui-backprop {__version__}",
-        "config_name": session.config.name,
-        "config_path": session.config.path,
-        "config": config_to_dict(session.config),
+        "config_name": state["config"].name,
+        "config_path": state["config"].path,
+        "config": config_to_dict(state["config"]),
         "data": {"sha256": data_digest(session), "train_samples": len(session.data.x_train),
                  "test_samples": len(session.data.x_test)},
         "state": {
-            "step_count": int(session.step_count),
-            "epoch": int(session.epoch),
-            "batch_in_epoch": int(session.batch_in_epoch),
+            "step_count": int(state["step_count"]),
+            "epoch": int(state["epoch"]),
+            "batch_in_epoch": int(state["batch_in_epoch"]),
             "phases_done": phases_done,
             "last_phase": session.last_phase,
-            "loss": _float_out(session.loss),
-            "train_loss": _float_out(session.train_loss),
-            "test_loss": _float_out(session.test_loss),
-            "accuracy": _float_out(session.accuracy),
-            "pause_after": session.pause_after,
-            "use_checkpoints": bool(session.use_checkpoints),
-            "message": session.message,
-            "checkpoints_fired": sorted([int(step), phase] for step, phase in session._fired),
+            "loss": _float_out(state["loss"]),
+            "train_loss": _float_out(state["train_loss"]),
+            "test_loss": _float_out(state["test_loss"]),
+            "accuracy": _float_out(state["accuracy"]),
+            "pause_after": state["pause_after"],
+            "use_checkpoints": bool(state["use_checkpoints"]),
+            "message": state["message"],
+            "checkpoints_fired": [[int(step), phase] for step, phase in state["checkpoints_fired"]],
             "halted": None if halted is None else {"step": halted.step, "phase": halted.phase,
                                                    "layer": halted.layer, "what": halted.what},
         },
         "optimizer": {
-            "name": opt.name,
-            "steps": int(opt.steps),
-            "learning_rate": float(opt.learning_rate),
-            "regularization": opt.regularization,
-            "regularization_rate": float(opt.regularization_rate),
-            "settings": {k: float(v) for k, v in sorted(opt.settings.items())},
-            "state_arrays": state_names,
+            "name": o["name"],
+            "steps": int(o["steps"]),
+            "learning_rate": float(o["learning_rate"]),
+            "regularization": o["regularization"],
+            "regularization_rate": float(o["regularization_rate"]),
+            "settings": {k: float(v) for k, v in sorted(o["settings"].items())},
+            "state_arrays": sorted(o["state"]),
         },
-        "shuffle_rng": session._shuffle_rng.bit_generator.state,
+        "shuffle_rng": state["shuffle_rng"],
         "history": series,
         "arrays": sorted(arrays),
     }
@@ -294,13 +293,6 @@ def save_session(session, path: str | Path) -> Path:
 
 
 # ------------------------------------------------------------------- reading
-class _NoShuffle:
-    """Stands in for the shuffling RNG while a saved half-step is replayed (already shuffled)."""
-
-    def shuffle(self, array) -> None:
-        pass
-
-
 def _read_header(zf: zipfile.ZipFile) -> dict:
     try:
         raw = zf.read(HEADER)
@@ -337,7 +329,6 @@ def _read_array(zf: zipfile.ZipFile, name: str, dtype, shape=None) -> np.ndarray
 
 
 def _restore(zf: zipfile.ZipFile, header: dict, path: Path):
-    from tui_backprop.training.history import Series
     from tui_backprop.training.session import NanReport, Session
 
     try:
@@ -349,81 +340,64 @@ def _restore(zf: zipfile.ZipFile, header: dict, path: Path):
     if header["data"]["sha256"] != data_digest(session):
         raise SessionFileError(path, "the training data no longer matches the saved session "
                                "(was the CSV file or the data generator changed?)")
-    net, opt = session.network, session.optimizer
+    net = session.network
     state, o = header["state"], header["optimizer"]
-
-    net.params[...] = _read_array(zf, "network.params", np.float64, net.params.shape)
-    session.initial_params = _read_array(zf, "network.initial_params", np.float64, net.params.shape)
-
-    if o["name"] != opt.name:
-        raise ValueError(f"optimizer {o['name']!r} does not match the config's {opt.name!r}")
-    if sorted(o["state_arrays"]) != sorted(opt.state_arrays()):
-        raise ValueError("the optimizer state arrays do not match the optimizer")
-    for name, live in opt.state_arrays().items():
-        live[...] = _read_array(zf, f"optimizer.state.{name}", np.float64, live.shape)
-    opt.last_update[...] = _read_array(zf, "optimizer.last_update", np.float64, opt.last_update.shape)
-    opt.steps = int(o["steps"])
-    opt.learning_rate = float(o["learning_rate"])
-    opt.regularization = str(o["regularization"])
-    opt.regularization_rate = float(o["regularization_rate"])
-    opt.settings = {str(k): float(v) for k, v in o["settings"].items()}
-
-    n = len(session.data.x_train)
-    order = _read_array(zf, "shuffle.order", session._order.dtype, (n,))
-    if not np.array_equal(np.sort(order), np.arange(n)):
-        raise ValueError("the shuffle order is not a permutation of the training samples")
-    session._order = order.copy()
-    session._shuffle_rng.bit_generator.state = header["shuffle_rng"]
-
+    if o["name"] != config.training.optimizer:
+        raise ValueError(f"optimizer {o['name']!r} does not match the config's {config.training.optimizer!r}")
+    size = net.params.shape
+    phases_done = int(state["phases_done"])
+    if not 0 <= phases_done <= 3:
+        raise ValueError(f"phases_done must be 0 to 3, got {phases_done}")
+    last_phase = state["last_phase"]
+    if last_phase is not None and last_phase not in PHASES:
+        raise ValueError(f"unknown phase {last_phase!r}")
+    if state["pause_after"] not in PAUSE_POINTS:
+        raise ValueError(f"unknown pause point {state['pause_after']!r}")
+    history = {}
     for name in SERIES:
         info = header["history"][name]
         x = _read_array(zf, f"history.{name}.x", np.float64, (int(info["points"]),))
         y = _read_array(zf, f"history.{name}.y", np.float64, x.shape)
-        series = Series(int(info["capacity"]), int(info["tail"]))
-        if len(x) > series.capacity:
-            raise ValueError(f"history {name!r} has more points than its capacity")
-        series.load_state({"x": x, "y": y, "total": int(info["total"])})
-        setattr(session.history, name, series)
-
-    phases_done = int(state["phases_done"])
-    if not 0 <= phases_done <= 3:
-        raise ValueError(f"phases_done must be 0 to 3, got {phases_done}")
-    session.step_count = int(state["step_count"])
-    session.epoch = int(state["epoch"])
-    session.batch_in_epoch = int(state["batch_in_epoch"])
-    if not 0 <= session.batch_in_epoch < session.steps_per_epoch:
-        raise ValueError(f"batch_in_epoch {session.batch_in_epoch} is out of range")
-    if phases_done:  # replay the half-finished step on the same batch
-        real_rng = session._shuffle_rng
-        session._shuffle_rng = _NoShuffle()
-        try:
-            for _ in range(phases_done):
-                session.run_phase()
-        finally:
-            session._shuffle_rng = real_rng
-        session.halted = None
-        if phases_done >= 3:
-            net.grads[...] = _read_array(zf, "network.grads", np.float64, net.grads.shape)
-    session._next = phases_done
-    last_phase = state["last_phase"]
-    if last_phase is not None and last_phase not in PHASES:
-        raise ValueError(f"unknown phase {last_phase!r}")
-    session.last_phase = last_phase
-    session.loss = _float_in(state["loss"])
-    session.train_loss = _float_in(state["train_loss"])
-    session.test_loss = _float_in(state["test_loss"])
-    session.accuracy = _float_in(state["accuracy"])
-    if state["pause_after"] not in PAUSE_POINTS:
-        raise ValueError(f"unknown pause point {state['pause_after']!r}")
-    session.pause_after = state["pause_after"]
-    session.use_checkpoints = bool(state["use_checkpoints"])
+        history[name] = {"x": x, "y": y, "total": int(info["total"]),
+                         "capacity": int(info["capacity"]), "tail": int(info["tail"])}
     message = state["message"]
-    session.message = None if message is None else str(message)
-    session._fired = {(int(step), str(phase)) for step, phase in state["checkpoints_fired"]}
     h = state["halted"]
-    session.halted = None if h is None else NanReport(int(h["step"]), str(h["phase"]),
-                                                      None if h["layer"] is None else int(h["layer"]),
-                                                      str(h["what"]))
+    session.load_state_dict({
+        "config": config,
+        "step_count": int(state["step_count"]),
+        "epoch": int(state["epoch"]),
+        "batch_in_epoch": int(state["batch_in_epoch"]),
+        "phases_done": phases_done,
+        "loss": _float_in(state["loss"]),
+        "train_loss": _float_in(state["train_loss"]),
+        "test_loss": _float_in(state["test_loss"]),
+        "accuracy": _float_in(state["accuracy"]),
+        "pause_after": state["pause_after"],
+        "use_checkpoints": bool(state["use_checkpoints"]),
+        "message": None if message is None else str(message),
+        "checkpoints_fired": [(int(step), str(phase)) for step, phase in state["checkpoints_fired"]],
+        "halted": None if h is None else NanReport(int(h["step"]), str(h["phase"]),
+                                                   None if h["layer"] is None else int(h["layer"]), str(h["what"])),
+        "params": _read_array(zf, "network.params", np.float64, size),
+        "initial_params": _read_array(zf, "network.initial_params", np.float64, size),
+        # Older files kept the gradients only mid-step (after backward).
+        "grads": (_read_array(zf, "network.grads", np.float64, size) if "network.grads.npy" in zf.namelist()
+                  else np.zeros(size)),
+        "optimizer": {
+            "name": o["name"],
+            "steps": int(o["steps"]),
+            "learning_rate": float(o["learning_rate"]),
+            "regularization": str(o["regularization"]),
+            "regularization_rate": float(o["regularization_rate"]),
+            "settings": {str(k): float(v) for k, v in o["settings"].items()},
+            "state": {name: _read_array(zf, f"optimizer.state.{name}", np.float64, size)
+                      for name in o["state_arrays"]},
+            "last_update": _read_array(zf, "optimizer.last_update", np.float64, size),
+        },
+        "shuffle_rng": header["shuffle_rng"],
+        "order": _read_array(zf, "shuffle.order", np.int64, (len(session.data.x_train),)),
+        "history": history,
+    })
     return session
 
 

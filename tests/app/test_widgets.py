@@ -432,9 +432,7 @@ async def test_inspector_after_update_uses_the_weights_of_the_pass(chain_after_b
 
 
 async def test_inspector_shows_the_halt_instead_of_the_pause():
-    session = Session(load_preset("exploding-gradients"))
-    session.use_checkpoints = False
-    session.pause_after = "none"
+    session = Session.headless(load_preset("exploding-gradients"))
     assert session.run(100) == "halted"
     snapshot = session.snapshot()
     assert snapshot.halted and snapshot.last_phase == "backward"

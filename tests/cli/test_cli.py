@@ -55,8 +55,7 @@ def test_json_keys(capsys, preset, extra):
 
 def test_json_matches_a_session_driven_by_hand(capsys):
     result = run_json(capsys, "--preset", "xor", "--steps", "30")
-    s = Session(load_preset("xor"))
-    s.use_checkpoints = False
+    s = Session.headless(load_preset("xor"))
     s.run(30)
     assert result["seed"] == 7
     assert result["loss_history"] == s.history.train.arrays()[1].tolist()  # bit-identical

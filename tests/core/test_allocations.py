@@ -83,9 +83,7 @@ def _session(samples: int, batch: int) -> Session:
         data=DataConfig(source="inline", x=x, y=y, test_fraction=0.1),
         training=TrainingConfig(loss="mse", optimizer="momentum", learning_rate=0.01, batch_size=batch),
     )
-    session = Session(config)
-    session.pause_after = "none"
-    return session
+    return Session.headless(config)
 
 
 def test_session_run_with_mini_batches_allocates_no_arrays():

@@ -54,8 +54,7 @@ def test_saturated_output_layer_is_not_a_warning():
 
 
 def test_dead_relu_lesson_warns_about_dead_units():
-    s = Session(load_preset("dead-relu"))
-    s.use_checkpoints = False
+    s = Session.headless(load_preset("dead-relu"))
     s.run(50)
     first = s.diagnostics()[0]
     assert first.dead_share > 0.5

@@ -191,8 +191,7 @@ def test_checkpoints_stop_step_and_can_be_ignored():
     s = Session(config)
     assert s.step() == ["forward", "loss", "backward"]
     assert s.message == "look"
-    headless = Session(config)
-    headless.use_checkpoints = False
+    headless = Session.headless(config)
     assert headless.run(5) == "steps" and headless.message is None
 
 

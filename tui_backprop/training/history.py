@@ -157,6 +157,25 @@ class LossHistory:
         self.train_full = Series(capacity, tail)  # x: step at epoch end, y: loss on all training data
         self.accuracy = Series(capacity, tail)  # x: step at epoch end, y: test (or train) accuracy
 
+    SERIES = ("train", "test", "train_full", "accuracy")
+
     def clear(self) -> None:
-        for s in (self.train, self.test, self.train_full, self.accuracy):
-            s.clear()
+        for name in self.SERIES:
+            getattr(self, name).clear()
+
+    def state(self) -> dict[str, dict]:
+        """Each series' state (copies) with its capacity and tail."""
+        out = {}
+        for name in self.SERIES:
+            s = getattr(self, name)
+            out[name] = {**s.state(), "capacity": s.capacity, "tail": s.tail}
+        return out
+
+    def load_state(self, state: dict[str, dict]) -> None:
+        for name in self.SERIES:
+            st = state[name]
+            series = Series(int(st["capacity"]), int(st["tail"]))
+            if len(st["x"]) > series.capacity:
+                raise ValueError(f"history {name!r} has more points than its capacity")
+            series.load_state(st)
+            setattr(self, name, series)

@@ -12,128 +12,18 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
-
 import numpy as np
 
 from tui_backprop.config import PHASES, Config, ConfigError, check_consistency
 from tui_backprop.core.datasets import Dataset, make_dataset
 from tui_backprop.core.diagnostics import LayerDiagnostics, diagnose
 from tui_backprop.core.network import Network, all_finite
-from tui_backprop.core.optimizers import make_optimizer
+from tui_backprop.core.optimizers import Optimizer, make_optimizer
 from tui_backprop.training.history import LossHistory
+from tui_backprop.training.snapshot import DataPoints, GridSnapshot, LayerSnapshot, NanReport, Snapshot
 
-
-@dataclass(frozen=True)
-class NanReport:
-    step: int
-    phase: str
-    layer: int | None  # 0-based; None when not tied to one layer
-    what: str
-
-    @property
-    def message(self) -> str:
-        where = f" in layer {self.layer + 1}" if self.layer is not None else ""
-        return (f"In step {self.step}: {self.what} became NaN or infinite{where} during the {self.phase} "
-                f"phase. Training paused. Try a smaller learning rate or smaller initial weights, then reset.")
-
-
-@dataclass(frozen=True)
-class LayerSnapshot:
-    index: int
-    units: int
-    fan_in: int
-    activation: str
-    has_bias: bool
-    weights: np.ndarray
-    biases: np.ndarray | None
-    grad_weights: np.ndarray
-    grad_biases: np.ndarray | None
-    update_weights: np.ndarray
-    update_biases: np.ndarray | None
-    inputs: np.ndarray | None  # a_prev per sample
-    z: np.ndarray | None
-    a: np.ndarray | None
-    grad_a: np.ndarray | None  # d(loss_i)/da per sample
-    delta: np.ndarray | None  # d(loss_i)/dz per sample
-    diagnostics: LayerDiagnostics
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """Everything a pane may show, copied at one instant."""
-
-    step: int  # completed steps
-    epoch: int  # completed epochs
-    batch_in_epoch: int
-    steps_per_epoch: int
-    last_phase: str | None  # phase just completed (None: nothing yet this step)
-    next_phase: str
-    phases_done: tuple[str, ...]  # phases of the step in progress that have run
-    loss: float | None  # batch loss of the latest loss phase
-    train_loss: float | None  # full training set, at the last epoch end
-    test_loss: float | None
-    accuracy: float | None
-    learning_rate: float
-    pause_after: str
-    halted: NanReport | None
-    message: str | None  # checkpoint or stop-condition text
-    history_steps: np.ndarray
-    history_loss: np.ndarray
-    test_steps: np.ndarray
-    test_loss_history: np.ndarray
-    layers: tuple[LayerSnapshot, ...]
-    batch_x: np.ndarray | None
-    batch_y: np.ndarray | None
-    output: np.ndarray | None
-    title: str
-    loss_name: str = ""
-    input_names: tuple[str, ...] = ()
-    accuracy_steps: np.ndarray | None = None
-    accuracy_history: np.ndarray | None = None
-    grid: "GridSnapshot | None" = None
-    data_points: "DataPoints | None" = None
-    running: bool = False
-    steps_per_second: float = 0.0
-    taken_at: float = 0.0
-
-    @property
-    def waiting_after_backward(self) -> bool:
-        return self.last_phase == "backward"
-
-    @property
-    def state_word(self) -> str:
-        if self.halted:
-            return "halted"
-        if self.running:
-            return "running"
-        if self.last_phase == "backward":
-            return "waiting after backward"
-        return "paused"
-
-
-@dataclass(frozen=True)
-class GridSnapshot:
-    """Every layer's output over a grid of the 2-D input plane (row 0 = top, largest x2)."""
-
-    extent: tuple[float, float, float, float]  # x1 min, x1 max, x2 min, x2 max
-    layer_outputs: tuple[np.ndarray, ...]  # per layer [rows, cols, units]
-
-    @property
-    def output(self) -> np.ndarray:
-        return self.layer_outputs[-1]
-
-
-@dataclass(frozen=True)
-class DataPoints:
-    """Raw 2-D points and their targets, for plotting."""
-
-    train_points: np.ndarray
-    train_targets: np.ndarray
-    test_points: np.ndarray
-    test_targets: np.ndarray
-    task: str
-    labels: str
+__all__ = ["PHASES", "DataPoints", "GridSnapshot", "LayerSnapshot", "NanReport", "Session", "Snapshot",
+           "accuracy", "dataset_for"]
 
 
 class Session:
@@ -144,6 +34,16 @@ class Session:
         self.pause_after = config.training.pause_after
         self.use_checkpoints = True  # headless runs ignore the lessons' checkpoints
         self._build()
+
+    @classmethod
+    def headless(cls, config: Config) -> "Session":
+        """A session that runs straight through: no pause point, no lesson checkpoints (cli, tests, benchmarks)."""
+        return cls(config).set_headless()
+
+    def set_headless(self) -> "Session":
+        self.pause_after = "none"
+        self.use_checkpoints = False
+        return self
 
     # ------------------------------------------------------------- building
     def _build(self) -> None:
@@ -178,8 +78,7 @@ class Session:
         self.step_count = 0
         self.epoch = 0
         self.batch_in_epoch = 0
-        self._next = 0  # index into PHASES of the next phase to run
-        self.last_phase: str | None = None
+        self._done = 0  # phases of the step in progress that have run: the one record of the phase
         self.loss: float | None = None
         self.train_loss: float | None = None
         self.test_loss: float | None = None
@@ -187,10 +86,8 @@ class Session:
         self.halted: NanReport | None = None
         self.message: str | None = None
         self._fired: set[tuple[int, str]] = set()
-        self._x: np.ndarray | None = None
+        self._x: np.ndarray | None = None  # the batch of the step in progress (or of the last one)
         self._y: np.ndarray | None = None
-        self._forward_done = False
-        self._backward_done = False
         self._points = self.data_points()
         feats = self.config.data.features
         self._input_names = tuple(feats) if feats else tuple(f"x{i + 1}" for i in range(self.network.inputs))
@@ -223,31 +120,71 @@ class Session:
             self.pause_after = t.pause_after
         opt_keys = {"optimizer", "optimizer_settings", "regularization", "regularization_rate"}
         if opt_keys & set(changes):
-            steps = self.optimizer.steps
+            old = self.optimizer
             self._make_optimizer()
-            if "optimizer" not in changes:
-                self.optimizer.steps = steps
+            if self.optimizer.name == old.name:  # new settings, same optimizer: it keeps what it has gathered
+                _carry_state(old, self.optimizer)
         if "learning_rate" in changes:
             self.optimizer.learning_rate = t.learning_rate
 
     # ------------------------------------------------------------ the phases
     @property
+    def phases(self) -> tuple[str, ...]:
+        """The phases of one step, in order."""
+        return PHASES
+
+    @property
     def next_phase(self) -> str:
-        return PHASES[self._next]
+        return self.phases[self._done]
+
+    @property
+    def last_phase(self) -> str | None:
+        """The phase just completed (None before the first step)."""
+        if self._done:
+            return self.phases[self._done - 1]
+        return "update" if self.step_count else None
+
+    @property
+    def in_step(self) -> bool:
+        """Some phases of a step have run and the update has not."""
+        return self._done > 0
+
+    @property
+    def phases_done(self) -> tuple[str, ...]:
+        """Phases of the step in progress that have run (all of them between steps, once a step is done)."""
+        if self._done:
+            return self.phases[: self._done]
+        return self.phases if self.step_count else ()
+
+    def _forward_done(self) -> bool:
+        """The network holds a forward pass of this step's batch (or of the last step's, between steps)."""
+        return self._x is not None  # drawn by the first phase; gone after a reset, new data or a load
+
+    def _backward_done(self) -> bool:
+        return self._x is not None and (self._done == 0 or self._done > self.phases.index("backward"))
 
     @property
     def current_step_number(self) -> int:
         """The number of the step in progress (or about to start), from 1."""
         return self.step_count + 1
 
-    def _select_batch(self) -> None:
+    @property
+    def full_batch(self) -> bool:
+        return self.batch_size == len(self.data.x_train)
+
+    def _draw_batch(self) -> None:
+        """The next batch; a new epoch starts with a new order."""
+        if self.batch_in_epoch == 0 and not self.full_batch:
+            self._shuffle_rng.shuffle(self._order)
+        self._take_batch()
+
+    def _take_batch(self) -> None:
+        """The batch at ``batch_in_epoch`` in the current order (nothing reshuffled)."""
         data = self.data
-        if self.batch_size == len(data.x_train):
+        if self.full_batch:
             # Full batch: the order does not matter, so the arrays are used in place.
             self._x, self._y = data.x_train_ones, data.y_train
             return
-        if self.batch_in_epoch == 0:
-            self._shuffle_rng.shuffle(self._order)
         start = self.batch_in_epoch * self.batch_size
         idx = self._order[start : start + self.batch_size]
         size = len(idx)
@@ -262,13 +199,9 @@ class Session:
         self._x, self._y = bx, by
 
     def _forward(self) -> None:
-        self._select_batch()
         out = self.network.forward(self._x, x_has_ones=True)
-        self._forward_done = True
-        self._backward_done = False
         if not all_finite(out):
-            ws = self.network._ws
-            layer = next(i for i, a in enumerate(ws.a) if not np.isfinite(a).all())
+            layer = next(i for i, f in enumerate(self.network.forward_data()) if not np.isfinite(f.a).all())
             self._halt("forward", layer, "an activation")
 
     def _loss(self) -> None:
@@ -279,12 +212,11 @@ class Session:
     def _backward(self) -> None:
         net = self.network
         net.backward(self._y)
-        self._backward_done = True
         if not all_finite(net.grads):
-            ws = net._ws
+            found = net.backward_data()
             for i in range(len(net.layers) - 1, -1, -1):
                 layer = net.layers[i]
-                if not (np.isfinite(ws.delta[i]).all() and np.isfinite(layer.grad_block).all()):
+                if not (np.isfinite(found[i].delta).all() and np.isfinite(layer.grad_block).all()):
                     self._halt("backward", i, "a gradient")
                     return
             self._halt("backward", None, "a gradient")
@@ -331,17 +263,20 @@ class Session:
     def _phase(self) -> str | None:
         if self.halted:
             return None
-        phase = PHASES[self._next]
+        phases = self.phases
+        phase = phases[self._done]
         self.message = None
+        if self._done == 0:
+            self._draw_batch()
         self._RUN[phase](self)
-        self.last_phase = phase
-        self._next = (self._next + 1) % 4
-        if self._next == 0:
-            self.last_phase = "update"
+        self._done = (self._done + 1) % len(phases)
         return phase
 
-    def _stop_reason(self, phase: str) -> str | None:
-        """Why the session should stop after ``phase``, if it should."""
+    def stop_reason(self, phase: str) -> str | None:
+        """Why the session should stop after ``phase`` (just run), if it should.
+
+        A lesson checkpoint counts once: asking marks it fired and sets its text as the message.
+        """
         if self.halted:
             return "halted"
         step = self.step_count if phase == "update" else self.step_count + 1
@@ -367,7 +302,7 @@ class Session:
     def advance_phase(self) -> str | None:
         phase = self.run_phase()
         if phase is not None:
-            self._stop_reason(phase)
+            self.stop_reason(phase)
         return phase
 
     def step(self) -> list[str]:
@@ -382,8 +317,8 @@ class Session:
             if phase is None:
                 break
             done.append(phase)
-            reason = self._stop_reason(phase)
-            if self._next == 0 or reason:
+            reason = self.stop_reason(phase)
+            if self._done == 0 or reason:
                 break
         return done
 
@@ -415,23 +350,117 @@ class Session:
                 phase = self._phase()
                 if phase is None:
                     return "halted"
-                reason = self._stop_reason(phase) if (self.config.checkpoints or phase == self.pause_after
-                                                     or self.halted or phase == "update") else None
+                reason = self.stop_reason(phase) if (self.config.checkpoints or phase == self.pause_after
+                                                    or self.halted or phase == "update") else None
                 if reason:
                     if phase == "update":
                         steps_done += 1
                     return reason
-                if self._next == 0:
+                if self._done == 0:
                     break
             steps_done += 1
         return "steps"
 
+    # ------------------------------------------------------ the whole state
+    def state_dict(self) -> dict:
+        """Everything that decides the rest of the run, as copies and plain values.
+
+        ``load_state_dict`` puts it back so the run goes on bit for bit as it
+        would have. In the middle of a step only the number of phases done is
+        kept besides the weights: loading takes the same batch again and
+        replays those phases, which recomputes the same numbers.
+        """
+        net, opt = self.network, self.optimizer
+        return {
+            "config": self.config,
+            "step_count": self.step_count,
+            "epoch": self.epoch,
+            "batch_in_epoch": self.batch_in_epoch,
+            "phases_done": self._done,
+            "loss": self.loss,
+            "train_loss": self.train_loss,
+            "test_loss": self.test_loss,
+            "accuracy": self.accuracy,
+            "pause_after": self.pause_after,
+            "use_checkpoints": self.use_checkpoints,
+            "message": self.message,
+            "checkpoints_fired": tuple(sorted(self._fired)),
+            "halted": self.halted,
+            "params": net.params.copy(),
+            "grads": net.grads.copy(),
+            "initial_params": self.initial_params.copy(),
+            "optimizer": {
+                "name": opt.name,
+                "steps": opt.steps,
+                "learning_rate": opt.learning_rate,
+                "regularization": opt.regularization,
+                "regularization_rate": opt.regularization_rate,
+                "settings": dict(opt.settings),
+                "state": {name: arr.copy() for name, arr in opt.state_arrays().items()},
+                "last_update": opt.last_update.copy(),
+            },
+            "shuffle_rng": self._shuffle_rng.bit_generator.state,
+            "order": self._order.copy(),
+            "history": self.history.state(),
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        """Put back a ``state_dict()`` of a session with the same network and data."""
+        config = state["config"]
+        if (config.network, config.data) != (self.config.network, self.config.data):
+            raise ValueError("the saved state belongs to another network or data set")
+        net = self.network
+        done = int(state["phases_done"])
+        if not 0 <= done < len(self.phases):
+            raise ValueError(f"phases_done must be 0 to {len(self.phases) - 1}, got {done}")
+        batch_in_epoch = int(state["batch_in_epoch"])
+        if not 0 <= batch_in_epoch < self.steps_per_epoch:
+            raise ValueError(f"batch_in_epoch {batch_in_epoch} is out of range")
+        o = state["optimizer"]
+        opt = make_optimizer(o["name"], net.params.size, o["learning_rate"], o["regularization"],
+                             o["regularization_rate"], **o["settings"])
+        if sorted(o["state"]) != sorted(opt.state_arrays()):
+            raise ValueError("the optimizer state arrays do not match the optimizer")
+        for name, live in opt.state_arrays().items():
+            live[...] = _same_shape(o["state"][name], live, f"optimizer state {name!r}")
+        opt.last_update[...] = _same_shape(o["last_update"], opt.last_update, "optimizer last update")
+        opt.steps = int(o["steps"])
+        order = np.asarray(state["order"])
+        if not np.array_equal(np.sort(order), np.arange(len(self.data.x_train))):
+            raise ValueError("the shuffle order is not a permutation of the training samples")
+        net.params[...] = _same_shape(state["params"], net.params, "parameters")
+        self.initial_params = _same_shape(state["initial_params"], net.params, "initial parameters").copy()
+        self.config = config
+        self.optimizer = opt
+        self._shuffle_rng.bit_generator.state = state["shuffle_rng"]
+        self._order = order.astype(self._order.dtype, copy=True)
+        self.history.load_state(state["history"])
+        self.step_count, self.epoch = int(state["step_count"]), int(state["epoch"])
+        self.batch_in_epoch = batch_in_epoch
+        self.halted = None
+        self._done = 0
+        self._x = self._y = None
+        if done:  # the same batch again, and the phases run so far on it
+            self._take_batch()
+            with np.errstate(all="ignore"):
+                for phase in self.phases[:done]:
+                    self._RUN[phase](self)
+        net.grads[...] = _same_shape(state["grads"], net.grads, "gradients")
+        self._done = done
+        self.loss, self.train_loss = state["loss"], state["train_loss"]
+        self.test_loss, self.accuracy = state["test_loss"], state["accuracy"]
+        self.pause_after = state["pause_after"]
+        self.use_checkpoints = bool(state["use_checkpoints"])
+        self.message = state["message"]
+        self._fired = {(int(step), str(phase)) for step, phase in state["checkpoints_fired"]}
+        self.halted = state["halted"]
+
     # ------------------------------------------------------------- reading
     def diagnostics(self) -> list[LayerDiagnostics]:
-        ws = self.network._ws if self._forward_done else None
+        fwd = self.network.forward_data() if self._forward_done() else None
         return diagnose(self.network, self.optimizer.last_update if self.optimizer.steps else None,
-                        ws.z if ws else None, ws.a if ws else None,
-                        has_gradients=self._backward_done or self.step_count > 0)
+                        [f.z for f in fwd] if fwd else None, [f.a for f in fwd] if fwd else None,
+                        has_gradients=self._backward_done() or self.step_count > 0)
 
     # -------------------------------------------------- hands-on changes
     def set_parameter(self, layer: int, row: int, column: int, value: float) -> float:
@@ -456,16 +485,13 @@ class Session:
             raise ValueError("no such weight")
         net.params[flat_index(net, layer, row, column)] = value
         with np.errstate(all="ignore"):
-            if self._next == 0:
+            if self._done == 0:
                 self._phase()
                 self._phase()
             else:
-                out = net.forward(self._x, x_has_ones=True)
-                self._forward_done, self._backward_done = True, False
-                self._next, self.last_phase = 2, "loss"
-                if not np.isfinite(out).all():
-                    self._halt("forward", len(net.layers) - 1, "an activation")
-                else:
+                self._done = 2
+                self._forward()
+                if not self.halted:
                     self._loss()
         self.message = None
         return self.loss
@@ -479,10 +505,8 @@ class Session:
         self._batch_x.clear()
         self._batch_y.clear()
         self.batch_in_epoch = 0
-        self._next = 0
-        self.last_phase = "update" if self.step_count else None
+        self._done = 0
         self._x = self._y = None
-        self._forward_done = self._backward_done = False
         self._evaluate()
 
     # ----------------------------------------------------- checks on demand
@@ -508,15 +532,20 @@ class Session:
 
     def _current_batch(self) -> tuple[np.ndarray, np.ndarray]:
         """The batch of the step in progress (or the next one, before any forward pass)."""
-        if self._x is None:
-            if self.batch_size == len(self.data.x_train):
-                return self.data.x_train.copy(), self.data.y_train.copy()
-            state = self._shuffle_rng.bit_generator.state
-            order = self._order.copy()
-            self._select_batch()
-            self._shuffle_rng.bit_generator.state = state  # peeking must not change the run
-            self._order = order
-        return self._x[:, :-1].copy(), np.array(self._y, copy=True)
+        if self._x is not None:
+            return self._x[:, :-1].copy(), np.array(self._y, copy=True)
+        data = self.data
+        if self.full_batch:
+            return data.x_train.copy(), data.y_train.copy()
+        order = self._order
+        if self.batch_in_epoch == 0:  # the next step reshuffles: do the same on copies
+            rng = np.random.Generator(type(self._shuffle_rng.bit_generator)())
+            rng.bit_generator.state = self._shuffle_rng.bit_generator.state
+            order = order.copy()
+            rng.shuffle(order)
+        start = self.batch_in_epoch * self.batch_size
+        idx = order[start : start + self.batch_size]
+        return data.x_train[idx], data.y_train[idx]
 
     def grid_snapshot(self) -> GridSnapshot | None:
         data = self.data
@@ -538,7 +567,8 @@ class Session:
 
     def snapshot(self, running: bool = False, steps_per_second: float = 0.0, grid: bool = True) -> Snapshot:
         net = self.network
-        ws = net._ws if self._forward_done else None
+        fwd = net.forward_data() if self._forward_done() else None
+        bwd = net.backward_data() if self._backward_done() else None
         diags = self.diagnostics()
         layers = []
         offset = 0
@@ -547,8 +577,6 @@ class Session:
             size = layer.param_block.size
             block = upd[offset : offset + size].reshape(layer.param_block.shape)
             offset += size
-            fwd = ws is not None
-            bwd = ws is not None and self._backward_done
             layers.append(LayerSnapshot(
                 index=i, units=layer.units, fan_in=layer.fan_in, activation=layer.activation.name,
                 has_bias=layer.has_bias,
@@ -557,29 +585,27 @@ class Session:
                 grad_biases=None if layer.grad_biases is None else layer.grad_biases.copy(),
                 update_weights=block[:, : layer.fan_in].copy(),
                 update_biases=block[:, layer.fan_in].copy() if layer.has_bias else None,
-                inputs=(ws.inputs_aug[i][:, : layer.fan_in].copy() if fwd else None),
-                z=ws.z[i].copy() if fwd else None,
-                a=ws.a[i].copy() if fwd else None,
-                grad_a=ws.grad_a[i].copy() if bwd else None,
-                delta=ws.delta[i].copy() if bwd else None,
+                inputs=fwd[i].inputs.copy() if fwd else None,
+                z=fwd[i].z.copy() if fwd else None,
+                a=fwd[i].a.copy() if fwd else None,
+                grad_a=bwd[i].grad_a.copy() if bwd else None,
+                delta=bwd[i].delta.copy() if bwd else None,
                 diagnostics=diags[i],
             ))
         steps, losses = self.history.train.arrays()
         tsteps, tloss = self.history.test.arrays()
         acc_steps, acc_values = self.history.accuracy.arrays()
-        phases_done = PHASES[: self._next] if self._next else (("forward", "loss", "backward", "update")
-                                                                 if self.step_count else ())
         return Snapshot(
             step=self.step_count, epoch=self.epoch, batch_in_epoch=self.batch_in_epoch,
             steps_per_epoch=self.steps_per_epoch, last_phase=self.last_phase, next_phase=self.next_phase,
-            phases_done=tuple(phases_done), loss=self.loss, train_loss=self.train_loss,
+            phases_done=self.phases_done, loss=self.loss, train_loss=self.train_loss,
             test_loss=self.test_loss, accuracy=self.accuracy, learning_rate=self.learning_rate,
             pause_after=self.pause_after, halted=self.halted, message=self.message,
             history_steps=steps, history_loss=losses, test_steps=tsteps, test_loss_history=tloss,
             layers=tuple(layers),
-            batch_x=None if ws is None else ws.inputs_aug[0][:, : net.inputs].copy(),
-            batch_y=None if self._y is None or ws is None else np.array(self._y, copy=True),
-            output=None if ws is None else ws.a[-1].copy(),
+            batch_x=None if fwd is None else net.batch_inputs.copy(),
+            batch_y=None if fwd is None else np.array(self._y, copy=True),
+            output=None if fwd is None else fwd[-1].a.copy(),
             title=self.config.title, loss_name=self.network.loss.name,
             accuracy_steps=acc_steps, accuracy_history=acc_values,
             input_names=self._input_names, grid=self.grid_snapshot() if grid else None,
@@ -600,6 +626,21 @@ class Session:
     def full_training_loss(self) -> float:
         with np.errstate(all="ignore"):
             return self.network.evaluate(self.data.x_train, self.data.y_train)
+
+
+def _carry_state(old: Optimizer, new: Optimizer) -> None:
+    """``new`` (same kind, other settings) goes on from what ``old`` has gathered: moments, step count."""
+    for name, arr in new.state_arrays().items():
+        arr[...] = old.state_arrays()[name]
+    new.last_update[...] = old.last_update
+    new.steps = old.steps
+
+
+def _same_shape(value, live: np.ndarray, what: str) -> np.ndarray:
+    arr = np.asarray(value)
+    if arr.shape != live.shape:
+        raise ValueError(f"{what} have shape {arr.shape}, expected {live.shape}")
+    return arr
 
 
 def _check_targets(cfg: Config, data: Dataset) -> None:

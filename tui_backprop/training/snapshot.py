@@ -1,0 +1,121 @@
+"""What a session hands to readers: immutable copies taken at one instant."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from tui_backprop.core.diagnostics import LayerDiagnostics
+
+
+@dataclass(frozen=True)
+class NanReport:
+    step: int
+    phase: str
+    layer: int | None  # 0-based; None when not tied to one layer
+    what: str
+
+    @property
+    def message(self) -> str:
+        where = f" in layer {self.layer + 1}" if self.layer is not None else ""
+        return (f"In step {self.step}: {self.what} became NaN or infinite{where} during the {self.phase} "
+                f"phase. Training paused. Try a smaller learning rate or smaller initial weights, then reset.")
+
+
+@dataclass(frozen=True)
+class LayerSnapshot:
+    index: int
+    units: int
+    fan_in: int
+    activation: str
+    has_bias: bool
+    weights: np.ndarray
+    biases: np.ndarray | None
+    grad_weights: np.ndarray
+    grad_biases: np.ndarray | None
+    update_weights: np.ndarray
+    update_biases: np.ndarray | None
+    inputs: np.ndarray | None  # a_prev per sample
+    z: np.ndarray | None
+    a: np.ndarray | None
+    grad_a: np.ndarray | None  # d(loss_i)/da per sample
+    delta: np.ndarray | None  # d(loss_i)/dz per sample
+    diagnostics: LayerDiagnostics
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything a pane may show, copied at one instant."""
+
+    step: int  # completed steps
+    epoch: int  # completed epochs
+    batch_in_epoch: int
+    steps_per_epoch: int
+    last_phase: str | None  # phase just completed (None: nothing yet this step)
+    next_phase: str
+    phases_done: tuple[str, ...]  # phases of the step in progress that have run
+    loss: float | None  # batch loss of the latest loss phase
+    train_loss: float | None  # full training set, at the last epoch end
+    test_loss: float | None
+    accuracy: float | None
+    learning_rate: float
+    pause_after: str
+    halted: NanReport | None
+    message: str | None  # checkpoint or stop-condition text
+    history_steps: np.ndarray
+    history_loss: np.ndarray
+    test_steps: np.ndarray
+    test_loss_history: np.ndarray
+    layers: tuple[LayerSnapshot, ...]
+    batch_x: np.ndarray | None
+    batch_y: np.ndarray | None
+    output: np.ndarray | None
+    title: str
+    loss_name: str = ""
+    input_names: tuple[str, ...] = ()
+    accuracy_steps: np.ndarray | None = None
+    accuracy_history: np.ndarray | None = None
+    grid: "GridSnapshot | None" = None
+    data_points: "DataPoints | None" = None
+    running: bool = False
+    steps_per_second: float = 0.0
+    taken_at: float = 0.0
+
+    @property
+    def waiting_after_backward(self) -> bool:
+        return self.last_phase == "backward"
+
+    @property
+    def state_word(self) -> str:
+        if self.halted:
+            return "halted"
+        if self.running:
+            return "running"
+        if self.last_phase == "backward":
+            return "waiting after backward"
+        return "paused"
+
+
+@dataclass(frozen=True)
+class GridSnapshot:
+    """Every layer's output over a grid of the 2-D input plane (row 0 = top, largest x2)."""
+
+    extent: tuple[float, float, float, float]  # x1 min, x1 max, x2 min, x2 max
+    layer_outputs: tuple[np.ndarray, ...]  # per layer [rows, cols, units]
+
+    @property
+    def output(self) -> np.ndarray:
+        return self.layer_outputs[-1]
+
+
+@dataclass(frozen=True)
+class DataPoints:
+    """Raw 2-D points and their targets, for plotting."""
+
+    train_points: np.ndarray
+    train_targets: np.ndarray
+    test_points: np.ndarray
+    test_targets: np.ndarray
+    task: str
+    labels: str
