@@ -25,6 +25,8 @@ def test_wheel_contains_the_presets(tmp_path):
     shipped = {p.name for p in (ROOT / "presets").glob("*.toml")}
     assert shipped <= {Path(n).name for n in names if n.startswith("tui_backprop/_presets/")}
     assert "tui_backprop/core/network.py" in names
+    # The digits data and its attribution ship inside the package: nothing is downloaded at run time.
+    assert {"tui_backprop/core/data/digits.u8.gz", "tui_backprop/core/data/DIGITS-ATTRIBUTION.md"} <= names
     assert not any(n.startswith("tests/") for n in names)
     entry = [n for n in names if n.endswith("entry_points.txt")]
     assert entry and "tui-backprop = tui_backprop.cli:main" in zipfile.ZipFile(wheels[0]).read(entry[0]).decode()

@@ -393,6 +393,8 @@ def data_input_width(config: Config) -> int | None:
         return 2
     if data.source == "inline":
         return len(data.x[0])
+    if data.source == "digits":
+        return 64  # 8×8 pixels
     return None  # csv: known once the file is read
 
 
@@ -402,6 +404,8 @@ def data_output_width(config: Config) -> int | None:
         return data.classes if data.classes > 2 else 1
     if data.source == "inline":
         return len(data.y[0])
+    if data.source == "digits":
+        return 10  # one output per digit
     return data.target_columns
 
 

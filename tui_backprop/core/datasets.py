@@ -9,6 +9,7 @@ labels are 0/1 (for sigmoid + bce) unless ``labels = "plus_minus_one"``
 from __future__ import annotations
 
 import csv
+import gzip
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,8 +17,8 @@ from pathlib import Path
 import numpy as np
 
 GENERATED = ("circle", "xor", "gauss", "spiral", "plane", "multi_gauss")
-SOURCES = GENERATED + ("inline", "csv")
-CLASSIFICATION = ("circle", "xor", "gauss", "spiral")
+SOURCES = GENERATED + ("inline", "csv", "digits")
+CLASSIFICATION = ("circle", "xor", "gauss", "spiral", "digits")
 LABEL_FORMATS = ("zero_one", "plus_minus_one")
 
 # Input features Playground offers, computed from the raw point (x1, x2).
@@ -155,6 +156,16 @@ def multi_gauss(n: int, noise: float, rng):
     return np.column_stack([x, y]), label
 
 
+DIGITS_FILE = Path(__file__).parent / "data" / "digits.u8.gz"  # attribution: data/DIGITS-ATTRIBUTION.md
+DIGITS_SIDE = 8
+
+
+def load_digits() -> tuple[np.ndarray, np.ndarray]:
+    """The 1,797 8×8 handwritten digits shipped with the package: (pixels 0..16 as [n, 64], labels 0..9)."""
+    raw = np.frombuffer(gzip.decompress(DIGITS_FILE.read_bytes()), dtype=np.uint8).reshape(-1, 65)
+    return raw[:, :64].astype(np.float64), raw[:, 64].astype(int)
+
+
 def load_csv(path: Path, target_columns: int = 1) -> tuple[np.ndarray, np.ndarray]:
     rows = []
     with open(path, newline="") as fh:
@@ -219,6 +230,12 @@ def make_dataset(
             raise ValueError(f"inline data has {len(points)} inputs but {len(target)} targets")
     elif source == "csv":
         points, target = load_csv(Path(path), target_columns)
+        order = rng.permutation(len(points))
+        points, target = points[order], target[order]
+    elif source == "digits":
+        pixels, digit = load_digits()
+        points = pixels / 16.0  # ink share per pixel, 0..1: inputs on the scale the initializations expect
+        target = np.eye(10)[digit]
         order = rng.permutation(len(points))
         points, target = points[order], target[order]
     else:
