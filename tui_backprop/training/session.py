@@ -17,6 +17,8 @@ import numpy as np
 from tui_backprop.config import PHASES, Config, ConfigError, check_consistency
 from tui_backprop.core.datasets import Dataset, make_dataset
 from tui_backprop.core.diagnostics import LayerDiagnostics, diagnose
+from tui_backprop.core.landscape import ParameterPath
+from tui_backprop.core.layer_stats import UpdateRatios
 from tui_backprop.core.network import Network, all_finite
 from tui_backprop.core.optimizers import Optimizer, make_optimizer
 from tui_backprop.training.history import LossHistory
@@ -67,6 +69,10 @@ class Session:
         self._make_optimizer()
         self.initial_params = self.network.params.copy()
         self.history = LossHistory()
+        # For the loss landscape and layer statistics views: recorded after each update, bounded memory.
+        self.parameter_path = ParameterPath(self.network.params.size)
+        self.parameter_path.record(0, self.network.params)
+        self.update_ratios = UpdateRatios(self.network)
         self._shuffle_rng = np.random.default_rng([net.seed, 3])
         n = len(data.x_train)
         bs = cfg.training.batch_size
@@ -225,6 +231,8 @@ class Session:
         net = self.network
         self.optimizer.step(net.params, net.grads, net.weight_mask)
         self.step_count += 1
+        self.parameter_path.record(self.step_count, net.params)
+        self.update_ratios.record(self.step_count, net.params, self.optimizer.last_update)
         self.history.train.add(self.step_count, self.loss)
         self.batch_in_epoch += 1
         if self.batch_in_epoch >= self.steps_per_epoch:
@@ -436,6 +444,8 @@ class Session:
         self._order = order.astype(self._order.dtype, copy=True)
         self.history.load_state(state["history"])
         self.step_count, self.epoch = int(state["step_count"]), int(state["epoch"])
+        self.parameter_path.record(self.step_count, net.params)  # a step back forgets the path after it
+        self.update_ratios.series.truncate(self.step_count + 1)
         self.batch_in_epoch = batch_in_epoch
         self.halted = None
         self._done = 0
@@ -595,6 +605,7 @@ class Session:
         steps, losses = self.history.train.arrays()
         tsteps, tloss = self.history.test.arrays()
         acc_steps, acc_values = self.history.accuracy.arrays()
+        ratio_steps, ratio_values = self.update_ratios.arrays()
         return Snapshot(
             step=self.step_count, epoch=self.epoch, batch_in_epoch=self.batch_in_epoch,
             steps_per_epoch=self.steps_per_epoch, last_phase=self.last_phase, next_phase=self.next_phase,
@@ -608,6 +619,7 @@ class Session:
             output=None if fwd is None else fwd[-1].a.copy(),
             title=self.config.title, loss_name=self.network.loss.name,
             accuracy_steps=acc_steps, accuracy_history=acc_values,
+            update_ratio_steps=ratio_steps, update_ratio_history=ratio_values,
             input_names=self._input_names, grid=self.grid_snapshot() if grid else None,
             data_points=self._points, running=running, steps_per_second=steps_per_second,
             taken_at=time.monotonic(),

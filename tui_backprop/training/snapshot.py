@@ -77,6 +77,8 @@ class Snapshot:
     accuracy_steps: np.ndarray | None = None
     accuracy_history: np.ndarray | None = None
     grid: "GridSnapshot | None" = None
+    update_ratio_steps: np.ndarray | None = None  # log10 ‖ΔW‖/‖W‖ per layer over the run (thinned)
+    update_ratio_history: np.ndarray | None = None  # [points, layers]
     data_points: "DataPoints | None" = None
     running: bool = False
     steps_per_second: float = 0.0

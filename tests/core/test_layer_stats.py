@@ -1,0 +1,94 @@
+"""Layer statistics: update:weight ratios over a run in bounded memory, per-step distributions."""
+
+import math
+
+import numpy as np
+import pytest
+
+from tui_backprop.core.layer_stats import HEALTHY_LOG_RATIO, UpdateRatios, histogram, layer_stats
+from tui_backprop.presets import load_preset
+from tui_backprop.training.session import Session
+
+
+def session(name):
+    s = Session(load_preset(name))
+    s.use_checkpoints = False
+    s.pause_after = "none"
+    return s
+
+
+def test_update_ratios_are_log10_of_weight_update_over_weights():
+    s = session("xor")
+    s.run(4)
+    steps, ratios = s.update_ratios.arrays()
+    assert steps.tolist() == [1, 2, 3, 4] and ratios.shape == (4, len(s.network.layers))
+    offset = 0
+    for i, layer in enumerate(s.network.layers):
+        size = layer.param_block.size
+        update = s.optimizer.last_update[offset: offset + size].reshape(layer.param_block.shape)[:, : layer.fan_in]
+        offset += size
+        expected = math.log10(np.linalg.norm(update) / np.linalg.norm(layer.weights))  # biases left out
+        assert ratios[-1, i] == pytest.approx(expected, rel=1e-12)
+    snap = s.snapshot(grid=False)
+    assert snap.update_ratio_steps.tolist() == [1, 2, 3, 4]
+    assert np.array_equal(snap.update_ratio_history, ratios)
+
+
+def test_update_ratios_stay_bounded_over_a_long_run():
+    s = session("xor")
+    s.update_ratios = UpdateRatios(s.network, capacity=100)
+    s.run(5000)
+    steps, ratios = s.update_ratios.arrays()
+    assert len(steps) <= 100 and steps[-1] > 4800 and steps[0] <= 64
+    assert np.isfinite(ratios).all()
+
+
+def test_learning_rate_moves_the_ratio_by_its_factor():
+    """Ten times the learning rate, ten times the SGD step: the log ratio rises by one."""
+    high = Session(load_preset("one-weight").replace("training", learning_rate=0.01))
+    low = Session(load_preset("one-weight").replace("training", learning_rate=0.001))
+    for s in (low, high):
+        s.use_checkpoints = False
+        s.run(1)
+    first = lambda s: s.update_ratios.arrays()[1][0, 0]
+    # w moves from 1 by lr·8: log10(0.08 / 1.08) against log10(0.008 / 1.008).
+    assert first(high) == pytest.approx(math.log10(0.08 / 1.08))
+    assert first(low) == pytest.approx(math.log10(0.008 / 1.008))
+    assert HEALTHY_LOG_RATIO == -3.0
+
+
+def test_layer_distributions_of_a_snapshot():
+    s = session("vanishing-gradients")
+    s.run(2)
+    s.run_phase(), s.run_phase(), s.run_phase()  # forward, loss, backward of step 3
+    snap = s.snapshot(grid=False)
+    for layer in snap.layers:
+        st = layer_stats(layer)
+        assert st.activations.total == layer.a.size
+        assert st.gradients.total == layer.grad_a.size
+        assert st.weight_gradients.total == layer.grad_weights.size
+        assert st.grad_to_weight == pytest.approx(np.std(layer.grad_weights) / np.std(layer.weights))
+        if layer.activation in ("tanh", "sigmoid"):
+            assert st.saturated_share is not None and 0.0 <= st.saturated_share <= 1.0
+
+
+def test_saturated_share_and_dead_share():
+    class Layer:
+        index, activation = 0, "tanh"
+        a = np.array([[0.99, -0.97, 0.1, 0.0]])
+        grad_a = None
+        weights = np.ones((4, 2))
+        grad_weights = np.zeros((4, 2))
+
+    st = layer_stats(Layer)
+    assert st.saturated_share == 0.5 and st.dead_share is None
+    assert st.gradients is None and st.weight_gradients is None and st.grad_to_weight is None
+    Layer.activation, Layer.a = "relu", np.array([[0.0, 2.0, 0.0, 0.0]])
+    assert layer_stats(Layer).dead_share == 0.75
+
+
+def test_histogram_counts_finite_values_in_fixed_limits():
+    h = histogram([-1.0, -0.5, 0.0, 0.5, 1.0, np.nan], bins=4, limits=(-1.0, 1.0))
+    assert h.counts.tolist() == [1, 1, 1, 2] and h.total == 5
+    assert histogram([np.nan]) is None
+    assert histogram([3.0, 3.0]).edges[0] == 2.5  # one value: a bin around it

@@ -1,0 +1,197 @@
+"""The loss landscape: the loss as a function of one or two chosen parameters.
+
+Every other parameter stays where it is; the chosen ones move over a grid
+around their current values, and each grid point gets one forward pass on
+the same data. The layers before the first chosen one see no change, so their
+output is computed once; the rest run for many grid points at once, stacked
+along a leading axis (one matmul per layer per chunk of grid points).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from tui_backprop.core.network import Network
+from tui_backprop.core.recording import DecimatedSeries
+
+CHUNK_FLOATS = 1_000_000  # activations held at once per chunk of grid points (8 MB)
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One weight or bias, by its place in the network and its index in ``Network.params``."""
+
+    layer: int
+    row: int
+    column: int  # == fan_in: the bias
+    flat: int
+    name: str
+
+
+def parameters(net: Network) -> list[Parameter]:
+    """Every parameter with a learner's name.
+
+    A network whose layers each hold a single weight (the chain lessons) names
+    them w1, w2, …; otherwise ``L1 w[2,1]`` is layer 1's weight from input 1 to
+    unit 2 and ``L1 b[2]`` is unit 2's bias.
+    """
+    chain = all(layer.param_block.size == 1 for layer in net.layers)
+    out = []
+    offset = 0
+    for layer in net.layers:
+        rows, cols = layer.param_block.shape
+        for row in range(rows):
+            for col in range(cols):
+                flat = offset + row * cols + col
+                if chain:
+                    name = f"w{layer.index + 1}"
+                elif col == layer.fan_in:
+                    name = f"L{layer.index + 1} b[{row + 1}]"
+                else:
+                    name = f"L{layer.index + 1} w[{row + 1},{col + 1}]"
+                out.append(Parameter(layer.index, row, col, flat, name))
+        offset += layer.param_block.size
+    return out
+
+
+def flat_params(blocks) -> np.ndarray:
+    """``Network.params`` rebuilt from per-layer (weights, biases or None) copies, e.g. a snapshot's."""
+    parts = []
+    for weights, biases in blocks:
+        block = weights if biases is None else np.column_stack([weights, biases])
+        parts.append(np.asarray(block, dtype=np.float64).ravel())
+    return np.concatenate(parts)
+
+
+@dataclass(frozen=True)
+class Surface:
+    """Loss over a grid. Two parameters: ``loss[row, col]`` at (xs[col], ys[row]), row 0 = smallest y.
+
+    One parameter: ``ys`` is None and ``loss`` is 1-D over ``xs``.
+    """
+
+    axes: tuple[int, ...]  # flat indices of the chosen parameters
+    xs: np.ndarray
+    ys: np.ndarray | None
+    loss: np.ndarray
+    centre: tuple[float, ...]
+
+    def contains(self, point, margin: float = 0.2) -> bool:
+        """True while ``point`` lies inside the grid, ``margin`` of its width away from each edge."""
+        ranges = [self.xs] if self.ys is None else [self.xs, self.ys]
+        for value, grid in zip(point, ranges):
+            lo, hi = float(grid[0]), float(grid[-1])
+            pad = (hi - lo) * margin
+            if not lo + pad <= value <= hi - pad:
+                return False
+        return True
+
+    def loss_at(self, point) -> float:
+        """The loss at a point, interpolated linearly between grid points (for tests and labels)."""
+        if self.ys is None:
+            return float(np.interp(point[0], self.xs, self.loss))
+        rows = np.array([np.interp(point[0], self.xs, row) for row in self.loss])
+        return float(np.interp(point[1], self.ys, rows))
+
+
+def half_widths(point, path: np.ndarray | None, step, minimum: float = 0.5) -> tuple[float, ...]:
+    """How far the grid reaches on each side of ``point``: the path so far and a few steps fit in it."""
+    out = []
+    for i, value in enumerate(point):
+        reach = max(minimum, 0.5 * abs(value), 4.0 * abs(step[i]) if step is not None else 0.0)
+        if path is not None and len(path):
+            reach = max(reach, 1.25 * float(np.max(np.abs(path[:, i] - value))))
+        out.append(reach if math.isfinite(reach) else minimum)
+    return tuple(out)
+
+
+def evaluate_surface(net: Network, params: np.ndarray, axes: tuple[int, ...], x: np.ndarray, y: np.ndarray,
+                     reach: tuple[float, ...], size: tuple[int, ...]) -> Surface:
+    """The loss on ``(x, y)`` over a grid of the ``axes`` parameters, ±``reach`` around ``params``.
+
+    ``net`` gives the shape, activations and loss; its own parameters are not
+    read or changed. ``size`` is (columns,) or (columns, rows).
+    """
+    params = np.asarray(params, dtype=np.float64)
+    centre = tuple(float(params[a]) for a in axes)
+    grids = [np.linspace(c - r, c + r, n) for c, r, n in zip(centre, reach, size)]
+    if len(axes) == 1:
+        points = grids[0][:, None]
+    else:
+        gx, gy = np.meshgrid(grids[0], grids[1])  # [rows, cols]
+        points = np.column_stack([gx.ravel(), gy.ravel()])
+    with np.errstate(all="ignore"):
+        losses = losses_at(net, params, axes, points, x, y)
+    loss = losses if len(axes) == 1 else losses.reshape(len(grids[1]), len(grids[0]))
+    return Surface(tuple(axes), grids[0], grids[1] if len(axes) > 1 else None, loss, centre)
+
+
+def losses_at(net: Network, params: np.ndarray, axes, points: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The loss at each row of ``points`` (values of the ``axes`` parameters), the rest as in ``params``."""
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    offsets = np.cumsum([0] + [layer.param_block.size for layer in net.layers])
+    first = min(int(np.searchsorted(offsets, a, side="right")) - 1 for a in axes)
+    a = x  # the layers before the first chosen parameter's give the same output for every point
+    for layer in net.layers[:first]:
+        a = _layer(layer, params[offsets[layer.index]: offsets[layer.index + 1]], a)
+    widest = max(layer.units for layer in net.layers[first:])
+    per_chunk = max(1, CHUNK_FLOATS // max(1, len(x) * widest))
+    out = np.empty(len(points))
+    for start in range(0, len(points), per_chunk):
+        chunk = points[start: start + per_chunk]
+        stack = np.repeat(params[None, :], len(chunk), axis=0)
+        stack[:, list(axes)] = chunk
+        h = np.broadcast_to(a, (len(chunk),) + a.shape)
+        for layer in net.layers[first:]:
+            h = _layer(layer, stack[:, offsets[layer.index]: offsets[layer.index + 1]], h)
+        k, batch, outputs = h.shape
+        per_sample = net.loss.per_sample(h.reshape(k * batch, outputs), np.tile(y, (k, 1)))
+        out[start: start + per_chunk] = per_sample.reshape(k, batch).mean(axis=1)
+    return out
+
+
+def _layer(layer, block: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """One layer's output; ``block`` is its flat parameters, or a stack of them (one row per grid point)."""
+    stacked = block.ndim == 2
+    cols = layer.param_block.shape[1]
+    shaped = block.reshape((-1, layer.units, cols) if stacked else (layer.units, cols))
+    weights = shaped[..., : layer.fan_in]
+    z = a @ np.swapaxes(weights, -1, -2)
+    if layer.has_bias:
+        z = z + (shaped[:, None, :, layer.fan_in] if stacked else shaped[:, layer.fan_in])
+    flat = z.reshape(-1, layer.units)
+    return layer.activation.forward(flat).reshape(z.shape)
+
+
+def path_length(path: np.ndarray) -> float:
+    """The length of a path of points (one per row): the sum of its straight segments."""
+    path = np.asarray(path, dtype=np.float64)
+    if len(path) < 2:
+        return 0.0
+    return float(np.sum(np.linalg.norm(np.diff(path, axis=0), axis=1)))
+
+
+class ParameterPath:
+    """Every parameter after every step (step 0: the initial ones), in bounded memory.
+
+    At most ``budget`` numbers are kept (and never more than 1024 points), so
+    the path of any two parameters can be drawn later, even for a run that was
+    started before the landscape was opened.
+    """
+
+    def __init__(self, size: int, budget: int = 500_000):
+        self.series = DecimatedSeries(size, capacity=min(1024, max(64, budget // max(size, 1))))
+
+    def record(self, step: int, params: np.ndarray) -> None:
+        row = self.series.slot(step)
+        if row >= 0:
+            np.copyto(self.series.values[row], params)
+            self.series.commit()
+
+    def columns(self, axes) -> tuple[np.ndarray, np.ndarray]:
+        """(steps, points [n, len(axes)]) of the chosen parameters."""
+        return self.series.arrays(axes)

@@ -1,0 +1,119 @@
+"""Per-layer statistics in the style of makemore part 3 and TensorBoard's histograms.
+
+Two kinds: the distributions of one step (activations, gradients, ∂L/∂W
+against W), read from a snapshot when the view draws; and the update:weight
+ratio of every layer over the whole run, recorded after each update in
+bounded memory (``UpdateRatios``). Karpathy's rule of thumb: log10 of
+‖ΔW‖/‖W‖ near −3 is a healthy speed; far below, the layer barely learns; far
+above, it thrashes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from tui_backprop.core.diagnostics import saturated_share
+from tui_backprop.core.recording import DecimatedSeries
+
+HEALTHY_LOG_RATIO = -3.0
+FLOOR = 1e-300  # ratios of exactly 0 (no update yet) are drawn at the bottom, not as −inf
+
+
+class UpdateRatios:
+    """log10(‖ΔW‖ / ‖W‖) of every layer's weights (biases left out) after each update.
+
+    A handful of whole-network NumPy calls per recorded step, whatever the
+    number of layers, and no new arrays: it runs inside the training loop.
+    """
+
+    def __init__(self, net, capacity: int = 512):
+        self.series = DecimatedSeries(len(net.layers), capacity)
+        # One row per layer: 1 on that layer's weights, 0 elsewhere (biases too), so a matmul
+        # with the squared parameters gives every layer's ‖W‖² at once.
+        self._weights_of = np.zeros((len(net.layers), net.params.size))
+        offset = 0
+        for i, layer in enumerate(net.layers):
+            size = layer.param_block.size
+            self._weights_of[i, offset: offset + size] = net.weight_mask[offset: offset + size]
+            offset += size
+        self._scratch = np.zeros(net.params.size)
+        self._sizes = np.zeros(len(net.layers))
+
+    def record(self, step: int, params: np.ndarray, update: np.ndarray) -> None:
+        row = self.series.slot(step)
+        if row < 0:
+            return
+        ratio = self.series.values[row]
+        scratch, sizes = self._scratch, self._sizes
+        np.multiply(update, update, out=scratch)
+        np.dot(self._weights_of, scratch, out=ratio)  # ‖ΔW‖² per layer
+        np.multiply(params, params, out=scratch)
+        np.dot(self._weights_of, scratch, out=sizes)  # ‖W‖² per layer
+        np.maximum(sizes, FLOOR, out=sizes)
+        np.divide(ratio, sizes, out=ratio)
+        np.maximum(ratio, FLOOR, out=ratio)  # no update yet: drawn at the bottom, not as −inf
+        np.log10(ratio, out=ratio)
+        ratio *= 0.5  # log10 of the ratio of norms, from their squares
+        self.series.commit()
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """(steps, log10 ratios [steps, layers])."""
+        return self.series.arrays()
+
+
+@dataclass(frozen=True)
+class Histogram:
+    edges: np.ndarray  # bins + 1
+    counts: np.ndarray
+    mean: float
+    std: float
+
+    @property
+    def total(self) -> int:
+        return int(self.counts.sum())
+
+
+def histogram(values, bins: int = 20, limits: tuple[float, float] | None = None) -> Histogram | None:
+    """A histogram of the finite values (None if there are none)."""
+    v = np.asarray(values, dtype=np.float64).ravel()
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return None
+    lo, hi = limits if limits is not None else (float(v.min()), float(v.max()))
+    if not hi > lo:
+        lo, hi = lo - 0.5, hi + 0.5
+    counts, edges = np.histogram(v, bins=bins, range=(lo, hi))
+    return Histogram(edges, counts, float(v.mean()), float(v.std()))
+
+
+ACTIVATION_RANGES = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0), "softmax": (0.0, 1.0)}
+
+
+@dataclass(frozen=True)
+class LayerStats:
+    """One layer's distributions at one step (None where that pass has not run yet)."""
+
+    layer: int
+    activation: str
+    activations: Histogram | None
+    saturated_share: float | None  # sigmoid/tanh outputs pinned near their limits
+    dead_share: float | None  # ReLU outputs that are exactly 0
+    gradients: Histogram | None  # ∂L/∂a of the layer's outputs, per sample
+    weight_gradients: Histogram | None  # ∂L/∂W, batch mean
+    grad_to_weight: float | None  # std(∂L/∂W) / std(W)
+
+
+def layer_stats(layer, bins: int = 20) -> LayerStats:
+    """Distributions of one layer of a snapshot (``weights``, ``grad_weights``, ``a``, ``grad_a``)."""
+    a = layer.a
+    acts = histogram(a, bins, ACTIVATION_RANGES.get(layer.activation)) if a is not None else None
+    saturated = saturated_share(layer.activation, a) if a is not None and layer.activation in ("tanh", "sigmoid") else None
+    dead = float(np.mean(a <= 0.0)) if a is not None and layer.activation == "relu" else None
+    grads = histogram(layer.grad_a, bins) if layer.grad_a is not None else None
+    has_grads = layer.grad_a is not None or np.any(layer.grad_weights)
+    wgrads = histogram(layer.grad_weights, bins) if has_grads else None
+    w_std = float(np.std(layer.weights))
+    ratio = float(np.std(layer.grad_weights)) / w_std if has_grads and w_std > 0 else None
+    return LayerStats(layer.index, layer.activation, acts, saturated, dead, grads, wgrads, ratio)
