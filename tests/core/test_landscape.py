@@ -96,8 +96,11 @@ def test_parameter_path_keeps_every_step_then_thins_in_bounded_memory():
     assert len(steps) <= 64 and steps[0] == 0 and steps[-1] >= 1000 - path.series.stride
     assert np.all(np.diff(steps) == path.series.stride)  # evenly thinned
     assert np.array_equal(points[:, 0], steps) and np.array_equal(points[:, 1], 0.5 * steps)
-    path.record(5, np.zeros(3))  # a reset: the path starts again
-    assert path.columns((0,))[0].tolist() == [5]
+    path.record(5, np.zeros(3))  # back to step 5: what came after is forgotten
+    assert path.columns((0,))[0].tolist() == [0]
+    path.record(0, np.zeros(3))  # a reset: the path starts again, every step kept
+    path.record(1, np.ones(3))
+    assert path.columns((0,))[0].tolist() == [0, 1] and path.series.stride == 1
 
 
 def test_session_records_its_path_from_step_zero():
@@ -127,3 +130,15 @@ def test_narrow_valley_sgd_zig_zags_a_longer_path_than_momentum_to_the_same_loss
     assert sgd[0] > 1.8 * momentum[0]  # and about twice the steps (154 against 76)
     # SGD turns back on w1 at almost every step (129 of 154), momentum far less often (27 of 76).
     assert sgd[2] > 0.8 * sgd[0] and sgd[2] > 4 * momentum[2]
+
+
+def test_going_back_to_a_saved_state_forgets_the_path_after_it():
+    s = session("chain-two-weights")
+    s.run(3)
+    state = s.state_dict()
+    s.run(2)
+    s.load_state_dict(state)
+    assert s.parameter_path.columns((0,))[0].tolist() == [0, 1, 2, 3]
+    assert s.update_ratios.arrays()[0].tolist() == [1, 2, 3]
+    s.run(1)
+    assert s.parameter_path.columns((0,))[0].tolist() == [0, 1, 2, 3, 4]
