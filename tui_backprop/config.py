@@ -91,6 +91,7 @@ class Config:
     compare: tuple[tuple[str, Any], ...] = ()  # (label, overrides) for compare mode
     name: str = "custom"
     path: str | None = None
+    names: tuple[tuple[str, str], ...] = ()  # [names]: default name → the lesson's name (a1 → h)
 
     @property
     def data_seed(self) -> int:
@@ -190,7 +191,7 @@ def _show(value) -> str:
     return repr(value)
 
 
-TOP_KEYS = {"title", "lesson", "network", "data", "training", "checkpoints", "compare"}
+TOP_KEYS = {"title", "lesson", "network", "data", "training", "checkpoints", "compare", "names"}
 NETWORK_KEYS = {"inputs", "seed", "init", "bias_init", "init_scale", "layers"}
 LAYER_KEYS = {"units", "activation", "bias", "weights", "biases"}
 DATA_KEYS = {"source", "samples", "noise", "test_fraction", "seed", "x", "y", "path", "target_columns",
@@ -212,8 +213,9 @@ def parse_config(raw: dict, source: str | Path | None = None, name: str = "custo
     training = _parse_training(r, raw.get("training", {}), "training")
     checkpoints = _parse_checkpoints(r, raw.get("checkpoints", []))
     compare = _parse_compare(r, raw.get("compare", []), training)
+    names = _parse_names(r, raw.get("names", {}), network, data)
     config = Config(title, lesson, network, data, training, checkpoints, compare, name,
-                    str(source) if source else None)
+                    str(source) if source else None, names)
     check_consistency(config)
     return config
 
@@ -261,6 +263,27 @@ def _parse_network(r: _Reader, raw) -> NetworkConfig:
             fan_in = units
         layers = tuple(layers)
     return NetworkConfig(inputs, seed, init, bias_init, init_scale, layers)
+
+
+def _parse_names(r: _Reader, raw, network: NetworkConfig, data: DataConfig) -> tuple[tuple[str, str], ...]:
+    """[names]: the lesson's names for quantities, keyed by their default names (see core.names)."""
+    from tui_backprop.core.names import NAME_PATTERN, Names
+
+    if not isinstance(raw, dict):
+        r.fail("names", f"expected a table like [names] with L = \"C\", got {_kind(raw)}")
+    inputs = len(data.features) or network.inputs
+    shape = Names(inputs, [(layer.units, layer.bias) for layer in network.layers], data.features)
+    known = shape.defaults()
+    out = []
+    for key, value in raw.items():
+        if key not in known:
+            shown = ", ".join(known[:12]) + (" …" if len(known) > 12 else "")
+            r.fail(f"names.{key}", f"unknown name; this network's names are {shown}")
+        value = r.string(value, f"names.{key}")
+        if not NAME_PATTERN.match(value):
+            r.fail(f"names.{key}", f"expected a short name without spaces (1 to 10 characters), got {value!r}")
+        out.append((key, value))
+    return tuple(out)
 
 
 def _parse_data(r: _Reader, raw, source) -> DataConfig:

@@ -1,0 +1,615 @@
+"""The computation graph of one sample, as text (no Textual here, so it is unit-testable).
+
+Every value comes from a training snapshot; derivative factors from the core's
+activations and losses. A node shows its value and, once the backward pass has
+reached it, its gradient below (micrograd's data | grad)::
+
+    x 2  ×  w1 3      ─► h 6      ×  w2 4      ─► ŷ 24     ─┐
+            ∂ −48        ∂ −24       ∂ −36        ∂ −6      ├─► C 18
+                                                  y 30     ─┘
+
+Small networks (every layer after the first has one unit) are drawn whole;
+larger ones show the neighbourhood of one neuron: its inputs and weights, z, a,
+and the neurons it feeds with their deltas.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tui_backprop.core.activations import get_activation
+from tui_backprop.core.losses import get_loss
+from tui_backprop.core.names import Names
+from tui_backprop.training.session import Snapshot
+
+MINUS = "\u2212"
+PENDING = "·"
+MAX_ROWS = 6  # inputs (or fed neurons) listed before "… +N more"
+SYMBOL = {"sigmoid": "σ", "tanh": "tanh", "relu": "relu", "leaky_relu": "lrelu", "softmax": "softmax"}
+SLOPE = {"sigmoid": "a(1 − a)", "tanh": "1 − a²"}
+
+
+def fmt(value: float | None, digits: int = 4) -> str:
+    """A number as a learner reads it: short, with a real minus sign (— when there is none)."""
+    if value is None:
+        return "—"
+    value = float(value)
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "∞" if value > 0 else f"{MINUS}∞"
+    if value == 0:
+        return "0"
+    text = f"{value:.{digits}g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}e{int(exponent)}"
+    return text.replace("-", MINUS)
+
+
+def paren(value: float, digits: int = 4) -> str:
+    """A factor in a product: negative numbers in brackets, as on paper."""
+    text = fmt(value, digits)
+    return f"({text})" if text.startswith(MINUS) else text
+
+
+def names_for(snap: Snapshot, renames=()) -> Names:
+    layers = [(layer.units, layer.has_bias) for layer in snap.layers]
+    return Names(snap.layers[0].fan_in, layers, snap.input_names, dict(renames))
+
+
+# ------------------------------------------------------------------ nodes
+@dataclass(frozen=True)
+class Node:
+    key: tuple  # ("x", k) ("w", l, j, k) ("b", l, j) ("z", l, j) ("a", l, j) ("y", j) ("loss",)
+    name: str
+    value: float | None  # None: not computed yet
+    grad: float | None = None  # None: the backward pass has not reached it
+    old: float | None = None  # a parameter after the update: its value in the pass shown
+    has_grad: bool = True  # inputs and targets are data: no gradient line
+
+
+class GraphValues:
+    """Values and gradients of one sample, read from a snapshot."""
+
+    def __init__(self, snap: Snapshot, names: Names, sample: int = 0):
+        self.snap, self.names = snap, names
+        first = snap.layers[0]
+        batch = first.z.shape[0] if first.z is not None else 1
+        self.sample = min(max(sample, 0), batch - 1)
+        self.batch = batch
+        self.updated = snap.last_phase == "update" and any(layer.delta is not None for layer in snap.layers)
+        self.loss_done = "loss" in snap.phases_done and snap.output is not None and snap.batch_y is not None
+
+    def pass_weights(self, layer: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """The weights the pass shown used: after the update, the old ones (W − ΔW)."""
+        info = self.snap.layers[layer]
+        if not self.updated:
+            return info.weights, info.biases
+        biases = None if info.biases is None else info.biases - info.update_biases
+        return info.weights - info.update_weights, biases
+
+    def node(self, key: tuple) -> Node:
+        snap, n, s = self.snap, self.names, self.sample
+        kind = key[0]
+        if kind == "x":
+            k = key[1]
+            first = snap.layers[0]
+            value = None if first.inputs is None else float(first.inputs[s, k])
+            return Node(key, n.input(k), value, has_grad=False)
+        if kind == "y":
+            j = key[1]
+            value = None if snap.batch_y is None or snap.output is None else float(snap.batch_y[s, j])
+            return Node(key, n.target(j), value, has_grad=False)
+        if kind == "loss":
+            value = grad = None
+            if self.loss_done:
+                value = float(get_loss(snap.loss_name).per_sample(snap.output, snap.batch_y)[s])
+            if snap.layers[-1].delta is not None:
+                grad = 1.0
+            return Node(key, n.loss, value, grad)
+        layer = key[1]
+        info = snap.layers[layer]
+        j = key[2]
+        delta = None if info.delta is None else float(info.delta[s, j])
+        if kind in ("w", "b"):
+            weights, biases = self.pass_weights(layer)
+            if kind == "w":
+                k = key[3]
+                old, new, grad_mean = float(weights[j, k]), float(info.weights[j, k]), info.grad_weights[j, k]
+                x = None if info.inputs is None else float(info.inputs[s, k])
+                grad = None if delta is None else (float(grad_mean) if self.batch == 1 else delta * x)
+                name = n.weight(layer, j, k)
+            else:
+                old, new, grad_mean = float(biases[j]), float(info.biases[j]), info.grad_biases[j]
+                grad = None if delta is None else (float(grad_mean) if self.batch == 1 else delta)
+                name = n.bias(layer, j)
+            if self.updated:
+                return Node(key, name, new, grad, old=old)
+            return Node(key, name, new, grad)
+        if kind == "z":
+            value = None if info.z is None else float(info.z[s, j])
+            return Node(key, n.z(layer, j), value, delta)
+        if kind == "a":
+            value = None if info.a is None else float(info.a[s, j])
+            grad = None if info.grad_a is None else float(info.grad_a[s, j])
+            if info.activation == "linear":
+                grad = delta if grad is None else grad
+            return Node(key, n.a(layer, j), value, grad)
+        raise ValueError(f"no node {key!r}")
+
+
+def node_text(node: Node) -> tuple[str, str]:
+    """The node's two lines: name and value (old → new after an update), then its gradient."""
+    if node.value is None:
+        value = PENDING
+    elif node.old is not None and node.old != node.value:
+        value = f"{fmt(node.old)}→{fmt(node.value)}"
+    else:
+        value = fmt(node.value)
+    top = f"{node.name} {value}"
+    if not node.has_grad:
+        return top, ""
+    return top, "∂ " + (PENDING if node.grad is None else fmt(node.grad))
+
+
+# ------------------------------------------------------------------ canvas
+@dataclass
+class Canvas:
+    """Characters and a style name per cell; a node's cells remember its key (for the selection)."""
+
+    width: int
+    lines: list[list[str]] = field(default_factory=list)
+    styles: list[list[str]] = field(default_factory=list)
+    boxes: dict[tuple, tuple[int, int, int]] = field(default_factory=dict)  # key → (line, start, end)
+
+    def _grow(self, line: int) -> None:
+        while len(self.lines) <= line:
+            self.lines.append([" "] * self.width)
+            self.styles.append([""] * self.width)
+
+    def put(self, line: int, col: int, text: str, style: str = "") -> None:
+        self._grow(line)
+        for i, ch in enumerate(text):
+            if 0 <= col + i < self.width:
+                self.lines[line][col + i] = ch
+                self.styles[line][col + i] = style
+
+    def text(self) -> list[str]:
+        return ["".join(line).rstrip() for line in self.lines]
+
+
+@dataclass
+class Placed:
+    key: tuple
+    line: int
+    col: int
+    width: int
+
+
+class GraphLayout:
+    """Nodes in columns (left to right) and the edges between them, before drawing."""
+
+    GAP = 5  # cells before a column: "─", the bracket, "► " (or " × ")
+
+    def __init__(self, values: GraphValues):
+        self.values = values
+        self.columns: list[tuple[int, list[tuple[tuple, int]]]] = []  # (gap before, [(key, line)])
+        self.products: list[tuple[tuple | None, tuple]] = []  # (input, weight): " × " (or " + " for a bias)
+        self.arrows: list[tuple[tuple, tuple, str]] = []  # z → a through an activation
+        self.edges: list[tuple[list[tuple], tuple]] = []  # several sources summed into one target
+        self.fanouts: list[tuple[tuple, list[tuple]]] = []  # one value feeding several weights
+        self.notes: list[tuple[int, tuple, str]] = []  # (line, key whose column it sits in, text)
+        self.placed: dict[tuple, Placed] = {}
+        self.texts: dict[tuple, tuple[str, str]] = {}
+        self.line = 0  # the next free line
+
+    def text_of(self, key: tuple) -> tuple[str, str]:
+        if key not in self.texts:
+            self.texts[key] = node_text(self.values.node(key))
+        return self.texts[key]
+
+    def sum_key(self, layer: int, unit: int) -> tuple:
+        """A linear layer's z is its a: one node, named as the activation (h, ŷ)."""
+        linear = self.values.snap.layers[layer].activation == "linear"
+        return ("a" if linear else "z", layer, unit)
+
+    def neuron(self, layer: int, unit: int, sources: list[tuple[tuple, int]], more: int = 0,
+               input_column: list | None = None) -> tuple[list, tuple, int]:
+        """One neuron's rows (input × weight, + bias) summed into z; returns (weights, z, z's line)."""
+        info = self.values.snap.layers[layer]
+        weights, rows = [], []
+        for source, line in sources:
+            k = source[1] if source[0] == "x" else source[2]
+            w = ("w", layer, unit, k)
+            weights.append((w, line))
+            self.products.append((source, w))
+            rows.append(line)
+            if input_column is not None:
+                input_column.append((source, line))
+        if more:
+            self.notes.append((self.line, ("w", layer, unit, 0), f"… +{more} more"))
+            self.line += 1
+        if info.has_bias:
+            b = ("b", layer, unit)
+            weights.append((b, self.line))
+            self.products.append((None, b))
+            rows.append(self.line)
+            self.line += 2
+        z = self.sum_key(layer, unit)
+        self.edges.append(([w for w, _ in weights], z))
+        return weights, z, _middle(rows)
+
+    def activation(self, layer: int, entries: list[tuple[tuple, int]]) -> list[tuple[tuple, int]]:
+        """Adds the a column after a nonlinear layer's z column; returns what feeds the next layer."""
+        name = self.values.snap.layers[layer].activation
+        if name == "linear":
+            return entries
+        symbol = SYMBOL.get(name, name)
+        out = [(("a", key[1], key[2]), line) for key, line in entries]
+        for (z, _), (a, _) in zip(entries, out):
+            self.arrows.append((z, a, symbol))
+        self.columns.append((len(symbol) + 7, out))
+        return out
+
+    def loss(self, outputs: list[tuple[tuple, int]]) -> None:
+        """Each output against its target, into the loss."""
+        self.line = max(self.line, max(line for col in self.columns for _, line in col[1]) + 2)
+        targets = []
+        for _key, _ in outputs:
+            targets.append((("y", _key[2]), self.line))
+            self.line += 2
+        self.columns[-1][1].extend(targets)
+        lines = [line for _, line in outputs + targets]
+        self.edges.append(([key for key, _ in outputs + targets], ("loss",)))
+        self.columns.append((self.GAP, [(("loss",), _middle(lines))]))
+
+    def place(self) -> None:
+        col = 0
+        for gap, column in self.columns:
+            col += gap
+            width = max((max(len(t) for t in self.text_of(key)) for key, _ in column), default=1)
+            for key, line in column:
+                self.placed[key] = Placed(key, line, col, width)
+            col += width
+
+    @property
+    def width(self) -> int:
+        return max((p.col + p.width for p in self.placed.values()), default=0)
+
+
+def _middle(lines: list[int]) -> int:
+    return (min(lines) + max(lines)) // 2
+
+
+def is_small(snap: Snapshot) -> bool:
+    """Drawn whole: every layer after the first has one unit, and the first is small."""
+    layers = snap.layers
+    first = layers[0]
+    return (all(layer.units == 1 for layer in layers[1:]) and len(layers) <= 4
+            and first.units * (first.fan_in + first.has_bias) <= 6)
+
+
+def build_whole(values: GraphValues) -> GraphLayout:
+    layers = values.snap.layers
+    g = GraphLayout(values)
+    first = layers[0]
+    inputs, weights, sums = [], [], []
+    for j in range(first.units):
+        sources = []
+        for k in range(first.fan_in):
+            # Each neuron gets its own copy of the inputs (a key per copy), so no edges cross.
+            sources.append((("x", k, j) if first.units > 1 else ("x", k), g.line))
+            g.line += 2
+        block, z, line = g.neuron(0, j, sources, input_column=inputs)
+        weights += block
+        sums.append((z, line))
+        g.line += 1
+    g.columns += [(0, inputs), (g.GAP, weights), (g.GAP, sums)]
+    below = g.activation(0, sums)
+    for index in range(1, len(layers)):
+        block, z, line = g.neuron(index, 0, below)
+        g.columns += [(g.GAP, block), (g.GAP, [(z, line)])]
+        below = g.activation(index, [(z, line)])
+    g.loss(below)
+    g.place()
+    return g
+
+
+def build_neighbourhood(values: GraphValues, layer: int, unit: int) -> GraphLayout:
+    """One neuron: its inputs and weights, z, a, and the neurons it feeds (their z and δ)."""
+    layers = values.snap.layers
+    info = layers[layer]
+    g = GraphLayout(values)
+    shown = min(info.fan_in, MAX_ROWS)
+    sources = []
+    for k in range(shown):
+        sources.append((("x", k) if layer == 0 else ("a", layer - 1, k), g.line))
+        g.line += 2
+    inputs: list = []
+    block, z, line = g.neuron(layer, unit, sources, more=info.fan_in - shown, input_column=inputs)
+    g.columns += [(0, inputs), (g.GAP, block), (g.GAP, [(z, line)])]
+    below = g.activation(layer, [(z, line)])
+    if layer == len(layers) - 1:
+        g.loss(below)
+        g.place()
+        return g
+    above = layers[layer + 1]
+    a_key, a_line = below[0]
+    fed = min(above.units, MAX_ROWS)
+    start = max(a_line - (fed - 1), 0)
+    weights, sums = [], []
+    for r in range(fed):
+        line = start + 2 * r
+        weights.append((("w", layer + 1, r, unit), line))
+        sums.append(((("z" if above.activation != "linear" else "a"), layer + 1, r), line))
+    g.fanouts.append((a_key, [w for w, _ in weights]))
+    g.columns += [(g.GAP, weights), (g.GAP, sums)]
+    if above.units > fed:
+        g.notes.append((start + 2 * fed, weights[0][0], f"… +{above.units - fed} more"))
+    g.place()
+    for w, _ in weights:
+        g.arrows.append((w, sums[[x for x, _ in weights].index(w)][0], ""))
+    return g
+
+
+def build(values: GraphValues, layer: int = 0, unit: int = 0) -> GraphLayout:
+    if is_small(values.snap):
+        return build_whole(values)
+    return build_neighbourhood(values, layer, unit)
+
+
+# ---------------------------------------------------------------- drawing
+def render(g: GraphLayout, selected: tuple | None = None) -> Canvas:
+    """Draw the placed nodes and their edges; the selected node's cells are styled "selected"."""
+    canvas = Canvas(max(g.width, 1))
+    for source, weight in g.products:
+        w = g.placed[weight]
+        canvas.put(w.line, w.col - 3, " × " if source is not None else " + ", "edge")
+    for z, a, symbol in g.arrows:
+        pz, pa = g.placed[z], g.placed[a]
+        start = pz.col + len(g.text_of(z)[0]) + 1
+        label = f" {symbol} " if symbol else ""
+        run = pa.col - 2 - start  # cells before the "► " in front of a
+        canvas.put(pz.line, start, ("─" * run)[: max(run - len(label), 0)] + label[: run] + "►", "edge")
+    for sources, target in g.edges:
+        ends = [(g.placed[s].line, g.placed[s].col + len(g.text_of(s)[0]) + 1) for s in sources]
+        _bracket(canvas, ends, g.placed[target], right_of=True)
+    for source, targets in g.fanouts:
+        ps = g.placed[source]
+        _fanout(canvas, ps.line, ps.col + len(g.text_of(source)[0]) + 1, [g.placed[t] for t in targets])
+    for key, place in g.placed.items():
+        top, bottom = g.text_of(key)
+        cut = top.index(" ")
+        mark = key == selected
+        canvas.put(place.line, place.col, top[:cut], "selected" if mark else "name")
+        canvas.put(place.line, place.col + cut, top[cut:], "selected" if mark else "value")
+        if bottom:
+            style = "selected" if mark else ("pending" if bottom.endswith(PENDING) else "grad")
+            canvas.put(place.line + 1, place.col, bottom, style)
+        canvas.boxes[key] = (place.line, place.col, place.col + max(len(top), len(bottom)))
+    for line, key, text in g.notes:
+        canvas.put(line, g.placed[key].col, text, "pending")
+    return canvas
+
+
+def _bracket(canvas: Canvas, ends: list[tuple[int, int]], target: Placed, right_of: bool) -> None:
+    """Several sources joined into one target: "─┐ ─┤ ─┘ ├─►"."""
+    bx = target.col - 3
+    lines = [line for line, _ in ends]
+    for line, end in ends:
+        canvas.put(line, end, "─" * max(bx - end, 0), "edge")
+    top, bottom = min(lines + [target.line]), max(lines + [target.line])
+    for line in range(top, bottom + 1):
+        canvas.put(line, bx, _junction(line in lines, line == target.line, line > top, line < bottom), "edge")
+    canvas.put(target.line, bx + 1, "► ", "edge")
+
+
+def _fanout(canvas: Canvas, line: int, end: int, targets: list[Placed]) -> None:
+    """One source feeding several weights: "─┬─► w", "└─► w"."""
+    bx = targets[0].col - 3
+    canvas.put(line, end, "─" * max(bx - end, 0), "edge")
+    lines = [t.line for t in targets]
+    top, bottom = min(lines + [line]), max(lines + [line])
+    for row in range(top, bottom + 1):
+        canvas.put(row, bx, _junction(row == line, row in lines, row > top, row < bottom), "edge")
+    for t in targets:
+        canvas.put(t.line, bx + 1, "► ", "edge")
+
+
+def _junction(left: bool, right: bool, up: bool, down: bool) -> str:
+    return {
+        (True, True, False, False): "─", (True, False, False, True): "┐", (True, False, True, False): "┘",
+        (True, False, True, True): "┤", (False, True, True, True): "├", (True, True, True, True): "┼",
+        (True, True, False, True): "┬", (True, True, True, False): "┴", (False, False, True, True): "│",
+        (False, True, False, True): "┌", (False, True, True, False): "└", (False, False, False, False): " ",
+    }.get((left, right, up, down), "│")
+
+
+# ------------------------------------------------------------ the chain rule
+class Chain:
+    """The selected node's gradient as the whole chain from the loss, with numbers."""
+
+    def __init__(self, values: GraphValues):
+        self.values = values
+        self.snap = values.snap
+        self.names = values.names
+        self.last = len(self.snap.layers) - 1
+
+    def d(self, name: str) -> str:
+        return f"∂{self.names.loss}/∂{name}"
+
+    def node(self, key: tuple) -> Node:
+        return self.values.node(key)
+
+    def sum_key(self, layer: int, unit: int) -> tuple:
+        return ("a" if self.snap.layers[layer].activation == "linear" else "z", layer, unit)
+
+    def fused(self) -> bool:
+        """Does the output layer's delta come straight from the loss (σ + bce, softmax + cross-entropy)?"""
+        one = np.zeros((1, 1))
+        return get_loss(self.snap.loss_name).fused_delta(self.snap.layers[-1].activation, one, one,
+                                                         np.empty((1, 1))) is not None
+
+    def lines(self, key: tuple) -> list[str]:
+        kind = key[0]
+        if kind == "x":
+            return [f"{self.node(key).name} is an input: data, so it needs no gradient."]
+        if kind == "y":
+            return [f"{self.node(key).name} is the target: fixed data, so it needs no gradient."]
+        if kind == "loss":
+            return [self.loss_line()]
+        layer, unit = key[1], key[2]
+        if kind == "a" and layer == self.last:
+            return self.lines(("loss",)) + [self.output_line(unit)]
+        if kind == "a":
+            return self.hidden_lines(layer, unit)
+        if kind == "z":
+            if layer == self.last and self.fused():
+                return self.lines(("loss",)) + [self.fused_line(unit)]
+            return self.lines(("a", layer, unit)) + self.slope_lines(layer, unit)
+        s = self.sum_key(layer, unit)
+        head = self.lines(s) if not (s[0] == "z" and layer == self.last and self.fused()) else \
+            self.lines(("loss",)) + [self.fused_line(unit)]
+        return head + [self.parameter_line(key)]
+
+    # ------------------------------------------------------------ lines
+    def loss_line(self) -> str:
+        loss = self.node(("loss",))
+        name = loss.name
+        if loss.value is None:
+            return f"{name}: after the loss phase (press p)"
+        units = self.snap.layers[-1].units
+        kind = self.snap.loss_name
+        value = fmt(loss.value)
+        if units == 1:
+            yhat, y = self.node(("a", self.last, 0)), self.node(("y", 0))
+            pair = f"{fmt(yhat.value)} {MINUS} {paren(y.value)}"
+            if kind == "half_mse":
+                return f"{name} = ½({yhat.name} − {y.name})² = ½({pair})² = {value}"
+            if kind == "mse":
+                return f"{name} = ({yhat.name} − {y.name})² = ({pair})² = {value}"
+            if kind == "bce":
+                return (f"{name} = −[{y.name}·ln {yhat.name} + (1 − {y.name})·ln(1 − {yhat.name})] = "
+                        f"−[{fmt(y.value)}·ln {fmt(yhat.value)} + {fmt(1 - y.value)}·ln {fmt(1 - yhat.value)}]"
+                        f" = {value}")
+        formula = {"half_mse": f"½·mean of (ŷ − y)² over {units} outputs",
+                   "mse": f"mean of (ŷ − y)² over {units} outputs",
+                   "bce": f"mean of −[y·ln ŷ + (1 − y)·ln(1 − ŷ)] over {units} outputs",
+                   "cross_entropy": "−Σ y·ln ŷ"}.get(kind, kind)
+        return f"{name} = {formula} = {value}"
+
+    def output_line(self, unit: int) -> str:
+        yhat, y = self.node(("a", self.last, unit)), self.node(("y", unit))
+        if yhat.grad is None:
+            return f"{self.d(yhat.name)}: after the backward pass reaches it (press p)"
+        units = self.snap.layers[-1].units
+        kind = self.snap.loss_name
+        pair = f"{fmt(yhat.value)} {MINUS} {paren(y.value)}"
+        if kind in ("half_mse", "mse"):
+            factor = {("half_mse", 1): "", ("mse", 1): "2"}.get((kind, units),
+                                                               f"({1 if kind == 'half_mse' else 2}/{units})")
+            return (f"{self.d(yhat.name)} = {factor}({yhat.name} − {y.name}) = {factor}({pair}) = "
+                    f"{fmt(yhat.grad)}" if factor else
+                    f"{self.d(yhat.name)} = {yhat.name} − {y.name} = {pair} = {fmt(yhat.grad)}")
+        return f"{self.d(yhat.name)} = {fmt(yhat.grad)}"
+
+    def fused_line(self, unit: int) -> str:
+        yhat, y, z = self.node(("a", self.last, unit)), self.node(("y", unit)), self.node(("z", self.last, unit))
+        if z.grad is None:
+            return f"{self.d(z.name)}: after the backward pass reaches it (press p)"
+        units = self.snap.layers[-1].units
+        scale = f"/{units}" if self.snap.loss_name == "bce" and units > 1 else ""
+        pair = f"{fmt(yhat.value)} {MINUS} {paren(y.value)}"
+        return (f"{self.d(z.name)} = ({yhat.name} − {y.name}){scale} = ({pair}){scale} = {fmt(z.grad)}"
+                f"  (the activation and the loss together)")
+
+    def slope_lines(self, layer: int, unit: int) -> list[str]:
+        info = self.snap.layers[layer]
+        a, z = self.node(("a", layer, unit)), self.node(("z", layer, unit))
+        if z.value is None:
+            return []
+        name = info.activation
+        symbol = SYMBOL.get(name, name)
+        slope = float(get_activation(name).derivative(np.array([[z.value]]), np.array([[a.value]]))[0, 0])
+        if name == "sigmoid":
+            how = f"{a.name}(1 − {a.name}) = {fmt(a.value)}·(1 − {paren(a.value)})"
+        elif name == "tanh":
+            how = f"1 − {a.name}² = 1 − {paren(a.value)}²"
+        else:
+            how = f"{'1' if z.value > 0 else fmt(slope)} because {z.name} {'>' if z.value > 0 else '≤'} 0"
+        out = [f"{symbol}'({z.name}) = {how} = {fmt(slope)}"]
+        if z.grad is None:
+            return out + [f"{self.d(z.name)}: after the backward pass reaches it (press p)"]
+        out.append(f"{self.d(z.name)} = {self.d(a.name)} · {symbol}'({z.name}) = {fmt(a.grad)} · {paren(slope)}"
+                   f" = {fmt(z.grad)}")
+        return out
+
+    def hidden_lines(self, layer: int, unit: int) -> list[str]:
+        a = self.node(("a", layer, unit))
+        above = self.snap.layers[layer + 1]
+        weights, _ = self.values.pass_weights(layer + 1)
+        if above.units == 1:
+            s = self.sum_key(layer + 1, 0)
+            head = self.lines(("w", layer + 1, 0, unit))  # the path down, with the weight on it
+            target = self.node(s)
+            w = self.node(("w", layer + 1, 0, unit))
+            if a.grad is None or target.grad is None:
+                return head + [f"{self.d(a.name)}: after the backward pass reaches it (press p)"]
+            return head + [f"{self.d(a.name)} = {self.d(target.name)} · {w.name} = {fmt(target.grad)} · "
+                           f"{paren(float(weights[0, unit]))} = {fmt(a.grad)}"]
+        head = [self.loss_line()]
+        if a.grad is None or above.delta is None:
+            return head + [f"{self.d(a.name)}: after the backward pass reaches it (press p)"]
+        s = self.values.sample
+        terms = [f"{paren(float(above.delta[s, r]))}·{paren(float(weights[r, unit]))}"
+                 for r in range(min(above.units, 3))]
+        more = " + …" if above.units > 3 else ""
+        name_z = self.node(self.sum_key(layer + 1, 0)).name[:1]
+        return head + [f"{self.d(a.name)} = Σ {self.d(name_z)}ᵣ · wᵣ over the {above.units} neurons it feeds = "
+                       f"{' + '.join(terms)}{more} = {fmt(a.grad)}"]
+
+    def parameter_line(self, key: tuple) -> str:
+        layer, unit = key[1], key[2]
+        p = self.node(key)
+        s = self.node(self.sum_key(layer, unit))
+        if p.grad is None or s.grad is None:
+            return f"{self.d(p.name)}: after the backward pass reaches it (press p)"
+        if key[0] == "b":
+            line = f"{self.d(p.name)} = {self.d(s.name)} · 1 = {fmt(s.grad)} · 1 = {fmt(p.grad)}"
+        else:
+            x = self.node(("x", key[3]) if layer == 0 else ("a", layer - 1, key[3]))
+            line = f"{self.d(p.name)} = {self.d(s.name)} · {x.name} = {fmt(s.grad)} · {paren(x.value)} = {fmt(p.grad)}"
+        batch = self.values.batch
+        if batch > 1:
+            info = self.snap.layers[layer]
+            mean = info.grad_biases[unit] if key[0] == "b" else info.grad_weights[unit, key[3]]
+            line += f"  (this sample; the step uses the batch mean {fmt(mean)})"
+        return line
+
+
+def weighted_sum_line(values: GraphValues, layer: int, unit: int, terms: int = 3) -> str:
+    """z written out with numbers: z = w·x + … + b = value (the first terms, then "…")."""
+    info = values.snap.layers[layer]
+    names = values.names
+    z_name = names.z(layer, unit) if info.activation != "linear" else names.a(layer, unit)
+    if info.z is None:
+        return f"{z_name}: after the forward pass (press p)"
+    s = values.sample
+    weights, biases = values.pass_weights(layer)
+    shown = min(info.fan_in, terms)
+    symbolic = [f"{names.weight(layer, unit, k)}·{names.layer_input(layer, k)}" for k in range(shown)]
+    numbers = [f"{paren(float(weights[unit, k]), 3)}·{paren(float(info.inputs[s, k]), 3)}" for k in range(shown)]
+    if info.fan_in > shown:
+        symbolic.append("…")
+        numbers.append("…")
+    if biases is not None:
+        symbolic.append(names.bias(layer, unit))
+        numbers.append(paren(float(biases[unit]), 3))
+    written = " + ".join(numbers)
+    if info.fan_in + (biases is not None) <= 3:
+        written = " + ".join(symbolic) + " = " + written
+    return f"{z_name} = {written} = {fmt(float(info.z[s, unit]))}"
