@@ -33,6 +33,7 @@ from tui_backprop.training.session import Session, Snapshot
 from tui_backprop.app.screens.edit_weight import EditWeightScreen
 from tui_backprop.app.snapshot_view import SnapshotView
 from tui_backprop.app.widgets.boundary import DecisionBoundary, NeuronMaps
+from tui_backprop.app.widgets.computation_graph import ComputationGraph
 from tui_backprop.app.widgets.diagram import NetworkDiagram
 from tui_backprop.app.widgets.inspector import Inspector
 
@@ -102,6 +103,10 @@ class BackpropApp(SnapshotView, App[int]):
                 tooltip="Type a new value for the selected weight"),
         Binding("a", "toggle_accuracy", "accuracy", id="accuracy_curve", show=False,
                 tooltip="Curve pane: accuracy instead of loss"),
+        Binding("G", "toggle_graph", "graph", id="computation_graph", show=False,
+                tooltip="Computation graph"),
+        Binding("D", "toggle_diagram_gradients", "diagram grads", id="diagram_gradients", show=False,
+                tooltip="Network diagram: weights or gradients"),
         Binding("question_mark", "help", "help", id="help", key_display="?", tooltip="All keys"),
         Binding("q", "quit", "quit", id="quit", tooltip="Quit"),
     ]
@@ -135,6 +140,7 @@ class BackpropApp(SnapshotView, App[int]):
             with Vertical(id="right"):
                 yield NetworkDiagram(id="diagram")
                 yield Inspector(id="inspector")
+            yield ComputationGraph(id="graph")
         yield Static("The terminal is too small for the panes: make it at least 60×16 "
                      "(80×24 or more is best). Keys still work.", id="too-small")
         yield Static("", id="notice")
@@ -152,6 +158,7 @@ class BackpropApp(SnapshotView, App[int]):
         self.query_one("#diagram").border_title = "Network"
         self.query_one("#inspector").border_title = "Gradient inspector"
         self.query_one("#side").border_title = self.config.name
+        self.query_one(ComputationGraph).set_names(self.config.names)
         self.set_interval(1.0 / self.fps, self._redraw)
         self.publish_now()
         focus = self.query("#inspector")
@@ -174,6 +181,8 @@ class BackpropApp(SnapshotView, App[int]):
         self._frame += 1
         detailed = not snap.running or self._frame % 3 == 0 or self.runner.max_steps_per_second is not None
         panes = ("#curve", "#boundary", "#neuron-maps", "#diagram", "#inspector") if detailed else ("#curve",)
+        if detailed and self.screen.has_class("-graph"):
+            panes += ("#graph",)
         for wid in panes:
             self.query_one(wid).show(snap)
         self.query_one(StatusLine).show(snap)
@@ -278,11 +287,32 @@ class BackpropApp(SnapshotView, App[int]):
     def on_inspector_selection_changed(self, event) -> None:
         self.selection = (event.layer, event.neuron, event.weight, event.sample)
         self.query_one(NetworkDiagram).select(event.layer, event.neuron)
+        self.query_one(ComputationGraph).follow(event.layer, event.neuron, event.weight, event.sample)
         last = len(self.session.network.layers) - 1
         maps = self.query_one(NeuronMaps)
         maps.select(min(event.layer, max(last - 1, 0)), event.neuron if event.layer < last else None)
         if self.neuron_view:
             self._show_neuron_view()
+
+    def on_computation_graph_node_selected(self, event: ComputationGraph.NodeSelected) -> None:
+        self.query_one(Inspector).select(event.layer, event.neuron, event.weight, event.sample)
+
+    def action_toggle_graph(self) -> None:
+        """The computation graph takes the main area (G or escape returns)."""
+        shown = not self.screen.has_class("-graph")
+        self.screen.set_class(shown, "-graph")
+        graph = self.query_one(ComputationGraph)
+        if shown:
+            graph.show(self._shown)
+            graph.focus()
+        else:
+            self.query_one(Inspector).focus()
+
+    def action_toggle_diagram_gradients(self) -> None:
+        diagram = self.query_one(NetworkDiagram)
+        diagram.show_gradients = not diagram.show_gradients
+        self.notify("Network diagram: " + ("gradients ∂L/∂w, nodes by δ" if diagram.show_gradients else "weights"),
+                    timeout=2)
 
     # ------------------------------------------------ Playground's extras
     def action_toggle_test_points(self) -> None:
@@ -366,8 +396,10 @@ class BackpropApp(SnapshotView, App[int]):
         self.close_side()
 
     def close_side(self) -> None:
-        """On a narrow terminal the side pane covers the curve; escape closes it."""
+        """On a narrow terminal the side pane covers the curve; escape closes it (and the graph view)."""
         self.screen.remove_class("-side-open")
+        if self.screen.has_class("-graph"):
+            self.action_toggle_graph()
 
     SLOW_STEPS_PER_SECOND = 20.0
 
@@ -425,6 +457,7 @@ class BackpropApp(SnapshotView, App[int]):
         self.modified = changed or (self.modified and config.name == self.config.name and changed)
         self.query_one("#lesson", Static).update(self._lesson_text())
         self.query_one(ConfigForm).load(config)
+        self.query_one(ComputationGraph).set_names(config.names)
         self.query_one("#side").border_title = config.name + (" (changed)" if self.modified else "")
         inspector = self.query_one(Inspector)
         inspector.select(0, 0, 0, 0)

@@ -33,6 +33,9 @@ HELP = """\
   v                 the lesson text (on narrow terminals it replaces the curve until escape / v)
   page up / down    scroll the inspector
   a                 curve pane: accuracy instead of loss (classification)
+  G                 computation graph of the selected sample: every value and gradient, the chain rule
+                    (arrows pick a node, < > the sample; G or escape returns)
+  D                 network diagram: weights, or gradients (edges by ∂L/∂w, nodes by δ)
   ← → (curve)       when the loss curve has focus: a cursor with the exact step and loss
 
 [b]Playground[/b]

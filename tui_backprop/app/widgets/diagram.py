@@ -1,10 +1,12 @@
-"""The network as a picture: a column of nodes per layer, edges coloured by weight.
+"""The network as a picture: a column of nodes per layer, edges coloured by weight (or by gradient).
 
 Edges are drawn with braille dots (2×4 per cell), so several crossing lines
 stay thin. A cell crossed by several edges takes the colour of the strongest
 one. Negative weights are dashed, positive ones solid: the sign still reads
 under NO_COLOR. Columns with more units than rows show the first ones and a
-"+N" note.
+"+N" note. With ``show_gradients`` (key D) the edges show ∂L/∂w and the nodes
+δ (the batch mean), each layer once its backward pass has run; the border
+title says which one is shown.
 """
 
 from __future__ import annotations
@@ -124,6 +126,29 @@ class NetworkDiagram(Widget):
         self.selected_neuron = 0
         self._strips: list[Strip] | None = None
         self._built_for: tuple[int, int] | None = None
+        self._show_gradients = False
+
+    @property
+    def show_gradients(self) -> bool:
+        return self._show_gradients
+
+    @show_gradients.setter
+    def show_gradients(self, value: bool) -> None:
+        self._show_gradients = bool(value)
+        self.border_subtitle = "edges ∂L/∂w · nodes δ (D: weights)" if value else "edges: weights (D: gradients)"
+        self._strips = None
+        self.refresh()
+
+    def on_mount(self) -> None:
+        self.show_gradients = self._show_gradients  # the legend
+
+    def edge_values(self, layer) -> np.ndarray | None:
+        """What the edges of one layer show: weights, or ∂L/∂w once that layer's backward pass has run."""
+        if not self._show_gradients:
+            return layer.weights
+        if layer.delta is None:
+            return None  # pending: not reached by the backward pass yet
+        return layer.grad_weights
 
     def show(self, snapshot: Snapshot | None) -> None:
         self.snapshot = snapshot
@@ -166,7 +191,7 @@ class NetworkDiagram(Widget):
         rows = height - 1  # first line: layer names
         sizes = [snap.layers[0].fan_in] + [layer.units for layer in snap.layers]
         columns = len(sizes)
-        margin_left, margin_right = 3, 3
+        margin_left, margin_right = min(max(3, self._longest_input_label(snap) + 1), max(width // 4, 3)), 3
         span = max(width - margin_left - margin_right - 1, columns)
         xs = [margin_left + round(c * span / max(columns - 1, 1)) for c in range(columns)]
         placed = [self.node_rows(units, rows) for units in sizes]
@@ -199,8 +224,11 @@ class NetworkDiagram(Widget):
         # Per cell: (priority, style) of the strongest edge through it.
         owner: dict[tuple[int, int], tuple[float, Style]] = {}
         for index, layer in enumerate(snap.layers):
-            weights = layer.weights
-            scale = float(np.nanmax(np.abs(weights))) if weights.size else 0.0
+            weights = self.edge_values(layer)
+            if weights is None:
+                weights = np.zeros_like(layer.weights)  # pending: thin grey lines
+            finite = np.abs(weights[np.isfinite(weights)])
+            scale = float(finite.max()) if finite.size else 0.0
             left_rows, _ = placed[index]
             right_rows, _ = placed[index + 1]
             x0 = (xs[index] + 1) * 2
@@ -244,21 +272,48 @@ class NetworkDiagram(Widget):
                 if cell not in owner or owner[cell][0] < priority:
                     owner[cell] = (priority, style)
 
+    def _input_labels(self, snap) -> list[str]:
+        names = getattr(snap, "input_names", ()) or ()
+        fan_in = snap.layers[0].fan_in
+        if fan_in == 1 and tuple(names) in ((), ("x1",)):
+            return ["x"]  # one input: plain x, as the worked examples write it
+        return [INPUT_LABELS.get(names[k], names[k]) if k < len(names) else f"x{k + 1}" for k in range(fan_in)]
+
+    def _longest_input_label(self, snap) -> int:
+        return max((len(label) for label in self._input_labels(snap)), default=2)
+
+    def _node_deltas(self, snap, c: int) -> tuple[np.ndarray | None, float]:
+        """Column c's mean δ per unit and the scale for its colours (None: not shown or pending)."""
+        if not self._show_gradients or c == 0 or snap.layers[c - 1].delta is None:
+            return None, 0.0
+        deltas = snap.layers[c - 1].delta.mean(axis=0)
+        finite = np.abs(deltas[np.isfinite(deltas)])
+        return deltas, float(finite.max()) if finite.size else 0.0
+
     def _draw_nodes(self, snap, xs, placed, chars, styles, width) -> None:
         last = len(placed) - 1
+        inputs = self._input_labels(snap)
         for c, (x, (node_rows, hidden)) in enumerate(zip(xs, placed)):
+            deltas, scale = self._node_deltas(snap, c)
             for unit, y in enumerate(node_rows):
                 is_selected = c - 1 == self.selected_layer and unit == self.selected_neuron
                 glyph = "◉" if is_selected else ("○" if c == 0 else "●")
                 style = Style(bold=True, reverse=True) if is_selected else (
                     Style(bold=True) if c - 1 == self.selected_layer else Style())
+                if deltas is not None:
+                    delta = float(deltas[unit])
+                    level = magnitude_level(delta, scale)
+                    # The sign is also the glyph, so δ reads without colour.
+                    glyph = "·" if level == 0 else ("⊕" if delta > 0 else "⊖")
+                    style = edge_style(1 if delta > 0 else -1, level, is_selected) + (
+                        Style(reverse=True) if is_selected else Style())
+                elif self._show_gradients and c > 0:
+                    glyph, style = "○", Style(dim=True, reverse=is_selected)  # δ pending
                 if x < width:
                     chars[y][x] = glyph
                     styles[y][x] = style
-                names = getattr(self.snapshot, "input_names", ()) or ()
-                label = (INPUT_LABELS.get(names[unit], names[unit]) if c == 0 and unit < len(names)
-                         else f"x{unit + 1}") if c == 0 else ("ŷ" if c == last and len(node_rows) == 1 else
-                                                      f"ŷ{unit + 1}" if c == last else "")
+                label = inputs[unit] if c == 0 else ("ŷ" if c == last and len(node_rows) == 1 else
+                                                     f"ŷ{unit + 1}" if c == last else "")
                 if c == 0 and label:
                     start = max(x - len(label) - 1, 0)
                     self._put(chars, styles, y, start, label[: x - start - 1] if x - start > 1 else "", width)
