@@ -14,6 +14,8 @@ import re
 _SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 _PLAIN = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
 NAME_PATTERN = re.compile(r"^\S{1,10}$")
+# Playground's input features, written as a learner reads them.
+FEATURE_NAMES = {"x1^2": "x1²", "x2^2": "x2²", "x1*x2": "x1x2"}
 
 
 def subscript(*indices: int) -> str:
@@ -54,7 +56,8 @@ class Names:
     # --------------------------------------------------------------- names
     def input(self, k: int) -> str:
         if k < len(self.input_names) and not (self.inputs == 1 and self.input_names[k] == "x1"):
-            return self._named(self.input_names[k])
+            name = self.input_names[k]
+            return self._named(FEATURE_NAMES.get(name, name))
         return self._named("x" if self.inputs == 1 else f"x{k + 1}")
 
     def weight(self, layer: int, unit: int, k: int) -> str:

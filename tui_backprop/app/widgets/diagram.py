@@ -135,7 +135,7 @@ class NetworkDiagram(Widget):
     @show_gradients.setter
     def show_gradients(self, value: bool) -> None:
         self._show_gradients = bool(value)
-        self.border_subtitle = "edges ∂L/∂w · nodes δ (D: weights)" if value else "edges: weights (D: gradients)"
+        self.border_subtitle = "edges ∂L/∂w · nodes δ (D: weights)" if value else ""
         self._strips = None
         self.refresh()
 

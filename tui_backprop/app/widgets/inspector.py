@@ -20,6 +20,7 @@ from textual.geometry import Region
 from textual.message import Message
 from textual.widgets import Static
 
+from tui_backprop.app.graph_layout import names_for
 from tui_backprop.core.gradcheck import LayerCheck
 from tui_backprop.training.session import LayerSnapshot, Snapshot
 
@@ -469,8 +470,13 @@ class Inspector(VerticalScroll, can_focus=True):
         if column == info.fan_in:
             return "bias"
         if info.index == 0:
-            return f"x{column + 1}"
+            return self.names(snap).input(column)  # the data's own feature names (x1², sin(x1) …)
         return f"layer {info.index} unit {column + 1}"
+
+    def names(self, snap: Snapshot):
+        """Names as the lesson writes them (its [names] table), else the defaults (w1, x2, …)."""
+        config = getattr(self.app, "config", None) if self.is_mounted else None
+        return names_for(snap, getattr(config, "names", ()))
 
     def _fused(self, snap: Snapshot, info: LayerSnapshot) -> bool:
         """Does delta come straight from the loss (softmax+cross-entropy, sigmoid+bce)?"""
@@ -492,6 +498,8 @@ class Inspector(VerticalScroll, can_focus=True):
         is_bias = column == info.fan_in
         source = self._input_name(snap, info, column)
         j, k = neuron + 1, column + 1
+        names = self.names(snap)
+        name = names.bias(info.index, neuron) if is_bias else names.weight(info.index, neuron, column)
         if is_bias:
             out.append(f"Bias b[{j}]", style="bold")
             value = info.biases[neuron]
@@ -503,12 +511,12 @@ class Inspector(VerticalScroll, can_focus=True):
         if self.after_update(snap) and info.delta is not None:
             # The optimizer has moved the value; every number below is from the pass before it.
             update = info.update_biases[neuron] if is_bias else info.update_weights[neuron, column]
-            out.append(f" ({source} → neuron {j})\n" if not is_bias else "\n", style="dim")
+            out.append(f" ({name}: {source} → neuron {j})\n" if not is_bias else f" ({name})\n", style="dim")
             out.append(f" {'bias' if is_bias else 'weight'} now {fmt(value)} (after the update)\n", style="bold")
             out.append(f" the pass below used {fmt(value - update)}\n", style="dim")
         else:
             out.append(f" = {fmt(value)}")
-            out.append(f" ({source} → neuron {j})\n" if not is_bias else "\n", style="dim")
+            out.append(f" ({name}: {source} → neuron {j})\n" if not is_bias else f" ({name})\n", style="dim")
         if info.z is None:
             out.append(" chain rule: — (press p to run the forward pass)\n", style="dim")
             return

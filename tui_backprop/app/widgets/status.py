@@ -52,7 +52,8 @@ class StatusLine(Widget):
         else:
             out.append((1, f"step {snap.step:,} done", ""))
         out.append((6, f"epoch {snap.epoch:,}", ""))
-        out.append((1, f"loss {fmt(snap.loss)}", ""))
+        named = dict(getattr(getattr(self.app, "config", None), "names", ()) or ()).get("L")
+        out.append((1, f"loss {named + ' ' if named else ''}{fmt(snap.loss)}", ""))  # the lesson's name (C)
         if snap.test_loss is not None:
             out.append((2, f"test {fmt(snap.test_loss)}", ""))
         if snap.accuracy is not None:

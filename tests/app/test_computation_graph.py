@@ -1,0 +1,144 @@
+"""The computation graph view in the app (G), gradients on the diagram (D), input names (issue 11, bug 12)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tui_backprop.app.app import BackpropApp
+from tui_backprop.app.widgets import Inspector, NetworkDiagram
+from tui_backprop.app.widgets.computation_graph import ComputationGraph
+from tui_backprop.config import parse_config
+from tui_backprop.presets import load_preset
+from tui_backprop.training.session import Session
+
+from tests.app.test_widgets import WidgetApp, lines_of
+
+
+def graph_text(app) -> str:
+    graph = app.query_one(ComputationGraph)
+    return "\n".join(str(graph.query_one(f"#graph-{part}").render()) for part in ("head", "canvas", "chain"))
+
+
+# ------------------------------------------------------------- snapshots
+@pytest.mark.parametrize("presses, name", [(["p"], "forward"), (["p"] * 3, "backward"), (["p"] * 4, "update")],
+                         ids=lambda v: v if isinstance(v, str) else "")
+def test_snapshot_chain_graph(snap_compare, presses, name):
+    assert snap_compare(BackpropApp(load_preset("chain-two-weights")), press=["G", *presses],
+                        terminal_size=(100, 30))
+
+
+def test_snapshot_chain_graph_80x24(snap_compare):
+    assert snap_compare(BackpropApp(load_preset("chain-two-weights")), press=["G", "p", "p", "p"],
+                        terminal_size=(80, 24))
+
+
+def test_snapshot_sigmoid_neuron_graph(snap_compare):
+    assert snap_compare(BackpropApp(load_preset("sigmoid-neuron")), press=["G", "p", "p", "p"],
+                        terminal_size=(100, 30))
+
+
+# ------------------------------------------------------------------ Pilot
+async def test_graph_fills_left_to_right_then_right_to_left_and_shows_the_update():
+    app = BackpropApp(load_preset("chain-two-weights"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("G")
+        graph = app.query_one(ComputationGraph)
+        assert app.screen.has_class("-graph") and graph.display and app.focused is graph
+        assert "x ·" in graph_text(app)
+        await pilot.press("p")
+        text = graph_text(app)
+        assert "h 6" in text and "ŷ 24" in text and "∂ −48" not in text
+        await pilot.press("p", "p")
+        text = graph_text(app)
+        for line in ("C = ½(ŷ − y)² = ½(24 − 30)² = 18", "∂C/∂ŷ = ŷ − y = 24 − 30 = −6",
+                     "∂C/∂w2 = ∂C/∂ŷ · h = −6 · 6 = −36", "∂C/∂h = ∂C/∂ŷ · w2 = −6 · 4 = −24",
+                     "∂C/∂w1 = ∂C/∂h · x = −24 · 2 = −48"):
+            assert line in text
+        # Waiting after backward: what the update will do, worked out on a copy.
+        assert "w1: 3 → 3.48" in text and "C: 18 → 0.05972" in text
+        assert app.session.network.params.tolist() == [3.0, 4.0]
+        await pilot.press("p")
+        text = graph_text(app)
+        assert "w1 3→3.48" in text and "w2 4→4.36" in text and "will make" not in text
+        await pilot.press("escape")
+        assert not app.screen.has_class("-graph") and not graph.display
+
+
+async def test_arrows_pick_nodes_and_the_inspector_follows():
+    app = BackpropApp(load_preset("chain-two-weights"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n", "G")
+        graph = app.query_one(ComputationGraph)
+        assert graph.selected == ("w", 0, 0, 0)
+        await pilot.press("right", "right")  # w1 → h → w2
+        assert graph.selected == ("w", 1, 0, 0)
+        assert app.query_one(Inspector).selection[:3] == (1, 0, 0)
+        assert "Chain rule for w2" in graph_text(app)
+        await pilot.press("down")  # nothing below w2: stays
+        assert graph.selected == ("w", 1, 0, 0)
+
+
+async def test_large_network_graph_moves_with_the_inspector():
+    app = BackpropApp(load_preset("xor"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n")
+        app.query_one(Inspector).select(0, 2, 1, 0)
+        await pilot.press("G")
+        await pilot.pause()
+        text = graph_text(app)
+        assert "neuron 3 of layer 1" in text and "w1₃₂" in text and "w1₁₁" not in text
+        await pilot.press("greater_than_sign")
+        assert "Sample 2 of 10" in graph_text(app)
+        assert app.query_one(Inspector).selection[3] == 1
+
+
+async def test_graph_is_in_the_palette_and_in_help():
+    app = BackpropApp(load_preset("chain-two-weights"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert "Computation graph" in titles and "Network diagram: weights or gradients" in titles
+        await pilot.press("question_mark")
+        help_text = str(app.screen.query_one("#help-text").render())
+        assert "computation graph" in help_text and "D " in help_text
+
+
+# ------------------------------------------------------ gradients on the diagram
+async def test_diagram_switches_to_gradients_filled_once_backward_ran():
+    app = BackpropApp(load_preset("chain-two-weights"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        diagram = app.query_one(NetworkDiagram)
+        await pilot.press("D")
+        assert diagram.show_gradients and "∂L/∂w" in diagram.border_subtitle
+        await pilot.press("p")
+        assert all(diagram.edge_values(layer) is None for layer in diagram.snapshot.layers)  # pending
+        body = "\n".join(lines_of(diagram))
+        assert "⊖" not in body and "○" in body
+        await pilot.press("p", "p")
+        assert [diagram.edge_values(layer)[0, 0] for layer in diagram.snapshot.layers] == [-48.0, -36.0]
+        body = "\n".join(lines_of(diagram))
+        assert "⊖" in body  # δ < 0 at both neurons
+        await pilot.press("D")
+        assert not diagram.show_gradients and diagram.edge_values(diagram.snapshot.layers[0])[0, 0] == 3.0
+
+
+# ------------------------------------------------------- issue 11, bug 12
+FEATURES = ["x1", "x2", "x1^2", "x2^2", "x1*x2"]
+
+
+async def test_diagram_and_inspector_use_the_whole_feature_names():
+    raw = {"network": {"inputs": 5, "layers": [{"units": 1, "activation": "sigmoid"}]},
+           "data": {"source": "circle", "samples": 40, "features": FEATURES},
+           "training": {"loss": "bce", "batch_size": "full"}}
+    session = Session(parse_config(raw, "features.toml"))
+    session.step()
+    snap = session.snapshot()
+    diagram = NetworkDiagram(snap)
+    inspector = Inspector(snap)
+    async with WidgetApp(diagram, inspector).run_test(size=(60, 30)) as pilot:
+        await pilot.pause()
+        body = "\n".join(lines_of(diagram))
+        for label in ("X₁²", "X₂²", "X₁X₂"):
+            assert label in body
+        inspector.select(0, 0, 2, 0)
+        text = inspector.build_text()[0].plain
+        assert "x1² → neuron 1" in text and "x3" not in text

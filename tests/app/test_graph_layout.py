@@ -1,0 +1,196 @@
+"""The computation graph as text: real snapshots in, the worked examples' numbers out."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tui_backprop.app.graph_chain import Chain, weighted_sum_line
+from tui_backprop.app.graph_layout import GraphValues, build, fmt, is_small, names_for, render
+from tui_backprop.config import ConfigError, parse_config
+from tui_backprop.core.names import Names, key_of
+from tui_backprop.presets import load_preset
+from tui_backprop.training.preview import preview_update
+from tui_backprop.training.session import Session
+
+
+
+def inline_config(layers, x, y, loss, inputs=None):
+    raw = {"network": {"inputs": inputs or len(x[0]), "layers": layers},
+           "data": {"source": "inline", "x": x, "y": y},
+           "training": {"loss": loss, "batch_size": "full", "learning_rate": 0.1}}
+    return parse_config(raw, "test.toml")
+
+
+def values_after(preset: str, phases: int, sample: int = 0) -> GraphValues:
+    config = load_preset(preset)
+    session = Session(config)
+    for _ in range(phases):
+        session.run_phase()
+    snap = session.snapshot()
+    return GraphValues(snap, names_for(snap, config.names), sample)
+
+
+def drawing(values: GraphValues, layer: int = 0, unit: int = 0) -> str:
+    return "\n".join(render(build(values, layer, unit)).text())
+
+
+CHAIN_W1 = [
+    "C = ½(ŷ − y)² = ½(24 − 30)² = 18",
+    "∂C/∂ŷ = ŷ − y = 24 − 30 = −6",
+    "∂C/∂w2 = ∂C/∂ŷ · h = −6 · 6 = −36",
+    "∂C/∂h = ∂C/∂ŷ · w2 = −6 · 4 = −24",
+    "∂C/∂w1 = ∂C/∂h · x = −24 · 2 = −48",
+]
+
+
+def test_chain_two_weights_before_anything_is_pending():
+    text = drawing(values_after("chain-two-weights", 0))
+    assert "x ·" in text and "w1 3" in text and "h ·" in text and "C ·" in text
+    assert "∂ −" not in text  # no gradient before the backward pass
+
+
+def test_chain_two_weights_after_forward_has_values_left_to_right_and_no_gradients():
+    values = values_after("chain-two-weights", 1)
+    text = drawing(values)
+    assert "x 2" in text and "h 6" in text and "ŷ 24" in text and "y 30" in text
+    assert "C ·" in text  # the loss phase has not run
+    assert "∂ −48" not in text
+    assert Chain(values).lines(("w", 0, 0, 0))[0] == "C: after the loss phase (press p)"
+    assert weighted_sum_line(values, 0, 0) == "h = w1·x = 3·2 = 6"
+
+
+def test_chain_two_weights_after_backward_spells_out_the_whole_chain():
+    values = values_after("chain-two-weights", 3)
+    text = drawing(values)
+    for gradient in ("∂ −48", "∂ −36", "∂ −24", "∂ −6"):
+        assert gradient in text
+    assert "C 18" in text
+    assert Chain(values).lines(("w", 0, 0, 0)) == CHAIN_W1
+    assert Chain(values).lines(("w", 1, 0, 0)) == CHAIN_W1[:3]
+
+
+def test_chain_two_weights_after_the_update_shows_old_to_new():
+    values = values_after("chain-two-weights", 4)
+    text = drawing(values)
+    assert "w1 3→3.48" in text and "w2 4→4.36" in text
+    # The chain is still the pass that was applied: it used w2 = 4, not 4.36.
+    assert Chain(values).lines(("w", 0, 0, 0)) == CHAIN_W1
+
+
+def test_sigmoid_neuron_chain_has_the_derivative_factor_with_its_value():
+    values = values_after("sigmoid-neuron", 3)
+    lines = Chain(values).lines(("w", 0, 0, 0))
+    assert lines == [
+        "C = ½(a − y)² = ½(0.6225 − 1)² = 0.07127",
+        "∂C/∂a = a − y = 0.6225 − 1 = −0.3775",
+        "σ'(z) = a(1 − a) = 0.6225·(1 − 0.6225) = 0.235",
+        "∂C/∂z = ∂C/∂a · σ'(z) = −0.3775 · 0.235 = −0.08872",
+        "∂C/∂w = ∂C/∂z · x = −0.08872 · 2 = −0.1774",
+    ]
+    assert weighted_sum_line(values, 0, 0) == "z = w·x + b = 0.5·2 + (−0.5) = 0.5"
+    assert "σ ► a 0.6225" in drawing(values)
+
+
+def test_neuron_with_bias_bias_gradient():
+    values = values_after("neuron-with-bias", 3)
+    assert Chain(values).lines(("b", 0, 0))[-1] == "∂L/∂b = ∂L/∂ŷ · 1 = −18 · 1 = −18"
+    assert Chain(values).lines(("w", 0, 0, 0))[-1] == "∂L/∂w = ∂L/∂ŷ · x = −18 · 4 = −72"
+
+
+@pytest.mark.parametrize("preset", ["chain-two-weights", "neuron-with-bias", "sigmoid-neuron", "one-weight"])
+def test_worked_examples_are_drawn_whole_and_fit_100_columns(preset):
+    values = values_after(preset, 3)
+    assert is_small(values.snap)
+    g = build(values)
+    assert g.width <= 96  # 100 columns less the border and padding
+    assert max(p.line for p in g.placed.values()) + 2 <= 12
+
+
+def test_a_2_2_1_network_is_drawn_whole_and_xor_shows_one_neighbourhood():
+    config = inline_config(layers=[{"units": 2, "activation": "tanh"}, {"units": 1, "activation": "sigmoid"}],
+                           x=[[0.0, 1.0]], y=[[1.0]], loss="bce")
+    session = Session(config)
+    session.step()
+    snap = session.snapshot()
+    assert is_small(snap)
+    text = drawing(GraphValues(snap, names_for(snap)))
+    for name in ("w1₁₁", "w1₂₂", "b1₂", "z1₂", "a1₁", "w2₂", "z2", "ŷ", "L"):
+        assert name in text
+    xor = values_after("xor", 3)  # 2-4-1
+    assert not is_small(xor.snap)
+    text = drawing(xor, 0, 1)
+    assert "w1₂₁" in text and "w2₂" in text and "z2" in text and "w1₁₁" not in text
+
+
+def test_wide_layers_are_cut_with_an_ellipsis():
+    config = inline_config(inputs=8, layers=[{"units": 3, "activation": "relu"}, {"units": 9, "activation": "linear"}],
+                           x=[[0.1 * i for i in range(8)]], y=[[0.0] * 9], loss="mse")
+    session = Session(config)
+    session.step()
+    snap = session.snapshot()
+    values = GraphValues(snap, names_for(snap))
+    text = drawing(values, 0, 0)
+    assert "… +2 more" in text  # 8 inputs, 6 shown
+    assert "… +3 more" in text  # feeds 9 neurons, 6 shown
+    line = weighted_sum_line(values, 0, 0)
+    assert line.startswith("z1₁ = ") and " + … + " in line and line.count("·") == 3
+
+
+def test_batch_gradients_are_per_sample_with_the_batch_mean_named():
+    values = values_after("xor", 3, sample=2)
+    line = Chain(values).lines(("w", 1, 0, 0))[-1]
+    info = values.snap.layers[1]
+    expected = info.delta[2, 0] * info.inputs[2, 0]
+    assert line.endswith(f"(this sample; the step uses the batch mean {fmt(info.grad_weights[0, 0])})")
+    node = values.node(("w", 1, 0, 0))
+    assert node.grad == pytest.approx(expected)
+    assert np.mean(info.delta[:, 0] * info.inputs[:, 0]) == pytest.approx(info.grad_weights[0, 0])
+
+
+def test_update_preview_matches_the_real_update_and_touches_nothing():
+    session = Session(load_preset("xor"))
+    session.pause_after = "backward"
+    session.step()
+    snap = session.snapshot()
+    params = session.network.params.copy()
+    preview = preview_update(session, snap)
+    assert (session.network.params == params).all()
+    session.step()
+    after = session.snapshot()
+    for i, layer in enumerate(after.layers):
+        assert np.array_equal(preview.weights[i], layer.weights)
+    assert preview.loss_after == pytest.approx(session.network.evaluate(snap.batch_x, snap.batch_y), rel=1e-12)
+    assert preview_update(session, after) is None  # nothing waits to be applied
+
+
+# ------------------------------------------------------------------ names
+def test_default_names_drop_indices_with_one_choice():
+    chain = Names(1, [(1, False), (1, False)])
+    assert [chain.weight(0, 0, 0), chain.weight(1, 0, 0), chain.a(0, 0), chain.a(1, 0), chain.loss] == \
+        ["w1", "w2", "a1", "ŷ", "L"]
+    one = Names(1, [(1, True)])
+    assert [one.weight(0, 0, 0), one.bias(0, 0), one.z(0, 0), one.input(0)] == ["w", "b", "z", "x"]
+    xor = Names(2, [(4, True), (1, True)], ("x1", "x1^2"))
+    assert [xor.weight(0, 1, 0), xor.weight(1, 0, 3), xor.input(1)] == ["w1₂₁", "w2₄", "x1²"]
+    assert key_of("w1₂₁") == "w1_21" and key_of("w1[10,2]") == "w1_10_2"
+
+
+def test_presets_name_things_as_their_lessons_do():
+    values = values_after("chain-two-weights", 3)
+    assert values.names.loss == "C" and values.names.a(0, 0) == "h"
+    assert values_after("sigmoid-neuron", 0).names.a(0, 0) == "a"
+
+
+@pytest.mark.parametrize("names, field, words", [
+    ({"q": "x"}, "names.q", "unknown name"),
+    ({"L": "two words"}, "names.L", "without spaces"),
+    ({"L": 3}, "names.L", "expected a string"),
+    ([1], "names", "expected a table"),
+])
+def test_bad_names_table_names_file_and_field(names, field, words):
+    raw = {"network": {"inputs": 1, "layers": [{"units": 1, "activation": "linear"}]},
+           "data": {"source": "inline", "x": [[1.0]], "y": [[1.0]]}, "names": names}
+    with pytest.raises(ConfigError) as info:
+        parse_config(raw, "lesson.toml")
+    assert info.value.source == "lesson.toml" and info.value.field == field and words in info.value.message
