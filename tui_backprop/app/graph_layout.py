@@ -140,18 +140,18 @@ class GraphValues:
         raise ValueError(f"no node {key!r}")
 
 
-def node_text(node: Node) -> tuple[str, str]:
+def node_text(node: Node, digits: int = 4) -> tuple[str, str]:
     """The node's two lines: name and value (old → new after an update), then its gradient."""
     if node.value is None:
         value = PENDING
     elif node.old is not None and node.old != node.value:
-        value = f"{fmt(node.old)}→{fmt(node.value)}"
+        value = f"{fmt(node.old, digits)}→{fmt(node.value, digits)}"
     else:
-        value = fmt(node.value)
+        value = fmt(node.value, digits)
     top = f"{node.name} {value}"
     if not node.has_grad:
         return top, ""
-    return top, "∂ " + (PENDING if node.grad is None else fmt(node.grad))
+    return top, "∂ " + (PENDING if node.grad is None else fmt(node.grad, digits))
 
 
 # ------------------------------------------------------------------ canvas
@@ -207,7 +207,9 @@ class GraphLayout:
 
     def text_of(self, key: tuple) -> tuple[str, str]:
         if key not in self.texts:
-            self.texts[key] = node_text(self.values.node(key))
+            # A neighbourhood has more columns: three significant digits keep it within 80 columns.
+            digits = 4 if is_small(self.values.snap) else 3
+            self.texts[key] = node_text(self.values.node(key), digits)
         return self.texts[key]
 
     def sum_key(self, layer: int, unit: int) -> tuple:

@@ -20,11 +20,9 @@ from textual.geometry import Region
 from textual.message import Message
 from textual.widgets import Static
 
-from tui_backprop.app.graph_layout import names_for
+from tui_backprop.app.graph_layout import MINUS, fmt, names_for  # one number format for every pane
 from tui_backprop.core.gradcheck import LayerCheck
 from tui_backprop.training.session import LayerSnapshot, Snapshot
-
-MINUS = "\u2212"
 
 # Colours for signed values. Each was checked against rich's downgrade to the
 # 16-colour palette so sign and strength survive TEXTUAL_COLOR_SYSTEM=standard:
@@ -33,24 +31,6 @@ MINUS = "\u2212"
 NEGATIVE_COLOURS = ("#f8b050", "#b35900", "#f59322")
 POSITIVE_COLOURS = ("#a0d0ff", "#0850b0", "#4090e0")
 _CELL_STYLES: dict[tuple[int, int], Style] = {}
-
-
-def fmt(value: float | None, digits: int = 4) -> str:
-    """A number as a learner reads it: short, with a real minus sign."""
-    if value is None:
-        return "—"
-    value = float(value)
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "∞" if value > 0 else f"{MINUS}∞"
-    if value == 0:
-        return "0"
-    text = f"{value:.{digits}g}"
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        text = f"{mantissa}e{int(exponent)}"
-    return text.replace("-", MINUS)
 
 
 def magnitude_level(value: float, scale: float) -> int:
@@ -469,9 +449,8 @@ class Inspector(VerticalScroll, can_focus=True):
     def _input_name(self, snap: Snapshot, info: LayerSnapshot, column: int) -> str:
         if column == info.fan_in:
             return "bias"
-        if info.index == 0:
-            return self.names(snap).input(column)  # the data's own feature names (x1², sin(x1) …)
-        return f"layer {info.index} unit {column + 1}"
+        # The data's own feature names (x1², sin(x1) …) and the lesson's names (h), else a1₂.
+        return self.names(snap).layer_input(info.index, column)
 
     def names(self, snap: Snapshot):
         """Names as the lesson writes them (its [names] table), else the defaults (w1, x2, …)."""
@@ -498,8 +477,6 @@ class Inspector(VerticalScroll, can_focus=True):
         is_bias = column == info.fan_in
         source = self._input_name(snap, info, column)
         j, k = neuron + 1, column + 1
-        names = self.names(snap)
-        name = names.bias(info.index, neuron) if is_bias else names.weight(info.index, neuron, column)
         if is_bias:
             out.append(f"Bias b[{j}]", style="bold")
             value = info.biases[neuron]
@@ -511,12 +488,12 @@ class Inspector(VerticalScroll, can_focus=True):
         if self.after_update(snap) and info.delta is not None:
             # The optimizer has moved the value; every number below is from the pass before it.
             update = info.update_biases[neuron] if is_bias else info.update_weights[neuron, column]
-            out.append(f" ({name}: {source} → neuron {j})\n" if not is_bias else f" ({name})\n", style="dim")
+            out.append(f" ({source} → neuron {j})\n" if not is_bias else "\n", style="dim")
             out.append(f" {'bias' if is_bias else 'weight'} now {fmt(value)} (after the update)\n", style="bold")
             out.append(f" the pass below used {fmt(value - update)}\n", style="dim")
         else:
             out.append(f" = {fmt(value)}")
-            out.append(f" ({name}: {source} → neuron {j})\n" if not is_bias else f" ({name})\n", style="dim")
+            out.append(f" ({source} → neuron {j})\n" if not is_bias else "\n", style="dim")
         if info.z is None:
             out.append(" chain rule: — (press p to run the forward pass)\n", style="dim")
             return
