@@ -126,6 +126,8 @@ def config_to_dict(config: Config) -> dict:
         out["checkpoints"] = [{"step": c.step, "phase": c.phase, "text": c.text} for c in config.checkpoints]
     if config.compare:
         out["compare"] = [{"label": label, "training": _training_to_dict(t)} for label, t in config.compare]
+    if config.names:
+        out["names"] = dict(config.names)
     return out
 
 
