@@ -308,6 +308,10 @@ def build_parser() -> argparse.ArgumentParser:
     presets = sub.add_parser("presets", help="list presets, or check preset files")
     presets.add_argument("--check", nargs="+", metavar="PATH", help="validate these preset files")
     presets.set_defaults(func=cmd_presets)
+
+    from tui_backprop.sweep import add_parser as add_sweep_parser
+
+    add_sweep_parser(sub)
     return parser
 
 

@@ -3,6 +3,10 @@
 Per sample ``i`` the loss is ``loss_i``; the batch loss is ``mean_i loss_i``.
 ``grad_output`` returns d(loss_i)/d(ŷ_i) per sample, without the 1/batch
 factor: the network divides once, when it averages the weight gradients.
+
+``run_values`` gives one batch loss per run for runs stacked along a leading
+axis (``[runs, batch, outputs]``, see ``core/population.py``), through the same
+formulas as ``value``, so each run's number equals its single network's.
 """
 
 from __future__ import annotations
@@ -20,6 +24,14 @@ class Loss:
     def value(self, output: np.ndarray, target: np.ndarray, scratch: np.ndarray | None = None,
               scratch2: np.ndarray | None = None) -> float:
         """Batch loss; with ``scratch`` buffers (the output's shape) it allocates no arrays."""
+        return float(self._value(output, target, scratch, scratch2, False))
+
+    def run_values(self, output: np.ndarray, target: np.ndarray, scratch: np.ndarray | None = None,
+                   scratch2: np.ndarray | None = None) -> np.ndarray:
+        """One batch loss per run of stacked ``[runs, batch, outputs]`` arrays."""
+        return self._value(output, target, scratch, scratch2, True)
+
+    def _value(self, output, target, scratch, scratch2, stacked: bool):
         raise NotImplementedError
 
     def per_sample(self, output: np.ndarray, target: np.ndarray) -> np.ndarray:
@@ -45,13 +57,13 @@ class MSE(Loss):
     name = "mse"
     scale = 1.0  # half_mse uses 0.5
 
-    def value(self, output, target, scratch=None, scratch2=None):
+    def _value(self, output, target, scratch, scratch2, stacked):
         diff = np.subtract(output, target, out=scratch)
         np.multiply(diff, diff, out=diff)
-        return float(self.scale * diff.sum() / diff.size)
+        return self.scale * _total(diff, stacked) / _count(diff, stacked)
 
     def per_sample(self, output, target):
-        return self.scale * np.mean((output - target) ** 2, axis=1)
+        return self.scale * np.mean((output - target) ** 2, axis=-1)
 
     def grad_output(self, output, target, out=None, scratch=None):
         out = np.subtract(output, target, out=out)
@@ -72,11 +84,11 @@ class BCE(Loss):
         with np.errstate(divide="ignore"):
             log_a = np.maximum(np.log(output), _LOG_FLOOR)
             log_1a = np.maximum(np.log1p(-output), _LOG_FLOOR)
-        return -np.mean(target * log_a + (1.0 - target) * log_1a, axis=1)
+        return -np.mean(target * log_a + (1.0 - target) * log_1a, axis=-1)
 
-    def value(self, output, target, scratch=None, scratch2=None):
+    def _value(self, output, target, scratch, scratch2, stacked):
         if scratch is None or scratch2 is None:
-            return float(self.per_sample(output, target).mean())
+            return self.per_sample(output, target).mean(axis=-1 if stacked else None)
         # −mean[y·(log a − log(1 − a)) + log(1 − a)], in two caller-owned buffers.
         with np.errstate(divide="ignore", invalid="ignore"):
             log_a = np.log(output, out=scratch)
@@ -87,7 +99,7 @@ class BCE(Loss):
             np.subtract(log_a, log_1a, out=log_a)
             log_a *= target
             log_a += log_1a
-        return float(-log_a.sum() / log_a.size)
+        return -_total(log_a, stacked) / _count(log_a, stacked)
 
     def grad_output(self, output, target, out=None, scratch=None):
         # (a - y) / (a (1 - a)) / k; infinite when a sigmoid saturates exactly.
@@ -112,16 +124,16 @@ class CrossEntropy(Loss):
     def per_sample(self, output, target):
         with np.errstate(divide="ignore"):
             log_a = np.maximum(np.log(output), _LOG_FLOOR)
-        return -(target * log_a).sum(axis=1)
+        return -(target * log_a).sum(axis=-1)
 
-    def value(self, output, target, scratch=None, scratch2=None):
+    def _value(self, output, target, scratch, scratch2, stacked):
         if scratch is None:
-            return float(self.per_sample(output, target).mean())
+            return self.per_sample(output, target).mean(axis=-1 if stacked else None)
         with np.errstate(divide="ignore"):
             log_a = np.log(output, out=scratch)
         np.maximum(log_a, _LOG_FLOOR, out=log_a)
         log_a *= target
-        return float(-log_a.sum() / output.shape[0])
+        return -_total(log_a, stacked) / output.shape[-2 if stacked else 0]
 
     def grad_output(self, output, target, out=None, scratch=None):
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -130,6 +142,15 @@ class CrossEntropy(Loss):
 
     def fused_delta(self, activation_name, output, target, out):
         return np.subtract(output, target, out=out)
+
+
+def _total(terms: np.ndarray, stacked: bool):
+    """Sum of all terms, or of each run's terms (the same pairwise sums, per run)."""
+    return terms.sum(axis=(-2, -1)) if stacked else terms.sum()
+
+
+def _count(terms: np.ndarray, stacked: bool) -> int:
+    return terms[0].size if stacked else terms.size
 
 
 LOSSES: dict[str, Loss] = {cls.name: cls() for cls in (MSE, HalfMSE, BCE, CrossEntropy)}

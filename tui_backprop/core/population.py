@@ -1,0 +1,381 @@
+"""K networks of one shape, trained in lock-step: a sweep over seeds (and learning rates).
+
+For tiny networks one NumPy call costs about as much as the arithmetic it does,
+so K networks stacked along a leading axis cost little more per step than one:
+parameters are ``[K, P]`` (each run's row laid out exactly like ``Network.params``,
+so layer blocks are ``[K, fan_out, fan_in + 1]`` views), activations are
+``[K, batch, units]``, and ``np.matmul`` on the stacks does one BLAS call per
+run inside one NumPy call.
+
+Run k is the same computation as a ``Network`` trained alone with its seed:
+the same initial weights (built by ``Network`` itself), the same data and batch
+order, the same activation, loss and optimizer code (they are element-wise, or
+get 2-D views of ``[K * batch, units]``), so its numbers match the single
+network's. A run that hits NaN/inf, or reaches its stop condition, is frozen:
+its final weights and losses are kept and the rest carry on.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from tui_backprop.core.datasets import Dataset
+from tui_backprop.core.network import Network
+from tui_backprop.core.optimizers import make_optimizer
+
+
+@dataclass(frozen=True)
+class RunHalt:
+    """Where one run of a sweep met NaN or infinity (the same facts a session reports)."""
+
+    step: int
+    phase: str
+    layer: int | None  # 0-based
+    what: str
+
+    @property
+    def message(self) -> str:
+        where = f" in layer {self.layer + 1}" if self.layer is not None else ""
+        return f"in step {self.step}: {self.what} became NaN or infinite{where} during the {self.phase} phase"
+
+
+class _Workspace:
+    """Buffers for one batch size, each ``[K, batch, …]`` and C-contiguous."""
+
+    def __init__(self, pop: "Population", batch: int):
+        k = pop.runs
+        self.batch = batch
+        self.x = np.ones((k, batch, pop.inputs + 1))
+        self.y = np.zeros((k, batch, pop.outputs))
+        self.inputs_aug = [self.x]
+        self.z, self.a, self.grad_a, self.delta, self.scratch = [], [], [], [], []
+        for i, units in enumerate(pop.units):
+            if i + 1 < len(pop.units):
+                self.inputs_aug.append(np.ones((k, batch, units + 1)))
+            for buffers in (self.z, self.a, self.grad_a, self.delta, self.scratch):
+                buffers.append(np.zeros((k, batch, units)))
+        # Each layer's weights transposed, [K, fan_in(+1), fan_out], C-contiguous: OpenBLAS's small-matrix
+        # path takes plain (untransposed) operands only, and is ~3x faster for these tiny stacked products.
+        self.weights_t = [np.zeros((k, b.shape[2] if bias else fan_in, b.shape[1]))
+                          for b, bias, fan_in in zip(pop.blocks, pop.has_bias, pop.fan_in)]
+        self.loss_scratch = np.zeros((k, batch, pop.outputs))
+        self.loss_scratch2 = np.zeros((k, batch, pop.outputs))
+
+
+def _flat(array: np.ndarray) -> np.ndarray:
+    """``[K, batch, units]`` as ``[K * batch, units]`` (a view): the single network's element-wise code reads rows."""
+    return array.reshape(-1, array.shape[-1])
+
+
+class Population:
+    """K runs of one network shape, each with its own seed, data and learning rate.
+
+    ``template`` gives the shape, activations and loss; ``params`` the initial
+    parameters ``[K, P]``; ``datasets`` each run's data (same sizes);
+    ``shuffle_seeds`` each run's batch-order seed (a session uses
+    ``default_rng([seed, 3])``).
+    """
+
+    def __init__(self, template: Network, params: np.ndarray, datasets: list[Dataset], shuffle_seeds: list[int],
+                 batch_size: int | str, optimizer: str, learning_rates, regularization: str = "none",
+                 regularization_rate: float = 0.0, optimizer_settings: dict | None = None,
+                 stop_below_loss: float | None = None, accuracy_threshold: float = 0.5,
+                 track_epochs: bool = False):
+        k = len(datasets)
+        if k == 0:
+            raise ValueError("a sweep needs at least one run")
+        if params.shape != (k, template.params.size):
+            raise ValueError(f"expected parameters of shape {(k, template.params.size)}, got {params.shape}")
+        sizes = {(len(d.x_train), len(d.x_test), d.inputs, d.outputs) for d in datasets}
+        if len(sizes) != 1:
+            raise ValueError("every run of a sweep needs data of the same size")
+        self.runs = k
+        self.template = template
+        self.inputs, self.outputs = template.inputs, template.outputs
+        self.units = [layer.units for layer in template.layers]
+        self.loss = template.loss
+        self.params = np.ascontiguousarray(params, dtype=np.float64).copy()
+        self.grads = np.zeros_like(self.params)
+        self.weight_mask = template.weight_mask
+        self.blocks, self.grad_blocks = [], []
+        offset = 0
+        for layer in template.layers:
+            rows, cols = layer.param_block.shape
+            self.blocks.append(self.params[:, offset : offset + rows * cols].reshape(k, rows, cols))
+            self.grad_blocks.append(self.grads[:, offset : offset + rows * cols].reshape(k, rows, cols))
+            offset += rows * cols
+        self.activations = [layer.activation for layer in template.layers]
+        self.has_bias = [layer.has_bias for layer in template.layers]
+        self.fan_in = [layer.fan_in for layer in template.layers]
+
+        self.x_train_ones = np.stack([d.x_train_ones for d in datasets])
+        self.x_train = np.stack([d.x_train for d in datasets])
+        self.y_train = np.stack([d.y_train for d in datasets])
+        self.x_test = np.stack([d.x_test for d in datasets])
+        self.y_test = np.stack([d.y_test for d in datasets])
+        self.classification = datasets[0].task == "classification"
+        self.accuracy_threshold = accuracy_threshold
+        n = self.x_train.shape[1]
+        self.samples = n
+        self.batch_size = n if batch_size == "full" or batch_size >= n else int(batch_size)
+        self.full_batch = self.batch_size == n
+        self.steps_per_epoch = math.ceil(n / self.batch_size)
+        self._rngs = [np.random.default_rng([seed, 3]) for seed in shuffle_seeds]
+        self._orders = np.tile(np.arange(n), (k, 1))  # each run's batch order, shuffled in place per epoch
+        self._flat_order = np.zeros((k, n), dtype=np.intp)  # indices into the [K * n] rows of the data
+        self._run_offsets = (np.arange(k) * n)[:, None]
+        self._workspaces: dict[int, _Workspace] = {}
+
+        self.learning_rates = np.broadcast_to(np.asarray(learning_rates, dtype=np.float64), (k,)).copy()
+        if not (np.isfinite(self.learning_rates).all() and (self.learning_rates > 0).all()):
+            raise ValueError("every learning rate must be a positive number")
+        self.optimizer = make_optimizer(optimizer, self.params.shape, 1.0, regularization, regularization_rate,
+                                        **(optimizer_settings or {}))
+        # [K, 1]: each run's rate scales its own row of the update.
+        self.optimizer.learning_rate = self.learning_rates[:, None]
+        self.stop_below_loss = stop_below_loss
+        # The full training loss at each epoch end costs more than the epoch's steps on tiny networks:
+        # computed only when a stop condition needs it or a picture asks for it.
+        self.track_epochs = track_epochs or stop_below_loss is not None
+        self._all_active = True
+
+        self.step_count = 0
+        self.epoch = 0
+        self.batch_in_epoch = 0
+        self.active = np.ones(k, dtype=bool)
+        self.steps = np.zeros(k, dtype=np.int64)  # completed steps of each run
+        self.stopped_at = np.full(k, -1, dtype=np.int64)  # step at which the stop condition held, or -1
+        self.halts: list[RunHalt | None] = [None] * k
+        self.final_params = self.params.copy()  # rows of finished runs are frozen here
+        self.batch_loss = np.full(k, np.nan)
+        self.train_loss = np.full(k, np.nan)  # at the latest epoch end (with ``track_epochs``)
+        self._loss_rows: list[np.ndarray] = []  # per step: each run's batch loss (NaN once it is done)
+        self._epoch_steps: list[int] = []
+        self._epoch_rows: list[np.ndarray] = []  # per epoch end: each run's full training loss
+
+    # -------------------------------------------------------------- reading
+    @property
+    def done(self) -> bool:
+        return not self.active.any()
+
+    def run_params(self, k: int) -> np.ndarray:
+        """Run k's parameters: live while it trains, frozen once it stopped."""
+        return (self.params if self.active[k] else self.final_params)[k].copy()
+
+    def loss_history(self) -> np.ndarray:
+        """``[steps, K]`` batch losses; a run's column is NaN after it stopped."""
+        if not self._loss_rows:
+            return np.zeros((0, self.runs))
+        return np.array(self._loss_rows)
+
+    def epoch_history(self) -> tuple[np.ndarray, np.ndarray]:
+        """(steps, ``[epochs, K]`` full training losses) at each epoch end; NaN once a run stopped."""
+        if not self._epoch_rows:
+            return np.zeros(0), np.zeros((0, self.runs))
+        return np.array(self._epoch_steps, dtype=float), np.array(self._epoch_rows)
+
+    def memory_bytes(self) -> int:
+        """Bytes of the arrays this population holds (grows with K; history grows with steps)."""
+        arrays = [self.params, self.grads, self.final_params, self.x_train_ones, self.x_train, self.y_train,
+                  self.x_test, self.y_test, self._flat_order, self.optimizer.last_update, self.optimizer._scratch,
+                  self.optimizer._regularized_grad, *self.optimizer.state_arrays().values()]
+        for ws in self._workspaces.values():
+            arrays += [*ws.inputs_aug, ws.y, *ws.z, *ws.a, *ws.grad_a, *ws.delta, *ws.scratch, ws.loss_scratch,
+                       ws.loss_scratch2]
+        return sum(a.nbytes for a in arrays) + 8 * self.runs * (len(self._loss_rows) + len(self._epoch_rows))
+
+    # ----------------------------------------------------------- evaluation
+    def predict(self, x: np.ndarray, params: np.ndarray | None = None) -> np.ndarray:
+        """Each run's output for its own inputs ``x[k]`` (``[K, n, inputs]``), as ``Network.predict`` computes it."""
+        params = self.params if params is None else params
+        a = x
+        offset = 0
+        for layer, activation in zip(self.template.layers, self.activations):
+            rows, cols = layer.param_block.shape
+            block = params[:, offset : offset + rows * cols].reshape(-1, rows, cols)
+            offset += rows * cols
+            z = a @ block[:, :, : layer.fan_in].transpose(0, 2, 1)
+            if layer.has_bias:
+                z += block[:, None, :, layer.fan_in]
+            a = activation.forward(_flat(z)).reshape(z.shape)
+        return a
+
+    def evaluate(self, x: np.ndarray, y: np.ndarray, params: np.ndarray | None = None) -> np.ndarray:
+        """Each run's loss on its own data (``Network.evaluate`` per run)."""
+        if x.shape[1] == 0:
+            return np.full(self.runs, np.nan)
+        return self.loss.run_values(self.predict(x, params), y)
+
+    def run_accuracy(self, output: np.ndarray, target: np.ndarray) -> np.ndarray:
+        if output.shape[-1] > 1:
+            return np.mean(output.argmax(axis=-1) == target.argmax(axis=-1), axis=-1)
+        t = self.accuracy_threshold
+        return np.mean((output[..., 0] >= t) == (target[..., 0] >= t), axis=-1)
+
+    def _evaluate_epoch(self) -> None:
+        """End of an epoch: every live run's loss on all its training data (as a session computes it)."""
+        train = self.evaluate(self.x_train, self.y_train)
+        if self._all_active:
+            self.train_loss = train
+        else:
+            self.train_loss = np.where(self.active, train, self.train_loss)
+            train = np.where(self.active, train, np.nan)
+        self._epoch_steps.append(self.step_count)
+        self._epoch_rows.append(train)
+
+    def final_metrics(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(training loss, test loss, accuracy) of each run's final weights (live ones: as they are now).
+
+        Accuracy is on the test data when there is some, else on the training data; NaN for regression.
+        """
+        params = np.where(self.active[:, None], self.params, self.final_params)
+        with np.errstate(all="ignore"):
+            train_out = self.predict(self.x_train, params)
+            train = self.loss.run_values(train_out, self.y_train)
+            accuracy = np.full(self.runs, np.nan)
+            test = np.full(self.runs, np.nan)
+            if self.x_test.shape[1]:
+                test_out = self.predict(self.x_test, params)
+                test = self.loss.run_values(test_out, self.y_test)
+                if self.classification:
+                    accuracy = self.run_accuracy(test_out, self.y_test)
+            elif self.classification:
+                accuracy = self.run_accuracy(train_out, self.y_train)
+        return train, test, accuracy
+
+    # -------------------------------------------------------------- the step
+    def _workspace(self, batch: int) -> _Workspace:
+        ws = self._workspaces.get(batch)
+        if ws is None:
+            ws = self._workspaces[batch] = _Workspace(self, batch)
+        return ws
+
+    def _select_batch(self) -> _Workspace:
+        if self.full_batch:
+            ws = self._workspace(self.samples)
+            ws.inputs_aug[0] = self.x_train_ones
+            ws.y = self.y_train
+            return ws
+        n = self.samples
+        if self.batch_in_epoch == 0:
+            for rng, order in zip(self._rngs, self._orders):
+                rng.shuffle(order)
+            np.add(self._orders, self._run_offsets, out=self._flat_order)
+        start = self.batch_in_epoch * self.batch_size
+        idx = self._flat_order[:, start : start + self.batch_size]
+        ws = self._workspace(idx.shape[1])
+        self.x_train_ones.reshape(self.runs * n, -1).take(idx, axis=0, out=ws.x, mode="clip")
+        self.y_train.reshape(self.runs * n, -1).take(idx, axis=0, out=ws.y, mode="clip")
+        return ws
+
+    def _forward(self, ws: _Workspace) -> None:
+        matmul = np.matmul
+        last = len(self.blocks) - 1
+        for i, (block, activation) in enumerate(zip(self.blocks, self.activations)):
+            inp = ws.inputs_aug[i]
+            weights_t = ws.weights_t[i]
+            if self.has_bias[i]:
+                np.copyto(weights_t, block.transpose(0, 2, 1))
+            else:
+                inp = inp[:, :, : self.fan_in[i]]
+                np.copyto(weights_t, block[:, :, : self.fan_in[i]].transpose(0, 2, 1))
+            matmul(inp, weights_t, out=ws.z[i])
+            activation.forward(_flat(ws.z[i]), _flat(ws.a[i]))
+            if i < last:
+                ws.inputs_aug[i + 1][:, :, :-1] = ws.a[i]
+
+    def _backward(self, ws: _Workspace) -> None:
+        matmul = np.matmul
+        last = len(self.blocks) - 1
+        a_out, y = _flat(ws.a[last]), _flat(ws.y)
+        self.loss.grad_output(a_out, y, out=_flat(ws.grad_a[last]), scratch=_flat(ws.loss_scratch))
+        fused = self.loss.fused_delta(self.activations[last].name, a_out, y, _flat(ws.delta[last]))
+        if fused is None:
+            self.activations[last].backward(_flat(ws.z[last]), a_out, _flat(ws.grad_a[last]), _flat(ws.delta[last]),
+                                            _flat(ws.scratch[last]))
+        for i in range(last, -1, -1):
+            inp = ws.inputs_aug[i]
+            if not self.has_bias[i]:
+                inp = inp[:, :, : self.fan_in[i]]
+            matmul(ws.delta[i].transpose(0, 2, 1), inp, out=self.grad_blocks[i])
+            if i > 0:
+                matmul(ws.delta[i], self.blocks[i][:, :, : self.fan_in[i]], out=ws.grad_a[i - 1])
+                self.activations[i - 1].backward(_flat(ws.z[i - 1]), _flat(ws.a[i - 1]), _flat(ws.grad_a[i - 1]),
+                                                 _flat(ws.delta[i - 1]), _flat(ws.scratch[i - 1]))
+        self.grads *= 1.0 / ws.batch
+
+    def step(self) -> None:
+        """One step of every run (finished runs compute on, ignored)."""
+        ws = self._select_batch()
+        self._forward(ws)
+        losses = self.loss.run_values(ws.a[-1], ws.y, ws.loss_scratch, ws.loss_scratch2)
+        self._backward(ws)
+        step = self.step_count + 1
+        # Finite per-run sums prove each run finite; only a run that is not is looked at closely.
+        if not math.isfinite(losses.sum()):
+            for k in np.flatnonzero(self.active & ~np.isfinite(losses)):
+                out_ok = np.isfinite(ws.a[-1][k]).all()
+                layer = None if out_ok else next(i for i, a in enumerate(ws.a) if not np.isfinite(a[k]).all())
+                self._halt(k, RunHalt(step, "loss", None, "the loss") if out_ok
+                           else RunHalt(step, "forward", layer, "an activation"))
+        grad_sums = self.grads.sum(axis=1)
+        if not math.isfinite(grad_sums.sum()):
+            for k in np.flatnonzero(self.active & ~np.isfinite(grad_sums)):
+                layer = next((i for i in range(len(self.blocks) - 1, -1, -1)
+                              if not (np.isfinite(ws.delta[i][k]).all() and np.isfinite(self.grad_blocks[i][k]).all())),
+                             None)
+                self._halt(k, RunHalt(step, "backward", layer, "a gradient"))
+        self.optimizer.step(self.params, self.grads, self.weight_mask)
+        self.step_count = step
+        if self._all_active:
+            self.steps.fill(step)
+            self.batch_loss = losses
+            self._loss_rows.append(losses)
+        else:
+            live = self.active
+            self.steps[live] = step
+            self.batch_loss = np.where(live, losses, self.batch_loss)
+            self._loss_rows.append(np.where(live, losses, np.nan))
+        self.batch_in_epoch += 1
+        if self.batch_in_epoch >= self.steps_per_epoch:
+            self.batch_in_epoch = 0
+            self.epoch += 1
+            if self.track_epochs:
+                self._evaluate_epoch()
+        if not math.isfinite(self.params.sum()):
+            sums = self.params.sum(axis=1)
+            for k in np.flatnonzero(self.active & ~np.isfinite(sums)):
+                layer = next(i for i, b in enumerate(self.blocks) if not np.isfinite(b[k]).all())
+                self._halt(k, RunHalt(step, "update", layer, "a weight"))
+        if self.batch_in_epoch == 0 and self.stop_below_loss is not None:
+            for k in np.flatnonzero(self.active & (self.train_loss < self.stop_below_loss)):
+                self.stopped_at[k] = step
+                self._finish(k)
+
+    def _halt(self, k: int, halt: RunHalt) -> None:
+        self.halts[k] = halt
+        self._finish(k)
+
+    def _finish(self, k: int) -> None:
+        self.final_params[k] = self.params[k]
+        self.active[k] = False
+        self._all_active = False
+
+    def run(self, max_steps: int, should_stop=None) -> int:
+        """Up to ``max_steps`` steps, until every run has finished or ``should_stop()``. Returns steps taken."""
+        done = 0
+        with np.errstate(all="ignore"):
+            while done < max_steps and self.active.any():
+                if should_stop is not None and should_stop():
+                    break
+                self.step()
+                done += 1
+        return done
+
+    def finish_all(self) -> None:
+        """Freeze every run still training (the sweep is over)."""
+        for k in np.flatnonzero(self.active):
+            self._finish(k)

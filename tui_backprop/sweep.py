@@ -1,0 +1,278 @@
+"""Many seeds (and learning rates) of one preset, trained together: ``tui-backprop sweep``.
+
+``build_sweep`` turns a configuration into a ``core.population.Population``
+whose run for seed k starts, shuffles and learns exactly as ``train --seed k``
+does; ``cmd_sweep`` is the command line around it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from tui_backprop.config import Config, ConfigError
+from tui_backprop.core.network import Network
+from tui_backprop.core.population import Population
+from tui_backprop.training.session import Session, dataset_for
+
+MEMORY_SHARE = 0.8  # of the memory available now, the most a sweep may plan to use
+
+
+@dataclass(frozen=True)
+class Sweep:
+    population: Population
+    seeds: tuple[int, ...]  # of each run
+    learning_rates: tuple[float, ...]  # of each run
+    max_steps: int  # --steps, or fewer when the preset stops after some epochs
+
+
+def parse_seeds(text: str) -> range:
+    """``A:B`` → seeds A, A+1, …, B−1 (like a Python slice)."""
+    parts = text.split(":")
+    try:
+        if len(parts) != 2:
+            raise ValueError
+        first, stop = int(parts[0]), int(parts[1])
+    except ValueError:
+        raise ValueError(f"--seeds: expected A:B (seeds A to B−1, e.g. 0:32), got {text!r}") from None
+    if stop <= first:
+        raise ValueError(f"--seeds: {text} is an empty range (A:B runs seeds A to B−1, so B must exceed A)")
+    if first < 0:
+        raise ValueError(f"--seeds: seeds must be 0 or more, got {first}")
+    return range(first, stop)
+
+
+def parse_learning_rates(text: str) -> tuple[float, ...]:
+    rates = []
+    for part in text.split(","):
+        try:
+            value = float(part)
+        except ValueError:
+            raise ValueError(f"--learning-rates: expected numbers separated by commas, got {part!r}") from None
+        if not (value > 0 and math.isfinite(value)):
+            raise ValueError(f"--learning-rates: every learning rate must be a positive number, got {part}")
+        rates.append(value)
+    return tuple(rates)
+
+
+def available_memory() -> int:
+    """Bytes of memory available now (MemAvailable), or the physical total where that is unknown."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (OSError, ValueError, AttributeError):
+        return 1 << 34
+
+
+def bytes_per_run(session: Session, steps: int) -> int:
+    """What one run of a sweep holds: parameters with optimizer state, its data, step buffers, loss history."""
+    net, data = session.network, session.data
+    params = net.params.size * (6 + len(session.optimizer.state_arrays()))
+    n_train, n_test = len(data.x_train), len(data.x_test)
+    width = data.inputs + data.outputs
+    data_floats = n_train * (2 * data.inputs + 1 + data.outputs + 1) + n_test * width
+    units = sum(layer.units for layer in net.layers)
+    step_floats = session.batch_size * (data.inputs + 1 + data.outputs + 6 * units + len(net.layers) + 2 * data.outputs)
+    evaluation = max(n_train, n_test) * units * 2  # the final metrics' forward pass
+    history = steps + steps // max(session.steps_per_epoch, 1) + 1
+    return 8 * (params + data_floats + step_floats + evaluation + history)
+
+
+def build_sweep(config: Config, seeds, learning_rates=None, steps: int = 0, stop_below_loss: float | None = None,
+                track_epochs: bool = False, memory: int | None = None) -> Sweep:
+    """Runs for every seed × learning rate (seeds outer). Raises ConfigError or ValueError on bad input."""
+    seeds = list(seeds)
+    rates = tuple(learning_rates) if learning_rates else (config.training.learning_rate,)
+    if not seeds:
+        raise ValueError("--seeds: no seeds to run")
+    first = Session(config.with_seed(seeds[0]))  # validates the preset (data, shapes, targets) once
+    runs = len(seeds) * len(rates)
+    t = config.training
+    if t.stop_after_epochs is not None:
+        steps = min(steps, t.stop_after_epochs * first.steps_per_epoch)
+    need = runs * bytes_per_run(first, steps)
+    have = int((available_memory() if memory is None else memory) * MEMORY_SHARE)
+    if need > have:
+        raise ValueError(f"--seeds/--learning-rates: {runs} runs of {steps} steps need about {_size(need)} of "
+                         f"memory, more than the {_size(have)} this machine can spare; use fewer runs or steps")
+    net = config.network
+    params, datasets, run_seeds, run_rates = [], [], [], []
+    data_cache: dict[int, object] = {}
+    for seed in seeds:
+        cfg = config.with_seed(seed)
+        data = data_cache.get(cfg.data_seed)
+        if data is None:
+            data = data_cache[cfg.data_seed] = dataset_for(cfg)
+        start = Network(net.inputs, list(net.layers), t.loss, net.init, seed, net.bias_init, net.init_scale).params
+        for rate in rates:
+            params.append(start)
+            datasets.append(data)
+            run_seeds.append(seed)
+            run_rates.append(rate)
+    threshold = 0.0 if config.data.labels == "plus_minus_one" else 0.5
+    stop = t.stop_below_loss if stop_below_loss is None else stop_below_loss
+    population = Population(first.network, np.array(params), datasets, run_seeds, t.batch_size, t.optimizer,
+                            run_rates, t.regularization, t.regularization_rate, dict(t.optimizer_settings),
+                            stop_below_loss=stop, accuracy_threshold=threshold, track_epochs=track_epochs)
+    return Sweep(population, tuple(run_seeds), tuple(run_rates), steps)
+
+
+def _size(count: int) -> str:
+    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if count >= scale:
+            return f"{count / scale:.1f} {unit}"
+    return f"{count} bytes"
+
+
+# --------------------------------------------------------------- results
+def run_results(sweep: Sweep) -> list[dict]:
+    """One record per run, in run order (the JSON's ``runs``)."""
+    pop = sweep.population
+    train, test, accuracy = pop.final_metrics()
+    out = []
+    for k in range(pop.runs):
+        halt = pop.halts[k]
+        out.append({
+            "seed": sweep.seeds[k],
+            "learning_rate": sweep.learning_rates[k],
+            "steps": int(pop.steps[k]),
+            "final_loss": _json_float(train[k]),
+            "test_loss": _json_float(test[k]),
+            "accuracy": _json_float(accuracy[k]),
+            "stopped_at": int(pop.stopped_at[k]) if pop.stopped_at[k] >= 0 else None,
+            "halted": halt.message if halt else None,
+        })
+    return out
+
+
+def _json_float(value) -> float | None:
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def quantiles(values) -> str:
+    """min, quartiles and max of the finite values, on one line."""
+    v = np.asarray([x for x in values if x is not None and math.isfinite(x)], dtype=float)
+    if not len(v):
+        return "none"
+    q = np.quantile(v, [0.0, 0.25, 0.5, 0.75, 1.0])
+    return "  ".join(f"{name} {x:.4g}" for name, x in zip(("min", "25%", "median", "75%", "max"), q))
+
+
+def histogram(values, bins: int = 8, width: int = 30) -> list[str]:
+    """A small text histogram (log-spaced bins when the values span more than a factor of 20)."""
+    v = np.asarray([x for x in values if x is not None and math.isfinite(x)], dtype=float)
+    if not len(v):
+        return []
+    low, high = float(v.min()), float(v.max())
+    if low == high:
+        return [f"  {low:>9.3g}            {'#' * min(width, len(v))} {len(v)}"]
+    log = low > 0 and high / low > 20
+    edges = np.geomspace(low, high, bins + 1) if log else np.linspace(low, high, bins + 1)
+    counts, _ = np.histogram(v, edges)
+    scale = max(1, math.ceil(counts.max() / width))
+    lines = [f"  (each # = {scale} run{'s' if scale > 1 else ''}{', bins spaced by ratio' if log else ''})"]
+    for count, a, b in zip(counts, edges[:-1], edges[1:]):
+        lines.append(f"  {a:>9.3g} – {b:<9.3g} {'#' * math.ceil(count / scale)} {count}")
+    return lines
+
+
+def summary(sweep: Sweep, results: list[dict], title: str, elapsed: float) -> list[str]:
+    pop = sweep.population
+    lines = [f"{title}: {pop.runs} runs ({len(set(sweep.seeds))} seeds × {len(set(sweep.learning_rates))} "
+             f"learning rate(s)), up to {sweep.max_steps} steps"]
+    for rate in dict.fromkeys(sweep.learning_rates):
+        group = [r for r in results if r["learning_rate"] == rate]
+        lines.append(f"learning rate {rate:g}: {len(group)} runs")
+        if pop.stop_below_loss is not None:
+            reached = [r["stopped_at"] for r in group if r["stopped_at"] is not None]
+            lines.append(f"  reached training loss < {pop.stop_below_loss:g}: {len(reached)} of {len(group)} runs "
+                         f"({len(reached) / len(group):.0%})")
+            if reached:
+                q = np.quantile(reached, [0.0, 0.25, 0.5, 0.75, 1.0])
+                lines.append(f"  steps to get there: median {q[2]:.0f}, middle half {q[1]:.0f}–{q[3]:.0f}, "
+                             f"range {q[0]:.0f}–{q[4]:.0f}")
+        halted = sum(1 for r in group if r["halted"])
+        if halted:
+            lines.append(f"  halted on NaN/inf: {halted} of {len(group)} runs")
+        lines.append(f"  final training loss  {quantiles(r['final_loss'] for r in group)}")
+        if any(r["test_loss"] is not None for r in group):
+            lines.append(f"  final test loss      {quantiles(r['test_loss'] for r in group)}")
+        if any(r["accuracy"] is not None for r in group):
+            lines.append(f"  accuracy             {quantiles(r['accuracy'] for r in group)}")
+        lines.append("  final training loss, runs per range:")
+        lines += ["  " + line for line in histogram([r["final_loss"] for r in group])]
+    updates = int(pop.steps.sum())
+    lines.append(f"{updates:,} network updates in {elapsed:.2f} s ({updates / max(elapsed, 1e-9):,.0f} per second)")
+    return lines
+
+
+def _progress(pop: Population, total: int, started: float) -> None:
+    width = 30
+    filled = int(width * pop.step_count / total) if total else width
+    rate = pop.steps.sum() / max(time.perf_counter() - started, 1e-9)
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] step {pop.step_count}/{total}  "
+                     f"{int(pop.active.sum())}/{pop.runs} runs training  {rate:,.0f} updates/s ")
+    sys.stderr.flush()
+
+
+def cmd_sweep(args) -> int:
+    from tui_backprop.cli import _fail, _load
+
+    try:
+        seeds = parse_seeds(args.seeds)
+        rates = parse_learning_rates(args.learning_rates) if args.learning_rates else None
+        if args.stop_below_loss is not None and not math.isfinite(args.stop_below_loss):
+            raise ValueError("--stop-below-loss: expected a finite number")
+        config = _load(args.preset, None)
+        sweep = build_sweep(config, seeds, rates, args.steps, args.stop_below_loss)
+    except (ConfigError, ValueError) as exc:
+        return _fail(str(exc))
+    pop = sweep.population
+    show_progress = not args.json and sys.stderr.isatty()
+    started = time.perf_counter()
+    chunk = max(1, min(200, sweep.max_steps // 100 or 1))
+    while pop.step_count < sweep.max_steps and not pop.done:
+        pop.run(min(chunk, sweep.max_steps - pop.step_count))
+        if show_progress:
+            _progress(pop, sweep.max_steps, started)
+    elapsed = time.perf_counter() - started
+    if show_progress:
+        sys.stderr.write("\n")
+    pop.finish_all()
+    results = run_results(sweep)
+    try:
+        if args.json:
+            json.dump({"preset": config.name, "steps": sweep.max_steps, "stop_below_loss": pop.stop_below_loss,
+                       "runs": results}, sys.stdout)
+            sys.stdout.write("\n")
+        else:
+            print("\n".join(summary(sweep, results, f"{config.title} ({config.name})", elapsed)))
+        sys.stdout.flush()
+    except BrokenPipeError:  # e.g. piped into head: the reader has what it wanted
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return 0
+
+
+def add_parser(sub) -> None:
+    sweep = sub.add_parser("sweep", help="train many seeds (and learning rates) of one preset together; summary or JSON")
+    sweep.add_argument("--preset", required=True, help="preset name or path to a .toml file")
+    sweep.add_argument("--seeds", required=True, metavar="A:B", help="seeds A to B−1, e.g. 0:32")
+    sweep.add_argument("--learning-rates", metavar="R1,R2,…", help="each seed at each of these rates (default: the preset's)")
+    sweep.add_argument("--steps", type=int, required=True, help="steps per run (fewer if a run stops)")
+    sweep.add_argument("--stop-below-loss", type=float, help="a run stops when its training loss falls below this")
+    sweep.add_argument("--json", action="store_true", help="print one JSON object to stdout")
+    sweep.set_defaults(func=cmd_sweep)
