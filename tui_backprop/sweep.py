@@ -93,9 +93,8 @@ def bytes_per_run(session: Session, steps: int) -> int:
 def build_sweep(config: Config, seeds, learning_rates=None, steps: int = 0, stop_below_loss: float | None = None,
                 track_epochs: bool = False, memory: int | None = None) -> Sweep:
     """Runs for every seed × learning rate (seeds outer). Raises ConfigError or ValueError on bad input."""
-    seeds = list(seeds)
     rates = tuple(learning_rates) if learning_rates else (config.training.learning_rate,)
-    if not seeds:
+    if not len(seeds):
         raise ValueError("--seeds: no seeds to run")
     first = Session(config.with_seed(seeds[0]))  # validates the preset (data, shapes, targets) once
     runs = len(seeds) * len(rates)
@@ -162,13 +161,14 @@ def _json_float(value) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def quantiles(values) -> str:
+def quantiles(values, percent: bool = False) -> str:
     """min, quartiles and max of the finite values, on one line."""
     v = np.asarray([x for x in values if x is not None and math.isfinite(x)], dtype=float)
     if not len(v):
         return "none"
     q = np.quantile(v, [0.0, 0.25, 0.5, 0.75, 1.0])
-    return "  ".join(f"{name} {x:.4g}" for name, x in zip(("min", "25%", "median", "75%", "max"), q))
+    show = (lambda x: f"{x:.1%}") if percent else (lambda x: f"{x:.4g}")
+    return "  ".join(f"{name} {show(x)}" for name, x in zip(("min", "25%", "median", "75%", "max"), q))
 
 
 def histogram(values, bins: int = 8, width: int = 30) -> list[str]:
@@ -211,7 +211,7 @@ def summary(sweep: Sweep, results: list[dict], title: str, elapsed: float) -> li
         if any(r["test_loss"] is not None for r in group):
             lines.append(f"  final test loss      {quantiles(r['test_loss'] for r in group)}")
         if any(r["accuracy"] is not None for r in group):
-            lines.append(f"  accuracy             {quantiles(r['accuracy'] for r in group)}")
+            lines.append(f"  accuracy             {quantiles((r['accuracy'] for r in group), percent=True)}")
         lines.append("  final training loss, runs per range:")
         lines += ["  " + line for line in histogram([r["final_loss"] for r in group])]
     updates = int(pop.steps.sum())

@@ -1,0 +1,86 @@
+"""``tui-backprop sweep``: JSON runs equal ``train --seed k``, the summary, bad input."""
+
+import json
+
+import pytest
+
+from tui_backprop.cli import main
+
+RUN_KEYS = {"seed", "learning_rate", "steps", "final_loss", "test_loss", "accuracy", "stopped_at", "halted"}
+
+
+def sweep_json(capsys, *args):
+    code = main(["sweep", *args, "--json"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert out.out.count("\n") == 1
+    return json.loads(out.out)
+
+
+def train_json(capsys, *args):
+    assert main(["train", *args, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_json_runs_equal_train_with_each_seed(capsys):
+    result = sweep_json(capsys, "--preset", "xor", "--seeds", "2:5", "--steps", "30")
+    assert result["preset"] == "xor" and result["steps"] == 30
+    runs = result["runs"]
+    assert [r["seed"] for r in runs] == [2, 3, 4]
+    for run in runs:
+        assert set(run) == RUN_KEYS
+        alone = train_json(capsys, "--preset", "xor", "--seed", str(run["seed"]), "--steps", "30")
+        assert run["steps"] == 30 and run["learning_rate"] == 0.1
+        assert run["final_loss"] == pytest.approx(alone["final_loss"], rel=1e-12)
+        assert run["test_loss"] == pytest.approx(alone["test_loss"], rel=1e-12)
+        assert run["accuracy"] == alone["accuracy"]  # 30 steps = 3 whole epochs: the same weights measured
+        assert run["stopped_at"] is None and run["halted"] is None
+
+
+def test_learning_rates_and_stop_condition(capsys):
+    result = sweep_json(capsys, "--preset", "xor", "--seeds", "0:4", "--learning-rates", "0.03,1",
+                        "--steps", "600", "--stop-below-loss", "0.2")
+    runs = result["runs"]
+    assert [(r["seed"], r["learning_rate"]) for r in runs] == [(s, lr) for s in range(4) for lr in (0.03, 1.0)]
+    fast = [r for r in runs if r["learning_rate"] == 1.0 and r["stopped_at"] is not None]
+    assert fast, "with learning rate 1 some run reaches 0.2 within 600 steps"
+    for run in fast:
+        assert run["steps"] == run["stopped_at"] < 600 and run["final_loss"] < 0.2
+    slow = [r for r in runs if r["learning_rate"] == 0.03]
+    assert all(r["stopped_at"] is None and r["steps"] == 600 for r in slow)
+
+
+def test_summary_says_what_it_counts(capsys):
+    assert main(["sweep", "--preset", "xor", "--seeds", "0:8", "--steps", "300", "--stop-below-loss", "0.3"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("XOR with one hidden layer (xor): 8 runs (8 seeds × 1 learning rate(s)), up to 300 steps")
+    assert "reached training loss < 0.3:" in out and "of 8 runs" in out
+    assert "steps to get there: median" in out
+    assert "final training loss  min" in out and "accuracy             min" in out and "%" in out
+    assert "runs per range" in out and "#" in out
+    assert "network updates in" in out
+
+
+def test_a_diverging_run_is_reported_not_fatal(capsys):
+    result = sweep_json(capsys, "--preset", "one-weight", "--seeds", "0:2", "--learning-rates", "0.1,100",
+                        "--steps", "200")
+    by_rate = {r["learning_rate"]: r for r in result["runs"] if r["seed"] == 0}
+    assert by_rate[0.1]["halted"] is None and by_rate[0.1]["steps"] == 200
+    assert "NaN or infinite" in by_rate[100.0]["halted"] and by_rate[100.0]["steps"] < 200
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--seeds", "5:5"], "--seeds: 5:5 is an empty range"),
+    (["--seeds", "7:2"], "empty range"),
+    (["--seeds", "a:b"], "--seeds: expected A:B"),
+    (["--seeds", "0:2", "--learning-rates", "0.1,0"], "--learning-rates: every learning rate must be a positive"),
+    (["--seeds", "0:2", "--learning-rates=-0.5"], "positive number"),
+    (["--seeds", "0:2", "--learning-rates", "0.1,x"], "expected numbers separated by commas"),
+    (["--seeds", "0:100000000"], "100000000 runs of 10 steps need about"),
+    (["--seeds", "0:2", "--preset", "no-such-preset"], "no preset with that name"),
+])
+def test_bad_input_is_one_line_and_exit_2(capsys, args, words):
+    base = ["sweep", "--preset", "xor", "--steps", "10"]
+    assert main(base + args) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and words in err and "Traceback" not in err
