@@ -75,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
                              "multi-threaded runs of either library swing with other load; 0: each library's default)")
     parser.add_argument("--skip-core", action="store_true")
     parser.add_argument("--skip-app", action="store_true")
+    parser.add_argument("--skip-sweep", action="store_true")
     parser.add_argument("--steps", type=int, default=1_000_000, help="steps of xor for the memory figure")
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -120,6 +121,15 @@ def main(argv: list[str] | None = None) -> int:
                      _ok(f.share, 0.60)))
         notes.append(f"for scale: a 512x512x512 matmul runs at {f.square_rate / 1e9:.1f} GFLOP/s here "
                      f"(the step reaches {f.step_rate / f.square_rate:.0%} of that)")
+
+    if not args.skip_sweep:
+        from benchmarks import sweep_bench
+
+        log("sweeps of K seeds vs one Session.run (network updates/s) ...")
+        sweep_rows, sweep_notes = sweep_bench.rows(sweep_bench.run_sweeps(repeats, seconds, threads=args.threads,
+                                                                          log=log), _ok)
+        rows += sweep_rows
+        notes += sweep_notes
 
     if not args.skip_app:
         from benchmarks import app_bench

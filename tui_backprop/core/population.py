@@ -177,6 +177,12 @@ class Population:
             return np.zeros(0), np.zeros((0, self.runs))
         return np.array(self._epoch_steps, dtype=float), np.array(self._epoch_rows)
 
+    def clear_history(self) -> None:
+        """Forget the loss histories (a long benchmark keeps memory flat)."""
+        self._loss_rows.clear()
+        self._epoch_steps.clear()
+        self._epoch_rows.clear()
+
     def memory_bytes(self) -> int:
         """Bytes of the arrays this population holds (grows with K; history grows with steps)."""
         arrays = [self.params, self.grads, self.final_params, self.x_train_ones, self.x_train, self.y_train,

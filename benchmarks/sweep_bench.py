@@ -1,0 +1,118 @@
+"""Network updates per second: a K-seed sweep against one ``Session.run``, same preset.
+
+One network update is one step of one network. The single network is
+``Session.run`` as ``train`` drives it (batch selection, NaN checks, history and
+the per-epoch evaluation); the sweep is ``Population.run`` as ``sweep`` drives
+it, without a stop condition (it then skips the per-epoch evaluation, which
+only a stop condition needs) and, in a second row, with that evaluation on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SIZES = (8, 64, 512, 2048)
+TARGET = 20.0  # 64 seeds on playground vs one Session.run
+SESSION_CHUNK = 200
+
+
+def _config(name: str):
+    if name == "playground":
+        from tui_backprop.presets import load_preset
+
+        return load_preset("playground")
+    from benchmarks.core_bench import CASES, make_session
+
+    return make_session(CASES[1]).config  # 2-8-8-1 tanh, batch 32, circle
+
+
+LABELS = {"playground": "playground (2-4-2-1 tanh, batch 10)", "2-8-8-1": "2-8-8-1 tanh, batch 32"}
+
+
+class Single:
+    def __init__(self, name: str):
+        from tui_backprop.training.session import Session
+
+        self.session = Session(_config(name))
+        self.session.pause_after = "none"
+        self.session.use_checkpoints = False
+
+    def __call__(self) -> None:
+        self.session.run(SESSION_CHUNK)
+
+
+class Sweep:
+    def __init__(self, name: str, runs: int, track_epochs: bool = False):
+        from tui_backprop.sweep import build_sweep
+
+        self.runs = runs
+        self.chunk = max(1, 2048 // runs)
+        self.population = build_sweep(_config(name), range(runs), None, 0, track_epochs=track_epochs).population
+
+    def __call__(self) -> None:
+        pop = self.population
+        pop.run(self.chunk)
+        if pop.step_count > 20_000:
+            pop.clear_history()
+
+    def memory_per_run(self) -> float:
+        return self.population.memory_bytes() / self.runs
+
+
+@dataclass
+class SweepResult:
+    name: str
+    single: float  # network updates per second
+    sweeps: dict[int, float]  # K → network updates per second
+    tracked: float | None  # 64 runs with the per-epoch evaluation
+    memory: dict[int, float]  # K → bytes per run
+
+
+def run_sweeps(repeats: int = 7, seconds: float = 0.15, threads: int | None = None, log=print,
+               names=("playground", "2-8-8-1")) -> list[SweepResult]:
+    from benchmarks.timing import Contender, interleaved_processes
+
+    results = []
+    for name in names:
+        contenders = {"single": Contender("benchmarks.sweep_bench:Single", name, threads=threads)}
+        for k in SIZES:
+            contenders[k] = Contender("benchmarks.sweep_bench:Sweep", name, k, threads=threads)
+        contenders["tracked"] = Contender("benchmarks.sweep_bench:Sweep", name, 64, True, threads=threads)
+        try:
+            times = interleaved_processes(contenders, repeats, seconds)
+            memory = {k: contenders[k].ask("info", "memory_per_run") for k in SIZES}
+        finally:
+            for c in contenders.values():
+                c.close()
+        chunk = lambda k: max(1, 2048 // k)  # noqa: E731
+        r = SweepResult(name, SESSION_CHUNK / times["single"], {k: k * chunk(k) / times[k] for k in SIZES},
+                        64 * chunk(64) / times["tracked"], memory)
+        log(f"  {LABELS[name]}: one Session.run {r.single:,.0f}/s; "
+            + ", ".join(f"{k} seeds {v:,.0f}/s" for k, v in r.sweeps.items()))
+        results.append(r)
+    return results
+
+
+def rows(results: list[SweepResult], ok) -> tuple[list[tuple[str, str, str, str]], list[str]]:
+    out, notes = [], []
+    for r in results:
+        label = LABELS[r.name]
+        for k, rate in r.sweeps.items():
+            ratio = rate / r.single
+            target = f">= {TARGET:g}x" if (r.name == "playground" and k == 64) else "-"
+            met = ok(ratio, TARGET) if target != "-" else "-"
+            out.append((f"{label}: {k}-seed sweep / one Session.run, network updates/s",
+                        f"{ratio:.1f}x ({rate:,.0f} vs {r.single:,.0f}/s)", target, met))
+        out.append((f"{label}: 64 seeds with per-epoch evaluation / one Session.run",
+                    f"{r.tracked / r.single:.1f}x ({r.tracked:,.0f}/s)", "-", "-"))
+        per_run = [r.memory[k] for k in SIZES]
+        spread = max(per_run) / min(per_run)
+        out.append((f"{label}: sweep memory per run, K = {', '.join(map(str, SIZES))}",
+                    " / ".join(f"{m / 1024:.0f} KB" for m in per_run), "linear in K (within 10%)",
+                    ok(spread, 1.10, False)))
+        best = max(r.sweeps, key=r.sweeps.get)
+        last = SIZES[-1]
+        notes.append(f"{label}: network updates/s peak at K = {best} ({r.sweeps[best] / r.single:.0f}x one "
+                     f"Session.run); at K = {last} {r.sweeps[last] / r.single:.0f}x: past the peak a step's arrays "
+                     f"no longer fit in cache and the gain stops")
+    return out, notes
