@@ -344,3 +344,29 @@ def test_optimizers_adam_beats_sgd_in_2000_steps():
     assert adam.full_training_loss() == pytest.approx(0.17, abs=0.01)
     assert sgd.full_training_loss() == pytest.approx(0.55, abs=0.01)
     assert adam.accuracy == pytest.approx(0.85, abs=0.01) and sgd.accuracy == pytest.approx(0.61, abs=0.01)
+
+
+def _stuck_share(config, seeds=range(100), steps=3000) -> float:
+    """Share of seeds that never reach the preset's goal loss (``stop_below_loss``) in ``steps`` steps."""
+    from tui_backprop.sweep import build_sweep
+
+    pop = build_sweep(config, seeds, None, steps).population
+    pop.run(steps)
+    return float((pop.stopped_at < 0).mean())
+
+
+def test_xor_two_hidden_a_visible_share_of_seeds_gets_stuck_and_more_units_help():
+    config = load_preset("xor-two-hidden")
+    goal = config.training.stop_below_loss
+    assert goal == 0.05
+    two = _stuck_share(config)
+    assert 0.35 <= two <= 0.6, "close to half of the seeds get stuck with two hidden units"
+    # The stuck ones sit with one point on the wrong side: loss near 0.35 (lesson text).
+    stuck = run_to(headless(config), 3000)
+    assert stuck.step_count == 3000 and 0.33 < stuck.full_training_loss() < 0.37
+    layers = list(config.network.layers)
+    widen = lambda units: config.replace("network", layers=tuple([dataclasses.replace(layers[0], units=units)]
+                                                                  + layers[1:]))  # noqa: E731
+    three, four = _stuck_share(widen(3)), _stuck_share(widen(4))
+    assert 0.03 <= three <= 0.2, "about one seed in ten with 3 hidden units"
+    assert four == 0.0
