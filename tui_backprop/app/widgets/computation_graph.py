@@ -154,6 +154,22 @@ class ComputationGraph(VerticalScroll, can_focus=True):
         head.update(self._head_text(snap, values))
         canvas.update(self._canvas_text(g))
         chain.update(self._chain_text(snap, values, g))
+        self.call_after_refresh(self._scroll_to_selected)
+
+    def _scroll_to_selected(self) -> None:
+        """A graph wider than the view scrolls sideways so the selected node stays in sight (keyboard alone)."""
+        place = self.graph.placed.get(self.selected) if self.graph is not None else None
+        if place is None:
+            return
+        view = self.scrollable_content_region.width
+        start, end = place.col, place.col + place.width + 1
+        x = self.scroll_x
+        if end > x + view:
+            x = end - view
+        if start < x:
+            x = start
+        if x != self.scroll_x:
+            self.scroll_to(x=x, animate=False)
 
     @staticmethod
     def _default_selection(g: GraphLayout, layer: int, neuron: int) -> tuple:
