@@ -165,6 +165,33 @@ def cmd_train(args) -> int:
     return 0
 
 
+def cmd_gradcheck(args) -> int:
+    """Train ``--steps`` steps, then check every layer's gradient as the app's g does."""
+    try:
+        session = _session_for(args)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    session.pause_after = "none"
+    session.use_checkpoints = False
+    session.run(args.steps)
+    config = session.config
+    if session.halted:
+        print(f"tui-backprop: {session.halted.message}\ntui-backprop: gradcheck: the run halted, so there is "
+              f"no finite gradient to check", file=sys.stderr)
+        return 3
+    where = (f"the batch of step {session.step_count}, weights before its update" if session.step_count
+             else "the first batch, initial weights")
+    print(f"{config.name} after {session.step_count} steps: backprop vs finite differences on {where}")
+    agree = True
+    for layer in session.network.layers:
+        check = session.check_layer(layer.index)
+        agree = agree and check.passed
+        print(f"  layer {layer.index + 1} ({layer.units}×{layer.fan_in}{' +bias' if layer.has_bias else ''}, "
+              f"{layer.activation.name}): max relative error {check.max_relative_error:.1e}, "
+              f"max difference {check.max_abs_error:.1e}: {'agrees' if check.passed else 'DISAGREES'}")
+    return 0 if agree else 1
+
+
 def cmd_presets(args) -> int:
     from tui_backprop.config import load_config
     from tui_backprop.presets import list_presets
@@ -285,6 +312,14 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--stop-below-loss", type=float, help="stop when the training loss falls below this")
     train.add_argument("--save", metavar="PATH", help="save the whole session here afterwards (atomic write)")
     train.set_defaults(func=cmd_train)
+
+    check = sub.add_parser("gradcheck", help="train, then check every layer's gradient against finite differences")
+    start = check.add_mutually_exclusive_group(required=True)
+    start.add_argument("--preset", help="preset name or path to a .toml file")
+    start.add_argument("--resume", metavar="PATH", help="a saved session")
+    check.add_argument("--steps", type=int, default=0, help="train this many steps first (default: 0)")
+    check.add_argument("--seed", type=int, help="override the preset's seed")
+    check.set_defaults(func=cmd_gradcheck)
 
     exp = sub.add_parser("export", help="write the loss history (CSV), the network (JSON) and/or a PyTorch script")
     start = exp.add_mutually_exclusive_group(required=True)

@@ -114,28 +114,24 @@ TORCH_ACTIVATIONS = {
 }
 
 TORCH_LOSSES = {
-    "mse": ('''def loss_fn(output, target):
+    "mse": ('''def loss_fn(model, x, target):
     """mse: mean over outputs and samples of (output - target)^2 (same as nn.MSELoss())."""
-    return torch.mean((output - target) ** 2)
+    return torch.mean((model(x) - target) ** 2)
 '''),
-    "half_mse": ('''def loss_fn(output, target):
+    "half_mse": ('''def loss_fn(model, x, target):
     """half_mse: half of the mean over outputs and samples of (output - target)^2 (0.5 * nn.MSELoss())."""
-    return 0.5 * torch.mean((output - target) ** 2)
+    return 0.5 * torch.mean((model(x) - target) ** 2)
 '''),
-    "bce": ('''def loss_fn(output, target):
-    """bce on sigmoid outputs, logs clamped at -100 like nn.BCELoss (which gives the same number)."""
-    log_p = torch.clamp(torch.log(output), min=-100.0)
-    log_q = torch.clamp(torch.log1p(-output), min=-100.0)
-    return -(target * log_p + (1.0 - target) * log_q).mean(dim=1).mean()
+    "bce": ('''def loss_fn(model, x, target):
+    """bce computed from the sigmoid's input z (exact where the sigmoid saturates), as in tui-backprop."""
+    return nn.functional.binary_cross_entropy_with_logits(model.logits(x), target)
 '''),
-    "cross_entropy": ('''def loss_fn(output, target):
-    """cross_entropy on softmax outputs with one-hot targets: mean over samples of -sum(target * log(output)).
+    "cross_entropy": ('''def loss_fn(model, x, target):
+    """cross_entropy: mean over samples of -sum(target * log_softmax(z)), z the softmax's input.
 
-    The usual PyTorch way drops the softmax layer and uses nn.CrossEntropyLoss on the
-    logits; this form keeps the network exactly as it is in tui-backprop.
+    The same number as nn.CrossEntropyLoss on z; the network keeps its softmax layer for predictions.
     """
-    log_p = torch.clamp(torch.log(output), min=-100.0)
-    return -(target * log_p).sum(dim=1).mean()
+    return -(target * torch.log_softmax(model.logits(x), dim=1)).sum(dim=1).mean()
 '''),
 }
 
@@ -231,10 +227,11 @@ torch.set_default_dtype(torch.float64)
         bias = "" if layer.has_bias else ", bias=False"
         w(f"        self.{name} = nn.Linear({layer.fan_in}, {layer.units}{bias})\n")
         w(f"        self.{name}_activation = {TORCH_ACTIVATIONS[layer.activation.name]}\n")
-    w("\n    def forward(self, x):\n")
-    for name in names:
+    w('\n    def logits(self, x):\n        """z of the output layer (the input of its activation)."""\n')
+    for name in names[:-1]:
         w(f"        x = self.{name}_activation(self.{name}(x))\n")
-    w("        return x\n\n\n")
+    w(f"        return self.{names[-1]}(x)\n")
+    w(f"\n    def forward(self, x):\n        return self.{names[-1]}_activation(self.logits(x))\n\n\n")
     w("def build_network():\n    model = Network()\n    with torch.no_grad():\n")
     for name, layer in zip(names, net.layers):
         w(f"        model.{name}.weight.copy_(torch.tensor({name.upper()}_WEIGHTS))\n")
@@ -248,7 +245,7 @@ torch.set_default_dtype(torch.float64)
 
 def evaluate(model, x, y):
     with torch.no_grad():
-        return loss_fn(model(x), y).item()
+        return loss_fn(model, x, y).item()
 
 
 def train(model, x, y, steps, batch_size={batch}):
@@ -264,7 +261,7 @@ def train(model, x, y, steps, batch_size={batch}):
         index = order[start:start + batch_size]
         start += batch_size
         optimizer.zero_grad()
-        loss = loss_fn(model(x[index]), y[index])
+        loss = loss_fn(model, x[index], y[index])
 {l1}        loss.backward()
         optimizer.step()
     return model

@@ -11,10 +11,9 @@ formulas as ``value``, so each run's number equals its single network's.
 
 from __future__ import annotations
 
-import numpy as np
+import threading
 
-# PyTorch clamps log() at -100 in BCELoss so a saturated sigmoid gives a finite loss.
-_LOG_FLOOR = -100.0
+import numpy as np
 
 
 class Loss:
@@ -22,19 +21,23 @@ class Loss:
     output_activations: tuple[str, ...] = ()  # empty: any except softmax
 
     def value(self, output: np.ndarray, target: np.ndarray, scratch: np.ndarray | None = None,
-              scratch2: np.ndarray | None = None) -> float:
-        """Batch loss; with ``scratch`` buffers (the output's shape) it allocates no arrays."""
-        return float(self._value(output, target, scratch, scratch2, False))
+              scratch2: np.ndarray | None = None, z: np.ndarray | None = None) -> float:
+        """Batch loss; with ``scratch`` buffers (the output's shape) it allocates no arrays.
+
+        ``z`` is the output layer's pre-activation: bce and cross_entropy are
+        computed from it (log-sum-exp form), so they stay exact at saturation.
+        """
+        return float(self._value(output, target, scratch, scratch2, z, False))
 
     def run_values(self, output: np.ndarray, target: np.ndarray, scratch: np.ndarray | None = None,
-                   scratch2: np.ndarray | None = None) -> np.ndarray:
+                   scratch2: np.ndarray | None = None, z: np.ndarray | None = None) -> np.ndarray:
         """One batch loss per run of stacked ``[runs, batch, outputs]`` arrays."""
-        return self._value(output, target, scratch, scratch2, True)
+        return self._value(output, target, scratch, scratch2, z, True)
 
-    def _value(self, output, target, scratch, scratch2, stacked: bool):
+    def _value(self, output, target, scratch, scratch2, z, stacked: bool):
         raise NotImplementedError
 
-    def per_sample(self, output: np.ndarray, target: np.ndarray) -> np.ndarray:
+    def per_sample(self, output: np.ndarray, target: np.ndarray, z: np.ndarray | None = None) -> np.ndarray:
         raise NotImplementedError
 
     def grad_output(self, output, target, out=None, scratch=None) -> np.ndarray:
@@ -57,12 +60,12 @@ class MSE(Loss):
     name = "mse"
     scale = 1.0  # half_mse uses 0.5
 
-    def _value(self, output, target, scratch, scratch2, stacked):
+    def _value(self, output, target, scratch, scratch2, z, stacked):
         diff = np.subtract(output, target, out=scratch)
         np.multiply(diff, diff, out=diff)
         return self.scale * _total(diff, stacked) / _count(diff, stacked)
 
-    def per_sample(self, output, target):
+    def per_sample(self, output, target, z=None):
         return self.scale * np.mean((output - target) ** 2, axis=-1)
 
     def grad_output(self, output, target, out=None, scratch=None):
@@ -77,29 +80,31 @@ class HalfMSE(MSE):
 
 
 class BCE(Loss):
+    """Binary cross-entropy after a sigmoid, computed from z like its gradient.
+
+    −[y log σ(z) + (1 − y) log(1 − σ(z))] = softplus(z) − y z, with
+    softplus(z) = max(z, 0) + log(1 + e^−|z|) (nn.BCEWithLogitsLoss): exact
+    where σ(z) rounds to 0 or 1, so a confident wrong answer at z = 40 costs 40.
+    """
+
     name = "bce"
     output_activations = ("sigmoid",)
 
-    def per_sample(self, output, target):
-        with np.errstate(divide="ignore"):
-            log_a = np.maximum(np.log(output), _LOG_FLOOR)
-            log_1a = np.maximum(np.log1p(-output), _LOG_FLOOR)
-        return -np.mean(target * log_a + (1.0 - target) * log_1a, axis=-1)
+    def per_sample(self, output, target, z=None):
+        z = _logits(output, z)
+        return np.mean(np.maximum(z, 0) - target * z + np.log1p(np.exp(-np.abs(z))), axis=-1)
 
-    def _value(self, output, target, scratch, scratch2, stacked):
-        if scratch is None or scratch2 is None:
-            return self.per_sample(output, target).mean(axis=-1 if stacked else None)
-        # −mean[y·(log a − log(1 − a)) + log(1 − a)], in two caller-owned buffers.
-        with np.errstate(divide="ignore", invalid="ignore"):
-            log_a = np.log(output, out=scratch)
-            np.maximum(log_a, _LOG_FLOOR, out=log_a)
-            log_1a = np.negative(output, out=scratch2)
-            np.log1p(log_1a, out=log_1a)
-            np.maximum(log_1a, _LOG_FLOOR, out=log_1a)
-            np.subtract(log_a, log_1a, out=log_a)
-            log_a *= target
-            log_a += log_1a
-        return -_total(log_a, stacked) / _count(log_a, stacked)
+    def _value(self, output, target, scratch, scratch2, z, stacked):
+        if scratch is None or scratch2 is None or z is None:
+            return self.per_sample(output, target, z).mean(axis=-1 if stacked else None)
+        # In two caller-owned buffers: log(1 + e^−|z|) + max(z, 0) − y z.
+        soft = np.abs(z, out=scratch)
+        np.negative(soft, out=soft)
+        np.exp(soft, out=soft)
+        np.log1p(soft, out=soft)
+        soft += np.maximum(z, 0.0, out=scratch2)
+        soft -= np.multiply(target, z, out=scratch2)
+        return _total(soft, stacked) / _count(soft, stacked)
 
     def grad_output(self, output, target, out=None, scratch=None):
         # (a - y) / (a (1 - a)) / k; infinite when a sigmoid saturates exactly.
@@ -118,22 +123,48 @@ class BCE(Loss):
 
 
 class CrossEntropy(Loss):
+    """Cross-entropy after a softmax, from z: −Σ y · log_softmax(z) (never log 0)."""
+
     name = "cross_entropy"
     output_activations = ("softmax",)
 
-    def per_sample(self, output, target):
-        with np.errstate(divide="ignore"):
-            log_a = np.maximum(np.log(output), _LOG_FLOOR)
-        return -(target * log_a).sum(axis=-1)
+    def __init__(self):
+        self._local = threading.local()  # per-thread buffers, as Softmax keeps
 
-    def _value(self, output, target, scratch, scratch2, stacked):
-        if scratch is None:
-            return self.per_sample(output, target).mean(axis=-1 if stacked else None)
-        with np.errstate(divide="ignore"):
-            log_a = np.log(output, out=scratch)
-        np.maximum(log_a, _LOG_FLOOR, out=log_a)
-        log_a *= target
-        return -_total(log_a, stacked) / output.shape[-2 if stacked else 0]
+    def per_sample(self, output, target, z=None):
+        if z is None:
+            with np.errstate(divide="ignore"):
+                return -(target * np.log(output)).sum(axis=-1)
+        m = z.max(axis=-1, keepdims=True)
+        log_softmax = z - m - np.log(np.exp(z - m).sum(axis=-1, keepdims=True))
+        return -(target * log_softmax).sum(axis=-1)
+
+    def _value(self, output, target, scratch, scratch2, z, stacked):
+        if scratch is None or scratch2 is None or z is None:
+            return self.per_sample(output, target, z).mean(axis=-1 if stacked else None)
+        # log_softmax = z − max − log Σ e^(z − max), row-wise values spread by matmul
+        # with a row of ones (broadcasting ufuncs allocate; see Softmax).
+        col, ones_row, ones_col = self._buffers(z.shape)
+        np.max(z, axis=-1, keepdims=True, out=col)
+        log_p = np.matmul(col, ones_row, out=scratch)
+        np.subtract(z, log_p, out=log_p)
+        np.exp(log_p, out=scratch2)
+        np.matmul(scratch2, ones_col, out=col)
+        np.log(col, out=col)
+        np.matmul(col, ones_row, out=scratch2)
+        log_p -= scratch2
+        log_p *= target
+        return -_total(log_p, stacked) / output.shape[-2 if stacked else 0]
+
+    def _buffers(self, shape):
+        cache = getattr(self._local, "buffers", None)
+        if cache is None:
+            cache = self._local.buffers = {}
+        bufs = cache.get(shape)
+        if bufs is None:
+            cols = shape[-1]
+            bufs = cache[shape] = (np.empty(shape[:-1] + (1,)), np.ones((1, cols)), np.ones((cols, 1)))
+        return bufs
 
     def grad_output(self, output, target, out=None, scratch=None):
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -142,6 +173,14 @@ class CrossEntropy(Loss):
 
     def fused_delta(self, activation_name, output, target, out):
         return np.subtract(output, target, out=out)
+
+
+def _logits(output, z):
+    """z itself, or (without it) recovered from σ(z): exact only away from saturation."""
+    if z is not None:
+        return z
+    with np.errstate(divide="ignore"):
+        return np.log(output) - np.log1p(-output)
 
 
 def _total(terms: np.ndarray, stacked: bool):

@@ -275,26 +275,29 @@ class Network:
 
     def compute_loss(self, y: np.ndarray) -> float:
         ws = self._require_forward()
-        self.loss_value = self.loss.value(ws.a[-1], y, ws.loss_scratch, ws.loss_scratch2)
+        self.loss_value = self.loss.value(ws.a[-1], y, ws.loss_scratch, ws.loss_scratch2, z=ws.z[-1])
         return self.loss_value
 
     def backward(self, y: np.ndarray) -> None:
-        """Fill ``grads`` (batch-averaged) and every layer's delta and dL/da."""
+        """Fill ``grads`` (batch-averaged) and every layer's delta and dL/da.
+
+        The same equations as ``reference.backward``, one per line, in buffers.
+        """
         ws = self._require_forward()
         last = len(self.layers) - 1
         out_layer = self.layers[last]
-        self.loss.grad_output(ws.a[last], y, out=ws.grad_a[last], scratch=ws.loss_scratch)
-        fused = self.loss.fused_delta(out_layer.activation.name, ws.a[last], y, ws.delta[last])
+        self.loss.grad_output(ws.a[last], y, out=ws.grad_a[last], scratch=ws.loss_scratch)  # dL/da of the output
+        fused = self.loss.fused_delta(out_layer.activation.name, ws.a[last], y, ws.delta[last])  # bce/ce: delta = a − y
         if fused is None:
-            out_layer.activation.backward(ws.z[last], ws.a[last], ws.grad_a[last], ws.delta[last], ws.scratch[last])
+            out_layer.activation.backward(ws.z[last], ws.a[last], ws.grad_a[last], ws.delta[last], ws.scratch[last])  # delta = f'(z) ⊙ dL/da
         matmul = np.matmul
         for delta, inp, grad_block, below in ws.backward_plan:
-            matmul(delta.T, inp, out=grad_block)
+            matmul(delta.T, inp, out=grad_block)  # dL/dW = Σ delta a_prevᵀ (and dL/db = Σ delta: the ones column)
             if below is not None:
                 weights, grad_a, activation_backward, z, a, delta_below, scratch = below
-                matmul(delta, weights, out=grad_a)
-                activation_backward(z, a, grad_a, delta_below, scratch)
-        self.grads *= 1.0 / ws.batch
+                matmul(delta, weights, out=grad_a)  # dL/da_prev = Wᵀ delta
+                activation_backward(z, a, grad_a, delta_below, scratch)  # delta_prev = f'(z_prev) ⊙ dL/da_prev
+        self.grads *= 1.0 / ws.batch  # the sums above ÷ batch: dL/dW = mean(delta a_prevᵀ)
 
     def _require_forward(self) -> _Workspace:
         if self._ws is None:
@@ -345,7 +348,13 @@ class Network:
     def evaluate(self, x: np.ndarray, y: np.ndarray) -> float:
         if len(x) == 0:
             return float("nan")
-        return self.loss.value(self.predict(x), y)
+        a = np.asarray(x, dtype=np.float64)
+        for layer in self.layers:
+            z = a @ layer.weights.T
+            if layer.biases is not None:
+                z += layer.biases
+            a = layer.activation.forward(z)
+        return self.loss.value(a, y, z=z)  # bce/cross_entropy read z: exact at saturation
 
     def loss_with_params(self, params: np.ndarray, x: np.ndarray, y: np.ndarray) -> float:
         saved = self.params.copy()

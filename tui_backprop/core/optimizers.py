@@ -3,14 +3,22 @@
 Each optimizer turns the loss gradient into a step for *all* parameters in a
 few vectorised NumPy calls. Regularization is added to weights only (biases
 are masked out): l2 adds ``rate·w`` to the gradient, l1 adds ``rate·sign(w)``.
-``last_update`` keeps the step just taken (new − old), for the inspector.
+``playground_l1`` is TensorFlow Playground's L1: after the step each weight
+shrinks by ``lr·rate`` toward 0, and one that would cross 0 is set to 0.
+``last_update`` keeps the step just taken (new − old), for the inspector;
+``previous_params`` the parameters before it, which the gradient check needs
+(the gradients on screen were computed with those).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-REGULARIZATIONS = ("none", "l1", "l2")
+REGULARIZATIONS = ("none", "l1", "l2", "playground_l1")
+
+# A healthy step changes each layer's weights by about a thousandth of their size (CS231n):
+# the inspector shows update/weight next to this figure.
+HEALTHY_UPDATE_RATIO = 1e-3
 
 
 class Optimizer:
@@ -33,6 +41,7 @@ class Optimizer:
         # (no copy), else loss gradient + regularization term.
         self.effective_grad = self._regularized_grad
         self.last_update = np.zeros(size)
+        self.previous_params = np.zeros(size)
         self.steps = 0
         self._scratch = np.zeros(size)
         self._init_state(size)
@@ -45,7 +54,7 @@ class Optimizer:
         return {}
 
     def _gradient(self, params, grads, weight_mask) -> np.ndarray:
-        if self.regularization == "none" or self.regularization_rate == 0.0:
+        if self.regularization in ("none", "playground_l1") or self.regularization_rate == 0.0:
             self.effective_grad = grads
             return grads
         g = self.effective_grad = self._regularized_grad
@@ -59,11 +68,24 @@ class Optimizer:
         return g
 
     def step(self, params: np.ndarray, grads: np.ndarray, weight_mask: np.ndarray) -> np.ndarray:
+        np.copyto(self.previous_params, params)
         g = self._gradient(params, grads, weight_mask)
         self.steps += 1
         self._compute_update(g, self.last_update)
         params += self.last_update
+        if self.regularization == "playground_l1" and self.regularization_rate:
+            self._playground_l1(params, weight_mask)
         return self.last_update
+
+    def _playground_l1(self, params, weight_mask) -> None:
+        """w ← sign(w)·max(|w| − lr·rate, 0) on weights: a weight that would cross 0 stops at 0."""
+        shrink, size = self._regularized_grad, self._scratch
+        np.multiply(weight_mask, self.learning_rate * self.regularization_rate, out=shrink)
+        np.abs(params, out=size)
+        size -= shrink
+        np.maximum(size, 0.0, out=size)
+        np.copysign(size, params, out=params)
+        np.subtract(params, self.previous_params, out=self.last_update)
 
     def _compute_update(self, g: np.ndarray, out: np.ndarray) -> None:
         raise NotImplementedError

@@ -196,6 +196,10 @@ class Population:
     # ----------------------------------------------------------- evaluation
     def predict(self, x: np.ndarray, params: np.ndarray | None = None) -> np.ndarray:
         """Each run's output for its own inputs ``x[k]`` (``[K, n, inputs]``), as ``Network.predict`` computes it."""
+        return self._output(x, params)[1]
+
+    def _output(self, x, params=None) -> tuple[np.ndarray, np.ndarray]:
+        """(z, a) of the output layer: bce and cross_entropy are computed from z."""
         params = self.params if params is None else params
         a = x
         offset = 0
@@ -207,13 +211,14 @@ class Population:
             if layer.has_bias:
                 z += block[:, None, :, layer.fan_in]
             a = activation.forward(_flat(z)).reshape(z.shape)
-        return a
+        return z, a
 
     def evaluate(self, x: np.ndarray, y: np.ndarray, params: np.ndarray | None = None) -> np.ndarray:
         """Each run's loss on its own data (``Network.evaluate`` per run)."""
         if x.shape[1] == 0:
             return np.full(self.runs, np.nan)
-        return self.loss.run_values(self.predict(x, params), y)
+        z, a = self._output(x, params)
+        return self.loss.run_values(a, y, z=z)
 
     def run_accuracy(self, output: np.ndarray, target: np.ndarray) -> np.ndarray:
         if output.shape[-1] > 1:
@@ -239,13 +244,13 @@ class Population:
         """
         params = np.where(self.active[:, None], self.params, self.final_params)
         with np.errstate(all="ignore"):
-            train_out = self.predict(self.x_train, params)
-            train = self.loss.run_values(train_out, self.y_train)
+            train_z, train_out = self._output(self.x_train, params)
+            train = self.loss.run_values(train_out, self.y_train, z=train_z)
             accuracy = np.full(self.runs, np.nan)
             test = np.full(self.runs, np.nan)
             if self.x_test.shape[1]:
-                test_out = self.predict(self.x_test, params)
-                test = self.loss.run_values(test_out, self.y_test)
+                test_z, test_out = self._output(self.x_test, params)
+                test = self.loss.run_values(test_out, self.y_test, z=test_z)
                 if self.classification:
                     accuracy = self.run_accuracy(test_out, self.y_test)
             elif self.classification:
@@ -317,7 +322,7 @@ class Population:
         """One step of every run (finished runs compute on, ignored)."""
         ws = self._select_batch()
         self._forward(ws)
-        losses = self.loss.run_values(ws.a[-1], ws.y, ws.loss_scratch, ws.loss_scratch2)
+        losses = self.loss.run_values(ws.a[-1], ws.y, ws.loss_scratch, ws.loss_scratch2, z=ws.z[-1])
         self._backward(ws)
         step = self.step_count + 1
         # Finite per-run sums prove each run finite; only a run that is not is looked at closely.

@@ -528,7 +528,7 @@ class Session:
         from tui_backprop.core.gradcheck import flat_index, numeric_gradient
 
         x, y = self._current_batch()
-        net = self.network.clone()
+        net = self._checked_network()
         idx = flat_index(net, layer, row, column)
         net.forward(x)
         net.backward(y)
@@ -538,7 +538,14 @@ class Session:
         from tui_backprop.core.gradcheck import check_layers
 
         x, y = self._current_batch()
-        return check_layers(self.network.clone(), x, y, layers=[layer])[0]
+        return check_layers(self._checked_network(), x, y, layers=[layer])[0]
+
+    def _checked_network(self):
+        """A copy with the weights the gradients on screen came from: between steps, those before the update."""
+        net = self.network.clone()
+        if self._next == 0 and self._x is not None and self.optimizer.steps:
+            net.params[...] = self.optimizer.previous_params
+        return net
 
     def _current_batch(self) -> tuple[np.ndarray, np.ndarray]:
         """The batch of the step in progress (or the next one, before any forward pass)."""
