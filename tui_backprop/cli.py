@@ -171,8 +171,6 @@ def cmd_gradcheck(args) -> int:
         session = _session_for(args)
     except ConfigError as exc:
         return _fail(str(exc))
-    session.pause_after = "none"
-    session.use_checkpoints = False
     session.run(args.steps)
     config = session.config
     if session.halted:

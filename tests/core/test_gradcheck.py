@@ -16,10 +16,8 @@ from tui_backprop.presets import list_presets, load_preset
 from tui_backprop.training.session import Session
 
 
-def _session(name, steps=0, pause_after="none"):
-    s = Session(load_preset(name))
-    s.pause_after = pause_after
-    s.use_checkpoints = False
+def _session(name, steps=0):
+    s = Session.headless(load_preset(name))
     if steps:
         s.run(steps)
     return s

@@ -543,7 +543,7 @@ class Session:
     def _checked_network(self):
         """A copy with the weights the gradients on screen came from: between steps, those before the update."""
         net = self.network.clone()
-        if self._next == 0 and self._x is not None and self.optimizer.steps:
+        if not self.in_step and self._x is not None and self.optimizer.steps:
             net.params[...] = self.optimizer.previous_params
         return net
 
@@ -652,6 +652,7 @@ def _carry_state(old: Optimizer, new: Optimizer) -> None:
     for name, arr in new.state_arrays().items():
         arr[...] = old.state_arrays()[name]
     new.last_update[...] = old.last_update
+    new.previous_params[...] = old.previous_params  # the gradient check reads them
     new.steps = old.steps
 
 
