@@ -117,6 +117,14 @@ def _check_layers(net, x, y, eps, layers) -> list[LayerCheck]:
         if layers is None or layer.index in layers:
             numeric = np.array([numeric_gradient(net, x, y, offset + k, eps) for k in range(size)])
             a = analytic[offset : offset + size]
+            tolerance = ATOL * max(abs(loss), 1.0) + RTOL * np.abs(numeric)
+            for k in np.flatnonzero(~(np.abs(a - numeric) <= tolerance)):
+                # A step of h may cross a ReLU's kink, where the loss bends: such a
+                # difference measures the kink, not the slope. Smaller steps stop crossing it.
+                for smaller in (eps * 1e-2, eps * 1e-4):
+                    numeric[k] = numeric_gradient(net, x, y, offset + k, smaller)
+                    if abs(a[k] - numeric[k]) <= ATOL * max(abs(loss), 1.0) + RTOL * abs(numeric[k]):
+                        break
             abs_err = np.abs(a - numeric)
             # Entries 10⁴× smaller than the layer's largest gradient are judged
             # against that scale: their differences are mostly rounding noise.
