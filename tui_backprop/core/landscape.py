@@ -147,14 +147,15 @@ def losses_at(net: Network, params: np.ndarray, axes, points: np.ndarray, x: np.
         stack[:, list(axes)] = chunk
         h = np.broadcast_to(a, (len(chunk),) + a.shape)
         for layer in net.layers[first:]:
-            h = _layer(layer, stack[:, offsets[layer.index]: offsets[layer.index + 1]], h)
+            z, h = _layer(layer, stack[:, offsets[layer.index]: offsets[layer.index + 1]], h, with_z=True)
         k, batch, outputs = h.shape
-        per_sample = net.loss.per_sample(h.reshape(k * batch, outputs), np.tile(y, (k, 1)))
+        per_sample = net.loss.per_sample(h.reshape(k * batch, outputs), np.tile(y, (k, 1)),
+                                         z=z.reshape(k * batch, outputs))  # bce/cross_entropy from z
         out[start: start + per_chunk] = per_sample.reshape(k, batch).mean(axis=1)
     return out
 
 
-def _layer(layer, block: np.ndarray, a: np.ndarray) -> np.ndarray:
+def _layer(layer, block: np.ndarray, a: np.ndarray, with_z: bool = False):
     """One layer's output; ``block`` is its flat parameters, or a stack of them (one row per grid point)."""
     stacked = block.ndim == 2
     cols = layer.param_block.shape[1]
@@ -164,7 +165,8 @@ def _layer(layer, block: np.ndarray, a: np.ndarray) -> np.ndarray:
     if layer.has_bias:
         z = z + (shaped[:, None, :, layer.fan_in] if stacked else shaped[:, layer.fan_in])
     flat = z.reshape(-1, layer.units)
-    return layer.activation.forward(flat).reshape(z.shape)
+    a = layer.activation.forward(flat).reshape(z.shape)
+    return (z, a) if with_z else a
 
 
 def path_length(path: np.ndarray) -> float:
