@@ -218,6 +218,8 @@ def cmd_app(args) -> int:
     from tui_backprop.presets import DEFAULT_PRESET
 
     session = None
+    if args.served and args.resume:
+        return _fail("--resume is off in a served session: it would open a file on the server")
     try:
         if args.resume:
             from tui_backprop.persist import load_session
@@ -233,7 +235,7 @@ def cmd_app(args) -> int:
         return _fail(str(exc))
     from tui_backprop.app.app import BackpropApp
 
-    app = BackpropApp(config, session=session)
+    app = BackpropApp(config, session=session, served=args.served)
     app.run(mouse=not args.no_mouse)
     return app.return_code or 0
 
@@ -265,8 +267,23 @@ def cmd_export(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from tui_backprop.serve import HINT, app_command, make_server
+    from tui_backprop.serve import HINT, app_command, check_token, is_loopback, make_server, new_token
 
+    if args.resume:
+        return _fail("serve: --resume is off in the browser (every visitor would open this machine's file); "
+                     "use --preset")
+    if args.max_sessions < 1:
+        return _fail("--max-sessions: expected 1 or more")
+    if args.token is not None and args.no_token:
+        return _fail("--token and --no-token contradict each other; choose one")
+    if args.no_token and not is_loopback(args.host) and not args.i_understand:
+        return _fail(f"--no-token on {args.host} lets anyone who reaches this address run sessions on this "
+                     f"machine; add --i-understand if that is really what you want")
+    if args.token is not None and (problem := check_token(args.token)):
+        return _fail(problem)
+    token = args.token
+    if token is None and not args.no_token and not is_loopback(args.host):
+        token = new_token()  # beyond this machine a token is the default, as in Jupyter
     if args.preset:
         try:
             from tui_backprop.training.session import Session
@@ -276,7 +293,7 @@ def cmd_serve(args) -> int:
             return _fail(str(exc))
     try:
         server = make_server(app_command(args.preset, args.seed, args.no_mouse), args.host, args.port,
-                             args.public_url)
+                             args.public_url, token=token, max_sessions=args.max_sessions)
     except ImportError:
         return _fail(HINT)
     try:
@@ -287,6 +304,8 @@ def cmd_serve(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from tui_backprop.serve import DEFAULT_MAX_SESSIONS
+
     parser = argparse.ArgumentParser(
         prog="tui-backprop",
         description="Watch backpropagation happen in your terminal. Without a command, opens the app.",
@@ -296,6 +315,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, help="override the preset's seed")
     parser.add_argument("--no-mouse", action="store_true", help="leave the mouse to the terminal (handy over SSH)")
     parser.add_argument("--resume", metavar="PATH", help="open a saved session (from s in the app or train --save)")
+    parser.add_argument("--served", action="store_true", help=argparse.SUPPRESS)  # set by serve: no server files
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     train = sub.add_parser("train", help="train headless and print a summary or JSON")
@@ -336,6 +356,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--public-url", help="the URL browsers use, when it differs from http://HOST:PORT")
     serve.add_argument("--preset", help="preset each browser session opens (default: xor)")
     serve.add_argument("--seed", type=int, help="override the preset's seed")
+    serve.add_argument("--token", help="the token visitors need in the URL (default: a random one, except on "
+                       "127.0.0.1 where none is needed)")
+    serve.add_argument("--no-token", action="store_true",
+                       help="no token: anyone who reaches the address can start sessions on this machine")
+    serve.add_argument("--i-understand", action="store_true",
+                       help="allow --no-token on an address other machines can reach")
+    serve.add_argument("--max-sessions", type=int, default=DEFAULT_MAX_SESSIONS,
+                       help=f"most app sessions at once; later visitors see a 'room is full' page "
+                            f"(default: {DEFAULT_MAX_SESSIONS})")
     serve.set_defaults(func=cmd_serve)
 
     presets = sub.add_parser("presets", help="list presets, or check preset files")

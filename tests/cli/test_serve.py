@@ -1,7 +1,14 @@
-"""Browser mode: `tui-backprop serve` on loopback, and a clear hint without textual-serve."""
+"""Browser mode: `tui-backprop serve` with a token, a session limit, no orphan processes, downloads.
+
+The server runs as a real subprocess on loopback, configured as it would be
+for a class (a token, a small session limit); app processes are counted as
+the server's children in /proc.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import shlex
 import signal
@@ -14,7 +21,10 @@ import urllib.request
 import pytest
 
 from tui_backprop import cli
-from tui_backprop.serve import HINT, app_command
+from tui_backprop.serve import HINT, app_command, is_loopback
+
+TOKEN = "class-token-for-tests"
+LIMIT = 2
 
 
 def _free_port() -> int:
@@ -30,39 +40,285 @@ def _fetch(url: str) -> str:
         return response.read().decode("utf-8")
 
 
-def test_serve_on_loopback_serves_the_textual_page():
-    pytest.importorskip("textual_serve")
+def _start(*extra: str) -> tuple[subprocess.Popen, int]:
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tui_backprop", "serve", "--host", "127.0.0.1", "--port", str(port), "--preset", "xor"],
+        [sys.executable, "-m", "tui_backprop", "serve", "--host", "127.0.0.1", "--port", str(port),
+         "--preset", "xor", *extra],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
     )
-    try:
-        deadline = time.monotonic() + 30
-        page = None
-        while page is None:
-            assert proc.poll() is None, proc.stdout.read()
-            assert time.monotonic() < deadline, "serve did not answer within 30 s"
+    deadline = time.monotonic() + 30
+    while True:
+        assert proc.poll() is None, proc.stdout.read()
+        assert time.monotonic() < deadline, "serve did not answer within 30 s"
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return proc, port
+        except OSError:
+            time.sleep(0.2)
+
+
+def _stop(proc: subprocess.Popen) -> str:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)  # textual-serve exits gracefully on SIGTERM
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=15)
+    return proc.stdout.read()
+
+
+def _children(pid: int) -> set[int]:
+    """Processes whose parent is ``pid`` (the app sessions: serve runs each with exec)."""
+    found = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
             try:
-                page = _fetch(f"http://127.0.0.1:{port}/")
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
             except OSError:
-                time.sleep(0.2)
+                continue
+            if int(fields[1]) == pid and fields[0] != "Z":
+                found.add(int(entry))
+    return found
+
+
+def _run(coroutine, seconds: float = 90):
+    return asyncio.run(asyncio.wait_for(coroutine, seconds))
+
+
+async def _until(condition, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, what
+        await asyncio.sleep(0.1)
+
+
+async def _open_app(client, url: str):
+    """A websocket session like a browser tab's; returns it once the app has drawn its screen."""
+    import aiohttp
+
+    ws = await client.ws_connect(url)
+    drawn = b""
+    while b"loss" not in drawn:  # the status line and the loss curve say "loss"
+        message = await asyncio.wait_for(ws.receive(), 30)
+        assert message.type == aiohttp.WSMsgType.BINARY, message
+        drawn += message.data
+    return ws
+
+
+@pytest.fixture(scope="module")
+def classroom():
+    """serve on loopback configured like a class: a token and a limit of two sessions."""
+    pytest.importorskip("textual_serve")
+    proc, port = _start("--token", TOKEN, "--max-sessions", str(LIMIT))
+    yield proc, port
+    out = _stop(proc)
+    assert f"http://127.0.0.1:{port}/?token={TOKEN}" in out  # the link to share, printed in full
+
+
+def test_without_the_token_everything_is_403_and_no_app_starts(classroom):
+    import aiohttp
+
+    proc, port = classroom
+
+    async def visit():
+        async with aiohttp.ClientSession() as client:
+            for path in ("/", "/?token=wrong-token", "/static/js/textual.js", "/download/abc"):
+                async with client.get(f"http://127.0.0.1:{port}{path}") as response:
+                    assert response.status == 403, path
+                    assert "token" in await response.text()
+            for path in ("/ws?width=80&height=24", "/ws/wrong-token?width=80&height=24"):
+                with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                    await client.ws_connect(f"ws://127.0.0.1:{port}{path}")
+                assert refused.value.status == 403
+            await asyncio.sleep(1.0)  # a process started anyway would show up by now
+            assert _children(proc.pid) == set()
+
+    _run(visit())
+
+
+def test_the_token_gives_the_page_and_a_running_app_which_ends_with_its_tab(classroom):
+    import aiohttp
+
+    proc, port = classroom
+
+    async def visit():
+        async with aiohttp.ClientSession() as client:
+            async with client.get(f"http://127.0.0.1:{port}/?token={TOKEN}") as response:
+                assert response.status == 200
+                page = await response.text()
+                assert response.cookies["tui_backprop_token"].value == TOKEN  # for the download tabs
+            assert "textual-terminal" in page and "tui-backprop" in page
+            ws_url = f"ws://127.0.0.1:{port}/ws/{TOKEN}"
+            assert f'data-session-websocket-url="{ws_url}"' in page  # the page opens the socket with the token
+            ws = await _open_app(client, ws_url + "?width=100&height=30")
+            apps = _children(proc.pid)
+            assert len(apps) == 1
+            (app_pid,) = apps
+            with open(f"/proc/{app_pid}/cmdline", "rb") as f:
+                assert b"--served" in f.read().split(b"\0")  # the app keeps the server's files out of reach
+            await ws.close()
+            await _until(lambda: not os.path.exists(f"/proc/{app_pid}"), 15, "the app outlived its tab")
+            assert _children(proc.pid) == set()
+
+    _run(visit())
+
+
+def test_the_session_limit_holds_and_a_late_visitor_gets_a_clear_page(classroom):
+    import aiohttp
+
+    proc, port = classroom
+
+    async def visit():
+        async with aiohttp.ClientSession() as client:
+            url = f"ws://127.0.0.1:{port}/ws/{TOKEN}?width=80&height=24"
+            tabs = [await _open_app(client, url) for _ in range(LIMIT)]
+            assert len(_children(proc.pid)) == LIMIT
+            async with client.get(f"http://127.0.0.1:{port}/?token={TOKEN}") as response:
+                assert response.status == 503
+                assert f"All {LIMIT} sessions" in await response.text()
+            with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                await client.ws_connect(url)
+            assert refused.value.status == 503
+            await asyncio.sleep(1.0)
+            assert len(_children(proc.pid)) == LIMIT
+            await tabs.pop().close()
+            await _until(lambda: len(_children(proc.pid)) == LIMIT - 1, 15, "a closed tab kept its place")
+            async with client.get(f"http://127.0.0.1:{port}/?token={TOKEN}") as response:
+                assert response.status == 200  # the freed place is open again
+            for tab in tabs:
+                await tab.close()
+            await _until(lambda: not _children(proc.pid), 15, "apps outlived their tabs")
+
+    _run(visit())
+
+
+def test_save_in_the_browser_is_a_download_and_writes_nothing_on_the_server(classroom, tmp_path):
+    import aiohttp
+
+    proc, port = classroom
+    target = tmp_path / "stolen"
+
+    async def visit():
+        async with aiohttp.ClientSession() as client:
+            ws = await _open_app(client, f"ws://127.0.0.1:{port}/ws/{TOKEN}?width=100&height=30")
+            try:
+                await ws.send_str(json.dumps(["stdin", "s"]))  # the save screen
+                await asyncio.sleep(1.0)
+                # a path typed as the name is refused in place (twice: Enter stays in the field)
+                await ws.send_str(json.dumps(["stdin", "\x15" + str(target) + "\r"]))
+                await asyncio.sleep(0.5)
+                await ws.send_str(json.dumps(["stdin", "\r"]))
+                await asyncio.sleep(1.0)
+                assert not target.exists() and not any(tmp_path.iterdir())
+                # a name, Enter (on to the first button: session), Enter (download)
+                await ws.send_str(json.dumps(["stdin", "\x15run-one\r"]))
+                await asyncio.sleep(0.5)
+                await ws.send_str(json.dumps(["stdin", "\r"]))
+                while True:
+                    message = await asyncio.wait_for(ws.receive(), 30)
+                    if message.type == aiohttp.WSMsgType.TEXT:
+                        kind, key = json.loads(message.data)
+                        if kind == "deliver_file_start":
+                            break
+                async with client.get(f"http://127.0.0.1:{port}/download/{key}") as response:
+                    assert response.status == 403  # a download link alone is not enough
+                async with client.get(f"http://127.0.0.1:{port}/download/{key}",
+                                      headers={"Cookie": f"tui_backprop_token={TOKEN}"}) as response:
+                    assert response.status == 200
+                    assert "filename=run-one.npz" in response.headers["Content-Disposition"]
+                    data = await response.read()
+            finally:
+                await ws.close()
+            return data
+
+    data = _run(visit())
+    assert data[:4] == b"PK\x03\x04"  # an .npz is a zip archive
+    saved = tmp_path / "run-one.npz"
+    saved.write_bytes(data)
+    from tui_backprop.persist import load_session
+
+    assert load_session(saved).config.name == "xor"  # the downloaded session opens again
+
+
+def test_serve_on_loopback_without_a_token_serves_the_textual_page():
+    pytest.importorskip("textual_serve")
+    proc, port = _start()
+    try:
+        page = _fetch(f"http://127.0.0.1:{port}/")
         assert "textual-terminal" in page  # textual-serve's page: a terminal element driven by textual.js
         assert "js/textual.js" in page
         assert f"ws://127.0.0.1:{port}/ws" in page  # the websocket that runs the app
         assert "tui-backprop" in page  # our title
         _fetch(f"http://127.0.0.1:{port}/static/js/textual.js")
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)  # textual-serve exits gracefully on SIGTERM
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=15)
+        out = _stop(proc)
     assert proc.returncode == 0
-    out = proc.stdout.read()
-    assert f"http://127.0.0.1:{port}" in out
+    assert f"open http://127.0.0.1:{port}/\n" in out
+
+
+@pytest.fixture
+def served(monkeypatch):
+    """cmd_serve's arguments to make_server, without serving anything."""
+    pytest.importorskip("textual_serve")
+    calls = []
+
+    class Server:
+        def serve(self):
+            pass
+
+    def make_server(command, host, port, public_url, token, max_sessions):
+        calls.append({"command": command, "host": host, "token": token, "max_sessions": max_sessions})
+        return Server()
+
+    monkeypatch.setattr("tui_backprop.serve.make_server", make_server)
+    return calls
+
+
+def test_beyond_loopback_a_random_token_is_the_default(served):
+    assert cli.main(["serve", "--host", "0.0.0.0"]) == 0
+    assert cli.main(["serve", "--host", "0.0.0.0"]) == 0
+    first, second = served[0]["token"], served[1]["token"]
+    assert len(first) >= 32 and first != second
+    assert served[0]["max_sessions"] == 40
+    assert shlex.split(served[0]["command"])[-1] == "--served"
+    assert cli.main(["serve"]) == 0 and served[2]["token"] is None  # loopback stays as easy as before
+    assert cli.main(["serve", "--token", "my-class-2026", "--max-sessions", "25"]) == 0
+    assert served[3]["token"] == "my-class-2026" and served[3]["max_sessions"] == 25
+
+
+def test_no_token_beyond_loopback_needs_i_understand(served, capsys):
+    assert cli.main(["serve", "--host", "0.0.0.0", "--no-token"]) == 2
+    err = capsys.readouterr().err
+    assert "anyone who reaches this address" in err and "--i-understand" in err and err.count("\n") == 1
+    assert served == []
+    assert cli.main(["serve", "--host", "0.0.0.0", "--no-token", "--i-understand"]) == 0
+    assert served[0]["token"] is None
+    assert cli.main(["serve", "--no-token"]) == 0  # on loopback it is just today's default
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["serve", "--token", "short"], "--token: expected 8 to 128"),
+    (["serve", "--token", "has spaces in it"], "--token: expected 8 to 128"),
+    (["serve", "--token", "abcdefgh12", "--no-token"], "contradict"),
+    (["serve", "--max-sessions", "0"], "--max-sessions: expected 1 or more"),
+    (["--resume", "run.npz", "serve"], "--resume is off in the browser"),
+    (["--served", "--resume", "run.npz"], "--resume is off in a served session"),
+])
+def test_bad_serve_options_are_one_line_and_exit_2(served, capsys, argv, expected):
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert expected in err and err.startswith("tui-backprop: ") and err.count("\n") == 1
+    assert served == []
+
+
+def test_loopback_is_only_this_machine():
+    assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
+    assert is_loopback("127.0.0.2")
+    assert not is_loopback("0.0.0.0") and not is_loopback("::") and not is_loopback("192.168.1.5")
+    assert not is_loopback("myhost.example")  # a name may resolve to anything: treated as open
 
 
 def test_serve_without_textual_serve_prints_a_hint_and_exits_2(monkeypatch, capsys):
@@ -82,8 +338,8 @@ def test_serve_checks_the_preset_before_serving(capsys):
 def test_app_command_is_one_safe_shell_line():
     command = app_command("my preset's.toml", seed=3, no_mouse=True)
     assert shlex.split(command) == [sys.executable, "-m", "tui_backprop", "--preset", "my preset's.toml",
-                                    "--seed", "3", "--no-mouse"]
-    assert shlex.split(app_command()) == [sys.executable, "-m", "tui_backprop"]
+                                    "--seed", "3", "--no-mouse", "--served"]
+    assert shlex.split(app_command(served=False)) == [sys.executable, "-m", "tui_backprop"]
 
 
 def test_serve_defaults_to_this_machine_only():

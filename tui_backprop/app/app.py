@@ -114,8 +114,10 @@ class BackpropApp(SnapshotView, App[int]):
     running: reactive[bool] = reactive(False, bindings=True)
     neuron_view: reactive[bool] = reactive(False)
 
-    def __init__(self, config: Config, session: Session | None = None, *, fps: float = 10.0):
+    def __init__(self, config: Config, session: Session | None = None, *, fps: float = 10.0,
+                 served: bool = False):
         super().__init__()
+        self.served = served  # in a browser via `serve`: no server files on a visitor's behalf
         self.config = config
         self.session = session or Session(config)
         self.runner = Runner(self.session, self._on_published, fps=fps)
@@ -422,7 +424,7 @@ class BackpropApp(SnapshotView, App[int]):
             if paths:
                 self.notify("Saved " + ", ".join(str(p) for p in paths), timeout=6)
 
-        self.push_screen(SaveScreen(self.session, base), saved)
+        self.push_screen(SaveScreen(self.session, base, served=self.served), saved)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

@@ -3,10 +3,16 @@
 Session files resume bit-identically (``tui-backprop --resume PATH``); the
 exports are a CSV of the loss history, the network as JSON, and a PyTorch
 script that rebuilds the same network with the exact weights.
+
+Served in a browser (``serve``), the screen writes nothing on the server for
+the visitor: it takes a file name, not a path, builds each file in a private
+temporary folder and hands its bytes to the browser as a download.
 """
 
 from __future__ import annotations
 
+import io
+import tempfile
 from pathlib import Path
 
 from textual import on
@@ -42,6 +48,26 @@ def write_files(session, base: Path, kinds: list[str]) -> list[Path]:
     return written
 
 
+def download_name(text: str) -> str:
+    """The file name a visitor typed, without a known extension; ValueError when it is a path."""
+    name = text.strip()
+    if not name:
+        raise ValueError("expected a file name, e.g. xor-run")
+    if "/" in name or "\\" in name or name in (".", "..") or name.startswith("~"):
+        raise ValueError("a name, not a path: the files go to your browser's downloads")
+    for _, suffix, _ in KINDS:
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+    return name
+
+
+def file_bytes(session, name: str, kind: str) -> tuple[str, bytes]:
+    """One file's name and contents, built in a temporary folder that is gone afterwards."""
+    with tempfile.TemporaryDirectory(prefix="tui-backprop-") as folder:
+        (path,) = write_files(session, Path(folder) / name, [kind])
+        return path.name, path.read_bytes()
+
+
 class SaveScreen(ModalScreen[list[Path] | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="save.cancel")]
     DEFAULT_CSS = """
@@ -52,14 +78,20 @@ class SaveScreen(ModalScreen[list[Path] | None]):
     }
     SaveScreen #save-error { color: $error; height: auto; }
     SaveScreen Button { margin-top: 1; }
+    SaveScreen Button.download { margin-top: 1; width: 100%; }
+    SaveScreen #download-message { height: auto; }
     """
 
-    def __init__(self, session, default_base: Path):
+    def __init__(self, session, default_base: Path, served: bool = False):
         super().__init__()
         self.session = session
         self.default_base = default_base
+        self.served = served
 
     def compose(self) -> ComposeResult:
+        if self.served:
+            yield from self._compose_downloads()
+            return
         with Vertical():
             yield Static("Save and export. Files are named after this path plus the extension; "
                          "Enter saves, Escape cancels.")
@@ -70,13 +102,44 @@ class SaveScreen(ModalScreen[list[Path] | None]):
             yield Static("", id="save-error")
             yield Button("Save", id="save-button", variant="primary")
 
+    def _compose_downloads(self) -> ComposeResult:
+        with Vertical():
+            yield Static("Download: each button sends one file to your browser's downloads; nothing is kept "
+                         "on the server. Name the files, then Tab to a button and press Enter; Escape closes.")
+            yield Input(self.default_base.name, id="save-path")
+            for kind, suffix, label in KINDS:
+                yield Button(f"{label}  {suffix}", id=f"download-{kind}", classes="download", compact=True)
+            yield Static("", id="download-message")
+
     def on_mount(self) -> None:
-        self.border_title = "Save"
+        self.border_title = "Download" if self.served else "Save"
         self.query_one("#save-path", Input).focus()
+
+    @on(Button.Pressed, ".download")
+    def download(self, event: Button.Pressed) -> None:
+        message = self.query_one("#download-message", Static)
+        try:
+            name = download_name(self.query_one("#save-path", Input).value)
+            file_name, data = file_bytes(self.session, name, event.button.id.removeprefix("download-"))
+        except (ConfigError, OSError, ValueError) as exc:
+            message.update(f"[red]{exc}[/red]")
+            return
+        self.app.deliver_binary(io.BytesIO(data), save_filename=file_name)
+        message.update(f"Sent {file_name} ({len(data):,} bytes) to your browser. Nothing arrived? Let this "
+                       f"page open downloads (pop-ups).")
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#save-button")
     def save(self) -> None:
+        if self.served:  # Enter in the name field: check it, then on to the buttons
+            try:
+                download_name(self.query_one("#save-path", Input).value)
+            except ValueError as exc:
+                self.query_one("#download-message", Static).update(f"[red]{exc}[/red]")
+                return
+            self.query_one("#download-message", Static).update("")
+            self.focus_next()
+            return
         error = self.query_one("#save-error", Static)
         text = self.query_one("#save-path", Input).value.strip()
         if not text:

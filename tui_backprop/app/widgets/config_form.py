@@ -346,6 +346,9 @@ class ConfigForm(VerticalScroll, can_focus=False):
             else:
                 raw["data"]["features"] = features
                 raw["network"]["inputs"] = len(features)
+        if getattr(self.app, "served", False) and raw["data"].get("path") != c.data.path:
+            # Served in a browser: a visitor may not make the server read one of its files.
+            raise ConfigError(None, "data.source", "in the browser, data comes from the lesson, not a file path")
         config = parse_config(raw, None, c.name)
         return dataclasses.replace(config, checkpoints=c.checkpoints, compare=c.compare, path=c.path)
 
