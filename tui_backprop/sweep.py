@@ -333,11 +333,12 @@ def forward_fill(curves: np.ndarray) -> np.ndarray:
 class BackgroundSweep:
     """A sweep trained in a thread of its own, in short chunks, read through ``picture()``.
 
-    The chunks are about ``chunk_seconds`` long and the thread sleeps briefly between
-    them, so the UI thread always gets the interpreter lock within a few milliseconds.
+    The chunks are about ``chunk_seconds`` long and the thread sleeps a third as long
+    between them: the UI thread, which needs the interpreter lock to handle keys and
+    draw, gets it at once at least that often.
     """
 
-    def __init__(self, config: Config, runs: int = 32, max_steps: int = 3000, chunk_seconds: float = 0.05):
+    def __init__(self, config: Config, runs: int = 32, max_steps: int = 3000, chunk_seconds: float = 0.03):
         self.config = config
         self.seeds = tuple(range(config.network.seed, config.network.seed + runs))
         self.max_steps = max_steps
@@ -390,7 +391,7 @@ class BackgroundSweep:
             took = time.perf_counter() - began
             chunk = max(1, min(chunk * 2, int(chunk * self.chunk_seconds / max(took, 1e-6)) or 1))
             self._publish(sweep, False)
-            time.sleep(0.002)  # let the UI thread in
+            time.sleep(self.chunk_seconds / 3)  # let the UI thread in
         if not self._cancel:
             pop.finish_all()
             self._publish(sweep, True)

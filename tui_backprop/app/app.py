@@ -23,6 +23,7 @@ from tui_backprop.app.screens.confirm import ConfirmScreen
 from tui_backprop.app.screens.help import HelpScreen
 from tui_backprop.app.screens.save import SaveScreen
 from tui_backprop.app.screens.picker import PresetPicker
+from tui_backprop.app.screens.sweep import SweepScreen
 from tui_backprop.app.widgets.config_form import ConfigForm, describe_changes
 from tui_backprop.app.widgets.loss_curve import LossCurve
 from tui_backprop.app.widgets.status import StatusLine
@@ -107,6 +108,7 @@ class BackpropApp(SnapshotView, App[int]):
                 tooltip="Computation graph"),
         Binding("D", "toggle_diagram_gradients", "diagram grads", id="diagram_gradients", show=False,
                 tooltip="Network diagram: weights or gradients"),
+        Binding("S", "sweep", "sweep", id="sweep", show=False, tooltip="Sweep seeds"),
         Binding("question_mark", "help", "help", id="help", key_display="?", tooltip="All keys"),
         Binding("q", "quit", "quit", id="quit", tooltip="Quit"),
     ]
@@ -207,8 +209,8 @@ class BackpropApp(SnapshotView, App[int]):
 
     # -------------------------------------------------------------- actions
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if isinstance(self.screen, CompareScreen) and action not in ("open_preset", "help", "quit"):
-            return False  # compare mode has its own keys
+        if isinstance(self.screen, (CompareScreen, SweepScreen)) and action not in ("open_preset", "help", "quit"):
+            return False  # compare mode and the sweep have their own keys
         if action in ("step", "phase", "epoch", "gradient_check", "edit_weight", "new_data") and self.running:
             return None  # shown greyed out: pause first
         return True
@@ -428,6 +430,17 @@ class BackpropApp(SnapshotView, App[int]):
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
+
+    def action_sweep(self) -> None:
+        """The main run pauses; the chosen run's seed (if any) opens here afterwards."""
+        self.runner.pause()
+
+        def chosen(seed: int | None) -> None:
+            if seed is not None:
+                config = self.config.with_seed(seed)
+                self.switch_session(config, Session(config), changed=self.modified)
+
+        self.push_screen(SweepScreen(self.config), chosen)
 
     def action_open_preset(self) -> None:
         def chosen(path: Path | None) -> None:

@@ -63,6 +63,29 @@ class _Workspace:
                           for b, bias, fan_in in zip(pop.blocks, pop.has_bias, pop.fan_in)]
         self.loss_scratch = np.zeros((k, batch, pop.outputs))
         self.loss_scratch2 = np.zeros((k, batch, pop.outputs))
+        self.bind(pop, self.x, self.y)
+
+    def bind(self, pop: "Population", x: np.ndarray, y: np.ndarray) -> None:
+        """Use ``x``/``y`` as the batch, and lay out every call of the step once (views, not lookups)."""
+        self.inputs_aug[0], self.y = x, y
+        last = len(pop.blocks) - 1
+        inputs = [inp if bias else inp[:, :, :fan_in]
+                  for inp, bias, fan_in in zip(self.inputs_aug, pop.has_bias, pop.fan_in)]
+        self.forward_plan = [
+            (inputs[i], (block if pop.has_bias[i] else block[:, :, : pop.fan_in[i]]).transpose(0, 2, 1),
+             self.weights_t[i], self.z[i], _flat(self.z[i]), _flat(self.a[i]), pop.activations[i].forward,
+             self.inputs_aug[i + 1][:, :, :-1] if i < last else None, self.a[i])
+            for i, block in enumerate(pop.blocks)
+        ]
+        self.loss_plan = (_flat(self.a[last]), _flat(y), _flat(self.grad_a[last]), _flat(self.loss_scratch),
+                          _flat(self.delta[last]), _flat(self.z[last]), _flat(self.scratch[last]))
+        self.backward_plan = [
+            (self.delta[i].transpose(0, 2, 1), inputs[i], pop.grad_blocks[i],
+             (self.delta[i], pop.blocks[i][:, :, : pop.fan_in[i]], self.grad_a[i - 1],
+              pop.activations[i - 1].backward, _flat(self.z[i - 1]), _flat(self.a[i - 1]),
+              _flat(self.grad_a[i - 1]), _flat(self.delta[i - 1]), _flat(self.scratch[i - 1])) if i > 0 else None)
+            for i in range(last, -1, -1)
+        ]
 
 
 def _flat(array: np.ndarray) -> np.ndarray:
@@ -146,7 +169,7 @@ class Population:
         self.epoch = 0
         self.batch_in_epoch = 0
         self.active = np.ones(k, dtype=bool)
-        self.steps = np.zeros(k, dtype=np.int64)  # completed steps of each run
+        self._final_steps = np.zeros(k, dtype=np.int64)  # steps of each finished run
         self.stopped_at = np.full(k, -1, dtype=np.int64)  # step at which the stop condition held, or -1
         self.halts: list[RunHalt | None] = [None] * k
         self.final_params = self.params.copy()  # rows of finished runs are frozen here
@@ -160,6 +183,11 @@ class Population:
     @property
     def done(self) -> bool:
         return not self.active.any()
+
+    @property
+    def steps(self) -> np.ndarray:
+        """Completed steps of each run."""
+        return np.where(self.active, self.step_count, self._final_steps)
 
     def run_params(self, k: int) -> np.ndarray:
         """Run k's parameters: live while it trains, frozen once it stopped."""
@@ -267,8 +295,8 @@ class Population:
     def _select_batch(self) -> _Workspace:
         if self.full_batch:
             ws = self._workspace(self.samples)
-            ws.inputs_aug[0] = self.x_train_ones
-            ws.y = self.y_train
+            if ws.inputs_aug[0] is not self.x_train_ones:
+                ws.bind(self, self.x_train_ones, self.y_train)
             return ws
         n = self.samples
         if self.batch_in_epoch == 0:
@@ -283,39 +311,26 @@ class Population:
         return ws
 
     def _forward(self, ws: _Workspace) -> None:
-        matmul = np.matmul
-        last = len(self.blocks) - 1
-        for i, (block, activation) in enumerate(zip(self.blocks, self.activations)):
-            inp = ws.inputs_aug[i]
-            weights_t = ws.weights_t[i]
-            if self.has_bias[i]:
-                np.copyto(weights_t, block.transpose(0, 2, 1))
-            else:
-                inp = inp[:, :, : self.fan_in[i]]
-                np.copyto(weights_t, block[:, :, : self.fan_in[i]].transpose(0, 2, 1))
-            matmul(inp, weights_t, out=ws.z[i])
-            activation.forward(_flat(ws.z[i]), _flat(ws.a[i]))
-            if i < last:
-                ws.inputs_aug[i + 1][:, :, :-1] = ws.a[i]
+        copyto, matmul = np.copyto, np.matmul
+        for inp, weights_view, weights_t, z, z_flat, a_flat, activate, a_into_next, a in ws.forward_plan:
+            copyto(weights_t, weights_view)
+            matmul(inp, weights_t, out=z)
+            activate(z_flat, a_flat)
+            if a_into_next is not None:
+                copyto(a_into_next, a)
 
     def _backward(self, ws: _Workspace) -> None:
         matmul = np.matmul
-        last = len(self.blocks) - 1
-        a_out, y = _flat(ws.a[last]), _flat(ws.y)
-        self.loss.grad_output(a_out, y, out=_flat(ws.grad_a[last]), scratch=_flat(ws.loss_scratch))
-        fused = self.loss.fused_delta(self.activations[last].name, a_out, y, _flat(ws.delta[last]))
-        if fused is None:
-            self.activations[last].backward(_flat(ws.z[last]), a_out, _flat(ws.grad_a[last]), _flat(ws.delta[last]),
-                                            _flat(ws.scratch[last]))
-        for i in range(last, -1, -1):
-            inp = ws.inputs_aug[i]
-            if not self.has_bias[i]:
-                inp = inp[:, :, : self.fan_in[i]]
-            matmul(ws.delta[i].transpose(0, 2, 1), inp, out=self.grad_blocks[i])
-            if i > 0:
-                matmul(ws.delta[i], self.blocks[i][:, :, : self.fan_in[i]], out=ws.grad_a[i - 1])
-                self.activations[i - 1].backward(_flat(ws.z[i - 1]), _flat(ws.a[i - 1]), _flat(ws.grad_a[i - 1]),
-                                                 _flat(ws.delta[i - 1]), _flat(ws.scratch[i - 1]))
+        a_out, y, grad_a_out, scratch, delta_out, z_out, scratch_out = ws.loss_plan
+        self.loss.grad_output(a_out, y, out=grad_a_out, scratch=scratch)
+        if self.loss.fused_delta(self.activations[-1].name, a_out, y, delta_out) is None:
+            self.activations[-1].backward(z_out, a_out, grad_a_out, delta_out, scratch_out)
+        for delta_t, inp, grad_block, below in ws.backward_plan:
+            matmul(delta_t, inp, out=grad_block)
+            if below is not None:
+                delta, weights, grad_a, activation_backward, z, a, grad_a_flat, delta_below, scratch_below = below
+                matmul(delta, weights, out=grad_a)
+                activation_backward(z, a, grad_a_flat, delta_below, scratch_below)
         self.grads *= 1.0 / ws.batch
 
     def step(self) -> None:
@@ -332,8 +347,8 @@ class Population:
                 layer = None if out_ok else next(i for i, a in enumerate(ws.a) if not np.isfinite(a[k]).all())
                 self._halt(k, RunHalt(step, "loss", None, "the loss") if out_ok
                            else RunHalt(step, "forward", layer, "an activation"))
-        grad_sums = self.grads.sum(axis=1)
-        if not math.isfinite(grad_sums.sum()):
+        if not math.isfinite(self.grads.sum()):
+            grad_sums = self.grads.sum(axis=1)
             for k in np.flatnonzero(self.active & ~np.isfinite(grad_sums)):
                 layer = next((i for i in range(len(self.blocks) - 1, -1, -1)
                               if not (np.isfinite(ws.delta[i][k]).all() and np.isfinite(self.grad_blocks[i][k]).all())),
@@ -342,12 +357,10 @@ class Population:
         self.optimizer.step(self.params, self.grads, self.weight_mask)
         self.step_count = step
         if self._all_active:
-            self.steps.fill(step)
             self.batch_loss = losses
             self._loss_rows.append(losses)
         else:
             live = self.active
-            self.steps[live] = step
             self.batch_loss = np.where(live, losses, self.batch_loss)
             self._loss_rows.append(np.where(live, losses, np.nan))
         self.batch_in_epoch += 1
@@ -371,6 +384,7 @@ class Population:
         self._finish(k)
 
     def _finish(self, k: int) -> None:
+        self._final_steps[k] = self.step_count  # a halt before the update: the step did not complete
         self.final_params[k] = self.params[k]
         self.active[k] = False
         self._all_active = False

@@ -45,6 +45,11 @@ HELP = """\
   d         new data from the next seed, same network (does it generalise?)
   w         type a new value for the selected weight; the forward pass is redone
 
+[b]Many seeds[/b]
+  S         sweep seeds: 32 seeds of this configuration trained at once (the run here
+            pauses); every run's loss, the median, how many got stuck; Enter on a run
+            opens its seed here, escape returns
+
 [b]Files[/b]
   o         open a preset
   s         save the session (resume with --resume) and export history, network, PyTorch script

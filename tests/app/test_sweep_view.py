@@ -1,0 +1,153 @@
+"""The sweep view (S, "Sweep seeds"): background runs, the stuck share, opening a run's seed."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tui_backprop.app.app import BackpropApp
+from tui_backprop.app.screens.help import HELP
+from tui_backprop.app.screens.sweep import SweepScreen, headline
+from tui_backprop.presets import load_preset
+from tui_backprop.sweep import build_sweep
+
+
+async def wait_until_finished(pilot, screen: SweepScreen, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        picture = screen.sweep.picture()
+        if picture is not None and picture.finished and screen._shown is picture:
+            return
+        await pilot.pause(0.1)
+    raise AssertionError("the sweep did not finish")
+
+
+async def test_s_opens_the_sweep_pauses_the_main_run_and_counts_the_stuck_seeds():
+    app = BackpropApp(load_preset("xor-two-hidden"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("space")
+        await pilot.pause(0.2)
+        await pilot.press("S")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, SweepScreen)
+        assert not app.runner.running  # the main run stays paused while the seeds train
+        steps = app.session.step_count
+        screen = app.screen
+        await wait_until_finished(pilot, screen)
+        assert app.session.step_count == steps
+        picture = screen.sweep.picture()
+        # The same counts as a headless sweep of seeds 0–31 with the preset's goal.
+        config = load_preset("xor-two-hidden")
+        pop = build_sweep(config, range(32), None, 3000).population
+        pop.run(3000)
+        reached = int((pop.stopped_at >= 0).sum())
+        assert (picture.reached, picture.stuck, picture.halted) == (reached, 32 - reached, 0)
+        assert list(picture.stopped_at) == list(pop.stopped_at)
+        counts = str(screen.query_one("#sweep-counts").render())
+        assert f"stuck: {32 - reached} of 32 ({(32 - reached) / 32:.0%})" in counts
+        assert f"reached loss < 0.05: {reached} of 32" in counts
+        table = screen.query_one("#sweep-runs")
+        stuck_seed = next(k for k in range(32) if pop.stopped_at[k] < 0)
+        assert str(table.get_cell(str(stuck_seed), "outcome")) == "stuck"
+        first = next(k for k in range(32) if pop.stopped_at[k] >= 0)
+        assert str(table.get_cell(str(first), "outcome")) == f"reached at {pop.stopped_at[first]:,}"
+
+
+async def test_enter_on_a_run_opens_its_seed_in_the_main_view():
+    app = BackpropApp(load_preset("xor-two-hidden"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("S")
+        await pilot.pause(0.2)
+        screen = app.screen
+        await pilot.press("down", "down", "down", "enter")  # the fourth row: seed 3
+        await pilot.pause(0.2)
+        assert not isinstance(app.screen, SweepScreen)
+        assert app.config.network.seed == 3 and app.session.config.network.seed == 3
+        assert app.session.step_count == 0
+        screen.sweep.join(5)
+        assert not screen.sweep._thread.is_alive()  # leaving stops the background runs
+
+
+async def test_escape_returns_unchanged_and_stops_the_runs():
+    app = BackpropApp(load_preset("xor"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n", "n")
+        await pilot.press("S")
+        await pilot.pause(0.3)
+        screen = app.screen
+        assert isinstance(screen, SweepScreen)
+        await pilot.press("space")  # the main view's keys do nothing here
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert not isinstance(app.screen, SweepScreen)
+        assert app.session.step_count == 2 and not app.runner.running
+        screen.sweep.join(5)
+        assert not screen.sweep._thread.is_alive()
+
+
+@pytest.mark.flaky(reruns=2)
+async def test_keys_stay_responsive_while_the_seeds_train():
+    """A key's action runs within 100 ms of the key (median of 5) while the background sweep computes."""
+    app = BackpropApp(load_preset("spiral-3-classes"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = SweepScreen(app.config, max_steps=10**6)  # still training when the keys come
+        app.push_screen(screen)
+        await pilot.pause(0.5)
+        handled = []
+        toggle = screen.action_toggle_log
+        screen.action_toggle_log = lambda: (handled.append(time.perf_counter()), toggle())
+        first = screen.sweep.picture()
+        latencies = []
+        for _ in range(5):
+            start = time.perf_counter()
+            await pilot.press("l")
+            latencies.append(handled[-1] - start)
+            await pilot.pause(0.2)
+        last = screen.sweep.picture()
+        assert first is not None and last.step > first.step and not last.finished  # training meanwhile
+        assert sorted(latencies)[2] <= 0.1, latencies
+
+
+async def test_palette_and_help_name_the_view():
+    app = BackpropApp(load_preset("xor"))
+    async with app.run_test(size=(100, 30)):
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert any(t.startswith("Sweep seeds") for t in titles), titles
+    assert "sweep seeds" in HELP and "  S " in HELP
+
+
+async def test_a_preset_too_big_to_sweep_says_why(monkeypatch):
+    import tui_backprop.sweep as sweep
+
+    monkeypatch.setattr(sweep, "available_memory", lambda: 1000)
+    app = BackpropApp(load_preset("xor"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("S")
+        screen = app.screen
+        await wait_until_finished(pilot, screen, 20)
+        text = str(screen.query_one("#sweep-counts").render())
+        assert text.startswith("Cannot sweep:") and "32 runs of 3000 steps need about" in text
+
+
+def test_headline_while_training_names_what_it_counts():
+    import numpy as np
+
+    from tui_backprop.sweep import SweepPicture
+
+    picture = SweepPicture(step=100, max_steps=3000, seeds=(0, 1, 2, 3), goal=0.05, goal_source="",
+                           curve_steps=np.zeros(1), curves=np.zeros((1, 4)), median=np.zeros(1),
+                           loss=np.zeros(4), steps=np.full(4, 100), stopped_at=np.array([40, -1, -1, -1]),
+                           halts=(None, None, None, None), finished=False, updates_per_second=1234.0)
+    text = headline(picture)
+    assert "step 100 of 3,000" in text and "reached loss < 0.05: 1 of 4" in text
+    assert "still training: 3" in text and "1,234 network updates/s" in text and "stuck" not in text
+
+
+@pytest.mark.parametrize("size", [(100, 30), (80, 24)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_snapshot_after_the_sweep(snap_compare, size):
+    async def run_before(pilot):
+        await pilot.press("S")
+        await wait_until_finished(pilot, pilot.app.screen)
+
+    assert snap_compare(BackpropApp(load_preset("xor-two-hidden")), run_before=run_before, terminal_size=size)

@@ -1,0 +1,196 @@
+"""Sweep seeds: 32 seeds of the current configuration trained at once, in the background.
+
+Every run's training-loss curve is drawn faintly, their median on top; the
+table lists each seed's outcome (reached the goal at step N, stuck, halted),
+and Enter on a row opens that seed in the main view.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+from textual_plotext import PlotextPlot
+
+from tui_backprop.app.widgets.loss_curve import CLIP, downsample, short_number, spans_decades
+from tui_backprop.config import Config
+from tui_backprop.sweep import BackgroundSweep, SweepPicture
+
+RUNS = 32
+MAX_STEPS = 3000
+
+
+def outcome(picture: SweepPicture, k: int) -> str:
+    halt = picture.halts[k]
+    if halt is not None:
+        return f"NaN/inf at {halt.step:,}"
+    if picture.stopped_at[k] >= 0:
+        return f"reached at {picture.stopped_at[k]:,}"
+    return "stuck" if picture.finished else "training"
+
+
+def headline(picture: SweepPicture) -> str:
+    """The counts, in words: the share that got stuck is the point of the view."""
+    if picture.error:
+        return f"[b]Cannot sweep:[/b] {picture.error}"
+    runs = picture.runs
+    parts = [f"step {picture.step:,} of {picture.max_steps:,}" + (" (done)" if picture.finished else ""),
+             f"reached loss < {picture.goal:.3g}: {picture.reached} of {runs}"]
+    if picture.finished:
+        parts.append(f"[b]stuck: {picture.stuck} of {runs} ({picture.stuck / runs:.0%})[/b]")
+    else:
+        parts.append(f"still training: {runs - picture.reached - picture.halted}")
+    if picture.halted:
+        parts.append(f"halted on NaN/inf: {picture.halted}")
+    if not picture.finished:
+        parts.append(f"{picture.updates_per_second:,.0f} network updates/s")
+    return " · ".join(parts)
+
+
+def set_ticks(plt, x: np.ndarray, y: np.ndarray, log: bool) -> None:
+    """Three y labels (real losses on a log axis) and whole-step x labels, as the loss curve has."""
+    low, high = float(y.min()), float(y.max())
+    if high - low < 1e-12:
+        low, high = low - 0.5, high + 0.5
+    ticks = np.linspace(low, high, 3)
+    plt.yticks(ticks.tolist(), [short_number(10**t if log else t) for t in ticks])
+    steps = sorted({int(round(v)) for v in np.linspace(float(x.min()), float(x.max()), 3)})
+    plt.xticks(steps, [f"{v:,}" for v in steps])
+
+
+class SweepCurves(PlotextPlot):
+    """Every run's training loss (faint) and the median over runs (bold)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.picture: SweepPicture | None = None
+        self.log_scale = False
+
+    def show(self, picture: SweepPicture) -> None:
+        self.picture = picture
+        self.replot()
+
+    def replot(self) -> None:
+        plt = self.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.xlabel("step")
+        picture = self.picture
+        if picture is None or picture.error or len(picture.curve_steps) < 2:
+            plt.title("starting the runs …")
+            self.refresh()
+            return
+        points = max(self.size.width - 8, 10)  # about one point per column: plotext's cost grows with points
+        x = picture.curve_steps
+        curves = picture.curves
+        log = self.log_scale or spans_decades(curves[np.isfinite(curves)])
+        # All runs as one scatter series: plotext's cost is mostly per series, and 32 lines take ~5x longer.
+        xs_all, ys_all = [], []
+        for k in range(picture.runs):
+            y = curves[:, k]
+            ok = np.isfinite(y) & ((y > 0) if log else True)
+            if ok.any():
+                values = np.log10(y[ok]) if log else np.clip(y[ok], -CLIP, CLIP)
+                xs, ys = downsample(x[ok], values, points)
+                xs_all.append(xs)
+                ys_all.append(ys)
+        if xs_all:
+            plt.scatter(np.concatenate(xs_all).tolist(), np.concatenate(ys_all).tolist(), marker="braille",
+                        color="gray")
+            set_ticks(plt, np.concatenate(xs_all), np.concatenate(ys_all), log)
+        ok = np.isfinite(picture.median) & ((picture.median > 0) if log else True)
+        if ok.any():
+            y = np.log10(picture.median[ok]) if log else np.clip(picture.median[ok], -CLIP, CLIP)
+            xs, ys = downsample(x[ok], y, points)
+            plt.plot(xs.tolist(), ys.tolist(), marker="hd", color="orange")
+        self.border_subtitle = "log scale" if log else ""
+        self.refresh()
+
+
+class SweepScreen(Screen[int | None]):
+    """Dismissed with the seed to open in the main view, or None."""
+
+    BINDINGS = [
+        Binding("escape", "leave", "back", id="sweep.back"),
+        Binding("l", "toggle_log", "log", id="sweep.log"),
+        Binding("question_mark", "app.help", "help", id="sweep.help", key_display="?"),
+        Binding("q", "app.quit", "quit", id="sweep.quit"),
+    ]
+    DEFAULT_CSS = """
+    SweepScreen #sweep-title { height: auto; max-height: 2; padding: 0 1; }
+    SweepScreen #sweep-body { height: 1fr; }
+    SweepScreen #sweep-curves { width: 1fr; border: round $primary; }
+    SweepScreen #sweep-runs { width: 38; border: round $primary; }
+    SweepScreen #sweep-counts { height: auto; max-height: 2; padding: 0 1; }
+    """
+
+    def __init__(self, config: Config, runs: int = RUNS, max_steps: int = MAX_STEPS, fps: float = 2.0):
+        super().__init__()
+        self.config = config
+        self.sweep = BackgroundSweep(config, runs, max_steps)
+        self.fps = fps
+        self._shown: SweepPicture | None = None
+        self._cells: dict[int, tuple[str, str]] = {}
+
+    def compose(self) -> ComposeResult:
+        first, last = self.sweep.seeds[0], self.sweep.seeds[-1]
+        yield Static(f"[b]Sweep seeds:[/b] {self.config.title}: {len(self.sweep.seeds)} runs, seeds {first}–{last}, "
+                     f"same settings, trained together. Enter on a run opens its seed.", id="sweep-title")
+        with Horizontal(id="sweep-body"):
+            yield SweepCurves(id="sweep-curves")
+            yield DataTable(id="sweep-runs", cursor_type="row", zebra_stripes=False)
+        yield Static("", id="sweep-counts")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        curves = self.query_one(SweepCurves)
+        curves.border_title = "Loss: runs (dots), median (thick)"
+        table = self.query_one(DataTable)
+        table.border_title = "Runs"
+        # Fixed widths: a cell update then re-renders one row, not the whole table's layout.
+        table.add_column("seed", key="seed", width=4)
+        table.add_column("loss", key="loss", width=8)
+        table.add_column("outcome (step)", key="outcome", width=16)
+        for seed in self.sweep.seeds:
+            table.add_row(str(seed), "", "", key=str(seed))
+        table.focus()
+        self.sweep.start()
+        self.set_interval(1.0 / self.fps, self.refresh_picture)
+
+    def refresh_picture(self) -> None:
+        picture = self.sweep.picture()
+        if picture is None or picture is self._shown:
+            return
+        self._shown = picture
+        self.query_one("#sweep-counts", Static).update(headline(picture))
+        self.query_one(SweepCurves).show(picture)
+        if picture.error:
+            return
+        table = self.query_one(DataTable)
+        for k, seed in enumerate(picture.seeds):
+            cells = (outcome(picture, k), f"{picture.loss[k]:.3g}")
+            if self._cells.get(k) != cells:  # only changed cells: each update re-renders the table
+                self._cells[k] = cells
+                style = "bold" if cells[0] == "stuck" else ""
+                table.update_cell(str(seed), "outcome", Text(cells[0], style=style))
+                table.update_cell(str(seed), "loss", cells[1])
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.sweep.cancel()
+        self.dismiss(int(event.row_key.value))
+
+    def action_toggle_log(self) -> None:
+        curves = self.query_one(SweepCurves)
+        curves.log_scale = not curves.log_scale
+        curves.replot()
+
+    def action_leave(self) -> None:
+        self.sweep.cancel()
+        self.dismiss(None)
+
+    def on_unmount(self) -> None:
+        self.sweep.cancel()
