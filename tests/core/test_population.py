@@ -97,7 +97,7 @@ def test_uneven_last_batch_and_full_batch():
 
 
 def test_regularization_and_per_run_learning_rates():
-    for reg in ("l1", "l2"):
+    for reg in ("l1", "l2", "playground_l1"):
         config = make_config([(5, "tanh"), (1, "sigmoid")], optimizer="rmsprop", learning_rate=0.01,
                              regularization=reg, regularization_rate=0.01)
         sweep = check_sweep_matches(config, seeds=(3, 4), rates=(0.003, 0.03))
@@ -188,3 +188,36 @@ def test_too_many_runs_for_the_memory_is_refused():
     config = make_config([(4, "tanh"), (1, "sigmoid")])
     with pytest.raises(ValueError, match=r"1000 runs of 100 steps need about .* more than the"):
         build_sweep(config, range(1000), None, 100, memory=1_000_000)
+
+
+@pytest.mark.parametrize("optimizer, loss, layers, source, extra", [
+    ("adam", "bce", [(5, "tanh"), (1, "sigmoid")], "xor", {}),
+    ("momentum", "cross_entropy", [(6, "relu"), (3, "softmax")], "spiral", {"classes": 3}),
+    ("rmsprop", "mse", [(4, "sigmoid"), (1, "linear")], "plane", {}),
+])
+def test_every_run_follows_the_reference_step(optimizer, loss, layers, source, extra):
+    """The plain reference step (core/reference.py), fed each run's data, lands on each run's weights."""
+    from tui_backprop.core import reference
+    from tui_backprop.core.optimizers import OPTIMIZERS
+
+    config = make_config(layers, loss=loss, source=source, data=extra, optimizer=optimizer, learning_rate=0.01,
+                         batch_size="full", samples=60)
+    steps = 25
+    sweep = build_sweep(config, (0, 1, 2), (0.01, 0.03, 0.01), steps)
+    pop = sweep.population
+    start = pop.params.copy()
+    pop.run(steps)
+    settings = dict(OPTIMIZERS[optimizer].defaults)
+    for k in range(pop.runs):
+        net = pop.template.clone()
+        net.params[...] = start[k]
+        state_layers = reference.layers_of(net)
+        state: dict = {}
+        x, y = pop.x_train[k], pop.y_train[k]
+        for t in range(1, steps + 1):
+            _, state_layers = reference.train_step(state_layers, loss, x, y, optimizer, settings,
+                                                   sweep.learning_rates[k], state=state, t=t)
+        net.params[...] = pop.run_params(k)
+        for (w_ref, b_ref, _), layer in zip(state_layers, net.layers):
+            assert_close(layer.weights, w_ref)
+            assert_close(layer.biases, b_ref)
