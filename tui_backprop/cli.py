@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import time
+import warnings
 
 from tui_backprop import __version__
 from tui_backprop.config import ConfigError
@@ -77,8 +79,11 @@ def cmd_train(args) -> int:
     if args.stop_after_epochs is not None or args.stop_below_loss is not None:
         session.set_training(stop_after_epochs=args.stop_after_epochs or config.training.stop_after_epochs,
                              stop_below_loss=args.stop_below_loss or config.training.stop_below_loss)
+    from tui_backprop.run_summary import RunRecord
+
     steps = args.steps
     trace = []
+    record = RunRecord(session)
     stop_reason = "steps"
     show_progress = not args.json and sys.stderr.isatty()
     started = time.perf_counter()
@@ -99,6 +104,7 @@ def cmd_train(args) -> int:
                                 for layer in net.layers],
             })
             session.run_phase()
+            record.take()
             reason = session.stop_reason("update")
             if reason in ("halted", "stop"):
                 stop_reason = reason
@@ -108,7 +114,8 @@ def cmd_train(args) -> int:
         done = 0
         while done < steps:
             before = session.step_count
-            reason = session.run(min(chunk, steps - done))
+            reason = session.run(min(chunk, steps - done), should_stop=record)
+            record.take()
             done += session.step_count - before
             if show_progress:
                 _progress(done, steps, session.loss, started)
@@ -120,25 +127,41 @@ def cmd_train(args) -> int:
     elapsed = time.perf_counter() - started
     if args.save and _save(session, args.save):
         return 2
-    steps_x, losses = session.history.train.arrays()
+    _report(args, session, record, trace, stop_reason, elapsed)
+    if session.halted:
+        print(f"tui-backprop: {session.halted.message}", file=sys.stderr)
+        return 3
+    return 0
+
+
+def _report(args, session, record, trace, stop_reason: str, elapsed: float) -> None:
+    """train's summary: every figure is the final network's, or says which step it belongs to."""
+    from tui_backprop.run_summary import downsample, final_accuracy, final_test_loss
+
+    config = session.config
     final = session.full_training_loss()
+    test_loss = final_test_loss(session)
+    acc = final_accuracy(session)
     if args.json:
         out = {
             "preset": config.name,
             "seed": config.network.seed,
             "steps": session.step_count,
-            "loss_history": [_json_float(v) for v in losses],
+            "loss_history": [_json_float(v) for v in record.losses],
             "final_loss": _json_float(final),
-            "test_loss": _json_float(session.network.evaluate(session.data.x_test, session.data.y_test))
-            if len(session.data.x_test) else None,
+            "test_loss": test_loss,
             "layers": session.layers_json(),
         }
-        if len(steps_x) != session.step_count:
-            out["loss_history_steps"] = [float(s) for s in steps_x]
+        if args.history_points is not None and args.history_points < len(record.losses):
+            steps_x, losses = downsample(record.steps, record.losses, args.history_points)
+            out["loss_history"] = [_json_float(v) for v in losses]
+            out["loss_history_steps"] = steps_x
+        elif not record.exact:
+            out["loss_history_steps"] = [float(s) for s in record.steps]
         if session.data.task == "classification":
-            accs = session.history.accuracy.arrays()
-            out["accuracy_history"] = [_json_float(v) for v in accs[1]]
-            out["accuracy"] = _json_float(session.accuracy)
+            out["accuracy_history"] = [_json_float(v) for v in record.accuracies]
+            out["accuracy_history_epochs"] = record.epochs
+            out["accuracy"] = _json_float(acc)
         if args.trace:
             out["trace"] = trace
         if session.halted:
@@ -147,22 +170,18 @@ def cmd_train(args) -> int:
             out["stopped"] = session.message
         json.dump(out, sys.stdout)
         sys.stdout.write("\n")
-    else:
-        print(f"{config.title} ({config.name}, seed {config.network.seed})")
-        print(f"  {session.step_count} steps, {session.epoch} epochs in {elapsed:.2f} s "
-              f"({session.step_count / max(elapsed, 1e-9):,.0f} steps/s)")
-        if len(losses):
-            print(f"  first batch loss {losses[0]:.6g}, last batch loss {losses[-1]:.6g}")
-        print(f"  training loss now {final:.6g}" + (f", test loss {session.test_loss:.6g}"
-                                                     if session.test_loss is not None else ""))
-        if session.accuracy is not None:
-            print(f"  accuracy {session.accuracy:.1%}")
-        if stop_reason == "stop":
-            print(f"  {session.message}")
-    if session.halted:
-        print(f"tui-backprop: {session.halted.message}", file=sys.stderr)
-        return 3
-    return 0
+        return
+    print(f"{config.title} ({config.name}, seed {config.network.seed})")
+    print(f"  {session.step_count} steps, {session.epoch} epochs in {elapsed:.2f} s "
+          f"({session.step_count / max(elapsed, 1e-9):,.0f} steps/s)")
+    if record.losses:
+        print(f"  batch loss of step {record.steps[0]} {record.losses[0]:.6g}, "
+              f"of step {record.steps[-1]} {record.losses[-1]:.6g}")
+    print(f"  training loss now {final:.6g}" + (f", test loss now {test_loss:.6g}" if test_loss is not None else ""))
+    if acc is not None:
+        print(f"  accuracy now {acc:.1%}")
+    if stop_reason == "stop":
+        print(f"  {session.message}")
 
 
 def cmd_gradcheck(args) -> int:
@@ -326,6 +345,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, help="override the preset's seed")
     train.add_argument("--json", action="store_true", help="print one JSON object to stdout")
     train.add_argument("--trace", action="store_true", help="with --json: add each step's loss and gradients")
+    train.add_argument("--history-points", type=int, metavar="K",
+                       help="with --json: at most K loss_history points, each the mean of consecutive steps "
+                            "(their centre steps in loss_history_steps)")
     train.add_argument("--stop-after-epochs", type=int, help="stop after this many epochs")
     train.add_argument("--stop-below-loss", type=float, help="stop when the training loss falls below this")
     train.add_argument("--save", metavar="PATH", help="save the whole session here afterwards (atomic write)")
@@ -382,12 +404,23 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "steps", 0) is not None and getattr(args, "steps", 0) < 0:
         return _fail("--steps: expected 0 or more")
+    if getattr(args, "history_points", None) is not None and args.history_points < 1:
+        return _fail("--history-points: expected 1 or more")
     if getattr(args, "resume", None) and getattr(args, "seed", None) is not None:
         return _fail("--seed cannot be combined with --resume (a saved session keeps its own seed)")
     func = getattr(args, "func", None)
     if func is None:
         return cmd_app(args)
     try:
-        return func(args)
+        with warnings.catch_warnings():
+            # An overflowing run is reported by its NaN halt; NumPy's warnings about it are noise.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return func(args)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`| head`): not an error. Point stdout at /dev/null so the
+        # interpreter's final flush does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0

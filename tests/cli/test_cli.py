@@ -12,7 +12,7 @@ from tui_backprop.training import Session
 DOCUMENTED = {"preset", "seed", "steps", "loss_history", "final_loss", "layers"}
 # Also written today: the test split's loss, and for classification the accuracy.
 EXTRA_REGRESSION = {"test_loss"}
-EXTRA_CLASSIFICATION = {"test_loss", "accuracy", "accuracy_history"}
+EXTRA_CLASSIFICATION = {"test_loss", "accuracy", "accuracy_history", "accuracy_history_epochs"}
 
 
 def run_json(capsys, *args):

@@ -1,0 +1,108 @@
+"""train's summaries agree with themselves: one loss per step, final figures, quiet pipes and overflow."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tui_backprop.cli import main
+from tui_backprop.presets import load_preset
+from tui_backprop.training import Session
+from tui_backprop.training.session import accuracy
+
+
+def run_json(capsys, *args):
+    assert main(["train", *args, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_loss_history_has_one_entry_per_step_past_the_screen_history(capsys):
+    """5000 steps: more than the session's bounded curve keeps exactly (4096 points)."""
+    result = run_json(capsys, "--preset", "one-weight", "--steps", "5000")
+    assert len(result["loss_history"]) == 5000 and "loss_history_steps" not in result
+    s = Session.headless(load_preset("one-weight"))
+    losses = []
+    for _ in range(5000):
+        s.run(1)
+        losses.append(s.loss)
+    assert result["loss_history"] == losses  # bit-identical, step by step
+
+
+def test_history_points_downsamples_with_its_steps(capsys):
+    full = run_json(capsys, "--preset", "xor", "--steps", "100")
+    result = run_json(capsys, "--preset", "xor", "--steps", "100", "--history-points", "4")
+    assert result["loss_history_steps"] == [13.0, 38.0, 63.0, 88.0]  # centres of steps 1–25, 26–50, …
+    assert result["loss_history"] == pytest.approx([np.mean(full["loss_history"][i:i + 25]) for i in (0, 25, 50, 75)],
+                                                   rel=1e-14)
+    same = run_json(capsys, "--preset", "xor", "--steps", "10", "--history-points", "50")  # fewer steps: all of them
+    assert len(same["loss_history"]) == 10 and "loss_history_steps" not in same
+
+
+def test_history_points_must_be_positive(capsys):
+    assert main(["train", "--preset", "xor", "--steps", "3", "--json", "--history-points", "0"]) == 2
+    assert "--history-points" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("steps", [5, 19, 30])
+def test_accuracy_and_test_loss_are_the_final_networks(capsys, steps):
+    result = run_json(capsys, "--preset", "circle", "--steps", str(steps))
+    s = Session.headless(load_preset("circle"))
+    s.run(steps)
+    data = s.data
+    assert result["accuracy"] == accuracy(s.network.predict(data.x_test), data.y_test)
+    assert result["test_loss"] == s.network.evaluate(data.x_test, data.y_test)
+    assert len(result["accuracy_history"]) == s.epoch == len(result["accuracy_history_epochs"])
+    assert result["accuracy_history_epochs"] == list(range(1, s.epoch + 1))
+
+
+def test_text_summary_names_step_one_and_final_figures(capsys):
+    assert main(["train", "--preset", "circle", "--steps", "19"]) == 0
+    out = capsys.readouterr().out
+    s = Session.headless(load_preset("circle"))
+    s.run(1)
+    first = s.loss
+    s.run(18)
+    assert f"batch loss of step 1 {first:.6g}" in out
+    assert f"test loss now {s.network.evaluate(s.data.x_test, s.data.y_test):.6g}" in out
+    assert f"accuracy now {accuracy(s.network.predict(s.data.x_test), s.data.y_test):.1%}" in out
+
+
+def test_resumed_run_continues_the_per_step_history(capsys, tmp_path):
+    saved = tmp_path / "run.npz"
+    first = run_json(capsys, "--preset", "xor", "--steps", "30", "--save", str(saved))
+    more = run_json(capsys, "--resume", str(saved), "--steps", "20")
+    whole = run_json(capsys, "--preset", "xor", "--steps", "50")
+    assert more["loss_history"][:30] == first["loss_history"]
+    assert more["loss_history"] == whole["loss_history"] and "loss_history_steps" not in more
+    assert more["accuracy_history_epochs"] == [1, 2, 3, 4, 5]
+
+
+def _cli(*args, **kwargs):
+    return subprocess.run([sys.executable, "-m", "tui_backprop", *args], capture_output=True, text=True,
+                          timeout=120, **kwargs)
+
+
+@pytest.mark.parametrize("command", [
+    "tui-backprop presets | head -1",
+    "tui-backprop train --preset xor --steps 20000 --json | head -c 100",  # 400 kB: more than a pipe holds
+])
+def test_a_closed_pipe_is_not_an_error(command):
+    shell = command.replace("tui-backprop", f"{sys.executable} -m tui_backprop")
+    result = subprocess.run(["bash", "-o", "pipefail", "-c", shell + " >/dev/null"], capture_output=True,
+                            text=True, timeout=120)
+    assert result.stderr == "" and result.returncode == 0
+
+
+def test_an_overflowing_run_prints_no_numpy_warnings(tmp_path):
+    cfg = load_preset("plane").replace("training", loss="mse", optimizer="momentum", learning_rate=3.0,
+                                         batch_size=1)
+    from tui_backprop.persist import save_session  # a saved session carries the overflowing settings
+
+    session = Session.headless(cfg)
+    saved = tmp_path / "boom.npz"
+    save_session(session, saved)
+    result = _cli("train", "--resume", str(saved), "--steps", "2000")
+    assert result.returncode == 3
+    assert "Warning" not in result.stderr and result.stderr.count("\n") == 1
