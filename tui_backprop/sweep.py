@@ -289,7 +289,7 @@ class SweepPicture:
     max_steps: int
     seeds: tuple[int, ...]
     goal: float  # training loss a run must get below
-    goal_source: str  # where the goal came from, in words
+    goal_source: str  # where the goal came from, in a few words
     curve_steps: np.ndarray  # [E]: 0, then each epoch end
     curves: np.ndarray  # [E, K] full training loss; a run's column is NaN after it stopped
     median: np.ndarray  # [E] median over runs (a finished run counts with its last value)
@@ -373,9 +373,9 @@ class BackgroundSweep:
                 start = pop.evaluate(pop.x_train, pop.y_train)
             if goal is None:
                 goal = 0.1 * float(np.nanmedian(start))
-                source = "a tenth of the median starting loss (set stop_below_loss in the preset to choose)"
+                source = "median start ÷ 10"  # a preset's stop_below_loss chooses it instead
             else:
-                source = "the preset's stop_below_loss"
+                source = "stop_below_loss"
             pop.stop_below_loss = goal
         except (ConfigError, ValueError) as exc:
             self._publish_error(str(exc))

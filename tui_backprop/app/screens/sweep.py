@@ -80,6 +80,8 @@ class SweepCurves(PlotextPlot):
         plt.clear_figure()
         plt.xlabel("step")
         picture = self.picture
+        if picture is not None and not picture.error:
+            self.border_subtitle = f"goal < {picture.goal:.3g}: {picture.goal_source}"
         if picture is None or picture.error or len(picture.curve_steps) < 2:
             plt.title("starting the runs …")
             self.refresh()
@@ -107,7 +109,8 @@ class SweepCurves(PlotextPlot):
             y = np.log10(picture.median[ok]) if log else np.clip(picture.median[ok], -CLIP, CLIP)
             xs, ys = downsample(x[ok], y, points)
             plt.plot(xs.tolist(), ys.tolist(), marker="hd", color="orange")
-        self.border_subtitle = "log scale" if log else ""
+        if log:
+            self.border_subtitle = "log scale · " + self.border_subtitle
         self.refresh()
 
 
@@ -124,7 +127,7 @@ class SweepScreen(Screen[int | None]):
     SweepScreen #sweep-title { height: auto; max-height: 2; padding: 0 1; }
     SweepScreen #sweep-body { height: 1fr; }
     SweepScreen #sweep-curves { width: 1fr; border: round $primary; }
-    SweepScreen #sweep-runs { width: 38; border: round $primary; }
+    SweepScreen #sweep-runs { width: 40; border: round $primary; }
     SweepScreen #sweep-counts { height: auto; max-height: 2; padding: 0 1; }
     """
 
@@ -153,7 +156,7 @@ class SweepScreen(Screen[int | None]):
         table.border_title = "Runs"
         # Fixed widths: a cell update then re-renders one row, not the whole table's layout.
         table.add_column("seed", key="seed", width=4)
-        table.add_column("loss", key="loss", width=8)
+        table.add_column("train loss", key="loss", width=10)
         table.add_column("outcome (step)", key="outcome", width=16)
         for seed in self.sweep.seeds:
             table.add_row(str(seed), "", "", key=str(seed))
