@@ -142,3 +142,18 @@ async def test_diagram_and_inspector_use_the_whole_feature_names():
         inspector.select(0, 0, 2, 0)
         text = inspector.build_text()[0].plain
         assert "x1² → neuron 1" in text and "x3" not in text
+
+
+async def test_a_wide_neighbourhood_scrolls_to_the_selected_node_at_80x24():
+    app = BackpropApp(load_preset("spiral-3-classes"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n", "G")
+        graph = app.query_one(ComputationGraph)
+        assert graph.graph.width > graph.scrollable_content_region.width  # wider than the view
+        for _ in range(12):  # walk right through the network, neighbourhood after neighbourhood, to the loss
+            await pilot.press("right")
+        await pilot.pause()
+        assert graph.selected == ("loss",)
+        place = graph.graph.placed[graph.selected]
+        view = graph.scrollable_content_region.width
+        assert graph.scroll_x <= place.col and place.col + place.width <= graph.scroll_x + view

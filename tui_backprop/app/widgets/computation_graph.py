@@ -161,13 +161,8 @@ class ComputationGraph(VerticalScroll, can_focus=True):
         place = self.graph.placed.get(self.selected) if self.graph is not None else None
         if place is None:
             return
-        view = self.scrollable_content_region.width
-        start, end = place.col, place.col + place.width + 1
-        x = self.scroll_x
-        if end > x + view:
-            x = end - view
-        if start < x:
-            x = start
+        # As little as possible from the left edge, so the inputs stay in view whenever they can.
+        x = max(0, min(place.col + place.width + 1 - self.scrollable_content_region.width, place.col))
         if x != self.scroll_x:
             self.scroll_to(x=x, animate=False)
 
