@@ -157,3 +157,10 @@ async def test_a_wide_neighbourhood_scrolls_to_the_selected_node_at_80x24():
         place = graph.graph.placed[graph.selected]
         view = graph.scrollable_content_region.width
         assert graph.scroll_x <= place.col and place.col + place.width <= graph.scroll_x + view
+
+
+async def test_lesson_and_form_keys_leave_the_graph():
+    app = BackpropApp(load_preset("chain-two-weights"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("G", "v")
+        assert not app.screen.has_class("-graph") and app.query_one("#side").display

@@ -393,6 +393,8 @@ class BackpropApp(SnapshotView, App[int]):
         self._open_side("lesson-tab")
 
     def _open_side(self, tab: str) -> None:
+        if self.screen.has_class("-graph"):
+            self.action_toggle_graph()  # the lesson and the form live in the main view
         self.screen.add_class("-side-open")
         self.query_one("#side", TabbedContent).active = tab
 
