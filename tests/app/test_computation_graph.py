@@ -19,21 +19,40 @@ def graph_text(app) -> str:
     return "\n".join(str(graph.query_one(f"#graph-{part}").render()) for part in ("head", "canvas", "chain"))
 
 
+async def walk_to(pilot, phase: str) -> None:
+    """Press p until the step has reached ``phase``: whole phases, or one layer at a time."""
+    app = pilot.app
+    depth = len(app.session.network.layers)
+    targets = {"forward": ("forward", f"forward L{depth}"), "loss": ("loss",),
+               "backward": ("backward", "backward L1"), "update": ("update",)}[phase]
+    for _ in range(2 * depth + 2):
+        await pilot.press("p")
+        if app.session.last_phase in targets:
+            return
+    raise AssertionError(f"p never reached {phase}")
+
+
+def opened_at(phase: str):
+    async def run_before(pilot) -> None:
+        await pilot.press("G")
+        await walk_to(pilot, phase)
+    return run_before
+
+
 # ------------------------------------------------------------- snapshots
-@pytest.mark.parametrize("presses, name", [(["p"], "forward"), (["p"] * 3, "backward"), (["p"] * 4, "update")],
-                         ids=lambda v: v if isinstance(v, str) else "")
-def test_snapshot_chain_graph(snap_compare, presses, name):
-    assert snap_compare(BackpropApp(load_preset("chain-two-weights")), press=["G", *presses],
+@pytest.mark.parametrize("phase", ["forward", "backward", "update"])
+def test_snapshot_chain_graph(snap_compare, phase):
+    assert snap_compare(BackpropApp(load_preset("chain-two-weights")), run_before=opened_at(phase),
                         terminal_size=(100, 30))
 
 
 def test_snapshot_chain_graph_80x24(snap_compare):
-    assert snap_compare(BackpropApp(load_preset("chain-two-weights")), press=["G", "p", "p", "p"],
+    assert snap_compare(BackpropApp(load_preset("chain-two-weights")), run_before=opened_at("backward"),
                         terminal_size=(80, 24))
 
 
 def test_snapshot_sigmoid_neuron_graph(snap_compare):
-    assert snap_compare(BackpropApp(load_preset("sigmoid-neuron")), press=["G", "p", "p", "p"],
+    assert snap_compare(BackpropApp(load_preset("sigmoid-neuron")), run_before=opened_at("backward"),
                         terminal_size=(100, 30))
 
 
@@ -45,10 +64,10 @@ async def test_graph_fills_left_to_right_then_right_to_left_and_shows_the_update
         graph = app.query_one(ComputationGraph)
         assert app.screen.has_class("-graph") and graph.display and app.focused is graph
         assert "x ·" in graph_text(app)
-        await pilot.press("p")
+        await walk_to(pilot, "forward")
         text = graph_text(app)
         assert "h 6" in text and "ŷ 24" in text and "∂ −48" not in text
-        await pilot.press("p", "p")
+        await walk_to(pilot, "backward")
         text = graph_text(app)
         for line in ("C = ½(ŷ − y)² = ½(24 − 30)² = 18", "∂C/∂ŷ = ŷ − y = 24 − 30 = −6",
                      "∂C/∂w2 = ∂C/∂ŷ · h = −6 · 6 = −36", "∂C/∂h = ∂C/∂ŷ · w2 = −6 · 4 = −24",
@@ -57,7 +76,7 @@ async def test_graph_fills_left_to_right_then_right_to_left_and_shows_the_update
         # Waiting after backward: what the update will do, worked out on a copy.
         assert "w1: 3 → 3.48" in text and "C: 18 → 0.05972" in text
         assert app.session.network.params.tolist() == [3.0, 4.0]
-        await pilot.press("p")
+        await walk_to(pilot, "update")
         text = graph_text(app)
         assert "w1 3→3.48" in text and "w2 4→4.36" in text and "will make" not in text
         await pilot.press("escape")
@@ -109,11 +128,11 @@ async def test_diagram_switches_to_gradients_filled_once_backward_ran():
         diagram = app.query_one(NetworkDiagram)
         await pilot.press("D")
         assert diagram.show_gradients and "∂L/∂w" in diagram.border_subtitle
-        await pilot.press("p")
+        await walk_to(pilot, "forward")
         assert all(diagram.edge_values(layer) is None for layer in diagram.snapshot.layers)  # pending
         body = "\n".join(lines_of(diagram))
         assert "⊖" not in body and "○" in body
-        await pilot.press("p", "p")
+        await walk_to(pilot, "backward")
         assert [diagram.edge_values(layer)[0, 0] for layer in diagram.snapshot.layers] == [-48.0, -36.0]
         body = "\n".join(lines_of(diagram))
         assert "⊖" in body  # δ < 0 at both neurons

@@ -22,10 +22,18 @@ def inline_config(layers, x, y, loss, inputs=None):
     return parse_config(raw, "test.toml")
 
 
+PHASE = {0: None, 1: "forward", 2: "loss", 3: "backward", 4: "update"}
+
+
 def values_after(preset: str, phases: int, sample: int = 0) -> GraphValues:
+    """The graph after the first step's forward (1), loss (2), backward (3) or update (4): whole phases, or
+    one layer at a time."""
     config = load_preset(preset)
     session = Session(config)
-    for _ in range(phases):
+    depth = len(config.network.layers)
+    targets = {"forward": ("forward", f"forward L{depth}"), "loss": ("loss",),
+               "backward": ("backward", "backward L1"), "update": ("update",)}.get(PHASE[phases], ())
+    while targets and session.last_phase not in targets:
         session.run_phase()
     snap = session.snapshot()
     return GraphValues(snap, names_for(snap, config.names), sample)
