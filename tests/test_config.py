@@ -32,6 +32,9 @@ batch_size = 10
 """
 
 
+NET = {"inputs": 2, "layers": [{"units": 2}, {"units": 1, "activation": "sigmoid"}]}
+
+
 def write(tmp_path, text, name="lesson.toml"):
     path = tmp_path / name
     path.write_text(textwrap.dedent(text), encoding="utf-8")
@@ -188,7 +191,8 @@ def test_cross_entropy_needs_two_outputs():
 
 
 def test_compare_runs_are_checked_too():
-    raw = {"data": {"source": "xor"}, "compare": [{"label": "a"}, {"training": {"learning_rate": -1}}]}
+    raw = {"network": NET, "data": {"source": "xor"},
+           "compare": [{"label": "a"}, {"training": {"learning_rate": -1}}]}
     with pytest.raises(ConfigError) as info:
         parse_config(raw, "x.toml")
     assert info.value.field == "compare[1].training.learning_rate"
@@ -196,7 +200,7 @@ def test_compare_runs_are_checked_too():
 
 def test_error_without_a_file_says_config():
     with pytest.raises(ConfigError) as info:
-        parse_config({"training": {"learning_rate": "x"}})
+        parse_config({"network": NET, "data": {"source": "xor"}, "training": {"learning_rate": "x"}})
     assert str(info.value).startswith("<config>: training.learning_rate: ")
 
 
@@ -301,3 +305,70 @@ def test_cross_entropy_needs_one_hot_targets(tmp_path):
 def test_inline_rows_must_not_be_empty(tmp_path):
     err = config_error(tmp_path, with_change('source = "xor"', 'source = "inline"\nx = [[], []]\ny = [[1.0], [0.0]]'))
     assert err.field == "data.x"
+
+
+# ------------------------------------------- a lesson says what it trains
+@pytest.mark.parametrize("text,field", [
+    ("", "network"),
+    ('title = "only a title"\n', "network"),
+    (GOOD.replace("[network]\ninputs = 2\nseed = 1\n", "").replace("[[network.layers]]\nunits = 3\n"
+     'activation = "tanh"\n[[network.layers]]\nunits = 1\nactivation = "sigmoid"\n', ""), "network"),
+    (GOOD.replace('[data]\nsource = "xor"\nsamples = 40\n', ""), "data"),
+    (GOOD.replace('[[network.layers]]\nunits = 3\nactivation = "tanh"\n[[network.layers]]\nunits = 1\n'
+                  'activation = "sigmoid"\n', ""), "network.layers"),
+])
+def test_a_preset_without_network_or_data_names_the_missing_table(tmp_path, capsys, text, field):
+    assert text != GOOD
+    err = config_error(tmp_path, text)
+    assert err.field == field and "missing" in err.message
+    path = write(tmp_path, text, "check.toml")
+    assert main(["presets", "--check", str(path)]) == 2
+    out = capsys.readouterr()
+    assert out.out == "" and len(out.err.splitlines()) == 1
+    assert f"{path}: {field}: missing" in out.err
+
+
+def test_old_checkpoints_tables_read_as_notes(tmp_path):
+    config = load_config(write(tmp_path, GOOD + '\n[[checkpoints]]\nstep = 2\nphase = "loss"\ntext = "look"\n'))
+    assert [(n.step, n.phase, n.text) for n in config.notes] == [(2, "loss", "look")]
+    err = config_error(tmp_path, GOOD + '\n[[notes]]\nstep = 2\ntext = "a"\n[[checkpoints]]\nstep = 3\ntext = "b"\n')
+    assert err.field == "checkpoints" and "[[notes]]" in err.message
+
+
+def test_notes_may_name_per_layer_phases(tmp_path):
+    config = load_config(write(tmp_path, GOOD + '\n[[notes]]\nstep = 1\nphase = "update"\ntext = "u"\n'
+                               '[[notes]]\nstep = 1\nphase = "backward L2"\ntext = "b2"\n'
+                               '[[notes]]\nstep = 1\nphase = "forward L1"\ntext = "f1"\n'))
+    assert [n.text for n in config.notes] == ["f1", "b2", "u"]
+    err = config_error(tmp_path, GOOD + '\n[[notes]]\nstep = 1\nphase = "backward L3"\ntext = "x"\n')
+    assert err.field == "notes[0].phase" and "backward L2" in err.message
+
+
+# ------------------------------------------------------------ one schema
+def test_the_form_and_the_reader_share_the_limits(tmp_path):
+    from tui_backprop.app.widgets.config_form import parse_hidden
+    from tui_backprop.schema import MAX_UNITS
+
+    assert parse_hidden(f"{MAX_UNITS} tanh", "tanh") == [(MAX_UNITS, "tanh")]
+    with pytest.raises(ValueError, match=f"1 to {MAX_UNITS}"):
+        parse_hidden(f"{MAX_UNITS + 1} tanh", "tanh")
+    err = config_error(tmp_path, with_change("units = 3", f"units = {MAX_UNITS + 1}"))
+    assert err.field == "network.layers[0].units" and f"at most {MAX_UNITS}" in err.message
+    err = config_error(tmp_path, with_change("samples = 40", "samples = 40\nnoise = 0.6"))
+    assert err.field == "data.noise" and "at most 0.5" in err.message
+
+
+def test_every_optimizer_setting_is_read_and_written_from_one_list():
+    from tui_backprop.config import config_to_dict
+    from tui_backprop.core.optimizers import OPTIMIZERS
+    from tui_backprop.schema import FIELD, OPTIMIZER_SETTING_NAMES
+
+    assert set(OPTIMIZER_SETTING_NAMES) == {k for cls in OPTIMIZERS.values() for k in cls.defaults}
+    for name, cls in OPTIMIZERS.items():
+        training = {"optimizer": name, **{k: v * 0.5 for k, v in cls.defaults.items()}}
+        raw = {"network": NET, "data": {"source": "xor"}, "training": training}
+        config = parse_config(raw)
+        assert dict(config.training.optimizer_settings) == {k: v * 0.5 for k, v in cls.defaults.items()}
+        assert parse_config(config_to_dict(config)) == config
+        for key in cls.defaults:
+            assert f"training.{key}" in FIELD

@@ -101,26 +101,26 @@ def test_compare_presets_have_two_configurations_that_both_train(name):
         assert session.full_training_loss() < headless(cfg).full_training_loss()
 
 
-CHECKPOINTS = [(name, i) for name in SHIPPED for i in range(len(load_preset(name).checkpoints))]
+NOTES = [(name, i) for name in SHIPPED for i in range(len(load_preset(name).notes))]
 
 
-@pytest.mark.parametrize("name,index", CHECKPOINTS)
-def test_checkpoint_stops_at_its_step_and_phase_with_its_text(name, index):
+@pytest.mark.parametrize("name,index", NOTES)
+def test_note_stops_at_its_step_and_phase_with_its_text(name, index):
     config = load_preset(name)
-    checkpoint = config.checkpoints[index]
-    session = Session(config)  # as the app runs it: pause point and checkpoints on
-    for _ in range(2 * len(config.checkpoints) + 2 * checkpoint.step + 2):
+    note = config.notes[index]
+    session = Session(config)  # as the app runs it: pause point and notes on
+    for _ in range(2 * len(config.notes) + 2 * note.step + 2):
         with np.errstate(all="ignore"):
-            reason = session.run(checkpoint.step + 1)
-        assert reason in ("checkpoint", "pause point"), f"ran past the checkpoint ({reason})"
-        if reason == "checkpoint" and session.message == checkpoint.text:
+            reason = session.run(note.step + 1)
+        assert reason in ("note", "pause point"), f"ran past the note ({reason})"
+        if reason == "note" and session.message == note.text:
             break
     else:
-        pytest.fail("the checkpoint never fired")
-    assert session.last_phase == checkpoint.phase
-    step_in_progress = session.step_count if checkpoint.phase == "update" else session.step_count + 1
-    assert step_in_progress == checkpoint.step
-    assert session.snapshot(grid=False).message == checkpoint.text
+        pytest.fail("the note never fired")
+    assert session.last_phase == note.phase
+    step_in_progress = session.step_count if note.phase == "update" else session.step_count + 1
+    assert step_in_progress == note.step
+    assert session.snapshot(grid=False).message == note.text
 
 
 # ------------------------------------------------------- the worked neuron
@@ -211,7 +211,7 @@ def test_vanishing_gradients_first_layer_gets_100x_less_than_the_last():
     assert all(layer.activation == "sigmoid" for layer in config.network.layers)
     session = to_backward(headless(config))
     norms = grad_norms(session)
-    assert norms[-1] == pytest.approx(0.25, abs=0.01)  # the numbers of the checkpoint text
+    assert norms[-1] == pytest.approx(0.25, abs=0.01)  # the numbers of the note text
     assert norms[4] == pytest.approx(0.0007, abs=0.0001)
     assert norms[0] == pytest.approx(7.5e-6, abs=0.1e-6)
     assert norms[-1] / norms[0] > 30_000
@@ -261,7 +261,7 @@ def test_dead_relu_dead_share_rises_above_half_and_learning_stalls():
     assert session.diagnostics()[0].dead_share == 0.0  # all alive at the start
     run_to(session, 10)
     hidden = session.diagnostics()[0]
-    assert hidden.dead_share == 7 / 8  # the checkpoint text: 7 of 8 dead by step 10
+    assert hidden.dead_share == 7 / 8  # the note text: 7 of 8 dead by step 10
     assert hidden.dead_share > 0.5
     assert "dead" in " ".join(hidden.warnings)
     loss_10 = session.full_training_loss()

@@ -86,7 +86,7 @@ def test_round_trip_restores_everything(tmp_path):
     path = save_session(a, tmp_path / "run.npz")
     b = load_session(path)
     assert_same_state(a, b)
-    assert b.use_checkpoints is False and b.pause_after == "none"
+    assert b.use_notes is False and b.pause_after == "none"
     # the archive is a plain .npz too: numpy lists its arrays
     with np.load(path) as npz:
         assert np.array_equal(npz["network.params"], a.network.params)
@@ -151,7 +151,7 @@ def test_save_mid_step_resumes_exactly(tmp_path, phases, n):
     assert b.loss == a.loss
     if phases == 3:
         assert np.array_equal(b.network.grads, a.network.grads)
-        assert b.snapshot().state_word == "waiting after backward"
+        assert b.snapshot().state_word == "paused after backward"
         snap_a, snap_b = a.snapshot(grid=False), b.snapshot(grid=False)
         for la, lb in zip(snap_a.layers, snap_b.layers):
             assert np.array_equal(la.delta, lb.delta) and np.array_equal(la.a, lb.a)
@@ -165,9 +165,9 @@ def test_pause_after_backward_in_the_app_sense(tmp_path):
     a.step()
     a.step()
     a.step()  # step 2 stopped after backward
-    assert a.snapshot().waiting_after_backward
+    assert a.snapshot().paused_after_backward
     b = load_session(save_session(a, tmp_path / "s.npz"))
-    assert b.pause_after == "backward" and b.snapshot().waiting_after_backward
+    assert b.pause_after == "backward" and b.snapshot().paused_after_backward
     assert b.step() == ["update"] and a.step() == ["update"]
     assert np.array_equal(a.network.params, b.network.params)
 
@@ -185,15 +185,15 @@ def test_halted_session_round_trips(tmp_path):
 
 
 def test_checkpoints_fired_are_kept(tmp_path):
-    from tui_backprop.config import Checkpoint
+    from tui_backprop.config import Note
 
-    config = load_preset("xor").replace(checkpoints=(Checkpoint(2, "two"), Checkpoint(4, "four")))
+    config = load_preset("xor").replace(notes=(Note(2, "two"), Note(4, "four")))
     a = Session(config)
     a.pause_after = "none"
-    assert a.run(10) == "checkpoint" and a.message == "two"
+    assert a.run(10) == "note" and a.message == "two"
     b = load_session(save_session(a, tmp_path / "s.npz"))
-    assert b.message == "two" and b.state_dict()["checkpoints_fired"] == a.state_dict()["checkpoints_fired"]
-    assert b.run(10) == "checkpoint" and b.message == "four" and b.step_count == 4
+    assert b.message == "two" and b.state_dict()["notes_fired"] == a.state_dict()["notes_fired"]
+    assert b.run(10) == "note" and b.message == "four" and b.step_count == 4
 
 
 def test_live_changes_are_saved(tmp_path):

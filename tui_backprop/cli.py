@@ -47,7 +47,7 @@ def _progress(done: int, total: int, loss: float | None, started: float) -> None
 
 def _session_for(args):
     """A fresh session from ``--preset`` (and ``--seed``), or the one saved at ``--resume``; it runs straight
-    through (no pause point, no lesson checkpoints)."""
+    through (no pause point, no lesson notes)."""
     from tui_backprop.training.session import Session
 
     if getattr(args, "resume", None):

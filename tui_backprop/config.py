@@ -14,14 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tui_backprop.core.activations import ACTIVATIONS
-from tui_backprop.core.datasets import FEATURES, GENERATED, LABEL_FORMATS, SOURCES
+from tui_backprop.core.datasets import FEATURES, GENERATED
 from tui_backprop.core.losses import LOSSES
-from tui_backprop.core.network import INITS, LayerSpec
-from tui_backprop.core.optimizers import OPTIMIZER_SETTINGS, OPTIMIZERS, REGULARIZATIONS
+from tui_backprop.core.network import LayerSpec
+from tui_backprop.core.optimizers import OPTIMIZER_SETTINGS
+from tui_backprop.schema import (FIELD, FIELDS, LAYER_FIELD, MAX_HIDDEN_LAYERS, OPTIMIZER_SETTING_NAMES, PAUSE_POINTS,
+                                 PHASES, Field, phase_names, phase_order, section_keys)
 
-PHASES = ("forward", "loss", "backward", "update")
-PAUSE_POINTS = ("none",) + PHASES
+__all__ = ["PHASES", "PAUSE_POINTS", "Config", "ConfigError", "Note", "load_config", "parse_config",
+           "config_to_dict", "phase_names"]
 
 
 class ConfigError(ValueError):
@@ -35,46 +36,48 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class NetworkConfig:
-    inputs: int = 2
-    seed: int = 0
-    init: str = "xavier"
-    bias_init: float = 0.0
-    init_scale: float = 1.0
+    inputs: int = FIELD["network.inputs"].default
+    seed: int = FIELD["network.seed"].default
+    init: str = FIELD["network.init"].default
+    bias_init: float = FIELD["network.bias_init"].default
+    init_scale: float = FIELD["network.init_scale"].default
     layers: tuple[LayerSpec, ...] = (LayerSpec(4, "tanh"), LayerSpec(1, "sigmoid"))
 
 
 @dataclass(frozen=True)
 class DataConfig:
-    source: str = "xor"
-    samples: int = 200
-    noise: float = 0.0
-    test_fraction: float = 0.5
+    source: str = FIELD["data.source"].default
+    samples: int = FIELD["data.samples"].default
+    noise: float = FIELD["data.noise"].default
+    test_fraction: float = FIELD["data.test_fraction"].default
     seed: int | None = None  # None: the network's seed
     x: tuple | None = None
     y: tuple | None = None
     path: str | None = None
-    target_columns: int = 1
-    labels: str = "zero_one"
-    classes: int = 2
+    target_columns: int = FIELD["data.target_columns"].default
+    labels: str = FIELD["data.labels"].default
+    classes: int = FIELD["data.classes"].default
     features: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class TrainingConfig:
-    loss: str = "bce"
-    optimizer: str = "sgd"
-    learning_rate: float = 0.1
-    batch_size: int | str = 10
-    regularization: str = "none"
-    regularization_rate: float = 0.0
-    pause_after: str = "none"
+    loss: str = FIELD["training.loss"].default
+    optimizer: str = FIELD["training.optimizer"].default
+    learning_rate: float = FIELD["training.learning_rate"].default
+    batch_size: int | str = FIELD["training.batch_size"].default
+    regularization: str = FIELD["training.regularization"].default
+    regularization_rate: float = FIELD["training.regularization_rate"].default
+    pause_after: str = FIELD["training.pause_after"].default  # "pause after": one name for the idea
     optimizer_settings: tuple[tuple[str, float], ...] = ()
     stop_after_epochs: int | None = None
     stop_below_loss: float | None = None
 
 
 @dataclass(frozen=True)
-class Checkpoint:
+class Note:
+    """A lesson's note: training pauses at this step and phase and shows the text."""
+
     step: int
     text: str
     phase: str = "update"
@@ -87,7 +90,7 @@ class Config:
     network: NetworkConfig = field(default_factory=NetworkConfig)
     data: DataConfig = field(default_factory=DataConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
-    checkpoints: tuple[Checkpoint, ...] = ()
+    notes: tuple[Note, ...] = ()
     compare: tuple[tuple[str, Any], ...] = ()  # (label, overrides) for compare mode
     name: str = "custom"
     path: str | None = None
@@ -180,6 +183,24 @@ class _Reader:
         return tuple(self.number(v, f"{name}[{i}]") for i, v in enumerate(value))
 
 
+    def field(self, raw: dict, f: Field, prefix: str | None = None, default=None):
+        """Read one schema field from its table (``prefix`` names the table, e.g. ``compare[0].training``)."""
+        name = f"{prefix or f.section}.{f.name}"
+        value = raw.get(f.name, f.default if default is None else default)
+        if value is None and f.optional:
+            return None
+        if f.kind == "choice":
+            return self.choice(value, name, f.choices)
+        if f.kind == "bool":
+            return self.boolean(value, name)
+        if f.kind == "int":
+            return self._int(value, name, f.low, f.high)
+        value = self.number(value, name, f.low, None if f.below_high else f.high, low_open=f.low_open)
+        if f.below_high and value >= f.high:
+            self.fail(name, f"expected a number below {f.high:g}, got {value:g}")
+        return value
+
+
 def _kind(value) -> str:
     return {dict: "a table", list: "a list", str: "a string", bool: "a boolean", int: "a number",
             float: "a number"}.get(type(value), type(value).__name__)
@@ -191,30 +212,30 @@ def _show(value) -> str:
     return repr(value)
 
 
-TOP_KEYS = {"title", "lesson", "network", "data", "training", "checkpoints", "compare", "names"}
-NETWORK_KEYS = {"inputs", "seed", "init", "bias_init", "init_scale", "layers"}
-LAYER_KEYS = {"units", "activation", "bias", "weights", "biases"}
-DATA_KEYS = {"source", "samples", "noise", "test_fraction", "seed", "x", "y", "path", "target_columns",
-             "labels", "classes", "features"}
-TRAINING_KEYS = {"loss", "optimizer", "learning_rate", "batch_size", "regularization", "regularization_rate",
-                 "pause_after", "momentum", "beta1", "beta2", "epsilon", "alpha", "stop_after_epochs",
-                 "stop_below_loss"}
-CHECKPOINT_KEYS = {"step", "phase", "text"}
+TOP_KEYS = {"title", "lesson", "network", "data", "training", "notes", "checkpoints", "compare", "names"}
+NETWORK_KEYS = section_keys("network") | {"layers"}
+LAYER_KEYS = set(LAYER_FIELD) | {"weights", "biases"}
+DATA_KEYS = (section_keys("data") | {"x", "y", "path", "features"})
+TRAINING_KEYS = section_keys("training")
+NOTE_KEYS = {"step", "phase", "text"}
 COMPARE_KEYS = {"label", "training"}
 
 
 def parse_config(raw: dict, source: str | Path | None = None, name: str = "custom") -> Config:
     r = _Reader(source)
     r.table(raw, "", TOP_KEYS)
+    for table in ("network", "data"):
+        if table not in raw:
+            r.fail(table, f"missing; a lesson says what it trains: add a [{table}] table")
     title = r.string(raw.get("title", name), "title")
     lesson = r.string(raw.get("lesson", ""), "lesson")
-    network = _parse_network(r, raw.get("network", {}))
-    data = _parse_data(r, raw.get("data", {}), source)
-    training = _parse_training(r, raw.get("training", {}), "training")
-    checkpoints = _parse_checkpoints(r, raw.get("checkpoints", []))
-    compare = _parse_compare(r, raw.get("compare", []), training)
+    network = _parse_network(r, raw["network"])
+    data = _parse_data(r, raw["data"], source)
+    training = _parse_training(r, raw.get("training", {}), "training", layers=len(network.layers))
+    notes = _parse_notes(r, raw, len(network.layers))
+    compare = _parse_compare(r, raw.get("compare", []), training, len(network.layers))
     names = _parse_names(r, raw.get("names", {}), network, data)
-    config = Config(title, lesson, network, data, training, checkpoints, compare, name,
+    config = Config(title, lesson, network, data, training, notes, compare, name,
                     str(source) if source else None, names)
     check_consistency(config)
     return config
@@ -222,47 +243,40 @@ def parse_config(raw: dict, source: str | Path | None = None, name: str = "custo
 
 def _parse_network(r: _Reader, raw) -> NetworkConfig:
     r.table(raw, "network", NETWORK_KEYS)
-    d = NetworkConfig()
-    inputs = r._int(raw.get("inputs", d.inputs), "network.inputs", 1, 10_000)
-    seed = r._int(raw.get("seed", d.seed), "network.seed", 0, 2**63 - 1)
-    init = r.choice(raw.get("init", d.init), "network.init", INITS)
-    bias_init = r.number(raw.get("bias_init", d.bias_init), "network.bias_init")
-    init_scale = r.number(raw.get("init_scale", d.init_scale), "network.init_scale", 0.0)
+    inputs, seed, init, bias_init, init_scale = (r.field(raw, FIELD[f"network.{k}"]) for k in
+                                                 ("inputs", "seed", "init", "bias_init", "init_scale"))
     layers_raw = raw.get("layers")
-    if layers_raw is None:
-        layers = d.layers
-    else:
-        if not isinstance(layers_raw, list) or not layers_raw:
-            r.fail("network.layers", "expected one or more [[network.layers]] tables")
-        layers = []
-        fan_in = inputs
-        for i, lr in enumerate(layers_raw):
-            name = f"network.layers[{i}]"
-            r.table(lr, name, LAYER_KEYS)
-            if "units" not in lr:
-                r.fail(f"{name}.units", "missing; expected a whole number of units")
-            units = r._int(lr["units"], f"{name}.units", 1, 4096)
-            act = r.choice(lr.get("activation", "tanh"), f"{name}.activation", tuple(ACTIVATIONS))
-            if act == "softmax" and i != len(layers_raw) - 1:
-                r.fail(f"{name}.activation", "softmax is only allowed on the output (last) layer")
-            bias = r.boolean(lr.get("bias", True), f"{name}.bias")
-            weights = biases = None
-            if "weights" in lr:
-                weights = r.matrix(lr["weights"], f"{name}.weights")
-                shape = (len(weights), len(weights[0]))
-                if shape != (units, fan_in):
-                    r.fail(f"{name}.weights", f"expected {units}×{fan_in} ([fan_out][fan_in]: {units} rows of "
-                           f"{fan_in}), got {shape[0]}×{shape[1]}")
-            if "biases" in lr:
-                if not bias:
-                    r.fail(f"{name}.biases", "this layer has bias = false, so it cannot list biases")
-                biases = r.vector(lr["biases"], f"{name}.biases")
-                if len(biases) != units:
-                    r.fail(f"{name}.biases", f"expected {units} values (one per unit), got {len(biases)}")
-            layers.append(LayerSpec(units, act, bias, weights, biases))
-            fan_in = units
-        layers = tuple(layers)
-    return NetworkConfig(inputs, seed, init, bias_init, init_scale, layers)
+    if not isinstance(layers_raw, list) or not layers_raw:
+        r.fail("network.layers", "missing; expected one or more [[network.layers]] tables (units, activation)")
+    if len(layers_raw) > MAX_HIDDEN_LAYERS + 1:
+        r.fail("network.layers", f"expected at most {MAX_HIDDEN_LAYERS} hidden layers and the output layer, "
+               f"got {len(layers_raw)} layers")
+    layers = []
+    fan_in = inputs
+    for i, lr in enumerate(layers_raw):
+        name = f"network.layers[{i}]"
+        r.table(lr, name, LAYER_KEYS)
+        if "units" not in lr:
+            r.fail(f"{name}.units", "missing; expected a whole number of units")
+        units, act, bias = (r.field(lr, LAYER_FIELD[k], name) for k in ("units", "activation", "bias"))
+        if act == "softmax" and i != len(layers_raw) - 1:
+            r.fail(f"{name}.activation", "softmax is only allowed on the output (last) layer")
+        weights = biases = None
+        if "weights" in lr:
+            weights = r.matrix(lr["weights"], f"{name}.weights")
+            shape = (len(weights), len(weights[0]))
+            if shape != (units, fan_in):
+                r.fail(f"{name}.weights", f"expected {units}×{fan_in} ([fan_out][fan_in]: {units} rows of "
+                       f"{fan_in}), got {shape[0]}×{shape[1]}")
+        if "biases" in lr:
+            if not bias:
+                r.fail(f"{name}.biases", "this layer has bias = false, so it cannot list biases")
+            biases = r.vector(lr["biases"], f"{name}.biases")
+            if len(biases) != units:
+                r.fail(f"{name}.biases", f"expected {units} values (one per unit), got {len(biases)}")
+        layers.append(LayerSpec(units, act, bias, weights, biases))
+        fan_in = units
+    return NetworkConfig(inputs, seed, init, bias_init, init_scale, tuple(layers))
 
 
 def _parse_names(r: _Reader, raw, network: NetworkConfig, data: DataConfig) -> tuple[tuple[str, str], ...]:
@@ -288,15 +302,11 @@ def _parse_names(r: _Reader, raw, network: NetworkConfig, data: DataConfig) -> t
 
 def _parse_data(r: _Reader, raw, source) -> DataConfig:
     r.table(raw, "data", DATA_KEYS)
-    d = DataConfig()
-    src = r.choice(raw.get("source", d.source), "data.source", SOURCES)
-    samples = r._int(raw.get("samples", d.samples), "data.samples", 2, 1_000_000)
-    noise = r.number(raw.get("noise", d.noise), "data.noise", 0.0, 1.0)
-    default_tf = 0.0 if src == "inline" else d.test_fraction
-    test_fraction = r.number(raw.get("test_fraction", default_tf), "data.test_fraction", 0.0, 0.9)
-    seed = raw.get("seed")
-    if seed is not None:
-        seed = r._int(seed, "data.seed", 0, 2**63 - 1)
+    src = r.field(raw, FIELD["data.source"])
+    samples = r.field(raw, FIELD["data.samples"])
+    noise = r.field(raw, FIELD["data.noise"])
+    test_fraction = r.field(raw, FIELD["data.test_fraction"], default=0.0 if src == "inline" else None)
+    seed = r.field(raw, FIELD["data.seed"])
     x = y = path = None
     if src == "inline":
         for key in ("x", "y"):
@@ -322,9 +332,7 @@ def _parse_data(r: _Reader, raw, source) -> DataConfig:
         path = str(resolved)
     elif "path" in raw:
         r.fail("data.path", "only csv data has a path; set data.source = \"csv\"")
-    target_columns = r._int(raw.get("target_columns", 1), "data.target_columns", 1, 1000)
-    labels = r.choice(raw.get("labels", d.labels), "data.labels", LABEL_FORMATS)
-    classes = r._int(raw.get("classes", 2), "data.classes", 2, 10)
+    target_columns, labels, classes = (r.field(raw, FIELD[f"data.{k}"]) for k in ("target_columns", "labels", "classes"))
     if classes != 2 and src != "spiral":
         r.fail("data.classes", f"only the spiral data set has more than two classes, not {src!r}")
     features: tuple[str, ...] = ()
@@ -340,60 +348,63 @@ def _parse_data(r: _Reader, raw, source) -> DataConfig:
     return DataConfig(src, samples, noise, test_fraction, seed, x, y, path, target_columns, labels, classes, features)
 
 
-def _parse_training(r: _Reader, raw, prefix: str, base: TrainingConfig | None = None) -> TrainingConfig:
+def _parse_training(r: _Reader, raw, prefix: str, base: TrainingConfig | None = None,
+                    layers: int = 1) -> TrainingConfig:
     r.table(raw, prefix, TRAINING_KEYS)
     d = base or TrainingConfig()
-    loss = r.choice(raw.get("loss", d.loss), f"{prefix}.loss", tuple(LOSSES))
-    optimizer = r.choice(raw.get("optimizer", d.optimizer), f"{prefix}.optimizer", tuple(OPTIMIZERS))
-    lr = r.number(raw.get("learning_rate", d.learning_rate), f"{prefix}.learning_rate", 0.0, 100.0, low_open=True)
+
+    def read(name: str, **kw):
+        return r.field(raw, FIELD[f"training.{name}"], prefix, default=getattr(d, name), **kw)
+
+    loss, optimizer, lr = read("loss"), read("optimizer"), read("learning_rate")
     bs = raw.get("batch_size", d.batch_size)
     if bs != "full":
         if isinstance(bs, str):
             r.fail(f"{prefix}.batch_size", f"expected a whole number or \"full\", got {bs!r}")
-        bs = r._int(bs, f"{prefix}.batch_size", 1, 1_000_000)
-    reg = r.choice(raw.get("regularization", d.regularization), f"{prefix}.regularization", REGULARIZATIONS)
-    reg_rate = r.number(raw.get("regularization_rate", d.regularization_rate), f"{prefix}.regularization_rate", 0.0, 10.0)
-    pause = r.choice(raw.get("pause_after", d.pause_after), f"{prefix}.pause_after", PAUSE_POINTS)
+        bs = r.field(raw, FIELD["training.batch_size"], prefix, default=bs)
+    reg, reg_rate = read("regularization"), read("regularization_rate")
+    pause = r.choice(raw.get("pause_after", d.pause_after), f"{prefix}.pause_after",
+                     PAUSE_POINTS + phase_names(layers)[len(PHASES):])
     settings = dict(d.optimizer_settings) if optimizer == d.optimizer else {}
     allowed = OPTIMIZER_SETTINGS[optimizer]
-    for key in ("momentum", "beta1", "beta2", "epsilon", "alpha"):
+    for key in OPTIMIZER_SETTING_NAMES:
         if key in raw:
             if key not in allowed:
                 what = ", ".join(allowed) if allowed else "no settings"
                 r.fail(f"{prefix}.{key}", f"optimizer {optimizer!r} takes {what}")
-            value = r.number(raw[key], f"{prefix}.{key}", 0.0, 1.0)
-            if key in ("beta1", "beta2", "alpha", "momentum") and value >= 1.0:
-                r.fail(f"{prefix}.{key}", f"expected a number below 1, got {value:g}")
-            if key == "epsilon" and value <= 0:
-                r.fail(f"{prefix}.{key}", f"expected a number greater than 0, got {value:g}")
-            settings[key] = value
-    stop_epochs = raw.get("stop_after_epochs", d.stop_after_epochs)
-    if stop_epochs is not None:
-        stop_epochs = r._int(stop_epochs, f"{prefix}.stop_after_epochs", 1)
-    stop_loss = raw.get("stop_below_loss", d.stop_below_loss)
-    if stop_loss is not None:
-        stop_loss = r.number(stop_loss, f"{prefix}.stop_below_loss", 0.0, low_open=True)
+            settings[key] = r.field(raw, FIELD[f"training.{key}"], prefix)
+    stop_epochs = r.field(raw, FIELD["training.stop_after_epochs"], prefix, default=d.stop_after_epochs)
+    stop_loss = r.field(raw, FIELD["training.stop_below_loss"], prefix, default=d.stop_below_loss)
     return TrainingConfig(loss, optimizer, lr, bs, reg, reg_rate, pause, tuple(sorted(settings.items())),
                           stop_epochs, stop_loss)
 
 
-def _parse_checkpoints(r: _Reader, raw) -> tuple[Checkpoint, ...]:
-    if not isinstance(raw, list):
-        r.fail("checkpoints", "expected [[checkpoints]] tables")
+def _parse_phase(r: _Reader, value, name: str, layers: int) -> str:
+    return r.choice(value, name, phase_names(layers))
+
+
+def _parse_notes(r: _Reader, raw: dict, layers: int) -> tuple[Note, ...]:
+    """``[[notes]]`` (``[[checkpoints]]``, the old name, still reads)."""
+    if "notes" in raw and "checkpoints" in raw:
+        r.fail("checkpoints", "the old name of [[notes]]: write all notes as [[notes]]")
+    key = "checkpoints" if "checkpoints" in raw else "notes"
+    items = raw.get(key, [])
+    if not isinstance(items, list):
+        r.fail(key, f"expected [[{key}]] tables")
     out = []
-    for i, cp in enumerate(raw):
-        name = f"checkpoints[{i}]"
-        r.table(cp, name, CHECKPOINT_KEYS)
-        if "step" not in cp or "text" not in cp:
+    for i, note in enumerate(items):
+        name = f"{key}[{i}]"
+        r.table(note, name, NOTE_KEYS)
+        if "step" not in note or "text" not in note:
             r.fail(name, "expected a step and a text")
-        step = r._int(cp["step"], f"{name}.step", 1)
-        text = r.string(cp["text"], f"{name}.text")
-        phase = r.choice(cp.get("phase", "update"), f"{name}.phase", PHASES)
-        out.append(Checkpoint(step, text, phase))
-    return tuple(sorted(out, key=lambda c: (c.step, PHASES.index(c.phase))))
+        step = r._int(note["step"], f"{name}.step", 1)
+        text = r.string(note["text"], f"{name}.text")
+        phase = _parse_phase(r, note.get("phase", "update"), f"{name}.phase", layers)
+        out.append(Note(step, text, phase))
+    return tuple(sorted(out, key=lambda n: (n.step, phase_order(n.phase))))
 
 
-def _parse_compare(r: _Reader, raw, base: TrainingConfig):
+def _parse_compare(r: _Reader, raw, base: TrainingConfig, layers: int):
     if not isinstance(raw, list):
         r.fail("compare", "expected two [[compare]] tables")
     if raw and len(raw) != 2:
@@ -403,7 +414,7 @@ def _parse_compare(r: _Reader, raw, base: TrainingConfig):
         name = f"compare[{i}]"
         r.table(item, name, COMPARE_KEYS)
         label = r.string(item.get("label", f"run {i + 1}"), f"{name}.label")
-        training = _parse_training(r, item.get("training", {}), f"{name}.training", base)
+        training = _parse_training(r, item.get("training", {}), f"{name}.training", base, layers)
         out.append((label, training))
     return tuple(out)
 
@@ -457,6 +468,59 @@ def check_consistency(config: Config, input_width: int | None = None) -> None:
                f"loss mse or half_mse; loss {train.loss!r} needs \"zero_one\"")
     if train.loss == "cross_entropy" and net.layers[-1].units < 2:
         r.fail(f"network.layers[{last}].units", "softmax with cross_entropy needs at least 2 output units")
+
+
+# ------------------------------------------------------------------ writing
+def _section_to_dict(obj, section: str) -> dict:
+    out = {}
+    for f in FIELDS:
+        if f.section == section and hasattr(obj, f.name):
+            value = getattr(obj, f.name)
+            if value is not None:
+                out[f.name] = float(value) if f.kind == "number" else value
+    return out
+
+
+def _training_to_dict(t: TrainingConfig) -> dict:
+    out = _section_to_dict(t, "training")
+    out.update((key, float(value)) for key, value in t.optimizer_settings)
+    return out
+
+
+def config_to_dict(config: Config) -> dict:
+    """The config as the table its preset TOML parses to; ``parse_config`` reads it back equal."""
+    net, data = config.network, config.data
+    layers = []
+    for spec in net.layers:
+        layer = {"units": spec.units, "activation": spec.activation, "bias": spec.bias}
+        if spec.weights is not None:
+            layer["weights"] = [[float(v) for v in row] for row in spec.weights]
+        if spec.biases is not None:
+            layer["biases"] = [float(v) for v in spec.biases]
+        layers.append(layer)
+    d = _section_to_dict(data, "data")
+    if data.x is not None:
+        d["x"] = [[float(v) for v in row] for row in data.x]
+    if data.y is not None:
+        d["y"] = [[float(v) for v in row] for row in data.y]
+    if data.path is not None:
+        d["path"] = str(Path(data.path).resolve())
+    if data.features:
+        d["features"] = list(data.features)
+    out: dict = {
+        "title": config.title,
+        "lesson": config.lesson,
+        "network": {**_section_to_dict(net, "network"), "layers": layers},
+        "data": d,
+        "training": _training_to_dict(config.training),
+    }
+    if config.notes:
+        out["notes"] = [{"step": n.step, "phase": n.phase, "text": n.text} for n in config.notes]
+    if config.compare:
+        out["compare"] = [{"label": label, "training": _training_to_dict(t)} for label, t in config.compare]
+    if config.names:
+        out["names"] = dict(config.names)
+    return out
 
 
 def load_config(path: str | Path, name: str | None = None) -> Config:

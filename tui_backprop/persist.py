@@ -43,7 +43,7 @@ from typing import IO
 import numpy as np
 
 from tui_backprop import __version__
-from tui_backprop.config import PHASES, PAUSE_POINTS, Config, ConfigError, TrainingConfig, parse_config
+from tui_backprop.config import PHASES, PAUSE_POINTS, Config, ConfigError, config_to_dict, parse_config
 
 FORMAT = "tui-backprop-session"
 VERSION = 1
@@ -56,79 +56,6 @@ class SessionFileError(ConfigError):
 
     def __init__(self, path: str | Path, message: str):
         super().__init__(path, "", message)
-
-
-# ----------------------------------------------------------------- the config
-def _training_to_dict(t: TrainingConfig) -> dict:
-    out = {
-        "loss": t.loss,
-        "optimizer": t.optimizer,
-        "learning_rate": float(t.learning_rate),
-        "batch_size": t.batch_size,
-        "regularization": t.regularization,
-        "regularization_rate": float(t.regularization_rate),
-        "pause_after": t.pause_after,
-    }
-    for key, value in t.optimizer_settings:
-        out[key] = float(value)
-    if t.stop_after_epochs is not None:
-        out["stop_after_epochs"] = int(t.stop_after_epochs)
-    if t.stop_below_loss is not None:
-        out["stop_below_loss"] = float(t.stop_below_loss)
-    return out
-
-
-def config_to_dict(config: Config) -> dict:
-    """The config as the table its preset TOML parses to; ``parse_config`` reads it back equal."""
-    net, data = config.network, config.data
-    layers = []
-    for spec in net.layers:
-        layer = {"units": spec.units, "activation": spec.activation, "bias": spec.bias}
-        if spec.weights is not None:
-            layer["weights"] = [[float(v) for v in row] for row in spec.weights]
-        if spec.biases is not None:
-            layer["biases"] = [float(v) for v in spec.biases]
-        layers.append(layer)
-    out: dict = {
-        "title": config.title,
-        "lesson": config.lesson,
-        "network": {
-            "inputs": net.inputs,
-            "seed": net.seed,
-            "init": net.init,
-            "bias_init": float(net.bias_init),
-            "init_scale": float(net.init_scale),
-            "layers": layers,
-        },
-    }
-    d: dict = {
-        "source": data.source,
-        "samples": data.samples,
-        "noise": float(data.noise),
-        "test_fraction": float(data.test_fraction),
-        "target_columns": data.target_columns,
-        "labels": data.labels,
-        "classes": data.classes,
-    }
-    if data.seed is not None:
-        d["seed"] = data.seed
-    if data.x is not None:
-        d["x"] = [[float(v) for v in row] for row in data.x]
-    if data.y is not None:
-        d["y"] = [[float(v) for v in row] for row in data.y]
-    if data.path is not None:
-        d["path"] = str(Path(data.path).resolve())
-    if data.features:
-        d["features"] = list(data.features)
-    out["data"] = d
-    out["training"] = _training_to_dict(config.training)
-    if config.checkpoints:
-        out["checkpoints"] = [{"step": c.step, "phase": c.phase, "text": c.text} for c in config.checkpoints]
-    if config.compare:
-        out["compare"] = [{"label": label, "training": _training_to_dict(t)} for label, t in config.compare]
-    if config.names:
-        out["names"] = dict(config.names)
-    return out
 
 
 # ------------------------------------------------------------ atomic writing
@@ -252,9 +179,9 @@ def _session_state(session) -> tuple[dict, dict[str, np.ndarray]]:
             "test_loss": _float_out(state["test_loss"]),
             "accuracy": _float_out(state["accuracy"]),
             "pause_after": state["pause_after"],
-            "use_checkpoints": bool(state["use_checkpoints"]),
+            "use_notes": bool(state["use_notes"]),
             "message": state["message"],
-            "checkpoints_fired": [[int(step), phase] for step, phase in state["checkpoints_fired"]],
+            "notes_fired": [[int(step), phase] for step, phase in state["notes_fired"]],
             "halted": None if halted is None else {"step": halted.step, "phase": halted.phase,
                                                    "layer": halted.layer, "what": halted.what},
         },
@@ -375,9 +302,11 @@ def _restore(zf: zipfile.ZipFile, header: dict, path: Path):
         "test_loss": _float_in(state["test_loss"]),
         "accuracy": _float_in(state["accuracy"]),
         "pause_after": state["pause_after"],
-        "use_checkpoints": bool(state["use_checkpoints"]),
+        # Files written before lesson notes had their name say "checkpoints".
+        "use_notes": bool(state["use_notes"] if "use_notes" in state else state["use_checkpoints"]),
         "message": None if message is None else str(message),
-        "checkpoints_fired": [(int(step), str(phase)) for step, phase in state["checkpoints_fired"]],
+        "notes_fired": [(int(step), str(phase))
+                        for step, phase in state.get("notes_fired", state.get("checkpoints_fired", []))],
         "halted": None if h is None else NanReport(int(h["step"]), str(h["phase"]),
                                                    None if h["layer"] is None else int(h["layer"]), str(h["what"])),
         "params": _read_array(zf, "network.params", np.float64, size),

@@ -38,7 +38,7 @@ async def test_p_four_times_equals_one_step():
         assert np.array_equal(phased.session.network.params, by_step)
 
 
-async def test_stop_after_backward_holds_weights_until_next_key():
+async def test_pause_after_backward_holds_weights_until_next_key():
     app = make_app("xor")
     async with app.run_test(size=(100, 30)) as pilot:
         before = app.session.network.params.copy()
@@ -235,7 +235,7 @@ async def test_help_screen_lists_every_key_and_q_quits():
         await pilot.press("question_mark")
         await pilot.pause()
         text = str(app.screen.query_one("#help-text").render())
-        for words in ("run / pause", "one step", "one phase", "stop after backward", "one epoch", "reset",
+        for words in ("run / pause", "one step", "one phase", "pause after backward", "one epoch", "reset",
                       "learning rate", "log scale", "finite-difference", "open a preset", "quit"):
             assert words in text
         await pilot.press("escape")

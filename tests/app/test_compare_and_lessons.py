@@ -1,4 +1,4 @@
-"""Compare mode runs two configurations in lock-step; lesson checkpoints pause the app."""
+"""Compare mode runs two configurations in lock-step; lesson notes pause the app."""
 
 import numpy as np
 import pytest
@@ -58,8 +58,8 @@ async def test_compare_preset_opens_in_compare_mode_and_steps_both():
 
 
 @pytest.mark.flaky(reruns=2)
-async def test_checkpoint_pauses_run_at_its_step_and_phase():
-    config = load_preset("chain-two-weights")  # checkpoint: step 1, after backward
+async def test_note_pauses_run_at_its_step_and_phase():
+    config = load_preset("chain-two-weights")  # note: step 1, after backward
     app = BackpropApp(config.replace("training", pause_after="none"))
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("space")
@@ -72,7 +72,7 @@ async def test_checkpoint_pauses_run_at_its_step_and_phase():
         assert app.session.network.grads.tolist() == [-48.0, -36.0]
         notice = str(app.query_one("#notice").render())
         assert "−48" in notice and "press n" in notice.lower()
-        await pilot.press("space")  # the checkpoint fires once; the run goes on
+        await pilot.press("space")  # the note fires once; the run goes on
         await pilot.pause(0.3)
         await pilot.press("space")
         await pilot.pause(0.1)
@@ -107,6 +107,6 @@ async def test_command_palette_offers_the_actions_by_name():
     app = BackpropApp(load_preset("xor"))
     async with app.run_test(size=(100, 30)):
         titles = [c.title for c in app.get_system_commands(app.screen)]
-        for words in ("Run / pause training", "One training step", "Toggle stop after the backward pass",
+        for words in ("Run / pause training", "One training step", "Pause after the backward pass: on / off",
                       "Reset to the initial weights (same seed)", "Open a preset", "Save the session"):
             assert any(words in t for t in titles), (words, titles)

@@ -16,7 +16,7 @@ def session(name, **training):
     if training:
         config = config.replace("training", **training)
     s = Session(config)
-    s.use_checkpoints = False
+    s.use_notes = False
     s.pause_after = "none"
     return s
 
@@ -118,7 +118,7 @@ def test_narrow_valley_sgd_zig_zags_a_longer_path_than_momentum_to_the_same_loss
     results = {}
     for label, training in config.compare:
         s = Session(dataclasses.replace(config, training=training))
-        s.use_checkpoints = False
+        s.use_notes = False
         while s.full_training_loss() >= 0.01 and s.step_count < 5000:
             s.run(1)
         steps, points = s.parameter_path.columns((0, 1))

@@ -12,7 +12,7 @@ from tui_backprop.training.session import Session
 
 def session(name):
     s = Session(load_preset(name))
-    s.use_checkpoints = False
+    s.use_notes = False
     s.pause_after = "none"
     return s
 
@@ -48,7 +48,7 @@ def test_learning_rate_moves_the_ratio_by_its_factor():
     high = Session(load_preset("one-weight").replace("training", learning_rate=0.01))
     low = Session(load_preset("one-weight").replace("training", learning_rate=0.001))
     for s in (low, high):
-        s.use_checkpoints = False
+        s.use_notes = False
         s.run(1)
     first = lambda s: s.update_ratios.arrays()[1][0, 0]
     # w moves from 1 by lr·8: log10(0.08 / 1.08) against log10(0.008 / 1.008).

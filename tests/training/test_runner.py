@@ -119,7 +119,7 @@ def test_runner_stops_at_the_pause_point():
 
     assert asyncio.run(go()) == "pause point"
     assert session.last_phase == "backward" and session.step_count == 0
-    assert snaps[-1].waiting_after_backward
+    assert snaps[-1].paused_after_backward
     assert asyncio.run(go()) == "pause point"  # applies the update, then stops after the next backward
     assert session.step_count == 1
 

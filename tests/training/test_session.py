@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import inline_config
-from tui_backprop.config import PHASES, Checkpoint, parse_config
+from tui_backprop.config import PHASES, Note, parse_config
 from tui_backprop.presets import load_preset
 from tui_backprop.training import LossHistory, Series, Session
 
@@ -55,7 +55,7 @@ def test_phase_bookkeeping():
     assert s.loss is not None and s.step_count == 0
     s.advance_phase()
     snap = s.snapshot(grid=False)
-    assert snap.waiting_after_backward and snap.state_word == "waiting after backward"
+    assert snap.paused_after_backward and snap.state_word == "paused after backward"
     assert snap.layers[0].delta is not None
     s.advance_phase()
     assert (s.last_phase, s.next_phase, s.step_count) == ("update", "forward", 1)
@@ -174,20 +174,20 @@ def test_full_batch_is_one_step_per_epoch():
 
 # ---------------------------------------------------------------- checkpoints
 def test_checkpoints_fire_once_at_their_step_and_phase():
-    config = load_preset("xor").replace(checkpoints=(Checkpoint(3, "mid-step", "loss"), Checkpoint(5, "done", "update")))
+    config = load_preset("xor").replace(notes=(Note(3, "mid-step", "loss"), Note(5, "done", "update")))
     s = Session(config)
-    assert s.run(100) == "checkpoint"
+    assert s.run(100) == "note"
     assert (s.step_count, s.last_phase, s.message) == (2, "loss", "mid-step")
-    assert s.run(100) == "checkpoint"
+    assert s.run(100) == "note"
     assert (s.step_count, s.last_phase, s.message) == (5, "update", "done")
     assert s.run(10) == "steps"
     assert s.step_count == 15
     s.reset()
-    assert s.run(100) == "checkpoint" and s.message == "mid-step"  # a reset arms them again
+    assert s.run(100) == "note" and s.message == "mid-step"  # a reset arms them again
 
 
 def test_checkpoints_stop_step_and_can_be_ignored():
-    config = load_preset("xor").replace(checkpoints=(Checkpoint(1, "look", "backward"),))
+    config = load_preset("xor").replace(notes=(Note(1, "look", "backward"),))
     s = Session(config)
     assert s.step() == ["forward", "loss", "backward"]
     assert s.message == "look"
@@ -197,7 +197,7 @@ def test_checkpoints_stop_step_and_can_be_ignored():
 
 def test_chain_preset_checkpoint_fires_after_backward():
     s = Session(load_preset("chain-two-weights"))
-    assert s.run(10) == "checkpoint"
+    assert s.run(10) == "note"
     assert s.message.startswith("The backward pass just blamed w1 for −48")
     assert s.network.layers[0].weights[0, 0] == 3.0
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import assert_same_state
-from tui_backprop.config import Checkpoint
+from tui_backprop.config import Note
 from tui_backprop.presets import load_preset
 from tui_backprop.training import Session
 
@@ -17,10 +17,10 @@ def xor(**training) -> Session:
 
 
 def test_headless_runs_straight_through_checkpoints():
-    config = load_preset("xor").replace(checkpoints=(Checkpoint(2, "two"),))
-    assert Session(config).run(10) == "checkpoint"
+    config = load_preset("xor").replace(notes=(Note(2, "two"),))
+    assert Session(config).run(10) == "note"
     s = Session.headless(config)
-    assert (s.pause_after, s.use_checkpoints) == ("none", False)
+    assert (s.pause_after, s.use_notes) == ("none", False)
     assert s.run(10) == "steps" and s.step_count == 10
 
 
@@ -62,13 +62,13 @@ def test_state_dict_is_a_copy():
 
 
 def test_lesson_progress_comes_back_with_the_state():
-    config = load_preset("xor").replace(checkpoints=(Checkpoint(2, "two"), Checkpoint(4, "four")))
+    config = load_preset("xor").replace(notes=(Note(2, "two"), Note(4, "four")))
     s = Session(config)
     s.pause_after = "none"
     before = s.state_dict()
-    assert s.run(10) == "checkpoint" and s.message == "two"
+    assert s.run(10) == "note" and s.message == "two"
     s.load_state_dict(before)
-    assert s.message is None and s.run(10) == "checkpoint" and s.message == "two"  # it fires again
+    assert s.message is None and s.run(10) == "note" and s.message == "two"  # it fires again
 
 
 def test_a_state_of_another_network_is_refused():

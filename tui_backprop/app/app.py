@@ -74,8 +74,8 @@ class BackpropApp(SnapshotView, App[int]):
         Binding("space", "toggle_run", "run", id="run", tooltip="Run / pause training"),
         Binding("n", "step", "step", id="step", tooltip="One training step"),
         Binding("p", "phase", "phase", id="phase", tooltip="One phase: forward, loss, backward, update"),
-        Binding("b", "toggle_backward", "bwd stop", id="stop_after_backward",
-                tooltip="Toggle stop after the backward pass"),
+        Binding("b", "toggle_pause_after_backward", "pause bwd", id="pause_after_backward",
+                tooltip="Pause after the backward pass: on / off"),
         Binding("e", "epoch", "epoch", id="epoch", tooltip="One epoch"),
         Binding("r", "reset", "reset", id="reset", tooltip="Reset to the initial weights (same seed)"),
         Binding("plus,equals_sign", "learning_rate(1)", "lr↑", id="lr_up", key_display="+",
@@ -248,7 +248,7 @@ class BackpropApp(SnapshotView, App[int]):
     def action_epoch(self) -> None:
         self._manual(self.session.run_epoch)
 
-    def action_toggle_backward(self) -> None:
+    def action_toggle_pause_after_backward(self) -> None:
         def toggle(session: Session) -> None:
             session.pause_after = "none" if session.pause_after == "backward" else "backward"
 
@@ -256,7 +256,7 @@ class BackpropApp(SnapshotView, App[int]):
         state = "on" if self.session.pause_after == "backward" else "off"
         if self.runner.running:
             state = "on" if self.session.pause_after != "backward" else "off"
-        self.notify(f"Stop after backward: {state}", timeout=2)
+        self.notify(f"Pause after backward: {state}", timeout=2)
         self.publish_now()
 
     def action_reset(self) -> None:

@@ -28,7 +28,7 @@ def compare_configs(config: Config) -> list[tuple[str, Config]]:
     out = []
     for label, training in config.compare:
         assert isinstance(training, TrainingConfig)
-        out.append((label, dataclasses.replace(config, training=training, compare=(), checkpoints=())))
+        out.append((label, dataclasses.replace(config, training=training, compare=(), notes=())))
     return out
 
 

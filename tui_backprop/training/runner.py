@@ -84,7 +84,7 @@ class Runner:
             return reason, self.session.step_count - before, elapsed
 
     async def run(self) -> str:
-        """Run until paused, halted, or a pause point/checkpoint is reached."""
+        """Run until paused, halted, or a pause point or a lesson note is reached."""
         self._stop.clear()
         self.running = True
         self._last_publish = 0.0

@@ -34,17 +34,17 @@ class Session:
     def __init__(self, config: Config):
         self.config = config
         self.pause_after = config.training.pause_after
-        self.use_checkpoints = True  # headless runs ignore the lessons' checkpoints
+        self.use_notes = True  # headless runs ignore the lessons' notes
         self._build()
 
     @classmethod
     def headless(cls, config: Config) -> "Session":
-        """A session that runs straight through: no pause point, no lesson checkpoints (cli, tests, benchmarks)."""
+        """A session that runs straight through: no pause point, no lesson notes (cli, tests, benchmarks)."""
         return cls(config).set_headless()
 
     def set_headless(self) -> "Session":
         self.pause_after = "none"
-        self.use_checkpoints = False
+        self.use_notes = False
         return self
 
     # ------------------------------------------------------------- building
@@ -283,17 +283,17 @@ class Session:
     def stop_reason(self, phase: str) -> str | None:
         """Why the session should stop after ``phase`` (just run), if it should.
 
-        A lesson checkpoint counts once: asking marks it fired and sets its text as the message.
+        A lesson note counts once: asking marks it fired and sets its text as the message.
         """
         if self.halted:
             return "halted"
         step = self.step_count if phase == "update" else self.step_count + 1
-        for cp in self.config.checkpoints if self.use_checkpoints else ():
+        for cp in self.config.notes if self.use_notes else ():
             key = (cp.step, cp.phase)
             if key == (step, phase) and key not in self._fired:
                 self._fired.add(key)
                 self.message = cp.text
-                return "checkpoint"
+                return "note"
         if phase == "update" and self.batch_in_epoch == 0:
             t = self.config.training
             if t.stop_after_epochs is not None and self.epoch >= t.stop_after_epochs:
@@ -343,7 +343,7 @@ class Session:
         """Run up to ``max_steps`` whole steps (finishing the one in progress first).
 
         Returns why it stopped: "steps", "requested", "pause point",
-        "checkpoint", "stop" or "halted". ``should_stop()`` is polled between
+        "note", "stop" or "halted". ``should_stop()`` is polled between
         steps so a pause takes effect within one step.
         """
         with np.errstate(all="ignore"):
@@ -358,7 +358,7 @@ class Session:
                 phase = self._phase()
                 if phase is None:
                     return "halted"
-                reason = self.stop_reason(phase) if (self.config.checkpoints or phase == self.pause_after
+                reason = self.stop_reason(phase) if (self.config.notes or phase == self.pause_after
                                                     or self.halted or phase == "update") else None
                 if reason:
                     if phase == "update":
@@ -390,9 +390,9 @@ class Session:
             "test_loss": self.test_loss,
             "accuracy": self.accuracy,
             "pause_after": self.pause_after,
-            "use_checkpoints": self.use_checkpoints,
+            "use_notes": self.use_notes,
             "message": self.message,
-            "checkpoints_fired": tuple(sorted(self._fired)),
+            "notes_fired": tuple(sorted(self._fired)),
             "halted": self.halted,
             "params": net.params.copy(),
             "grads": net.grads.copy(),
@@ -460,9 +460,9 @@ class Session:
         self.loss, self.train_loss = state["loss"], state["train_loss"]
         self.test_loss, self.accuracy = state["test_loss"], state["accuracy"]
         self.pause_after = state["pause_after"]
-        self.use_checkpoints = bool(state["use_checkpoints"])
+        self.use_notes = bool(state["use_notes"])
         self.message = state["message"]
-        self._fired = {(int(step), str(phase)) for step, phase in state["checkpoints_fired"]}
+        self._fired = {(int(step), str(phase)) for step, phase in state["notes_fired"]}
         self.halted = state["halted"]
 
     # ------------------------------------------------------------- reading

@@ -62,7 +62,7 @@ class Snapshot:
     learning_rate: float
     pause_after: str
     halted: NanReport | None
-    message: str | None  # checkpoint or stop-condition text
+    message: str | None  # a lesson note or stop-condition text
     history_steps: np.ndarray
     history_loss: np.ndarray
     test_steps: np.ndarray
@@ -85,7 +85,7 @@ class Snapshot:
     taken_at: float = 0.0
 
     @property
-    def waiting_after_backward(self) -> bool:
+    def paused_after_backward(self) -> bool:
         return self.last_phase == "backward"
 
     @property
@@ -95,7 +95,7 @@ class Snapshot:
         if self.running:
             return "running"
         if self.last_phase == "backward":
-            return "waiting after backward"
+            return "paused after backward"
         return "paused"
 
 

@@ -11,10 +11,10 @@ from textual.widgets import Static
 HELP = """\
 [b]Training[/b]
   space     run / pause
-  n         one step (with stop-after-backward: up to the backward
+  n         one step (with pause after backward: up to the backward
             pass, then the update)
   p         one phase: forward → loss → backward → update
-  b         toggle stop after backward (read gradients before they are applied)
+  b         pause after backward on/off (read gradients before they are applied)
   e         one epoch
   f         slow motion (20 steps a second) / full speed
   r         reset to the initial weights (same seed: the run repeats exactly)

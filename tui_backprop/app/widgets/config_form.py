@@ -9,6 +9,7 @@ that changes the network or the data asks before rebuilding (a reset).
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 from textual import on
 from textual.app import ComposeResult
@@ -19,57 +20,37 @@ from textual.validation import Function, Number
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from tui_backprop.app.widgets.tick_box import TickBox
-
-from tui_backprop.config import Config, ConfigError, parse_config
+from tui_backprop.config import Config, ConfigError, config_to_dict, parse_config
 from tui_backprop.core.activations import ACTIVATIONS
 from tui_backprop.core.datasets import FEATURES, GENERATED
-from tui_backprop.core.losses import LOSSES
 from tui_backprop.core.network import LayerSpec
-from tui_backprop.core.optimizers import OPTIMIZERS, REGULARIZATIONS
+from tui_backprop.core.optimizers import OPTIMIZERS
+from tui_backprop.schema import (FIELD, FIELDS, LAYER_FIELD, MAX_HIDDEN_LAYERS, MAX_UNITS,
+                                 OPTIMIZER_SETTING_NAMES, says)
 
-LIVE_FIELDS = {"learning_rate", "optimizer", "optimizer_settings", "regularization", "regularization_rate"}
-
-# How a changed field is named to the learner.
-FIELD_NAMES = {
-    "network.layers": "the layers", "network.inputs": "the input features", "network.seed": "the seed",
-    "data.source": "the dataset", "data.noise": "the noise", "data.test_fraction": "the test fraction",
-    "data.features": "the input features", "batch_size": "the batch size", "loss": "the loss",
-    "learning_rate": "the learning rate", "optimizer": "the optimizer", "optimizer_settings": "its settings",
-    "regularization": "the regularization", "regularization_rate": "the regularization rate",
-}
+# The plain fields, in the form's order: (schema key, widget id). The schema gives label, limits and choices.
+PLAIN_FIELDS = (("training.loss", "loss"), ("training.optimizer", "optimizer"),
+                ("training.learning_rate", "learning_rate"), ("training.batch_size", "batch_size"),
+                ("training.regularization", "regularization"),
+                ("training.regularization_rate", "regularization_rate"), ("data.source", "dataset"),
+                ("data.noise", "noise"), ("data.test_fraction", "test_fraction"), ("network.seed", "seed"))
+LIVE_FIELDS = {f.name for f in FIELDS if f.live} | {"optimizer_settings"}
 
 
 def describe_changes(changed: set[str]) -> str:
-    names = sorted({FIELD_NAMES.get(c, c.split(".")[-1].replace("_", " ")) for c in changed})
+    names = sorted({says(c if "." in c else f"training.{c}") for c in changed})
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
-# Which widget shows the error for a config field.
+
 FEATURE_LABELS = {"x1": "X₁", "x2": "X₂", "x1^2": "X₁²", "x2^2": "X₂²", "x1*x2": "X₁X₂",
                   "sin(x1)": "sin X₁", "sin(x2)": "sin X₂"}
 DEFAULT_FEATURES = ("x1", "x2")
 
-FIELD_WIDGETS = {
-    "data.features": "feature-0",
-    "training.optimizer_settings": "optimizer_settings",
-    "training.momentum": "optimizer_settings",
-    "training.beta1": "optimizer_settings",
-    "training.beta2": "optimizer_settings",
-    "training.epsilon": "optimizer_settings",
-    "training.alpha": "optimizer_settings",
-    "network.layers": "hidden",
-    "network.inputs": "dataset",
-    "network.seed": "seed",
-    "training.loss": "loss",
-    "training.optimizer": "optimizer",
-    "training.learning_rate": "learning_rate",
-    "training.batch_size": "batch_size",
-    "training.regularization": "regularization",
-    "training.regularization_rate": "regularization_rate",
-    "data.source": "dataset",
-    "data.noise": "noise",
-    "data.test_fraction": "test_fraction",
-}
-
+# Which widget shows the error for a config field.
+FIELD_WIDGETS = {key: wid for key, wid in PLAIN_FIELDS} | {
+    f"training.{name}": "optimizer_settings" for name in OPTIMIZER_SETTING_NAMES + ("optimizer_settings",)} | {
+    "data.features": "feature-0", "network.layers": "hidden", "network.inputs": "dataset",
+    "output_units": "output_units"}
 
 def parse_hidden(text: str, default_activation: str) -> list[tuple[int, str]]:
     """'4, 2' or '4 tanh, 2 relu' → [(4, 'tanh'), (2, 'relu')]. Empty: no hidden layers."""
@@ -84,21 +65,19 @@ def parse_hidden(text: str, default_activation: str) -> list[tuple[int, str]]:
             units = int(words[0])
         except ValueError:
             raise ValueError(f"{words[0]!r} is not a whole number of units") from None
-        if not 1 <= units <= 512:
-            raise ValueError(f"{units} units: expected 1 to 512")
+        if not 1 <= units <= MAX_UNITS:
+            raise ValueError(f"{units} units: expected 1 to {MAX_UNITS}")
         act = words[1] if len(words) == 2 else default_activation
         if act not in ACTIVATIONS or act == "softmax":
             raise ValueError(f"{act!r}: expected one of linear, sigmoid, tanh, relu, leaky_relu")
         layers.append((units, act))
-    if len(layers) > 8:
-        raise ValueError("at most 8 hidden layers")
+    if len(layers) > MAX_HIDDEN_LAYERS:
+        raise ValueError(f"at most {MAX_HIDDEN_LAYERS} hidden layers")
     return layers
 
 
 def _settings_text(optimizer: str, settings: dict[str, float]) -> str:
-    from tui_backprop.core.optimizers import OPTIMIZERS as _OPT
-
-    merged = {**_OPT[optimizer].defaults, **settings}
+    merged = {**OPTIMIZERS[optimizer].defaults, **settings}
     return " ".join(f"{k}={v:g}" for k, v in merged.items())
 
 
@@ -124,13 +103,34 @@ def _hidden_valid(text: str) -> bool:
         return False
 
 
-def _batch_valid(text: str) -> bool:
-    text = text.strip()
-    return text == "full" or (text.isdigit() and int(text) >= 1)
-
-
 def _options(names) -> list[tuple[str, str]]:
     return [(n, n) for n in names]
+
+
+def _range_label(f) -> str:
+    limits = f.limits_text() if f.high is not None and f.high < 1000 else ""
+    return f"{f.label} ({limits})" if limits else f.label
+
+
+def _field_widgets(key: str, wid: str, value, sources):
+    """Label, widget and error line for one plain field, from the schema."""
+    f = FIELD[key]
+    yield Label(_range_label(f), id=f"{wid}-label")
+    if f.kind == "choice":
+        yield Select(_options(sources if wid == "dataset" else f.choices), value=value, allow_blank=False, id=wid)
+    elif wid == "batch_size":
+        yield Input(str(value), id=wid, validators=[Function(_batch_valid, "expected a whole number ≥ 1 or 'full'")])
+    else:
+        low = f.low if not f.low_open else (f.low or 0) + 1e-12
+        yield Input(str(value) if f.kind == "int" else f"{value:g}", id=wid,
+                    type="integer" if f.kind == "int" else "text",
+                    validators=[Number(minimum=low, maximum=f.high)])
+    yield Static("", classes="field-error", id=f"{wid}-error")
+
+
+def _batch_valid(text: str) -> bool:
+    text = text.strip()
+    return text == "full" or (text.isdigit() and 1 <= int(text) <= FIELD["training.batch_size"].high)
 
 
 class ConfigForm(VerticalScroll, can_focus=False):
@@ -167,61 +167,33 @@ class ConfigForm(VerticalScroll, can_focus=False):
     def compose(self) -> ComposeResult:
         c = self.config
         net, data, train = c.network, c.data, c.training
-        hidden = ", ".join(f"{l.units} {l.activation}" for l in net.layers[:-1])
         out = net.layers[-1]
-        sources = list(GENERATED) + ([data.source] if data.source not in GENERATED else [])
         yield Label("Hidden layers")
-        yield Input(hidden, id="hidden", placeholder="e.g. 4 tanh, 2 relu",
+        yield Input(_hidden_text(net.layers), id="hidden", placeholder="e.g. 4 tanh, 2 relu",
                     validators=[Function(_hidden_valid, "expected e.g. '4 tanh, 2 relu'")])
         yield Static("", classes="field-error", id="hidden-error")
-        yield Label("Output layer: units")
+        units = LAYER_FIELD["units"]
+        yield Label(f"Output layer: units ({units.low:g} … {units.high:g})")
         yield Input(str(out.units), id="output_units", type="integer",
-                    validators=[Number(minimum=1, maximum=100)])
+                    validators=[Number(minimum=units.low, maximum=units.high)])
         yield Static("", classes="field-error", id="output_units-error")
         yield Label("Output activation")
         yield Select(_options(ACTIVATIONS), value=out.activation, allow_blank=False, id="output_activation")
         yield TickBox("Biases", value=all(l.bias for l in net.layers), id="bias")
-        yield Label("Loss")
-        yield Select(_options(LOSSES), value=train.loss, allow_blank=False, id="loss")
-        yield Static("", classes="field-error", id="loss-error")
-        yield Label("Optimizer")
-        yield Select(_options(OPTIMIZERS), value=train.optimizer, allow_blank=False, id="optimizer")
-        yield Label("Optimizer settings")
-        yield Input(_settings_text(train.optimizer, dict(train.optimizer_settings)), id="optimizer_settings",
-                    placeholder="(none for sgd)")
-        yield Static("", classes="field-error", id="optimizer_settings-error")
-        yield Label("Learning rate")
-        yield Input(f"{train.learning_rate:g}", id="learning_rate",
-                    validators=[Number(minimum=1e-12, maximum=100)])
-        yield Static("", classes="field-error", id="learning_rate-error")
-        yield Label("Batch size (or full)")
-        yield Input(str(train.batch_size), id="batch_size",
-                    validators=[Function(_batch_valid, "expected a whole number ≥ 1 or 'full'")])
-        yield Static("", classes="field-error", id="batch_size-error")
-        yield Label("Regularization")
-        yield Select(_options(REGULARIZATIONS), value=train.regularization, allow_blank=False, id="regularization")
-        yield Label("Regularization rate")
-        yield Input(f"{train.regularization_rate:g}", id="regularization_rate",
-                    validators=[Number(minimum=0, maximum=10)])
-        yield Static("", classes="field-error", id="regularization_rate-error")
-        yield Label("Dataset")
-        yield Select(_options(sources), value=data.source, allow_blank=False, id="dataset")
-        yield Static("", classes="field-error", id="dataset-error")
-        yield Label("Input features")
-        chosen = set(data.features or DEFAULT_FEATURES)
-        with Horizontal(id="features"):
-            for i, name in enumerate(FEATURES):
-                yield TickBox(FEATURE_LABELS[name], value=name in chosen, id=f"feature-{i}", compact=True)
-        yield Static("", classes="field-error", id="feature-0-error")
-        yield Label("Noise (0 … 0.5)")
-        yield Input(f"{data.noise:g}", id="noise", validators=[Number(minimum=0, maximum=0.5)])
-        yield Static("", classes="field-error", id="noise-error")
-        yield Label("Test fraction (0 … 0.9)")
-        yield Input(f"{data.test_fraction:g}", id="test_fraction", validators=[Number(minimum=0, maximum=0.9)])
-        yield Static("", classes="field-error", id="test_fraction-error")
-        yield Label("Seed")
-        yield Input(str(net.seed), id="seed", type="integer", validators=[Number(minimum=0)])
-        yield Static("", classes="field-error", id="seed-error")
+        for key, wid in PLAIN_FIELDS:
+            yield from _field_widgets(key, wid, _value(c, key), _sources(c))
+            if wid == "optimizer":
+                yield Label("Optimizer settings", id="optimizer_settings-label")
+                yield Input(_settings_text(train.optimizer, dict(train.optimizer_settings)),
+                            id="optimizer_settings", placeholder="(none for sgd)")
+                yield Static("", classes="field-error", id="optimizer_settings-error")
+            if wid == "dataset":
+                yield Label("Input features", id="features-label")
+                chosen = set(data.features or DEFAULT_FEATURES)
+                with Horizontal(id="features"):
+                    for i, name in enumerate(FEATURES):
+                        yield TickBox(FEATURE_LABELS[name], value=name in chosen, id=f"feature-{i}", compact=True)
+                yield Static("", classes="field-error", id="feature-0-error")
         yield Static("", id="form-message")
         with Horizontal():
             yield Button("Apply", id="apply", variant="primary")
@@ -232,28 +204,21 @@ class ConfigForm(VerticalScroll, can_focus=False):
         """Show another configuration (after a preset load or a reset)."""
         self.config = config
         net, data, train = config.network, config.data, config.training
-        self.query_one("#hidden", Input).value = ", ".join(f"{l.units} {l.activation}" for l in net.layers[:-1])
+        self.query_one("#hidden", Input).value = _hidden_text(net.layers)
         self.query_one("#output_units", Input).value = str(net.layers[-1].units)
         self.query_one("#output_activation", Select).value = net.layers[-1].activation
         self.query_one("#bias", Checkbox).value = all(l.bias for l in net.layers)
-        self.query_one("#loss", Select).value = train.loss
-        self.query_one("#optimizer", Select).value = train.optimizer
+        self.query_one("#dataset", Select).set_options(_options(_sources(config)))
+        for key, wid in PLAIN_FIELDS:
+            value = _value(config, key)
+            widget = self.query_one(f"#{wid}")
+            widget.value = value if isinstance(widget, Select) else (
+                str(value) if FIELD[key].kind == "int" or isinstance(value, str) else f"{value:g}")
         self.query_one("#optimizer_settings", Input).value = _settings_text(train.optimizer,
                                                                              dict(train.optimizer_settings))
-        self.query_one("#learning_rate", Input).value = f"{train.learning_rate:g}"
-        self.query_one("#batch_size", Input).value = str(train.batch_size)
-        self.query_one("#regularization", Select).value = train.regularization
-        self.query_one("#regularization_rate", Input).value = f"{train.regularization_rate:g}"
-        dataset = self.query_one("#dataset", Select)
-        sources = list(GENERATED) + ([data.source] if data.source not in GENERATED else [])
-        dataset.set_options(_options(sources))
-        dataset.value = data.source
         chosen = set(data.features or DEFAULT_FEATURES)
         for i, name in enumerate(FEATURES):
             self.query_one(f"#feature-{i}", Checkbox).value = name in chosen
-        self.query_one("#noise", Input).value = f"{data.noise:g}"
-        self.query_one("#test_fraction", Input).value = f"{data.test_fraction:g}"
-        self.query_one("#seed", Input).value = str(net.seed)
         self.clear_errors()
 
     def set_learning_rate(self, value: float) -> None:
@@ -271,8 +236,9 @@ class ConfigForm(VerticalScroll, can_focus=False):
             target.first().update(message)
         else:
             self.query_one("#form-message", Static).update(f"[red]{message}[/red]")
-        widget = self.query_one(f"#{widget_id}")
-        widget.focus()
+        widget = self.query(f"#{widget_id}")
+        if widget:
+            widget.first().focus()
 
     def build_config(self) -> Config:
         """The form's configuration; raises ConfigError naming the field."""
@@ -284,73 +250,53 @@ class ConfigForm(VerticalScroll, can_focus=False):
             hidden = parse_hidden(val("hidden"), default_act)
         except ValueError as exc:
             raise ConfigError(None, "network.layers", str(exc)) from None
-        try:
-            out_units = int(val("output_units"))
-        except ValueError:
-            raise ConfigError(None, "output_units", "expected a whole number of output units") from None
-        bias = self.query_one("#bias", Checkbox).value
-        layers = [LayerSpec(u, a, bias) for u, a in hidden] + [LayerSpec(out_units, sel("output_activation"), bias)]
-        # Keep hand-written weights when the shape of the network did not change.
-        old = c.network.layers
-        if [(l.units, l.activation, l.bias) for l in old] == [(l.units, l.activation, l.bias) for l in layers]:
-            layers = list(old)
+        out_units = _int(val("output_units"), "output_units")
+        layers = _layers(c.network.layers, hidden, out_units, sel("output_activation"),
+                         self.query_one("#bias", Checkbox).value)
         source = sel("dataset")
-        raw = {
-            "title": c.title,
-            "lesson": c.lesson,
-            "network": {
-                "inputs": c.network.inputs if source == c.data.source else 2,
-                "seed": _int(val("seed"), "network.seed"),
-                "init": c.network.init,
-                "bias_init": c.network.bias_init,
-                "init_scale": c.network.init_scale,
-                "layers": [_layer_dict(l) for l in layers],
-            },
-            "data": _data_dict(dataclasses.replace(
-                c.data, source=source, noise=_float(val("noise"), "data.noise"),
-                test_fraction=_float(val("test_fraction"), "data.test_fraction"))),
-            "training": {
-                "loss": sel("loss"),
-                "optimizer": sel("optimizer"),
-                "learning_rate": _float(val("learning_rate"), "training.learning_rate"),
-                "batch_size": "full" if val("batch_size") == "full" else _int(val("batch_size"), "training.batch_size"),
-                "regularization": sel("regularization"),
-                "regularization_rate": _float(val("regularization_rate"), "training.regularization_rate"),
-                "pause_after": c.training.pause_after,
-            },
-        }
+        raw = config_to_dict(c)
+        for key in ("notes", "compare"):
+            raw.pop(key, None)
+        raw["network"]["layers"] = [_layer_dict(spec) for spec in layers]
+        for key, wid in PLAIN_FIELDS:
+            section, name = key.split(".")
+            kind = FIELD[key].kind
+            if kind == "choice":
+                value = sel(wid)
+            elif wid == "batch_size" and val(wid) == "full":
+                value = "full"
+            else:
+                value = (_int if kind == "int" else _float)(val(wid), key)
+            raw[section][name] = value
         try:
             settings = parse_settings(val("optimizer_settings"))
         except ValueError as exc:
             raise ConfigError(None, "training.optimizer_settings", str(exc)) from None
+        for name in OPTIMIZER_SETTING_NAMES:
+            raw["training"].pop(name, None)
         defaults = OPTIMIZERS[sel("optimizer")].defaults
         raw["training"].update({k: v for k, v in settings.items() if defaults.get(k) != v})
-        if source != c.data.source and source in GENERATED:
-            raw["data"].pop("x", None), raw["data"].pop("y", None), raw["data"].pop("path", None)
-            raw["data"]["test_fraction"] = raw["data"].get("test_fraction") or 0.5
-            raw["data"]["features"] = list(c.data.features) or None
-            if raw["data"]["features"] is None:
-                raw["data"].pop("features")
-            else:
-                raw["network"]["inputs"] = len(c.data.features)
-            raw["data"]["classes"] = c.data.classes if source == "spiral" else 2
-            if raw["data"]["classes"] == 2:
-                raw["data"].pop("classes")
+        data = raw["data"]
+        if source != c.data.source:
+            for key in ("x", "y", "path", "features"):
+                data.pop(key, None)
+            data["test_fraction"] = data.get("test_fraction") or FIELD["data.test_fraction"].default
+            data["classes"] = c.data.classes if source == "spiral" else 2
+            raw["network"]["inputs"] = 2
         if source in GENERATED:
             features = [name for i, name in enumerate(FEATURES) if self.query_one(f"#feature-{i}", Checkbox).value]
             if not features:
                 raise ConfigError(None, "data.features", "choose at least one input feature")
-            if tuple(features) == DEFAULT_FEATURES:
-                raw["data"].pop("features", None)
-                raw["network"]["inputs"] = 2
-            else:
-                raw["data"]["features"] = features
-                raw["network"]["inputs"] = len(features)
-        if getattr(self.app, "served", False) and raw["data"].get("path") != c.data.path:
+            data.pop("features", None)
+            if tuple(features) != DEFAULT_FEATURES:
+                data["features"] = features
+            raw["network"]["inputs"] = len(features)
+        lesson_path = None if c.data.path is None else str(Path(c.data.path).resolve())
+        if getattr(self.app, "served", False) and data.get("path") != lesson_path:
             # Served in a browser: a visitor may not make the server read one of its files.
             raise ConfigError(None, "data.source", "in the browser, data comes from the lesson, not a file path")
         config = parse_config(raw, None, c.name)
-        return dataclasses.replace(config, checkpoints=c.checkpoints, compare=c.compare, path=c.path)
+        return dataclasses.replace(config, notes=c.notes, compare=c.compare, path=c.path)
 
     def changed_fields(self, new: Config) -> set[str]:
         old = self.config
@@ -452,18 +398,27 @@ def _layer_dict(spec: LayerSpec) -> dict:
     return d
 
 
-def _data_dict(data) -> dict:
-    d = {"source": data.source, "samples": data.samples, "noise": data.noise,
-         "test_fraction": data.test_fraction, "labels": data.labels, "target_columns": data.target_columns}
-    if data.seed is not None:
-        d["seed"] = data.seed
-    if data.classes != 2:
-        d["classes"] = data.classes
-    if data.features:
-        d["features"] = list(data.features)
-    if data.x is not None:
-        d["x"] = [list(r) for r in data.x]
-        d["y"] = [list(r) for r in data.y]
-    if data.path is not None:
-        d["path"] = data.path
-    return d
+def _hidden_text(layers) -> str:
+    return ", ".join(f"{l.units} {l.activation}" for l in layers[:-1])
+
+
+def _value(config: Config, key: str):
+    section, name = key.split(".")
+    return getattr(getattr(config, section), name)
+
+
+def _sources(config: Config) -> list[str]:
+    return list(GENERATED) + ([config.data.source] if config.data.source not in GENERATED else [])
+
+
+def _layers(old: tuple[LayerSpec, ...], hidden, out_units: int, out_activation: str, bias: bool) -> list[LayerSpec]:
+    """The layers the form describes, compared with the ones in use by value.
+
+    Where a layer keeps its units and activation it stays as it was (its hand-written
+    weights, its own bias setting) unless the Biases tick was changed for the whole network.
+    """
+    wanted = list(hidden) + [(out_units, out_activation)]
+    bias_unchanged = bias == all(l.bias for l in old)
+    if bias_unchanged and [(l.units, l.activation) for l in old] == wanted:
+        return list(old)
+    return [LayerSpec(u, a, bias) for u, a in wanted]

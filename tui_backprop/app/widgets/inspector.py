@@ -281,7 +281,7 @@ class Inspector(VerticalScroll, can_focus=True):
         """Where the step stands, when that changes what the numbers mean."""
         if snap.halted:
             out.append("⚠ training halted: press r to reset\n", style="bold reverse")
-        elif snap.waiting_after_backward:
+        elif snap.paused_after_backward:
             out.append("Not applied yet — n applies\n", style="bold reverse")
 
     @staticmethod

@@ -19,7 +19,7 @@ def fmt(value: float | None, digits: int = 4) -> str:
 
 
 STATE_STYLES = {"running": "bold green", "paused": "bold yellow", "halted": "bold red",
-                "waiting after backward": "bold magenta"}
+                "paused after backward": "bold magenta"}
 
 
 class StatusLine(Widget):
@@ -64,7 +64,7 @@ class StatusLine(Widget):
         if getattr(self.app, "runner", None) is not None and self.app.runner.max_steps_per_second:
             out.append((5, "slow motion", "cyan"))
         if snap.pause_after != "none":
-            out.append((5, f"stops after {snap.pause_after}", "magenta"))
+            out.append((5, f"pauses after {snap.pause_after}", "magenta"))
         return out
 
     def show(self, snap: Snapshot, prefix: str = "") -> None:
