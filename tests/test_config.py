@@ -3,6 +3,7 @@
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -372,3 +373,71 @@ def test_every_optimizer_setting_is_read_and_written_from_one_list():
         assert parse_config(config_to_dict(config)) == config
         for key in cls.defaults:
             assert f"training.{key}" in FIELD
+
+
+# --------------------------------------------- questions, goals, locks, solution
+Q = '\n[[questions]]\nstep = 2\nphase = "backward"\nprompt = "Predict it"\nanswer = 1.0\n'
+G = '\n[[goals]]\nmeasure = "accuracy"\nat_least = 90\n'
+
+LESSON_CASES = [
+    (Q.replace('answer = 1.0\n', ''), "questions[0].answer", "missing"),
+    (Q.replace('"Predict it"', '"What is it?"'), "questions[0].prompt", 'beginning with "Predict"'),
+    (Q.replace('answer = 1.0', 'answer = "big"'), "questions[0].answer", "expected a number"),
+    (Q.replace('"backward"', '"sideways"'), "questions[0].phase", "expected one of"),
+    (Q.replace('step = 2', 'step = 1').replace('"backward"', '"forward"'), "questions[0].phase", "nothing before it"),
+    (Q + 'tolerance = -1\n', "questions[0].tolerance", "at least 0"),
+    (Q + 'layer = 3\n', "questions[0].layer", "at most 2"),
+    (Q + 'neuron = 4\nlayer = 1\n', "questions[0].neuron", "at most 3"),
+    (Q + 'weight = 3\nlayer = 1\n', "questions[0].weight", "at most 2"),
+    (Q + 'value = "momentum"\n', "questions[0].value", "expected one of loss, output, weight, gradient"),
+    (Q.replace('answer = 1.0', 'answer = "x"\nchoices = ["+", "−"]'), "questions[0].answer", "expected one of +, −"),
+    (Q + 'colour = "red"\n', "questions[0].colour", "unknown key"),
+    (Q + Q.replace('"Predict it"', '"Predict again"'), "questions[1].phase", "already asked"),
+    (G.replace('measure = "accuracy"', 'measure = "speed"'), "goals[0].measure", "expected one of test_loss"),
+    (G.replace('at_least = 90', 'at_least = 120'), "goals[0].at_least", "at most 100"),
+    (G + 'at_most = 99\n', "goals[0]", "one bound"),
+    (G + 'within_epochs = 0\n', "goals[0].within_epochs", "at least 1"),
+    (G + 'within_epochs = 5\nby_step = 10\n', "goals[0]", "one deadline"),
+    (G.replace('"accuracy"', '"hidden_neurons"').replace("at_least", "at_most") + "by_step = 3\n", "goals[0]",
+     "at_most only"),
+    ('\n[locks]\nlocked = ["everything"]\n', "locks.locked[0]", "expected one of architecture"),
+    ('\nhints = "try harder"\n', "hints", "expected a list"),
+    ('\n[solution]\n[solution.training]\nlearning_rate = 0.3\n', "solution.text", "missing"),
+    ('\n[solution]\ntext = "t"\n[solution.training]\nlearning_rate = -1\n', "solution.training.learning_rate",
+     "greater than 0"),
+]
+
+
+@pytest.mark.parametrize("extra,field,expected", LESSON_CASES, ids=[f"{c[1]}:{c[2][:20]}" for c in LESSON_CASES])
+def test_malformed_questions_goals_and_locks_name_the_field(tmp_path, capsys, extra, field, expected):
+    # Tables after the [training] keys: top-level keys must come first in TOML, so put them before.
+    head, body = ('hints = "try harder"\n', GOOD) if extra.startswith("\nhints") else ("", GOOD + extra)
+    err = config_error(tmp_path, head + body)
+    assert err.field == field, err
+    assert expected in err.message
+    path = write(tmp_path, head + body, "check.toml")
+    assert main(["presets", "--check", str(path)]) == 2
+    out = capsys.readouterr().err
+    assert len(out.splitlines()) == 1 and f"{path}: {field}: " in out
+
+
+def test_presets_check_finds_a_wrong_answer(tmp_path, capsys):
+    chain = (Path(__file__).parent.parent / "presets" / "chain-two-weights.toml").read_text(encoding="utf-8")
+    path = write(tmp_path, chain.replace("answer = -48.0", "answer = -40.0"), "chain.toml")
+    assert main(["presets", "--check", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"{path}: questions[0].answer: expected −48 within 0.01 (what the session computes), got −40"
+
+
+def test_train_solution_needs_a_solution(capsys):
+    assert main(["train", "--preset", "xor", "--steps", "1", "--solution"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "solution: missing" in err
+
+
+def test_lesson_parts_survive_a_save(tmp_path):
+    from tui_backprop.config import config_to_dict
+
+    for name in ("chain-two-weights", "challenge-spiral-features", "challenge-dead-relu", "xor"):
+        config = load_preset(name)
+        assert parse_config(config_to_dict(config), config.path, config.name) == config, name

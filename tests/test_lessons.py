@@ -109,11 +109,11 @@ def test_note_stops_at_its_step_and_phase_with_its_text(name, index):
     config = load_preset(name)
     note = config.notes[index]
     session = Session(config)  # as the app runs it: pause point and notes on
-    for _ in range(2 * len(config.notes) + 2 * note.step + 2):
+    for _ in range(2 * len(config.notes) + 2 * len(config.questions) + 2 * note.step + 2):
         with np.errstate(all="ignore"):
             reason = session.run(note.step + 1)
-        assert reason in ("note", "pause point"), f"ran past the note ({reason})"
-        if reason == "note" and session.message == note.text:
+        assert reason in ("note", "question", "pause point"), f"ran past the note ({reason})"
+        if reason in ("note", "question") and session.message == note.text:
             break
     else:
         pytest.fail("the note never fired")
@@ -370,3 +370,111 @@ def test_xor_two_hidden_a_visible_share_of_seeds_gets_stuck_and_more_units_help(
     three, four = _stuck_share(widen(3)), _stuck_share(widen(4))
     assert 0.03 <= three <= 0.2, "about one seed in ten with 3 hidden units"
     assert four == 0.0
+
+
+# ------------------------------------------------- questions before the reveal
+QUESTIONS = [name for name in SHIPPED if load_preset(name).questions]
+
+
+def test_the_worked_examples_xor_and_dead_relu_ask():
+    assert {"chain-two-weights", "one-weight", "neuron-with-bias", "sigmoid-neuron", "xor", "dead-relu"} <= set(QUESTIONS)
+    for name in ("xor", "dead-relu"):
+        assert any(q.choices for q in load_preset(name).questions), name
+
+
+def test_chain_asks_for_minus_48_then_3_48():
+    from tui_backprop.training.questions import asked_values
+
+    asked = [(q.prompt, q.phase, truth) for _, q, truth in asked_values(load_preset("chain-two-weights"))]
+    assert [(p[:14], phase) for p, phase, _ in asked] == [("Predict ∂C/∂w1", "backward"), ("Predict the ne", "update")]
+    assert asked[0][2] == pytest.approx(-48.0, abs=1e-12)
+    assert asked[1][2] == pytest.approx(3.48, abs=1e-12)
+
+
+@pytest.mark.parametrize("name", QUESTIONS)
+def test_every_shipped_answer_is_what_the_session_computes(name):
+    from tui_backprop.training.questions import asked_values, check_answers
+
+    config = load_preset(name)
+    check_answers(config)  # raises ConfigError naming the question otherwise
+    assert len(list(asked_values(config))) == len(config.questions)
+
+
+def test_a_question_is_asked_before_its_phase_so_the_value_is_not_computed_yet():
+    session = Session(load_preset("chain-two-weights"))
+    session.ask_questions = True  # as the app runs it
+    assert session.step() == ["forward", "loss"]  # stops for the question, before backward
+    assert session.question.prompt.startswith("Predict ∂C/∂w1")
+    snap = session.snapshot(grid=False)
+    assert snap.layers[0].delta is None  # δ and the gradient of this step: not yet computed
+    assert session.network.layers[0].grad_weights[0, 0] == 0.0
+
+
+def test_questions_off_and_headless_never_stop():
+    session = Session(load_preset("chain-two-weights"))
+    assert not session.ask_questions  # only the app asks
+    assert session.step() == ["forward", "loss", "backward"]  # the pause after backward, no question
+    headless_run = headless(load_preset("chain-two-weights"))
+    assert headless_run.run(5) == "steps" and headless_run.question is None
+
+
+def test_a_wrong_answer_says_by_how_much_and_signs_are_read_from_the_value():
+    q = load_preset("chain-two-weights").questions[0]
+    assert q.check("-48") == (True, "correct")
+    assert q.check("−47.995") == (True, "correct")  # within 0.01
+    ok, said = q.check("-40")
+    assert not ok and said == "off by +8: the value is −48"
+    assert q.check("minus") == (False, "'minus' is not a number")
+    sign = load_preset("xor").questions[0]
+    assert sign.check("-", truth=-0.0366) == (True, "correct") and sign.check("−")[0]
+    assert sign.check("+", truth=-0.0366) == (False, "not quite: the answer is −")
+    assert sign.check("7")[0] is False
+
+
+def test_unanswered_answers_are_masked_in_the_lesson_text():
+    from tui_backprop.lessons import mask
+
+    config = load_preset("chain-two-weights")
+    text = mask(config.lesson, config.questions)
+    assert "−48" not in text and "3.48" not in text and "= ?" in text
+    assert "−36" in text and "4.36" in text and "−6 · 4 · 2" in text  # other numbers stay
+    assert mask("w1 = 13.48 or 3.481", config.questions) == "w1 = 13.48 or 3.481"
+
+
+# ------------------------------------------------------------- challenges
+CHALLENGES = {"challenge-circle-fewest-neurons": 3000, "challenge-spiral-features": 4000,
+              "challenge-learning-rate": 1000, "challenge-dead-relu": 3000}
+
+
+def test_at_least_four_challenges_are_shipped_with_hints_and_a_solution():
+    shipped = [name for name in SHIPPED if name.startswith("challenge-")]
+    assert sorted(shipped) == sorted(CHALLENGES)
+    for name in shipped:
+        config = load_preset(name)
+        assert config.goals and config.hints and config.solution is not None, name
+
+
+@pytest.mark.parametrize("name,steps", CHALLENGES.items())
+def test_challenge_is_unsolved_at_start_and_its_solution_meets_every_goal(name, steps, capsys):
+    import json
+
+    from tui_backprop.cli import main
+
+    assert main(["train", "--preset", name, "--steps", str(steps), "--json"]) == 0
+    start = json.loads(capsys.readouterr().out)["goals"]
+    assert start and not all(g["met"] for g in start), start
+    assert main(["train", "--preset", name, "--steps", str(steps), "--json", "--solution"]) == 0
+    solved = json.loads(capsys.readouterr().out)["goals"]
+    assert [g["text"] for g in solved] == [g["text"] for g in start]
+    assert all(g["met"] for g in solved), solved
+    assert all(g["step"] is None or 0 < g["step"] <= steps for g in solved)
+
+
+def test_goals_record_the_step_they_were_first_met():
+    session = headless(load_preset("challenge-learning-rate").solution.config)
+    session.run(1000)
+    (goal,) = session.goals.results()
+    assert goal.text == "test loss ≤ 0.15 within 100 epochs" and goal.met
+    steps, losses = session.history.test.arrays()
+    first = int(steps[np.argmax(losses <= 0.15)])
+    assert goal.step == first and losses[list(steps).index(first) - 1] > 0.15

@@ -495,7 +495,7 @@ def test_top_level_resume_opens_the_app_on_the_loaded_session(tmp_path, monkeypa
     class FakeApp:
         return_code = 0
 
-        def __init__(self, config, session=None, served=False):
+        def __init__(self, config, session=None, served=False, questions=True):
             seen["config"], seen["session"] = config, session
 
         def run(self, mouse=True):

@@ -73,6 +73,17 @@ def cmd_train(args) -> int:
         config = session.config
     except ConfigError as exc:
         return _fail(str(exc))
+    if args.solution:
+        if args.resume:
+            return _fail("--solution cannot be combined with --resume (a saved session keeps its own network)")
+        if config.solution is None:
+            return _fail(f"{config.path or config.name}: solution: missing; --solution needs a preset with a "
+                         "[solution] table")
+        from tui_backprop.training.session import Session
+
+        solved = config.solution.config
+        session = Session.headless(solved if args.seed is None else solved.with_seed(args.seed))
+        config = session.config
     if args.trace and session.in_step:
         return _fail(f"{args.resume}: --trace needs a session saved between steps (this one stopped after "
                      f"the {session.last_phase} phase)")
@@ -151,6 +162,7 @@ def _report(args, session, record, trace, stop_reason: str, elapsed: float) -> N
             "final_loss": _json_float(final),
             "test_loss": test_loss,
             "layers": session.layers_json(),
+            "goals": [g.as_json() for g in session.goals.results()],
         }
         if args.history_points is not None and args.history_points < len(record.losses):
             steps_x, losses = downsample(record.steps, record.losses, args.history_points)
@@ -182,6 +194,8 @@ def _report(args, session, record, trace, stop_reason: str, elapsed: float) -> N
         print(f"  accuracy now {acc:.1%}")
     if stop_reason == "stop":
         print(f"  {session.message}")
+    for g in session.goals.results():
+        print(f"  {'✓' if g.met else '✗'} {g.text}" + (f" (step {g.step:,})" if g.step is not None else ""))
 
 
 def cmd_gradcheck(args) -> int:
@@ -219,7 +233,13 @@ def cmd_presets(args) -> int:
             try:
                 from tui_backprop.training.session import Session
 
-                Session(load_config(path))
+                from tui_backprop.training.questions import check_answers
+
+                config = load_config(path)
+                Session(config)
+                check_answers(config)
+                if config.solution is not None:
+                    Session(config.solution.config)
                 print(f"{path}: ok")
             except ConfigError as exc:
                 print(str(exc), file=sys.stderr)
@@ -254,7 +274,7 @@ def cmd_app(args) -> int:
         return _fail(str(exc))
     from tui_backprop.app.app import BackpropApp
 
-    app = BackpropApp(config, session=session, served=args.served)
+    app = BackpropApp(config, session=session, served=args.served, questions=not args.no_questions)
     app.run(mouse=not args.no_mouse)
     return app.return_code or 0
 
@@ -333,6 +353,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--preset", help="preset name or path to a .toml file (default: xor)")
     parser.add_argument("--seed", type=int, help="override the preset's seed")
     parser.add_argument("--no-mouse", action="store_true", help="leave the mouse to the terminal (handy over SSH)")
+    parser.add_argument("--no-questions", action="store_true",
+                        help="run lessons without their questions (a demo); y toggles them in the app")
     parser.add_argument("--resume", metavar="PATH", help="open a saved session (from s in the app or train --save)")
     parser.add_argument("--served", action="store_true", help=argparse.SUPPRESS)  # set by serve: no server files
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -350,6 +372,8 @@ def build_parser() -> argparse.ArgumentParser:
                             "(their centre steps in loss_history_steps)")
     train.add_argument("--stop-after-epochs", type=int, help="stop after this many epochs")
     train.add_argument("--stop-below-loss", type=float, help="stop when the training loss falls below this")
+    train.add_argument("--solution", action="store_true",
+                       help="train the preset's [solution] instead (a challenge's goals are then met)")
     train.add_argument("--save", metavar="PATH", help="save the whole session here afterwards (atomic write)")
     train.set_defaults(func=cmd_train)
 

@@ -8,6 +8,7 @@ writing a preset can fix it from one line.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import tomllib
 from dataclasses import dataclass, field
@@ -18,6 +19,8 @@ from tui_backprop.core.datasets import FEATURES, GENERATED
 from tui_backprop.core.losses import LOSSES
 from tui_backprop.core.network import LayerSpec
 from tui_backprop.core.optimizers import OPTIMIZER_SETTINGS
+from tui_backprop.lessons import (Goal, Locks, Question, Solution, parse_goals, parse_hints, parse_locks,
+                                  parse_questions)
 from tui_backprop.schema import (FIELD, FIELDS, LAYER_FIELD, MAX_HIDDEN_LAYERS, OPTIMIZER_SETTING_NAMES, PAUSE_POINTS,
                                  PHASES, Field, phase_names, phase_order, section_keys)
 
@@ -91,6 +94,11 @@ class Config:
     data: DataConfig = field(default_factory=DataConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
     notes: tuple[Note, ...] = ()
+    questions: tuple[Question, ...] = ()
+    goals: tuple[Goal, ...] = ()
+    hints: tuple[str, ...] = ()
+    solution: Solution | None = None
+    locks: Locks = Locks()
     compare: tuple[tuple[str, Any], ...] = ()  # (label, overrides) for compare mode
     name: str = "custom"
     path: str | None = None
@@ -212,7 +220,9 @@ def _show(value) -> str:
     return repr(value)
 
 
-TOP_KEYS = {"title", "lesson", "network", "data", "training", "notes", "checkpoints", "compare", "names"}
+TOP_KEYS = {"title", "lesson", "network", "data", "training", "notes", "checkpoints", "compare", "names",
+            "questions", "goals", "hints", "solution", "locks"}
+SOLUTION_KEYS = {"text", "network", "data", "training", "names"}
 NETWORK_KEYS = section_keys("network") | {"layers"}
 LAYER_KEYS = set(LAYER_FIELD) | {"weights", "biases"}
 DATA_KEYS = (section_keys("data") | {"x", "y", "path", "features"})
@@ -235,10 +245,34 @@ def parse_config(raw: dict, source: str | Path | None = None, name: str = "custo
     notes = _parse_notes(r, raw, len(network.layers))
     compare = _parse_compare(r, raw.get("compare", []), training, len(network.layers))
     names = _parse_names(r, raw.get("names", {}), network, data)
-    config = Config(title, lesson, network, data, training, notes, compare, name,
-                    str(source) if source else None, names)
+    questions = parse_questions(r, raw, tuple(l.units for l in network.layers),
+                                (network.inputs,) + tuple(l.units for l in network.layers[:-1]))
+    goals, hints, locks = parse_goals(r, raw), parse_hints(r, raw), parse_locks(r, raw)
+    config = Config(title, lesson, network, data, training, notes, questions=questions, goals=goals,
+                    hints=hints, locks=locks, compare=compare, name=name,
+                    path=str(source) if source else None, names=names)
     check_consistency(config)
+    if "solution" in raw:
+        config = dataclasses.replace(config, solution=_parse_solution(r, raw, source, name))
     return config
+
+
+def _parse_solution(r: _Reader, raw: dict, source, name: str) -> Solution:
+    """``[solution]``: a text and the tables it changes; the solved preset is checked like any other."""
+    table = r.table(raw["solution"], "solution", SOLUTION_KEYS)
+    if "text" not in table:
+        r.fail("solution.text", "missing; say what the solution changes and why")
+    text = r.string(table["text"], "solution.text")
+    changes = {k: v for k, v in table.items() if k != "text"}
+    solved = {k: v for k, v in raw.items() if k != "solution"}
+    for section, values in changes.items():
+        r.table(values, f"solution.{section}", set(values))
+        solved[section] = {**solved.get(section, {}), **values}
+    try:
+        config = parse_config(solved, source, name)
+    except ConfigError as exc:
+        raise ConfigError(source, f"solution.{exc.field}" if exc.field else "solution", exc.message) from None
+    return Solution(text, config, json.dumps(changes, sort_keys=True))
 
 
 def _parse_network(r: _Reader, raw) -> NetworkConfig:
@@ -520,7 +554,37 @@ def config_to_dict(config: Config) -> dict:
         out["compare"] = [{"label": label, "training": _training_to_dict(t)} for label, t in config.compare]
     if config.names:
         out["names"] = dict(config.names)
+    out.update(lesson_parts_to_dict(config))
     return out
+
+
+def lesson_parts_to_dict(config: Config) -> dict:
+    """Questions, goals, hints, solution and locks, as their TOML tables."""
+    out: dict = {}
+    if config.questions:
+        out["questions"] = [_question_dict(q) for q in config.questions]
+    if config.goals:
+        out["goals"] = [{k: v for k, v in dataclasses.asdict(g).items() if v is not None} for g in config.goals]
+    if config.hints:
+        out["hints"] = list(config.hints)
+    if config.solution is not None:
+        out["solution"] = {"text": config.solution.text, **json.loads(config.solution.changes)}
+    if config.locks != Locks():
+        out["locks"] = {"locked": list(config.locks.locked), "hidden": list(config.locks.hidden),
+                        "why": config.locks.why}
+    return out
+
+
+def _question_dict(q: Question) -> dict:
+    d = {"step": q.step, "phase": q.phase, "prompt": q.prompt, "answer": q.answer, "explanation": q.explanation,
+         "layer": q.layer, "neuron": q.neuron, "weight": q.weight, "hide": list(q.hide)}
+    if q.choices:
+        d["choices"] = list(q.choices)
+    else:
+        d["tolerance"] = q.tolerance
+    if q.value is not None:
+        d["value"] = q.value
+    return d
 
 
 def load_config(path: str | Path, name: str | None = None) -> Config:

@@ -9,7 +9,7 @@ from tui_backprop.presets import load_preset
 
 
 def make_app(name="xor"):
-    return BackpropApp(load_preset(name))
+    return BackpropApp(load_preset(name), questions=False)  # these tests are about the keys, not questions
 
 
 async def test_n_advances_exactly_one_step():

@@ -60,7 +60,7 @@ async def test_compare_preset_opens_in_compare_mode_and_steps_both():
 @pytest.mark.flaky(reruns=2)
 async def test_note_pauses_run_at_its_step_and_phase():
     config = load_preset("chain-two-weights")  # note: step 1, after backward
-    app = BackpropApp(config.replace("training", pause_after="none"))
+    app = BackpropApp(config.replace("training", pause_after="none"), questions=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("space")
         for _ in range(40):
@@ -86,7 +86,7 @@ async def test_picker_lists_user_presets_with_their_first_line(tmp_path, monkeyp
     text = text.replace('title = "One weight, one input"', 'title = "My own lesson"')
     (user / "presets" / "mine.toml").write_text(text)
     monkeypatch.setenv("TUI_BACKPROP_CONFIG_DIR", str(user))
-    app = BackpropApp(load_preset("xor"))
+    app = BackpropApp(load_preset("xor"), questions=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("o")
         await pilot.pause()
@@ -104,7 +104,7 @@ async def test_picker_lists_user_presets_with_their_first_line(tmp_path, monkeyp
 
 
 async def test_command_palette_offers_the_actions_by_name():
-    app = BackpropApp(load_preset("xor"))
+    app = BackpropApp(load_preset("xor"), questions=False)
     async with app.run_test(size=(100, 30)):
         titles = [c.title for c in app.get_system_commands(app.screen)]
         for words in ("Run / pause training", "One training step", "Pause after the backward pass: on / off",

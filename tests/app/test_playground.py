@@ -101,7 +101,7 @@ def test_editing_a_weight_changes_the_loss_by_a_forward_pass():
 
 
 async def test_pilot_edit_weight_key():
-    app = BackpropApp(load_preset("neuron-with-bias"))  # ŷ = w·4 + b, target 20
+    app = BackpropApp(load_preset("neuron-with-bias"), questions=False)  # ŷ = w·4 + b, target 20
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("w")
         await pilot.pause()
@@ -142,7 +142,7 @@ async def test_pilot_toggles_new_data_and_neuron_view():
 
 
 async def test_pilot_curve_cursor_shows_exact_values():
-    app = BackpropApp(load_preset("xor"))
+    app = BackpropApp(load_preset("xor"), questions=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press(*(["n"] * 12))
         curve = app.query_one("#curve")
@@ -185,5 +185,5 @@ def test_snapshot_curve_cursor(snap_compare):
     async def focus_curve(pilot):
         pilot.app.query_one("#curve").focus()
 
-    assert snap_compare(BackpropApp(load_preset("xor")), press=["n"] * 12 + ["left", "left"],
+    assert snap_compare(BackpropApp(load_preset("xor"), questions=False), press=["n"] * 12 + ["left", "left"],
                         run_before=focus_curve, terminal_size=(100, 30))

@@ -445,7 +445,7 @@ async def test_inspector_shows_the_halt_instead_of_the_pause():
 
 
 async def test_inspector_pause_note_fits_the_80x24_pane():
-    app = BackpropApp(load_preset("chain-two-weights"))
+    app = BackpropApp(load_preset("chain-two-weights"), questions=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("n")
         await pilot.pause()

@@ -9,7 +9,7 @@ from tui_backprop.cli import main
 from tui_backprop.presets import load_preset
 from tui_backprop.training import Session
 
-DOCUMENTED = {"preset", "seed", "steps", "loss_history", "final_loss", "layers"}
+DOCUMENTED = {"preset", "seed", "steps", "loss_history", "final_loss", "layers", "goals"}
 # Also written today: the test split's loss, and for classification the accuracy.
 EXTRA_REGRESSION = {"test_loss"}
 EXTRA_CLASSIFICATION = {"test_loss", "accuracy", "accuracy_history", "accuracy_history_epochs"}

@@ -18,6 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
+from tui_backprop.app.lesson_controls import LessonControls
 from tui_backprop.app.screens.compare import CompareScreen
 from tui_backprop.app.screens.confirm import ConfirmScreen
 from tui_backprop.app.screens.help import HelpScreen
@@ -25,6 +26,7 @@ from tui_backprop.app.screens.save import SaveScreen
 from tui_backprop.app.screens.picker import PresetPicker
 from tui_backprop.app.screens.sweep import SweepScreen
 from tui_backprop.app.widgets.config_form import ConfigForm, describe_changes
+from tui_backprop.app.widgets.lesson_pane import LessonPane, reflow  # noqa: F401 (reflow: used by tests)
 from tui_backprop.app.widgets.loss_curve import LossCurve
 from tui_backprop.app.widgets.status import StatusLine
 from tui_backprop.config import Config, ConfigError, load_config
@@ -48,23 +50,7 @@ def next_learning_rate(current: float, direction: int) -> float:
     return next((r for r in reversed(LEARNING_RATES) if r < current * (1 - 1e-9)), LEARNING_RATES[0])
 
 
-def reflow(text: str) -> str:
-    """Join a lesson's wrapped lines so the pane can wrap them to its own width.
-
-    Blank lines separate paragraphs; indented lines (worked formulas) keep their breaks.
-    """
-    out: list[str] = []
-    for line in text.strip().splitlines():
-        if not line.strip():
-            out.append("")
-        elif line.startswith((" ", "\t")) or not out or not out[-1] or out[-1].startswith((" ", "\t")):
-            out.append(line.rstrip())
-        else:
-            out[-1] = out[-1] + " " + line.strip()
-    return "\n".join(out)
-
-
-class BackpropApp(SnapshotView, App[int]):
+class BackpropApp(LessonControls, SnapshotView, App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "tui-backprop"
     HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (60, "-narrow"), (90, "-wide")]
@@ -109,6 +95,11 @@ class BackpropApp(SnapshotView, App[int]):
         Binding("D", "toggle_diagram_gradients", "diagram grads", id="diagram_gradients", show=False,
                 tooltip="Network diagram: weights or gradients"),
         Binding("S", "sweep", "sweep", id="sweep", show=False, tooltip="Sweep seeds"),
+        Binding("i", "hint", "hint", id="hint", show=False, tooltip="Lesson: show the next hint"),
+        Binding("u", "solution", "solution", id="solution", show=False,
+                tooltip="Lesson: show the solution; again: apply it"),
+        Binding("y", "toggle_questions", "questions", id="questions", show=False,
+                tooltip="Lesson questions on / off"),
         Binding("question_mark", "help", "help", id="help", key_display="?", tooltip="All keys"),
         Binding("q", "quit", "quit", id="quit", tooltip="Quit"),
     ]
@@ -117,11 +108,13 @@ class BackpropApp(SnapshotView, App[int]):
     neuron_view: reactive[bool] = reactive(False)
 
     def __init__(self, config: Config, session: Session | None = None, *, fps: float = 10.0,
-                 served: bool = False):
+                 served: bool = False, questions: bool = True):
         super().__init__()
         self.served = served  # in a browser via `serve`: no server files on a visitor's behalf
         self.config = config
         self.session = session or Session(config)
+        self.questions_on = questions  # the lesson's questions (y, --no-questions)
+        self.session.ask_questions = questions
         self.runner = Runner(self.session, self._on_published, fps=fps)
         self.fps = fps
         self.selection = (0, 0, 0, 0)  # layer, neuron, weight input, sample
@@ -134,7 +127,7 @@ class BackpropApp(SnapshotView, App[int]):
         with Horizontal(id="panes"):
             with TabbedContent(id="side", initial="lesson-tab"):
                 with TabPane("Lesson", id="lesson-tab"):
-                    yield Static(self._lesson_text(), id="lesson")
+                    yield LessonPane(self.config, questions_on=self.questions_on, id="lesson")
                 with TabPane("Config", id="config-tab"):
                     yield ConfigForm(self.config, id="config")
             with Vertical(id="middle"):
@@ -150,12 +143,6 @@ class BackpropApp(SnapshotView, App[int]):
         yield Static("", id="notice")
         yield StatusLine(id="status")
         yield Footer(compact=True, show_command_palette=False)
-
-    def _lesson_text(self) -> str:
-        lesson = reflow(self.config.lesson) or "(This preset has no lesson text.)"
-        note = ("[i]You changed this preset in the Config tab, so the lesson below may no longer match "
-                "what you see. Press o to reload a preset.[/i]\n\n" if self.modified else "")
-        return f"[b]{escape(self.config.title)}[/b]\n\n{note}{escape(lesson)}"
 
     def on_mount(self) -> None:
         self.query_one("#boundary").border_title = "Decision boundary"
@@ -190,12 +177,13 @@ class BackpropApp(SnapshotView, App[int]):
         for wid in panes:
             self.query_one(wid).show(snap)
         self.query_one(StatusLine).show(snap)
+        self.lesson_after_snapshot(snap)
         notice = self.query_one("#notice", Static)
         halted = False
         if snap.halted:
             text, halted = f"[b]⚠ {escape(snap.halted.message)}[/b]", True
         elif snap.message:
-            text = escape(snap.message)
+            text = escape(self.lesson_mask(snap.message))
         elif snap.last_phase == "backward" and not snap.running:
             text = ("Gradients computed, not applied yet: read them in the inspector, "
                     "then press n (or p) to apply the update.")
@@ -227,7 +215,7 @@ class BackpropApp(SnapshotView, App[int]):
 
     @work(group="training", exclusive=True, exit_on_error=False)
     async def _start_runner(self) -> None:
-        await self.runner.run()
+        self.last_run_reason = await self.runner.run()
         self.running = False
 
     def _manual(self, fn) -> None:
@@ -265,6 +253,8 @@ class BackpropApp(SnapshotView, App[int]):
         self.publish_now()
 
     def action_learning_rate(self, direction: int) -> None:
+        if self.locked("learning_rate"):
+            return
         new = next_learning_rate(self.session.learning_rate, direction)
         self.runner.call_between_steps(lambda s: s.set_learning_rate(new))
         self.query_one(ConfigForm).set_learning_rate(new)
@@ -349,7 +339,7 @@ class BackpropApp(SnapshotView, App[int]):
             boundary.border_title = "Decision boundary"
 
     def action_new_data(self) -> None:
-        if self.runner.running:
+        if self.runner.running or self.locked("new_data"):
             return
         seed = self.session.config.data_seed + 1
         self.session.regenerate_data(seed)
@@ -357,7 +347,7 @@ class BackpropApp(SnapshotView, App[int]):
         self.publish_now()
 
     def action_edit_weight(self) -> None:
-        if self.runner.running or self.session.halted:
+        if self.runner.running or self.session.halted or self.locked("edit_weight"):
             return
         layer, row, column, _sample = self.query_one(Inspector).selection
         net = self.session.network
@@ -472,7 +462,8 @@ class BackpropApp(SnapshotView, App[int]):
         self.runner.max_steps_per_second = slow
         self.running = False
         self.modified = changed or (self.modified and config.name == self.config.name and changed)
-        self.query_one("#lesson", Static).update(self._lesson_text())
+        self.query_one(LessonPane).show_lesson(config, self.modified)
+        session.ask_questions = self.questions_on
         self.query_one(ConfigForm).load(config)
         self.query_one(ComputationGraph).set_names(config.names)
         self.query_one("#side").border_title = config.name + (" (changed)" if self.modified else "")

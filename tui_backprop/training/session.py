@@ -21,6 +21,7 @@ from tui_backprop.core.landscape import ParameterPath
 from tui_backprop.core.layer_stats import UpdateRatios
 from tui_backprop.core.network import Network, all_finite
 from tui_backprop.core.optimizers import Optimizer, make_optimizer
+from tui_backprop.lessons import GoalTracker
 from tui_backprop.training.history import LossHistory
 from tui_backprop.training.snapshot import DataPoints, GridSnapshot, LayerSnapshot, NanReport, Snapshot
 
@@ -34,7 +35,8 @@ class Session:
     def __init__(self, config: Config):
         self.config = config
         self.pause_after = config.training.pause_after
-        self.use_notes = True  # headless runs ignore the lessons' notes
+        self.use_notes = True  # headless runs ignore the lessons' notes (and questions)
+        self.ask_questions = False  # stop for the lesson's questions (the app asks them; off headless)
         self._build()
 
     @classmethod
@@ -92,6 +94,9 @@ class Session:
         self.halted: NanReport | None = None
         self.message: str | None = None
         self._fired: set[tuple[int, str]] = set()
+        self.question = None  # a lesson question waiting for its answer (lessons.Question)
+        self._asked: set = set()
+        self.goals = GoalTracker(cfg.goals, sum(l.units for l in cfg.network.layers[:-1]))
         self._x: np.ndarray | None = None  # the batch of the step in progress (or of the last one)
         self._y: np.ndarray | None = None
         self._points = self.data_points()
@@ -256,6 +261,7 @@ class Session:
                 x, y = (data.x_test, data.y_test) if len(data.x_test) else (data.x_train, data.y_train)
                 self.accuracy = accuracy(net.predict(x), y, self.config.data.labels)
                 self.history.accuracy.add(self.step_count, self.accuracy)
+        self.goals.record(self.step_count, self.epoch, self.train_loss, self.test_loss, self.accuracy)
 
     _RUN = {"forward": _forward, "loss": _loss, "backward": _backward, "update": _update}
 
@@ -274,6 +280,7 @@ class Session:
         phases = self.phases
         phase = phases[self._done]
         self.message = None
+        self.question = None
         if self._done == 0:
             self._draw_batch()
         self._RUN[phase](self)
@@ -293,7 +300,18 @@ class Session:
             if key == (step, phase) and key not in self._fired:
                 self._fired.add(key)
                 self.message = cp.text
-                return "note"
+                reason = "note"
+                break
+        else:
+            reason = None
+        if self.use_notes and self.ask_questions:
+            for q in self.config.questions:
+                if q.ask_at == (step, phase) and q not in self._asked:
+                    self._asked.add(q)
+                    self.question = q
+                    return "question"
+        if reason:
+            return reason
         if phase == "update" and self.batch_in_epoch == 0:
             t = self.config.training
             if t.stop_after_epochs is not None and self.epoch >= t.stop_after_epochs:
@@ -343,7 +361,7 @@ class Session:
         """Run up to ``max_steps`` whole steps (finishing the one in progress first).
 
         Returns why it stopped: "steps", "requested", "pause point",
-        "note", "stop" or "halted". ``should_stop()`` is polled between
+        "note", "question", "stop" or "halted". ``should_stop()`` is polled between
         steps so a pause takes effect within one step.
         """
         with np.errstate(all="ignore"):
@@ -358,8 +376,9 @@ class Session:
                 phase = self._phase()
                 if phase is None:
                     return "halted"
-                reason = self.stop_reason(phase) if (self.config.notes or phase == self.pause_after
-                                                    or self.halted or phase == "update") else None
+                reason = self.stop_reason(phase) if (self.config.notes or self.config.questions
+                                                    or phase == self.pause_after or self.halted
+                                                    or phase == "update") else None
                 if reason:
                     if phase == "update":
                         steps_done += 1

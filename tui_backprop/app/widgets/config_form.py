@@ -25,6 +25,7 @@ from tui_backprop.core.activations import ACTIVATIONS
 from tui_backprop.core.datasets import FEATURES, GENERATED
 from tui_backprop.core.network import LayerSpec
 from tui_backprop.core.optimizers import OPTIMIZERS
+from tui_backprop.lessons import LOCKABLE
 from tui_backprop.schema import (FIELD, FIELDS, LAYER_FIELD, MAX_HIDDEN_LAYERS, MAX_UNITS,
                                  OPTIMIZER_SETTING_NAMES, says)
 
@@ -33,7 +34,8 @@ PLAIN_FIELDS = (("training.loss", "loss"), ("training.optimizer", "optimizer"),
                 ("training.learning_rate", "learning_rate"), ("training.batch_size", "batch_size"),
                 ("training.regularization", "regularization"),
                 ("training.regularization_rate", "regularization_rate"), ("data.source", "dataset"),
-                ("data.noise", "noise"), ("data.test_fraction", "test_fraction"), ("network.seed", "seed"))
+                ("data.noise", "noise"), ("data.test_fraction", "test_fraction"), ("network.seed", "seed"),
+                ("network.bias_init", "bias_init"))
 LIVE_FIELDS = {f.name for f in FIELDS if f.live} | {"optimizer_settings"}
 
 
@@ -146,6 +148,7 @@ class ConfigForm(VerticalScroll, can_focus=False):
     ConfigForm Input, ConfigForm Select { width: 100%; }
     ConfigForm .field-error { color: $error; height: auto; }
     ConfigForm #form-message { height: auto; margin-top: 1; }
+    ConfigForm #locks-note { height: auto; color: $warning; }
     ConfigForm Horizontal { height: auto; margin-top: 1; }
     ConfigForm #features { layout: grid; grid-size: 2; grid-gutter: 0; margin-top: 0; height: auto; }
     ConfigForm #features Checkbox { width: 1fr; }
@@ -168,16 +171,17 @@ class ConfigForm(VerticalScroll, can_focus=False):
         c = self.config
         net, data, train = c.network, c.data, c.training
         out = net.layers[-1]
-        yield Label("Hidden layers")
+        yield Static("", id="locks-note")
+        yield Label("Hidden layers", id="hidden-label")
         yield Input(_hidden_text(net.layers), id="hidden", placeholder="e.g. 4 tanh, 2 relu",
                     validators=[Function(_hidden_valid, "expected e.g. '4 tanh, 2 relu'")])
         yield Static("", classes="field-error", id="hidden-error")
         units = LAYER_FIELD["units"]
-        yield Label(f"Output layer: units ({units.low:g} … {units.high:g})")
+        yield Label(f"Output layer: units ({units.low:g} … {units.high:g})", id="output_units-label")
         yield Input(str(out.units), id="output_units", type="integer",
                     validators=[Number(minimum=units.low, maximum=units.high)])
         yield Static("", classes="field-error", id="output_units-error")
-        yield Label("Output activation")
+        yield Label("Output activation", id="output_activation-label")
         yield Select(_options(ACTIVATIONS), value=out.activation, allow_blank=False, id="output_activation")
         yield TickBox("Biases", value=all(l.bias for l in net.layers), id="bias")
         for key, wid in PLAIN_FIELDS:
@@ -220,6 +224,24 @@ class ConfigForm(VerticalScroll, can_focus=False):
         for i, name in enumerate(FEATURES):
             self.query_one(f"#feature-{i}", Checkbox).value = name in chosen
         self.clear_errors()
+        self.apply_locks()
+
+    def on_mount(self) -> None:
+        self.apply_locks()
+
+    def apply_locks(self) -> None:
+        """The lesson's locks: hidden fields go, locked ones stay visible but cannot change."""
+        locks = self.config.locks
+        hidden, locked = locks.widgets(locks.hidden), locks.widgets(locks.locked)
+        for wid in locks.widgets(tuple(LOCKABLE)):
+            for node in self.query(f"#{wid}, #{wid}-label, #{wid}-error"):
+                node.display = wid not in hidden
+            for node in self.query(f"#{wid}"):
+                node.disabled = wid in locked
+        note = self.query_one("#locks-note", Static)
+        names = ", ".join(n.replace("_", " ") for n in locks.locked)
+        note.update(f"[b]Locked by this lesson[/b]: {names}. {locks.why}" if locks.locked else "")
+        note.display = bool(locks.locked)
 
     def set_learning_rate(self, value: float) -> None:
         self.config = self.config.replace("training", learning_rate=value)

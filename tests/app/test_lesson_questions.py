@@ -1,0 +1,147 @@
+"""Lessons that ask, check their goals and lock knobs, driven by keys as a learner would."""
+
+from tui_backprop.app.app import BackpropApp
+from tui_backprop.app.screens.question import QuestionScreen
+from tui_backprop.app.widgets.lesson_pane import LessonPane
+from tui_backprop.presets import load_preset
+
+
+def chain_app(**kwargs):
+    return BackpropApp(load_preset("chain-two-weights"), **kwargs)
+
+
+def visible_text(app) -> str:
+    """What the panes behind the prompt say: inspector, status, lesson and notice."""
+    inspector = app.query_one("#inspector").build_text()[0].plain
+    return "\n".join([inspector, app.query_one("#status").render().plain, str(app.query_one(LessonPane).render()),
+                      str(app.query_one("#notice").render())])
+
+
+def result_text(app) -> str:
+    return str(app.screen.query_one("#question-result").render())
+
+
+async def test_pilot_predict_then_reveal_minus_48():
+    app = chain_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, QuestionScreen)
+        assert str(app.screen.query_one("#question-prompt").render()).startswith("Predict ∂C/∂w1")
+        assert app.session.last_phase == "loss"  # backward has not run: nothing can show −48
+        shown = visible_text(app)
+        assert "−48" not in shown and "-48" not in shown
+        assert "= ?" in str(app.query_one(LessonPane).render())
+        await pilot.press("minus", "4", "8", "enter")
+        await pilot.pause()
+        said = result_text(app)
+        assert "correct" in said and "−48" in said and "w2 = 4" in said  # the explanation
+        assert app.session.last_phase == "backward"
+        assert app.session.network.layers[0].grad_weights[0, 0] == -48.0
+        assert "Questions: 1 of 2 correct" in str(app.query_one(LessonPane).render())
+        await pilot.press("enter")  # go on: the next question, the new w1, before the update
+        await pilot.pause()
+        assert isinstance(app.screen, QuestionScreen)
+        assert "new w1" in str(app.screen.query_one("#question-prompt").render())
+        assert "3.48" not in visible_text(app)
+        await pilot.press("3", ".", "5", "enter")
+        await pilot.pause()
+        assert "off by +0.02: the value is 3.48" in result_text(app)
+        assert app.session.step_count == 1 and app.session.network.layers[0].weights[0, 0] == 3.48
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, QuestionScreen)
+        pane = str(app.query_one(LessonPane).render())
+        assert "Questions: 1 of 2 correct" in pane and "−48" in pane and "3.48" in pane  # revealed
+
+
+async def test_a_wrong_answer_shows_the_difference_and_escape_skips():
+    app = chain_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press("minus", "4", "0", "enter")
+        await pilot.pause()
+        assert "off by +8: the value is −48" in result_text(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("escape")  # skip the second question
+        await pilot.pause()
+        said = result_text(app)
+        assert "Skipped. The answer: 3.48" in said and "w1 − 0.01" in said
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "Questions: 0 of 2 correct, 1 skipped" in str(app.query_one(LessonPane).render())
+
+
+async def test_y_and_the_flag_switch_questions_off():
+    app = chain_app(questions=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        assert not isinstance(app.screen, QuestionScreen) and app.session.last_phase == "backward"
+    app = chain_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("y", "n")
+        await pilot.pause()
+        assert not isinstance(app.screen, QuestionScreen) and app.session.last_phase == "backward"
+        assert "questions off" in str(app.query_one(LessonPane).render())
+        await pilot.press("y", "r", "n")
+        await pilot.pause()
+        assert isinstance(app.screen, QuestionScreen)
+
+
+async def test_a_question_stops_a_run_and_the_run_goes_on_after_the_answer():
+    app = BackpropApp(load_preset("dead-relu"))  # asks at step 11, before backward
+    async with app.run_test(size=(100, 30)) as pilot:
+        for _ in range(200):  # space, and again after the note at step 10
+            if not app.runner.running and not isinstance(app.screen, QuestionScreen):
+                await pilot.press("space")
+            await pilot.pause(0.05)
+            if isinstance(app.screen, QuestionScreen):
+                break
+        assert isinstance(app.screen, QuestionScreen) and app.session.step_count == 10
+        await pilot.press("0", "enter")
+        await pilot.pause()
+        assert "correct" in result_text(app)
+        await pilot.press("enter")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if app.session.step_count > 11:
+                break
+        assert app.session.step_count > 11  # running again
+        await pilot.press("space")
+
+
+async def test_goals_hints_and_solution_in_the_lesson_pane():
+    app = BackpropApp(load_preset("challenge-learning-rate"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.query_one(LessonPane)
+        assert "✗ test loss ≤ 0.15 within 100 epochs" in str(pane.render())
+        await pilot.press("i")
+        assert "Hint 1" in str(pane.render()) and "Hint 2" not in str(pane.render())
+        await pilot.press("u")
+        assert "Solution" in str(pane.render()) and app.session.learning_rate == 0.0001
+        await pilot.press("u")
+        await pilot.pause()
+        assert app.session.learning_rate == 0.3 and app.session.step_count == 0
+        for _ in range(30):
+            await pilot.press("e")
+        await pilot.pause()
+        text = str(app.query_one(LessonPane).render())
+        assert "✓ test loss ≤ 0.15 within 100 epochs (step 290)" in text and "solved!" in text
+
+
+async def test_locked_keys_say_why_and_locked_fields_cannot_change():
+    app = BackpropApp(load_preset("challenge-learning-rate"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("d", "w")
+        await pilot.pause()
+        notes = [n.message for n in app._notifications]
+        assert sum("Locked by this lesson" in m and "Only the learning rate" in m for m in notes) == 2
+        await pilot.press("plus")
+        assert app.session.learning_rate == 0.001  # the knob the class turns
+        await pilot.press("c")
+        assert app.query_one("#hidden").disabled and app.query_one("#dataset").disabled
+        assert not app.query_one("#learning_rate").disabled
+        assert "Locked by this lesson" in str(app.query_one("#locks-note").render())

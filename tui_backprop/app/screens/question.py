@@ -1,0 +1,76 @@
+"""A lesson's question: predict, then see the true value and why.
+
+The app pauses before the phase that computes the value, so no pane can show it yet.
+Enter answers, Escape skips; either way the phase then runs, the value is revealed with
+the explanation, and Enter (or Escape) goes on.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from rich.markup import escape
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+from tui_backprop.lessons import Question
+
+
+class QuestionScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape", "skip", "skip", id="question.skip")]
+    DEFAULT_CSS = """
+    QuestionScreen { align: center bottom; background: $background 30%; }
+    QuestionScreen > Vertical {
+        width: 72; max-width: 100%; height: auto; max-height: 60%; border: round $accent;
+        background: $surface; padding: 0 1; margin-bottom: 2;
+    }
+    QuestionScreen #question-result { height: auto; }
+    """
+
+    def __init__(self, question: Question, reveal: Callable[[Question, str | None], str]):
+        super().__init__()
+        self.question = question
+        self.reveal = reveal  # runs the phase, returns what to say (markup)
+        self.revealed = False
+
+    def compose(self) -> ComposeResult:
+        q = self.question
+        choices = f"  (one of {'  '.join(q.choices)})" if q.choices else ""
+        with Vertical():
+            yield Static(f"[b]{escape(q.prompt)}[/b]{escape(choices)}", id="question-prompt")
+            yield Input(id="question-answer", placeholder="your prediction")
+            yield Static("Enter: answer · Escape: skip", id="question-result")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted)
+    def answered(self, event: Input.Submitted) -> None:
+        if self.revealed:
+            self.dismiss(None)
+            return
+        if not event.value.strip():
+            self.query_one("#question-result", Static).update("Type a prediction, or Escape to skip.")
+            return
+        self._show(self.reveal(self.question, event.value))
+
+    def action_skip(self) -> None:
+        if self.revealed:
+            self.dismiss(None)
+            return
+        self._show(self.reveal(self.question, None))
+
+    def _show(self, text: str) -> None:
+        self.revealed = True
+        answer = self.query_one(Input)
+        answer.disabled = True
+        self.query_one("#question-result", Static).update(text + "\n[dim]Enter or Escape: go on[/dim]")
+        self.set_focus(None)
+
+    def key_enter(self) -> None:
+        if self.revealed:
+            self.dismiss(None)

@@ -1,0 +1,393 @@
+"""What a lesson asks and checks: questions before the reveal, goals, hints, a solution, locks.
+
+Read from the preset by ``config.py`` (errors name file and field like every other field);
+used by the session (when to ask, goals reached), the CLI (``train --json`` goals, ``--solution``)
+and the app (the prompt, the lesson pane, locked keys). No Textual here.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from tui_backprop.schema import PHASES, phase_names
+
+VALUES = ("loss", "output", "weight", "gradient")  # what a question may ask about
+SIGNS = {"+": "+", "-": "−", "−": "−"}
+MEASURES = {"test_loss": "test loss", "training_loss": "training loss", "accuracy": "accuracy",
+            "hidden_neurons": "hidden neurons"}
+# What a lesson may lock or hide: the learner's name → (form widget ids, keys' actions).
+LOCKABLE = {
+    "architecture": (("hidden", "output_units", "output_activation", "bias"), ()),
+    "learning_rate": (("learning_rate",), ("learning_rate",)),
+    "optimizer": (("optimizer", "optimizer_settings"), ()),
+    "regularization": (("regularization", "regularization_rate"), ()),
+    "batch_size": (("batch_size",), ()),
+    "loss": (("loss",), ()),
+    "data": (("dataset", "noise", "test_fraction"), ("new_data",)),
+    "features": (("features",), ()),
+    "seed": (("seed",), ()),
+    "bias_init": (("bias_init",), ()),
+    "weights": ((), ("edit_weight",)),
+}
+
+
+@dataclass(frozen=True)
+class Question:
+    """Asked before ``phase`` of ``step`` runs; its answer is what that phase computes."""
+
+    step: int
+    phase: str
+    prompt: str
+    answer: float | str
+    tolerance: float = 0.0
+    choices: tuple[str, ...] = ()
+    explanation: str = ""
+    value: str | None = None  # loss, output, weight, gradient: read from the session to reveal
+    layer: int = 1  # 1-based, like the inspector
+    neuron: int = 1
+    weight: int | str = 1  # 1-based index into the neuron's weights, or "bias"
+    hide: tuple[str, ...] = ()  # text the lesson must not show before the answer
+    ask_at: tuple[int, str] = (0, "update")  # the (step, phase) after which it is asked
+
+    def check(self, typed: str, truth: float | str | None = None) -> tuple[bool, str]:
+        """(correct?, what to say). ``truth``: the value the session computed, when known."""
+        typed = typed.strip()
+        if self.choices:
+            want = self.true_choice(truth)
+            got = _normal_choice(typed, self.choices)
+            if got is None:
+                return False, f"expected one of {' '.join(self.choices)}; the answer is {want}"
+            return (got == want, "correct" if got == want else f"not quite: the answer is {want}")
+        try:
+            number = float(typed.replace("−", "-"))
+        except ValueError:
+            return False, f"{typed!r} is not a number"
+        want = float(self.answer if truth is None else truth)
+        diff = number - want
+        if abs(diff) <= self.tolerance or math.isclose(number, want, rel_tol=1e-9, abs_tol=1e-12):
+            return True, "correct"
+        return False, f"off by {_signed(diff)}: the value is {show_number(want)}"
+
+    @property
+    def asks_sign(self) -> bool:
+        return bool(self.choices) and set(self.choices) <= {"+", "−", "0"}
+
+    def true_choice(self, truth) -> str:
+        """The right choice: for a sign question, the sign of the value the session computed."""
+        if truth is not None and self.asks_sign:
+            return "+" if truth > 0 else "−" if truth < 0 else "0"
+        return str(self.answer)
+
+
+def _normal_choice(typed: str, choices: tuple[str, ...]) -> str | None:
+    typed = SIGNS.get(typed, typed)
+    for choice in choices:
+        if typed.lower() == choice.lower():
+            return choice
+    return None
+
+
+def show_number(value: float) -> str:
+    """A number as the lessons write it: 6 significant digits, a real minus sign."""
+    return f"{value:.6g}".replace("-", "−")
+
+
+def _signed(value: float) -> str:
+    return ("+" if value > 0 else "") + show_number(value)
+
+
+def answer_texts(question: Question) -> tuple[str, ...]:
+    """The ways a lesson's text may spell the answer (hidden until it is given)."""
+    out = list(question.hide)
+    if not question.choices and isinstance(question.answer, float):
+        plain = f"{question.answer:g}"
+        out += [plain, plain.replace("-", "−")]
+    return tuple(dict.fromkeys(t for t in out if t))
+
+
+def mask(text: str, questions) -> str:
+    """``text`` with the answers of ``questions`` (not answered yet) replaced by "?"."""
+    for q in questions:
+        for answer in sorted(answer_texts(q), key=len, reverse=True):
+            text = _replace_number(text, answer)
+    return text
+
+
+def _replace_number(text: str, answer: str) -> str:
+    out, start = [], 0
+    while True:
+        i = text.find(answer, start)
+        if i < 0:
+            return "".join(out) + text[start:]
+        j = i + len(answer)
+        before = text[i - 1] if i else " "
+        after = text[j] if j < len(text) else " "
+        whole = not (before.isdigit() or before == ".") and not (after.isdigit() or
+                                                                 (after == "." and text[j + 1: j + 2].isdigit()))
+        out.append(text[start:i] + ("?" if whole else answer))
+        start = j
+
+
+def ask_point(step: int, phase: str, layers: int) -> tuple[int, str]:
+    """The (step, phase) right before ``phase`` of ``step``: the question is asked there.
+
+    A coarse name asks before the whole coarse phase ("backward": after the loss), a per-layer
+    name before that layer ("backward L1": after backward L2).
+    """
+    if phase in ("forward", "forward L1"):
+        return step - 1, "update"
+    if phase.startswith("forward L"):
+        return step, f"forward L{int(phase[9:]) - 1}"
+    if phase == "loss":
+        return step, "forward"
+    if phase in ("backward", f"backward L{layers}"):
+        return step, "loss"
+    if phase.startswith("backward L"):
+        return step, f"backward L{int(phase[10:]) + 1}"
+    return step, "backward"
+
+
+def phase_reached(done: str | None, wanted: str, layers: int) -> bool:
+    """Has the phase ``done`` just completed the phase a lesson calls ``wanted``?"""
+    if done == wanted:
+        return True
+    return (wanted, done) in (("forward", f"forward L{layers}"), ("backward", "backward L1"))
+
+
+def question_value(snap, q: Question) -> float | None:
+    """The value a question asks about, read from a snapshot (None: the question names none)."""
+    if q.value is None:
+        return None
+    if q.value == "loss":
+        return snap.loss
+    if q.value == "output":
+        return None if snap.output is None else float(snap.output[0, q.neuron - 1])
+    layer = snap.layers[q.layer - 1]
+    row = q.neuron - 1
+    if q.value == "weight":
+        return float(layer.biases[row] if q.weight == "bias" else layer.weights[row, q.weight - 1])
+    return float(layer.grad_biases[row] if q.weight == "bias" else layer.grad_weights[row, q.weight - 1])
+
+
+# -------------------------------------------------------------------- goals
+@dataclass(frozen=True)
+class Goal:
+    measure: str
+    at_most: float | None = None
+    at_least: float | None = None
+    within_epochs: int | None = None
+    by_step: int | None = None
+
+    @property
+    def text(self) -> str:
+        name = MEASURES[self.measure]
+        if self.measure == "hidden_neurons":
+            return f"at most {self.at_most:g} hidden neurons"
+        unit = " %" if self.measure == "accuracy" else ""
+        bound = f"≤ {self.at_most:g}" if self.at_most is not None else f"≥ {self.at_least:g}"
+        when = (f" within {self.within_epochs:,} epochs" if self.within_epochs else
+                f" by step {self.by_step:,}" if self.by_step else "")
+        return f"{name} {bound}{unit}{when}"
+
+    def holds(self, value: float | None) -> bool:
+        if value is None or not math.isfinite(value):
+            return False
+        if self.measure == "accuracy":
+            value *= 100.0
+        if self.at_most is not None and value > self.at_most:
+            return False
+        return not (self.at_least is not None and value < self.at_least)
+
+    def too_late(self, step: int, epoch: int) -> bool:
+        return (self.within_epochs is not None and epoch > self.within_epochs) or \
+               (self.by_step is not None and step > self.by_step)
+
+
+@dataclass(frozen=True)
+class GoalResult:
+    text: str
+    met: bool
+    step: int | None  # where it was first met (None: not met, or not about training)
+    missed: bool = False  # its deadline passed unmet
+
+    def as_json(self) -> dict:
+        return {"text": self.text, "met": self.met, "step": self.step}
+
+
+class GoalTracker:
+    """Checks a lesson's goals at every epoch end (where test loss and accuracy are measured)."""
+
+    def __init__(self, goals, hidden_neurons: int):
+        self.goals = tuple(goals)
+        self.hidden_neurons = hidden_neurons
+        self._met: dict[int, int] = {}
+        self._missed: set[int] = set()
+        for i, g in enumerate(self.goals):
+            if g.measure == "hidden_neurons" and g.holds(float(hidden_neurons)):
+                self._met[i] = 0
+
+    def record(self, step: int, epoch: int, training_loss, test_loss, accuracy) -> None:
+        values = {"training_loss": training_loss, "test_loss": test_loss, "accuracy": accuracy}
+        for i, g in enumerate(self.goals):
+            if i in self._met or g.measure == "hidden_neurons":
+                continue
+            if g.too_late(step, epoch):
+                self._missed.add(i)
+            elif g.holds(values[g.measure]):
+                self._met[i] = step
+
+    def results(self) -> tuple[GoalResult, ...]:
+        out = []
+        for i, g in enumerate(self.goals):
+            about_training = g.measure != "hidden_neurons"
+            out.append(GoalResult(g.text, i in self._met, self._met.get(i) if about_training else None,
+                                  i in self._missed and i not in self._met))
+        return tuple(out)
+
+    @property
+    def all_met(self) -> bool:
+        return bool(self.goals) and len(self._met) == len(self.goals)
+
+
+# ------------------------------------------------------------ solution, locks
+@dataclass(frozen=True)
+class Solution:
+    text: str
+    config: object  # the solved Config
+    changes: str  # the tables it changes, as JSON (kept to write the preset back)
+
+
+@dataclass(frozen=True)
+class Locks:
+    locked: tuple[str, ...] = ()
+    hidden: tuple[str, ...] = ()
+    why: str = "This lesson keeps it fixed, so the class turns one knob."
+
+    def blocks(self, name: str) -> bool:
+        return name in self.locked or name in self.hidden
+
+    def widgets(self, which: tuple[str, ...]) -> set[str]:
+        return {w for name in which for w in LOCKABLE[name][0]}
+
+    def action_lock(self, action: str) -> str | None:
+        """The lockable name that stops a key's action, if any."""
+        for name in self.locked + self.hidden:
+            if action in LOCKABLE[name][1]:
+                return name
+        return None
+
+
+# ------------------------------------------------------------------ reading
+QUESTION_KEYS = {"step", "phase", "prompt", "answer", "tolerance", "choices", "explanation", "value", "layer",
+                 "neuron", "weight", "hide"}
+GOAL_KEYS = {"measure", "at_most", "at_least", "within_epochs", "by_step"}
+LOCK_KEYS = {"locked", "hidden", "why"}
+
+
+def parse_questions(r, raw, layer_units: tuple[int, ...], fan_ins: tuple[int, ...]) -> tuple[Question, ...]:
+    items = raw.get("questions", [])
+    if not isinstance(items, list):
+        r.fail("questions", "expected [[questions]] tables")
+    layers = len(layer_units)
+    out = []
+    for i, q in enumerate(items):
+        name = f"questions[{i}]"
+        r.table(q, name, QUESTION_KEYS)
+        for key in ("step", "prompt", "answer"):
+            if key not in q:
+                r.fail(f"{name}.{key}", "missing; a question needs a step, a prompt and an answer")
+        step = r._int(q["step"], f"{name}.step", 1)
+        phase = r.choice(q.get("phase", "update"), f"{name}.phase", phase_names(layers))
+        if step == 1 and phase in ("forward", "forward L1"):
+            r.fail(f"{name}.phase", "a question is asked before its phase runs, and step 1's forward pass has "
+                   "nothing before it: ask from step 2, or at a later phase")
+        prompt = r.string(q["prompt"], f"{name}.prompt")
+        if not prompt.startswith("Predict"):
+            r.fail(f"{name}.prompt", f"expected a prompt beginning with \"Predict\", got {prompt[:30]!r}")
+        choices = ()
+        if "choices" in q:
+            if not isinstance(q["choices"], list) or not 2 <= len(q["choices"]) <= 6:
+                r.fail(f"{name}.choices", "expected a list of 2 to 6 short answers, like [\"+\", \"−\"]")
+            choices = tuple(SIGNS.get(c, c) if isinstance(c, str) else r.string(c, f"{name}.choices")
+                            for c in q["choices"])
+        if choices:
+            answer = SIGNS.get(q["answer"], q["answer"]) if isinstance(q["answer"], str) else q["answer"]
+            answer = r.choice(answer, f"{name}.answer", choices)
+        else:
+            answer = r.number(q["answer"], f"{name}.answer")
+        tolerance = r.number(q.get("tolerance", 0.0), f"{name}.tolerance", 0.0)
+        if choices and "tolerance" in q:
+            r.fail(f"{name}.tolerance", "only a number answer has a tolerance; this question has choices")
+        value = q.get("value")
+        if value is not None:
+            value = r.choice(value, f"{name}.value", VALUES)
+        layer = r._int(q.get("layer", layers), f"{name}.layer", 1, layers)
+        neuron = r._int(q.get("neuron", 1), f"{name}.neuron", 1, layer_units[layer - 1])
+        weight = q.get("weight", 1)
+        if weight != "bias":
+            weight = r._int(weight, f"{name}.weight", 1, fan_ins[layer - 1])
+        hide = q.get("hide", [])
+        if not isinstance(hide, list):
+            r.fail(f"{name}.hide", "expected a list of texts to hide until the answer, like [\"3.48\"]")
+        hide = tuple(r.string(h, f"{name}.hide[{j}]") for j, h in enumerate(hide))
+        explanation = r.string(q.get("explanation", ""), f"{name}.explanation")
+        asked = ask_point(step, phase, layers)
+        if any(other.ask_at == asked for other in out):
+            r.fail(f"{name}.phase", f"another question is already asked before step {step}, {phase}: give each "
+                   "question its own step or phase")
+        out.append(Question(step, phase, prompt, answer, tolerance, choices, explanation, value, layer, neuron,
+                            weight, hide, asked))
+    return tuple(out)
+
+
+def parse_goals(r, raw) -> tuple[Goal, ...]:
+    items = raw.get("goals", [])
+    if not isinstance(items, list):
+        r.fail("goals", "expected [[goals]] tables")
+    out = []
+    for i, g in enumerate(items):
+        name = f"goals[{i}]"
+        r.table(g, name, GOAL_KEYS)
+        if "measure" not in g:
+            r.fail(f"{name}.measure", f"missing; expected one of {', '.join(MEASURES)}")
+        measure = r.choice(g["measure"], f"{name}.measure", tuple(MEASURES))
+        if ("at_most" in g) == ("at_least" in g):
+            r.fail(name, "expected one bound: at_most or at_least")
+        high = 100.0 if measure == "accuracy" else None
+        at_most = r.number(g["at_most"], f"{name}.at_most", 0.0, high) if "at_most" in g else None
+        at_least = r.number(g["at_least"], f"{name}.at_least", 0.0, high) if "at_least" in g else None
+        if measure == "hidden_neurons" and (at_most is None or "within_epochs" in g or "by_step" in g):
+            r.fail(name, "hidden_neurons takes at_most only (the network's size, not a moment in training)")
+        if "within_epochs" in g and "by_step" in g:
+            r.fail(name, "expected one deadline: within_epochs or by_step")
+        within = r._int(g["within_epochs"], f"{name}.within_epochs", 1) if "within_epochs" in g else None
+        by_step = r._int(g["by_step"], f"{name}.by_step", 1) if "by_step" in g else None
+        out.append(Goal(measure, at_most, at_least, within, by_step))
+    return tuple(out)
+
+
+def parse_hints(r, raw) -> tuple[str, ...]:
+    hints = raw.get("hints", [])
+    if not isinstance(hints, list):
+        r.fail("hints", "expected a list of texts, like hints = [\"Try fewer layers.\"]")
+    return tuple(r.string(h, f"hints[{i}]") for i, h in enumerate(hints))
+
+
+def parse_locks(r, raw) -> Locks:
+    table = raw.get("locks")
+    if table is None:
+        return Locks()
+    r.table(table, "locks", LOCK_KEYS)
+    lists = []
+    for key in ("locked", "hidden"):
+        items = table.get(key, [])
+        if not isinstance(items, list):
+            r.fail(f"locks.{key}", f"expected a list from {', '.join(LOCKABLE)}")
+        lists.append(tuple(r.choice(v, f"locks.{key}[{i}]", tuple(LOCKABLE)) for i, v in enumerate(items)))
+    why = r.string(table.get("why", Locks.why), "locks.why")
+    return Locks(lists[0], lists[1], why)
+
+
+__all__ = ["Question", "Goal", "GoalTracker", "GoalResult", "Solution", "Locks", "PHASES", "mask", "ask_point",
+           "phase_reached", "question_value", "parse_questions", "parse_goals", "parse_hints", "parse_locks", "show_number"]
