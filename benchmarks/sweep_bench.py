@@ -35,7 +35,7 @@ class Single:
 
         self.session = Session(_config(name))
         self.session.pause_after = "none"
-        self.session.use_checkpoints = False
+        self.session.use_notes = False
 
     def __call__(self) -> None:
         self.session.run(SESSION_CHUNK)

@@ -42,23 +42,23 @@ def opened_at(phase: str):
 # ------------------------------------------------------------- snapshots
 @pytest.mark.parametrize("phase", ["forward", "backward", "update"])
 def test_snapshot_chain_graph(snap_compare, phase):
-    assert snap_compare(BackpropApp(load_preset("chain-two-weights")), run_before=opened_at(phase),
+    assert snap_compare(BackpropApp(load_preset("chain-two-weights"), questions=False), run_before=opened_at(phase),
                         terminal_size=(100, 30))
 
 
 def test_snapshot_chain_graph_80x24(snap_compare):
-    assert snap_compare(BackpropApp(load_preset("chain-two-weights")), run_before=opened_at("backward"),
+    assert snap_compare(BackpropApp(load_preset("chain-two-weights"), questions=False), run_before=opened_at("backward"),
                         terminal_size=(80, 24))
 
 
 def test_snapshot_sigmoid_neuron_graph(snap_compare):
-    assert snap_compare(BackpropApp(load_preset("sigmoid-neuron")), run_before=opened_at("backward"),
+    assert snap_compare(BackpropApp(load_preset("sigmoid-neuron"), questions=False), run_before=opened_at("backward"),
                         terminal_size=(100, 30))
 
 
 # ------------------------------------------------------------------ Pilot
 async def test_graph_fills_left_to_right_then_right_to_left_and_shows_the_update():
-    app = BackpropApp(load_preset("chain-two-weights"))
+    app = BackpropApp(load_preset("chain-two-weights"), questions=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("G")
         graph = app.query_one(ComputationGraph)
@@ -84,7 +84,7 @@ async def test_graph_fills_left_to_right_then_right_to_left_and_shows_the_update
 
 
 async def test_arrows_pick_nodes_and_the_inspector_follows():
-    app = BackpropApp(load_preset("chain-two-weights"))
+    app = BackpropApp(load_preset("chain-two-weights"), questions=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("n", "G")
         graph = app.query_one(ComputationGraph)
@@ -98,7 +98,7 @@ async def test_arrows_pick_nodes_and_the_inspector_follows():
 
 
 async def test_large_network_graph_moves_with_the_inspector():
-    app = BackpropApp(load_preset("xor"))
+    app = BackpropApp(load_preset("xor"), questions=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("n")
         app.query_one(Inspector).select(0, 2, 1, 0)
@@ -112,7 +112,7 @@ async def test_large_network_graph_moves_with_the_inspector():
 
 
 async def test_graph_is_in_the_palette_and_in_help():
-    app = BackpropApp(load_preset("chain-two-weights"))
+    app = BackpropApp(load_preset("chain-two-weights"), questions=False)
     async with app.run_test(size=(100, 30)) as pilot:
         titles = [command.title for command in app.get_system_commands(app.screen)]
         assert "Computation graph" in titles and "Network diagram: weights or gradients" in titles
@@ -123,7 +123,7 @@ async def test_graph_is_in_the_palette_and_in_help():
 
 # ------------------------------------------------------ gradients on the diagram
 async def test_diagram_switches_to_gradients_filled_once_backward_ran():
-    app = BackpropApp(load_preset("chain-two-weights"))
+    app = BackpropApp(load_preset("chain-two-weights"), questions=False)
     async with app.run_test(size=(100, 30)) as pilot:
         diagram = app.query_one(NetworkDiagram)
         await pilot.press("D")
@@ -179,7 +179,7 @@ async def test_a_wide_neighbourhood_scrolls_to_the_selected_node_at_80x24():
 
 
 async def test_lesson_and_form_keys_leave_the_graph():
-    app = BackpropApp(load_preset("chain-two-weights"))
+    app = BackpropApp(load_preset("chain-two-weights"), questions=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("G", "v")
         assert not app.screen.has_class("-graph") and app.query_one("#side").display

@@ -33,7 +33,7 @@ def make_config(layers, *, loss="bce", optimizer="sgd", learning_rate=0.1, batch
 def alone(config, seed, learning_rate, steps):
     """What ``train --preset P --seed k`` computes (with that learning rate)."""
     session = Session(config.with_seed(seed).replace("training", learning_rate=learning_rate))
-    session.use_checkpoints = False
+    session.use_notes = False
     session.pause_after = "none"
     session.run(steps)
     return session
@@ -143,7 +143,7 @@ def test_stop_below_loss_stops_each_run_where_train_would():
     assert 0 < len(stopped) < pop.runs  # some runs get there, some do not
     for k in range(pop.runs):
         session = Session(config.with_seed(k).replace("training", stop_below_loss=0.15))
-        session.use_checkpoints = False
+        session.use_notes = False
         reason = session.run(400)
         assert (reason == "stop") == (k in stopped)
         assert pop.steps[k] == session.step_count

@@ -23,7 +23,7 @@ def preview_update(session: Session, snap: Snapshot) -> UpdatePreview | None:
 
     ``snap`` is the session's latest snapshot (its batch is the step's); call it while the session is paused.
     """
-    if not snap.waiting_after_backward or snap.halted or snap.batch_x is None or snap.loss is None:
+    if not snap.paused_after_backward or snap.halted or snap.batch_x is None or snap.loss is None:
         return None
     net = session.network
     params = net.params.copy()

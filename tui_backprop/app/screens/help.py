@@ -31,6 +31,8 @@ HELP = """\
   l / L             loss curve: log scale (l means "next layer" while the inspector has focus; L works anywhere)
   c                 configuration form (escape leaves it; Enter or Apply uses it)
   v                 the lesson text (on narrow terminals it replaces the curve until escape / v)
+  i / u             lesson: the next hint / the solution (u again applies it)
+  y                 lesson questions on / off ("Predict …": Enter answers, Escape skips)
   page up / down    scroll the inspector
   a                 curve pane: accuracy instead of loss (classification)
   G                 computation graph of the selected sample: every value and gradient, the chain rule

@@ -222,7 +222,7 @@ class ComputationGraph(VerticalScroll, can_focus=True):
         return text
 
     def _update_text(self, text: Text, snap: Snapshot, values: GraphValues, key: tuple) -> None:
-        if snap.running or not snap.waiting_after_backward:
+        if snap.running or not snap.paused_after_backward:
             return
         session = getattr(self.app, "session", None)
         preview = preview_update(session, snap) if session is not None else None
