@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,22 +18,15 @@ from tui_backprop.core.datasets import FEATURES, GENERATED
 from tui_backprop.core.losses import LOSSES
 from tui_backprop.core.network import LayerSpec
 from tui_backprop.core.optimizers import OPTIMIZER_SETTINGS
+from tui_backprop.config_reader import ConfigError, _kind, _Reader
+from tui_backprop.config_writer import config_to_dict, lesson_parts_to_dict  # noqa: F401 (re-exported)
 from tui_backprop.lessons import (Goal, Locks, Question, Solution, parse_goals, parse_hints, parse_locks,
                                   parse_questions)
-from tui_backprop.schema import (FIELD, FIELDS, LAYER_FIELD, MAX_HIDDEN_LAYERS, OPTIMIZER_SETTING_NAMES, PAUSE_POINTS,
-                                 PHASES, Field, phase_names, phase_order, section_keys)
+from tui_backprop.schema import (FIELD, LAYER_FIELD, MAX_HIDDEN_LAYERS, OPTIMIZER_SETTING_NAMES, PAUSE_POINTS,
+                                 PHASES, phase_names, phase_order, section_keys)
 
 __all__ = ["PHASES", "PAUSE_POINTS", "Config", "ConfigError", "Note", "load_config", "parse_config",
            "config_to_dict", "phase_names"]
-
-
-class ConfigError(ValueError):
-    def __init__(self, source: str | Path | None, field_name: str, message: str):
-        self.source = str(source) if source else "<config>"
-        self.field = field_name
-        self.message = message
-        where = f"{self.source}: {field_name}: " if field_name else f"{self.source}: "
-        super().__init__(where + message)
 
 
 @dataclass(frozen=True)
@@ -116,108 +108,6 @@ class Config:
         if section is None:
             return dataclasses.replace(self, **changes)
         return dataclasses.replace(self, **{section: dataclasses.replace(getattr(self, section), **changes)})
-
-
-# ------------------------------------------------------------------ reading
-class _Reader:
-    def __init__(self, source):
-        self.source = source
-
-    def fail(self, name: str, message: str):
-        raise ConfigError(self.source, name, message)
-
-    def table(self, raw: dict, name: str, allowed: set[str]) -> dict:
-        if not isinstance(raw, dict):
-            self.fail(name, f"expected a table, got {_kind(raw)}")
-        for key in raw:
-            if key not in allowed:
-                full = f"{name}.{key}" if name else key
-                self.fail(full, f"unknown key; expected one of {', '.join(sorted(allowed))}")
-        return raw
-
-    def _int(self, value, name, low=None, high=None):
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.fail(name, f"expected a whole number, got {_show(value)}")
-        self._range(value, name, low, high)
-        return value
-
-    def number(self, value, name, low=None, high=None, low_open=False):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.fail(name, f"expected a number, got {_show(value)}")
-        value = float(value)
-        if not math.isfinite(value):
-            self.fail(name, f"expected a finite number, got {value}")
-        if low_open and low is not None and value <= low:
-            self.fail(name, f"expected a number greater than {low:g}, got {value:g}")
-        self._range(value, name, None if low_open else low, high)
-        return value
-
-    def _range(self, value, name, low, high):
-        if low is not None and value < low:
-            self.fail(name, f"expected at least {low:g}, got {value:g}")
-        if high is not None and value > high:
-            self.fail(name, f"expected at most {high:g}, got {value:g}")
-
-    def string(self, value, name):
-        if not isinstance(value, str):
-            self.fail(name, f"expected a string, got {_show(value)}")
-        return value
-
-    def choice(self, value, name, options):
-        value = self.string(value, name)
-        if value not in options:
-            self.fail(name, f"expected one of {', '.join(options)}, got {value!r}")
-        return value
-
-    def boolean(self, value, name):
-        if not isinstance(value, bool):
-            self.fail(name, f"expected true or false, got {_show(value)}")
-        return value
-
-    def matrix(self, value, name, rows=None, cols=None):
-        if not isinstance(value, list) or not value or not all(isinstance(r, list) and r for r in value):
-            self.fail(name, "expected a list of rows of numbers, like [[0.5, -1.0], [2.0, 0.1]]")
-        out = []
-        for i, row in enumerate(value):
-            out.append(tuple(self.number(v, f"{name}[{i}][{j}]") for j, v in enumerate(row)))
-        widths = {len(r) for r in out}
-        if len(widths) != 1:
-            self.fail(name, f"expected rows of equal length, got lengths {sorted(widths)}")
-        return tuple(out)
-
-    def vector(self, value, name):
-        if not isinstance(value, list) or not value:
-            self.fail(name, "expected a list of numbers, like [0.1, -0.2]")
-        return tuple(self.number(v, f"{name}[{i}]") for i, v in enumerate(value))
-
-
-    def field(self, raw: dict, f: Field, prefix: str | None = None, default=None):
-        """Read one schema field from its table (``prefix`` names the table, e.g. ``compare[0].training``)."""
-        name = f"{prefix or f.section}.{f.name}"
-        value = raw.get(f.name, f.default if default is None else default)
-        if value is None and f.optional:
-            return None
-        if f.kind == "choice":
-            return self.choice(value, name, f.choices)
-        if f.kind == "bool":
-            return self.boolean(value, name)
-        if f.kind == "int":
-            return self._int(value, name, f.low, f.high)
-        value = self.number(value, name, f.low, None if f.below_high else f.high, low_open=f.low_open)
-        if f.below_high and value >= f.high:
-            self.fail(name, f"expected a number below {f.high:g}, got {value:g}")
-        return value
-
-
-def _kind(value) -> str:
-    return {dict: "a table", list: "a list", str: "a string", bool: "a boolean", int: "a number",
-            float: "a number"}.get(type(value), type(value).__name__)
-
-
-def _show(value) -> str:
-    if isinstance(value, (dict, list)):
-        return _kind(value)
-    return repr(value)
 
 
 TOP_KEYS = {"title", "lesson", "network", "data", "training", "notes", "checkpoints", "compare", "names",
@@ -502,89 +392,6 @@ def check_consistency(config: Config, input_width: int | None = None) -> None:
                f"loss mse or half_mse; loss {train.loss!r} needs \"zero_one\"")
     if train.loss == "cross_entropy" and net.layers[-1].units < 2:
         r.fail(f"network.layers[{last}].units", "softmax with cross_entropy needs at least 2 output units")
-
-
-# ------------------------------------------------------------------ writing
-def _section_to_dict(obj, section: str) -> dict:
-    out = {}
-    for f in FIELDS:
-        if f.section == section and hasattr(obj, f.name):
-            value = getattr(obj, f.name)
-            if value is not None:
-                out[f.name] = float(value) if f.kind == "number" else value
-    return out
-
-
-def _training_to_dict(t: TrainingConfig) -> dict:
-    out = _section_to_dict(t, "training")
-    out.update((key, float(value)) for key, value in t.optimizer_settings)
-    return out
-
-
-def config_to_dict(config: Config) -> dict:
-    """The config as the table its preset TOML parses to; ``parse_config`` reads it back equal."""
-    net, data = config.network, config.data
-    layers = []
-    for spec in net.layers:
-        layer = {"units": spec.units, "activation": spec.activation, "bias": spec.bias}
-        if spec.weights is not None:
-            layer["weights"] = [[float(v) for v in row] for row in spec.weights]
-        if spec.biases is not None:
-            layer["biases"] = [float(v) for v in spec.biases]
-        layers.append(layer)
-    d = _section_to_dict(data, "data")
-    if data.x is not None:
-        d["x"] = [[float(v) for v in row] for row in data.x]
-    if data.y is not None:
-        d["y"] = [[float(v) for v in row] for row in data.y]
-    if data.path is not None:
-        d["path"] = str(Path(data.path).resolve())
-    if data.features:
-        d["features"] = list(data.features)
-    out: dict = {
-        "title": config.title,
-        "lesson": config.lesson,
-        "network": {**_section_to_dict(net, "network"), "layers": layers},
-        "data": d,
-        "training": _training_to_dict(config.training),
-    }
-    if config.notes:
-        out["notes"] = [{"step": n.step, "phase": n.phase, "text": n.text} for n in config.notes]
-    if config.compare:
-        out["compare"] = [{"label": label, "training": _training_to_dict(t)} for label, t in config.compare]
-    if config.names:
-        out["names"] = dict(config.names)
-    out.update(lesson_parts_to_dict(config))
-    return out
-
-
-def lesson_parts_to_dict(config: Config) -> dict:
-    """Questions, goals, hints, solution and locks, as their TOML tables."""
-    out: dict = {}
-    if config.questions:
-        out["questions"] = [_question_dict(q) for q in config.questions]
-    if config.goals:
-        out["goals"] = [{k: v for k, v in dataclasses.asdict(g).items() if v is not None} for g in config.goals]
-    if config.hints:
-        out["hints"] = list(config.hints)
-    if config.solution is not None:
-        out["solution"] = {"text": config.solution.text, **json.loads(config.solution.changes)}
-    if config.locks != Locks():
-        out["locks"] = {"locked": list(config.locks.locked), "hidden": list(config.locks.hidden),
-                        "why": config.locks.why}
-    return out
-
-
-def _question_dict(q: Question) -> dict:
-    d = {"step": q.step, "phase": q.phase, "prompt": q.prompt, "answer": q.answer, "explanation": q.explanation,
-         "layer": q.layer, "neuron": q.neuron, "weight": q.weight, "hide": list(q.hide)}
-    if q.choices:
-        d["choices"] = list(q.choices)
-    else:
-        d["tolerance"] = q.tolerance
-    if q.value is not None:
-        d["value"] = q.value
-    return d
 
 
 def load_config(path: str | Path, name: str | None = None) -> Config:
