@@ -33,7 +33,7 @@ def files_under(folder) -> list:
 
 
 def served_app():
-    app = BackpropApp(load_preset("xor"), served=True)
+    app = BackpropApp(load_preset("xor"), served=True, questions=False)
     app.delivered = []  # what went to the browser: (file name, bytes)
 
     def deliver_binary(file, *, save_filename, **_):
@@ -108,14 +108,14 @@ async def test_a_path_typed_into_the_served_config_form_or_picker_opens_no_serve
         await pilot.pause()
         assert app.session.config.data.source == "xor" and app.session.config.data.path is None
         # A form that could name a file (as a future field might) is refused at the dataset field.
-        real = config_form._data_dict
-        config_form._data_dict = lambda d: {**real(d), "source": "csv", "path": str(data)}
+        real = config_form.config_to_dict
+        config_form.config_to_dict = lambda c: {**real(c), "data": {**real(c)["data"], "path": str(data)}}
         try:
             form.load(app.config)
             form.query_one("#apply", Button).press()
             await pilot.pause()
         finally:
-            config_form._data_dict = real
+            config_form.config_to_dict = real
         assert "not a file path" in str(form.query_one("#dataset-error").render())
         assert app.session.config.data.path is None
         await pilot.press("o")  # the picker lists the shipped and the teacher's presets; a path only filters

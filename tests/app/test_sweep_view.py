@@ -72,7 +72,7 @@ async def test_enter_on_a_run_opens_its_seed_in_the_main_view():
 
 
 async def test_escape_returns_unchanged_and_stops_the_runs():
-    app = BackpropApp(load_preset("xor"))
+    app = BackpropApp(load_preset("xor"), questions=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("n", "n")
         await pilot.press("S")
