@@ -16,10 +16,6 @@ import numpy as np
 
 REGULARIZATIONS = ("none", "l1", "l2", "playground_l1")
 
-# A healthy step changes each layer's weights by about a thousandth of their size (CS231n):
-# the inspector shows update/weight next to this figure.
-HEALTHY_UPDATE_RATIO = 1e-3
-
 
 class Optimizer:
     name = ""
@@ -79,12 +75,12 @@ class Optimizer:
 
     def _playground_l1(self, params, weight_mask) -> None:
         """w ← sign(w)·max(|w| − lr·rate, 0) on weights: a weight that would cross 0 stops at 0."""
-        shrink, size = self._regularized_grad, self._scratch
+        shrink, magnitude = self._regularized_grad, self._scratch
         np.multiply(weight_mask, self.learning_rate * self.regularization_rate, out=shrink)
-        np.abs(params, out=size)
-        size -= shrink
-        np.maximum(size, 0.0, out=size)
-        np.copysign(size, params, out=params)
+        np.abs(params, out=magnitude)
+        magnitude -= shrink
+        np.maximum(magnitude, 0.0, out=magnitude)
+        np.copysign(magnitude, params, out=params)
         np.subtract(params, self.previous_params, out=self.last_update)
 
     def _compute_update(self, g: np.ndarray, out: np.ndarray) -> None:

@@ -16,7 +16,7 @@ import numpy as np
 
 from tui_backprop.config import PHASES, Config, ConfigError, check_consistency
 from tui_backprop.core.datasets import Dataset, make_dataset
-from tui_backprop.core.diagnostics import LayerDiagnostics, diagnose
+from tui_backprop.core.diagnostics import HealthWatch, LayerDiagnostics, diagnose
 from tui_backprop.core.landscape import ParameterPath
 from tui_backprop.core.layer_stats import UpdateRatios
 from tui_backprop.core.network import Network, all_finite
@@ -485,11 +485,19 @@ class Session:
         self.halted = state["halted"]
 
     # ------------------------------------------------------------- reading
-    def diagnostics(self) -> list[LayerDiagnostics]:
-        fwd = self.network.forward_data() if self._forward_done() else None
-        return diagnose(self.network, self.optimizer.last_update if self.optimizer.steps else None,
+    def diagnostics(self, fresh: bool = True) -> list[LayerDiagnostics]:
+        """Per-layer health; ``fresh=False`` (while running) lets the dead-unit count lag at a capped rate."""
+        if not hasattr(self, "_health"):
+            self._health = HealthWatch()
+        net = self.network
+        fwd = net.forward_data() if self._forward_done() else None
+        dead, dead_step = self._health.dead(net, self.data.x_train, self.step_count, fresh)
+        grad_step = self.step_count + (1 if self.in_step and self._backward_done() else 0)
+        growth = self._health.gradient_growth(net, grad_step)
+        return diagnose(net, self.optimizer.last_update if self.optimizer.steps else None,
                         [f.z for f in fwd] if fwd else None, [f.a for f in fwd] if fwd else None,
-                        has_gradients=self._backward_done() or self.step_count > 0)
+                        has_gradients=self._backward_done() or self.step_count > 0,
+                        dead=dead, dead_step=dead_step, growth=growth)
 
     # -------------------------------------------------- hands-on changes
     def set_parameter(self, layer: int, row: int, column: int, value: float) -> float:
@@ -605,7 +613,7 @@ class Session:
         net = self.network
         fwd = net.forward_data() if self._forward_done() else None
         bwd = net.backward_data() if self._backward_done() else None
-        diags = self.diagnostics()
+        diags = self.diagnostics(fresh=not running)
         layers = []
         offset = 0
         upd = self.optimizer.last_update
