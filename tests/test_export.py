@@ -247,3 +247,32 @@ def test_cli_export_to_a_missing_folder_fails_with_exit_2(tmp_path, capsys):
     assert cli.main(["export", "--preset", "xor", "--network-json", str(tmp_path / "no" / "n.json")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("tui-backprop: ") and "cannot write" in err and err.count("\n") == 1
+
+
+@pytest.mark.skipif(not _torch_available(), reason="torch is not installed")
+@pytest.mark.parametrize(("optimizer", "regularization"), [
+    ("sgd", "none"), ("momentum", "l2"), ("rmsprop", "l1"), ("adagrad", "none"), ("adam", "l2"),
+    ("adam", "playground_l1"), ("sgd", "playground_l1"),
+])
+def test_k_more_steps_in_torch_equal_k_more_here(tmp_path, optimizer, regularization):
+    """The script carries the optimizer state and the batch order: 25 more steps agree to 1e-12."""
+    import importlib.util
+
+    import torch
+
+    cfg = load_preset("xor").replace("training", optimizer=optimizer, learning_rate=0.05,
+                                     regularization=regularization, regularization_rate=0.01)
+    session = Session.headless(cfg)
+    session.run(13)  # mid-epoch (10 steps an epoch), optimizer state well under way
+    path = export_pytorch(session, tmp_path / f"go_on_{optimizer}_{regularization}.py")
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    model = script.build_network()
+    script.train(model, torch.tensor(script.X_TRAIN), torch.tensor(script.Y_TRAIN), 25)
+    session.run(25)
+    for i, layer in enumerate(session.network.layers):
+        linear = getattr(model, f"layer{i + 1}")
+        np.testing.assert_allclose(linear.weight.detach().numpy(), layer.weights, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(linear.bias.detach().numpy(), layer.biases, rtol=0, atol=1e-12)
+    assert not np.array_equal(session.network.params, session.initial_params)

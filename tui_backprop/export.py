@@ -176,6 +176,55 @@ def _optimizer_code(training) -> tuple[str, str]:
     return ctor, l1
 
 
+_TORCH_STATE_NAMES = {  # our state arrays → torch.optim's per-parameter state
+    "velocity": "momentum_buffer", "square_avg": "square_avg", "sum_squares": "sum",
+    "first_moment": "exp_avg", "second_moment": "exp_avg_sq",
+}
+
+
+def _optimizer_state_code(session, state: dict) -> str:
+    """The optimizer's state per nn.Linear parameter, and the batch order, as literals."""
+    net = session.network
+    opt = state["optimizer"]
+    per_param: dict[str, dict[str, np.ndarray]] = {}
+    offset = 0
+    for i, layer in enumerate(net.layers):
+        size = layer.param_block.size
+        for ours, arr in opt["state"].items():
+            block = arr[offset: offset + size].reshape(layer.param_block.shape)
+            per_param.setdefault(f"layer{i + 1}.weight", {})[_TORCH_STATE_NAMES[ours]] = block[:, : layer.fan_in]
+            if layer.has_bias:
+                per_param.setdefault(f"layer{i + 1}.bias", {})[_TORCH_STATE_NAMES[ours]] = block[:, layer.fan_in]
+        offset += size
+    lines = ["\n\n# ------------------------------- the optimizer state and the batch order\n",
+             f"OPTIMIZER_STEPS = {int(opt['steps'])}\n",
+             "OPTIMIZER_STATE = {\n"]
+    for name, entries in per_param.items():
+        lines.append(f"    {name!r}: {{\n")
+        for key, arr in entries.items():
+            lines.append(f"        {key!r}: {_literal(arr, '        ')},\n")
+        lines.append("    },\n")
+    lines.append("}\n")
+    lines.append(f"SHUFFLE_STATE = {state['shuffle_rng']!r}\n")
+    lines.append(f"ORDER = {[int(i) for i in state['order']]!r}\n")
+    lines.append(f"BATCH_IN_EPOCH = {int(state['batch_in_epoch'])}\n")
+    lines.append(f"IN_STEP = {bool(state['phases_done'])}  # the batch of the step in progress is already drawn\n")
+    lines.append('''
+
+def load_optimizer_state(model, optimizer):
+    """Momentum, running averages and step count, as tui-backprop had them."""
+    if not OPTIMIZER_STEPS:
+        return
+    params = dict(model.named_parameters())
+    for name, entries in OPTIMIZER_STATE.items():
+        state = {key: torch.tensor(value) for key, value in entries.items()}
+        if "momentum_buffer" not in state:
+            state["step"] = torch.tensor(float(OPTIMIZER_STEPS))
+        optimizer.state[params[name]] = state
+''')
+    return "".join(lines)
+
+
 def _docstring_safe(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
 
@@ -195,8 +244,9 @@ Run it:  python this_script.py              prints the training and test loss
          python this_script.py --train 1000   then keeps training with torch.optim
 
 Weights are stored [fan_out][fan_in], exactly like nn.Linear.weight, so they copy over as they are.
-The optimizer starts with fresh state (momentum/Adam moments are not carried over), and mini-batches
-are shuffled by PyTorch, so continued training follows its own path from here.
+--train goes on exactly as tui-backprop would: the optimizer's state (momentum, RMSprop/Adagrad
+sums, Adam's moments and step count) is carried over, and mini-batches follow the same order
+(NumPy's PCG64 shuffle from the same state), so K more steps here equal K more steps there.
 """
 
 import argparse
@@ -241,6 +291,14 @@ torch.set_default_dtype(torch.float64)
     w(TORCH_LOSSES[net.loss.name])
     ctor, l1 = _optimizer_code(training)
     batch = session.batch_size
+    state = session.state_dict()
+    w(_optimizer_state_code(session, state))
+    shrink = ""
+    if training.regularization == "playground_l1" and training.regularization_rate:
+        shrink = (f"        with torch.no_grad():  # TensorFlow Playground's L1: shrink toward 0, stop at 0\n"
+                  f"            for w in weights:\n"
+                  f"                w.copy_(torch.sign(w) * torch.clamp(w.abs() - "
+                  f"{float(training.learning_rate) * float(training.regularization_rate)!r}, min=0.0))\n")
     w(f'''
 
 def evaluate(model, x, y):
@@ -250,21 +308,28 @@ def evaluate(model, x, y):
 
 def train(model, x, y, steps, batch_size={batch}):
     """Continue training like tui-backprop: {training.optimizer}, learning rate {training.learning_rate!r}."""
+    import numpy as np  # the batch order: the same NumPy shuffles as tui-backprop
+
     weights = [p for n, p in model.named_parameters() if n.endswith("weight")]
     biases = [p for n, p in model.named_parameters() if n.endswith("bias")]
     optimizer = {ctor}
-    order = torch.randperm(len(x))
-    start = 0
+    load_optimizer_state(model, optimizer)
+    rng = np.random.Generator(np.random.PCG64())
+    rng.bit_generator.state = SHUFFLE_STATE
+    order, position, drawn = np.array(ORDER, dtype=np.int64), BATCH_IN_EPOCH, IN_STEP
+    full = batch_size >= len(x)
+    steps_per_epoch = -(-len(x) // batch_size)
     for step in range(steps):
-        if start >= len(x):
-            order, start = torch.randperm(len(x)), 0
-        index = order[start:start + batch_size]
-        start += batch_size
+        if position == 0 and not full and not drawn:
+            rng.shuffle(order)  # a new epoch, a new order
+        drawn = False
+        index = torch.as_tensor(order[position * batch_size:(position + 1) * batch_size])
+        position = (position + 1) % steps_per_epoch
         optimizer.zero_grad()
         loss = loss_fn(model, x[index], y[index])
 {l1}        loss.backward()
         optimizer.step()
-    return model
+{shrink}    return model
 
 
 def main():
