@@ -275,6 +275,10 @@ def cmd_app(args) -> int:
     from tui_backprop.app.app import BackpropApp
 
     app = BackpropApp(config, session=session, served=args.served, questions=not args.no_questions)
+    if args.served:
+        from tui_backprop.serve import exit_with_server
+
+        exit_with_server()
     app.run(mouse=not args.no_mouse)
     return app.return_code or 0
 

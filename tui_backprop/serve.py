@@ -21,11 +21,14 @@ from __future__ import annotations
 import asyncio
 import hmac
 import ipaddress
+import os
 import re
 import secrets
 import shlex
 import socket
 import sys
+import threading
+import time
 
 HINT = "serve needs textual-serve; install it with: pip install 'tui-backprop[serve]'"
 DEFAULT_MAX_SESSIONS = 40
@@ -47,6 +50,18 @@ def app_command(preset: str | None = None, seed: int | None = None, no_mouse: bo
     if served:
         parts.append("--served")
     return shlex.join(parts)
+
+
+def exit_with_server() -> None:
+    """A served app ends when its server does, even a server killed outright: no orphan sessions."""
+    server = os.getppid()  # serve starts each app with exec, so its parent is the server itself
+
+    def watch() -> None:
+        while os.getppid() == server:
+            time.sleep(1)
+        os._exit(0)  # nothing to keep: a served app holds no files, and its browser is gone
+
+    threading.Thread(target=watch, daemon=True, name="exit-with-server").start()
 
 
 def is_loopback(host: str) -> bool:
@@ -129,6 +144,7 @@ def make_server(command: str, host: str = "127.0.0.1", port: int = 8000, public_
             self.token = token
             self.max_sessions = max_sessions
             self.sessions = 0  # app processes running now
+            self.websockets: set[web.WebSocketResponse] = set()
             self.fixed_public_url = public_url is not None
             self.share_url = public_url or f"http://{share_host(host)}:{port}"
 
@@ -150,6 +166,10 @@ def make_server(command: str, host: str = "127.0.0.1", port: int = 8000, public_
             app.middlewares.append(self._guard)
             app.router.add_get("/ws/{token}", self.handle_websocket, name="websocket-token")
             return app
+
+        async def on_shutdown(self, app: web.Application) -> None:
+            # Ctrl+C with tabs open: end their sessions now rather than wait out aiohttp's 60 s.
+            await asyncio.gather(*(ws.close(code=1001, message=b"server stopped") for ws in set(self.websockets)))
 
         async def on_startup(self, app: web.Application) -> None:
             url = self.share_url + ("/" if self.token is None else f"/?token={self.token}")
@@ -183,6 +203,7 @@ def make_server(command: str, host: str = "127.0.0.1", port: int = 8000, public_
                 return web.Response(status=503, text=full_page(self.max_sessions), content_type="text/html")
             self.sessions += 1  # counted before the first await: two tabs cannot both take the last place
             websocket = web.WebSocketResponse(heartbeat=15)
+            self.websockets.add(websocket)
             session = None
             try:
                 await websocket.prepare(request)
@@ -202,6 +223,7 @@ def make_server(command: str, host: str = "127.0.0.1", port: int = 8000, public_
                         await session.stop()
                 finally:
                     self.sessions -= 1
+                    self.websockets.discard(websocket)
             return websocket
 
     return ClassroomServer()

@@ -262,6 +262,40 @@ def test_save_in_the_browser_is_a_download_and_writes_nothing_on_the_server(clas
     assert load_session(saved).config.name == "xor"  # the downloaded session opens again
 
 
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL])
+def test_stopping_or_killing_the_server_ends_every_session(how):
+    """Ctrl+C with tabs open ends their apps at once; a server killed outright leaves none behind either."""
+    import aiohttp
+
+    pytest.importorskip("textual_serve")
+    proc, port = _start()
+
+    async def visit():
+        async with aiohttp.ClientSession() as client:
+            ws = await _open_app(client, f"ws://127.0.0.1:{port}/ws?width=80&height=24")
+            (app_pid,) = _children(proc.pid)
+            started = time.monotonic()
+            proc.send_signal(how)
+            await _until(lambda: proc.poll() is not None, 15, "the server did not stop within 15 s")
+            await _until(lambda: not _alive(app_pid), 15, "an app outlived its server")
+            await ws.close()
+            return time.monotonic() - started
+
+    try:
+        _run(visit())
+    finally:
+        _stop(proc)
+    assert proc.returncode == (0 if how == signal.SIGTERM else -signal.SIGKILL)
+
+
 def test_serve_on_loopback_without_a_token_serves_the_textual_page():
     pytest.importorskip("textual_serve")
     proc, port = _start()
