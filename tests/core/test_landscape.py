@@ -25,6 +25,8 @@ def test_chain_two_weights_surface_matches_the_worked_example():
     s = session("chain-two-weights")
     names = [p.name for p in parameters(s.network)]
     assert names == ["w1", "w2"]
+    assert [p.name for p in parameters(session("narrow-valley").network)] == ["w1", "w2"]
+    assert [p.name for p in parameters(session("xor").network)][:3] == ["L1 w[1,1]", "L1 w[1,2]", "L1 b[1]"]
     net, data = s.network, s.data
     surface = evaluate_surface(net, net.params, (0, 1), data.x_train, data.y_train, (1.0, 2.0), (5, 9))
     assert surface.xs.tolist() == [2.0, 2.5, 3.0, 3.5, 4.0]  # w1 = 3 ± 1, columns
@@ -36,12 +38,15 @@ def test_chain_two_weights_surface_matches_the_worked_example():
 
 
 @pytest.mark.parametrize("name", ["xor", "spiral-3-classes", "sigmoid-neuron", "digits"])
-def test_grid_losses_equal_the_networks_loss_with_those_parameters(name):
+@pytest.mark.parametrize("where", ["two layers", "first layer", "last layer"])
+def test_grid_losses_equal_the_networks_loss_with_those_parameters(name, where):
     s = session(name)
     s.run(3)
     net, data = s.network, s.data
     params = parameters(net)
-    axes = (params[len(params) // 3].flat, params[-1].flat)  # from different layers where there are several
+    axes = {"two layers": (params[len(params) // 3].flat, params[-1].flat),  # different layers where there are
+            "first layer": (params[0].flat, params[1].flat),
+            "last layer": (params[-1].flat, params[-2].flat)}[where]
     x, y = data.x_train[:200], data.y_train[:200]
     surface = evaluate_surface(net, net.params, axes, x, y, (0.7, 0.4), (4, 3))
     for row, b in enumerate(surface.ys):

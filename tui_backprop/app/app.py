@@ -22,6 +22,7 @@ from tui_backprop.app.lesson_controls import LessonControls
 from tui_backprop.app.screens.compare import CompareScreen
 from tui_backprop.app.screens.confirm import ConfirmScreen
 from tui_backprop.app.screens.help import HelpScreen
+from tui_backprop.app.screens.landscape import LandscapeScreen, Source
 from tui_backprop.app.screens.save import SaveScreen
 from tui_backprop.app.screens.picker import PresetPicker
 from tui_backprop.app.screens.sweep import SweepScreen
@@ -100,6 +101,7 @@ class BackpropApp(LessonControls, SnapshotView, App[int]):
                 tooltip="Lesson: show the solution; again: apply it"),
         Binding("y", "toggle_questions", "questions", id="questions", show=False,
                 tooltip="Lesson questions on / off"),
+        Binding("H", "landscape", "landscape", id="loss_landscape", show=False, tooltip="Loss landscape"),
         Binding("question_mark", "help", "help", id="help", key_display="?", tooltip="All keys"),
         Binding("q", "quit", "quit", id="quit", tooltip="Quit"),
     ]
@@ -419,6 +421,11 @@ class BackpropApp(LessonControls, SnapshotView, App[int]):
                 self.notify("Saved " + ", ".join(str(p) for p in paths), timeout=6)
 
         self.push_screen(SaveScreen(self.session, base, served=self.served), saved)
+
+    def action_landscape(self) -> None:
+        source = Source(self, lambda: self.runner, lambda session: [session],
+                        lambda: [self.latest_snapshot] if self.latest_snapshot is not None else [])
+        self.push_screen(LandscapeScreen(source, self.query_one(Inspector).selection[:3]))
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

@@ -9,6 +9,11 @@ class SnapshotView:
     _latest = None  # newest snapshot from the runner (or taken by hand)
     _shown = None  # the one on screen
 
+    @property
+    def latest_snapshot(self):
+        """The newest snapshot, for views opened on top (they draw it in their own way)."""
+        return self._latest
+
     def _on_published(self, snapshot) -> None:
         # Called in the event loop by the runner, at most fps times a second.
         self._latest = snapshot

@@ -34,11 +34,11 @@ class Parameter:
 def parameters(net: Network) -> list[Parameter]:
     """Every parameter with a learner's name.
 
-    A network whose layers each hold a single weight (the chain lessons) names
-    them w1, w2, …; otherwise ``L1 w[2,1]`` is layer 1's weight from input 1 to
+    A network of single units without biases (the chain and two-weight
+    lessons) numbers its weights w1, w2, … in order; otherwise ``L1 w[2,1]`` is layer 1's weight from input 1 to
     unit 2 and ``L1 b[2]`` is unit 2's bias.
     """
-    chain = all(layer.param_block.size == 1 for layer in net.layers)
+    chain = all(layer.units == 1 and not layer.has_bias for layer in net.layers)
     out = []
     offset = 0
     for layer in net.layers:
@@ -47,7 +47,7 @@ def parameters(net: Network) -> list[Parameter]:
             for col in range(cols):
                 flat = offset + row * cols + col
                 if chain:
-                    name = f"w{layer.index + 1}"
+                    name = f"w{len(out) + 1}"
                 elif col == layer.fan_in:
                     name = f"L{layer.index + 1} b[{row + 1}]"
                 else:
@@ -130,43 +130,77 @@ def evaluate_surface(net: Network, params: np.ndarray, axes: tuple[int, ...], x:
 
 
 def losses_at(net: Network, params: np.ndarray, axes, points: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """The loss at each row of ``points`` (values of the ``axes`` parameters), the rest as in ``params``."""
+    """The loss at each row of ``points`` (values of the ``axes`` parameters), the rest as in ``params``.
+
+    Only what a chosen parameter changes is recomputed per point: in the first
+    layer that holds one, a weight moves one column of z by Δw·input; layers
+    without a chosen parameter run as one matmul over all points of a chunk.
+    """
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     offsets = np.cumsum([0] + [layer.param_block.size for layer in net.layers])
-    first = min(int(np.searchsorted(offsets, a, side="right")) - 1 for a in axes)
+    layer_of = [int(np.searchsorted(offsets, a, side="right")) - 1 for a in axes]
+    first = min(layer_of)
     a = x  # the layers before the first chosen parameter's give the same output for every point
     for layer in net.layers[:first]:
         a = _layer(layer, params[offsets[layer.index]: offsets[layer.index + 1]], a)
+    z0 = _layer(net.layers[first], params[offsets[first]: offsets[first + 1]], a, activate=False)
     widest = max(layer.units for layer in net.layers[first:])
     per_chunk = max(1, CHUNK_FLOATS // max(1, len(x) * widest))
     out = np.empty(len(points))
     for start in range(0, len(points), per_chunk):
         chunk = points[start: start + per_chunk]
-        stack = np.repeat(params[None, :], len(chunk), axis=0)
-        stack[:, list(axes)] = chunk
-        h = np.broadcast_to(a, (len(chunk),) + a.shape)
+        k = len(chunk)
+        h = None
         for layer in net.layers[first:]:
-            z, h = _layer(layer, stack[:, offsets[layer.index]: offsets[layer.index + 1]], h, with_z=True)
-        k, batch, outputs = h.shape
+            i = layer.index
+            cols = layer.param_block.shape[1]
+            mine = [j for j, owner in enumerate(layer_of) if owner == i]
+            if i == first:
+                z = np.repeat(z0[None], k, axis=0)  # [points, batch, units]
+                for j in mine:
+                    row, col = divmod(axes[j] - int(offsets[i]), cols)
+                    moved = chunk[:, j] - params[axes[j]]
+                    z[:, :, row] += moved[:, None] * (a[:, col] if col < layer.fan_in else 1.0)
+            elif mine:
+                stack = np.repeat(params[None, offsets[i]: offsets[i + 1]], k, axis=0)
+                for j in mine:
+                    stack[:, axes[j] - int(offsets[i])] = chunk[:, j]
+                z = _layer(layer, stack, h, activate=False)
+            else:
+                block = params[offsets[i]: offsets[i + 1]]
+                z = _layer(layer, block, h.reshape(-1, layer.fan_in), activate=False).reshape(k, -1, layer.units)
+            h = layer.activation.forward(z.reshape(-1, layer.units)).reshape(z.shape)
+        batch, outputs = h.shape[1], h.shape[2]
         per_sample = net.loss.per_sample(h.reshape(k * batch, outputs), np.tile(y, (k, 1)),
                                          z=z.reshape(k * batch, outputs))  # bce/cross_entropy from z
-        out[start: start + per_chunk] = per_sample.reshape(k, batch).mean(axis=1)
+        out[start: start + k] = per_sample.reshape(k, batch).mean(axis=1)
     return out
 
 
-def _layer(layer, block: np.ndarray, a: np.ndarray, with_z: bool = False):
-    """One layer's output; ``block`` is its flat parameters, or a stack of them (one row per grid point)."""
+def _layer(layer, block: np.ndarray, a: np.ndarray, activate: bool = True) -> np.ndarray:
+    """One layer's output (or its z); ``block`` is its flat parameters, or a stack of them (one row per grid point)."""
     stacked = block.ndim == 2
     cols = layer.param_block.shape[1]
     shaped = block.reshape((-1, layer.units, cols) if stacked else (layer.units, cols))
-    weights = shaped[..., : layer.fan_in]
-    z = a @ np.swapaxes(weights, -1, -2)
+    # Contiguous weights: a matmul with a strided operand skips BLAS and runs many times slower.
+    weights_t = np.ascontiguousarray(np.swapaxes(shaped[..., : layer.fan_in], -1, -2))
+    z = a @ weights_t
     if layer.has_bias:
         z = z + (shaped[:, None, :, layer.fan_in] if stacked else shaped[:, layer.fan_in])
-    flat = z.reshape(-1, layer.units)
-    a = layer.activation.forward(flat).reshape(z.shape)
-    return (z, a) if with_z else a
+    if not activate:
+        return z
+    return layer.activation.forward(z.reshape(-1, layer.units)).reshape(z.shape)
+
+
+def work_per_point(net: Network, axes, batch: int) -> int:
+    """Multiply-adds ``losses_at`` spends on one grid point: for keeping a grid's cost in bounds."""
+    offsets = np.cumsum([0] + [layer.param_block.size for layer in net.layers])
+    first = min(int(np.searchsorted(offsets, a, side="right")) - 1 for a in axes)
+    later = sum(layer.units * layer.fan_in for layer in net.layers[first + 1:])
+    # Element-wise work (activations, the loss) counts as a few multiply-adds per value.
+    elementwise = 8 * sum(layer.units for layer in net.layers[first:]) + 16 * net.outputs
+    return batch * (later + elementwise)
 
 
 def path_length(path: np.ndarray) -> float:

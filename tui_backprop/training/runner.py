@@ -65,6 +65,11 @@ class Runner:
                 return
         fn(self.session)
 
+    def read(self, fn: Callable[[Session], object]):
+        """``fn(session)`` between two steps, for a consistent copy from another thread (views' workers)."""
+        with self._lock:
+            return fn(self.session)
+
     def snapshot(self):
         with self._lock:
             return self.session.snapshot(self.running, self.steps_per_second)

@@ -66,6 +66,7 @@ class CompareScreen(SnapshotView, Screen[None]):
         Binding("e", "epoch", "epoch", id="compare.epoch"),
         Binding("r", "reset", "reset", id="compare.reset"),
         Binding("l", "toggle_log", "log", id="compare.log"),
+        Binding("H", "landscape", "landscape", id="compare.landscape", tooltip="Loss landscape with both paths"),
         Binding("escape", "leave", "back", id="compare.back"),
         Binding("question_mark", "app.help", "help", id="compare.help", key_display="?"),
         Binding("q", "app.quit", "quit", id="compare.quit"),
@@ -154,6 +155,14 @@ class CompareScreen(SnapshotView, Screen[None]):
     def action_toggle_log(self) -> None:
         curve = self.query_one(CompareCurve)
         curve.log_scale = not curve.log_scale
+
+    def action_landscape(self) -> None:
+        from tui_backprop.app.screens.landscape import LandscapeScreen, Source
+
+        source = Source(self, lambda: self.runner, lambda compare: list(compare.sessions),
+                        lambda: list(self._latest.runs) if self._latest is not None else [],
+                        labels=tuple(self.compare.labels))
+        self.app.push_screen(LandscapeScreen(source))
 
     def action_leave(self) -> None:
         self.runner.cancel()

@@ -1,0 +1,133 @@
+"""The loss landscape view: right numbers on screen, both paths in compare mode, never in the way of pause."""
+
+import numpy as np
+import pytest
+
+from tui_backprop.app.app import BackpropApp
+from tui_backprop.app.screens.landscape import LandscapeScreen
+from tui_backprop.app.widgets.landscape import LandscapePlot, bands
+from tui_backprop.presets import load_preset
+
+
+async def landscape_shown(pilot, step: int | None = None) -> LandscapeScreen:
+    """Wait until the worker has drawn a landscape (for ``step`` completed steps)."""
+    for _ in range(200):
+        await pilot.pause(0.05)
+        screen = pilot.app.screen
+        if isinstance(screen, LandscapeScreen) and screen.result is not None \
+                and (step is None or screen.result.step == step):
+            await pilot.pause(0.1)
+            return screen
+    raise AssertionError("the landscape was never drawn")
+
+
+def open_after(steps: int, *more: str):
+    async def run_before(pilot):
+        await pilot.press(*(["n"] * steps), "H", *more)
+        await landscape_shown(pilot)
+    return run_before
+
+
+def test_chain_two_weights_landscape_after_a_few_steps(snap_compare):
+    # n twice per step (the lesson stops after backward): 2 steps done, the third's gradients computed.
+    assert snap_compare(BackpropApp(load_preset("chain-two-weights")), run_before=open_after(5),
+                        terminal_size=(100, 30))
+
+
+def test_chain_two_weights_one_parameter_mode(snap_compare):
+    assert snap_compare(BackpropApp(load_preset("chain-two-weights")), run_before=open_after(1, "m"),
+                        terminal_size=(100, 30))
+
+
+def test_landscape_at_80x24(snap_compare):
+    assert snap_compare(BackpropApp(load_preset("chain-two-weights")), run_before=open_after(5),
+                        terminal_size=(80, 24))
+
+
+async def test_grid_path_and_arrow_are_the_sessions_numbers():
+    app = BackpropApp(load_preset("chain-two-weights"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n", "n", "n", "H")  # step 1 applied, step 2's gradients computed
+        screen = await landscape_shown(pilot, step=1)
+        result = screen.result
+        session = app.session
+        assert screen.chosen == (0, 1) and result.data.startswith("the whole training set")
+        surface = result.surface
+        w1, w2 = np.meshgrid(surface.xs, surface.ys)
+        assert surface.loss == pytest.approx(0.5 * (2.0 * w1 * w2 - 30.0) ** 2)  # C = ½(w2·w1·x − y)²
+        assert surface.xs[0] < 3.0 < 3.48 < surface.xs[-1] and surface.ys[0] < 4.0 < 4.36 < surface.ys[-1]
+        run = result.runs[0]
+        assert np.allclose(run.path, [[3.0, 4.0], [3.48, 4.36]])
+        assert run.point == pytest.approx((3.48, 4.36))
+        # ŷ = 4.36·3.48·2 = 30.3456, so ∂C/∂w1 = 0.3456·4.36·2 and ∂C/∂w2 = 0.3456·6.96; the arrow is −0.01·g.
+        assert result.gradient == pytest.approx((0.3456 * 8.72, 0.3456 * 6.96))
+        assert run.step == pytest.approx((-0.01 * 0.3456 * 8.72, -0.01 * 0.3456 * 6.96))
+        assert session.network.grads.tolist() == pytest.approx(list(result.gradient))
+        caption = str(screen.query_one("#landscape-caption").render())
+        assert "w1 → and w2 ↑" in caption and "after 1 step;" in caption and "∂L/∂w1 = 3" in caption
+
+
+async def test_the_grid_is_reused_while_the_point_stays_inside():
+    app = BackpropApp(load_preset("narrow-valley"))
+    app.config = app.config  # (compare mode opens on top; the landscape of the main session is tested here)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("escape")  # leave compare mode
+        await pilot.press("n", "H")
+        screen = await landscape_shown(pilot, step=1)
+        first = screen.result.surface
+        await pilot.press("n")
+        screen = await landscape_shown(pilot, step=2)
+        assert screen.result.surface is first  # only two parameters, and the point is still inside
+        await pilot.press("t")  # training set ↔ batch, here the same data: still a new grid is made on a change
+        screen = await landscape_shown(pilot)
+        await pilot.press("z")
+        screen = await landscape_shown(pilot)
+        assert screen.result.surface is not first and screen.zoom == 0.5
+
+
+async def test_compare_mode_draws_both_paths_on_one_landscape():
+    app = BackpropApp(load_preset("narrow-valley"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press(*["n"] * 10, "H")
+        screen = await landscape_shown(pilot, step=10)
+        runs = screen.result.runs
+        assert len(runs) == 2
+        sessions = app.screen_stack[-2].compare.sessions
+        for run, session in zip(runs, sessions):
+            assert len(run.path) == 11  # steps 0 … 10
+            assert run.point == pytest.approx(tuple(session.network.params))
+        assert runs[0].point != runs[1].point
+        caption = str(screen.query_one("#landscape-caption").render())
+        assert "SGD" in caption and "Momentum" in caption
+
+
+def test_no_color_draws_shades_as_glyphs():
+    loss = np.outer(np.linspace(1, 2, 4), np.linspace(1, 100, 6))
+    index, edges = bands(loss, 9)
+    assert index.min() == 0 and index.max() == 8
+    assert edges[0] == pytest.approx(loss.min()) and edges[-1] == pytest.approx(loss.max())
+
+
+@pytest.mark.flaky(reruns=2)
+@pytest.mark.parametrize("preset", ["xor", "digits"])
+async def test_pause_within_100_ms_with_the_landscape_open(preset):
+    app = BackpropApp(load_preset(preset))
+    latencies = []
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("H")
+        await landscape_shown(pilot)
+        for _ in range(3):
+            await pilot.press("space")
+            await pilot.pause(0.8)
+            assert app.runner.running
+            await pilot.press("space")
+            for _ in range(40):
+                await pilot.pause(0.05)
+                if not app.runner.running:
+                    break
+            assert not app.runner.running
+            latencies.append(app.runner.paused_at - app.runner.pause_requested_at)
+        assert isinstance(app.screen, LandscapeScreen) and app.screen.result.step > 0
+    latencies.sort()
+    assert latencies[1] <= 0.1, latencies

@@ -1,0 +1,336 @@
+"""The loss landscape view: where gradient descent walks, drawn as the hill it walks on.
+
+Two parameters: a filled contour of the loss around the current point, the
+path so far, and the next gradient step −lr·g as an arrow. One parameter:
+L(w) with the tangent whose slope is the gradient. The grid is computed in a
+worker thread at most a few times a second and reused while the point stays
+inside it, so training and the pause key never wait for it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from rich.markup import escape
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+from textual_plotext import PlotextPlot
+
+from tui_backprop.app.widgets.landscape import PATH_GLYPHS, LandscapePlot, Run
+from tui_backprop.app.widgets.boundary import short_number
+from tui_backprop.core.landscape import (Parameter, Surface, evaluate_surface, flat_params, half_widths, parameters,
+                                         work_per_point)
+
+SURFACE_EVERY = 1.0  # seconds: at most this often a new grid while only other parameters or the batch moved
+GRID_WORK = 100_000_000  # multiply-adds one grid may cost (a tenth of a second on an idle core here)
+WORK_EVERY = 0.2  # seconds between two looks at the training (path, gradient)
+
+
+@dataclass
+class Source:
+    """Where the view reads from: the main session, or both runs of compare mode."""
+
+    owner: object  # the app or compare screen whose keys run and step the training
+    runner: Callable[[], object]  # the Runner that steps the session(s)
+    sessions: Callable[[object], list]  # runner.session → the sessions drawn (first: the landscape's)
+    snapshots: Callable[[], list]  # the newest snapshot of each session (empty: none yet)
+    labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Result:
+    surface: Surface
+    runs: list[Run]
+    gradient: tuple[float, ...]  # ∂L/∂parameter at the first run's point, on the landscape's data
+    loss: float  # the first run's loss there
+    step: int
+    data: str  # what the loss is computed on, in words
+
+
+def default_axes(params: list[Parameter], selection: tuple[int, int, int] | None) -> tuple[int, int]:
+    """The selected weight and its neighbour (w1 and w2 in the two-weight lessons)."""
+    first = 0
+    if selection is not None:
+        first = next((i for i, p in enumerate(params) if (p.layer, p.row, p.column) == tuple(selection)), 0)
+    second = first + 1 if first + 1 < len(params) else max(first - 1, 0)
+    return first, second
+
+
+def steps(n: int) -> str:
+    return f"{n} step" if n == 1 else f"{n} steps"
+
+
+class LandscapeCurve(PlotextPlot):
+    """One parameter: the loss curve, the tangent at the current point, and the point."""
+
+    def show(self, result: Result | None, name: str) -> None:
+        plt = self.plt
+        plt.clear_data()
+        plt.clear_figure()
+        if result is None or result.surface.ys is not None:
+            self.refresh()
+            return
+        s = result.surface
+        xs, loss = s.xs, s.loss
+        w0, l0, g = result.runs[0].point[0], result.loss, result.gradient[0]
+        finite = loss[np.isfinite(loss)]
+        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        plt.plot(xs.tolist(), np.nan_to_num(loss, nan=high).tolist(), marker="braille", color="cyan")
+        tangent = l0 + g * (xs - w0)
+        keep = (tangent >= low - 0.05 * (high - low)) & (tangent <= high)
+        if keep.any():
+            plt.plot(xs[keep].tolist(), tangent[keep].tolist(), marker="braille", color="orange")
+        plt.scatter([w0], [l0], marker="●", color="white")
+        plt.xlabel(name)
+        plt.ylabel("loss")
+        self.refresh()
+
+
+class LandscapeScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape", "leave", "back", id="landscape.back"),
+        Binding("space", "toggle_run", "run", id="landscape.run"),
+        Binding("n", "step", "step", id="landscape.step"),
+        Binding("m", "toggle_mode", "1/2 weights", id="landscape.mode",
+                tooltip="One parameter (L(w) and its tangent) or two (the contour)"),
+        Binding("t", "toggle_data", "batch/all", id="landscape.data",
+                tooltip="Loss on the current batch or on the whole training set"),
+        Binding("left_square_bracket", "second(-1)", "2nd ←", key_display="[", id="landscape.second_prev"),
+        Binding("right_square_bracket", "second(1)", "2nd →", key_display="]", id="landscape.second_next"),
+        Binding("less_than_sign,comma", "first(-1)", "1st ←", key_display="<", id="landscape.first_prev"),
+        Binding("greater_than_sign,full_stop", "first(1)", "1st →", key_display=">", id="landscape.first_next"),
+        Binding("z", "zoom(0.5)", "zoom in", id="landscape.zoom_in"),
+        Binding("Z", "zoom(2.0)", "zoom out", id="landscape.zoom_out"),
+    ]
+    DEFAULT_CSS = """
+    LandscapeScreen #landscape-caption { height: auto; max-height: 3; padding: 0 1; }
+    LandscapeScreen LandscapePlot, LandscapeScreen LandscapeCurve { border: round $primary; }
+    LandscapeScreen LandscapeCurve { height: 1fr; display: none; }
+    LandscapeScreen.-one LandscapeCurve { display: block; }
+    LandscapeScreen.-one LandscapePlot { display: none; }
+    """
+
+    def __init__(self, source: Source, selection: tuple[int, int, int] | None = None):
+        super().__init__()
+        self.source = source
+        network = source.sessions(source.runner().session)[0].network
+        self.params = parameters(network)
+        self.axes = default_axes(self.params, selection)  # indices into self.params
+        self.one = len(self.params) < 2
+        self.whole_set = False  # False: the current batch
+        self.zoom = 1.0
+        self.result: Result | None = None
+        self._busy = False
+        self._last_work = 0.0
+        self._last_surface = 0.0
+        self._settings_changed = True
+        self._seen: tuple | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="landscape-caption")
+        yield LandscapePlot(id="landscape-plot")
+        yield LandscapeCurve(id="landscape-curve")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.set_class(self.one, "-one")
+        self._caption()
+        self.set_interval(WORK_EVERY, self._tick)
+        self.call_after_refresh(self._tick)
+
+    # ------------------------------------------------------------- actions
+    def action_leave(self) -> None:
+        self.dismiss(None)
+
+    def action_toggle_run(self) -> None:
+        self.source.owner.action_toggle_run()
+
+    def action_step(self) -> None:
+        self.source.owner.action_step()
+
+    def action_toggle_mode(self) -> None:
+        if len(self.params) < 2:
+            self.notify("This network has a single parameter: one-parameter view only.", timeout=3)
+            return
+        self.one = not self.one
+        self._changed()
+
+    def action_toggle_data(self) -> None:
+        self.whole_set = not self.whole_set
+        self._changed()
+
+    def action_first(self, direction: int) -> None:
+        first, second = self.axes
+        first = (first + direction) % len(self.params)
+        if first == second and len(self.params) > 1:
+            first = (first + direction) % len(self.params)
+        self.axes = (first, second)
+        self._changed()
+
+    def action_second(self, direction: int) -> None:
+        first, second = self.axes
+        if len(self.params) < 2:
+            return
+        second = (second + direction) % len(self.params)
+        if second == first:
+            second = (second + direction) % len(self.params)
+        self.axes = (first, second)
+        self._changed()
+
+    def action_zoom(self, factor: float) -> None:
+        self.zoom = min(max(self.zoom * factor, 1 / 64), 64.0)
+        self._changed()
+
+    def _changed(self) -> None:
+        self.set_class(self.one, "-one")
+        self._settings_changed = True
+        self.result = None
+        self._caption()
+        self._tick()
+
+    # ------------------------------------------------------------ the work
+    @property
+    def chosen(self) -> tuple[int, ...]:
+        """Flat indices of the parameters on the axes."""
+        axes = self.axes[:1] if self.one else self.axes
+        return tuple(self.params[i].flat for i in axes)
+
+    def _tick(self) -> None:
+        snaps = self.source.snapshots()
+        if not snaps or self._busy:
+            return
+        head = snaps[0]
+        seen = (head.step, head.phases_done, head.taken_at)
+        now = time.monotonic()
+        if seen == self._seen and not self._settings_changed:
+            return
+        if now - self._last_work < WORK_EVERY and not self._settings_changed:
+            return
+        self._seen, self._last_work, self._busy = seen, now, True
+        fresh = self._settings_changed
+        self._settings_changed = False
+        self.run_worker(lambda: self._work(snaps, fresh), thread=True, group="landscape", exclusive=False,
+                        exit_on_error=False)
+
+    def _work(self, snaps, fresh: bool) -> None:
+        """In a worker thread: paths, gradients and (when needed) a new grid."""
+        try:
+            result = self._compute(snaps, fresh)
+        finally:
+            self._busy = False
+        if result is not None:
+            self.app.call_from_thread(self._show, result)
+
+    def _compute(self, snaps, fresh: bool) -> Result | None:
+        axes = self.chosen
+        runner = self.source.runner()
+
+        def read(whole):
+            sessions = self.source.sessions(whole)
+            return ([s.parameter_path.columns(axes)[1] for s in sessions], sessions[0].network.clone(),
+                    sessions[0].data)
+
+        paths, net, data = runner.read(read)
+        head = snaps[0]
+        params = flat_params((layer.weights, layer.biases) for layer in head.layers)
+        use_batch = not self.whole_set and head.batch_x is not None and len(head.batch_x) != len(data.x_train)
+        if use_batch:
+            x, y, words = head.batch_x, head.batch_y, f"the current batch of {len(head.batch_x)}"
+        else:
+            x, y = data.x_train, data.y_train
+            words = "the whole training set" + (" (= the batch)" if not self.whole_set else "")
+        runs = []
+        gradient = ()
+        loss = float("nan")
+        for i, (snap, path) in enumerate(zip(snaps, paths)):
+            p = flat_params((layer.weights, layer.biases) for layer in snap.layers)
+            with np.errstate(all="ignore"):
+                net.params[...] = p
+                net.forward(x)
+                run_loss = net.compute_loss(y)
+                net.backward(y)
+            g = tuple(float(net.grads[a]) for a in axes)
+            step = tuple(-snap.learning_rate * v for v in g)
+            point = tuple(float(p[a]) for a in axes)
+            if not len(path) or tuple(path[-1]) != point:  # where it is now (the path is recorded per update)
+                path = np.vstack([path.reshape(-1, len(point)), np.array(point)[None, :]])
+            runs.append(Run(path, point if len(point) == 2 else (point[0], 0.0), step if len(step) == 2 else None))
+            if i == 0:
+                gradient, loss = g, run_loss
+        old = self.result
+        now = time.monotonic()
+        first_point = runs[0].point[: len(axes)]
+        reuse = (not fresh and old is not None and old.surface.axes == axes and old.data == words
+                 and old.surface.contains(first_point)
+                 and (now - self._last_surface < SURFACE_EVERY or not self._others_moved(old, head)))
+        if reuse:
+            surface = old.surface
+        else:
+            every_path = np.vstack([r.path[:, : len(axes)] for r in runs])
+            step0 = tuple(-head.learning_rate * v for v in gradient)
+            reach = tuple(r * self.zoom for r in half_widths(first_point, every_path, step0))
+            size = (201,) if len(axes) == 1 else self._grid_size(work_per_point(net, axes, len(x)))
+            surface = evaluate_surface(net, params, axes, x, y, reach, size)
+            self._last_surface = now
+            self._surface_params = params
+        return Result(surface, runs, gradient, loss, head.step, words)
+
+    def _others_moved(self, old: Result, head) -> bool:
+        """Did parameters other than the chosen ones change since the grid was made (its shape with them)?"""
+        params = flat_params((layer.weights, layer.biases) for layer in head.layers)
+        before = getattr(self, "_surface_params", None)
+        if before is None or before.shape != params.shape:
+            return True
+        mask = np.ones(params.size, dtype=bool)
+        mask[list(old.surface.axes)] = False
+        return not np.array_equal(before[mask], params[mask])
+
+    def _grid_size(self, work: int) -> tuple[int, int]:
+        """One grid point per pixel, fewer when that costs more than GRID_WORK (the picture then has blocks)."""
+        plot = self.query_one(LandscapePlot)
+        cols, rows = plot.plot_size if plot.size.width else (60, 20)
+        cols, pixel_rows = min(cols, 100), min(2 * rows, 60)
+        shrink = min(1.0, (GRID_WORK / max(work, 1) / (cols * pixel_rows)) ** 0.5)
+        return max(8, int(cols * shrink)), max(6, int(pixel_rows * shrink))
+
+    # ------------------------------------------------------------ drawing
+    def _show(self, result: Result) -> None:
+        if result.surface.axes != self.chosen:
+            return  # made for axes the learner has changed since
+        self.result = result
+        names = tuple(self.params[i].name for i in (self.axes[:1] if self.one else self.axes))
+        if self.one:
+            self.query_one(LandscapeCurve).show(result, names[0])
+        else:
+            self.query_one(LandscapePlot).show(result.surface, result.runs, (names[0], names[1]))
+        self._caption()
+
+    def _caption(self) -> None:
+        names = [escape(self.params[i].name) for i in (self.axes[:1] if self.one else self.axes)]
+        r = self.result
+        data = r.data if r else ("the whole training set" if self.whole_set else "the current batch")
+        if self.one:
+            head = f"[b]Loss landscape[/b]: L({names[0]}) on {data}"
+            if r and r.gradient:
+                head += (f", after {steps(r.step)}. Slope of the tangent (orange) = ∂L/∂{names[0]} = "
+                         f"{short_number(r.gradient[0])}: the derivative is the slope.")
+        else:
+            head = f"[b]Loss landscape[/b] over {names[0]} → and {names[1]} ↑ on {data}"
+            if r:
+                head += f", after {steps(r.step)}"
+            head += ". • path so far  ● now  ∙→ next step −lr·g"
+            if len(self.source.labels) > 1:
+                head += "  " + "  ".join(f"{glyph[1]} {label}" for glyph, label in zip(PATH_GLYPHS, self.source.labels))
+            elif r and r.gradient:
+                head += "; " + ", ".join(f"∂L/∂{n} = {short_number(v)}" for n, v in zip(names, r.gradient))
+        if len(self.params) > 2:
+            head += " Other parameters held where they are."
+        self.query_one("#landscape-caption", Static).update(head)
+        plot = self.query_one(LandscapePlot)
+        plot.border_title = f"{names[-1]} ↑" if not self.one else None
+        self.query_one(LandscapeCurve).border_title = f"L({names[0]})" if self.one else None
