@@ -23,6 +23,7 @@ from tui_backprop.app.screens.compare import CompareScreen
 from tui_backprop.app.screens.confirm import ConfirmScreen
 from tui_backprop.app.screens.help import HelpScreen
 from tui_backprop.app.screens.landscape import LandscapeScreen, Source
+from tui_backprop.app.screens.layer_stats import LayerStatsScreen
 from tui_backprop.app.screens.save import SaveScreen
 from tui_backprop.app.screens.picker import PresetPicker
 from tui_backprop.app.screens.sweep import SweepScreen
@@ -102,6 +103,7 @@ class BackpropApp(LessonControls, SnapshotView, App[int]):
         Binding("y", "toggle_questions", "questions", id="questions", show=False,
                 tooltip="Lesson questions on / off"),
         Binding("H", "landscape", "landscape", id="loss_landscape", show=False, tooltip="Loss landscape"),
+        Binding("S", "layer_stats", "statistics", id="layer_statistics", show=False, tooltip="Layer statistics"),
         Binding("question_mark", "help", "help", id="help", key_display="?", tooltip="All keys"),
         Binding("q", "quit", "quit", id="quit", tooltip="Quit"),
     ]
@@ -426,6 +428,9 @@ class BackpropApp(LessonControls, SnapshotView, App[int]):
         source = Source(self, lambda: self.runner, lambda session: [session],
                         lambda: [self.latest_snapshot] if self.latest_snapshot is not None else [])
         self.push_screen(LandscapeScreen(source, self.query_one(Inspector).selection[:3]))
+
+    def action_layer_stats(self) -> None:
+        self.push_screen(LayerStatsScreen(self))
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

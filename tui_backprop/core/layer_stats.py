@@ -19,6 +19,7 @@ from tui_backprop.core.recording import DecimatedSeries
 
 HEALTHY_LOG_RATIO = -3.0
 FLOOR = 1e-300  # ratios of exactly 0 (no update yet) are drawn at the bottom, not as −inf
+NO_UPDATE = -150.0  # the log10 ratio recorded for an update of exactly 0 (½·log10 FLOOR)
 
 
 class UpdateRatios:

@@ -1,0 +1,143 @@
+"""The layer statistics view, in the style of makemore part 3 and TensorBoard's histograms.
+
+Top: log10 of each layer's update:weight ratio ‖ΔW‖/‖W‖ over the whole run,
+with the reference line at −3 (about a thousandth of the weight per step is
+a healthy speed). Below: per layer, the distributions of this step's
+activations (with the saturated or dead share), of the gradients ∂L/∂a, and
+of ∂L/∂W with its size relative to W. Histograms are drawn as bars of
+``▁▂▃▄▅▆▇█``, which need no colour.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.markup import escape
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+from textual_plotext import PlotextPlot
+
+from tui_backprop.app.widgets.boundary import short_number
+from tui_backprop.core.layer_stats import HEALTHY_LOG_RATIO, NO_UPDATE, Histogram, LayerStats, layer_stats
+
+BARS = "▁▂▃▄▅▆▇█"
+# One per layer (plotext's names, then the same colours in Rich markup); a ninth layer repeats the first.
+COLORS = ("cyan", "orange", "green", "magenta", "red", "blue", "yellow", "white")
+MARKUP_COLORS = ("cyan", "dark_orange", "green", "magenta", "red", "blue", "yellow", "white")
+BINS = 16
+REDRAW_EVERY = 0.25  # seconds
+
+
+def sparkline(hist: Histogram | None) -> str:
+    """The histogram as one line of bars, with its range: "−1 ▁▂▅█▅▂▁ 1"."""
+    if hist is None:
+        return "(pending)"
+    top = hist.counts.max()
+    bars = "".join(" " if c == 0 else BARS[min(int(c / top * len(BARS)), len(BARS) - 1)] for c in hist.counts)
+    return f"{short_number(float(hist.edges[0])):>7} {bars} {short_number(float(hist.edges[-1])):<7}"
+
+
+def describe(stats: LayerStats) -> str:
+    """One layer: a line of shares, then the three histograms."""
+    head = []
+    if stats.saturated_share is not None:
+        head.append(f"saturated {stats.saturated_share:.0%}")
+    if stats.dead_share is not None:
+        head.append(f"zero {stats.dead_share:.0%}")
+    if stats.grad_to_weight is not None:
+        head.append(f"std(∂L/∂W)/std(W) {short_number(stats.grad_to_weight)}")
+    lines = [" · ".join(head)] if head else []
+    for name, hist in (("a", stats.activations), ("∂L/∂a", stats.gradients), ("∂L/∂W", stats.weight_gradients)):
+        line = f"  {name:<6} {sparkline(hist)}"
+        if hist is not None:
+            line += f"  mean {short_number(hist.mean)} std {short_number(hist.std)}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+class RatioPlot(PlotextPlot):
+    """log10 ‖ΔW‖/‖W‖ per layer against the step, and the line at −3."""
+
+    def show(self, snap) -> None:
+        plt = self.plt
+        plt.clear_data()
+        plt.clear_figure()
+        steps, ratios = snap.update_ratio_steps, snap.update_ratio_history
+        plt.xlabel("step")
+        if steps is None or len(steps) == 0:
+            plt.title("no update yet: press space or n")
+            self.refresh()
+            return
+        x = steps.tolist()
+        plt.plot([x[0], x[-1]], [HEALTHY_LOG_RATIO, HEALTHY_LOG_RATIO], color="gray", marker="braille")
+        low, high = HEALTHY_LOG_RATIO, HEALTHY_LOG_RATIO
+        for i in range(ratios.shape[1]):
+            y = ratios[:, i]
+            ok = np.isfinite(y) & (y > NO_UPDATE + 1)  # no update at all: drawn nowhere
+            if ok.any():
+                plt.plot(steps[ok].tolist(), y[ok].tolist(), color=COLORS[i % len(COLORS)], marker="braille")
+                low, high = min(low, float(y[ok].min())), max(high, float(y[ok].max()))
+        ticks = sorted({round(low), HEALTHY_LOG_RATIO, round(high)})
+        plt.yticks(ticks, [f"{t:g}" for t in ticks])
+        plt.ylim(min(low, HEALTHY_LOG_RATIO) - 0.3, max(high, HEALTHY_LOG_RATIO) + 0.3)
+        self.refresh()
+
+
+class LayerStatsScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape", "leave", "back", id="layer_stats.back"),
+        Binding("space", "toggle_run", "run", id="layer_stats.run"),
+        Binding("n", "step", "step", id="layer_stats.step"),
+    ]
+    DEFAULT_CSS = """
+    LayerStatsScreen RatioPlot { height: 1fr; min-height: 6; border: round $primary; }
+    LayerStatsScreen #layer-stats-scroll { height: 1fr; border: round $primary; }
+    LayerStatsScreen #layer-stats-text { padding: 0 1; }
+    """
+
+    def __init__(self, owner, snapshot=None):
+        super().__init__()
+        self.owner = owner  # the app: its newest snapshot, and its keys to run and step
+        self._shown = None
+
+    def compose(self) -> ComposeResult:
+        yield RatioPlot(id="ratio-plot")
+        with VerticalScroll(id="layer-stats-scroll"):
+            yield Static("", id="layer-stats-text")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#layer-stats-scroll").border_title = "This step, per layer (histograms of the batch)"
+        self.set_interval(REDRAW_EVERY, self._redraw)
+        self._redraw()
+
+    def action_leave(self) -> None:
+        self.dismiss(None)
+
+    def action_toggle_run(self) -> None:
+        self.owner.action_toggle_run()
+
+    def action_step(self) -> None:
+        self.owner.action_step()
+
+    def _redraw(self) -> None:
+        snap = self.owner.latest_snapshot
+        if snap is None or snap is self._shown:
+            return
+        self._shown = snap
+        legend = " · ".join(f"[{MARKUP_COLORS[i % len(MARKUP_COLORS)]}]L{i + 1}[/]" for i in range(len(snap.layers)))
+        plot = self.query_one(RatioPlot)
+        plot.border_title = "log10 update:weight ratio ‖ΔW‖/‖W‖ per step (grey: −3, healthy)"
+        plot.border_subtitle = legend
+        plot.show(snap)
+        blocks = [f"[b]After step {snap.step}[/b] ({escape(snap.state_word)}). a: activations, saturated: tanh "
+                  "|a| > 0.96 or sigmoid a < 0.02 or > 0.98, zero: ReLU off. ∂L/∂a: per sample. "
+                  "std(∂L/∂W)/std(W): how big the gradient is next to the weights."]
+        for layer in snap.layers:
+            stats = layer_stats(layer, BINS)
+            title = f"[b]Layer {layer.index + 1}[/b] · {layer.activation} · {layer.units} unit{'s' if layer.units != 1 else ''}"
+            text = describe(stats)
+            blocks.append(title + (" · " if not text.startswith(" ") else "\n") + escape(text))
+        self.query_one("#layer-stats-text", Static).update("\n".join(blocks))
