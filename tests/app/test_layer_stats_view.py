@@ -11,14 +11,14 @@ from tui_backprop.presets import load_preset
 
 def test_layer_statistics_of_dead_relu(snap_compare):
     async def run_before(pilot):
-        await pilot.press("n", "n", "n", "S")
+        await pilot.press("n", "n", "n", "U")
         await pilot.pause(0.5)
     assert snap_compare(BackpropApp(load_preset("dead-relu")), run_before=run_before, terminal_size=(100, 30))
 
 
 def test_layer_statistics_at_80x24(snap_compare):
     async def run_before(pilot):
-        await pilot.press("n", "n", "S")
+        await pilot.press("n", "n", "U")
         await pilot.pause(0.5)
     assert snap_compare(BackpropApp(load_preset("vanishing-gradients")), run_before=run_before,
                         terminal_size=(80, 24))
@@ -27,7 +27,7 @@ def test_layer_statistics_at_80x24(snap_compare):
 async def test_the_view_shows_this_steps_numbers():
     app = BackpropApp(load_preset("dead-relu"))
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press(*["n"] * 10, "S")
+        await pilot.press(*["n"] * 10, "U")
         await pilot.pause(0.5)
         assert isinstance(app.screen, LayerStatsScreen)
         text = str(app.screen.query_one("#layer-stats-text").render())
@@ -54,7 +54,7 @@ async def test_pause_within_100_ms_with_the_statistics_open():
     app = BackpropApp(load_preset("xor"))
     latencies = []
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("S")
+        await pilot.press("U")
         for _ in range(3):
             await pilot.press("space")
             await pilot.pause(0.8)

@@ -23,6 +23,7 @@ from tui_backprop.app.screens.compare import CompareScreen
 from tui_backprop.app.screens.confirm import ConfirmScreen
 from tui_backprop.app.screens.help import HelpScreen
 from tui_backprop.app.screens.landscape import LandscapeScreen, Source
+from tui_backprop.app.screens.digits import DigitsScreen
 from tui_backprop.app.screens.layer_stats import LayerStatsScreen
 from tui_backprop.app.screens.save import SaveScreen
 from tui_backprop.app.screens.picker import PresetPicker
@@ -103,7 +104,9 @@ class BackpropApp(LessonControls, SnapshotView, App[int]):
         Binding("y", "toggle_questions", "questions", id="questions", show=False,
                 tooltip="Lesson questions on / off"),
         Binding("H", "landscape", "landscape", id="loss_landscape", show=False, tooltip="Loss landscape"),
-        Binding("S", "layer_stats", "statistics", id="layer_statistics", show=False, tooltip="Layer statistics"),
+        Binding("I", "digits", "digits", id="digits_view", show=False,
+                tooltip="Digits: the selected image, its probabilities, layer 1's weights as pictures"),
+        Binding("U", "layer_stats", "statistics", id="layer_statistics", show=False, tooltip="Layer statistics"),
         Binding("question_mark", "help", "help", id="help", key_display="?", tooltip="All keys"),
         Binding("q", "quit", "quit", id="quit", tooltip="Quit"),
     ]
@@ -428,6 +431,12 @@ class BackpropApp(LessonControls, SnapshotView, App[int]):
         source = Source(self, lambda: self.runner, lambda session: [session],
                         lambda: [self.latest_snapshot] if self.latest_snapshot is not None else [])
         self.push_screen(LandscapeScreen(source, self.query_one(Inspector).selection[:3]))
+
+    def action_digits(self) -> None:
+        if self.session.data.source != "digits" or self.session.network.layers[0].fan_in != 64:
+            self.notify("The digits view needs the handwritten digits: open the digits preset (o).", timeout=4)
+            return
+        self.push_screen(DigitsScreen(self))
 
     def action_layer_stats(self) -> None:
         self.push_screen(LayerStatsScreen(self))

@@ -52,6 +52,13 @@ HELP = """\
             pauses); every run's loss, the median, how many got stuck; Enter on a run
             opens its seed here, escape returns
 
+[b]Views[/b] (escape returns; space and n still run and step)
+  H         loss landscape: loss over two weights, the path, the next step −lr·g
+            (m one weight and its tangent · t batch / training set · [ ] < > pick
+            the weights · z Z zoom)
+  U         layer statistics: update:weight ratio per layer over time, histograms
+  I         digits view (digits lesson): image, probabilities, layer 1's weights
+
 [b]Files[/b]
   o         open a preset
   s         save the session (resume with --resume) and export history, network, PyTorch script
@@ -60,6 +67,7 @@ HELP = """\
 
 [b]Compare mode[/b] (presets with two runs)
   space run/pause both · n one step each · e one epoch · r reset both · l log · escape back
+  H         loss landscape with both runs' paths
 
 Escape, q or ? closes this help.
 """

@@ -17,10 +17,10 @@ import numpy as np
 from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual_plotext import PlotextPlot
 
+from tui_backprop.app.screens.view import ViewScreen
 from tui_backprop.app.widgets.landscape import PATH_GLYPHS, LandscapePlot, Run
 from tui_backprop.app.widgets.boundary import short_number
 from tui_backprop.core.landscape import (Parameter, Surface, evaluate_surface, flat_params, half_widths, parameters,
@@ -91,11 +91,8 @@ class LandscapeCurve(PlotextPlot):
         self.refresh()
 
 
-class LandscapeScreen(Screen[None]):
+class LandscapeScreen(ViewScreen):
     BINDINGS = [
-        Binding("escape", "leave", "back", id="landscape.back"),
-        Binding("space", "toggle_run", "run", id="landscape.run"),
-        Binding("n", "step", "step", id="landscape.step"),
         Binding("m", "toggle_mode", "1/2 weights", id="landscape.mode",
                 tooltip="One parameter (L(w) and its tangent) or two (the contour)"),
         Binding("t", "toggle_data", "batch/all", id="landscape.data",
@@ -116,7 +113,7 @@ class LandscapeScreen(Screen[None]):
     """
 
     def __init__(self, source: Source, selection: tuple[int, int, int] | None = None):
-        super().__init__()
+        super().__init__(source.owner)
         self.source = source
         network = source.sessions(source.runner().session)[0].network
         self.params = parameters(network)
@@ -144,15 +141,6 @@ class LandscapeScreen(Screen[None]):
         self.call_after_refresh(self._tick)
 
     # ------------------------------------------------------------- actions
-    def action_leave(self) -> None:
-        self.dismiss(None)
-
-    def action_toggle_run(self) -> None:
-        self.source.owner.action_toggle_run()
-
-    def action_step(self) -> None:
-        self.source.owner.action_step()
-
     def action_toggle_mode(self) -> None:
         if len(self.params) < 2:
             self.notify("This network has a single parameter: one-parameter view only.", timeout=3)

@@ -13,12 +13,11 @@ from __future__ import annotations
 import numpy as np
 from rich.markup import escape
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual_plotext import PlotextPlot
 
+from tui_backprop.app.screens.view import ViewScreen
 from tui_backprop.app.widgets.boundary import short_number
 from tui_backprop.core.layer_stats import HEALTHY_LOG_RATIO, NO_UPDATE, Histogram, LayerStats, layer_stats
 
@@ -85,21 +84,15 @@ class RatioPlot(PlotextPlot):
         self.refresh()
 
 
-class LayerStatsScreen(Screen[None]):
-    BINDINGS = [
-        Binding("escape", "leave", "back", id="layer_stats.back"),
-        Binding("space", "toggle_run", "run", id="layer_stats.run"),
-        Binding("n", "step", "step", id="layer_stats.step"),
-    ]
+class LayerStatsScreen(ViewScreen):
     DEFAULT_CSS = """
     LayerStatsScreen RatioPlot { height: 1fr; min-height: 6; border: round $primary; }
     LayerStatsScreen #layer-stats-scroll { height: 1fr; border: round $primary; }
     LayerStatsScreen #layer-stats-text { padding: 0 1; }
     """
 
-    def __init__(self, owner, snapshot=None):
-        super().__init__()
-        self.owner = owner  # the app: its newest snapshot, and its keys to run and step
+    def __init__(self, owner):
+        super().__init__(owner)  # the app: its newest snapshot, and its keys to run and step
         self._shown = None
 
     def compose(self) -> ComposeResult:
@@ -112,15 +105,6 @@ class LayerStatsScreen(Screen[None]):
         self.query_one("#layer-stats-scroll").border_title = "This step, per layer (histograms of the batch)"
         self.set_interval(REDRAW_EVERY, self._redraw)
         self._redraw()
-
-    def action_leave(self) -> None:
-        self.dismiss(None)
-
-    def action_toggle_run(self) -> None:
-        self.owner.action_toggle_run()
-
-    def action_step(self) -> None:
-        self.owner.action_step()
 
     def _redraw(self) -> None:
         snap = self.owner.latest_snapshot

@@ -1,0 +1,29 @@
+"""What the views over the main screen share: escape goes back, space and n keep driving training."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+from textual.screen import Screen
+
+
+class ViewScreen(Screen[None]):
+    """A full-screen view; ``owner`` (the app, or compare mode) runs and steps the training."""
+
+    BINDINGS = [
+        Binding("escape", "leave", "back", id="view.back"),
+        Binding("space", "toggle_run", "run", id="view.run"),
+        Binding("n", "step", "step", id="view.step"),
+    ]
+
+    def __init__(self, owner):
+        super().__init__()
+        self.owner = owner
+
+    def action_leave(self) -> None:
+        self.dismiss(None)
+
+    def action_toggle_run(self) -> None:
+        self.owner.action_toggle_run()
+
+    def action_step(self) -> None:
+        self.owner.action_step()
