@@ -320,3 +320,25 @@ async def test_f_slow_motion_caps_the_step_rate():
         assert 5 <= app.session.step_count <= 30  # ~20 in one second, never thousands
         await pilot.press("f")
         assert app.runner.max_steps_per_second is None
+
+
+async def test_page_down_before_the_palette_list_is_laid_out_does_not_crash():
+    """Issue 11 bug 3: ctrl+p then PageDown within 0.1 s raised KeyError: 0 in OptionList._move_page."""
+    from textual.command import CommandList
+
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("ctrl+p")
+        palette = app.screen
+        commands = palette.query_one(CommandList)
+        commands.display = False  # the state right after ctrl+p: options arriving, no lines laid out yet
+        await pilot.pause()
+        commands.clear_options()
+        commands.add_options(["a", "b", "c"])
+        commands.highlighted = 0
+        assert not commands.scrollable_content_region
+        palette._action_command_list("page_down")
+        palette._action_command_list("page_up")
+        commands.display = True
+        await pilot.press("pagedown", "escape")
+        assert app.return_code is None and not isinstance(app.screen, type(palette))

@@ -14,6 +14,7 @@ from rich.markup import escape
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widgets import Footer, Static, TabbedContent, TabPane
@@ -51,6 +52,19 @@ def next_learning_rate(current: float, direction: int) -> float:
     if direction > 0:
         return next((r for r in LEARNING_RATES if r > current * (1 + 1e-9)), LEARNING_RATES[-1])
     return next((r for r in reversed(LEARNING_RATES) if r < current * (1 - 1e-9)), LEARNING_RATES[0])
+
+
+class SafeCommandPalette(CommandPalette):
+    """Textual's palette, but a page key that arrives before the list is laid out does nothing.
+
+    (Over SSH, ctrl+p and PageDown often arrive together: OptionList._move_page then raises KeyError.)
+    """
+
+    def _action_command_list(self, action: str) -> None:
+        try:
+            super()._action_command_list(action)
+        except (KeyError, IndexError):
+            pass  # no lines yet: the next key press finds them
 
 
 class BackpropApp(LessonControls, SnapshotView, App[int]):
@@ -495,6 +509,10 @@ class BackpropApp(LessonControls, SnapshotView, App[int]):
         self.publish_now()
         if config.compare:
             self.open_compare()
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(SafeCommandPalette(id="--command-palette"))
 
     async def action_quit(self) -> None:
         self.runner.cancel()
