@@ -30,22 +30,22 @@ def open_after(steps: int, *more: str):
 
 def test_chain_two_weights_landscape_after_a_few_steps(snap_compare):
     # n twice per step (the lesson stops after backward): 2 steps done, the third's gradients computed.
-    assert snap_compare(BackpropApp(load_preset("chain-two-weights")), run_before=open_after(5),
+    assert snap_compare(BackpropApp(load_preset("chain-two-weights"), questions=False), run_before=open_after(5),
                         terminal_size=(100, 30))
 
 
 def test_chain_two_weights_one_parameter_mode(snap_compare):
-    assert snap_compare(BackpropApp(load_preset("chain-two-weights")), run_before=open_after(1, "m"),
+    assert snap_compare(BackpropApp(load_preset("chain-two-weights"), questions=False), run_before=open_after(1, "m"),
                         terminal_size=(100, 30))
 
 
 def test_landscape_at_80x24(snap_compare):
-    assert snap_compare(BackpropApp(load_preset("chain-two-weights")), run_before=open_after(5),
+    assert snap_compare(BackpropApp(load_preset("chain-two-weights"), questions=False), run_before=open_after(5),
                         terminal_size=(80, 24))
 
 
 async def test_grid_path_and_arrow_are_the_sessions_numbers():
-    app = BackpropApp(load_preset("chain-two-weights"))
+    app = BackpropApp(load_preset("chain-two-weights"), questions=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("n", "n", "n", "H")  # step 1 applied, step 2's gradients computed
         screen = await landscape_shown(pilot, step=1)
@@ -68,7 +68,7 @@ async def test_grid_path_and_arrow_are_the_sessions_numbers():
 
 
 async def test_the_grid_is_reused_while_the_point_stays_inside():
-    app = BackpropApp(load_preset("narrow-valley"))
+    app = BackpropApp(load_preset("narrow-valley"), questions=False)
     app.config = app.config  # (compare mode opens on top; the landscape of the main session is tested here)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("escape")  # leave compare mode
@@ -86,7 +86,7 @@ async def test_the_grid_is_reused_while_the_point_stays_inside():
 
 
 async def test_compare_mode_draws_both_paths_on_one_landscape():
-    app = BackpropApp(load_preset("narrow-valley"))
+    app = BackpropApp(load_preset("narrow-valley"), questions=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         await pilot.press(*["n"] * 10, "H")
@@ -112,7 +112,7 @@ def test_no_color_draws_shades_as_glyphs():
 @pytest.mark.flaky(reruns=2)
 @pytest.mark.parametrize("preset", ["xor", "digits"])
 async def test_pause_within_100_ms_with_the_landscape_open(preset):
-    app = BackpropApp(load_preset(preset))
+    app = BackpropApp(load_preset(preset), questions=False)
     latencies = []
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("H")

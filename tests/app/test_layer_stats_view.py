@@ -13,19 +13,19 @@ def test_layer_statistics_of_dead_relu(snap_compare):
     async def run_before(pilot):
         await pilot.press("n", "n", "n", "U")
         await pilot.pause(0.5)
-    assert snap_compare(BackpropApp(load_preset("dead-relu")), run_before=run_before, terminal_size=(100, 30))
+    assert snap_compare(BackpropApp(load_preset("dead-relu"), questions=False), run_before=run_before, terminal_size=(100, 30))
 
 
 def test_layer_statistics_at_80x24(snap_compare):
     async def run_before(pilot):
         await pilot.press("n", "n", "U")
         await pilot.pause(0.5)
-    assert snap_compare(BackpropApp(load_preset("vanishing-gradients")), run_before=run_before,
+    assert snap_compare(BackpropApp(load_preset("vanishing-gradients"), questions=False), run_before=run_before,
                         terminal_size=(80, 24))
 
 
 async def test_the_view_shows_this_steps_numbers():
-    app = BackpropApp(load_preset("dead-relu"))
+    app = BackpropApp(load_preset("dead-relu"), questions=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press(*["n"] * 10, "U")
         await pilot.pause(0.5)
@@ -51,7 +51,7 @@ def test_sparkline_draws_counts_as_bars():
 
 @pytest.mark.flaky(reruns=2)
 async def test_pause_within_100_ms_with_the_statistics_open():
-    app = BackpropApp(load_preset("xor"))
+    app = BackpropApp(load_preset("xor"), questions=False)
     latencies = []
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("U")
