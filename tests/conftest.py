@@ -47,3 +47,27 @@ def assert_same_state(a, b) -> None:
             assert x == y, where
 
     same(a.state_dict(), b.state_dict(), "state")
+
+
+async def wait_until_stopped(pilot, app, tries: int = 40) -> None:
+    """Give the app's runner up to ``tries`` × 50 ms to come to rest (it ends after its current step)."""
+    for _ in range(tries):
+        await pilot.pause(0.05)
+        if not app.runner.running:
+            return
+
+
+async def pause_latencies(pilot, app, runs: int = 3, run_for: float = 0.8, while_running=None) -> list[float]:
+    """Run and pause ``runs`` times; the seconds from each pause request to the paused session, sorted."""
+    latencies = []
+    for _ in range(runs):
+        await pilot.press("space")
+        await pilot.pause(run_for)
+        assert app.runner.running
+        if while_running is not None:
+            while_running()
+        await pilot.press("space")
+        await wait_until_stopped(pilot, app)
+        assert not app.runner.running
+        latencies.append(app.runner.paused_at - app.runner.pause_requested_at)
+    return sorted(latencies)

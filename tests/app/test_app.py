@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from tests.conftest import pause_latencies, wait_until_stopped
 from tui_backprop.app.app import LEARNING_RATES, BackpropApp, next_learning_rate
 from tui_backprop.presets import load_preset
 
@@ -130,20 +131,11 @@ async def test_pause_is_honoured_within_100_ms_at_full_speed():
     (The median keeps one unlucky moment on a loaded 2-core CI machine from failing the run.)
     """
     app = make_app()
-    latencies = []
     async with app.run_test(size=(100, 30)) as pilot:
-        for _ in range(3):
-            await pilot.press("space")
-            await pilot.pause(0.6)
-            assert app.runner.running and app.runner.steps_per_second > 200
-            await pilot.press("space")
-            for _ in range(40):
-                await pilot.pause(0.05)
-                if not app.runner.running:
-                    break
-            assert not app.runner.running
-            latencies.append(app.runner.paused_at - app.runner.pause_requested_at)
-    latencies.sort()
+        def fast():
+            assert app.runner.steps_per_second > 200
+
+        latencies = await pause_latencies(pilot, app, run_for=0.6, while_running=fast)
     assert all(t >= 0 for t in latencies)
     assert latencies[1] <= 0.1, latencies
 
@@ -250,10 +242,7 @@ async def test_nan_pauses_with_an_explanation():
     async with app.run_test(size=(100, 30)) as pilot:
         app.session.set_learning_rate(10.0)
         await pilot.press("space")
-        for _ in range(50):
-            await pilot.pause(0.05)
-            if not app.runner.running:
-                break
+        await wait_until_stopped(pilot, app, tries=50)
         assert app.session.halted is not None
         assert app.session.step_count < 1000
         text = str(app.query_one("#notice").render())

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from tests.conftest import wait_until_stopped
 from tui_backprop.app.app import BackpropApp
 from tui_backprop.presets import load_preset
 from tui_backprop.training.compare import CompareSession, compare_configs
@@ -63,10 +64,7 @@ async def test_note_pauses_run_at_its_step_and_phase():
     app = BackpropApp(config.replace("training", pause_after="none"), questions=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("space")
-        for _ in range(40):
-            await pilot.pause(0.05)
-            if not app.runner.running:
-                break
+        await wait_until_stopped(pilot, app)
         assert not app.runner.running
         assert app.session.step_count == 0 and app.session.last_phase == "backward"
         assert app.session.network.grads.tolist() == [-48.0, -36.0]

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from tests.conftest import pause_latencies
 from tui_backprop.app.app import BackpropApp
 from tui_backprop.app.screens.landscape import LandscapeScreen
 from tui_backprop.app.widgets.landscape import LandscapePlot, bands
@@ -113,21 +114,9 @@ def test_no_color_draws_shades_as_glyphs():
 @pytest.mark.parametrize("preset", ["xor", "digits"])
 async def test_pause_within_100_ms_with_the_landscape_open(preset):
     app = BackpropApp(load_preset(preset), questions=False)
-    latencies = []
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("H")
         await landscape_shown(pilot)
-        for _ in range(3):
-            await pilot.press("space")
-            await pilot.pause(0.8)
-            assert app.runner.running
-            await pilot.press("space")
-            for _ in range(40):
-                await pilot.pause(0.05)
-                if not app.runner.running:
-                    break
-            assert not app.runner.running
-            latencies.append(app.runner.paused_at - app.runner.pause_requested_at)
+        latencies = await pause_latencies(pilot, app)
         assert isinstance(app.screen, LandscapeScreen) and app.screen.result.step > 0
-    latencies.sort()
     assert latencies[1] <= 0.1, latencies

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from tests.conftest import pause_latencies
 from tui_backprop.app.app import BackpropApp
 from tui_backprop.app.screens.layer_stats import LayerStatsScreen, RatioPlot, sparkline
 from tui_backprop.core.layer_stats import histogram
@@ -52,20 +53,8 @@ def test_sparkline_draws_counts_as_bars():
 @pytest.mark.flaky(reruns=2)
 async def test_pause_within_100_ms_with_the_statistics_open():
     app = BackpropApp(load_preset("xor"), questions=False)
-    latencies = []
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("U")
-        for _ in range(3):
-            await pilot.press("space")
-            await pilot.pause(0.8)
-            assert app.runner.running
-            await pilot.press("space")
-            for _ in range(40):
-                await pilot.pause(0.05)
-                if not app.runner.running:
-                    break
-            assert not app.runner.running
-            latencies.append(app.runner.paused_at - app.runner.pause_requested_at)
+        latencies = await pause_latencies(pilot, app)
         assert isinstance(app.screen, LayerStatsScreen)
-    latencies.sort()
     assert latencies[1] <= 0.1, latencies
