@@ -147,3 +147,14 @@ def test_going_back_to_a_saved_state_forgets_the_path_after_it():
     assert s.update_ratios.arrays()[0].tolist() == [1, 2, 3]
     s.run(1)
     assert s.parameter_path.columns((0,))[0].tolist() == [0, 1, 2, 3, 4]
+
+
+def test_parameter_path_of_a_large_network_stays_within_its_budget():
+    """784-256-10 has 203,530 parameters: the path keeps 2 rows (3 MB), not a floor of 64 rows (104 MB)."""
+    size = 784 * 256 + 256 + 256 * 10 + 10
+    path = ParameterPath(size=size)
+    assert path.series.values.size <= 500_000
+    path.record(0, np.zeros(size))
+    path.record(1, np.ones(size))
+    steps, points = path.columns((0,))
+    assert steps.tolist() == [0, 1] and points[:, 0].tolist() == [0.0, 1.0]

@@ -220,7 +220,8 @@ class ParameterPath:
     """
 
     def __init__(self, size: int, budget: int = 500_000):
-        self.series = DecimatedSeries(size, capacity=min(1024, max(64, budget // max(size, 1))))
+        # Large networks keep fewer points rather than more memory (784-256-10: 2 rows, not 64 = 104 MB).
+        self.series = DecimatedSeries(size, capacity=min(1024, max(2, budget // max(size, 1))))
 
     def record(self, step: int, params: np.ndarray) -> None:
         row = self.series.slot(step)
