@@ -62,7 +62,7 @@ async def test_chain_two_weights_pauses_after_backward_with_exact_gradients():
     app = make_app("chain-two-weights")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("n")
-        snap = app._shown
+        snap = app.main._shown
         assert snap.last_phase == "backward"
         assert snap.layers[0].grad_weights[0, 0] == -48.0
         assert snap.layers[1].grad_weights[0, 0] == -36.0
@@ -140,12 +140,12 @@ async def test_pause_is_honoured_within_100_ms_at_full_speed():
     assert latencies[1] <= 0.1, latencies
 
 
-async def test_l_toggles_log_scale_and_g_checks_gradients():
+async def test_shift_l_toggles_log_scale_and_g_checks_gradients():
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         curve = app.query_one("#curve")
-        app.set_focus(None)
-        await pilot.press("l")
+        assert app.focused is app.query_one("#inspector")
+        await pilot.press("L")  # works while the inspector has focus, where l means "next layer"
         assert curve.log_scale
         await pilot.press("n", "g")
         await pilot.pause()
@@ -226,7 +226,10 @@ async def test_help_screen_lists_every_key_and_q_quits():
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("question_mark")
         await pilot.pause()
-        text = str(app.screen.query_one("#help-text").render())
+        from tui_backprop.app.screens.help import HelpScreen, help_rows
+
+        assert isinstance(app.screen, HelpScreen)
+        text = " ".join(f"{keys} {what}" for _, rows in help_rows(app) for keys, what in rows).lower()
         for words in ("run / pause", "one step", "one phase", "pause after backward", "one epoch", "reset",
                       "learning rate", "log scale", "finite-difference", "open a preset", "quit"):
             assert words in text
@@ -331,3 +334,56 @@ async def test_page_down_before_the_palette_list_is_laid_out_does_not_crash():
         commands.display = True
         await pilot.press("pagedown", "escape")
         assert app.return_code is None and not isinstance(app.screen, type(palette))
+
+
+async def test_readme_keys_table_matches_the_live_bindings():
+    """The README's keys table names exactly the keys the app binds (the help screen is built from them)."""
+    import re
+    from pathlib import Path
+
+    from tui_backprop.app.screens.help import help_rows
+
+    aliases = {"esc": "escape", "^p": "ctrl+p"}
+    app = make_app()
+    async with app.run_test(size=(100, 30)):
+        live = {aliases.get(k, k) for _, rows in help_rows(app) for keys, _ in rows for k in keys.split(" / ")}
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    table = readme[readme.index("| key | does |"):].split("\n\n")[0].splitlines()[2:]
+    documented = {token for row in table for token in re.split(r"[\s/]+", row.split("|")[1]) if token}
+    assert live == documented, (sorted(live - documented), sorted(documented - live))
+
+
+async def test_loading_a_preset_while_training_shows_only_the_new_run():
+    """Issue 11 bug 1: the cancelled runner's last snapshot must not replace the new lesson's."""
+    app = make_app("xor")
+    async with app.run_test(size=(100, 30)) as pilot:
+        old_runner = app.runner
+        await pilot.press("space")
+        await pilot.pause(0.3)
+        assert old_runner.running
+        await pilot.press("o", *"chain-two", "enter")
+        for _ in range(40):  # the old worker ends after its current step and publishes once more
+            await pilot.pause(0.05)
+            if not old_runner.running:
+                break
+        await pilot.pause(0.3)  # past a few redraw ticks
+        assert app.config.name == "chain-two-weights"
+        status = app.query_one("#status").render().plain
+        assert "no steps yet" in status and "acc" not in status, status
+        inspector = app.query_one("#inspector").build_text()[0].plain
+        assert "Layer 1/2 hidden · 1×1" in inspector, inspector
+
+
+async def test_compare_status_shows_its_own_runners_speed():
+    """Issue 11 bug 2: slow motion of the main run is not compare mode's."""
+    app = make_app("xor")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f")
+        assert "slow motion" in app.query_one("#status").render().plain
+        await pilot.press("o", *"optimizers", "enter")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "CompareScreen"
+        await pilot.press("n")
+        await pilot.pause(0.2)
+        for i in (0, 1):
+            assert "slow motion" not in app.screen.query_one(f"#compare-status-{i}").render().plain

@@ -70,7 +70,7 @@ async def test_grid_path_and_arrow_are_the_sessions_numbers():
 
 async def test_the_grid_is_reused_while_the_point_stays_inside():
     app = BackpropApp(load_preset("narrow-valley"), questions=False)
-    app.config = app.config  # (compare mode opens on top; the landscape of the main session is tested here)
+
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("escape")  # leave compare mode
         await pilot.press("n", "H")

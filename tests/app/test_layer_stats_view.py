@@ -32,7 +32,7 @@ async def test_the_view_shows_this_steps_numbers():
         await pilot.pause(0.5)
         assert isinstance(app.screen, LayerStatsScreen)
         text = str(app.screen.query_one("#layer-stats-text").render())
-        snap = app.latest_snapshot
+        snap = app.main.latest_snapshot
         zero = np.mean(snap.layers[0].a <= 0.0)
         assert zero > 0.9 and f"zero {zero:.0%}" in text  # the lesson: layer 1's ReLUs die
         assert "After step 10" in text and "Layer 2 · sigmoid · 1 unit" in text

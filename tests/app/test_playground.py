@@ -115,7 +115,7 @@ async def test_pilot_edit_weight_key():
         await pilot.pause()
         assert app.session.network.layers[0].weights[0, 0] == 2.5
         assert app.session.loss == 49.0  # ŷ = 2.5·4 + 3 = 13, (13 − 20)² = 49
-        assert app._shown.loss == 49.0
+        assert app.main._shown.loss == 49.0
 
 
 async def test_pilot_toggles_new_data_and_neuron_view():
@@ -183,6 +183,7 @@ def test_snapshot_playground_toggles(snap_compare):
 
 def test_snapshot_curve_cursor(snap_compare):
     async def focus_curve(pilot):
+        await pilot.pause()  # the main screen composes after the app starts
         pilot.app.query_one("#curve").focus()
 
     assert snap_compare(BackpropApp(load_preset("xor"), questions=False), press=["n"] * 12 + ["left", "left"],

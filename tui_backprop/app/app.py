@@ -1,57 +1,24 @@
-"""The tui-backprop app: panes that read training snapshots, keys that drive the session.
+"""The tui-backprop app: a main view of one session (``screens/main.py``) and the keys that work anywhere.
 
-Training runs in a worker thread (see ``training.runner``); the UI redraws
-from the latest snapshot on a 10 Hz timer, so a fast run never floods it.
-Keys that change the session while it runs are applied between steps.
+The App holds little state of its own: the session, its runner and the
+configuration belong to the main screen (``app.session``, ``app.runner`` and
+``app.config`` read them there). Each screen and widget carries its own keys;
+the help screen and the command palette are built from those bindings.
 """
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
-from rich.markup import escape
-from textual import on, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette
-from textual.containers import Horizontal, Vertical
-from textual.reactive import reactive
-from textual.widgets import Footer, Static, TabbedContent, TabPane
 
-from tui_backprop.app.lesson_controls import LessonControls
-from tui_backprop.app.screens.compare import CompareScreen
-from tui_backprop.app.screens.confirm import ConfirmScreen
-from tui_backprop.app.screens.help import HelpScreen
-from tui_backprop.app.screens.landscape import LandscapeScreen, Source
-from tui_backprop.app.screens.digits import DigitsScreen
-from tui_backprop.app.screens.layer_stats import LayerStatsScreen
-from tui_backprop.app.screens.save import SaveScreen
-from tui_backprop.app.screens.picker import PresetPicker
-from tui_backprop.app.screens.sweep import SweepScreen
-from tui_backprop.app.widgets.config_form import ConfigForm, describe_changes
-from tui_backprop.app.widgets.lesson_pane import LessonPane, reflow  # noqa: F401 (reflow: used by tests)
-from tui_backprop.app.widgets.loss_curve import LossCurve
-from tui_backprop.app.widgets.status import StatusLine
+from tui_backprop.app.screens.main import LEARNING_RATES, MainScreen, next_learning_rate, reflow
 from tui_backprop.config import Config, ConfigError, load_config
-from tui_backprop.training.runner import Runner
-from tui_backprop.training.session import Session, Snapshot
+from tui_backprop.training.session import Session
 
-from tui_backprop.app.screens.edit_weight import EditWeightScreen
-from tui_backprop.app.snapshot_view import SnapshotView
-from tui_backprop.app.widgets.boundary import DecisionBoundary, NeuronMaps
-from tui_backprop.app.widgets.computation_graph import ComputationGraph
-from tui_backprop.app.widgets.diagram import NetworkDiagram
-from tui_backprop.app.widgets.inspector import Inspector
-
-# TensorFlow Playground's learning-rate choices.
-LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
-
-
-def next_learning_rate(current: float, direction: int) -> float:
-    if direction > 0:
-        return next((r for r in LEARNING_RATES if r > current * (1 + 1e-9)), LEARNING_RATES[-1])
-    return next((r for r in reversed(LEARNING_RATES) if r < current * (1 - 1e-9)), LEARNING_RATES[0])
+__all__ = ["BackpropApp", "LEARNING_RATES", "next_learning_rate", "reflow"]
 
 
 class SafeCommandPalette(CommandPalette):
@@ -67,409 +34,54 @@ class SafeCommandPalette(CommandPalette):
             pass  # no lines yet: the next key press finds them
 
 
-class BackpropApp(LessonControls, SnapshotView, App[int]):
+class BackpropApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "tui-backprop"
     HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (60, "-narrow"), (90, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-tiny-height"), (16, "-short"), (24, "-tall")]
 
+    # Keys that work on every screen; each screen adds its own (help and quit there, so the footer shows
+    # them first, and a dialog's text field never quits the app).
     BINDINGS = [
-        Binding("space", "toggle_run", "run", id="run", tooltip="Run / pause training"),
-        Binding("n", "step", "step", id="step", tooltip="One training step"),
-        Binding("p", "phase", "phase", id="phase", tooltip="One phase: forward, loss, backward, update"),
-        Binding("b", "toggle_pause_after_backward", "pause bwd", id="pause_after_backward",
-                tooltip="Pause after the backward pass: on / off"),
-        Binding("e", "epoch", "epoch", id="epoch", tooltip="One epoch"),
-        Binding("r", "reset", "reset", id="reset", tooltip="Reset to the initial weights (same seed)"),
-        Binding("plus,equals_sign", "learning_rate(1)", "lr↑", id="lr_up", key_display="+",
-                tooltip="Learning rate up"),
-        Binding("minus", "learning_rate(-1)", "lr↓", id="lr_down", key_display="-", tooltip="Learning rate down"),
-        Binding("l", "toggle_log", "log", id="log_scale", show=False, tooltip="Loss curve: log scale"),
-        Binding("L", "toggle_log", "log", id="log_scale_anywhere", show=False,
-                tooltip="Loss curve: log scale (also while the inspector has focus)"),
-        Binding("g", "gradient_check", "check", id="gradient_check", show=False,
-                tooltip="Finite-difference gradient check"),
-        Binding("c", "configure", "config", id="configure", show=False, tooltip="Configuration form"),
-        Binding("v", "lesson", "lesson", id="lesson", show=False, tooltip="Show the lesson text"),
-        Binding("escape", "close_side", "close", id="close_side", show=False),
-        Binding("o", "open_preset", "open", id="open_preset", tooltip="Open a preset"),
-        Binding("f", "toggle_slow", "slow", id="slow_motion", tooltip="Slow motion: 20 steps a second, or full speed"),
-        Binding("s", "save", "save", id="save", tooltip="Save the session, export history / network / PyTorch"),
-        Binding("t", "toggle_test_points", "test data", id="show_test_data", show=False,
-                tooltip="Decision boundary: show the test points too"),
-        Binding("x", "toggle_discretize", "discretize", id="discretize", show=False,
-                tooltip="Decision boundary: hard class colours"),
-        Binding("m", "toggle_neuron_view", "neuron map", id="neuron_map", show=False,
-                tooltip="Show the selected neuron's picture large in the boundary pane"),
-        Binding("d", "new_data", "new data", id="new_data", show=False,
-                tooltip="Regenerate the data with a new seed, keep the network"),
-        Binding("w", "edit_weight", "edit weight", id="edit_weight", show=False,
-                tooltip="Type a new value for the selected weight"),
-        Binding("a", "toggle_accuracy", "accuracy", id="accuracy_curve", show=False,
-                tooltip="Curve pane: accuracy instead of loss"),
-        Binding("G", "toggle_graph", "graph", id="computation_graph", show=False,
-                tooltip="Computation graph"),
-        Binding("D", "toggle_diagram_gradients", "diagram grads", id="diagram_gradients", show=False,
-                tooltip="Network diagram: weights or gradients"),
-        Binding("S", "sweep", "sweep", id="sweep", show=False, tooltip="Sweep seeds"),
-        Binding("i", "hint", "hint", id="hint", show=False, tooltip="Lesson: show the next hint"),
-        Binding("u", "solution", "solution", id="solution", show=False,
-                tooltip="Lesson: show the solution; again: apply it"),
-        Binding("y", "toggle_questions", "questions", id="questions", show=False,
-                tooltip="Lesson questions on / off"),
-        Binding("H", "landscape", "landscape", id="loss_landscape", show=False, tooltip="Loss landscape"),
-        Binding("I", "digits", "digits", id="digits_view", show=False,
-                tooltip="Digits: the selected image, its probabilities, layer 1's weights as pictures"),
-        Binding("U", "layer_stats", "statistics", id="layer_statistics", show=False, tooltip="Layer statistics"),
-        Binding("question_mark", "help", "help", id="help", key_display="?", tooltip="All keys"),
-        Binding("q", "quit", "quit", id="quit", tooltip="Quit"),
+        Binding("o", "open_preset", "open", id="anywhere.open_preset",
+                tooltip="Open a preset (type to filter, Enter loads, Escape cancels)"),
     ]
-
-    running: reactive[bool] = reactive(False, bindings=True)
-    neuron_view: reactive[bool] = reactive(False)
 
     def __init__(self, config: Config, session: Session | None = None, *, fps: float = 10.0,
                  served: bool = False, questions: bool = True):
         super().__init__()
         self.served = served  # in a browser via `serve`: no server files on a visitor's behalf
-        self.config = config
-        self.session = session or Session(config)
-        self.questions_on = questions  # the lesson's questions (y, --no-questions)
-        self.session.ask_questions = questions
-        self.runner = Runner(self.session, self._on_published, fps=fps)
         self.fps = fps
-        self.selection = (0, 0, 0, 0)  # layer, neuron, weight input, sample
-        self.modified = False  # the preset was changed in the form: its lesson may not fit any more
-        self._frame = 0
-        self._notice_text: str | None = None
+        self.questions = questions  # the lesson's questions at start (y, --no-questions)
+        self._first_session = session or Session(config)
+        self.main: MainScreen | None = None
 
-    # --------------------------------------------------------------- layout
-    def compose(self) -> ComposeResult:
-        with Horizontal(id="panes"):
-            with TabbedContent(id="side", initial="lesson-tab"):
-                with TabPane("Lesson", id="lesson-tab"):
-                    yield LessonPane(self.config, questions_on=self.questions_on, id="lesson")
-                with TabPane("Config", id="config-tab"):
-                    yield ConfigForm(self.config, id="config")
-            with Vertical(id="middle"):
-                yield LossCurve(id="curve")
-                yield DecisionBoundary(id="boundary")
-                yield NeuronMaps(id="neuron-maps")
-            with Vertical(id="right"):
-                yield NetworkDiagram(id="diagram")
-                yield Inspector(id="inspector")
-            yield ComputationGraph(id="graph")
-        yield Static("The terminal is too small for the panes: make it at least 60×16 "
-                     "(80×24 or more is best). Keys still work.", id="too-small")
-        yield Static("", id="notice")
-        yield StatusLine(id="status")
-        yield Footer(compact=True, show_command_palette=False)
+    def get_default_screen(self) -> MainScreen:
+        self.main = MainScreen(self._first_session, fps=self.fps, questions=self.questions)
+        return self.main
 
-    def on_mount(self) -> None:
-        self.query_one("#boundary").border_title = "Decision boundary"
-        self.query_one("#diagram").border_title = "Network"
-        self.query_one("#inspector").border_title = "Gradient inspector"
-        self.query_one("#side").border_title = self.config.name
-        self.query_one(ComputationGraph).set_names(self.config.names)
-        self.set_interval(1.0 / self.fps, self._redraw)
-        self.publish_now()
-        focus = self.query("#inspector")
-        if focus and focus.first().can_focus:
-            focus.first().focus()
-        if self.config.compare:
-            self.open_compare()
+    # The main view's state, read where it lives.
+    @property
+    def session(self) -> Session:
+        return self.main.session if self.main is not None else self._first_session
 
-    def open_compare(self) -> None:
-        """Presets with two [[compare]] tables open in compare mode (escape returns here)."""
-        self.push_screen(CompareScreen(self.config, fps=self.fps))
+    @property
+    def runner(self):
+        return self.main.runner
 
-    # ------------------------------------------------------------ snapshots
-    def show_snapshot(self, snap: Snapshot) -> None:
-        # Only 2-D inputs have a picture; otherwise the loss curve takes the room.
-        self.query_one("#boundary").display = snap.grid is not None
-        self.query_one("#neuron-maps").display = snap.grid is not None and len(snap.layers) > 1
-        # While running, the detailed panes redraw at a third of the rate: every frame the UI
-        # draws is time the training thread waits for the interpreter lock.
-        self._frame += 1
-        detailed = not snap.running or self._frame % 3 == 0 or self.runner.max_steps_per_second is not None
-        panes = ("#curve", "#boundary", "#neuron-maps", "#diagram", "#inspector") if detailed else ("#curve",)
-        if detailed and self.screen.has_class("-graph"):
-            panes += ("#graph",)
-        for wid in panes:
-            self.query_one(wid).show(snap)
-        self.query_one(StatusLine).show(snap)
-        self.lesson_after_snapshot(snap)
-        notice = self.query_one("#notice", Static)
-        halted = False
-        if snap.halted:
-            text, halted = f"[b]⚠ {escape(snap.halted.message)}[/b]", True
-        elif snap.message:
-            text = escape(self.lesson_mask(snap.message))
-        elif snap.last_phase == "backward" and not snap.running:
-            text = ("Gradients computed, not applied yet: read them in the inspector, "
-                    "then press n (or p) to apply the update.")
-        else:
-            text = ""
-        if text != self._notice_text:  # only touch it when it changes: an update re-lays out the screen
-            self._notice_text = text
-            notice.update(text)
-            notice.set_class(halted, "-halted")
-            notice.display = bool(text)
+    @property
+    def config(self) -> Config:
+        return self.session.config
 
     # -------------------------------------------------------------- actions
-    def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if isinstance(self.screen, (CompareScreen, SweepScreen)) and action not in ("open_preset", "help", "quit"):
-            return False  # compare mode and the sweep have their own keys
-        if action in ("step", "phase", "epoch", "gradient_check", "edit_weight", "new_data") and self.running:
-            return None  # shown greyed out: pause first
-        return True
-
-    def action_toggle_run(self) -> None:
-        if self.runner.running:
-            self.runner.pause()
-            return
-        if self.session.halted:
-            self.notify("Training halted on NaN/inf: press r to reset.", severity="warning")
-            return
-        self.running = True
-        self._start_runner()
-
-    @work(group="training", exclusive=True, exit_on_error=False)
-    async def _start_runner(self) -> None:
-        self.last_run_reason = await self.runner.run()
-        self.running = False
-
-    def _manual(self, fn) -> None:
-        if self.runner.running:
-            return
-        if self.session.halted:
-            self.notify("Training halted on NaN/inf: press r to reset.", severity="warning")
-            return
-        fn()
-        self.publish_now()
-
-    def action_step(self) -> None:
-        self._manual(self.session.step)
-
-    def action_phase(self) -> None:
-        self._manual(self.session.advance_phase)
-
-    def action_epoch(self) -> None:
-        self._manual(self.session.run_epoch)
-
-    def action_toggle_pause_after_backward(self) -> None:
-        def toggle(session: Session) -> None:
-            session.pause_after = "none" if session.pause_after == "backward" else "backward"
-
-        self.runner.call_between_steps(toggle)
-        state = "on" if self.session.pause_after == "backward" else "off"
-        if self.runner.running:
-            state = "on" if self.session.pause_after != "backward" else "off"
-        self.notify(f"Pause after backward: {state}", timeout=2)
-        self.publish_now()
-
-    def action_reset(self) -> None:
-        self.runner.pause()
-        self.runner.call_between_steps(lambda s: s.reset())  # a running worker publishes when it stops
-        self.publish_now()
-
-    def action_learning_rate(self, direction: int) -> None:
-        if self.locked("learning_rate"):
-            return
-        new = next_learning_rate(self.session.learning_rate, direction)
-        self.runner.call_between_steps(lambda s: s.set_learning_rate(new))
-        self.query_one(ConfigForm).set_learning_rate(new)
-        self.publish_now()
-
-    def action_toggle_log(self) -> None:
-        self.query_one(LossCurve).action_toggle_log()
-
-    def action_gradient_check(self) -> None:
-        if self.runner.running:
-            return
-        inspector = self.query_one("#inspector")
-        layer, neuron, weight, _sample = getattr(inspector, "selection", self.selection)
-        session = self.session
-        check = session.check_layer(layer)
-        analytic, numeric = session.check_weight(layer, neuron, weight)
-        if hasattr(inspector, "set_layer_check"):
-            inspector.set_layer_check(layer, check)
-            inspector.set_weight_check(layer, neuron, weight, analytic, numeric)
-        verdict = "agrees" if check.passed else "DISAGREES"
-        self.notify(f"Layer {layer + 1}: backprop {verdict} with finite differences "
-                    f"(max relative error {check.max_relative_error:.1e})", timeout=4)
-
-    def on_inspector_selection_changed(self, event) -> None:
-        self.selection = (event.layer, event.neuron, event.weight, event.sample)
-        self.query_one(NetworkDiagram).select(event.layer, event.neuron)
-        self.query_one(ComputationGraph).follow(event.layer, event.neuron, event.weight, event.sample)
-        last = len(self.session.network.layers) - 1
-        maps = self.query_one(NeuronMaps)
-        maps.select(min(event.layer, max(last - 1, 0)), event.neuron if event.layer < last else None)
-        if self.neuron_view:
-            self._show_neuron_view()
-
-    def on_computation_graph_node_selected(self, event: ComputationGraph.NodeSelected) -> None:
-        self.query_one(Inspector).select(event.layer, event.neuron, event.weight, event.sample)
-
-    def action_toggle_graph(self) -> None:
-        """The computation graph takes the main area (G or escape returns)."""
-        shown = not self.screen.has_class("-graph")
-        self.screen.set_class(shown, "-graph")
-        graph = self.query_one(ComputationGraph)
-        if shown:
-            graph.show(self._shown)
-            graph.focus()
-        else:
-            self.query_one(Inspector).focus()
-
-    def action_toggle_diagram_gradients(self) -> None:
-        diagram = self.query_one(NetworkDiagram)
-        diagram.show_gradients = not diagram.show_gradients
-        self.notify("Network diagram: " + ("gradients ∂L/∂w, nodes by δ" if diagram.show_gradients else "weights"),
-                    timeout=2)
-
-    # ------------------------------------------------ Playground's extras
-    def action_toggle_test_points(self) -> None:
-        boundary = self.query_one(DecisionBoundary)
-        boundary.show_test = not boundary.show_test
-        self.notify(f"Test points {'shown' if boundary.show_test else 'hidden'}", timeout=2)
-
-    def action_toggle_discretize(self) -> None:
-        boundary = self.query_one(DecisionBoundary)
-        boundary.discretize = not boundary.discretize
-        self.notify(f"Discretized output {'on' if boundary.discretize else 'off'}", timeout=2)
-
-    def action_toggle_accuracy(self) -> None:
-        curve = self.query_one(LossCurve)
-        curve.show_accuracy = not curve.show_accuracy
-
-    def action_toggle_neuron_view(self) -> None:
-        self.neuron_view = not self.neuron_view
-        self._show_neuron_view()
-
-    def _show_neuron_view(self) -> None:
-        boundary = self.query_one(DecisionBoundary)
-        layer, neuron = self.selection[0], self.selection[1]
-        hidden = layer < len(self.session.network.layers) - 1
-        boundary.neuron = (layer, neuron) if self.neuron_view and hidden else None
-        if self.neuron_view:
-            boundary.border_title = (f"Neuron {neuron + 1} of layer {layer + 1}" if hidden
-                                     else "Decision boundary (select a hidden neuron)")
-        else:
-            boundary.border_title = "Decision boundary"
-
-    def action_new_data(self) -> None:
-        if self.runner.running or self.locked("new_data"):
-            return
-        seed = self.session.config.data_seed + 1
-        self.session.regenerate_data(seed)
-        self.notify(f"New data from seed {seed}; the network keeps its weights.", timeout=3)
-        self.publish_now()
-
-    def action_edit_weight(self) -> None:
-        if self.runner.running or self.session.halted or self.locked("edit_weight"):
-            return
-        layer, row, column, _sample = self.query_one(Inspector).selection
-        net = self.session.network
-        block = net.layers[layer].param_block
-        column = min(column, block.shape[1] - 1)
-        is_bias = net.layers[layer].has_bias and column == net.layers[layer].fan_in
-        name = f"b[{row + 1}] of layer {layer + 1}" if is_bias else f"w[{row + 1},{column + 1}] of layer {layer + 1}"
-        before = self.session.loss
-
-        def chosen(value: float | None) -> None:
-            if value is None:
-                return
-            try:
-                loss = self.session.set_parameter(layer, row, column, value)
-            except ValueError as exc:
-                self.notify(str(exc), severity="error")
-                return
-            change = "" if before is None else f" (was {before:.6g})"
-            self.notify(f"{name} = {value:g}: forward pass redone, loss {loss:.6g}{change}", timeout=5)
-            self.publish_now()
-
-        self.push_screen(EditWeightScreen(name, float(block[row, column])), chosen)
-
-    def action_configure(self) -> None:
-        self._open_side("config-tab")
-        self.query_one("#hidden").focus()
-
-    def action_lesson(self) -> None:
-        if self.screen.has_class("-narrow") and self.screen.has_class("-side-open") \
-                and self.query_one("#side", TabbedContent).active == "lesson-tab":
-            self.close_side()
-            return
-        self._open_side("lesson-tab")
-
-    def _open_side(self, tab: str) -> None:
-        if self.screen.has_class("-graph"):
-            self.action_toggle_graph()  # the lesson and the form live in the main view
-        self.screen.add_class("-side-open")
-        self.query_one("#side", TabbedContent).active = tab
-
-    def action_close_side(self) -> None:
-        self.close_side()
-
-    def close_side(self) -> None:
-        """On a narrow terminal the side pane covers the curve; escape closes it (and the graph view)."""
-        self.screen.remove_class("-side-open")
-        if self.screen.has_class("-graph"):
-            self.action_toggle_graph()
-
-    SLOW_STEPS_PER_SECOND = 20.0
-
-    def action_toggle_slow(self) -> None:
-        slow = self.runner.max_steps_per_second is None
-        self.runner.max_steps_per_second = self.SLOW_STEPS_PER_SECOND if slow else None
-        self.notify(f"Slow motion: {self.SLOW_STEPS_PER_SECOND:.0f} steps a second" if slow else "Full speed",
-                    timeout=2)
-        self.publish_now()
-
-    async def action_save(self) -> None:
-        if self.runner.running:  # pause first: a file must hold one consistent state
-            self.runner.pause()
-            while self.runner.running:
-                await asyncio.sleep(0.01)
-            self.publish_now()
-        base = Path.cwd() / f"{self.config.name}-step{self.session.step_count}"
-
-        def saved(paths: list[Path] | None) -> None:
-            if paths:
-                self.notify("Saved " + ", ".join(str(p) for p in paths), timeout=6)
-
-        self.push_screen(SaveScreen(self.session, base, served=self.served), saved)
-
-    def action_landscape(self) -> None:
-        source = Source(self, lambda: self.runner, lambda session: [session],
-                        lambda: [self.latest_snapshot] if self.latest_snapshot is not None else [])
-        self.push_screen(LandscapeScreen(source, self.query_one(Inspector).selection[:3]))
-
-    def action_digits(self) -> None:
-        if self.session.data.source != "digits" or self.session.network.layers[0].fan_in != 64:
-            self.notify("The digits view needs the handwritten digits: open the digits preset (o).", timeout=4)
-            return
-        self.push_screen(DigitsScreen(self))
-
-    def action_layer_stats(self) -> None:
-        self.push_screen(LayerStatsScreen(self))
-
     def action_help(self) -> None:
+        from tui_backprop.app.screens.help import HelpScreen
+
         self.push_screen(HelpScreen())
 
-    def action_sweep(self) -> None:
-        """The main run pauses; the chosen run's seed (if any) opens here afterwards."""
-        self.runner.pause()
-
-        def chosen(seed: int | None) -> None:
-            if seed is not None:
-                config = self.config.with_seed(seed)
-                self.switch_session(config, Session(config), changed=self.modified)
-
-        self.push_screen(SweepScreen(self.config), chosen)
-
     def action_open_preset(self) -> None:
+        from tui_backprop.app.screens.picker import PresetPicker
+
         def chosen(path: Path | None) -> None:
             if path is not None:
                 self.load_preset_file(path)
@@ -478,83 +90,33 @@ class BackpropApp(LessonControls, SnapshotView, App[int]):
 
     def load_preset_file(self, path: Path) -> bool:
         try:
-            config = load_config(path)
-            session = Session(config)
+            session = Session(load_config(path))
         except ConfigError as exc:
             self.notify(str(exc), severity="error", timeout=8)
             return False
-        self.switch_session(config, session)
+        self.main.switch_session(session)
         return True
-
-    def switch_session(self, config: Config, session: Session, changed: bool = False) -> None:
-        self.runner.cancel()
-        while isinstance(self.screen, CompareScreen):
-            self.pop_screen()
-        self.config = config
-        self.session = session
-        slow = self.runner.max_steps_per_second
-        self.runner = Runner(session, self._on_published, fps=self.fps)
-        self.runner.max_steps_per_second = slow
-        self.running = False
-        self.modified = changed or (self.modified and config.name == self.config.name and changed)
-        self.query_one(LessonPane).show_lesson(config, self.modified)
-        session.ask_questions = self.questions_on
-        self.query_one(ConfigForm).load(config)
-        self.query_one(ComputationGraph).set_names(config.names)
-        self.query_one("#side").border_title = config.name + (" (changed)" if self.modified else "")
-        inspector = self.query_one(Inspector)
-        inspector.select(0, 0, 0, 0)
-        inspector.scroll_home(animate=False)
-        inspector.focus()  # arrows, [ ] and < > work at once in the new lesson
-        self.publish_now()
-        if config.compare:
-            self.open_compare()
 
     def action_command_palette(self) -> None:
         if self.use_command_palette and not CommandPalette.is_open(self):
             self.push_screen(SafeCommandPalette(id="--command-palette"))
 
     async def action_quit(self) -> None:
-        self.runner.cancel()
+        self.main.runner.cancel()
         self.exit(0)
 
     def get_system_commands(self, screen):
+        """The palette: Textual's own commands, then every key of the main view by name."""
         yield from super().get_system_commands(screen)
-        for binding in self.BINDINGS:
-            if binding.action in ("quit", "close_side") or binding.id == "log_scale_anywhere":
-                continue
+        for owner, binding in palette_bindings(self):
             yield SystemCommand(binding.tooltip or binding.description,
                                 f"key {binding.key_display or binding.key.split(',')[0]}",
-                                lambda a=binding.action: self.run_action(a))
+                                lambda o=owner, a=binding.action: o.run_action(a))
 
-    # ------------------------------------------------------- configuration
-    @on(ConfigForm.Applied)
-    def _config_applied(self, event: ConfigForm.Applied) -> None:
-        form = self.query_one(ConfigForm)
-        if event.live:
-            t = event.config.training
-            changes = {k: getattr(t, k) for k in event.changed}
-            if "optimizer" in changes:
-                changes["optimizer_settings"] = t.optimizer_settings
-            self.runner.call_between_steps(lambda s: s.set_training(**changes))
-            self.config = event.config
-            form.confirm_applied(event.config, "Applied live: " + ", ".join(sorted(event.changed)) + ".")
-            self.publish_now()
-            return
 
-        def answer(yes: bool | None) -> None:
-            if not yes:
-                form.load(form.config)
-                form.confirm_applied(form.config, "Not applied: the form shows the settings in use again.")
-                return
-            try:
-                session = Session(event.config)
-            except ConfigError as exc:
-                form.confirm_applied(form.config, f"[red]{exc}[/red]")
-                return
-            self.switch_session(event.config, session, changed=True)
-            form.confirm_applied(event.config, "Rebuilt the network with the new settings.")
-
-        what = describe_changes(event.changed)
-        self.push_screen(ConfirmScreen(f"Changing {what} builds a new network and starts training again "
-                                       "from step 0.\nApply and reset?"), answer)
+def palette_bindings(app: BackpropApp):
+    """(owner, binding) for every key worth a palette entry: the app's and the main view's."""
+    for owner in (app, app.main):
+        for binding in type(owner).BINDINGS:
+            if binding.action not in ("app.quit", "close_side"):
+                yield owner, binding

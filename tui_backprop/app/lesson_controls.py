@@ -1,6 +1,6 @@
 """The app's side of a lesson: asking its questions, hints, the solution, questions on/off, locked keys.
 
-A mixin for ``BackpropApp`` so app.py only wires it in (a binding, a call per snapshot).
+A mixin for the main view (``screens/main.py``) so app.py only wires it in (a binding, a call per snapshot).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ class LessonControls:
         if q is not None and not snap.running and not self.runner.running and self._question_shown is None \
                 and self.questions_on:
             self._question_shown = q
-            self.push_screen(QuestionScreen(q, self._reveal), self._question_closed)
+            self.app.push_screen(QuestionScreen(q, self._reveal), self._question_closed)
 
     def _reveal(self, q: Question, typed: str | None) -> str:
         """Run the phase the question is about, then say how the prediction did."""
@@ -105,7 +105,7 @@ class LessonControls:
             return
         from tui_backprop.training.session import Session
 
-        self.switch_session(solution.config, Session(solution.config))
+        self.switch_session(Session(solution.config))
         self.notify("Solution applied: a new network from step 0. Press space and watch the goals.", timeout=6)
 
     def locked(self, action: str) -> bool:

@@ -1,28 +1,71 @@
-"""What the main view and compare mode share: keep the runner's latest snapshot, draw it once."""
+"""What the main view and compare mode share: one runner, its latest snapshot, drawn once.
+
+``running`` is derived from the runner's snapshots only, and a snapshot from a
+runner that is no longer this view's (a preset was loaded meanwhile) is dropped.
+"""
 
 from __future__ import annotations
 
+from tui_backprop.training.runner import Runner
+
 
 class SnapshotView:
-    """Mixed into an App or Screen that has ``runner``, a reactive ``running`` and ``show_snapshot``."""
+    """Mixed into a Screen that has a reactive ``running``, ``fps`` and ``show_snapshot``."""
 
+    runner: Runner | None = None
     _latest = None  # newest snapshot from the runner (or taken by hand)
     _shown = None  # the one on screen
+    _worker = None  # the training worker while one runs
+    last_run_reason: str | None = None  # why the latest run (space) stopped
 
     @property
     def latest_snapshot(self):
         """The newest snapshot, for views opened on top (they draw it in their own way)."""
         return self._latest
 
-    def _on_published(self, snapshot) -> None:
+    def use_runner(self, session) -> Runner:
+        """Make the runner of ``session`` this view's; an older runner is cancelled and ignored."""
+        if self.runner is not None:
+            self.runner.cancel()
+        runner = Runner(session, fps=self.fps, publish=lambda snap: self._accept(runner, snap))
+        if self.runner is not None:
+            runner.max_steps_per_second = self.runner.max_steps_per_second
+        self.runner = runner
+        return runner
+
+    def _accept(self, runner: Runner, snapshot) -> None:
         # Called in the event loop by the runner, at most fps times a second.
+        if runner is not self.runner:
+            return  # a cancelled run finishing its last step: not what is on screen any more
         self._latest = snapshot
         self.running = snapshot.running
 
     def publish_now(self) -> None:
         """Take a snapshot now (after a key changed the session) and draw it."""
-        self._latest = self.runner.snapshot()
+        self._accept(self.runner, self.runner.snapshot())
         self._redraw()
+
+    def start_training(self) -> None:
+        """Run in a worker until paused, halted or at a pause point."""
+        runner = self.runner
+
+        async def run() -> None:
+            reason = await runner.run()
+            if runner is self.runner:
+                self.last_run_reason = reason  # why it stopped (a lesson question resumes the run after)
+
+        self._worker = self.run_worker(run(), group="training", exclusive=True, exit_on_error=False)
+        self.publish_now()  # the runner is running from here on: keys that need a pause grey out at once
+
+    async def stop_training(self) -> None:
+        """Pause and wait until the worker has finished its step (a file must hold one state)."""
+        self.runner.pause()
+        worker = self._worker
+        if worker is not None and worker.is_running:
+            try:
+                await worker.wait()
+            except Exception:  # noqa: BLE001 - a failed or cancelled worker has stopped too
+                pass
 
     def _redraw(self) -> None:
         # On a timer: draw only when there is something new.

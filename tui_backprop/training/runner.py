@@ -10,9 +10,10 @@ between steps, so it takes effect within one step.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 
 from tui_backprop.training.session import Session, Snapshot
 
@@ -72,7 +73,15 @@ class Runner:
 
     def snapshot(self):
         with self._lock:
-            return self.session.snapshot(self.running, self.steps_per_second)
+            return self._take(self.running)
+
+    def _take(self, running: bool):
+        """The session's snapshot, stamped with this runner's speed limit (each status line shows its own)."""
+        snap = self.session.snapshot(running, self.steps_per_second)
+        limit = self.max_steps_per_second
+        if isinstance(snap, Snapshot):
+            return dataclasses.replace(snap, speed_limit=limit)
+        return dataclasses.replace(snap, runs=tuple(dataclasses.replace(r, speed_limit=limit) for r in snap.runs))
 
     # -------------------------------------------------------------- the loop
     def _chunk(self) -> tuple[str, int, float]:
@@ -88,10 +97,16 @@ class Runner:
                 self.paused_at = time.perf_counter()
             return reason, self.session.step_count - before, elapsed
 
-    async def run(self) -> str:
-        """Run until paused, halted, or a pause point or a lesson note is reached."""
+    def run(self) -> Coroutine[None, None, str]:
+        """Run until paused, halted, or a pause point or a lesson note is reached (await the result).
+
+        ``running`` is true from this call on, so a key pressed before the first step sees it.
+        """
         self._stop.clear()
         self.running = True
+        return self._loop()
+
+    async def _loop(self) -> str:
         self._last_publish = 0.0
         window_steps, window_start = 0, time.perf_counter()
         reason = "requested"
@@ -121,7 +136,7 @@ class Runner:
                     break
                 if now - self._last_publish >= self.min_interval:
                     self._last_publish = now
-                    self.publish(self.session.snapshot(True, self.steps_per_second))
+                    self.publish(self._take(True))
                 await asyncio.sleep(0)
             if self._stop.is_set() and reason == "steps":
                 reason = "requested"
@@ -133,5 +148,5 @@ class Runner:
                 for fn in self._pending:
                     fn(self.session)
                 self._pending.clear()
-            self.publish(self.session.snapshot(False, self.steps_per_second))
+            self.publish(self._take(False))
         return reason

@@ -83,6 +83,7 @@ class Snapshot:
     running: bool = False
     steps_per_second: float = 0.0
     taken_at: float = 0.0
+    speed_limit: float | None = None  # the runner's steps-a-second cap (None: full speed)
 
     @property
     def paused_after_backward(self) -> bool:

@@ -20,7 +20,6 @@ from tui_backprop.app.widgets.loss_curve import draw_series, spans_decades
 from tui_backprop.app.widgets.status import StatusLine
 from tui_backprop.config import Config
 from tui_backprop.training.compare import CompareSession, CompareSnapshot
-from tui_backprop.training.runner import Runner
 
 COLORS = ("cyan", "orange")  # plotext's names
 MARKUP_COLORS = ("cyan", "dark_orange")  # the same colours in Rich markup
@@ -61,16 +60,16 @@ class CompareCurve(PlotextPlot, can_focus=True):
 
 class CompareScreen(SnapshotView, Screen[None]):
     BINDINGS = [
-        Binding("space", "toggle_run", "run", id="compare.run"),
-        Binding("n", "step", "step both", id="compare.step"),
-        Binding("e", "epoch", "epoch", id="compare.epoch"),
-        Binding("r", "reset", "reset", id="compare.reset"),
-        Binding("l", "toggle_log", "log", id="compare.log"),
+        Binding("question_mark", "app.help", "help", id="anywhere.help", key_display="?", tooltip="All keys"),
+        Binding("q", "app.quit", "quit", id="anywhere.quit", tooltip="Quit"),
+        Binding("space", "toggle_run", "run", id="compare.run", tooltip="Run / pause both runs"),
+        Binding("n", "step", "step both", id="compare.step", tooltip="One step of each run"),
+        Binding("e", "epoch", "epoch", id="compare.epoch", tooltip="One epoch of each run"),
+        Binding("r", "reset", "reset", id="compare.reset", tooltip="Reset both runs"),
+        Binding("L", "toggle_log", "log", id="compare.log", tooltip="Log scale"),
+        Binding("escape", "leave", "back", id="compare.back", tooltip="Back to the single run"),
         Binding("H", "landscape", "landscape", id="compare.landscape", show=False,
                 tooltip="Loss landscape with both paths"),
-        Binding("escape", "leave", "back", id="compare.back"),
-        Binding("question_mark", "app.help", "help", id="compare.help", key_display="?"),
-        Binding("q", "app.quit", "quit", id="compare.quit"),
     ]
     DEFAULT_CSS = """
     CompareScreen #compare-curve { height: 1fr; border: round $primary; }
@@ -86,9 +85,9 @@ class CompareScreen(SnapshotView, Screen[None]):
     def __init__(self, config: Config, fps: float = 10.0):
         super().__init__()
         self.config = config
-        self.compare = CompareSession(config)
-        self.runner = Runner(self.compare, self._on_published, fps=fps)
         self.fps = fps
+        self.compare = CompareSession(config)
+        self.use_runner(self.compare)
 
     def compose(self) -> ComposeResult:
         first = self.config.lesson.strip().splitlines()[0] if self.config.lesson.strip() else ""
@@ -131,12 +130,7 @@ class CompareScreen(SnapshotView, Screen[None]):
         if all(s.halted for s in self.compare.sessions):
             self.notify("Both runs halted on NaN/inf: press r to reset.", severity="warning")
             return
-        self.running = True
-        self.run_worker(self._run(), group="compare", exclusive=True, exit_on_error=False)
-
-    async def _run(self) -> None:
-        await self.runner.run()
-        self.running = False
+        self.start_training()
 
     def action_step(self) -> None:
         if not self.runner.running:

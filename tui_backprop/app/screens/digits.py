@@ -109,9 +109,11 @@ class UnitPictures(Widget):
 
 class DigitsScreen(ViewScreen):
     BINDINGS = [
-        Binding("left,comma", "sample(-1)", "digit", key_display="←", id="digits.previous"),
-        Binding("right,full_stop", "sample(1)", "digit", key_display="→", id="digits.next"),
-        Binding("t", "toggle_set", "test/train", id="digits.set"),
+        Binding("left,comma", "sample(-1)", "digit", key_display="←", id="digits.previous",
+                tooltip="The previous digit"),
+        Binding("right,full_stop", "sample(1)", "digit", key_display="→", id="digits.next",
+                tooltip="The next digit"),
+        Binding("t", "toggle_set", "test/train", id="digits.set", tooltip="Test images or training images"),
     ]
     DEFAULT_CSS = """
     DigitsScreen #digits-top { height: 12; }

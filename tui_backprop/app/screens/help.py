@@ -1,76 +1,101 @@
-"""The ? screen: every key, grouped, in plain words."""
+"""The ? screen: every key, grouped, built from the live bindings so it cannot drift from them.
+
+A binding's id starts with its section (``training.run`` → Training); its
+tooltip (or description) is the text. Bindings of a widget or screen that only
+work there say so in the section title.
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
+import dataclasses
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-HELP = """\
-[b]Training[/b]
-  space     run / pause
-  n         one step (with pause after backward: up to the backward
-            pass, then the update)
-  p         one phase: forward → loss → backward → update
-  b         pause after backward on/off (read gradients before they are applied)
-  e         one epoch
-  f         slow motion (20 steps a second) / full speed
-  r         reset to the initial weights (same seed: the run repeats exactly)
-  + / -     learning rate up / down through Playground's list
-            (0.00001 … 10)
+SECTIONS = {
+    "training": "Training",
+    "look": "Looking",
+    "lesson": "Lesson",
+    "inspector": "Gradient inspector (when it has focus)",
+    "curve": "Loss curve (when it has focus)",
+    "graph": "Computation graph (when it has focus)",
+    "playground": "Playground",
+    "view": "Views (escape returns; space and n still run and step)",
+    "files": "Files",
+    "anywhere": "Anywhere",
+    "landscape": "Loss landscape (H)",
+    "digits": "Digits (I)",
+    "compare": "Compare mode (presets with two runs)",
+    "sweep": "Sweep seeds (S)",
+}
 
-[b]Looking[/b]
-  tab / shift+tab   move between panes
-  ← → (h l)         inspector: previous / next layer
-  ↑ ↓ (k j)         inspector: previous / next neuron
-  [ ]               inspector: previous / next weight of the neuron (last one is the bias)
-  < >               inspector: previous / next sample of the batch
-  g                 finite-difference check of the selected layer and weight
-  l / L             loss curve: log scale (l means "next layer" while the inspector has focus; L works anywhere)
-  c                 configuration form (escape leaves it; Enter or Apply uses it)
-  v                 the lesson text (on narrow terminals it replaces the curve until escape / v)
-  i / u             lesson: the next hint / the solution (u again applies it)
-  y                 lesson questions on / off ("Predict …": Enter answers, Escape skips)
-  page up / down    scroll the inspector
-  a                 curve pane: accuracy instead of loss (classification)
-  G                 computation graph of the selected sample: every value and gradient, the chain rule
-                    (arrows pick a node, < > the sample; G or escape returns)
-  D                 network diagram: weights, or gradients (edges by ∂L/∂w, nodes by δ)
-  ← → (curve)       when the loss curve has focus: a cursor with the exact step and loss
 
-[b]Playground[/b]
-  t         decision boundary: show the test points too
-  x         decision boundary: discretized output (hard class colours)
-  m         show the selected hidden neuron's picture large in the boundary pane
-  d         new data from the next seed, same network (does it generalise?)
-  w         type a new value for the selected weight; the forward pass is redone
+def key_names(app: App, binding: Binding) -> str:
+    """How the keys of a binding read on screen: "← / h", "+", "space"."""
+    if binding.key_display:
+        return binding.key_display
+    keys = [k.strip() for k in binding.key.split(",")]
+    return " / ".join(app.get_key_display(dataclasses.replace(binding, key=k)) for k in keys)
 
-[b]Many seeds[/b]
-  S         sweep seeds: 32 seeds of this configuration trained at once (the run here
-            pauses); every run's loss, the median, how many got stuck; Enter on a run
-            opens its seed here, escape returns
 
-[b]Views[/b] (escape returns; space and n still run and step)
-  H         loss landscape: loss over two weights, the path, the next step −lr·g
-            (m one weight and its tangent · t batch / training set · [ ] < > pick
-            the weights · z Z zoom)
-  U         layer statistics: update:weight ratio per layer over time, histograms
-  I         digits view (digits lesson): image, probabilities, layer 1's weights
+def binding_owners() -> list[tuple[str | None, list[Binding]]]:
+    """Every class that carries keys, with the section its bindings fall in when their id has none."""
+    from tui_backprop.app.app import BackpropApp
+    from tui_backprop.app.screens.compare import CompareScreen
+    from tui_backprop.app.screens.digits import DigitsScreen
+    from tui_backprop.app.screens.landscape import LandscapeScreen
+    from tui_backprop.app.screens.main import MainScreen
+    from tui_backprop.app.screens.sweep import SweepScreen
+    from tui_backprop.app.widgets.computation_graph import ComputationGraph
+    from tui_backprop.app.widgets.inspector import Inspector
+    from tui_backprop.app.widgets.loss_curve import LossCurve
 
-[b]Files[/b]
-  o         open a preset
-  s         save the session (resume with --resume) and export history, network, PyTorch script
-  q         quit          ?  this help
-  ctrl+p    command palette: every action by name
+    textual_keys = [b for b in Screen.BINDINGS if b.action in ("app.focus_next", "app.focus_previous")]
+    textual_keys = [dataclasses.replace(b, tooltip="Move between panes", id="look.focus") for b in textual_keys]
+    palette = Binding(App.COMMAND_PALETTE_BINDING, "command_palette", "palette", id="anywhere.palette",
+                      tooltip="Command palette: every action by name")
+    return [(None, MainScreen.BINDINGS + textual_keys), ("inspector", Inspector.BINDINGS),
+            ("curve", LossCurve.BINDINGS), ("graph", ComputationGraph.BINDINGS), (None, BackpropApp.BINDINGS + [palette]),
+            ("landscape", LandscapeScreen.BINDINGS), ("digits", DigitsScreen.BINDINGS),
+            ("compare", CompareScreen.BINDINGS), ("sweep", SweepScreen.BINDINGS)]
 
-[b]Compare mode[/b] (presets with two runs)
-  space run/pause both · n one step each · e one epoch · r reset both · l log · escape back
-  H         loss landscape with both runs' paths
 
-Escape, q or ? closes this help.
-"""
+def help_rows(app: App) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(section title, [(keys, what they do)]) in the order the sections are listed above."""
+    grouped: dict[str, list[tuple[str, str]]] = {}
+    seen = set()
+    for default, bindings in binding_owners():
+        for binding in bindings:
+            section = (binding.id or "").partition(".")[0] if binding.id and "." in binding.id else default
+            section = section or "more"
+            row = (key_names(app, binding), binding.tooltip or binding.description)
+            if row not in seen:  # help and quit live on each screen: list them once
+                seen.add(row)
+                grouped.setdefault(section, []).append(row)
+    order = list(SECTIONS) + sorted(set(grouped) - set(SECTIONS))
+    return [(SECTIONS.get(s, s.title()), grouped[s]) for s in order if s in grouped]
+
+
+def help_table(app: App) -> Group:
+    """A title and two columns (keys, what they do) per section; long descriptions wrap under themselves."""
+    sections = help_rows(app)
+    width = max(len(keys) for _, rows in sections for keys, _ in rows) + 2
+    parts: list = []
+    for title, rows in sections:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(no_wrap=True, min_width=width)
+        table.add_column()
+        for keys, text in rows:
+            table.add_row(Text("  " + keys), Text(text))
+        parts += [Text(title, style="bold"), table, Text("")]
+    parts.append(Text("Escape, q or ? closes this help."))
+    return Group(*parts)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -80,14 +105,14 @@ class HelpScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll {
-        width: 84; max-width: 100%; height: auto; max-height: 100%;
+        width: 96; max-width: 100%; height: auto; max-height: 100%;
         border: round $accent; background: $surface; padding: 0 1;
     }
     """
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static(HELP, id="help-text")
+            yield Static(help_table(self.app), id="help-text")
 
     def action_dismiss(self) -> None:
         self.dismiss(None)

@@ -97,12 +97,16 @@ class LandscapeScreen(ViewScreen):
                 tooltip="One parameter (L(w) and its tangent) or two (the contour)"),
         Binding("t", "toggle_data", "batch/all", id="landscape.data",
                 tooltip="Loss on the current batch or on the whole training set"),
-        Binding("left_square_bracket", "second(-1)", "2nd ←", key_display="[", id="landscape.second_prev"),
-        Binding("right_square_bracket", "second(1)", "2nd →", key_display="]", id="landscape.second_next"),
-        Binding("less_than_sign,comma", "first(-1)", "1st ←", key_display="<", id="landscape.first_prev"),
-        Binding("greater_than_sign,full_stop", "first(1)", "1st →", key_display=">", id="landscape.first_next"),
-        Binding("z", "zoom(0.5)", "zoom in", id="landscape.zoom_in"),
-        Binding("Z", "zoom(2.0)", "zoom out", id="landscape.zoom_out"),
+        Binding("left_square_bracket", "second(-1)", "2nd ←", key_display="[", id="landscape.second_prev",
+                tooltip="The second weight: previous"),
+        Binding("right_square_bracket", "second(1)", "2nd →", key_display="]", id="landscape.second_next",
+                tooltip="The second weight: next"),
+        Binding("less_than_sign,comma", "first(-1)", "1st ←", key_display="<", id="landscape.first_prev",
+                tooltip="The first weight: previous"),
+        Binding("greater_than_sign,full_stop", "first(1)", "1st →", key_display=">", id="landscape.first_next",
+                tooltip="The first weight: next"),
+        Binding("z", "zoom(0.5)", "zoom in", id="landscape.zoom_in", tooltip="Zoom in"),
+        Binding("Z", "zoom(2.0)", "zoom out", id="landscape.zoom_out", tooltip="Zoom out"),
     ]
     DEFAULT_CSS = """
     LandscapeScreen #landscape-caption { height: auto; max-height: 3; padding: 0 1; }

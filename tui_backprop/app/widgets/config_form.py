@@ -365,9 +365,8 @@ class ConfigForm(VerticalScroll, can_focus=False):
 
     def action_leave(self) -> None:
         """Escape: back to the panes, so single-letter keys drive training again."""
-        self.app.set_focus(self.app.query_one("#inspector"))
-        if hasattr(self.app, "close_side"):
-            self.app.close_side()
+        self.screen.query_one("#inspector").focus()
+        self.screen.close_side()
 
     @on(Select.Changed, "#optimizer")
     def _optimizer_changed(self, event: Select.Changed) -> None:

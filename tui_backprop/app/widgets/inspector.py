@@ -115,18 +115,21 @@ class Inspector(VerticalScroll, can_focus=True):
     """
 
     BINDINGS = [
-        Binding("left,h", "layer(-1)", "Prev layer", id="inspector.previous_layer", show=False),
-        Binding("right,l", "layer(1)", "Next layer", id="inspector.next_layer", show=False),
-        Binding("up,k", "neuron(-1)", "Prev neuron", id="inspector.previous_neuron", show=False),
-        Binding("down,j", "neuron(1)", "Next neuron", id="inspector.next_neuron", show=False),
+        Binding("left,h", "layer(-1)", "Prev layer", id="inspector.previous_layer", show=False,
+                tooltip="Previous layer"),
+        Binding("right,l", "layer(1)", "Next layer", id="inspector.next_layer", show=False, tooltip="Next layer"),
+        Binding("up,k", "neuron(-1)", "Prev neuron", id="inspector.previous_neuron", show=False,
+                tooltip="Previous neuron"),
+        Binding("down,j", "neuron(1)", "Next neuron", id="inspector.next_neuron", show=False,
+                tooltip="Next neuron"),
         Binding("left_square_bracket", "weight(-1)", "Prev weight", id="inspector.previous_weight",
-                key_display="[", show=False),
+                key_display="[", show=False, tooltip="Previous weight of the neuron"),
         Binding("right_square_bracket", "weight(1)", "Next weight", id="inspector.next_weight",
-                key_display="]", show=False),
+                key_display="]", show=False, tooltip="Next weight of the neuron (the last one is the bias)"),
         Binding("less_than_sign", "sample(-1)", "Prev sample", id="inspector.previous_sample",
-                key_display="<", show=False),
+                key_display="<", show=False, tooltip="Previous sample of the batch"),
         Binding("greater_than_sign", "sample(1)", "Next sample", id="inspector.next_sample",
-                key_display=">", show=False),
+                key_display=">", show=False, tooltip="Next sample of the batch"),
     ]
 
     class SelectionChanged(Message):

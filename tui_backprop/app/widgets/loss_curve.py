@@ -91,17 +91,19 @@ def value_at(steps: np.ndarray, values: np.ndarray, step: float) -> float | None
 
 
 class LossCurve(PlotextPlot, can_focus=True):
-    """Train and test loss against step. ``l`` toggles a log scale."""
+    """Train and test loss against step; the main view's ``L`` toggles a log scale."""
 
     BINDINGS = [
-        Binding("l", "toggle_log", "log", id="curve.log"),
-        Binding("left", "cursor(-1)", "cursor ←", id="curve.cursor_left"),
-        Binding("right", "cursor(1)", "cursor →", id="curve.cursor_right"),
-        Binding("shift+left", "cursor(-10)", "cursor ←10", id="curve.cursor_left_far", show=False),
-        Binding("shift+right", "cursor(10)", "cursor →10", id="curve.cursor_right_far", show=False),
-        Binding("home", "cursor_to(0)", "first", id="curve.first", show=False),
-        Binding("end", "cursor_to(-1)", "last", id="curve.last", show=False),
-        Binding("escape", "clear_cursor", "no cursor", id="curve.clear", show=False),
+        Binding("left", "cursor(-1)", "cursor ←", id="curve.cursor_left",
+                tooltip="Cursor one point left: the exact step and loss under it"),
+        Binding("right", "cursor(1)", "cursor →", id="curve.cursor_right", tooltip="Cursor one point right"),
+        Binding("shift+left", "cursor(-10)", "cursor ←10", id="curve.cursor_left_far", show=False,
+                tooltip="Cursor ten points left"),
+        Binding("shift+right", "cursor(10)", "cursor →10", id="curve.cursor_right_far", show=False,
+                tooltip="Cursor ten points right"),
+        Binding("home", "cursor_to(0)", "first", id="curve.first", show=False, tooltip="Cursor to the first point"),
+        Binding("end", "cursor_to(-1)", "last", id="curve.last", show=False, tooltip="Cursor to the last point"),
+        Binding("escape", "clear_cursor", "no cursor", id="curve.clear", show=False, tooltip="Hide the cursor"),
     ]
 
     log_scale: reactive[bool] = reactive(False)

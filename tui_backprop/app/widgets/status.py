@@ -61,7 +61,7 @@ class StatusLine(Widget):
         out.append((4, f"lr {snap.learning_rate:g}", ""))
         if snap.running:
             out.append((8, f"{snap.steps_per_second:,.0f} steps/s", "dim"))
-        if getattr(self.app, "runner", None) is not None and self.app.runner.max_steps_per_second:
+        if snap.speed_limit:
             out.append((5, "slow motion", "cyan"))
         if snap.pause_after != "none":
             out.append((5, f"pauses after {snap.pause_after}", "magenta"))

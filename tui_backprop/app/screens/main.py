@@ -1,0 +1,505 @@
+"""The main view: lesson, curve, boundary, network and inspector of one session, and its keys.
+
+Training runs in a worker (see ``training.runner``); the panes redraw from the
+latest snapshot on a timer, so a fast run never floods them. Keys that change
+the session while it runs are applied between steps. Keys that belong to one
+pane (the inspector's arrows, the curve's cursor) live on that widget.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.markup import escape
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Static, TabbedContent, TabPane
+
+from tui_backprop.app.lesson_controls import LessonControls
+from tui_backprop.app.snapshot_view import SnapshotView
+from tui_backprop.app.widgets.boundary import DecisionBoundary, NeuronMaps
+from tui_backprop.app.widgets.computation_graph import ComputationGraph
+from tui_backprop.app.widgets.config_form import ConfigForm, describe_changes
+from tui_backprop.app.widgets.diagram import NetworkDiagram
+from tui_backprop.app.widgets.inspector import Inspector
+from tui_backprop.app.widgets.lesson_pane import LessonPane, reflow  # noqa: F401 (reflow: used by tests)
+from tui_backprop.app.widgets.loss_curve import LossCurve
+from tui_backprop.app.widgets.status import StatusLine
+from tui_backprop.config import Config, ConfigError
+from tui_backprop.training.session import Session, Snapshot
+
+# TensorFlow Playground's learning-rate choices.
+LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+
+
+def next_learning_rate(current: float, direction: int) -> float:
+    if direction > 0:
+        return next((r for r in LEARNING_RATES if r > current * (1 + 1e-9)), LEARNING_RATES[-1])
+    return next((r for r in reversed(LEARNING_RATES) if r < current * (1 - 1e-9)), LEARNING_RATES[0])
+
+
+# Keys that need a paused session: shown greyed out while it runs.
+NEEDS_PAUSE = ("step", "phase", "epoch", "gradient_check", "edit_weight", "new_data")
+
+
+class MainScreen(LessonControls, SnapshotView, Screen[None]):
+    # Binding ids start with the help screen's section (see screens/help.py).
+    BINDINGS = [
+        # Help, quit and the lesson first: the footer shows them even at 80 columns.
+        Binding("question_mark", "app.help", "help", id="anywhere.help", key_display="?", tooltip="All keys"),
+        Binding("q", "app.quit", "quit", id="anywhere.quit", tooltip="Quit"),
+        Binding("v", "lesson", "lesson", id="look.lesson",
+                tooltip="The lesson text (on narrow terminals it covers the curve until escape / v)"),
+        Binding("space", "toggle_run", "run", id="training.run", tooltip="Run / pause training"),
+        Binding("n", "step", "step", id="training.step",
+                tooltip="One training step (with pause after backward: up to the backward pass, then the update)"),
+        Binding("p", "phase", "phase", id="training.phase", tooltip="One phase: forward, loss, backward, update"),
+        Binding("b", "toggle_pause_after_backward", "pause bwd", id="training.pause_after_backward",
+                tooltip="Pause after the backward pass on / off: read the gradients before they are applied"),
+        Binding("e", "epoch", "epoch", id="training.epoch", tooltip="One epoch"),
+        Binding("r", "reset", "reset", id="training.reset",
+                tooltip="Reset to the initial weights (same seed: the run repeats exactly)"),
+        Binding("plus,equals_sign", "learning_rate(1)", "lr↑", id="training.lr_up", key_display="+",
+                tooltip="Learning rate up through Playground's list (0.00001 … 10)"),
+        Binding("minus", "learning_rate(-1)", "lr↓", id="training.lr_down", key_display="-",
+                tooltip="Learning rate down"),
+        Binding("f", "toggle_slow", "slow", id="training.slow_motion",
+                tooltip="Slow motion: 20 steps a second, or full speed"),
+        Binding("L", "toggle_log", "log", id="look.log_scale", show=False, tooltip="Loss curve: log scale"),
+        Binding("a", "toggle_accuracy", "accuracy", id="look.accuracy_curve", show=False,
+                tooltip="Curve pane: accuracy instead of loss"),
+        Binding("g", "gradient_check", "check", id="look.gradient_check", show=False,
+                tooltip="Finite-difference check of the selected layer and weight"),
+        Binding("c", "configure", "config", id="look.configure", show=False,
+                tooltip="Configuration form (escape leaves it; Enter or Apply uses it)"),
+        Binding("escape", "close_side", "close", id="look.close_side", show=False,
+                tooltip="Close the lesson / configuration pane on a narrow terminal"),
+        Binding("G", "toggle_graph", "graph", id="view.computation_graph", show=False,
+                tooltip="Computation graph"),
+        Binding("D", "toggle_diagram_gradients", "diagram grads", id="view.diagram_gradients", show=False,
+                tooltip="Network diagram: weights or gradients"),
+        Binding("S", "sweep", "sweep", id="view.sweep", show=False, tooltip="Sweep seeds"),
+        Binding("H", "landscape", "landscape", id="view.loss_landscape", show=False,
+                tooltip="Loss landscape: loss over two weights, the path, the next step −lr·g"),
+        Binding("U", "layer_stats", "statistics", id="view.layer_statistics", show=False,
+                tooltip="Layer statistics: update:weight ratio per layer over time, histograms"),
+        Binding("I", "digits", "digits", id="view.digits", show=False,
+                tooltip="Digits (digits lesson): the selected image, its probabilities, layer 1's weights"),
+        Binding("i", "hint", "hint", id="lesson.hint", show=False, tooltip="Lesson: show the next hint"),
+        Binding("u", "solution", "solution", id="lesson.solution", show=False,
+                tooltip="Lesson: show the solution; again: apply it"),
+        Binding("y", "toggle_questions", "questions", id="lesson.questions", show=False,
+                tooltip="Lesson questions on / off (\"Predict …\": Enter answers, Escape skips)"),
+        Binding("t", "toggle_test_points", "test data", id="playground.show_test_data", show=False,
+                tooltip="Decision boundary: show the test points too"),
+        Binding("x", "toggle_discretize", "discretize", id="playground.discretize", show=False,
+                tooltip="Decision boundary: hard class colours"),
+        Binding("m", "toggle_neuron_view", "neuron map", id="playground.neuron_map", show=False,
+                tooltip="Show the selected hidden neuron's picture large in the boundary pane"),
+        Binding("d", "new_data", "new data", id="playground.new_data", show=False,
+                tooltip="New data from the next seed, same network (does it generalise?)"),
+        Binding("w", "edit_weight", "edit weight", id="playground.edit_weight", show=False,
+                tooltip="Type a new value for the selected weight; the forward pass is redone"),
+        Binding("s", "save", "save", id="files.save",
+                tooltip="Save the session (resume with --resume); export history, network, PyTorch script"),
+    ]
+
+    running: reactive[bool] = reactive(False, bindings=True)
+    neuron_view: reactive[bool] = reactive(False)
+
+    def __init__(self, session: Session, *, fps: float = 10.0, questions: bool = True):
+        super().__init__()
+        self.fps = fps
+        self.session = session
+        self.questions_on = questions  # the lesson's questions (y, --no-questions)
+        session.ask_questions = questions
+        self.use_runner(session)
+        self.modified = False  # the preset was changed in the form: its lesson may not fit any more
+        self._frame = 0
+        self._notice_text: str | None = None
+
+    @property
+    def config(self) -> Config:
+        """The configuration in use: the session's (live changes such as + / - included)."""
+        return self.session.config
+
+    # --------------------------------------------------------------- layout
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="panes"):
+            with TabbedContent(id="side", initial="lesson-tab"):
+                with TabPane("Lesson", id="lesson-tab"):
+                    yield LessonPane(self.config, questions_on=self.questions_on, id="lesson")
+                with TabPane("Config", id="config-tab"):
+                    yield ConfigForm(self.config, id="config")
+            with Vertical(id="middle"):
+                yield LossCurve(id="curve")
+                yield DecisionBoundary(id="boundary")
+                yield NeuronMaps(id="neuron-maps")
+            with Vertical(id="right"):
+                yield NetworkDiagram(id="diagram")
+                yield Inspector(id="inspector")
+            yield ComputationGraph(id="graph")
+        yield Static("The terminal is too small for the panes: make it at least 60×16 "
+                     "(80×24 or more is best). Keys still work.", id="too-small")
+        yield Static("", id="notice")
+        yield StatusLine(id="status")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#boundary").border_title = "Decision boundary"
+        self.query_one("#diagram").border_title = "Network"
+        self.query_one("#inspector").border_title = "Gradient inspector"
+        self.query_one("#side").border_title = self.config.name
+        self.query_one(ComputationGraph).set_names(self.config.names)
+        self.set_interval(1.0 / self.fps, self._redraw)
+        self.publish_now()
+        self.query_one(Inspector).focus()
+        if self.config.compare:
+            self.open_compare()
+
+    def open_compare(self) -> None:
+        """Presets with two [[compare]] tables open in compare mode (escape returns here)."""
+        from tui_backprop.app.screens.compare import CompareScreen
+
+        self.app.push_screen(CompareScreen(self.config, fps=self.fps))
+
+    # ------------------------------------------------------------ snapshots
+    def show_snapshot(self, snap: Snapshot) -> None:
+        # Only 2-D inputs have a picture; otherwise the loss curve takes the room.
+        self.query_one("#boundary").display = snap.grid is not None
+        self.query_one("#neuron-maps").display = snap.grid is not None and len(snap.layers) > 1
+        # While running, the detailed panes redraw at a third of the rate: every frame the UI
+        # draws is time the training thread waits for the interpreter lock.
+        self._frame += 1
+        detailed = not snap.running or self._frame % 3 == 0 or snap.speed_limit is not None
+        panes = ("#curve", "#boundary", "#neuron-maps", "#diagram", "#inspector") if detailed else ("#curve",)
+        if detailed and self.has_class("-graph"):
+            panes += ("#graph",)
+        for wid in panes:
+            self.query_one(wid).show(snap)
+        self.query_one(StatusLine).show(snap)
+        self.lesson_after_snapshot(snap)
+        notice = self.query_one("#notice", Static)
+        halted = False
+        if snap.halted:
+            text, halted = f"[b]⚠ {escape(snap.halted.message)}[/b]", True
+        elif snap.message:
+            text = escape(self.lesson_mask(snap.message))
+        elif snap.last_phase == "backward" and not snap.running:
+            text = ("Gradients computed, not applied yet: read them in the inspector, "
+                    "then press n (or p) to apply the update.")
+        else:
+            text = ""
+        if text != self._notice_text:  # only touch it when it changes: an update re-lays out the screen
+            self._notice_text = text
+            notice.update(text)
+            notice.set_class(halted, "-halted")
+            notice.display = bool(text)
+
+    # ------------------------------------------------------------ training
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action in NEEDS_PAUSE and self.running:
+            return None  # shown greyed out: pause first
+        return True
+
+    def _halted_note(self) -> bool:
+        if self.session.halted:
+            self.notify("Training halted on NaN/inf: press r to reset.", severity="warning")
+        return bool(self.session.halted)
+
+    def action_toggle_run(self) -> None:
+        if self.runner.running:
+            self.runner.pause()
+        elif not self._halted_note():
+            self.start_training()
+
+    def _manual(self, fn) -> None:
+        if self.runner.running or self._halted_note():
+            return
+        fn()
+        self.publish_now()
+
+    def action_step(self) -> None:
+        self._manual(self.session.step)
+
+    def action_phase(self) -> None:
+        self._manual(self.session.advance_phase)
+
+    def action_epoch(self) -> None:
+        self._manual(self.session.run_epoch)
+
+    def action_toggle_pause_after_backward(self) -> None:
+        def toggle(session: Session) -> None:
+            session.pause_after = "none" if session.pause_after == "backward" else "backward"
+
+        self.runner.call_between_steps(toggle)
+        state = "on" if self.session.pause_after == "backward" else "off"
+        if self.runner.running:
+            state = "on" if self.session.pause_after != "backward" else "off"
+        self.notify(f"Pause after backward: {state}", timeout=2)
+        self.publish_now()
+
+    def action_reset(self) -> None:
+        self.runner.pause()
+        self.runner.call_between_steps(lambda s: s.reset())  # a running worker publishes when it stops
+        self.publish_now()
+
+    def action_learning_rate(self, direction: int) -> None:
+        if self.locked("learning_rate"):
+            return
+        new = next_learning_rate(self.session.learning_rate, direction)
+        self.runner.call_between_steps(lambda s: s.set_learning_rate(new))
+        self.query_one(ConfigForm).set_learning_rate(new)
+        self.publish_now()
+
+    SLOW_STEPS_PER_SECOND = 20.0
+
+    def action_toggle_slow(self) -> None:
+        slow = self.runner.max_steps_per_second is None
+        self.runner.max_steps_per_second = self.SLOW_STEPS_PER_SECOND if slow else None
+        self.notify(f"Slow motion: {self.SLOW_STEPS_PER_SECOND:.0f} steps a second" if slow else "Full speed",
+                    timeout=2)
+        self.publish_now()
+
+    # -------------------------------------------------------------- looking
+    def action_toggle_log(self) -> None:
+        self.query_one(LossCurve).action_toggle_log()
+
+    def action_toggle_accuracy(self) -> None:
+        curve = self.query_one(LossCurve)
+        curve.show_accuracy = not curve.show_accuracy
+
+    def action_gradient_check(self) -> None:
+        if self.runner.running:
+            return
+        inspector = self.query_one(Inspector)
+        layer, neuron, weight, _sample = inspector.selection
+        check = self.session.check_layer(layer)
+        analytic, numeric = self.session.check_weight(layer, neuron, weight)
+        inspector.set_layer_check(layer, check)
+        inspector.set_weight_check(layer, neuron, weight, analytic, numeric)
+        verdict = "agrees" if check.passed else "DISAGREES"
+        self.notify(f"Layer {layer + 1}: backprop {verdict} with finite differences "
+                    f"(max relative error {check.max_relative_error:.1e})", timeout=4)
+
+    def on_inspector_selection_changed(self, event: Inspector.SelectionChanged) -> None:
+        self.query_one(NetworkDiagram).select(event.layer, event.neuron)
+        self.query_one(ComputationGraph).follow(event.layer, event.neuron, event.weight, event.sample)
+        last = len(self.session.network.layers) - 1
+        self.query_one(NeuronMaps).select(min(event.layer, max(last - 1, 0)),
+                                          event.neuron if event.layer < last else None)
+        if self.neuron_view:
+            self._show_neuron_view()
+
+    def on_computation_graph_node_selected(self, event: ComputationGraph.NodeSelected) -> None:
+        self.query_one(Inspector).select(event.layer, event.neuron, event.weight, event.sample)
+
+    def action_toggle_graph(self) -> None:
+        """The computation graph takes the main area (G or escape returns)."""
+        shown = not self.has_class("-graph")
+        self.set_class(shown, "-graph")
+        graph = self.query_one(ComputationGraph)
+        if shown:
+            graph.show(self._shown)
+            graph.focus()
+        else:
+            self.query_one(Inspector).focus()
+
+    def action_toggle_diagram_gradients(self) -> None:
+        diagram = self.query_one(NetworkDiagram)
+        diagram.show_gradients = not diagram.show_gradients
+        self.notify("Network diagram: " + ("gradients ∂L/∂w, nodes by δ" if diagram.show_gradients else "weights"),
+                    timeout=2)
+
+    def action_configure(self) -> None:
+        self._open_side("config-tab")
+        self.query_one("#hidden").focus()
+
+    def action_lesson(self) -> None:
+        if self.has_class("-narrow") and self.has_class("-side-open") \
+                and self.query_one("#side", TabbedContent).active == "lesson-tab":
+            self.close_side()
+            return
+        self._open_side("lesson-tab")
+
+    def _open_side(self, tab: str) -> None:
+        if self.has_class("-graph"):
+            self.action_toggle_graph()  # the lesson and the form live in the main view
+        self.add_class("-side-open")
+        self.query_one("#side", TabbedContent).active = tab
+
+    def action_close_side(self) -> None:
+        self.close_side()
+
+    def close_side(self) -> None:
+        """On a narrow terminal the side pane covers the curve; escape closes it (and the graph view)."""
+        self.remove_class("-side-open")
+        if self.has_class("-graph"):
+            self.action_toggle_graph()
+
+    # ----------------------------------------------------------- playground
+    def action_toggle_test_points(self) -> None:
+        boundary = self.query_one(DecisionBoundary)
+        boundary.show_test = not boundary.show_test
+        self.notify(f"Test points {'shown' if boundary.show_test else 'hidden'}", timeout=2)
+
+    def action_toggle_discretize(self) -> None:
+        boundary = self.query_one(DecisionBoundary)
+        boundary.discretize = not boundary.discretize
+        self.notify(f"Discretized output {'on' if boundary.discretize else 'off'}", timeout=2)
+
+    def action_toggle_neuron_view(self) -> None:
+        self.neuron_view = not self.neuron_view
+        self._show_neuron_view()
+
+    def _show_neuron_view(self) -> None:
+        boundary = self.query_one(DecisionBoundary)
+        layer, neuron = self.query_one(Inspector).selection[:2]
+        hidden = layer < len(self.session.network.layers) - 1
+        boundary.neuron = (layer, neuron) if self.neuron_view and hidden else None
+        if self.neuron_view:
+            boundary.border_title = (f"Neuron {neuron + 1} of layer {layer + 1}" if hidden
+                                     else "Decision boundary (select a hidden neuron)")
+        else:
+            boundary.border_title = "Decision boundary"
+
+    def action_new_data(self) -> None:
+        if self.runner.running or self.locked("new_data"):
+            return
+        seed = self.session.config.data_seed + 1
+        self.session.regenerate_data(seed)
+        self.notify(f"New data from seed {seed}; the network keeps its weights.", timeout=3)
+        self.publish_now()
+
+    def action_edit_weight(self) -> None:
+        from tui_backprop.app.screens.edit_weight import EditWeightScreen
+
+        if self.runner.running or self.session.halted or self.locked("edit_weight"):
+            return
+        layer, row, column, _sample = self.query_one(Inspector).selection
+        net = self.session.network
+        block = net.layers[layer].param_block
+        column = min(column, block.shape[1] - 1)
+        is_bias = net.layers[layer].has_bias and column == net.layers[layer].fan_in
+        name = f"b[{row + 1}] of layer {layer + 1}" if is_bias else f"w[{row + 1},{column + 1}] of layer {layer + 1}"
+        before = self.session.loss
+
+        def chosen(value: float | None) -> None:
+            if value is None:
+                return
+            try:
+                loss = self.session.set_parameter(layer, row, column, value)
+            except ValueError as exc:
+                self.notify(str(exc), severity="error")
+                return
+            change = "" if before is None else f" (was {before:.6g})"
+            self.notify(f"{name} = {value:g}: forward pass redone, loss {loss:.6g}{change}", timeout=5)
+            self.publish_now()
+
+        self.app.push_screen(EditWeightScreen(name, float(block[row, column])), chosen)
+
+    def action_sweep(self) -> None:
+        """The main run pauses; the chosen run's seed (if any) opens here afterwards."""
+        from tui_backprop.app.screens.sweep import SweepScreen
+
+        self.runner.pause()
+
+        def chosen(seed: int | None) -> None:
+            if seed is not None:
+                config = self.config.with_seed(seed)
+                self.switch_session(Session(config), changed=self.modified)
+
+        self.app.push_screen(SweepScreen(self.config), chosen)
+
+    def action_landscape(self) -> None:
+        from tui_backprop.app.screens.landscape import LandscapeScreen, Source
+
+        source = Source(self, lambda: self.runner, lambda session: [session],
+                        lambda: [self.latest_snapshot] if self.latest_snapshot is not None else [])
+        self.app.push_screen(LandscapeScreen(source, self.query_one(Inspector).selection[:3]))
+
+    def action_digits(self) -> None:
+        from tui_backprop.app.screens.digits import DigitsScreen
+
+        if self.session.data.source != "digits" or self.session.network.layers[0].fan_in != 64:
+            self.notify("The digits view needs the handwritten digits: open the digits preset (o).", timeout=4)
+            return
+        self.app.push_screen(DigitsScreen(self))
+
+    def action_layer_stats(self) -> None:
+        from tui_backprop.app.screens.layer_stats import LayerStatsScreen
+
+        self.app.push_screen(LayerStatsScreen(self))
+
+    # ---------------------------------------------------------------- files
+    async def action_save(self) -> None:
+        from tui_backprop.app.screens.save import SaveScreen
+
+        if self.runner.running:
+            await self.stop_training()
+        base = Path.cwd() / f"{self.config.name}-step{self.session.step_count}"
+
+        def saved(paths: list[Path] | None) -> None:
+            if paths:
+                self.notify("Saved " + ", ".join(str(p) for p in paths), timeout=6)
+
+        self.app.push_screen(SaveScreen(self.session, base, served=self.app.served), saved)
+
+    def switch_session(self, session: Session, changed: bool = False) -> None:
+        """Show another session (a loaded preset, or rebuilt from the form)."""
+        from tui_backprop.app.screens.compare import CompareScreen
+
+        while isinstance(self.app.screen, CompareScreen):
+            self.app.pop_screen()
+        self.session = session
+        self.use_runner(session)  # the old runner is cancelled; anything it still publishes is dropped
+        self.modified = changed
+        self.query_one(LessonPane).show_lesson(session.config, self.modified)
+        session.ask_questions = self.questions_on
+        self.query_one(ConfigForm).load(session.config)
+        self.query_one(ComputationGraph).set_names(session.config.names)
+        self.query_one("#side").border_title = session.config.name + (" (changed)" if self.modified else "")
+        inspector = self.query_one(Inspector)
+        inspector.select(0, 0, 0, 0)
+        inspector.scroll_home(animate=False)
+        inspector.focus()  # arrows, [ ] and < > work at once in the new lesson
+        self.publish_now()
+        if session.config.compare:
+            self.open_compare()
+
+    # -------------------------------------------------------- configuration
+    @on(ConfigForm.Applied)
+    def _config_applied(self, event: ConfigForm.Applied) -> None:
+        from tui_backprop.app.screens.confirm import ConfirmScreen
+
+        form = self.query_one(ConfigForm)
+        if event.live:
+            t = event.config.training
+            changes = {k: getattr(t, k) for k in event.changed}
+            if "optimizer" in changes:
+                changes["optimizer_settings"] = t.optimizer_settings
+            self.runner.call_between_steps(lambda s: s.set_training(**changes))
+            form.confirm_applied(event.config, "Applied live: " + ", ".join(sorted(event.changed)) + ".")
+            self.publish_now()
+            return
+
+        def answer(yes: bool | None) -> None:
+            if not yes:
+                form.load(form.config)
+                form.confirm_applied(form.config, "Not applied: the form shows the settings in use again.")
+                return
+            try:
+                session = Session(event.config)
+            except ConfigError as exc:
+                form.confirm_applied(form.config, f"[red]{exc}[/red]")
+                return
+            self.switch_session(session, changed=True)
+            form.confirm_applied(event.config, "Rebuilt the network with the new settings.")
+
+        what = describe_changes(event.changed)
+        self.app.push_screen(ConfirmScreen(f"Changing {what} builds a new network and starts training again "
+                                           "from step 0.\nApply and reset?"), answer)
