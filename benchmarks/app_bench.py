@@ -45,7 +45,7 @@ def _rss_mb() -> float:
 def _config():
     from tui_backprop.presets import load_preset
 
-    return load_preset(PRESET)
+    return load_preset(PRESET).replace("training", speed=None)  # full speed, not the lesson's start
 
 
 def _headless_rate(seconds: float, session) -> float:

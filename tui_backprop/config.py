@@ -67,6 +67,7 @@ class TrainingConfig:
     optimizer_settings: tuple[tuple[str, float], ...] = ()
     stop_after_epochs: int | None = None
     stop_below_loss: float | None = None
+    speed: float | None = FIELD["training.speed"].default  # steps a second when the lesson opens (None: full)
 
 
 @dataclass(frozen=True)
@@ -299,8 +300,15 @@ def _parse_training(r: _Reader, raw, prefix: str, base: TrainingConfig | None = 
             settings[key] = r.field(raw, FIELD[f"training.{key}"], prefix)
     stop_epochs = r.field(raw, FIELD["training.stop_after_epochs"], prefix, default=d.stop_after_epochs)
     stop_loss = r.field(raw, FIELD["training.stop_below_loss"], prefix, default=d.stop_below_loss)
+    speed = raw.get("speed", d.speed)
+    if speed == "full":
+        speed = None
+    elif speed is not None:
+        if isinstance(speed, str):
+            r.fail(f"{prefix}.speed", f"expected steps a second (a number) or \"full\", got {speed!r}")
+        speed = r.field(raw, FIELD["training.speed"], prefix, default=speed)
     return TrainingConfig(loss, optimizer, lr, bs, reg, reg_rate, pause, tuple(sorted(settings.items())),
-                          stop_epochs, stop_loss)
+                          stop_epochs, stop_loss, speed)
 
 
 def _parse_phase(r: _Reader, value, name: str, layers: int) -> str:

@@ -88,6 +88,8 @@ FIELDS: tuple[Field, ...] = (
     _f("training", "stop_after_epochs", "int", None, low=1, optional=True, says="the epoch limit"),
     _f("training", "stop_below_loss", "number", None, low=0.0, low_open=True, optional=True,
        says="the loss target"),
+    _f("training", "speed", "number", None, low=0.0, high=1_000_000.0, low_open=True, optional=True,
+       says="the speed", live=True),  # steps a second; absent (or "full") is full speed
 ) + tuple(
     _f("training", name, "number", None, low=0.0, high=1.0, optional=True, low_open=name == "epsilon",
        below_high=name != "epsilon", says="the optimizer settings", live=True)

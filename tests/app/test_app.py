@@ -1,5 +1,7 @@
 """Pilot tests: every key does what the help screen says, to the session's numbers."""
 
+import time
+
 import numpy as np
 import pytest
 
@@ -9,8 +11,10 @@ from tui_backprop.presets import load_preset
 
 
 
-def make_app(name="xor"):
-    return BackpropApp(load_preset(name), questions=False)  # these tests are about the keys, not questions
+def make_app(name="xor", **training):
+    config = load_preset(name)
+    config = config.replace("training", **training) if training else config
+    return BackpropApp(config, questions=False)  # these tests are about the keys, not questions
 
 
 async def test_n_advances_exactly_one_step():
@@ -130,7 +134,7 @@ async def test_pause_is_honoured_within_100_ms_at_full_speed():
 
     (The median keeps one unlucky moment on a loaded 2-core CI machine from failing the run.)
     """
-    app = make_app()
+    app = make_app(speed=None)  # full speed, whatever the lesson's starting speed
     async with app.run_test(size=(100, 30)) as pilot:
         def fast():
             assert app.runner.steps_per_second > 200
@@ -241,7 +245,7 @@ async def test_help_screen_lists_every_key_and_q_quits():
 
 @pytest.mark.flaky(reruns=2)
 async def test_nan_pauses_with_an_explanation():
-    app = make_app("one-weight")  # w ← w − lr(8w − 16): with lr 10 each step multiplies the error by −79
+    app = make_app("one-weight", speed=None)  # w ← w − lr(8w − 16): lr 10 multiplies the error by −79
     async with app.run_test(size=(100, 30)) as pilot:
         app.session.set_learning_rate(10.0)
         await pilot.press("space")
@@ -299,19 +303,57 @@ async def test_s_saves_a_session_that_resumes_exactly(tmp_path):
 
 
 @pytest.mark.flaky(reruns=2)
-async def test_f_slow_motion_caps_the_step_rate():
-    app = make_app()
+async def test_speed_levels_change_the_measured_steps_per_second():
+    app = make_app()  # xor starts at its lesson's speed, 100 steps a second
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("f")
-        assert app.runner.max_steps_per_second == 20
-        assert "slow motion" in app.query_one("#status").render().plain
-        await pilot.press("space")
-        await pilot.pause(1.0)
-        await pilot.press("space")
-        await pilot.pause(0.2)
-        assert 5 <= app.session.step_count <= 30  # ~20 in one second, never thousands
-        await pilot.press("f")
+        assert app.runner.max_steps_per_second == 100
+        assert "100 steps/s" in app.query_one("#status").render().plain
+        await pilot.press("comma", "comma")
+        assert app.runner.max_steps_per_second == 10
+        assert "10 steps/s (, .)" in app.query_one("#status").render().plain
+        rates = {}
+        for level, keys in ((10, ()), (100, ("full_stop", "full_stop"))):
+            await pilot.press(*keys)
+            assert app.runner.max_steps_per_second == level
+            await pilot.press("space")
+            await pilot.pause(0.3)
+            s0, t0 = app.session.step_count, time.perf_counter()
+            await pilot.pause(1.5)
+            rates[level] = (app.session.step_count - s0) / (time.perf_counter() - t0)
+            await pilot.press("space")
+            await app.main.stop_training()
+        # ~10 a second, never more (a loaded machine may give fewer), and the next levels up clearly faster.
+        assert 1 <= rates[10] <= 12, rates
+        assert rates[100] >= 3 * rates[10], rates
+        for _ in range(4):
+            await pilot.press("full_stop")
         assert app.runner.max_steps_per_second is None
+        assert "full speed" in app.query_one("#status").render().plain
+        await pilot.press("comma")
+        assert app.runner.max_steps_per_second == 3000
+
+
+def test_speed_levels_walk_up_to_full_speed_and_down_to_one():
+    from tui_backprop.training.runner import SPEEDS, next_speed
+
+    assert next_speed(None, 1) is None and next_speed(None, -1) == 3000
+    assert next_speed(1, -1) == 1 and next_speed(3000, 1) is None
+    assert next_speed(20, 1) == 30 and next_speed(20, -1) == 10  # a lesson's own speed between levels
+    assert SPEEDS[0] == 1 and SPEEDS[-1] is None
+
+
+async def test_one_weight_stops_by_itself_once_nothing_changes():
+    app = make_app("one-weight", speed=None)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("space")
+        worker = app.main._worker
+        await worker.wait()
+        await pilot.pause()
+        assert app.runner.last_stop_reason == "settled"
+        w = app.session.network.layers[0].weights[0, 0]
+        assert w == 2.0 and app.session.loss == 0.0
+        assert app.session.step_count < 1000  # not 59,000 steps at loss 0
+        assert "nothing changes any more" in str(app.query_one("#notice").render())
 
 
 async def test_page_down_before_the_palette_list_is_laid_out_does_not_crash():
@@ -375,15 +417,16 @@ async def test_loading_a_preset_while_training_shows_only_the_new_run():
 
 
 async def test_compare_status_shows_its_own_runners_speed():
-    """Issue 11 bug 2: slow motion of the main run is not compare mode's."""
+    """Issue 11 bug 2: the main run's speed level is not compare mode's."""
     app = make_app("xor")
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("f")
-        assert "slow motion" in app.query_one("#status").render().plain
+        await pilot.press("comma", "comma", "comma")  # 100 → 30 → 10 → 3 steps a second
+        assert "3 steps/s" in app.query_one("#status").render().plain
         await pilot.press("o", *"optimizers", "enter")
         await pilot.pause()
         assert type(app.screen).__name__ == "CompareScreen"
         await pilot.press("n")
         await pilot.pause(0.2)
         for i in (0, 1):
-            assert "slow motion" not in app.screen.query_one(f"#compare-status-{i}").render().plain
+            status = app.screen.query_one(f"#compare-status-{i}").render().plain
+            assert "full speed" in status and "3 steps/s" not in status, status

@@ -61,7 +61,7 @@ async def test_compare_preset_opens_in_compare_mode_and_steps_both():
 @pytest.mark.flaky(reruns=2)
 async def test_note_pauses_run_at_its_step_and_phase():
     config = load_preset("chain-two-weights")  # note: step 1, after backward
-    app = BackpropApp(config.replace("training", pause_after="none"), questions=False)
+    app = BackpropApp(config.replace("training", pause_after="none", speed=None), questions=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("space")
         await wait_until_stopped(pilot, app)

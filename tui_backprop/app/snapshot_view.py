@@ -27,9 +27,8 @@ class SnapshotView:
         """Make the runner of ``session`` this view's; an older runner is cancelled and ignored."""
         if self.runner is not None:
             self.runner.cancel()
+        # A new runner starts at its lesson's speed (the preset's ``speed``, else full speed).
         runner = Runner(session, fps=self.fps, publish=lambda snap: self._accept(runner, snap))
-        if self.runner is not None:
-            runner.max_steps_per_second = self.runner.max_steps_per_second
         self.runner = runner
         return runner
 

@@ -11,11 +11,36 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import math
 import threading
 import time
 from collections.abc import Callable, Coroutine
 
+import numpy as np
+
 from tui_backprop.training.session import Session, Snapshot
+
+# Speed levels a learner steps through (steps a second); None is full speed.
+SPEEDS: tuple[float | None, ...] = (1, 3, 10, 30, 100, 300, 1000, 3000, None)
+
+
+def next_speed(current: float | None, direction: int) -> float | None:
+    """The level above (direction 1) or below (-1) ``current``; full speed is the top."""
+    value = math.inf if current is None else current
+    levels = [math.inf if s is None else s for s in SPEEDS]
+    if direction > 0:
+        found = next((s for s in levels if s > value * (1 + 1e-9)), math.inf)
+    else:
+        found = next((s for s in reversed(levels) if s < value * (1 - 1e-9)), levels[0])
+    return None if math.isinf(found) else found
+
+
+def speed_text(speed: float | None) -> str:
+    return "full speed" if speed is None else f"{speed:g} steps/s"
+
+
+SETTLED = ("Stopped: nothing changes any more. The loss and every weight stayed exactly the same "
+           "from one step to the next.")
 
 
 class Runner:
@@ -35,8 +60,8 @@ class Runner:
         self.paused_at: float | None = None
         self._chunk_steps = 1
         self._last_publish = 0.0
-        # Slow motion for teaching: at most this many steps a second (None: full speed).
-        self.max_steps_per_second: float | None = None
+        # The speed level: at most this many steps a second (None: full speed). A lesson may set it.
+        self.max_steps_per_second: float | None = getattr(getattr(session.config, "training", None), "speed", None)
         self._task: asyncio.Task | None = None
 
     # ----------------------------------------------------------- commands
@@ -91,10 +116,19 @@ class Runner:
             self._pending.clear()
             t0 = time.perf_counter()
             before = self.session.step_count
+            network = getattr(self.session, "network", None)  # a compare session has two
+            params = None if network is None else network.params.copy()
+            loss = self.session.loss if network is not None else None
             reason = self.session.run(self._chunk_steps, self._stop.is_set)
             elapsed = time.perf_counter() - t0
             if reason == "requested":
                 self.paused_at = time.perf_counter()
+            elif (reason == "steps" and params is not None and self.session.step_count > before
+                  and not self.session.in_step and self.session.loss == loss
+                  and np.array_equal(params, network.params)):
+                # Nothing more can be seen: stop, and say why (one-weight ends at w = 2 exactly).
+                reason = "settled"
+                self.session.message = SETTLED
             return reason, self.session.step_count - before, elapsed
 
     def run(self) -> Coroutine[None, None, str]:
@@ -110,18 +144,24 @@ class Runner:
         self._last_publish = 0.0
         window_steps, window_start = 0, time.perf_counter()
         reason = "requested"
+        paced_rate, paced_start, paced_steps = None, 0.0, 0
         try:
             while not self._stop.is_set():
                 rate = self.max_steps_per_second
+                if rate != paced_rate:  # a new speed level: pace from now
+                    paced_rate, paced_start, paced_steps = rate, time.perf_counter(), 0
                 if rate:
-                    self._chunk_steps = 1
-                    started = time.perf_counter()
+                    # A few steps per hop at high levels, one at low ones; about 50 hops a second at most.
+                    self._chunk_steps = max(1, int(rate / 50))
                 reason, steps, elapsed = await asyncio.to_thread(self._chunk)
                 if rate:
-                    # One step, then wait out the rest of its time slot (the UI stays live meanwhile).
-                    wait = 1.0 / rate - (time.perf_counter() - started)
+                    # Wait until these steps are due on the level's clock (the UI stays live meanwhile).
+                    paced_steps += steps
+                    wait = paced_start + paced_steps / rate - time.perf_counter()
                     if wait > 0 and reason == "steps":
                         await asyncio.sleep(wait)
+                    elif wait < -0.5:  # fell far behind (a slow step): do not rush to catch up
+                        paced_start, paced_steps = time.perf_counter(), 0
                 # Aim each chunk at chunk_seconds so hops to the thread stay cheap.
                 elif reason == "steps" and elapsed > 0:
                     per_step = elapsed / max(steps, 1)

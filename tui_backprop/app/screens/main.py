@@ -30,6 +30,7 @@ from tui_backprop.app.widgets.lesson_pane import LessonPane, reflow  # noqa: F40
 from tui_backprop.app.widgets.loss_curve import LossCurve
 from tui_backprop.app.widgets.status import StatusLine
 from tui_backprop.config import Config, ConfigError
+from tui_backprop.training.runner import next_speed
 from tui_backprop.training.session import Session, Snapshot
 
 # TensorFlow Playground's learning-rate choices.
@@ -67,8 +68,10 @@ class MainScreen(LessonControls, SnapshotView, Screen[None]):
                 tooltip="Learning rate up through Playground's list (0.00001 … 10)"),
         Binding("minus", "learning_rate(-1)", "lr↓", id="training.lr_down", key_display="-",
                 tooltip="Learning rate down"),
-        Binding("f", "toggle_slow", "slow", id="training.slow_motion",
-                tooltip="Slow motion: 20 steps a second, or full speed"),
+        Binding("comma", "speed(-1)", "slower", id="training.slower", key_display=",",
+                tooltip="Slower: 1, 3, 10, 30, 100, 300, 1000, 3000 steps a second, full speed"),
+        Binding("full_stop", "speed(1)", "faster", id="training.faster", key_display=".",
+                tooltip="Faster (the top level is full speed)"),
         Binding("L", "toggle_log", "log", id="look.log_scale", show=False, tooltip="Loss curve: log scale"),
         Binding("a", "toggle_accuracy", "accuracy", id="look.accuracy_curve", show=False,
                 tooltip="Curve pane: accuracy instead of loss"),
@@ -256,14 +259,9 @@ class MainScreen(LessonControls, SnapshotView, Screen[None]):
         self.query_one(ConfigForm).set_learning_rate(new)
         self.publish_now()
 
-    SLOW_STEPS_PER_SECOND = 20.0
-
-    def action_toggle_slow(self) -> None:
-        slow = self.runner.max_steps_per_second is None
-        self.runner.max_steps_per_second = self.SLOW_STEPS_PER_SECOND if slow else None
-        self.notify(f"Slow motion: {self.SLOW_STEPS_PER_SECOND:.0f} steps a second" if slow else "Full speed",
-                    timeout=2)
-        self.publish_now()
+    def action_speed(self, direction: int) -> None:
+        self.runner.max_steps_per_second = next_speed(self.runner.max_steps_per_second, direction)
+        self.publish_now()  # the status line says the new level
 
     # -------------------------------------------------------------- looking
     def action_toggle_log(self) -> None:

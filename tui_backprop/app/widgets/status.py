@@ -9,6 +9,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widget import Widget
 
+from tui_backprop.training.runner import speed_text
 from tui_backprop.training.session import Snapshot
 
 
@@ -61,8 +62,8 @@ class StatusLine(Widget):
         out.append((4, f"lr {snap.learning_rate:g}", ""))
         if snap.running:
             out.append((8, f"{snap.steps_per_second:,.0f} steps/s", "dim"))
-        if snap.speed_limit:
-            out.append((5, "slow motion", "cyan"))
+        # The speed level and its keys, so a class sees why the run is slow.
+        out.append((5, f"{speed_text(snap.speed_limit)} (, .)", "cyan"))
         if snap.pause_after != "none":
             out.append((5, f"pauses after {snap.pause_after}", "magenta"))
         return out
