@@ -441,3 +441,14 @@ def test_lesson_parts_survive_a_save(tmp_path):
     for name in ("chain-two-weights", "challenge-spiral-features", "challenge-dead-relu", "xor"):
         config = load_preset(name)
         assert parse_config(config_to_dict(config), config.path, config.name) == config, name
+
+
+@pytest.mark.parametrize("value, expected", [("0", "greater than 0"), ('"fast"', 'or "full"'), ("true", "a number")])
+def test_training_speed_must_be_steps_a_second_or_full(tmp_path, value, expected):
+    err = config_error(tmp_path, with_change("[training]\n", f"[training]\nspeed = {value}\n"))
+    assert "training.speed" in str(err) and expected in str(err)
+
+
+def test_training_speed_is_read_and_full_means_none(tmp_path):
+    assert load_config(write(tmp_path, with_change("[training]\n", "[training]\nspeed = 3\n"))).training.speed == 3
+    assert load_config(write(tmp_path, with_change("[training]\n", '[training]\nspeed = "full"\n'))).training.speed is None
