@@ -606,3 +606,66 @@ async def test_inspector_gradient_table_before_backward_shows_dashes():
         await pilot.pause()
         text = inspector.build_text()[0].plain
         assert "(after a backward pass)" in text and "█" not in text
+
+
+class _RecordingPlot:
+    """Stands in for plotext: keeps what draw_series plotted and labelled."""
+
+    def __init__(self):
+        self.plots, self.ticks = [], None
+
+    def plot(self, xs, ys, marker=None, color=None):
+        self.plots.append((xs, ys, marker, color))
+
+    def yticks(self, ticks, labels):
+        self.ticks = (ticks, labels)
+
+    def xticks(self, ticks, labels):
+        pass
+
+
+def test_log_scale_draws_a_loss_of_exactly_zero_at_a_labelled_floor():
+    """Issue 11 bug 4: one-weight reaches loss 0; the log axis kept its labels upright and drew the curve."""
+    from tui_backprop.app.widgets.loss_curve import draw_series
+
+    steps = np.arange(1, 7, dtype=float)
+    loss = np.array([16.0, 0.64, 0.0256, 1e-6, 0.0, 0.0])
+    plt = _RecordingPlot()
+    note = draw_series(plt, [(steps, loss, "cyan", 100)], log=True)
+    xs, ys, marker, _ = plt.plots[0]
+    assert xs == steps.tolist() and len(ys) == 6  # every step drawn, the zeros too
+    assert ys[-1] == ys[-2] == pytest.approx(-7.0)  # a tenth of the smallest positive loss (1e-6)
+    ticks, labels = plt.ticks
+    assert ticks == sorted(ticks) and labels[0] == "≤1e-7" and labels[-1] == "16"
+    assert note == "0 drawn at 1e-7"
+    assert marker == "braille"
+    only_zeros = _RecordingPlot()
+    assert draw_series(only_zeros, [(steps, np.zeros(6), "cyan", 100)], log=True) == "0 drawn at 1e-16"
+
+
+def test_second_series_is_dotted_and_every_legend_colour_is_a_textual_colour():
+    """Issue 11 bug 5 (dark_orange is no Textual colour) and issue 14: series differ without colour."""
+    from textual.color import Color
+
+    from tui_backprop.app.widgets.loss_curve import MARKUP_COLOURS, draw_series
+
+    for name in MARKUP_COLOURS:
+        Color.parse(name)
+    plt = _RecordingPlot()
+    x = np.arange(1, 5, dtype=float)
+    draw_series(plt, [(x, x, "cyan", 100), (x, x * 2, "orange", 100)], log=False)
+    assert [p[2] for p in plt.plots] == ["braille", "•"]
+
+
+async def test_curve_cursor_hint_leaves_with_the_focus():
+    """Issue 11 bug 7: after focus leaves the curve, ← moves the inspector, so the hint must go."""
+    app = BackpropApp(load_preset("xor"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n", "n", "n")
+        curve = app.query_one("#curve")
+        curve.focus()
+        await pilot.press("left")
+        assert "←/→ move" in curve.border_subtitle
+        app.query_one("#inspector").focus()
+        await pilot.pause()
+        assert "←/→" not in curve.border_subtitle

@@ -16,13 +16,13 @@ from textual_plotext import PlotextPlot
 
 from tui_backprop.app.snapshot_view import SnapshotView
 from tui_backprop.app.widgets.boundary import DecisionBoundary
-from tui_backprop.app.widgets.loss_curve import draw_series, spans_decades
+from tui_backprop.app.widgets.loss_curve import LEGEND, MARKUP_COLOURS, draw_series, spans_decades
 from tui_backprop.app.widgets.status import StatusLine
 from tui_backprop.config import Config
 from tui_backprop.training.compare import CompareSession, CompareSnapshot
 
 COLORS = ("cyan", "orange")  # plotext's names
-MARKUP_COLORS = ("cyan", "dark_orange")  # the same colours in Rich markup
+MARKUP_COLORS = MARKUP_COLOURS  # the same colours as Textual markup names them
 
 
 class CompareCurve(PlotextPlot, can_focus=True):
@@ -54,7 +54,9 @@ class CompareCurve(PlotextPlot, can_focus=True):
                   for run, color in zip(snap.runs, COLORS)]
         auto_log = not self.log_scale and any(spans_decades(run.history_loss) for run in snap.runs)
         self.border_subtitle = "log scale" if self.log_scale else ("log scale (auto)" if auto_log else "")
-        draw_series(plt, series, log=self.log_scale or auto_log)
+        note = draw_series(plt, series, log=self.log_scale or auto_log)
+        if note:
+            self.border_subtitle = " · ".join(filter(None, (self.border_subtitle, note)))
         self.refresh()
 
 
@@ -105,7 +107,7 @@ class CompareScreen(SnapshotView, Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#compare-curve").border_title = "Loss: " + " vs ".join(
-            f"[{c}]{l}[/]" for c, l in zip(MARKUP_COLORS, self.compare.labels))
+            f"[{c}]{m} {l}[/]" for c, m, l in zip(MARKUP_COLORS, LEGEND, self.compare.labels))
         self.set_interval(1.0 / self.fps, self._redraw)
         self.publish_now()
 
@@ -113,7 +115,7 @@ class CompareScreen(SnapshotView, Screen[None]):
         self.query_one(CompareCurve).show(snap)
         for i, (label, run) in enumerate(zip(snap.labels, snap.runs)):
             status = self.query_one(f"#compare-status-{i}", StatusLine)
-            status.show(run, prefix=f"[{MARKUP_COLORS[i]}]■[/] {label}: ")
+            status.show(run, prefix=f"[{MARKUP_COLORS[i]}]{LEGEND[i]}[/] {label}: ")
             boundary = self.query(f"#compare-boundary-{i}")
             if boundary:
                 boundary.first().show(run)

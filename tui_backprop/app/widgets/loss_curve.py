@@ -43,28 +43,49 @@ def spans_decades(values: np.ndarray) -> bool:
     return len(positive) > 1 and positive.max() > 1e4 * positive.min()
 
 
-def draw_series(plt, series, log: bool, percent: bool = False) -> None:
-    """Plot (x, y, colour, points) series with our own axis labels.
+# The second series is dotted, so train/test and run A/B differ without colour too (NO_COLOR).
+MARKERS = ("braille", "•")
+LEGEND = ("━", "•")
+MARKUP_COLOURS = ("cyan", "darkorange")  # plotext's cyan and orange, as Textual markup names them
+
+
+def log_floor(series) -> float | None:
+    """The smallest positive finite value across the series: zeros are drawn there, and labelled."""
+    positive = [y[np.isfinite(y) & (y > 0)] for _, y, _, _ in series]
+    positive = [p for p in positive if p.size]
+    return float(min(p.min() for p in positive)) if positive else None
+
+
+def draw_series(plt, series, log: bool, percent: bool = False) -> str | None:
+    """Plot (x, y, colour, points) series with our own axis labels; the second one dotted.
 
     A log scale is drawn as log10 values on a linear axis: plotext's own log mode
     re-applies the log when the widget is rebuilt after a resize. Linear values are
     clipped so a diverging run cannot overflow plotext's arithmetic; logged ones
-    need no clip, so the axis can reach 1e69.
+    need no clip, so the axis can reach 1e69. On a log scale a loss of exactly 0
+    is drawn at a floor (a tenth of the smallest positive value, or 1e-16 when
+    there is none) and the floor's label says "≤"; the returned note says so.
     """
-    log = log and any(((y > 0) & np.isfinite(y)).any() for _, y, _, _ in series)
+    note = None
+    floor = None
+    if log:
+        smallest = log_floor(series)
+        floor = smallest / 10 if smallest is not None else 1e-16
+        if any((np.isfinite(y) & (y <= 0)).any() for _, y, _, _ in series):
+            note = f"0 drawn at {short_number(floor)}"
     shown, steps = [], []
-    for x, y, colour, points in series:
-        ok = np.isfinite(y) & ((y > 0) if log else True)
+    for i, (x, y, colour, points) in enumerate(series):
+        ok = np.isfinite(y)
         if not ok.any():
             continue
-        values = np.log10(y[ok]) if log else np.clip(y[ok], -CLIP, CLIP)
+        values = np.log10(np.maximum(y[ok], floor)) if log else np.clip(y[ok], -CLIP, CLIP)
         xs, ys = downsample(x[ok], values, points)
         shown.append(ys)
         steps.append(xs)
         # Colours are named in the pane's title instead of a legend, which would cover the curve.
-        plt.plot(xs.tolist(), ys.tolist(), marker="braille", color=colour)
+        plt.plot(xs.tolist(), ys.tolist(), marker=MARKERS[min(i, 1)], color=colour)
     if not shown:
-        return
+        return note
     values = np.concatenate(shown)
     low, high = float(values.min()), float(values.max())
     if high - low < 1e-12:
@@ -72,6 +93,8 @@ def draw_series(plt, series, log: bool, percent: bool = False) -> None:
     ticks = np.linspace(low, high, 3)  # three labels always fit, so plotext never drops one
     if log:
         labels = [short_number(10**t) for t in ticks]
+        if note is not None:
+            labels[0] = "≤" + short_number(10 ** ticks[0])
     elif percent:
         labels = [f"{t:.0%}" for t in ticks]
     else:
@@ -80,6 +103,7 @@ def draw_series(plt, series, log: bool, percent: bool = False) -> None:
     first, last = float(min(x.min() for x in steps)), float(max(x.max() for x in steps))
     xticks = sorted({int(round(v)) for v in np.linspace(first, last, 3)})  # steps are whole numbers
     plt.xticks(xticks, [f"{v:,}" for v in xticks])
+    return note
 
 
 def value_at(steps: np.ndarray, values: np.ndarray, step: float) -> float | None:
@@ -162,8 +186,8 @@ class LossCurve(PlotextPlot, can_focus=True):
 
     def _title(self) -> str:
         if self.show_accuracy:
-            return "Accuracy [cyan]━[/] (test data)"
-        return "Loss [cyan]━[/] train [dark_orange]━[/] test"
+            return f"Accuracy [cyan]{LEGEND[0]}[/] (test data)"
+        return f"Loss [cyan]{LEGEND[0]}[/] train [darkorange]{LEGEND[1]}[/] test"
 
     def watch_cursor(self) -> None:
         self.replot()
@@ -214,12 +238,15 @@ class LossCurve(PlotextPlot, can_focus=True):
         auto_log = not self.show_accuracy and not self.log_scale and spans_decades(ys_all)
         if auto_log:
             subtitle.append("log scale (auto)")
-        draw_series(plt, series, log=self.log_scale or auto_log, percent=self.show_accuracy)
+        note = draw_series(plt, series, log=self.log_scale or auto_log, percent=self.show_accuracy)
+        if note:
+            subtitle.append(note)
         text = self.cursor_text()
         if text is not None:
             plt.vline(float(xs_all[min(self.cursor, len(xs_all) - 1)]), "white")
             plt.title(text)
-            subtitle.append("←/→ move · esc hides")
+            if self.has_focus:
+                subtitle.append("←/→ move · esc hides")
         elif self.has_focus:
             subtitle.append("←/→ cursor")
         self.border_subtitle = " · ".join(subtitle)
@@ -229,4 +256,4 @@ class LossCurve(PlotextPlot, can_focus=True):
         self.replot()
 
     def on_blur(self) -> None:
-        self.replot()
+        self.call_after_refresh(self.replot)  # once the focus has moved: the cursor keys' hint goes
