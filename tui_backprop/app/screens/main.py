@@ -161,6 +161,8 @@ class MainScreen(LessonControls, SnapshotView, Screen[None]):
         self.set_interval(1.0 / self.fps, self._redraw)
         self.publish_now()
         self.query_one(Inspector).focus()
+        # The first screen teaches: on a narrow terminal the lesson opens over the curve (v or escape closes it).
+        self._open_side("lesson-tab")
         if self.config.compare:
             self.open_compare()
 
