@@ -649,8 +649,11 @@ def test_second_series_is_dotted_and_every_legend_colour_is_a_textual_colour():
 
     from tui_backprop.app.widgets.loss_curve import MARKUP_COLOURS, draw_series
 
+    from rich.style import Style
+
     for name in MARKUP_COLOURS:
-        Color.parse(name)
+        Color.parse(name)  # the pane title (Textual markup)
+        Style.parse(name)  # the compare status line (Rich markup)
     plt = _RecordingPlot()
     x = np.arange(1, 5, dtype=float)
     draw_series(plt, [(x, x, "cyan", 100), (x, x * 2, "orange", 100)], log=False)

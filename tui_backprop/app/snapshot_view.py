@@ -29,6 +29,7 @@ class SnapshotView:
             self.runner.cancel()
         # A new runner starts at its lesson's speed (the preset's ``speed``, else full speed).
         runner = Runner(session, fps=self.fps, publish=lambda snap: self._accept(runner, snap))
+        runner.max_steps_per_second = session.config.training.speed
         self.runner = runner
         return runner
 
@@ -38,6 +39,8 @@ class SnapshotView:
             return  # a cancelled run finishing its last step: not what is on screen any more
         self._latest = snapshot
         self.running = snapshot.running
+        if not snapshot.running:
+            self._redraw()  # a run that stopped shows why at once, not at the next tick
 
     def publish_now(self) -> None:
         """Take a snapshot now (after a key changed the session) and draw it."""

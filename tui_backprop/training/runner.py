@@ -60,8 +60,9 @@ class Runner:
         self.paused_at: float | None = None
         self._chunk_steps = 1
         self._last_publish = 0.0
-        # The speed level: at most this many steps a second (None: full speed). A lesson may set it.
-        self.max_steps_per_second: float | None = getattr(getattr(session.config, "training", None), "speed", None)
+        # The speed level: at most this many steps a second (None: full speed; the app starts a lesson's
+        # runner at the lesson's ``speed``).
+        self.max_steps_per_second: float | None = None
         self._task: asyncio.Task | None = None
 
     # ----------------------------------------------------------- commands

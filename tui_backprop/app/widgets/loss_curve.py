@@ -46,7 +46,8 @@ def spans_decades(values: np.ndarray) -> bool:
 # The second series is dotted, so train/test and run A/B differ without colour too (NO_COLOR).
 MARKERS = ("braille", "•")
 LEGEND = ("━", "•")
-MARKUP_COLOURS = ("cyan", "darkorange")  # plotext's cyan and orange, as Textual markup names them
+# plotext's cyan and orange as both Textual and Rich markup read them (Rich's "dark_orange" is no Textual colour).
+MARKUP_COLOURS = ("cyan", "#ff8c00")
 
 
 def log_floor(series) -> float | None:
@@ -187,7 +188,7 @@ class LossCurve(PlotextPlot, can_focus=True):
     def _title(self) -> str:
         if self.show_accuracy:
             return f"Accuracy [cyan]{LEGEND[0]}[/] (test data)"
-        return f"Loss [cyan]{LEGEND[0]}[/] train [darkorange]{LEGEND[1]}[/] test"
+        return f"Loss [{MARKUP_COLOURS[0]}]{LEGEND[0]}[/] train [{MARKUP_COLOURS[1]}]{LEGEND[1]}[/] test"
 
     def watch_cursor(self) -> None:
         self.replot()
