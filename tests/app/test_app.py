@@ -441,6 +441,9 @@ async def test_first_screen_at_80x24_shows_the_lesson_and_help_quit_lesson_keys_
         assert "XOR" in str(lesson.render())
         footer_keys = [binding.key for (_, binding, _, _) in app.screen.active_bindings.values() if binding.show][:3]
         assert footer_keys == ["question_mark", "q", "v"], footer_keys
-        await pilot.press("v")  # closes it: the curve is back
+        await pilot.press("n")  # the first training key shows the panes; v brings the lesson back
         await pilot.pause()
         assert app.query_one("#curve").region.height > 0 and not app.query_one("#lesson").region.height
+        await pilot.press("v")
+        await pilot.pause()
+        assert app.query_one("#lesson").region.height >= 5

@@ -216,13 +216,20 @@ class MainScreen(LessonControls, SnapshotView, Screen[None]):
             self.notify("Training halted on NaN/inf: press r to reset.", severity="warning")
         return bool(self.session.halted)
 
+    def _lesson_makes_way(self) -> None:
+        """The first training key shows the panes the lesson covered on a narrow terminal (v brings it back)."""
+        if self.has_class("-side-open") and self.query_one("#side", TabbedContent).active == "lesson-tab":
+            self.remove_class("-side-open")
+
     def action_toggle_run(self) -> None:
+        self._lesson_makes_way()
         if self.runner.running:
             self.runner.pause()
         elif not self._halted_note():
             self.start_training()
 
     def _manual(self, fn) -> None:
+        self._lesson_makes_way()
         if self.runner.running or self._halted_note():
             return
         fn()

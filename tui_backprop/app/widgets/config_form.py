@@ -318,7 +318,9 @@ class ConfigForm(VerticalScroll, can_focus=False):
             # Served in a browser: a visitor may not make the server read one of its files.
             raise ConfigError(None, "data.source", "in the browser, data comes from the lesson, not a file path")
         config = parse_config(raw, None, c.name)
-        return dataclasses.replace(config, notes=c.notes, compare=c.compare, path=c.path)
+        # What the form does not show stays the lesson's (its notes, its starting speed).
+        return dataclasses.replace(config, notes=c.notes, compare=c.compare, path=c.path,
+                                   training=dataclasses.replace(config.training, speed=c.training.speed))
 
     def changed_fields(self, new: Config) -> set[str]:
         old = self.config
