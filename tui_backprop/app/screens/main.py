@@ -327,7 +327,7 @@ class MainScreen(LessonControls, SnapshotView, Screen[None]):
         self.query_one("#hidden").focus()
 
     def action_lesson(self) -> None:
-        if self.has_class("-narrow") and self.has_class("-side-open") \
+        if self.has_class("-narrow") and self.has_class("-side-open") and not self.has_class("-graph") \
                 and self.query_one("#side", TabbedContent).active == "lesson-tab":
             self.close_side()
             return
