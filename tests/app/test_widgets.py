@@ -662,7 +662,7 @@ def test_second_series_is_dotted_and_every_legend_colour_is_a_textual_colour():
 
 async def test_curve_cursor_hint_leaves_with_the_focus():
     """Issue 11 bug 7: after focus leaves the curve, ← moves the inspector, so the hint must go."""
-    app = BackpropApp(load_preset("xor"))
+    app = BackpropApp(load_preset("xor"), questions=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("n", "n", "n")
         curve = app.query_one("#curve")
