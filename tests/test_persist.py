@@ -91,7 +91,7 @@ def test_round_trip_restores_everything(tmp_path):
     with np.load(path) as npz:
         assert np.array_equal(npz["network.params"], a.network.params)
         header = json.loads(bytes(npz["header.json"]))
-    assert header["format"] == "tui-backprop-session" and header["version"] == 1
+    assert header["format"] == "tui-backprop-session" and header["version"] == persist.VERSION == 2
     assert header["state"]["step_count"] == 37
 
 
@@ -136,7 +136,7 @@ def test_resume_keeps_a_compacted_history(tmp_path):
     assert_same_state(straight, resumed)
 
 
-@pytest.mark.parametrize("phases", [1, 2, 3])
+@pytest.mark.parametrize("phases", [1, 2, 3, 4, 5])  # xor: forward L1, forward L2, loss, backward L2, backward L1
 @pytest.mark.parametrize("n", [20, 23])  # 20: the step in progress starts an epoch (reshuffled)
 def test_save_mid_step_resumes_exactly(tmp_path, phases, n):
     straight = xor()
@@ -149,13 +149,42 @@ def test_save_mid_step_resumes_exactly(tmp_path, phases, n):
     b = load_session(tmp_path / "mid.npz")
     assert b.phases_done == a.phases_done and len(b.phases_done) == phases
     assert b.loss == a.loss
-    if phases == 3:
+    if phases == 5:
         assert np.array_equal(b.network.grads, a.network.grads)
         assert b.snapshot().state_word == "paused after backward"
         snap_a, snap_b = a.snapshot(grid=False), b.snapshot(grid=False)
         for la, lb in zip(snap_a.layers, snap_b.layers):
             assert np.array_equal(la.delta, lb.delta) and np.array_equal(la.a, lb.a)
     b.run(15)  # finishes the step in progress, then 14 more
+    assert_same_state(straight, b)
+
+
+@pytest.mark.parametrize("old_phases, last_phase", [(0, "update"), (1, "forward"), (2, "loss"), (3, "backward")])
+def test_version_1_files_with_four_phases_still_load(tmp_path, old_phases, last_phase):
+    """Version 1 counted four phases a step; its phases_done maps to the per-layer phases of the same point."""
+    new_phases = {0: 0, 1: 2, 2: 3, 3: 5}[old_phases]  # xor has two layers
+    straight = xor()
+    straight.run(30)
+    a = xor()
+    a.run(22)
+    for _ in range(new_phases):
+        a.run_phase()
+    path = save_session(a, tmp_path / "v2.npz")
+    with zipfile.ZipFile(path) as zf:
+        entries = {name: zf.read(name) for name in zf.namelist()}
+    header = json.loads(entries["header.json"])
+    header["version"] = 1
+    header["state"].update(phases_done=old_phases, last_phase=last_phase if a.step_count or old_phases else None)
+    if old_phases != 3:
+        del entries["network.grads.npy"]  # version 1 wrote the gradients only after backward
+    entries["header.json"] = json.dumps(header).encode()
+    old = tmp_path / "v1.npz"
+    with zipfile.ZipFile(old, "w") as zf:
+        for name, data in entries.items():
+            zf.writestr(name, data)
+    b = load_session(old)
+    assert b.phases_done == a.phases_done and b.loss == a.loss
+    b.run(8)
     assert_same_state(straight, b)
 
 
@@ -403,7 +432,7 @@ def _bad_files(tmp_path: Path) -> dict[str, tuple[Path, str]]:
         return lambda h: h.update(version=v)
 
     for name, change, expect in [
-        ("newer_version", version(2), "version 2 was written by a newer tui-backprop"),
+        ("newer_version", version(3), "version 3 was written by a newer tui-backprop"),
         ("older_version", version(0), "unsupported session format version 0"),
         ("text_version", version("1"), "unsupported session format version '1'"),
         ("wrong_format", lambda h: h.update(format="something-else"), "format is not 'tui-backprop-session'"),
@@ -413,6 +442,7 @@ def _bad_files(tmp_path: Path) -> dict[str, tuple[Path, str]]:
         ("missing_field", lambda h: h["state"].pop("epoch"), "corrupt session file (missing field 'epoch')"),
         ("bad_rng", lambda h: h.update(shuffle_rng={"bit_generator": "MT19937"}), "corrupt session file"),
         ("bad_phase", lambda h: h["state"].update(phases_done=7), "corrupt session file"),
+        ("bad_pause", lambda h: h["state"].update(pause_after="backward L9"), "corrupt session file"),
     ]:
         files[name] = (_rewrite(good, tmp_path / f"{name}.npz", change), expect)
     files["missing_array"] = (_rewrite(good, tmp_path / "missing_array.npz", drop="network.params.npy"),

@@ -100,9 +100,8 @@ def cmd_train(args) -> int:
     started = time.perf_counter()
     if args.trace:
         for _ in range(steps):
-            session.run_phase()
-            session.run_phase()
-            session.run_phase()
+            while session.next_phase != "update" and session.run_phase():
+                pass  # forward, loss and backward, layer by layer
             if session.halted:
                 stop_reason = "halted"
                 break

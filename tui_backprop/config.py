@@ -23,10 +23,10 @@ from tui_backprop.config_writer import config_to_dict, lesson_parts_to_dict  # n
 from tui_backprop.lessons import (Goal, Locks, Question, Solution, parse_goals, parse_hints, parse_locks,
                                   parse_questions)
 from tui_backprop.schema import (FIELD, LAYER_FIELD, MAX_HIDDEN_LAYERS, OPTIMIZER_SETTING_NAMES, PAUSE_POINTS,
-                                 PHASES, phase_names, phase_order, section_keys)
+                                 PHASES, phase_names, phase_order, resolve_phase, section_keys, step_phases)
 
 __all__ = ["PHASES", "PAUSE_POINTS", "Config", "ConfigError", "Note", "load_config", "parse_config",
-           "config_to_dict", "phase_names"]
+           "config_to_dict", "phase_names", "resolve_phase", "step_phases"]
 
 
 @dataclass(frozen=True)

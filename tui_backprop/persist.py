@@ -43,10 +43,10 @@ from typing import IO
 import numpy as np
 
 from tui_backprop import __version__
-from tui_backprop.config import PHASES, PAUSE_POINTS, Config, ConfigError, config_to_dict, parse_config
+from tui_backprop.config import Config, ConfigError, config_to_dict, parse_config, resolve_phase, step_phases
 
 FORMAT = "tui-backprop-session"
-VERSION = 1
+VERSION = 2  # 2: phases one layer at a time (version 1 counted four phases a step; still read)
 HEADER = "header.json"
 SERIES = ("train", "test", "train_full", "accuracy")
 
@@ -146,6 +146,7 @@ def _session_state(session) -> tuple[dict, dict[str, np.ndarray]]:
         "network.params": state["params"],
         "network.initial_params": state["initial_params"],
         "optimizer.last_update": o["last_update"],
+        "optimizer.previous_params": o["previous_params"],
         "shuffle.order": state["order"],
         "network.grads": state["grads"],
     }
@@ -235,12 +236,13 @@ def _read_header(zf: zipfile.ZipFile) -> dict:
         raise ValueError(f"not a tui-backprop session file (format is not {FORMAT!r})")
     version = header.get("version")
     if isinstance(version, bool) or not isinstance(version, int):
-        raise ValueError(f"unsupported session format version {version!r}; this tui-backprop reads version {VERSION}")
+        raise ValueError(f"unsupported session format version {version!r}; "
+                         f"this tui-backprop reads versions 1 to {VERSION}")
     if version > VERSION:
         raise ValueError(f"session format version {version} was written by a newer tui-backprop; "
-                         f"this one reads version {VERSION}")
-    if version < VERSION:
-        raise ValueError(f"unsupported session format version {version}; this tui-backprop reads version {VERSION}")
+                         f"this one reads versions 1 to {VERSION}")
+    if version < 1:
+        raise ValueError(f"unsupported session format version {version}; this tui-backprop reads versions 1 to {VERSION}")
     return header
 
 
@@ -274,14 +276,15 @@ def _restore(zf: zipfile.ZipFile, header: dict, path: Path):
     if o["name"] != config.training.optimizer:
         raise ValueError(f"optimizer {o['name']!r} does not match the config's {config.training.optimizer!r}")
     size = net.params.shape
+    depth = len(net.layers)
     phases_done = int(state["phases_done"])
-    if not 0 <= phases_done <= 3:
-        raise ValueError(f"phases_done must be 0 to 3, got {phases_done}")
+    if header["version"] == 1:  # four phases a step: forward, loss, backward, update
+        if not 0 <= phases_done <= 3:
+            raise ValueError(f"phases_done must be 0 to 3, got {phases_done}")
+        phases_done = (0, depth, depth + 1, 2 * depth + 1)[phases_done]
     last_phase = state["last_phase"]
-    if last_phase is not None and last_phase not in PHASES:
+    if last_phase is not None and resolve_phase(last_phase, depth) not in step_phases(depth):
         raise ValueError(f"unknown phase {last_phase!r}")
-    if state["pause_after"] not in PAUSE_POINTS:
-        raise ValueError(f"unknown pause point {state['pause_after']!r}")
     history = {}
     for name in SERIES:
         info = header["history"][name]
@@ -311,9 +314,8 @@ def _restore(zf: zipfile.ZipFile, header: dict, path: Path):
                                                    None if h["layer"] is None else int(h["layer"]), str(h["what"])),
         "params": _read_array(zf, "network.params", np.float64, size),
         "initial_params": _read_array(zf, "network.initial_params", np.float64, size),
-        # Older files kept the gradients only mid-step (after backward).
         "grads": (_read_array(zf, "network.grads", np.float64, size) if "network.grads.npy" in zf.namelist()
-                  else np.zeros(size)),
+                  else np.zeros(size)),  # version 1 kept them only mid-step
         "optimizer": {
             "name": o["name"],
             "steps": int(o["steps"]),
@@ -324,6 +326,8 @@ def _restore(zf: zipfile.ZipFile, header: dict, path: Path):
             "state": {name: _read_array(zf, f"optimizer.state.{name}", np.float64, size)
                       for name in o["state_arrays"]},
             "last_update": _read_array(zf, "optimizer.last_update", np.float64, size),
+            "previous_params": (_read_array(zf, "optimizer.previous_params", np.float64, size)
+                                if "optimizer.previous_params.npy" in zf.namelist() else None),
         },
         "shuffle_rng": header["shuffle_rng"],
         "order": _read_array(zf, "shuffle.order", np.int64, (len(session.data.x_train),)),

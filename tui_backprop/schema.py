@@ -128,6 +128,18 @@ def phase_names(layer_count: int) -> tuple[str, ...]:
     return PHASES + forward + backward
 
 
+def step_phases(layer_count: int) -> tuple[str, ...]:
+    """The phases of one step, in order, one layer at a time: forward L1 … Ln, loss, backward Ln … L1, update."""
+    return (tuple(f"forward L{i}" for i in range(1, layer_count + 1)) + ("loss",)
+            + tuple(f"backward L{i}" for i in range(layer_count, 0, -1)) + ("update",))
+
+
+def resolve_phase(name: str, layer_count: int) -> str:
+    """The step phase a pause point, note or question names: "forward" is the whole forward pass (so after
+    its last layer), "backward" the whole backward pass (after backward L1)."""
+    return {"forward": f"forward L{layer_count}", "backward": "backward L1"}.get(name, name)
+
+
 def phase_order(phase: str) -> tuple[int, int]:
     """Where a phase falls in a step, for sorting notes and questions of one step."""
     if phase == "forward" or phase.startswith("forward L"):

@@ -7,6 +7,7 @@ import pytest
 
 from tests.conftest import pause_latencies, wait_until_stopped
 from tui_backprop.app.app import LEARNING_RATES, BackpropApp, next_learning_rate
+from tui_backprop.app.widgets.inspector import Inspector
 from tui_backprop.presets import load_preset
 
 
@@ -28,18 +29,30 @@ async def test_n_advances_exactly_one_step():
         assert app.query_one("#status").render().plain.count("step 3") == 1
 
 
-async def test_p_four_times_equals_one_step():
+async def test_p_six_times_on_xor_equals_one_step_layer_by_layer():
     stepped, phased = make_app(), make_app()
     async with stepped.run_test(size=(100, 30)) as pilot:
-        await pilot.press("n")
+        await pilot.press("n", "n")
         by_step = stepped.session.network.params.copy()
     async with phased.run_test(size=(100, 30)) as pilot:
-        for expected in ("forward", "loss", "backward"):
+        await pilot.press("n")
+        status = phased.query_one("#status")
+        for expected in ("forward L1", "forward L2", "loss", "backward L2", "backward L1"):
             await pilot.press("p")
             assert phased.session.last_phase == expected
-            assert phased.session.step_count == 0
+            assert phased.session.step_count == 1
+            assert f"step 2: {expected} done" in status.render().plain
+            snap = phased._shown
+            if expected == "forward L1":  # the output layer has not run yet: nothing stale on screen
+                assert snap.layers[1].forward_pending and snap.layers[1].z is None and snap.output is None
+            if expected == "backward L2":  # the output layer's blame is there, layer 1's is pending
+                assert snap.layers[1].delta is not None and not snap.layers[1].backward_pending
+                assert snap.layers[0].backward_pending and snap.layers[0].delta is None
+                text = phased.query_one(Inspector).build_text()[0].plain  # layer 1 is selected
+                assert "∇W pending (backward L1)" in text and "pending: backward L1 not run yet" in text
         await pilot.press("p")
-        assert phased.session.step_count == 1
+        assert phased.session.step_count == 2
+        assert "step 2 done" in status.render().plain
         assert np.array_equal(phased.session.network.params, by_step)
 
 
@@ -50,7 +63,7 @@ async def test_pause_after_backward_holds_weights_until_next_key():
         await pilot.press("b")
         assert app.session.pause_after == "backward"
         await pilot.press("n")
-        assert app.session.last_phase == "backward"
+        assert app.session.last_phase == "backward L1"
         assert np.any(app.session.network.grads != 0)
         assert np.array_equal(app.session.network.params, before)  # computed, not applied
         assert "not applied" in str(app.query_one("#notice").render())
@@ -67,7 +80,7 @@ async def test_chain_two_weights_pauses_after_backward_with_exact_gradients():
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("n")
         snap = app.main._shown
-        assert snap.last_phase == "backward"
+        assert snap.last_phase == "backward L1"
         assert snap.layers[0].grad_weights[0, 0] == -48.0
         assert snap.layers[1].grad_weights[0, 0] == -36.0
         assert snap.layers[0].weights[0, 0] == 3.0

@@ -66,7 +66,7 @@ async def test_note_pauses_run_at_its_step_and_phase():
         await pilot.press("space")
         await wait_until_stopped(pilot, app)
         assert not app.runner.running
-        assert app.session.step_count == 0 and app.session.last_phase == "backward"
+        assert app.session.step_count == 0 and app.session.last_phase == "backward L1"
         assert app.session.network.grads.tolist() == [-48.0, -36.0]
         notice = str(app.query_one("#notice").render())
         assert "−48" in notice and "press n" in notice.lower()

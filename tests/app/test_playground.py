@@ -88,7 +88,7 @@ def test_editing_a_weight_changes_the_loss_by_a_forward_pass():
     s.step()  # pause_after none: a whole step; now between steps
     loss = s.set_parameter(0, 1, 0, 2.5)
     assert s.network.layers[0].weights[1, 0] == 2.5
-    assert s.last_phase == "loss" and s.next_phase == "backward"
+    assert s.last_phase == "loss" and s.next_phase == "backward L2"
     x, y = s._x[:, :-1], s._y
     assert loss == pytest.approx(s.network.evaluate(x, y), rel=1e-12)
     # Mid-step: the same batch is redone with the new bias.

@@ -62,7 +62,7 @@ def lines_of(widget) -> list[str]:
 @pytest.fixture
 def chain_after_backward():
     session = session_for("chain-two-weights")
-    assert session.step() == ["forward", "loss", "backward"]  # the preset pauses after backward
+    assert session.step()[-1] == "backward L1"  # the preset pauses after backward
     return session
 
 
@@ -435,7 +435,7 @@ async def test_inspector_shows_the_halt_instead_of_the_pause():
     session = Session.headless(load_preset("exploding-gradients"))
     assert session.run(100) == "halted"
     snapshot = session.snapshot()
-    assert snapshot.halted and snapshot.last_phase == "backward"
+    assert snapshot.halted and snapshot.last_phase == "backward L2"  # layer 2's gradient overflowed
     inspector = Inspector(snapshot)
     async with WidgetApp(inspector).run_test(size=(48, 30)) as pilot:
         await pilot.pause()

@@ -29,7 +29,7 @@ def test_chain_of_two_weights_through_cli(capsys):
 
 def test_chain_of_two_weights_in_session():
     s = Session(load_preset("chain-two-weights"))
-    assert s.step() == ["forward", "loss", "backward"]  # the preset pauses after backward
+    assert s.step() == ["forward L1", "forward L2", "loss", "backward L2", "backward L1"]  # it pauses after backward
     fwd = s.network.forward_data()
     assert fwd[1].a[0, 0] == 24.0  # ŷ
     assert fwd[0].a[0, 0] == 6.0  # w1·x

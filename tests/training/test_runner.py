@@ -64,7 +64,7 @@ def test_pause_takes_effect_within_one_step():
     assert runner.pause_requested_at is not None and runner.paused_at is not None
     assert 0 <= runner.paused_at - runner.pause_requested_at < 0.1
     assert session.step_count - steps_at_request <= 1  # at most the step that was running
-    assert session.next_phase == "forward"  # paused between whole steps
+    assert not session.in_step  # paused between whole steps
     paused_weights = session.network.params.copy()
     time.sleep(0.02)
     assert np.array_equal(session.network.params, paused_weights)  # nothing runs after the pause
@@ -97,7 +97,7 @@ def test_call_between_steps_applies_at_a_step_boundary():
 
     asyncio.run(_run_for(runner, 0.3, on_tick))
     assert len(seen) == 1
-    assert seen[0][0] == "forward" and seen[0][1] > 0
+    assert seen[0][0] == "forward L1" and seen[0][1] > 0
     assert session.learning_rate == 0.5
     assert session.config.training.learning_rate == 0.5
 
@@ -118,7 +118,7 @@ def test_runner_stops_at_the_pause_point():
         return await runner.start()
 
     assert asyncio.run(go()) == "pause point"
-    assert session.last_phase == "backward" and session.step_count == 0
+    assert session.last_phase == "backward L1" and session.step_count == 0
     assert snaps[-1].paused_after_backward
     assert asyncio.run(go()) == "pause point"  # applies the update, then stops after the next backward
     assert session.step_count == 1

@@ -33,11 +33,15 @@ def history(session):
 
 
 # ------------------------------------------------------------------- phases
-def test_four_phases_make_one_step():
+XOR_PHASES = ["forward L1", "forward L2", "loss", "backward L2", "backward L1", "update"]  # xor has two layers
+
+
+def test_phases_one_layer_at_a_time_make_one_step():
     by_phase, by_step = xor_session(), xor_session()
-    seen = [by_phase.advance_phase() for _ in range(4)]
-    assert seen == list(PHASES)
-    assert by_step.step() == list(PHASES)
+    assert by_phase.phases == tuple(XOR_PHASES)
+    seen = [by_phase.advance_phase() for _ in range(6)]
+    assert seen == XOR_PHASES
+    assert by_step.step() == XOR_PHASES
     assert by_phase.step_count == by_step.step_count == 1
     assert np.array_equal(by_phase.network.params, by_step.network.params)
     assert by_phase.loss == by_step.loss
@@ -46,25 +50,28 @@ def test_four_phases_make_one_step():
 
 def test_phase_bookkeeping():
     s = xor_session()
-    assert s.next_phase == "forward" and s.last_phase is None
+    assert s.next_phase == "forward L1" and s.last_phase is None
     s.advance_phase()
-    assert (s.last_phase, s.next_phase, s.step_count, s.current_step_number) == ("forward", "loss", 0, 1)
+    assert (s.last_phase, s.next_phase, s.step_count, s.current_step_number) == ("forward L1", "forward L2", 0, 1)
     snap = s.snapshot(grid=False)
-    assert snap.phases_done == ("forward",) and snap.layers[0].z is not None and snap.layers[0].delta is None
+    assert snap.phases_done == ("forward L1",) and snap.layers[0].z is not None and snap.layers[0].delta is None
+    assert snap.layers[1].z is None and snap.layers[1].forward_pending and snap.output is None
+    s.advance_phase()
     s.advance_phase()
     assert s.loss is not None and s.step_count == 0
+    s.advance_phase()
     s.advance_phase()
     snap = s.snapshot(grid=False)
     assert snap.paused_after_backward and snap.state_word == "paused after backward"
     assert snap.layers[0].delta is not None
     s.advance_phase()
-    assert (s.last_phase, s.next_phase, s.step_count) == ("update", "forward", 1)
+    assert (s.last_phase, s.next_phase, s.step_count) == ("update", "forward L1", 1)
 
 
 def test_only_the_update_phase_moves_weights():
     s = xor_session()
     start = s.network.params.copy()
-    for phase in ("forward", "loss", "backward"):
+    for phase in XOR_PHASES[:-1]:
         assert s.advance_phase() == phase
         assert np.array_equal(s.network.params, start), phase
     s.advance_phase()
@@ -75,7 +82,7 @@ def test_only_the_update_phase_moves_weights():
 def test_pause_after_backward_waits_for_the_next_step_call():
     s = xor_session(pause_after="backward")
     start = s.network.params.copy()
-    assert s.step() == ["forward", "loss", "backward"]
+    assert s.step() == XOR_PHASES[:-1]
     grads = s.network.grads.copy()
     assert np.abs(grads).max() > 0
     assert np.array_equal(s.network.params, start)  # computed, not applied
@@ -84,11 +91,12 @@ def test_pause_after_backward_waits_for_the_next_step_call():
     assert s.step_count == 1
     # plain SGD: the weights moved by exactly −lr·gradient
     np.testing.assert_allclose(s.network.params, start - 0.1 * grads, rtol=0, atol=1e-15)
-    assert s.step() == ["forward", "loss", "backward"]
+    assert s.step() == XOR_PHASES[:-1]
 
 
-@pytest.mark.parametrize("pause,first", [("forward", ["forward"]), ("loss", ["forward", "loss"]),
-                                         ("update", list(PHASES)), ("none", list(PHASES))])
+@pytest.mark.parametrize("pause,first", [("forward", XOR_PHASES[:2]), ("loss", XOR_PHASES[:3]),
+                                         ("forward L1", XOR_PHASES[:1]), ("backward L2", XOR_PHASES[:4]),
+                                         ("update", XOR_PHASES), ("none", XOR_PHASES)])
 def test_other_pause_points(pause, first):
     s = xor_session(pause_after=pause)
     assert s.step() == first
@@ -98,7 +106,7 @@ def test_other_pause_points(pause, first):
 def test_pause_after_backward_in_run_stops_with_gradients_unapplied():
     s = xor_session(pause_after="backward")
     assert s.run(100) == "pause point"
-    assert s.last_phase == "backward" and s.step_count == 0
+    assert s.last_phase == "backward L1" and s.step_count == 0
 
 
 def test_reset_restores_the_initial_weights_exactly():
@@ -111,7 +119,7 @@ def test_reset_restores_the_initial_weights_exactly():
     assert not np.array_equal(s.network.params, initial)
     s.reset()
     assert np.array_equal(s.network.params, initial)
-    assert s.step_count == 0 and s.epoch == 0 and len(s.history.train) == 0 and s.next_phase == "forward"
+    assert s.step_count == 0 and s.epoch == 0 and len(s.history.train) == 0 and s.next_phase == "forward L1"
     s.run(37)
     assert np.array_equal(history(s)[1], first_run)  # the run repeats bit for bit
 
@@ -122,7 +130,7 @@ def _batches(session, steps):
     for _ in range(steps):
         session.advance_phase()
         rows.append(session.network.batch_inputs.copy())
-        for _ in range(3):
+        for _ in range(len(session.phases) - 1):
             session.advance_phase()
     return rows
 
@@ -189,7 +197,7 @@ def test_checkpoints_fire_once_at_their_step_and_phase():
 def test_checkpoints_stop_step_and_can_be_ignored():
     config = load_preset("xor").replace(notes=(Note(1, "look", "backward"),))
     s = Session(config)
-    assert s.step() == ["forward", "loss", "backward"]
+    assert s.step() == XOR_PHASES[:-1]  # "backward": after the whole backward pass
     assert s.message == "look"
     headless = Session.headless(config)
     assert headless.run(5) == "steps" and headless.message is None
@@ -257,7 +265,7 @@ def _drive(kind, session):
         for _ in range(N):
             session.step()
     elif kind == "phase":
-        for _ in range(4 * N):
+        for _ in range(len(session.phases) * N):
             session.advance_phase()
     elif kind == "mixed":
         session.run(3)
@@ -265,7 +273,7 @@ def _drive(kind, session):
         session.advance_phase()
         session.step()  # finishes step 4
         session.run_epoch()  # to the end of the epoch
-        for _ in range(7):
+        for _ in range(len(session.phases) + 3):
             session.advance_phase()  # one more step and three phases of the next
         session.run(N - session.step_count)  # finishes the step in progress, then the rest
     return session

@@ -254,6 +254,15 @@ class Network:
         ``x_has_ones``: x already carries the trailing column of ones (the
         session's datasets do), so it is used in place without a copy.
         """
+        ws = self._take_input(x, x_has_ones)
+        for inp, weights_t, z, a, activate, a_into_next in ws.forward_plan:
+            np.matmul(inp, weights_t, out=z)
+            activate(z, a)
+            if a_into_next is not None:
+                np.copyto(a_into_next, a)
+        return ws.a[-1]
+
+    def _take_input(self, x: np.ndarray, x_has_ones: bool) -> _Workspace:
         batch = x.shape[0]
         ws = self._workspaces.get(batch)
         if ws is None:
@@ -265,13 +274,39 @@ class Network:
             if ws.inputs_aug[0] is not ws.own_first:
                 ws._bind_inputs(self, ws.own_first)
             np.copyto(ws.x_part, x)
-        for inp, weights_t, z, a, activate, a_into_next in ws.forward_plan:
-            np.matmul(inp, weights_t, out=z)
-            activate(z, a)
-            if a_into_next is not None:
-                np.copyto(a_into_next, a)
         self._ws = ws
-        return ws.a[-1]
+        return ws
+
+    # One layer at a time: the same computations as ``forward`` / ``backward``
+    # on the same buffers, so stepping layer by layer gives bit-identical numbers.
+    def forward_layer(self, index: int, x: np.ndarray | None = None, x_has_ones: bool = False) -> np.ndarray:
+        """Layer ``index``'s z and a from the layer below's a; layer 0 takes the batch ``x``."""
+        ws = self._take_input(x, x_has_ones) if index == 0 else self._require_forward()
+        inp, weights_t, z, a, activate, a_into_next = ws.forward_plan[index]
+        np.matmul(inp, weights_t, out=z)
+        activate(z, a)
+        if a_into_next is not None:
+            np.copyto(a_into_next, a)
+        return a
+
+    def loss_gradient(self, y: np.ndarray) -> np.ndarray:
+        """dL/dŷ per sample, into the output layer's ``grad_a``."""
+        ws = self._require_forward()
+        last = len(self.layers) - 1
+        return self.loss.grad_output(ws.a[last], y, out=ws.grad_a[last], scratch=ws.loss_scratch)
+
+    def backward_layer(self, index: int, y: np.ndarray) -> None:
+        """Layer ``index``'s dL/da, delta and (batch-mean) gradients; the layer above's must be done,
+        and for the output layer ``loss_gradient``."""
+        ws = self._require_forward()
+        layer = self.layers[index]
+        if index == len(self.layers) - 1:
+            self._output_delta(ws, y)
+        else:
+            np.matmul(ws.delta[index + 1], self.layers[index + 1].weights, out=ws.grad_a[index])
+            layer.activation.backward(ws.z[index], ws.a[index], ws.grad_a[index], ws.delta[index], ws.scratch[index])
+        np.matmul(ws.delta[index].T, ws.layer_inputs[index], out=layer.grad_block)
+        layer.grad_block *= 1.0 / ws.batch
 
     def compute_loss(self, y: np.ndarray) -> float:
         ws = self._require_forward()
@@ -284,12 +319,8 @@ class Network:
         The same equations as ``reference.backward``, one per line, in buffers.
         """
         ws = self._require_forward()
-        last = len(self.layers) - 1
-        out_layer = self.layers[last]
-        self.loss.grad_output(ws.a[last], y, out=ws.grad_a[last], scratch=ws.loss_scratch)  # dL/da of the output
-        fused = self.loss.fused_delta(out_layer.activation.name, ws.a[last], y, ws.delta[last])  # bce/ce: delta = a − y
-        if fused is None:
-            out_layer.activation.backward(ws.z[last], ws.a[last], ws.grad_a[last], ws.delta[last], ws.scratch[last])  # delta = f'(z) ⊙ dL/da
+        self.loss_gradient(y)  # dL/da of the output
+        self._output_delta(ws, y)  # delta = f'(z) ⊙ dL/da (bce/ce: delta = a − y)
         matmul = np.matmul
         for delta, inp, grad_block, below in ws.backward_plan:
             matmul(delta.T, inp, out=grad_block)  # dL/dW = Σ delta a_prevᵀ (and dL/db = Σ delta: the ones column)
@@ -298,6 +329,13 @@ class Network:
                 matmul(delta, weights, out=grad_a)  # dL/da_prev = Wᵀ delta
                 activation_backward(z, a, grad_a, delta_below, scratch)  # delta_prev = f'(z_prev) ⊙ dL/da_prev
         self.grads *= 1.0 / ws.batch  # the sums above ÷ batch: dL/dW = mean(delta a_prevᵀ)
+
+    def _output_delta(self, ws: _Workspace, y: np.ndarray) -> None:
+        """The output layer's delta from dL/dŷ (or straight from ŷ − y where the pair simplifies)."""
+        last = len(self.layers) - 1
+        out_layer = self.layers[last]
+        if self.loss.fused_delta(out_layer.activation.name, ws.a[last], y, ws.delta[last]) is None:  # bce/ce: a − y
+            out_layer.activation.backward(ws.z[last], ws.a[last], ws.grad_a[last], ws.delta[last], ws.scratch[last])  # f'(z) ⊙ dL/da
 
     def _require_forward(self) -> _Workspace:
         if self._ws is None:

@@ -1,8 +1,11 @@
 """A training session you can advance one phase at a time.
 
-One step is four phases: forward → loss → backward → update. The session can
-stop after any of them; "pause after backward" leaves the gradients computed
-and not yet applied, so they can be read before the optimizer moves anything.
+A step is 2n + 2 phases for n layers, one layer at a time: forward L1 …
+forward Ln → loss → backward Ln … backward L1 → update. The session can stop
+after any of them; "pause after backward" leaves the gradients computed and
+not yet applied, so they can be read before the optimizer moves anything.
+Stepping phase by phase gives bit-identical numbers to ``run``, which takes the
+network's fused passes whenever nothing can stop inside a step.
 
 The session is driven from one thread at a time. Readers (the app) get
 immutable ``Snapshot`` objects: copies, never views into the live buffers.
@@ -11,25 +14,26 @@ immutable ``Snapshot`` objects: copies, never views into the live buffers.
 from __future__ import annotations
 
 import math
-import time
+
 import numpy as np
 
-from tui_backprop.config import PHASES, Config, ConfigError, check_consistency
+from tui_backprop.config import PHASES, Config, ConfigError, check_consistency, resolve_phase, step_phases
 from tui_backprop.core.datasets import Dataset, make_dataset
-from tui_backprop.core.diagnostics import HealthWatch, LayerDiagnostics, diagnose
 from tui_backprop.core.landscape import ParameterPath
 from tui_backprop.core.layer_stats import UpdateRatios
 from tui_backprop.core.network import Network, all_finite
-from tui_backprop.core.optimizers import Optimizer, make_optimizer
+from tui_backprop.core.optimizers import make_optimizer
 from tui_backprop.lessons import GoalTracker
 from tui_backprop.training.history import LossHistory
+from tui_backprop.training.reading import SessionReading
 from tui_backprop.training.snapshot import DataPoints, GridSnapshot, LayerSnapshot, NanReport, Snapshot
+from tui_backprop.training.state import SessionState, carry_state
 
 __all__ = ["PHASES", "DataPoints", "GridSnapshot", "LayerSnapshot", "NanReport", "Session", "Snapshot",
            "accuracy", "dataset_for"]
 
 
-class Session:
+class Session(SessionState, SessionReading):
     grid_size = (48, 48)  # rows, cols of the decision-boundary grid
 
     def __init__(self, config: Config):
@@ -86,7 +90,10 @@ class Session:
         self.step_count = 0
         self.epoch = 0
         self.batch_in_epoch = 0
+        self._phases = step_phases(len(self.network.layers))
+        self._runners = self._phase_runners()
         self._done = 0  # phases of the step in progress that have run: the one record of the phase
+        self._set_pauses()
         self.loss: float | None = None
         self.train_loss: float | None = None
         self.test_loss: float | None = None
@@ -134,25 +141,25 @@ class Session:
             old = self.optimizer
             self._make_optimizer()
             if self.optimizer.name == old.name:  # new settings, same optimizer: it keeps what it has gathered
-                _carry_state(old, self.optimizer)
+                carry_state(old, self.optimizer)
         if "learning_rate" in changes:
             self.optimizer.learning_rate = t.learning_rate
 
     # ------------------------------------------------------------ the phases
     @property
     def phases(self) -> tuple[str, ...]:
-        """The phases of one step, in order."""
-        return PHASES
+        """The phases of one step, in order: forward L1 … forward Ln, loss, backward Ln … backward L1, update."""
+        return self._phases
 
     @property
     def next_phase(self) -> str:
-        return self.phases[self._done]
+        return self._phases[self._done]
 
     @property
     def last_phase(self) -> str | None:
         """The phase just completed (None before the first step)."""
         if self._done:
-            return self.phases[self._done - 1]
+            return self._phases[self._done - 1]
         return "update" if self.step_count else None
 
     @property
@@ -164,15 +171,44 @@ class Session:
     def phases_done(self) -> tuple[str, ...]:
         """Phases of the step in progress that have run (all of them between steps, once a step is done)."""
         if self._done:
-            return self.phases[: self._done]
-        return self.phases if self.step_count else ()
+            return self._phases[: self._done]
+        return self._phases if self.step_count else ()
 
-    def _forward_done(self) -> bool:
-        """The network holds a forward pass of this step's batch (or of the last step's, between steps)."""
-        return self._x is not None  # drawn by the first phase; gone after a reset, new data or a load
+    def _forward_done(self, layer: int) -> bool:
+        """The network holds ``layer``'s forward pass of this step's batch (between steps: of the last step's)."""
+        # The batch is drawn by the first phase and dropped by a reset, new data or a load between steps.
+        return self._x is not None and (self._done == 0 or self._done > layer)
 
-    def _backward_done(self) -> bool:
-        return self._x is not None and (self._done == 0 or self._done > self.phases.index("backward"))
+    def _backward_done(self, layer: int) -> bool:
+        depth = len(self.network.layers)
+        return self._x is not None and (self._done == 0 or self._done > 2 * depth - layer)
+
+    @property
+    def pause_after(self) -> str:
+        """Where a run stops by itself: "none", any phase, or "forward"/"backward" (the whole pass)."""
+        return self._pause_after
+
+    @pause_after.setter
+    def pause_after(self, name: str) -> None:
+        depth = len(self.config.network.layers)
+        phase = resolve_phase(name, depth)
+        if name != "none" and phase not in step_phases(depth):
+            raise ValueError(f"no phase {name!r} in a step of this {depth}-layer network")
+        self._pause_after = name
+        self._pause_phase = None if name == "none" else phase
+
+    def _set_pauses(self) -> None:
+        """The lesson's notes and questions keyed by (step, phase), "forward"/"backward" resolved to a layer's."""
+        depth = len(self.config.network.layers)
+        self._pauses = [((n.step, resolve_phase(n.phase, depth)), n.text) for n in self.config.notes]
+        self._questions = [((q.ask_at[0], resolve_phase(q.ask_at[1], depth)), q) for q in self.config.questions]
+        self._mid_step_notes = {step for (step, phase), _ in self._pauses if phase != "update"}
+        self._mid_step_questions = {step for (step, phase), _ in self._questions if phase != "update"}
+
+    def _may_stop_inside(self, step: int) -> bool:
+        """A lesson note or question may stop the run inside step ``step`` (so it runs phase by phase)."""
+        return self.use_notes and (step in self._mid_step_notes
+                                   or (self.ask_questions and step in self._mid_step_questions))
 
     @property
     def current_step_number(self) -> int:
@@ -209,28 +245,41 @@ class Session:
         data.y_train.take(idx, axis=0, out=by, mode="clip")
         self._x, self._y = bx, by
 
-    def _forward(self) -> None:
-        out = self.network.forward(self._x, x_has_ones=True)
-        if not all_finite(out):
-            layer = next(i for i, f in enumerate(self.network.forward_data()) if not np.isfinite(f.a).all())
-            self._halt("forward", layer, "an activation")
+    def _forward_layer(self, index: int) -> None:
+        net = self.network
+        if index == 0:
+            a = net.forward_layer(0, self._x, x_has_ones=True)
+        else:
+            a = net.forward_layer(index)
+        if index == len(net.layers) - 1:
+            self._check_forward(a)
+
+    def _check_forward(self, output: np.ndarray) -> bool:
+        """The output is finite (the whole-step path checks the same, so both halt alike)."""
+        if all_finite(output):
+            return True
+        layer = next(i for i, f in enumerate(self.network.forward_data()) if not np.isfinite(f.a).all())
+        self._halt("forward", layer, "an activation")
+        return False
 
     def _loss(self) -> None:
         self.loss = self.network.compute_loss(self._y)
         if not math.isfinite(self.loss):
             self._halt("loss", None, "the loss")
+            return
+        self.network.loss_gradient(self._y)
 
-    def _backward(self) -> None:
+    def _backward_layer(self, index: int) -> None:
+        self.network.backward_layer(index, self._y)
+        self._check_backward(index)
+
+    def _check_backward(self, index: int) -> bool:
+        """Layer ``index``'s deltas and gradients are finite."""
         net = self.network
-        net.backward(self._y)
-        if not all_finite(net.grads):
-            found = net.backward_data()
-            for i in range(len(net.layers) - 1, -1, -1):
-                layer = net.layers[i]
-                if not (np.isfinite(found[i].delta).all() and np.isfinite(layer.grad_block).all()):
-                    self._halt("backward", i, "a gradient")
-                    return
-            self._halt("backward", None, "a gradient")
+        if all_finite(net.layers[index].grad_block) and all_finite(net.backward_data()[index].delta):
+            return True
+        self._halt("backward", index, "a gradient")
+        return False
 
     def _update(self) -> None:
         net = self.network
@@ -248,6 +297,32 @@ class Session:
             bad = next(l.index for l in net.layers if not np.isfinite(l.param_block).all())
             self._halt("update", bad, "a weight")
 
+    def _whole_step(self) -> None:
+        """All phases of one step in the network's fused passes: the full-speed path.
+
+        The numbers are the ones the phases give one at a time; a halt leaves the
+        session where the phase-by-phase run would have stopped.
+        """
+        net, depth = self.network, len(self.network.layers)
+        self.message = None
+        self.question = None
+        self._draw_batch()
+        if not self._check_forward(net.forward(self._x, x_has_ones=True)):
+            self._done = depth
+            return
+        self.loss = net.compute_loss(self._y)
+        if not math.isfinite(self.loss):
+            self._done = depth + 1
+            self._halt("loss", None, "the loss")
+            return
+        net.backward(self._y)
+        if not all_finite(net.grads):
+            for index in range(depth - 1, -1, -1):
+                if not self._check_backward(index):
+                    self._done = 2 * depth + 1 - index
+                    return
+        self._update()
+
     def _evaluate(self) -> None:
         """End of an epoch: loss on all training data and on the test data."""
         net, data = self.network, self.data
@@ -263,8 +338,6 @@ class Session:
                 self.history.accuracy.add(self.step_count, self.accuracy)
         self.goals.record(self.step_count, self.epoch, self.train_loss, self.test_loss, self.accuracy)
 
-    _RUN = {"forward": _forward, "loss": _loss, "backward": _backward, "update": _update}
-
     def _halt(self, phase: str, layer: int | None, what: str) -> None:
         self.halted = NanReport(self.current_step_number if phase != "update" else self.step_count, phase, layer, what)
 
@@ -277,39 +350,44 @@ class Session:
     def _phase(self) -> str | None:
         if self.halted:
             return None
-        phases = self.phases
-        phase = phases[self._done]
+        done = self._done
         self.message = None
         self.question = None
-        if self._done == 0:
+        if done == 0:
             self._draw_batch()
-        self._RUN[phase](self)
-        self._done = (self._done + 1) % len(phases)
-        return phase
+        self._runners[done]()
+        self._done = (done + 1) % len(self._phases)
+        return self._phases[done]
+
+    def _phase_runners(self) -> list:
+        depth = len(self.network.layers)
+        forward = [lambda i=i: self._forward_layer(i) for i in range(depth)]
+        backward = [lambda i=i: self._backward_layer(i) for i in range(depth - 1, -1, -1)]
+        return forward + [self._loss] + backward + [self._update]
 
     def stop_reason(self, phase: str) -> str | None:
         """Why the session should stop after ``phase`` (just run), if it should.
 
-        A lesson note counts once: asking marks it fired and sets its text as the message.
+        A lesson note counts once: asking marks it fired and sets its text as the message;
+        a question likewise, once, while questions are asked.
         """
         if self.halted:
             return "halted"
         step = self.step_count if phase == "update" else self.step_count + 1
-        for cp in self.config.notes if self.use_notes else ():
-            key = (cp.step, cp.phase)
-            if key == (step, phase) and key not in self._fired:
-                self._fired.add(key)
-                self.message = cp.text
-                reason = "note"
-                break
-        else:
-            reason = None
-        if self.use_notes and self.ask_questions:
-            for q in self.config.questions:
-                if q.ask_at == (step, phase) and q not in self._asked:
-                    self._asked.add(q)
-                    self.question = q
-                    return "question"
+        reason = None
+        if self.use_notes:
+            for key, text in self._pauses:
+                if key == (step, phase) and key not in self._fired:
+                    self._fired.add(key)
+                    self.message = text
+                    reason = "note"
+                    break
+            if self.ask_questions:
+                for key, q in self._questions:
+                    if key == (step, phase) and q not in self._asked:
+                        self._asked.add(q)
+                        self.question = q
+                        return "question"
         if reason:
             return reason
         if phase == "update" and self.batch_in_epoch == 0:
@@ -321,7 +399,7 @@ class Session:
                 self.message = (f"Stopped: the training loss {self.train_loss:.4g} fell below "
                                 f"{t.stop_below_loss:g} after {self.epoch} epochs.")
                 return "stop"
-        if phase == self.pause_after:
+        if phase == self._pause_phase:
             return "pause point"
         return None
 
@@ -372,13 +450,23 @@ class Session:
         while steps_done < max_steps:
             if should_stop is not None and should_stop():
                 return "requested"
+            if self.halted:
+                return "halted"
+            if self._done == 0 and self._pause_phase in (None, "update") and not \
+                    self._may_stop_inside(self.step_count + 1):
+                self._whole_step()  # nothing can stop inside this step
+                if self.halted:
+                    return "halted"
+                steps_done += 1
+                reason = self.stop_reason("update")
+                if reason:
+                    return reason
+                continue
             while True:
                 phase = self._phase()
                 if phase is None:
                     return "halted"
-                reason = self.stop_reason(phase) if (self.config.notes or self.config.questions
-                                                    or phase == self.pause_after or self.halted
-                                                    or phase == "update") else None
+                reason = self.stop_reason(phase)
                 if reason:
                     if phase == "update":
                         steps_done += 1
@@ -387,117 +475,6 @@ class Session:
                     break
             steps_done += 1
         return "steps"
-
-    # ------------------------------------------------------ the whole state
-    def state_dict(self) -> dict:
-        """Everything that decides the rest of the run, as copies and plain values.
-
-        ``load_state_dict`` puts it back so the run goes on bit for bit as it
-        would have. In the middle of a step only the number of phases done is
-        kept besides the weights: loading takes the same batch again and
-        replays those phases, which recomputes the same numbers.
-        """
-        net, opt = self.network, self.optimizer
-        return {
-            "config": self.config,
-            "step_count": self.step_count,
-            "epoch": self.epoch,
-            "batch_in_epoch": self.batch_in_epoch,
-            "phases_done": self._done,
-            "loss": self.loss,
-            "train_loss": self.train_loss,
-            "test_loss": self.test_loss,
-            "accuracy": self.accuracy,
-            "pause_after": self.pause_after,
-            "use_notes": self.use_notes,
-            "message": self.message,
-            "notes_fired": tuple(sorted(self._fired)),
-            "halted": self.halted,
-            "params": net.params.copy(),
-            "grads": net.grads.copy(),
-            "initial_params": self.initial_params.copy(),
-            "optimizer": {
-                "name": opt.name,
-                "steps": opt.steps,
-                "learning_rate": opt.learning_rate,
-                "regularization": opt.regularization,
-                "regularization_rate": opt.regularization_rate,
-                "settings": dict(opt.settings),
-                "state": {name: arr.copy() for name, arr in opt.state_arrays().items()},
-                "last_update": opt.last_update.copy(),
-            },
-            "shuffle_rng": self._shuffle_rng.bit_generator.state,
-            "order": self._order.copy(),
-            "history": self.history.state(),
-        }
-
-    def load_state_dict(self, state: dict) -> None:
-        """Put back a ``state_dict()`` of a session with the same network and data."""
-        config = state["config"]
-        if (config.network, config.data) != (self.config.network, self.config.data):
-            raise ValueError("the saved state belongs to another network or data set")
-        net = self.network
-        done = int(state["phases_done"])
-        if not 0 <= done < len(self.phases):
-            raise ValueError(f"phases_done must be 0 to {len(self.phases) - 1}, got {done}")
-        batch_in_epoch = int(state["batch_in_epoch"])
-        if not 0 <= batch_in_epoch < self.steps_per_epoch:
-            raise ValueError(f"batch_in_epoch {batch_in_epoch} is out of range")
-        o = state["optimizer"]
-        opt = make_optimizer(o["name"], net.params.size, o["learning_rate"], o["regularization"],
-                             o["regularization_rate"], **o["settings"])
-        if sorted(o["state"]) != sorted(opt.state_arrays()):
-            raise ValueError("the optimizer state arrays do not match the optimizer")
-        for name, live in opt.state_arrays().items():
-            live[...] = _same_shape(o["state"][name], live, f"optimizer state {name!r}")
-        opt.last_update[...] = _same_shape(o["last_update"], opt.last_update, "optimizer last update")
-        opt.steps = int(o["steps"])
-        order = np.asarray(state["order"])
-        if not np.array_equal(np.sort(order), np.arange(len(self.data.x_train))):
-            raise ValueError("the shuffle order is not a permutation of the training samples")
-        net.params[...] = _same_shape(state["params"], net.params, "parameters")
-        self.initial_params = _same_shape(state["initial_params"], net.params, "initial parameters").copy()
-        self.config = config
-        self.optimizer = opt
-        self._shuffle_rng.bit_generator.state = state["shuffle_rng"]
-        self._order = order.astype(self._order.dtype, copy=True)
-        self.history.load_state(state["history"])
-        self.step_count, self.epoch = int(state["step_count"]), int(state["epoch"])
-        self.parameter_path.record(self.step_count, net.params)  # a step back forgets the path after it
-        self.update_ratios.series.truncate(self.step_count + 1)
-        self.batch_in_epoch = batch_in_epoch
-        self.halted = None
-        self._done = 0
-        self._x = self._y = None
-        if done:  # the same batch again, and the phases run so far on it
-            self._take_batch()
-            with np.errstate(all="ignore"):
-                for phase in self.phases[:done]:
-                    self._RUN[phase](self)
-        net.grads[...] = _same_shape(state["grads"], net.grads, "gradients")
-        self._done = done
-        self.loss, self.train_loss = state["loss"], state["train_loss"]
-        self.test_loss, self.accuracy = state["test_loss"], state["accuracy"]
-        self.pause_after = state["pause_after"]
-        self.use_notes = bool(state["use_notes"])
-        self.message = state["message"]
-        self._fired = {(int(step), str(phase)) for step, phase in state["notes_fired"]}
-        self.halted = state["halted"]
-
-    # ------------------------------------------------------------- reading
-    def diagnostics(self, fresh: bool = True) -> list[LayerDiagnostics]:
-        """Per-layer health; ``fresh=False`` (while running) lets the dead-unit count lag at a capped rate."""
-        if not hasattr(self, "_health"):
-            self._health = HealthWatch()
-        net = self.network
-        fwd = net.forward_data() if self._forward_done() else None
-        dead, dead_step = self._health.dead(net, self.data.x_train, self.step_count, fresh)
-        grad_step = self.step_count + (1 if self.in_step and self._backward_done() else 0)
-        growth = self._health.gradient_growth(net, grad_step)
-        return diagnose(net, self.optimizer.last_update if self.optimizer.steps else None,
-                        [f.z for f in fwd] if fwd else None, [f.a for f in fwd] if fwd else None,
-                        has_gradients=self._backward_done() or self.step_count > 0,
-                        dead=dead, dead_step=dead_step, growth=growth)
 
     # -------------------------------------------------- hands-on changes
     def set_parameter(self, layer: int, row: int, column: int, value: float) -> float:
@@ -521,15 +498,13 @@ class Session:
         if not 0 <= column < cols:
             raise ValueError("no such weight")
         net.params[flat_index(net, layer, row, column)] = value
-        with np.errstate(all="ignore"):
-            if self._done == 0:
-                self._phase()
-                self._phase()
-            else:
-                self._done = 2
-                self._forward()
-                if not self.halted:
-                    self._loss()
+        through_loss = len(net.layers) + 1
+        if self._done == 0:
+            with np.errstate(all="ignore"):
+                while self._done < through_loss and self._phase():
+                    pass
+        else:
+            self._replay(through_loss)
         self.message = None
         return self.loss
 
@@ -545,150 +520,6 @@ class Session:
         self._done = 0
         self._x = self._y = None
         self._evaluate()
-
-    # ----------------------------------------------------- checks on demand
-    def check_weight(self, layer: int, row: int, column: int) -> tuple[float, float]:
-        """(backprop's gradient, finite-difference gradient) of one weight on the current batch.
-
-        ``column == fan_in`` is the bias. Needs a forward pass this step or before.
-        """
-        from tui_backprop.core.gradcheck import flat_index, numeric_gradient
-
-        x, y = self._current_batch()
-        net = self._checked_network()
-        idx = flat_index(net, layer, row, column)
-        net.forward(x)
-        net.backward(y)
-        return float(net.grads[idx]), float(numeric_gradient(net, x, y, idx))
-
-    def check_layer(self, layer: int):
-        from tui_backprop.core.gradcheck import check_layers
-
-        x, y = self._current_batch()
-        return check_layers(self._checked_network(), x, y, layers=[layer])[0]
-
-    def _checked_network(self):
-        """A copy with the weights the gradients on screen came from: between steps, those before the update."""
-        net = self.network.clone()
-        if not self.in_step and self._x is not None and self.optimizer.steps:
-            net.params[...] = self.optimizer.previous_params
-        return net
-
-    def _current_batch(self) -> tuple[np.ndarray, np.ndarray]:
-        """The batch of the step in progress (or the next one, before any forward pass)."""
-        if self._x is not None:
-            return self._x[:, :-1].copy(), np.array(self._y, copy=True)
-        data = self.data
-        if self.full_batch:
-            return data.x_train.copy(), data.y_train.copy()
-        order = self._order
-        if self.batch_in_epoch == 0:  # the next step reshuffles: do the same on copies
-            rng = np.random.Generator(type(self._shuffle_rng.bit_generator)())
-            rng.bit_generator.state = self._shuffle_rng.bit_generator.state
-            order = order.copy()
-            rng.shuffle(order)
-        start = self.batch_in_epoch * self.batch_size
-        idx = order[start : start + self.batch_size]
-        return data.x_train[idx], data.y_train[idx]
-
-    def grid_snapshot(self) -> GridSnapshot | None:
-        data = self.data
-        if not data.is_2d:
-            return None
-        x0, x1, y0, y1 = data.extent
-        rows, cols = self.grid_size
-        xs = np.linspace(x0, x1, cols)
-        ys = np.linspace(y1, y0, rows)
-        gx, gy = np.meshgrid(xs, ys)
-        points = np.column_stack([gx.ravel(), gy.ravel()])
-        with np.errstate(all="ignore"):
-            outs = self.network.layer_outputs(data.featurize(points))
-        return GridSnapshot(data.extent, tuple(o.reshape(rows, cols, -1) for o in outs))
-
-    def data_points(self) -> DataPoints:
-        d = self.data
-        return DataPoints(d.points_train, d.y_train, d.points_test, d.y_test, d.task, self.config.data.labels)
-
-    def snapshot(self, running: bool = False, steps_per_second: float = 0.0, grid: bool = True) -> Snapshot:
-        net = self.network
-        fwd = net.forward_data() if self._forward_done() else None
-        bwd = net.backward_data() if self._backward_done() else None
-        diags = self.diagnostics(fresh=not running)
-        layers = []
-        offset = 0
-        upd = self.optimizer.last_update
-        for i, layer in enumerate(net.layers):
-            size = layer.param_block.size
-            block = upd[offset : offset + size].reshape(layer.param_block.shape)
-            offset += size
-            layers.append(LayerSnapshot(
-                index=i, units=layer.units, fan_in=layer.fan_in, activation=layer.activation.name,
-                has_bias=layer.has_bias,
-                weights=layer.weights.copy(), biases=None if layer.biases is None else layer.biases.copy(),
-                grad_weights=layer.grad_weights.copy(),
-                grad_biases=None if layer.grad_biases is None else layer.grad_biases.copy(),
-                update_weights=block[:, : layer.fan_in].copy(),
-                update_biases=block[:, layer.fan_in].copy() if layer.has_bias else None,
-                inputs=fwd[i].inputs.copy() if fwd else None,
-                z=fwd[i].z.copy() if fwd else None,
-                a=fwd[i].a.copy() if fwd else None,
-                grad_a=bwd[i].grad_a.copy() if bwd else None,
-                delta=bwd[i].delta.copy() if bwd else None,
-                diagnostics=diags[i],
-            ))
-        steps, losses = self.history.train.arrays()
-        tsteps, tloss = self.history.test.arrays()
-        acc_steps, acc_values = self.history.accuracy.arrays()
-        ratio_steps, ratio_values = self.update_ratios.arrays()
-        return Snapshot(
-            step=self.step_count, epoch=self.epoch, batch_in_epoch=self.batch_in_epoch,
-            steps_per_epoch=self.steps_per_epoch, last_phase=self.last_phase, next_phase=self.next_phase,
-            phases_done=self.phases_done, loss=self.loss, train_loss=self.train_loss,
-            test_loss=self.test_loss, accuracy=self.accuracy, learning_rate=self.learning_rate,
-            pause_after=self.pause_after, halted=self.halted, message=self.message,
-            history_steps=steps, history_loss=losses, test_steps=tsteps, test_loss_history=tloss,
-            layers=tuple(layers),
-            batch_x=None if fwd is None else net.batch_inputs.copy(),
-            batch_y=None if fwd is None else np.array(self._y, copy=True),
-            output=None if fwd is None else fwd[-1].a.copy(),
-            title=self.config.title, loss_name=self.network.loss.name,
-            accuracy_steps=acc_steps, accuracy_history=acc_values,
-            update_ratio_steps=ratio_steps, update_ratio_history=ratio_values,
-            input_names=self._input_names, grid=self.grid_snapshot() if grid else None,
-            data_points=self._points, running=running, steps_per_second=steps_per_second,
-            taken_at=time.monotonic(),
-        )
-
-    def layers_json(self) -> list[dict]:
-        return [
-            {
-                "activation": layer.activation.name,
-                "weights": layer.weights.tolist(),
-                "biases": None if layer.biases is None else layer.biases.tolist(),
-            }
-            for layer in self.network.layers
-        ]
-
-    def full_training_loss(self) -> float:
-        with np.errstate(all="ignore"):
-            return self.network.evaluate(self.data.x_train, self.data.y_train)
-
-
-def _carry_state(old: Optimizer, new: Optimizer) -> None:
-    """``new`` (same kind, other settings) goes on from what ``old`` has gathered: moments, step count."""
-    for name, arr in new.state_arrays().items():
-        arr[...] = old.state_arrays()[name]
-    new.last_update[...] = old.last_update
-    new.previous_params[...] = old.previous_params  # the gradient check reads them
-    new.steps = old.steps
-
-
-def _same_shape(value, live: np.ndarray, what: str) -> np.ndarray:
-    arr = np.asarray(value)
-    if arr.shape != live.shape:
-        raise ValueError(f"{what} have shape {arr.shape}, expected {live.shape}")
-    return arr
-
 
 def _check_targets(cfg: Config, data: Dataset) -> None:
     """bce needs targets in [0, 1]; cross_entropy needs one-hot rows."""

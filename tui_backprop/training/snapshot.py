@@ -42,6 +42,10 @@ class LayerSnapshot:
     grad_a: np.ndarray | None  # d(loss_i)/da per sample
     delta: np.ndarray | None  # d(loss_i)/dz per sample
     diagnostics: LayerDiagnostics
+    # The step in progress has not reached this layer's forward / backward phase yet: its z, a
+    # (and delta, dL/da) are None and its gradients are the previous step's, to be shown as pending.
+    forward_pending: bool = False
+    backward_pending: bool = False
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,7 @@ class Snapshot:
     epoch: int  # completed epochs
     batch_in_epoch: int
     steps_per_epoch: int
-    last_phase: str | None  # phase just completed (None: nothing yet this step)
+    last_phase: str | None  # phase just completed ("forward L1" … "update"; None before the first step)
     next_phase: str
     phases_done: tuple[str, ...]  # phases of the step in progress that have run
     loss: float | None  # batch loss of the latest loss phase
@@ -84,10 +88,12 @@ class Snapshot:
     steps_per_second: float = 0.0
     taken_at: float = 0.0
     speed_limit: float | None = None  # the runner's steps-a-second cap (None: full speed)
+    phases: tuple[str, ...] = ()  # all phases of one step, in order
 
     @property
     def paused_after_backward(self) -> bool:
-        return self.last_phase == "backward"
+        """The backward pass is complete (down to layer 1) and the update has not run."""
+        return self.last_phase == "backward L1"
 
     @property
     def state_word(self) -> str:
@@ -95,7 +101,7 @@ class Snapshot:
             return "halted"
         if self.running:
             return "running"
-        if self.last_phase == "backward":
+        if self.paused_after_backward:
             return "paused after backward"
         return "paused"
 

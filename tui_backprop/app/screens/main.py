@@ -58,7 +58,7 @@ class MainScreen(LessonControls, SnapshotView, Screen[None]):
         Binding("space", "toggle_run", "run", id="training.run", tooltip="Run / pause training"),
         Binding("n", "step", "step", id="training.step",
                 tooltip="One training step (with pause after backward: up to the backward pass, then the update)"),
-        Binding("p", "phase", "phase", id="training.phase", tooltip="One phase: forward, loss, backward, update"),
+        Binding("p", "phase", "phase", id="training.phase", tooltip="One phase: forward L1 … Ln, loss, backward Ln … L1, update"),
         Binding("b", "toggle_pause_after_backward", "pause bwd", id="training.pause_after_backward",
                 tooltip="Pause after the backward pass on / off: read the gradients before they are applied"),
         Binding("e", "epoch", "epoch", id="training.epoch", tooltip="One epoch"),
@@ -194,7 +194,7 @@ class MainScreen(LessonControls, SnapshotView, Screen[None]):
             text, halted = f"[b]⚠ {escape(snap.halted.message)}[/b]", True
         elif snap.message:
             text = escape(self.lesson_mask(snap.message))
-        elif snap.last_phase == "backward" and not snap.running:
+        elif snap.paused_after_backward and not snap.running:
             text = ("Gradients computed, not applied yet: read them in the inspector, "
                     "then press n (or p) to apply the update.")
         else:

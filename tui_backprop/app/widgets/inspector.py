@@ -364,11 +364,14 @@ class Inspector(VerticalScroll, can_focus=True):
         out.append("‖W‖ ", style="dim")
         out.append(fmt(diag.weight_norm, 3))
         out.append("  ‖∇W‖ ", style="dim")
-        out.append(fmt(diag.grad_norm, 3) if info.delta is not None or snap.step else "—")
+        out.append("pending" if info.backward_pending else
+                   fmt(diag.grad_norm, 3) if info.delta is not None or snap.step else "—")
         out.append("  update/W ", style="dim")
         out.append(fmt(diag.update_ratio, 2) if snap.step else "—")
         out.append("\n")
-        if info.z is None:
+        if info.forward_pending:
+            out.append(f"dead/saturated: pending (forward L{info.index + 1} not run yet)\n", style="dim")
+        elif info.z is None:
             out.append("dead/saturated: — (press p to run the forward pass)\n", style="dim")
         elif info.activation in ("relu", "leaky_relu"):
             out.append("dead ReLUs ", style="dim")
@@ -395,13 +398,17 @@ class Inspector(VerticalScroll, can_focus=True):
         show_cols = max(1, min(columns, (width - 6) // 4))  # 2 cells per weight, 2 maps
         show_rows = min(info.units, 8)
         out.append(" W".ljust(2 * show_cols + 3), style="dim")
-        out.append(" ∇W (dL/dW)\n", style="dim")
+        out.append(f" ∇W pending (backward L{info.index + 1})\n" if info.backward_pending else " ∇W (dL/dW)\n",
+                   style="dim")
         w_scale, g_scale = finite_scale(weights), finite_scale(grads)
         _, neuron, weight, _ = self.selection
         for row in range(show_rows):
             out.append("▸" if row == neuron else " ", style="bold")
             for matrix, scale in ((weights, w_scale), (grads, g_scale)):
                 for col in range(show_cols):
+                    if matrix is grads and info.backward_pending:  # last step's numbers: not shown
+                        out.append("· ", style="dim")
+                        continue
                     value = float(matrix[row, col])
                     level = magnitude_level(value, scale)
                     style = cell_style(1 if value > 0 else -1, level)
@@ -498,10 +505,12 @@ class Inspector(VerticalScroll, can_focus=True):
             out.append(f" = {fmt(value)}")
             out.append(f" ({source} → neuron {j})\n" if not is_bias else "\n", style="dim")
         if info.z is None:
-            out.append(" chain rule: — (press p to run the forward pass)\n", style="dim")
+            when = f"pending: forward L{info.index + 1} not run yet" if info.forward_pending else "press p to run the forward pass"
+            out.append(f" chain rule: — ({when})\n", style="dim")
             return
         if info.delta is None:
-            out.append(" chain rule: — (press p to run the backward pass)\n", style="dim")
+            when = f"pending: backward L{info.index + 1} not run yet" if info.backward_pending else "press p to run the backward pass"
+            out.append(f" chain rule: — ({when})\n", style="dim")
             return
         x = 1.0 if is_bias else float(info.inputs[sample, column])
         delta = float(info.delta[sample, neuron])
