@@ -403,7 +403,7 @@ def test_every_shipped_answer_is_what_the_session_computes(name):
 def test_a_question_is_asked_before_its_phase_so_the_value_is_not_computed_yet():
     session = Session(load_preset("chain-two-weights"))
     session.ask_questions = True  # as the app runs it
-    assert session.step() == ["forward", "loss"]  # stops for the question, before backward
+    assert session.step() == ["forward L1", "forward L2", "loss"]  # stops for the question, before backward
     assert session.question.prompt.startswith("Predict ∂C/∂w1")
     snap = session.snapshot(grid=False)
     assert snap.layers[0].delta is None  # δ and the gradient of this step: not yet computed
@@ -413,7 +413,7 @@ def test_a_question_is_asked_before_its_phase_so_the_value_is_not_computed_yet()
 def test_questions_off_and_headless_never_stop():
     session = Session(load_preset("chain-two-weights"))
     assert not session.ask_questions  # only the app asks
-    assert session.step() == ["forward", "loss", "backward"]  # the pause after backward, no question
+    assert session.step() == ["forward L1", "forward L2", "loss", "backward L2", "backward L1"]  # the pause after backward, no question
     headless_run = headless(load_preset("chain-two-weights"))
     assert headless_run.run(5) == "steps" and headless_run.question is None
 

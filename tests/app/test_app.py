@@ -42,7 +42,7 @@ async def test_p_six_times_on_xor_equals_one_step_layer_by_layer():
             assert phased.session.last_phase == expected
             assert phased.session.step_count == 1
             assert f"step 2: {expected} done" in status.render().plain
-            snap = phased._shown
+            snap = phased.main._shown
             if expected == "forward L1":  # the output layer has not run yet: nothing stale on screen
                 assert snap.layers[1].forward_pending and snap.layers[1].z is None and snap.output is None
             if expected == "backward L2":  # the output layer's blame is there, layer 1's is pending

@@ -36,7 +36,7 @@ async def test_pilot_predict_then_reveal_minus_48():
         await pilot.pause()
         said = result_text(app)
         assert "correct" in said and "−48" in said and "w2 = 4" in said  # the explanation
-        assert app.session.last_phase == "backward"
+        assert app.session.last_phase == "backward L1"
         assert app.session.network.layers[0].grad_weights[0, 0] == -48.0
         assert "Questions: 1 of 2 correct" in str(app.query_one(LessonPane).render())
         await pilot.press("enter")  # go on: the next question, the new w1, before the update
@@ -79,12 +79,12 @@ async def test_y_and_the_flag_switch_questions_off():
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("n")
         await pilot.pause()
-        assert not isinstance(app.screen, QuestionScreen) and app.session.last_phase == "backward"
+        assert not isinstance(app.screen, QuestionScreen) and app.session.last_phase == "backward L1"
     app = chain_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("y", "n")
         await pilot.pause()
-        assert not isinstance(app.screen, QuestionScreen) and app.session.last_phase == "backward"
+        assert not isinstance(app.screen, QuestionScreen) and app.session.last_phase == "backward L1"
         assert "questions off" in str(app.query_one(LessonPane).render())
         await pilot.press("y", "r", "n")
         await pilot.pause()

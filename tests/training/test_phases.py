@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import assert_same_state
-from tui_backprop.config import Checkpoint, ConfigError, parse_config, step_phases
+from tui_backprop.config import ConfigError, Note, parse_config, step_phases
 from tui_backprop.core.optimizers import OPTIMIZERS
 from tui_backprop.presets import load_preset
 from tui_backprop.training import Session
@@ -68,10 +68,10 @@ def test_pause_points_and_lesson_pauses_name_any_phase():
     s = Session(config)
     assert s.run(10) == "pause point" and s.last_phase == "backward L2" and s.step_count == 0
     assert s.run(10) == "pause point" and s.step_count == 1  # the rest of step 1, then step 2 up to there
-    config = load_preset("xor").replace(checkpoints=(Checkpoint(3, "look at layer 1", "forward L1"),))
+    config = load_preset("xor").replace(notes=(Note(3, "look at layer 1", "forward L1"),))
     s = Session.headless(config)
-    s.use_checkpoints = True
-    assert s.run(10) == "checkpoint" and (s.step_count, s.last_phase) == (2, "forward L1")
+    s.use_notes = True
+    assert s.run(10) == "note" and (s.step_count, s.last_phase) == (2, "forward L1")
     assert s.message == "look at layer 1"
 
 
@@ -88,7 +88,7 @@ def test_a_preset_naming_a_layer_the_network_lacks_is_refused():
     raw = {"network": {"inputs": 2, "layers": [{"units": 1, "activation": "linear"}]},
            "data": {"source": "inline", "x": [[1.0, 2.0]], "y": [[1.0]]},
            "training": {"loss": "mse", "pause_after": "backward L2"}}
-    with pytest.raises(ConfigError, match=r"training.pause_after: the network has 1 layer"):
+    with pytest.raises(ConfigError, match=r"training.pause_after: expected one of .*backward L1, got .backward L2."):
         parse_config(raw, "one.toml")
     raw["training"]["pause_after"] = "sideways"
     with pytest.raises(ConfigError, match="training.pause_after: expected one of"):

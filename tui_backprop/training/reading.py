@@ -6,21 +6,34 @@ import time
 
 import numpy as np
 
-from tui_backprop.core.diagnostics import LayerDiagnostics, diagnose
+from tui_backprop.core.diagnostics import HealthWatch, LayerDiagnostics, diagnose
 from tui_backprop.training.snapshot import DataPoints, GridSnapshot, LayerSnapshot, Snapshot
 
 
 class SessionReading:
     """The reading side of ``Session`` (kept in its own file): nothing here changes the run."""
 
-    def diagnostics(self) -> list[LayerDiagnostics]:
-        """Per-layer health; activations only of layers the step in progress has reached."""
-        fwd = self.network.forward_data() if self._forward_done(0) else None
-        done = [fwd is not None and self._forward_done(i) for i in range(len(self.network.layers))]
-        return diagnose(self.network, self.optimizer.last_update if self.optimizer.steps else None,
+    def diagnostics(self, fresh: bool = True) -> list[LayerDiagnostics]:
+        """Per-layer health; activations only of layers the step in progress has reached.
+
+        ``fresh=False`` (while running) lets the dead-unit count on the training set lag at a capped rate.
+        """
+        if not hasattr(self, "_health"):
+            self._health = HealthWatch()
+        net = self.network
+        depth = len(net.layers)
+        fwd = net.forward_data() if self._forward_done(0) else None
+        done = [fwd is not None and self._forward_done(i) for i in range(depth)]
+        dead, dead_step = self._health.dead(net, self.data.x_train, self.step_count, fresh)
+        backward_done = self._backward_done(0)
+        grad_step = self.step_count + (1 if self.in_step and backward_done else 0)
+        growth = self._health.gradient_growth(net, grad_step)
+        return diagnose(net, self.optimizer.last_update if self.optimizer.steps else None,
                         [f.z if ok else None for f, ok in zip(fwd, done)] if fwd else None,
                         [f.a if ok else None for f, ok in zip(fwd, done)] if fwd else None,
-                        has_gradients=self._backward_done(len(done) - 1) or self.step_count > 0)
+                        # halfway through the backward pass the layers' gradients are of two steps: no verdict
+                        has_gradients=backward_done or (self.step_count > 0 and not self._backward_done(depth - 1)),
+                        dead=dead, dead_step=dead_step, growth=growth)
 
     def check_weight(self, layer: int, row: int, column: int) -> tuple[float, float]:
         """(backprop's gradient, finite-difference gradient) of one weight on the current batch.
@@ -90,7 +103,7 @@ class SessionReading:
         fwd = net.forward_data() if self._forward_done(0) else None
         bwd = net.backward_data() if fwd else None
         loss_done = fwd is not None and (self._done == 0 or self._done > depth)  # dL/dŷ is there
-        diags = self.diagnostics()
+        diags = self.diagnostics(fresh=not running)
         layers = []
         offset = 0
         upd = self.optimizer.last_update

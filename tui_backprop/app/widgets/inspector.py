@@ -454,7 +454,9 @@ class Inspector(VerticalScroll, can_focus=True):
             out.append(fmt(info.delta[:, neuron].mean(), 3) if info.delta is not None else "—")
             out.append("\n")
         if info.delta is None:
-            out.append(" δ: — (press p to run the backward pass)\n", style="dim")
+            when = (f"pending: backward L{info.index + 1} not run yet" if info.backward_pending
+                    else "press p to run the backward pass")
+            out.append(f" δ: — ({when})\n", style="dim")
 
     def _input_name(self, snap: Snapshot, info: LayerSnapshot, column: int) -> str:
         if column == info.fan_in:
