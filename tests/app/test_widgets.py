@@ -109,13 +109,13 @@ async def test_inspector_before_forward_shows_hints():
 
 async def test_inspector_forward_only_hints_backward():
     session = session_for("chain-two-weights")
-    session.advance_phase()  # forward only
+    session.advance_phase()  # forward L1 only
     inspector = Inspector(session.snapshot())
     async with WidgetApp(inspector).run_test(size=(48, 18)) as pilot:
         await pilot.pause()
         text = inspector.build_text()[0].plain
         assert " z 6  a 6  δ —" in text
-        assert "press p to run the backward pass" in text
+        assert "δ: — (pending: backward L1 not run yet)" in text
 
 
 async def test_inspector_keys_on_xor_and_messages():
