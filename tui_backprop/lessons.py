@@ -245,6 +245,13 @@ class GoalTracker:
                                   i in self._missed and i not in self._met))
         return tuple(out)
 
+    def state(self) -> dict:
+        return {"met": dict(self._met), "missed": sorted(self._missed)}
+
+    def load_state(self, state: dict) -> None:
+        self._met = {int(i): int(step) for i, step in state["met"].items()}
+        self._missed = {int(i) for i in state["missed"]}
+
     @property
     def all_met(self) -> bool:
         return bool(self.goals) and len(self._met) == len(self.goals)

@@ -398,7 +398,7 @@ async def test_readme_keys_table_matches_the_live_bindings():
 
     from tui_backprop.app.screens.help import help_rows
 
-    aliases = {"esc": "escape", "^p": "ctrl+p"}
+    aliases = {"esc": "escape", "^p": "ctrl+p", "⌫": "backspace", "⏎": "enter"}
     app = make_app()
     async with app.run_test(size=(100, 30)):
         live = {aliases.get(k, k) for _, rows in help_rows(app) for keys, _ in rows for k in keys.split(" / ")}
@@ -460,3 +460,29 @@ async def test_first_screen_at_80x24_shows_the_lesson_and_help_quit_lesson_keys_
         await pilot.press("v")
         await pilot.pause()
         assert app.query_one("#lesson").region.height >= 5
+
+
+async def test_backspace_steps_back_to_the_exact_earlier_state_and_is_in_the_palette():
+    from tests.conftest import assert_same_state
+    from tui_backprop.app.widgets.loss_curve import LossCurve
+    from tui_backprop.training import Session
+
+    app = make_app("xor")
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert any(c.title.startswith("Step back") for c in app.get_system_commands(app.screen))
+        await pilot.press("n", "n", "n")
+        await pilot.press("backspace")
+        two = Session(load_preset("xor"))
+        two.run(2)
+        assert app.session.step_count == 2
+        assert_same_state(two, app.session)
+        assert "step 2 done" in app.query_one("#status").render().plain
+        await pilot.press("n", "n", "n", "n")  # to step 6
+        curve = app.query_one(LossCurve)
+        curve.focus()
+        await pilot.press("home", "right", "right", "enter")  # the third point: step 3
+        await pilot.pause()
+        three = Session(load_preset("xor"))
+        three.run(3)
+        assert app.session.step_count == 3
+        assert_same_state(three, app.session)

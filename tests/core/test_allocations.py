@@ -17,6 +17,7 @@ from tui_backprop.config import Config, DataConfig, NetworkConfig, TrainingConfi
 from tui_backprop.core.network import LayerSpec, Network
 from tui_backprop.core.optimizers import OPTIMIZERS, make_optimizer
 from tui_backprop.training.session import Session
+from tui_backprop.training.timeline import Timeline
 
 INPUTS, BATCH = 16, 128
 # Every activation, every array > 4 KB: the smallest is the output, 128 × 8 float64 = 8 KB.
@@ -86,7 +87,10 @@ def _session(samples: int, batch: int) -> Session:
     return Session.headless(config)
 
 
-def test_session_run_with_mini_batches_allocates_no_arrays():
+def test_session_run_with_mini_batches_allocates_no_arrays(monkeypatch):
+    # The step itself: the states kept for step back (a bounded copy every 64 steps) are measured
+    # in tests/training/test_step_back.py.
+    monkeypatch.setattr(Timeline, "EVERY", 1 << 40)
     # 300 mini-batches per epoch: the 200 measured steps stay inside one epoch
     # (the end-of-epoch evaluation on the whole data set is measured below).
     session = _session(samples=BATCH * 300 * 10 // 9 + 10, batch=BATCH)
@@ -98,7 +102,8 @@ def test_session_run_with_mini_batches_allocates_no_arrays():
     assert peak < ARRAY_BYTES, f"Session.run({STEPS}) reached a peak of {peak} new bytes"
 
 
-def test_session_memory_does_not_grow_across_epochs():
+def test_session_memory_does_not_grow_across_epochs(monkeypatch):
+    monkeypatch.setattr(Timeline, "EVERY", 1 << 40)  # (step back's kept states: bounded, tested elsewhere)
     session = _session(samples=BATCH * 5, batch=BATCH)
     session.run(3 * session.steps_per_epoch)  # warm-up, includes end-of-epoch evaluations
     tracemalloc.start()

@@ -28,12 +28,13 @@ from tui_backprop.training.history import LossHistory
 from tui_backprop.training.reading import SessionReading
 from tui_backprop.training.snapshot import DataPoints, GridSnapshot, LayerSnapshot, NanReport, Snapshot
 from tui_backprop.training.state import SessionState, carry_state
+from tui_backprop.training.timeline import SessionTimeline, Timeline
 
 __all__ = ["PHASES", "DataPoints", "GridSnapshot", "LayerSnapshot", "NanReport", "Session", "Snapshot",
            "accuracy", "dataset_for"]
 
 
-class Session(SessionState, SessionReading):
+class Session(SessionState, SessionReading, SessionTimeline):
     grid_size = (48, 48)  # rows, cols of the decision-boundary grid
 
     def __init__(self, config: Config):
@@ -109,6 +110,8 @@ class Session(SessionState, SessionReading):
         self._points = self.data_points()
         feats = self.config.data.features
         self._input_names = tuple(feats) if feats else tuple(f"x{i + 1}" for i in range(self.network.inputs))
+        self.timeline = Timeline()
+        self.timeline.keep(self)
 
     def _make_optimizer(self) -> None:
         t = self.config.training
@@ -129,6 +132,7 @@ class Session(SessionState, SessionReading):
             raise ValueError("the learning rate must be a positive number")
         self.optimizer.learning_rate = float(value)
         self.config = self.config.replace("training", learning_rate=float(value))
+        self.timeline.keep(self, change=True)
 
     def set_training(self, **changes) -> None:
         """Change optimizer settings live (keeps weights; a new optimizer starts fresh state)."""
@@ -144,6 +148,8 @@ class Session(SessionState, SessionReading):
                 carry_state(old, self.optimizer)
         if "learning_rate" in changes:
             self.optimizer.learning_rate = t.learning_rate
+        if set(changes) - {"pause_after"}:
+            self.timeline.keep(self, change=True)
 
     # ------------------------------------------------------------ the phases
     @property
@@ -296,6 +302,8 @@ class Session(SessionState, SessionReading):
         if not all_finite(net.params):
             bad = next(l.index for l in net.layers if not np.isfinite(l.param_block).all())
             self._halt("update", bad, "a weight")
+        if not self.step_count % Timeline.EVERY:
+            self.timeline.keep(self)
 
     def _whole_step(self) -> None:
         """All phases of one step in the network's fused passes: the full-speed path.
@@ -387,6 +395,7 @@ class Session(SessionState, SessionReading):
                     if key == (step, phase) and q not in self._asked:
                         self._asked.add(q)
                         self.question = q
+                        self.timeline.keep(self, change=True)  # step back knows it was asked here
                         return "question"
         if reason:
             return reason
@@ -506,6 +515,7 @@ class Session(SessionState, SessionReading):
         else:
             self._replay(through_loss)
         self.message = None
+        self.timeline.keep(self, change=True)
         return self.loss
 
     def regenerate_data(self, data_seed: int) -> None:
@@ -520,6 +530,7 @@ class Session(SessionState, SessionReading):
         self._done = 0
         self._x = self._y = None
         self._evaluate()
+        self.timeline.restart(self)  # earlier states belong to the old data
 
 def _check_targets(cfg: Config, data: Dataset) -> None:
     """bce needs targets in [0, 1]; cross_entropy needs one-hot rows."""

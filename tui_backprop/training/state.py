@@ -52,10 +52,20 @@ class SessionState:
             "shuffle_rng": self._shuffle_rng.bit_generator.state,
             "order": self._order.copy(),
             "history": self.history.state(),
+            # lesson progress: which goals are met (and when), which questions were asked
+            "goals": self.goals.state(),
+            "questions_asked": sorted(i for i, q in enumerate(self.config.questions) if q in self._asked),
         }
 
     def load_state_dict(self, state: dict) -> None:
-        """Put back a ``state_dict()`` of a session with the same network and data."""
+        """Put back a ``state_dict()`` of a session with the same network and data.
+
+        Step back then reaches back to this state, not before it.
+        """
+        self._load_state(state)
+        self.timeline.restart(self)
+
+    def _load_state(self, state: dict) -> None:
         config = state["config"]
         if (config.network, config.data) != (self.config.network, self.config.data):
             raise ValueError("the saved state belongs to another network or data set")
@@ -110,6 +120,11 @@ class SessionState:
         self._fired = {(int(step), resolve_phase(str(phase), depth)) for step, phase in state["notes_fired"]}
         self._set_pauses()
         self.halted = state["halted"]
+        if "goals" in state:  # (saved session files do not carry lesson progress)
+            self.goals.load_state(state["goals"])
+        if "questions_asked" in state:
+            self._asked = {self.config.questions[i] for i in state["questions_asked"]}
+        self.question = None
 
     def _replay(self, count: int) -> None:
         """Run the first ``count`` phases of the step on the batch already taken (stops at a halt)."""

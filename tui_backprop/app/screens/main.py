@@ -44,7 +44,7 @@ def next_learning_rate(current: float, direction: int) -> float:
 
 
 # Keys that need a paused session: shown greyed out while it runs.
-NEEDS_PAUSE = ("step", "phase", "epoch", "gradient_check", "edit_weight", "new_data")
+NEEDS_PAUSE = ("step", "phase", "epoch", "gradient_check", "edit_weight", "new_data", "step_back")
 
 
 class MainScreen(LessonControls, SnapshotView, Screen[None]):
@@ -62,6 +62,8 @@ class MainScreen(LessonControls, SnapshotView, Screen[None]):
         Binding("b", "toggle_pause_after_backward", "pause bwd", id="training.pause_after_backward",
                 tooltip="Pause after the backward pass on / off: read the gradients before they are applied"),
         Binding("e", "epoch", "epoch", id="training.epoch", tooltip="One epoch"),
+        Binding("backspace", "step_back", "back", id="training.step_back", show=False,
+                tooltip="Step back: the exact state one step earlier (on the loss curve, Enter goes to its step)"),
         Binding("r", "reset", "reset", id="training.reset",
                 tooltip="Reset to the initial weights (same seed: the run repeats exactly)"),
         Binding("plus,equals_sign", "learning_rate(1)", "lr↑", id="training.lr_up", key_display="+",
@@ -254,6 +256,28 @@ class MainScreen(LessonControls, SnapshotView, Screen[None]):
             state = "on" if self.session.pause_after != "backward" else "off"
         self.notify(f"Pause after backward: {state}", timeout=2)
         self.publish_now()
+
+    def action_step_back(self) -> None:
+        self._manual(lambda: self._time_travel(self.session.step_back))
+
+    def on_loss_curve_go_to_step(self, message) -> None:
+        """Enter on the loss curve: the exact state at the step under the cursor."""
+        self.runner.pause()
+        if self.runner.running:
+            self.notify("Pausing: press Enter again to go to that step", timeout=3)
+            return
+        self._manual(lambda: self._time_travel(lambda: self.session.go_to_step(message.step)))
+
+    def _time_travel(self, go) -> None:
+        before = self.session.step_count
+        try:
+            go()
+        except ValueError as exc:
+            self.notify(str(exc), severity="warning")
+            return
+        now = self.session.step_count
+        self.notify(f"Back at step {now:,} (from step {before:,}): the exact state then" if now < before
+                    else f"At step {now:,}: the exact state then", timeout=3)
 
     def action_reset(self) -> None:
         self.runner.pause()

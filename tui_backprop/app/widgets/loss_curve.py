@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from textual.binding import Binding
+from textual.message import Message
 from textual.reactive import reactive
 from textual_plotext import PlotextPlot
 
@@ -129,6 +130,8 @@ class LossCurve(PlotextPlot, can_focus=True):
         Binding("home", "cursor_to(0)", "first", id="curve.first", show=False, tooltip="Cursor to the first point"),
         Binding("end", "cursor_to(-1)", "last", id="curve.last", show=False, tooltip="Cursor to the last point"),
         Binding("escape", "clear_cursor", "no cursor", id="curve.clear", show=False, tooltip="Hide the cursor"),
+        Binding("enter", "go_to_cursor", "go to step", id="curve.go_to", show=False,
+                tooltip="Go back to the step under the cursor (exactly, by replay)"),
     ]
 
     log_scale: reactive[bool] = reactive(False)
@@ -176,6 +179,18 @@ class LossCurve(PlotextPlot, can_focus=True):
 
     def action_clear_cursor(self) -> None:
         self.cursor = None
+
+    class GoToStep(Message):
+        """Enter at the cursor: take the session back to this step."""
+
+        def __init__(self, step: int):
+            super().__init__()
+            self.step = step
+
+    def action_go_to_cursor(self) -> None:
+        xs, _ = self._series()
+        if self.cursor is not None and len(xs):
+            self.post_message(self.GoToStep(int(round(float(xs[min(self.cursor, len(xs) - 1)])))))
 
     def watch_log_scale(self) -> None:
         self.replot()

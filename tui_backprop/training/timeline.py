@@ -1,0 +1,140 @@
+"""Step back in time: earlier states of a session, kept sparsely and reached by replay.
+
+A full ``state_dict`` is kept every ``EVERY`` steps for the last ``RECENT``
+steps, and at intervals that double with age before that, so memory grows with
+the logarithm of the run's length. Any step is reached exactly by loading the
+nearest kept state at or before it and replaying the steps in between (the run
+is deterministic). A live change (learning rate, optimizer, a weight typed by
+hand) is kept as well, where it happened, and never thinned away: a replay
+never crosses it with the old settings. Above a byte budget (large networks)
+the oldest kept states go first, except the earliest: far steps then take a
+longer replay, recent ones stay instant.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+Key = tuple[int, int]  # (completed steps, phases of the next step done)
+
+
+class Timeline:
+    EVERY = 64  # steps between kept states in the recent past: a replay of at most 63 steps
+    RECENT = 1024
+    MAX_CHANGES = 256  # live changes kept; beyond that the oldest one is the earliest reachable state
+    BUDGET = 64_000_000  # bytes of kept arrays
+
+    def __init__(self):
+        self._states: dict[Key, dict] = {}
+        self._bytes: dict[Key, int] = {}
+        self._changes: set[Key] = set()
+
+    def __len__(self) -> int:
+        return len(self._states)
+
+    @property
+    def earliest_step(self) -> int:
+        return min(self._states)[0]
+
+    def keep(self, session, change: bool = False) -> None:
+        key = (session.step_count, len(session.phases_done) if session.in_step else 0)
+        self._states[key] = state = session.state_dict()
+        self._bytes[key] = _array_bytes(state)
+        if change:
+            self._changes.add(key)
+            if len(self._changes) > self.MAX_CHANGES:
+                oldest = min(self._changes)
+                self._changes.discard(oldest)
+                for old in [k for k in self._states if k < oldest]:
+                    self._drop(old)
+        self._thin(session.step_count)
+        self._keep_within_budget()
+
+    def _drop(self, key: Key) -> None:
+        del self._states[key]
+        del self._bytes[key]
+        self._changes.discard(key)
+
+    def _keep_within_budget(self) -> None:
+        if self.nbytes() <= self.BUDGET:
+            return
+        keys = sorted(self._states)
+        # the earliest stays (every step after it is reachable) and the newest (step back is instant)
+        for key in keys[1:-1]:
+            self._drop(key)
+            if self.nbytes() <= self.BUDGET:
+                break
+
+    def _thin(self, now: int) -> None:
+        for key in [k for k in self._states if now - k[0] > self.RECENT and k not in self._changes]:
+            age = now - key[0]
+            interval = self.EVERY << (age // self.RECENT).bit_length()
+            if key[1] or key[0] % interval:
+                self._drop(key)
+
+    def restart(self, session) -> None:
+        """Forget everything: the session's present is the earliest state (after a load or new data)."""
+        self._states.clear()
+        self._bytes.clear()
+        self._changes.clear()
+        self.keep(session, change=True)
+
+    def latest_at_or_before(self, step: int) -> tuple[Key, dict] | None:
+        keys = [k for k in self._states if k <= (step, 0)]
+        if not keys:
+            return None
+        key = max(keys)
+        return key, self._states[key]
+
+    def forget_after(self, key: Key) -> None:
+        for later in [k for k in self._states if k > key]:
+            self._drop(later)
+
+    def nbytes(self) -> int:
+        """Bytes held in arrays by the kept states (for the memory test)."""
+        return sum(self._bytes.values())
+
+
+def _array_bytes(value) -> int:
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if isinstance(value, dict):
+        return sum(_array_bytes(v) for v in value.values())
+    return 0
+
+
+class SessionTimeline:
+    """Step back and go to any step (a part of ``Session``, kept in its own file)."""
+
+    def step_back(self) -> int:
+        """Undo the last step (mid-step: back to where the step in progress began). Returns the step now shown."""
+        target = self.step_count if self.in_step else self.step_count - 1
+        if target < 0:
+            raise ValueError("nothing to step back to: no step has run yet")
+        self.go_to_step(target)
+        return target
+
+    def go_to_step(self, step: int) -> None:
+        """The exact state after ``step`` steps: weights, optimizer, batch order, history, lesson progress."""
+        step = int(step)
+        if not 0 <= step <= self.step_count:
+            raise ValueError(f"step {step} is not in this run (0 to {self.step_count})")
+        found = self.timeline.latest_at_or_before(step)
+        if found is None:
+            raise ValueError(f"step {step} is no longer kept (the earliest is step {self.timeline.earliest_step})")
+        key, state = found
+        # Where to stop, and whether lesson notes fire, are the learner's choices now, not then.
+        pause_after, use_notes, ask = self.pause_after, self.use_notes, self.ask_questions
+        self._load_state(state)
+        self.use_notes = use_notes
+        self.timeline.forget_after(key)
+        self.pause_after = "none"
+        try:
+            with np.errstate(all="ignore"):
+                while self.step_count < step and not self.halted:
+                    # notes and questions on the way are marked as they were (their pauses not taken)
+                    self._run(step - self.step_count)
+        finally:
+            self.pause_after = pause_after
+            self.ask_questions = ask
+            self.question = None
