@@ -347,7 +347,7 @@ def test_notes_may_name_per_layer_phases(tmp_path):
 
 # ------------------------------------------------------------ one schema
 def test_the_form_and_the_reader_share_the_limits(tmp_path):
-    from tui_backprop.app.widgets.config_form import parse_hidden
+    from tui_backprop.app.widgets.config_fields import parse_hidden
     from tui_backprop.schema import MAX_UNITS
 
     assert parse_hidden(f"{MAX_UNITS} tanh", "tanh") == [(MAX_UNITS, "tanh")]

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from tui_backprop.app.graph_chain import Chain, weighted_sum_line
-from tui_backprop.app.graph_layout import GraphValues, build, fmt, is_small, names_for, render
+from tui_backprop.app.graph_canvas import render
+from tui_backprop.app.graph_layout import GraphValues, build, fmt, is_small, names_for
 from tui_backprop.config import ConfigError, parse_config
 from tui_backprop.core.names import Names, key_of
 from tui_backprop.presets import load_preset

@@ -146,7 +146,7 @@ async def test_a_preset_too_big_to_sweep_says_why(monkeypatch):
 def test_headline_while_training_names_what_it_counts():
     import numpy as np
 
-    from tui_backprop.sweep import SweepPicture
+    from tui_backprop.sweep_background import SweepPicture
 
     picture = SweepPicture(step=100, max_steps=3000, seeds=(0, 1, 2, 3), goal=0.05, goal_source="",
                            curve_steps=np.zeros(1), curves=np.zeros((1, 4)), median=np.zeros(1),

@@ -51,9 +51,9 @@ def test_grid_losses_equal_the_networks_loss_with_those_parameters(name, where):
     surface = evaluate_surface(net, net.params, axes, x, y, (0.7, 0.4), (4, 3))
     for row, b in enumerate(surface.ys):
         for col, a in enumerate(surface.xs):
-            moved = net.params.copy()
-            moved[list(axes)] = (a, b)
-            assert surface.loss[row, col] == pytest.approx(net.loss_with_params(moved, x, y), rel=1e-12)
+            moved = net.clone()
+            moved.params[list(axes)] = (a, b)
+            assert surface.loss[row, col] == pytest.approx(moved.evaluate(x, y), rel=1e-12)
     one = evaluate_surface(net, net.params, axes[:1], x, y, (0.7,), (5,))
     assert one.ys is None and one.loss.shape == (5,)
     assert one.loss[2] == pytest.approx(net.evaluate(x, y), rel=1e-12)  # the middle: the current weights

@@ -394,14 +394,6 @@ class Network:
             a = layer.activation.forward(z)
         return self.loss.value(a, y, z=z)  # bce/cross_entropy read z: exact at saturation
 
-    def loss_with_params(self, params: np.ndarray, x: np.ndarray, y: np.ndarray) -> float:
-        saved = self.params.copy()
-        try:
-            self.params[...] = params
-            return self.evaluate(x, y)
-        finally:
-            self.params[...] = saved
-
     def clone(self) -> "Network":
         """An independent copy with the same parameters (for checks that must not disturb a step)."""
         twin = Network(self.inputs, self.specs, self.loss.name, self.init, self.seed, self.bias_init, self.init_scale)

@@ -40,7 +40,6 @@ class CompareSession:
         pairs = compare_configs(config)
         self.labels = (pairs[0][0], pairs[1][0])
         self.sessions = (Session(pairs[0][1]), Session(pairs[1][1]))
-        self.halted = None
 
     @property
     def step_count(self) -> int:

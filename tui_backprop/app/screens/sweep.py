@@ -18,7 +18,7 @@ from textual_plotext import PlotextPlot
 
 from tui_backprop.app.widgets.loss_curve import CLIP, downsample, short_number, spans_decades
 from tui_backprop.config import Config
-from tui_backprop.sweep import BackgroundSweep, SweepPicture
+from tui_backprop.sweep_background import BackgroundSweep, SweepPicture
 
 RUNS = 32
 MAX_STEPS = 3000

@@ -17,7 +17,8 @@ from textual.message import Message
 from textual.widgets import Static
 
 from tui_backprop.app.graph_chain import Chain, weighted_sum_line
-from tui_backprop.app.graph_layout import GraphLayout, GraphValues, build, fmt, names_for, render
+from tui_backprop.app.graph_canvas import render
+from tui_backprop.app.graph_layout import GraphLayout, GraphValues, build, fmt, names_for
 from tui_backprop.training.preview import preview_update
 from tui_backprop.training.session import Snapshot
 

@@ -1,0 +1,218 @@
+"""The headless training commands: ``tui-backprop train`` and ``tui-backprop gradcheck`` (parser in cli.py)."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import time
+
+from tui_backprop.config import ConfigError
+
+
+def _json_float(value):
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _fail(message: str) -> int:
+    print(f"tui-backprop: {message}", file=sys.stderr)
+    return 2
+
+
+def _load(preset: str, seed: int | None):
+    from tui_backprop.presets import load_preset
+
+    config = load_preset(preset)
+    if seed is not None:
+        config = config.with_seed(seed)
+    return config
+
+
+def _progress(done: int, total: int, loss: float | None, started: float) -> None:
+    width = 30
+    filled = int(width * done / total) if total else width
+    rate = done / max(time.perf_counter() - started, 1e-9)
+    loss_text = f"{loss:.6g}" if loss is not None else "-"
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} steps  loss {loss_text}  "
+                     f"{rate:,.0f} steps/s")
+    sys.stderr.flush()
+
+
+def _session_for(args):
+    """A fresh session from ``--preset`` (and ``--seed``), or the one saved at ``--resume``; it runs straight
+    through (no pause point, no lesson notes)."""
+    from tui_backprop.training.session import Session
+
+    if getattr(args, "resume", None):
+        from tui_backprop.persist import load_session
+
+        return load_session(args.resume).set_headless()
+    return Session.headless(_load(args.preset, args.seed))
+
+
+def _save(session, path) -> int:
+    from tui_backprop.persist import save_session
+
+    try:
+        save_session(session, path)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    return 0
+
+
+def cmd_train(args) -> int:
+    try:
+        session = _session_for(args)
+        config = session.config
+    except ConfigError as exc:
+        return _fail(str(exc))
+    if args.solution:
+        if args.resume:
+            return _fail("--solution cannot be combined with --resume (a saved session keeps its own network)")
+        if config.solution is None:
+            return _fail(f"{config.path or config.name}: solution: missing; --solution needs a preset with a "
+                         "[solution] table")
+        from tui_backprop.training.session import Session
+
+        solved = config.solution.config
+        session = Session.headless(solved if args.seed is None else solved.with_seed(args.seed))
+        config = session.config
+    if args.trace and session.in_step:
+        return _fail(f"{args.resume}: --trace needs a session saved between steps (this one stopped after "
+                     f"the {session.last_phase} phase)")
+    if args.stop_after_epochs is not None or args.stop_below_loss is not None:
+        session.set_training(stop_after_epochs=args.stop_after_epochs or config.training.stop_after_epochs,
+                             stop_below_loss=args.stop_below_loss or config.training.stop_below_loss)
+    from tui_backprop.run_summary import RunRecord
+
+    steps = args.steps
+    trace = []
+    record = RunRecord(session)
+    stop_reason = "steps"
+    show_progress = not args.json and sys.stderr.isatty()
+    started = time.perf_counter()
+    if args.trace:
+        for _ in range(steps):
+            while session.next_phase != "update" and session.run_phase():
+                pass  # forward, loss and backward, layer by layer
+            if session.halted:
+                stop_reason = "halted"
+                break
+            net = session.network
+            trace.append({
+                "step": session.step_count + 1,
+                "loss": _json_float(session.loss),
+                "grad_weights": [layer.grad_weights.tolist() for layer in net.layers],
+                "grad_biases": [None if layer.grad_biases is None else layer.grad_biases.tolist()
+                                for layer in net.layers],
+            })
+            session.run_phase()
+            record.take()
+            reason = session.stop_reason("update")
+            if reason in ("halted", "stop"):
+                stop_reason = reason
+                break
+    else:
+        chunk = max(1, min(1000, steps // 100 or 1))
+        done = 0
+        while done < steps:
+            before = session.step_count
+            reason = session.run(min(chunk, steps - done), should_stop=record)
+            record.take()
+            done += session.step_count - before
+            if show_progress:
+                _progress(done, steps, session.loss, started)
+            if reason in ("halted", "stop"):
+                stop_reason = reason
+                break
+        if show_progress:
+            sys.stderr.write("\n")
+    elapsed = time.perf_counter() - started
+    if args.save and _save(session, args.save):
+        return 2
+    _report(args, session, record, trace, stop_reason, elapsed)
+    if session.halted:
+        print(f"tui-backprop: {session.halted.message}", file=sys.stderr)
+        return 3
+    return 0
+
+
+def _report(args, session, record, trace, stop_reason: str, elapsed: float) -> None:
+    """train's summary: every figure is the final network's, or says which step it belongs to."""
+    from tui_backprop.run_summary import downsample, final_accuracy, final_test_loss
+
+    config = session.config
+    final = session.full_training_loss()
+    test_loss = final_test_loss(session)
+    acc = final_accuracy(session)
+    if args.json:
+        out = {
+            "preset": config.name,
+            "seed": config.network.seed,
+            "steps": session.step_count,
+            "loss_history": [_json_float(v) for v in record.losses],
+            "final_loss": _json_float(final),
+            "test_loss": test_loss,
+            "layers": session.layers_json(),
+            "goals": [g.as_json() for g in session.goals.results()],
+        }
+        if args.history_points is not None and args.history_points < len(record.losses):
+            steps_x, losses = downsample(record.steps, record.losses, args.history_points)
+            out["loss_history"] = [_json_float(v) for v in losses]
+            out["loss_history_steps"] = steps_x
+        elif not record.exact:
+            out["loss_history_steps"] = [float(s) for s in record.steps]
+        if session.data.task == "classification":
+            out["accuracy_history"] = [_json_float(v) for v in record.accuracies]
+            out["accuracy_history_epochs"] = record.epochs
+            out["accuracy"] = _json_float(acc)
+        if args.trace:
+            out["trace"] = trace
+        if session.halted:
+            out["halted"] = session.halted.message
+        if stop_reason == "stop":
+            out["stopped"] = session.message
+        json.dump(out, sys.stdout)
+        sys.stdout.write("\n")
+        return
+    print(f"{config.title} ({config.name}, seed {config.network.seed})")
+    print(f"  {session.step_count} steps, {session.epoch} epochs in {elapsed:.2f} s "
+          f"({session.step_count / max(elapsed, 1e-9):,.0f} steps/s)")
+    if record.losses:
+        print(f"  batch loss of step {record.steps[0]} {record.losses[0]:.6g}, "
+              f"of step {record.steps[-1]} {record.losses[-1]:.6g}")
+    print(f"  training loss now {final:.6g}" + (f", test loss now {test_loss:.6g}" if test_loss is not None else ""))
+    if acc is not None:
+        print(f"  accuracy now {acc:.1%}")
+    if stop_reason == "stop":
+        print(f"  {session.message}")
+    for g in session.goals.results():
+        print(f"  {'✓' if g.met else '✗'} {g.text}" + (f" (step {g.step:,})" if g.step is not None else ""))
+
+
+def cmd_gradcheck(args) -> int:
+    """Train ``--steps`` steps, then check every layer's gradient as the app's g does."""
+    try:
+        session = _session_for(args)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    session.run(args.steps)
+    config = session.config
+    if session.halted:
+        print(f"tui-backprop: {session.halted.message}\ntui-backprop: gradcheck: the run halted, so there is "
+              f"no finite gradient to check", file=sys.stderr)
+        return 3
+    where = (f"the batch of step {session.step_count}, weights before its update" if session.step_count
+             else "the first batch, initial weights")
+    print(f"{config.name} after {session.step_count} steps: backprop vs finite differences on {where}")
+    agree = True
+    for layer in session.network.layers:
+        check = session.check_layer(layer.index)
+        agree = agree and check.passed
+        print(f"  layer {layer.index + 1} ({layer.units}×{layer.fan_in}{' +bias' if layer.has_bias else ''}, "
+              f"{layer.activation.name}): max relative error {check.max_relative_error:.1e}, "
+              f"max difference {check.max_abs_error:.1e}: {'agrees' if check.passed else 'DISAGREES'}")
+    return 0 if agree else 1

@@ -1,0 +1,156 @@
+"""A sweep in the background, for the app's sweep view (``S``): a worker thread and the picture it draws.
+
+The headless side (``build_sweep``, ``tui-backprop sweep``) is in ``tui_backprop/sweep.py``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from tui_backprop.config import Config, ConfigError
+from tui_backprop.sweep import Sweep, build_sweep
+
+@dataclass(frozen=True)
+class SweepPicture:
+    """What the sweep view draws, copied at one instant."""
+
+    step: int
+    max_steps: int
+    seeds: tuple[int, ...]
+    goal: float  # training loss a run must get below
+    goal_source: str  # where the goal came from, in a few words
+    curve_steps: np.ndarray  # [E]: 0, then each epoch end
+    curves: np.ndarray  # [E, K] full training loss; a run's column is NaN after it stopped
+    median: np.ndarray  # [E] median over runs (a finished run counts with its last value)
+    loss: np.ndarray  # [K] each run's latest training loss
+    steps: np.ndarray  # [K] completed steps
+    stopped_at: np.ndarray  # [K] step it reached the goal, or -1
+    halts: tuple  # [K] RunHalt or None
+    finished: bool  # the sweep is over (every run done or the step budget spent)
+    updates_per_second: float
+    error: str | None = None
+
+    @property
+    def reached(self) -> int:
+        return int((self.stopped_at >= 0).sum())
+
+    @property
+    def halted(self) -> int:
+        return sum(1 for h in self.halts if h is not None)
+
+    @property
+    def stuck(self) -> int:
+        """Runs that spent the whole budget above the goal (only known once the sweep is over)."""
+        return self.runs - self.reached - self.halted if self.finished else 0
+
+    @property
+    def runs(self) -> int:
+        return len(self.seeds)
+
+
+def forward_fill(curves: np.ndarray) -> np.ndarray:
+    """Each NaN replaced by the last finite value above it in its column (a stopped run keeps its loss)."""
+    if not len(curves):
+        return curves
+    ok = np.isfinite(curves)
+    index = np.where(ok, np.arange(len(curves))[:, None], 0)
+    np.maximum.accumulate(index, axis=0, out=index)
+    filled = curves[index, np.arange(curves.shape[1])]
+    return np.where(ok | (index > 0) | ok[:1], filled, np.nan)
+
+
+class BackgroundSweep:
+    """A sweep trained in a thread of its own, in short chunks, read through ``picture()``.
+
+    The chunks are about ``chunk_seconds`` long and the thread sleeps a third as long
+    between them: the UI thread, which needs the interpreter lock to handle keys and
+    draw, gets it at once at least that often.
+    """
+
+    def __init__(self, config: Config, runs: int = 32, max_steps: int = 3000, chunk_seconds: float = 0.03):
+        self.config = config
+        self.seeds = tuple(range(config.network.seed, config.network.seed + runs))
+        self.max_steps = max_steps
+        self.chunk_seconds = chunk_seconds
+        self._cancel = False
+        self._lock = threading.Lock()
+        self._picture: SweepPicture | None = None
+        self._thread: threading.Thread | None = None
+        self._started = 0.0
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._work, name="sweep", daemon=True)
+        self._thread.start()
+
+    def cancel(self) -> None:
+        self._cancel = True
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def picture(self) -> SweepPicture | None:
+        with self._lock:
+            return self._picture
+
+    def _work(self) -> None:
+        try:
+            goal = self.config.training.stop_below_loss
+            sweep = build_sweep(self.config, self.seeds, None, self.max_steps, track_epochs=True)
+            pop = sweep.population
+            with np.errstate(all="ignore"):
+                start = pop.evaluate(pop.x_train, pop.y_train)
+            if goal is None:
+                goal = 0.1 * float(np.nanmedian(start))
+                source = "median start ÷ 10"  # a preset's stop_below_loss chooses it instead
+            else:
+                source = "stop_below_loss"
+            pop.stop_below_loss = goal
+        except (ConfigError, ValueError) as exc:
+            self._publish_error(str(exc))
+            return
+        self._start = start
+        self._goal, self._source = goal, source
+        self._started = time.perf_counter()
+        self._publish(sweep, False)
+        chunk = 1
+        while not self._cancel and not pop.done and pop.step_count < sweep.max_steps:
+            began = time.perf_counter()
+            pop.run(min(chunk, sweep.max_steps - pop.step_count), should_stop=lambda: self._cancel)
+            took = time.perf_counter() - began
+            chunk = max(1, min(chunk * 2, int(chunk * self.chunk_seconds / max(took, 1e-6)) or 1))
+            self._publish(sweep, False)
+            time.sleep(self.chunk_seconds / 3)  # let the UI thread in
+        if not self._cancel:
+            pop.finish_all()
+            self._publish(sweep, True)
+
+    def _publish(self, sweep: Sweep, finished: bool) -> None:
+        pop = sweep.population
+        steps, rows = pop.epoch_history()
+        curve_steps = np.concatenate([[0.0], steps])
+        curves = np.vstack([self._start[None, :], rows]) if len(rows) else self._start[None, :].copy()
+        filled = forward_fill(curves)
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows (every run halted)
+            median = np.nanmedian(filled, axis=1)
+        latest = filled[-1]
+        elapsed = time.perf_counter() - self._started
+        picture = SweepPicture(
+            step=pop.step_count, max_steps=sweep.max_steps, seeds=sweep.seeds, goal=self._goal,
+            goal_source=self._source, curve_steps=curve_steps, curves=curves, median=median, loss=latest,
+            steps=pop.steps.copy(), stopped_at=pop.stopped_at.copy(), halts=tuple(pop.halts), finished=finished,
+            updates_per_second=float(pop.steps.sum()) / elapsed if elapsed > 0 else 0.0)
+        with self._lock:
+            self._picture = picture
+
+    def _publish_error(self, message: str) -> None:
+        empty = np.zeros(0)
+        with self._lock:
+            self._picture = SweepPicture(0, 0, self.seeds, float("nan"), "", empty, np.zeros((0, 0)), empty, empty,
+                                         empty, empty, (), True, 0.0, error=message)
