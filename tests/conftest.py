@@ -30,6 +30,23 @@ def inline_config(weights, x, y, *, loss="mse", optimizer="sgd", learning_rate=0
     return parse_config(raw, "test.toml")
 
 
+def preset_session(name: str = "xor", steps: int = 0, *, headless: bool = False, **training):
+    """A session of a shipped preset (its [training] changed by ``training``), run ``steps`` steps.
+
+    ``headless``: no pause point and no lesson notes, as the CLI and benchmarks run it.
+    """
+    from tui_backprop.presets import load_preset
+    from tui_backprop.training import Session
+
+    config = load_preset(name)
+    if training:
+        config = config.replace("training", **training)
+    session = Session.headless(config) if headless else Session(config)
+    if steps:
+        session.run(steps)
+    return session
+
+
 def assert_same_state(a, b) -> None:
     """Two sessions' ``state_dict()`` equal bit for bit: the rest of their runs will be the same."""
     import numpy as np

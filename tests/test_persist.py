@@ -21,6 +21,7 @@ from tui_backprop.persist import SessionFileError, config_to_dict, load_session,
 from tui_backprop.presets import list_presets, load_preset
 from tui_backprop.training.history import LossHistory
 from tui_backprop.training.session import Session
+from tests.conftest import preset_session
 
 SERIES = ("train", "test", "train_full", "accuracy")
 
@@ -28,11 +29,8 @@ SERIES = ("train", "test", "train_full", "accuracy")
 headless = Session.headless
 
 
-def xor(**training) -> Session:
-    config = load_preset("xor")
-    if training:
-        config = config.replace("training", **training)
-    return headless(config)
+def xor(**training):
+    return preset_session("xor", headless=True, **training)
 
 
 def assert_same_state(a: Session, b: Session) -> None:

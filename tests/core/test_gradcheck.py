@@ -8,6 +8,7 @@ through the same ``check_layers`` / ``LayerCheck.passed`` the app uses.
 import numpy as np
 import pytest
 
+from tests.conftest import preset_session
 from tui_backprop.cli import main
 from tui_backprop.core.activations import ACTIVATIONS
 from tui_backprop.core.gradcheck import check_layers, extended_loss
@@ -17,10 +18,7 @@ from tui_backprop.training.session import Session
 
 
 def _session(name, steps=0):
-    s = Session.headless(load_preset(name))
-    if steps:
-        s.run(steps)
-    return s
+    return preset_session(name, steps, headless=True)
 
 
 def _every_layer_agrees(s):

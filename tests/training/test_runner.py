@@ -7,16 +7,13 @@ import time
 import numpy as np
 
 from tests.conftest import inline_config
-from tui_backprop.presets import load_preset
 from tui_backprop.training import Session
 from tui_backprop.training.runner import Runner
+from tests.conftest import preset_session
 
 
 def xor_session(**training):
-    config = load_preset("xor")
-    if training:
-        config = config.replace("training", **training)
-    return Session(config)
+    return preset_session("xor", **training)
 
 
 async def _run_for(runner, seconds, on_tick=None):

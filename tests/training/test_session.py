@@ -6,16 +6,14 @@ import numpy as np
 import pytest
 
 from tests.conftest import inline_config
-from tui_backprop.config import PHASES, Note, parse_config
+from tui_backprop.config import Note, parse_config
 from tui_backprop.presets import load_preset
 from tui_backprop.training import LossHistory, Series, Session
+from tests.conftest import preset_session
 
 
-def xor_session(**training) -> Session:
-    config = load_preset("xor")
-    if training:
-        config = config.replace("training", **training)
-    return Session(config)
+def xor_session(**training):
+    return preset_session("xor", **training)
 
 
 def chain_config(weights, x, y, *, learning_rate=0.1, loss="mse", activation="linear"):

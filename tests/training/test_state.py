@@ -7,13 +7,11 @@ from tests.conftest import assert_same_state
 from tui_backprop.config import Note
 from tui_backprop.presets import load_preset
 from tui_backprop.training import Session
+from tests.conftest import preset_session
 
 
-def xor(**training) -> Session:
-    config = load_preset("xor")
-    if training:
-        config = config.replace("training", **training)
-    return Session.headless(config)
+def xor(**training):
+    return preset_session("xor", headless=True, **training)
 
 
 def test_headless_runs_straight_through_checkpoints():

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from tests.conftest import assert_same_state
+from tests.conftest import assert_same_state, preset_session
 from tui_backprop.config import Note
 from tui_backprop.presets import load_preset
 from tui_backprop.training import Session
@@ -11,12 +11,7 @@ from tui_backprop.training.timeline import Timeline
 
 
 def straight(preset: str, steps: int, **training) -> Session:
-    config = load_preset(preset)
-    if training:
-        config = config.replace("training", **training)
-    s = Session.headless(config)
-    s.run(steps)
-    return s
+    return preset_session(preset, steps, headless=True, **training)
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
