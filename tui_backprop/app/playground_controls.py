@@ -1,0 +1,105 @@
+"""The main view's playground keys (test points, discretize, neuron maps, new data, typing a weight) and the
+views it opens (sweep, loss landscape, digits, layer statistics): a mixin for ``screens/main.py``."""
+
+from __future__ import annotations
+
+from tui_backprop.app.widgets.boundary import DecisionBoundary
+from tui_backprop.app.widgets.inspector import Inspector
+from tui_backprop.training.session import Session
+
+
+class PlaygroundControls:
+    """Keys that change what the boundary shows or poke the network by hand, and the views opened on top."""
+
+    def action_toggle_test_points(self) -> None:
+        boundary = self.query_one(DecisionBoundary)
+        boundary.show_test = not boundary.show_test
+        self.notify(f"Test points {'shown' if boundary.show_test else 'hidden'}", timeout=2)
+
+    def action_toggle_discretize(self) -> None:
+        boundary = self.query_one(DecisionBoundary)
+        boundary.discretize = not boundary.discretize
+        self.notify(f"Discretized output {'on' if boundary.discretize else 'off'}", timeout=2)
+
+    def action_toggle_neuron_view(self) -> None:
+        self.neuron_view = not self.neuron_view
+        self._show_neuron_view()
+
+    def _show_neuron_view(self) -> None:
+        boundary = self.query_one(DecisionBoundary)
+        layer, neuron = self.query_one(Inspector).selection[:2]
+        hidden = layer < len(self.session.network.layers) - 1
+        boundary.neuron = (layer, neuron) if self.neuron_view and hidden else None
+        if self.neuron_view:
+            boundary.border_title = (f"Neuron {neuron + 1} of layer {layer + 1}" if hidden
+                                     else "Decision boundary (select a hidden neuron)")
+        else:
+            boundary.border_title = "Decision boundary"
+
+    def action_new_data(self) -> None:
+        if self.runner.running or self.locked("new_data"):
+            return
+        seed = self.session.config.data_seed + 1
+        self.session.regenerate_data(seed)
+        self.notify(f"New data from seed {seed}; the network keeps its weights.", timeout=3)
+        self.publish_now()
+
+    def action_edit_weight(self) -> None:
+        from tui_backprop.app.screens.edit_weight import EditWeightScreen
+
+        if self.runner.running or self.session.halted or self.locked("edit_weight"):
+            return
+        layer, row, column, _sample = self.query_one(Inspector).selection
+        net = self.session.network
+        block = net.layers[layer].param_block
+        column = min(column, block.shape[1] - 1)
+        is_bias = net.layers[layer].has_bias and column == net.layers[layer].fan_in
+        name = f"b[{row + 1}] of layer {layer + 1}" if is_bias else f"w[{row + 1},{column + 1}] of layer {layer + 1}"
+        before = self.session.loss
+
+        def chosen(value: float | None) -> None:
+            if value is None:
+                return
+            try:
+                loss = self.session.set_parameter(layer, row, column, value)
+            except ValueError as exc:
+                self.notify(str(exc), severity="error")
+                return
+            change = "" if before is None else f" (was {before:.6g})"
+            self.notify(f"{name} = {value:g}: forward pass redone, loss {loss:.6g}{change}", timeout=5)
+            self.publish_now()
+
+        self.app.push_screen(EditWeightScreen(name, float(block[row, column])), chosen)
+
+    def action_sweep(self) -> None:
+        """The main run pauses; the chosen run's seed (if any) opens here afterwards."""
+        from tui_backprop.app.screens.sweep import SweepScreen
+
+        self.runner.pause()
+
+        def chosen(seed: int | None) -> None:
+            if seed is not None:
+                config = self.config.with_seed(seed)
+                self.switch_session(Session(config), changed=self.modified)
+
+        self.app.push_screen(SweepScreen(self.config), chosen)
+
+    def action_landscape(self) -> None:
+        from tui_backprop.app.screens.landscape import LandscapeScreen, Source
+
+        source = Source(self, lambda: self.runner, lambda session: [session],
+                        lambda: [self.latest_snapshot] if self.latest_snapshot is not None else [])
+        self.app.push_screen(LandscapeScreen(source, self.query_one(Inspector).selection[:3]))
+
+    def action_digits(self) -> None:
+        from tui_backprop.app.screens.digits import DigitsScreen
+
+        if self.session.data.source != "digits" or self.session.network.layers[0].fan_in != 64:
+            self.notify("The digits view needs the handwritten digits: open the digits preset (o).", timeout=4)
+            return
+        self.app.push_screen(DigitsScreen(self))
+
+    def action_layer_stats(self) -> None:
+        from tui_backprop.app.screens.layer_stats import LayerStatsScreen
+
+        self.app.push_screen(LayerStatsScreen(self))
