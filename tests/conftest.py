@@ -66,12 +66,24 @@ def assert_same_state(a, b) -> None:
     same(a.state_dict(), b.state_dict(), "state")
 
 
-async def wait_until_stopped(pilot, app, tries: int = 40) -> None:
-    """Give the app's runner up to ``tries`` × 50 ms to come to rest (it ends after its current step)."""
-    for _ in range(tries):
-        await pilot.pause(0.05)
-        if not app.runner.running:
-            return
+async def wait_until_stopped(pilot, app, timeout: float = 10.0) -> None:
+    """Await the main view's training worker: the runner ends after its current step (no polling)."""
+    await finished(app.main._worker, timeout)
+    await pilot.pause()  # its last snapshot drawn
+
+
+async def finished(worker, timeout: float = 10.0) -> None:
+    """Wait for a Textual worker to end, however it ends (done, cancelled or failed)."""
+    import asyncio
+
+    if worker is None:
+        return
+    try:
+        await asyncio.wait_for(worker.wait(), timeout)
+    except asyncio.TimeoutError:
+        raise AssertionError(f"the training worker was still running after {timeout} s") from None
+    except Exception:  # noqa: BLE001 - WorkerCancelled / WorkerFailed: it has ended too
+        pass
 
 
 async def pause_latencies(pilot, app, runs: int = 3, run_for: float = 0.8, while_running=None) -> list[float]:

@@ -5,7 +5,7 @@ import time
 import numpy as np
 import pytest
 
-from tests.conftest import pause_latencies, wait_until_stopped
+from tests.conftest import finished, pause_latencies, wait_until_stopped
 from tui_backprop.app.app import LEARNING_RATES, BackpropApp, next_learning_rate
 from tui_backprop.app.widgets.inspector import Inspector
 from tui_backprop.presets import load_preset
@@ -262,7 +262,7 @@ async def test_nan_pauses_with_an_explanation():
     async with app.run_test(size=(100, 30)) as pilot:
         app.session.set_learning_rate(10.0)
         await pilot.press("space")
-        await wait_until_stopped(pilot, app, tries=50)
+        await wait_until_stopped(pilot, app)
         assert app.session.halted is not None
         assert app.session.step_count < 1000
         text = str(app.query_one("#notice").render())
@@ -416,11 +416,10 @@ async def test_loading_a_preset_while_training_shows_only_the_new_run():
         await pilot.press("space")
         await pilot.pause(0.3)
         assert old_runner.running
+        old_worker = app.main._worker
         await pilot.press("o", *"chain-two", "enter")
-        for _ in range(40):  # the old worker ends after its current step and publishes once more
-            await pilot.pause(0.05)
-            if not old_runner.running:
-                break
+        await finished(old_worker)  # the old worker ends after its current step and publishes once more
+        assert not old_runner.running
         await pilot.pause(0.3)  # past a few redraw ticks
         assert app.config.name == "chain-two-weights"
         status = app.query_one("#status").render().plain
