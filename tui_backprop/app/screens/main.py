@@ -27,7 +27,7 @@ from tui_backprop.app.widgets.computation_graph import ComputationGraph
 from tui_backprop.app.widgets.config_form import ConfigForm, describe_changes
 from tui_backprop.app.widgets.diagram import NetworkDiagram
 from tui_backprop.app.widgets.inspector import Inspector
-from tui_backprop.app.widgets.lesson_pane import LessonPane, reflow  # noqa: F401 (reflow: used by tests)
+from tui_backprop.app.widgets.lesson_pane import LessonPane, lesson_layout, reflow  # noqa: F401 (reflow: tests)
 from tui_backprop.app.widgets.loss_curve import LossCurve
 from tui_backprop.app.widgets.status import StatusLine
 from tui_backprop.config import Config, ConfigError
@@ -220,9 +220,35 @@ class MainScreen(PlaygroundControls, LessonControls, SnapshotView, Screen[None])
         return bool(self.session.halted)
 
     def _lesson_makes_way(self) -> None:
-        """The first training key shows the panes the lesson covered on a narrow terminal (v brings it back)."""
-        if self.has_class("-side-open") and self.query_one("#side", TabbedContent).active == "lesson-tab":
+        """The first training key shows the panes the lesson covered (v brings it back).
+
+        A lesson that only covers the curve (``-lesson-over-middle``) stays: the inspector is beside it.
+        """
+        if (self.has_class("-narrow") or self.has_class("-lesson-over-all")) and self.has_class("-side-open") \
+                and self.query_one("#side", TabbedContent).active == "lesson-tab":
             self.remove_class("-side-open")
+            self.fit_lesson()
+
+    def on_resize(self) -> None:
+        self.fit_lesson()
+
+    @on(TabbedContent.TabActivated, "#side")
+    def _side_tab(self) -> None:
+        self.fit_lesson()
+
+    def fit_lesson(self) -> None:
+        """Give the lesson's formulas their whole lines: widen the side pane, or let it cover the curve
+        (and the right column when even that is too narrow). Narrow terminals have their own rules."""
+        side = self.query_one("#side", TabbedContent)
+        mode, width = "side", None
+        if self.has_class("-wide") and self.has_class("-side-open") and side.active == "lesson-tab" \
+                and not self.has_class("-graph"):
+            right = self.query_one("#right").styles.width
+            mode, width = lesson_layout(self.size.width, int(right.value) if right else 46,
+                                        self.lesson_pane.preformatted_width)
+        self.set_class(mode == "over-middle", "-lesson-over-middle")
+        self.set_class(mode == "over-all", "-lesson-over-all")
+        side.styles.width = width  # None: the stylesheet's width
 
     def action_toggle_run(self) -> None:
         self._lesson_makes_way()
@@ -352,7 +378,9 @@ class MainScreen(PlaygroundControls, LessonControls, SnapshotView, Screen[None])
         self.query_one("#hidden").focus()
 
     def action_lesson(self) -> None:
-        if self.has_class("-narrow") and self.has_class("-side-open") and not self.has_class("-graph") \
+        covering = self.has_class("-narrow") or self.has_class("-lesson-over-middle") \
+            or self.has_class("-lesson-over-all")
+        if covering and self.has_class("-side-open") and not self.has_class("-graph") \
                 and self.query_one("#side", TabbedContent).active == "lesson-tab":
             self.close_side()
             return
@@ -363,6 +391,7 @@ class MainScreen(PlaygroundControls, LessonControls, SnapshotView, Screen[None])
             self.action_toggle_graph()  # the lesson and the form live in the main view
         self.add_class("-side-open")
         self.query_one("#side", TabbedContent).active = tab
+        self.fit_lesson()
 
     def action_close_side(self) -> None:
         self.close_side()
@@ -372,6 +401,7 @@ class MainScreen(PlaygroundControls, LessonControls, SnapshotView, Screen[None])
         self.remove_class("-side-open")
         if self.has_class("-graph"):
             self.action_toggle_graph()
+        self.fit_lesson()
 
     # ---------------------------------------------------------------- files
     async def action_save(self) -> None:
@@ -397,6 +427,7 @@ class MainScreen(PlaygroundControls, LessonControls, SnapshotView, Screen[None])
         self.use_runner(session)  # the old runner is cancelled; anything it still publishes is dropped
         self.modified = changed
         self.query_one(LessonPane).show_lesson(session.config, self.modified)
+        self.fit_lesson()
         session.ask_questions = self.questions_on
         self.query_one(ConfigForm).load(session.config)
         self.query_one(ComputationGraph).set_names(session.config.names)

@@ -8,11 +8,12 @@ from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
+from tui_backprop.app.widgets.lesson_pane import LessonText, lesson_blocks
 from tui_backprop.presets import PresetInfo, list_presets
 
 
@@ -30,9 +31,8 @@ class PresetPicker(ModalScreen[Path | None]):
     }
     PresetPicker Input { margin: 0 0 0 0; }
     PresetPicker Horizontal { height: 1fr; }
-    PresetPicker OptionList { width: 1fr; min-width: 30; height: 1fr; }
-    PresetPicker #preview-scroll { width: 1fr; height: 1fr; padding: 0 1; border-left: solid $primary; }
-    PresetPicker .-narrow #preview-scroll { display: none; }
+    PresetPicker OptionList { width: 1fr; min-width: 30; max-width: 38; height: 1fr; }
+    PresetPicker #preview { width: 1fr; height: 1fr; padding: 0 0 0 1; border-left: solid $primary; }
     """
 
     def __init__(self, presets: list[PresetInfo] | None = None):
@@ -45,8 +45,8 @@ class PresetPicker(ModalScreen[Path | None]):
             yield Input(placeholder="type to filter presets…", id="filter")
             with Horizontal():
                 yield OptionList(id="preset-list")
-                with VerticalScroll(id="preview-scroll"):
-                    yield Static("", id="preview")
+                # Formulas keep their lines here too: a wide one scrolls sideways rather than wraps.
+                yield LessonText(id="preview")
 
     def on_mount(self) -> None:
         self.border_title = "Open a preset"
@@ -85,14 +85,19 @@ class PresetPicker(ModalScreen[Path | None]):
     def _preview(self) -> None:
         options = self.query_one("#preset-list", OptionList)
         idx = options.highlighted
-        preview = self.query_one("#preview", Static)
+        preview = self.query_one("#preview", LessonText)
         if idx is None or idx >= len(self.shown):
-            preview.update("No preset matches." if not self.shown else "")
+            preview.set_blocks([("No preset matches." if not self.shown else "", False)])
             return
         p = self.shown[idx]
-        body = p.error or p.lesson or "(no lesson text)"
         where = "shipped lesson" if p.origin == "shipped" else f"your preset: {p.path}"
-        preview.update(f"[b]{escape(p.title)}[/b]\n[dim]{escape(where)}[/dim]\n\n{escape(body)}")
+        if p.error:
+            body = [(escape(line), False) for line in p.error.splitlines()]
+        else:
+            body = lesson_blocks(p.lesson) if p.lesson.strip() else [("(no lesson text)", False)]
+        preview.set_blocks([(f"[b]{escape(p.title)}[/b]", False), (f"[dim]{escape(where)}[/dim]", False),
+                            ("", False), *body])
+        preview.scroll_home(animate=False)
 
     @on(Input.Changed, "#filter")
     def _filter(self, event: Input.Changed) -> None:

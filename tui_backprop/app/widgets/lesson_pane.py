@@ -1,12 +1,30 @@
-"""The lesson pane: the text, the goals (✓ / ✗, live), the question score, hints and the solution."""
+"""The lesson pane: the text, the goals (✓ / ✗, live), the question score, hints and the solution.
+
+Lesson text has two kinds of line: paragraphs, which the pane wraps to its width, and
+preformatted lines (indented in the preset: worked formulas, aligned derivations), which
+keep their breaks and alignment. A preformatted line wider than the pane is never
+wrapped: the pane scrolls sideways instead (and the main view widens the pane when it
+can, see ``screens/main.py``).
+"""
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.markup import escape
-from textual.widgets import Static
+from rich.style import Style
+from rich.text import Text
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from tui_backprop.config import Config
 from tui_backprop.lessons import GoalResult, Question, mask
+
+Block = tuple[str, bool]  # (Rich markup, preformatted?)
+
+
+def _is_preformatted(line: str) -> bool:
+    return line.startswith((" ", "\t")) and bool(line.strip())
 
 
 def reflow(text: str) -> str:
@@ -25,13 +43,151 @@ def reflow(text: str) -> str:
     return "\n".join(out)
 
 
-class LessonPane(Static):
+def lesson_blocks(text: str) -> list[Block]:
+    """A lesson's plain text as blocks: paragraphs joined (to be wrapped), indented lines kept as they are."""
+    return [(escape(line.expandtabs(4)), _is_preformatted(line)) for line in reflow(text).splitlines()]
+
+
+def preformatted_width(text: str) -> int:
+    """Cells of the widest preformatted line of a lesson (0: it has none)."""
+    return max((cell_len(line.rstrip().expandtabs(4)) for line in text.splitlines() if _is_preformatted(line)),
+               default=0)
+
+
+SIDE_WIDTH = 30  # the side pane's usual width (app.tcss)
+SIDE_FRAME = 5  # its border (2), the lesson's padding (2) and scrollbar (1)
+MIN_MIDDLE = 36  # columns the curve and the boundary keep when the lesson widens beside them
+
+
+def lesson_layout(screen_width: int, right_width: int, formula_width: int) -> tuple[str, int | None]:
+    """Where a lesson whose widest formula line has ``formula_width`` cells fits on a wide screen.
+
+    ("side", width): beside the panes, ``width`` columns (None: the usual width);
+    ("over-middle", None): over the curve column, the network and inspector stay beside it;
+    ("over-all", None): the whole width (the formulas are wider than even the curve's room).
+    """
+    needed = formula_width + SIDE_FRAME
+    if needed <= SIDE_WIDTH:
+        return "side", None
+    if screen_width - right_width - needed >= MIN_MIDDLE:
+        return "side", needed
+    if screen_width - right_width >= needed:
+        return "over-middle", None
+    return "over-all", None
+
+
+def wrap_blocks(blocks: list[Block], width: int) -> list[Text]:
+    """The lines the pane shows at ``width`` cells: paragraphs wrapped, preformatted lines whole."""
+    console = _measure_console()
+    lines: list[Text] = []
+    width = max(width, 4)
+    for markup, pre in blocks:
+        text = Text.from_markup(markup)
+        if pre or not text.plain:
+            lines.append(text)
+        else:
+            lines.extend(text.wrap(console, width, overflow="fold"))
+    return lines
+
+
+_CONSOLE = None
+
+
+def _measure_console():
+    """A console only for measuring and wrapping (no terminal behind it)."""
+    global _CONSOLE
+    if _CONSOLE is None:
+        from rich.console import Console
+
+        _CONSOLE = Console(width=1000, color_system=None, legacy_windows=False)
+    return _CONSOLE
+
+
+class LessonText(ScrollView):
+    """Blocks of lesson text: paragraphs wrap, preformatted lines scroll sideways rather than wrap."""
+
+    DEFAULT_CSS = """
+    LessonText {
+        height: 1fr;
+        scrollbar-gutter: stable;
+        scrollbar-size-vertical: 1;
+        scrollbar-size-horizontal: 1;
+    }
+    """
+
+    def __init__(self, blocks: list[Block] | None = None, *, name: str | None = None, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._blocks: list[Block] = list(blocks or [])
+        self._lines: list[Text] = []
+        self._strips: dict[int, Strip] = {}
+        self._wrapped_at: int | None = None
+
+    def set_blocks(self, blocks: list[Block]) -> None:
+        if blocks != self._blocks:
+            self._blocks = list(blocks)
+            self._wrapped_at = None
+            self._rewrap()
+
+    def lines(self, width: int | None = None) -> list[str]:
+        """The plain text of each line as shown at ``width`` (default: the pane's own)."""
+        if width is None:
+            self._rewrap()
+            return [line.plain for line in self._lines]
+        return [line.plain for line in wrap_blocks(self._blocks, width)]
+
+    def render(self) -> Text:
+        """All the text, unwrapped (what the pane says, for a quick look)."""
+        return Text("\n").join(Text.from_markup(markup) for markup, _ in self._blocks)
+
+    def on_resize(self) -> None:
+        self._rewrap()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self._rewrap()
+
+    def _rewrap(self) -> None:
+        width = self.scrollable_content_region.width if self.is_attached else 0
+        if width <= 0:
+            return
+        if self._wrapped_at == width:
+            return
+        self._wrapped_at = width
+        self._lines = wrap_blocks(self._blocks, width)
+        self._strips.clear()
+        widest = max((line.cell_len for line in self._lines), default=0)
+        self.virtual_size = Size(max(widest, width), len(self._lines))
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        self._rewrap()
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.size.width
+        base = self.rich_style
+        index = scroll_y + y
+        if index >= len(self._lines):
+            return Strip.blank(width, base)
+        strip = self._strips.get(index)
+        if strip is None:
+            segments = list(self._lines[index].render(self.app.console))
+            strip = self._strips[index] = Strip(segments)
+        # A real Style on every segment: Textual's NO_COLOR filter fails on a segment without one.
+        return strip.crop_extend(scroll_x, scroll_x + width, base).apply_style(base)
+
+
+class LessonPane(LessonText):
     """Everything the lesson says; answers of questions not yet asked stay hidden."""
 
     def __init__(self, config: Config, questions_on: bool = True, **kwargs):
-        super().__init__("", **kwargs)
+        super().__init__(**kwargs)
         self.questions_on = questions_on  # off: nothing is asked, so nothing is hidden
         self.show_lesson(config, modified=False)
+
+    @property
+    def preformatted_width(self) -> int:
+        """The widest formula line of this lesson (with every answer shown: the width never jumps)."""
+        return preformatted_width(self.config.lesson)
 
     def show_lesson(self, config: Config, modified: bool) -> None:
         self.config = config
@@ -40,7 +196,7 @@ class LessonPane(Static):
         self.answers: dict[Question, str] = {}  # "correct", "wrong" or "skipped"
         self.hints_shown = 0
         self.solution_shown = False
-        self.update(self.text())
+        self.redraw()
 
     def unanswered(self) -> tuple[Question, ...]:
         """Questions still to come, whose answers stay hidden (none while questions are off)."""
@@ -51,21 +207,25 @@ class LessonPane(Static):
     def set_goals(self, results: tuple[GoalResult, ...]) -> None:
         if results != self.goals:
             self.goals = results
-            self.update(self.text())
+            self.redraw()
 
     def answered(self, question: Question, verdict: str) -> None:
         self.answers[question] = verdict
-        self.update(self.text())
+        self.redraw()
 
     def redraw(self) -> None:
-        self.update(self.text())
+        self.set_blocks(self.blocks())
 
     def text(self) -> str:
+        """The pane's text as Rich markup (preformatted lines included as they are)."""
+        return "\n".join(markup for markup, _ in self.blocks())
+
+    def blocks(self) -> list[Block]:
         c = self.config
-        parts = [f"[b]{escape(c.title)}[/b]"]
+        parts: list[list[Block]] = [[(f"[b]{escape(c.title)}[/b]", False)]]
         if self.modified:
-            parts.append("[i]You changed this preset in the Config tab, so the lesson below may no longer match "
-                         "what you see. Press o to reload a preset.[/i]")
+            parts.append([("[i]You changed this preset in the Config tab, so the lesson below may no longer match "
+                           "what you see. Press o to reload a preset.[/i]", False)])
         if c.goals:
             met = sum(g.met for g in self.goals)
             lines = [f"[b]Goals[/b] ({met} of {len(c.goals)} met" + (": solved!)" if met == len(c.goals) else ")")]
@@ -81,18 +241,25 @@ class LessonPane(Static):
                 keys.append("u: the solution")
             if keys:
                 lines.append("[dim]" + " · ".join(keys) + "[/dim]")
-            parts.append("\n".join(lines))
+            parts.append([(line, False) for line in lines])
         if c.questions:
             correct = sum(v == "correct" for v in self.answers.values())
             skipped = sum(v == "skipped" for v in self.answers.values())
             state = "" if self.questions_on else " — questions off (y turns them on)"
-            parts.append(f"[b]Questions[/b]: {correct} of {len(c.questions)} correct"
-                         + (f", {skipped} skipped" if skipped else "") + state)
-        lesson = reflow(c.lesson) or "(This preset has no lesson text.)"
-        parts.append(escape(mask(lesson, self.unanswered())))
+            parts.append([(f"[b]Questions[/b]: {correct} of {len(c.questions)} correct"
+                           + (f", {skipped} skipped" if skipped else "") + state, False)])
+        if c.lesson.strip():
+            parts.append(lesson_blocks(mask(c.lesson, self.unanswered())))
+        else:
+            parts.append([("(This preset has no lesson text.)", False)])
         for i, hint in enumerate(c.hints[: self.hints_shown]):
-            parts.append(f"[b]Hint {i + 1}[/b]: {escape(hint)}")
+            parts.append([(f"[b]Hint {i + 1}[/b]: {escape(hint)}", False)])
         if self.solution_shown and c.solution is not None:
-            parts.append(f"[b]Solution[/b]: {escape(c.solution.text)}\n[dim]u again: apply it (a new network, "
-                         f"from step 0)[/dim]")
-        return "\n\n".join(parts)
+            parts.append([(f"[b]Solution[/b]: {escape(c.solution.text)}", False),
+                          ("[dim]u again: apply it (a new network, from step 0)[/dim]", False)])
+        blocks: list[Block] = []
+        for part in parts:
+            if blocks:
+                blocks.append(("", False))
+            blocks.extend(part)
+        return blocks

@@ -1,0 +1,78 @@
+"""Lesson text: paragraphs wrap, formulas keep their lines (in the lesson pane and the picker's preview)."""
+
+from rich.cells import cell_len
+
+from tui_backprop.app.app import BackpropApp
+from tui_backprop.app.screens.picker import PresetPicker
+from tui_backprop.app.widgets.lesson_pane import (LessonPane, LessonText, lesson_blocks, lesson_layout,
+                                                  preformatted_width, wrap_blocks)
+from tui_backprop.presets import load_preset
+
+ASKED = "  ∂C/∂w1 = (ŷ − y) · w2 · x  = −6 · 4 · 2 = ?"
+TOLD = "  ∂C/∂w1 = (ŷ − y) · w2 · x  = −6 · 4 · 2 = −48"
+
+
+def shown_whole(pane: LessonText, line: str) -> bool:
+    """The line is one line of the pane and fits its visible width (no sideways scrolling needed)."""
+    return line in [text.rstrip() for text in pane.lines()] and cell_len(line) <= pane.scrollable_content_region.width
+
+
+def test_paragraphs_wrap_and_formulas_keep_their_lines():
+    lesson = "A paragraph that is long enough\nto be wrapped twice at twenty.\n" \
+             "  z = w·x + b = 0.5·2 − 0.5 = 0.5\n\nNext paragraph."
+    blocks = lesson_blocks(lesson)
+    assert blocks == [("A paragraph that is long enough to be wrapped twice at twenty.", False),
+                      ("  z = w·x + b = 0.5·2 − 0.5 = 0.5", True), ("", False), ("Next paragraph.", False)]
+    lines = [text.plain.rstrip() for text in wrap_blocks(blocks, 20)]
+    assert lines == ["A paragraph that is", "long enough to be", "wrapped twice at", "twenty.",
+                     "  z = w·x + b = 0.5·2 − 0.5 = 0.5", "", "Next paragraph."]
+    assert preformatted_width(lesson) == 33
+
+
+def test_a_formula_wider_than_the_side_pane_widens_it_or_covers_the_curve():
+    # chain-two-weights: 47 cells of formula + 5 of frame = 52.
+    assert lesson_layout(100, 46, 47) == ("over-middle", None)  # 100 − 46 = 54 ≥ 52, but no room beside
+    assert lesson_layout(140, 46, 47) == ("side", 52)  # 140 − 46 − 52 = 42 columns left for the curve
+    assert lesson_layout(100, 46, 73) == ("over-all", None)  # sigmoid-neuron: 78 > 54
+    assert lesson_layout(100, 46, 25) == ("side", None)  # fits the usual 30 columns
+
+
+async def test_chain_two_weights_formula_on_one_line_at_100x30():
+    app = BackpropApp(load_preset("chain-two-weights"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        pane = app.query_one(LessonPane)
+        assert shown_whole(pane, ASKED), pane.lines()
+        assert not any(line.rstrip().endswith("w2 ·") for line in pane.lines())  # the old wrap
+        assert app.query_one("#inspector").region.width > 0  # the inspector stays beside the lesson
+        await pilot.press("v")  # the curve back: the side pane is narrow, the formula scrolls, never wraps
+        await pilot.pause()
+        assert app.query_one("#curve").region.width > 0
+        assert ASKED in [line.rstrip() for line in pane.lines()]
+        assert pane.virtual_size.width >= cell_len(TOLD) > pane.scrollable_content_region.width
+
+
+async def test_with_questions_off_the_formula_shows_minus_48_on_one_line():
+    app = BackpropApp(load_preset("chain-two-weights"), questions=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert shown_whole(app.query_one(LessonPane), TOLD)
+
+
+async def test_at_80x24_the_wide_lesson_keeps_every_formula_line():
+    app = BackpropApp(load_preset("sigmoid-neuron"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        pane = app.query_one(LessonPane)
+        assert shown_whole(pane, "  forward:  z = 0.5·2 − 0.5 = 0.5, a = σ(0.5) = 0.6225, C = 0.0713")
+        assert shown_whole(pane, "  backward: delta = ∂C/∂z = (a − y)·σ'(z), and σ'(z) = a(1 − a) = 0.2350,")
+
+
+async def test_picker_preview_keeps_the_formula_on_one_line():
+    app = BackpropApp(load_preset("xor"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("o", *"chain-two")
+        await pilot.pause()
+        assert isinstance(app.screen, PresetPicker)
+        preview = app.screen.query_one("#preview", LessonText)
+        assert shown_whole(preview, TOLD), preview.lines()  # the picker asks nothing: the answer shows
