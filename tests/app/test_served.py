@@ -101,6 +101,7 @@ async def test_a_path_typed_into_the_served_config_form_or_picker_opens_no_serve
     shutil.copy(shipped_dir() / "xor.toml", evil)
     app = served_app()
     async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()  # the form is mounted just after the first frame
         form = app.query_one(ConfigForm)
         for field in form.query(Input):
             field.value = str(data)

@@ -30,11 +30,15 @@ class PlaygroundControls:
         layer, neuron = self.query_one(Inspector).selection[:2]
         hidden = layer < len(self.session.network.layers) - 1
         boundary.neuron = (layer, neuron) if self.neuron_view and hidden else None
-        if self.neuron_view:
-            boundary.border_title = (f"Neuron {neuron + 1} of layer {layer + 1}" if hidden
-                                     else "Decision boundary (select a hidden neuron)")
+        if self.neuron_view and hidden:  # the longest title that fits the pane (never a cut one)
+            unit, at = neuron + 1, layer + 1
+            boundary.set_title_forms(f"Neuron {unit} of layer {at}", f"Layer {at} neuron {unit}",
+                                     f"L{at} neuron {unit}", f"L{at} n{unit}")
+        elif self.neuron_view:
+            boundary.set_title_forms("Decision boundary (select a hidden neuron)", "Select a hidden neuron",
+                                     "Boundary")
         else:
-            boundary.border_title = "Decision boundary"
+            boundary.set_title_forms("Decision boundary", "Boundary")
 
     def action_new_data(self) -> None:
         if self.runner.running or self.locked("new_data"):

@@ -15,6 +15,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.lazy import Lazy
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
@@ -140,7 +141,9 @@ class MainScreen(PlaygroundControls, LessonControls, SnapshotView, Screen[None])
                 with TabPane("Lesson", id="lesson-tab"):
                     yield LessonPane(self.config, questions_on=self.questions_on, id="lesson")
                 with TabPane("Config", id="config-tab"):
-                    yield ConfigForm(self.config, id="config")
+                    # Mounted just after the first frame: the form is many widgets, and hidden at start.
+                    self.form = ConfigForm(self.config, id="config")
+                    yield Lazy(self.form)
             with Vertical(id="middle"):
                 yield LossCurve(id="curve")
                 yield DecisionBoundary(id="boundary")
@@ -156,7 +159,7 @@ class MainScreen(PlaygroundControls, LessonControls, SnapshotView, Screen[None])
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        self.query_one("#boundary").border_title = "Decision boundary"
+        self.query_one(DecisionBoundary).set_title_forms("Decision boundary", "Boundary")
         self.query_one("#diagram").border_title = "Network"
         self.query_one("#inspector").border_title = "Gradient inspector"
         self.query_one("#side").border_title = self.config.name
@@ -316,7 +319,10 @@ class MainScreen(PlaygroundControls, LessonControls, SnapshotView, Screen[None])
             return
         new = next_learning_rate(self.session.learning_rate, direction)
         self.runner.call_between_steps(lambda s: s.set_learning_rate(new))
-        self.query_one(ConfigForm).set_learning_rate(new)
+        if self.form.is_mounted:
+            self.form.set_learning_rate(new)
+        else:  # not drawn yet: it starts from this configuration when it is
+            self.form.config = self.form.config.replace("training", learning_rate=new)
         self.publish_now()
 
     def action_speed(self, direction: int) -> None:
@@ -375,7 +381,8 @@ class MainScreen(PlaygroundControls, LessonControls, SnapshotView, Screen[None])
 
     def action_configure(self) -> None:
         self._open_side("config-tab")
-        self.query_one("#hidden").focus()
+        if self.form.is_mounted:
+            self.query_one("#hidden").focus()
 
     def action_lesson(self) -> None:
         covering = self.has_class("-narrow") or self.has_class("-lesson-over-middle") \
@@ -429,7 +436,10 @@ class MainScreen(PlaygroundControls, LessonControls, SnapshotView, Screen[None])
         self.query_one(LessonPane).show_lesson(session.config, self.modified)
         self.fit_lesson()
         session.ask_questions = self.questions_on
-        self.query_one(ConfigForm).load(session.config)
+        if self.form.is_mounted:
+            self.form.load(session.config)
+        else:
+            self.form.config = session.config
         self.query_one(ComputationGraph).set_names(session.config.names)
         self.query_one("#side").border_title = session.config.name + (" (changed)" if self.modified else "")
         inspector = self.query_one(Inspector)

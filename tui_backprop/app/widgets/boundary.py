@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual.reactive import reactive
@@ -223,6 +224,37 @@ def fit_parts(parts: list[tuple[int, list[Segment]]], width: int) -> list[Segmen
     return [segment for index, (_, segments) in enumerate(parts) if index in kept for segment in segments]
 
 
+def first_fitting(forms: tuple[str, ...], room: int) -> str:
+    """The longest of ``forms`` (longest first) that fits ``room`` cells, else the shortest: never a cut one."""
+    return next((form for form in forms if cell_len(form) <= room), forms[-1])
+
+
+class FittedTitles:
+    """Border title and subtitle given in several forms, longest first: the pane shows the longest that fits
+    its width (again after a resize), so a title is shortened, never cut."""
+
+    _title_forms: tuple[str, ...] | None = None  # None: the title is set directly, left alone
+    _subtitle_forms: tuple[str, ...] | None = None
+
+    def set_title_forms(self, *forms: str) -> None:
+        self._title_forms = forms
+        self._fit_titles()
+
+    def set_subtitle_forms(self, *forms: str) -> None:
+        self._subtitle_forms = forms
+        self._fit_titles()
+
+    def on_resize(self) -> None:
+        self._fit_titles()
+
+    def _fit_titles(self) -> None:
+        room = self.outer_size.width - 6  # corners, a rule either side and a space either side
+        if self._title_forms is not None:
+            self.border_title = first_fitting(self._title_forms, room) if self._title_forms else ""
+        if self._subtitle_forms is not None:
+            self.border_subtitle = first_fitting(self._subtitle_forms, room) if self._subtitle_forms else ""
+
+
 class _PlaneWidget(Widget):
     """Shared machinery: turn key grids into strips of ``▀`` cells."""
 
@@ -285,7 +317,7 @@ class _PlaneWidget(Widget):
         return list(Segment.simplify(segments))
 
 
-class DecisionBoundary(_PlaneWidget):
+class DecisionBoundary(FittedTitles, _PlaneWidget):
     """The network's output (or one neuron's) over the input plane, with the data on top."""
 
     DEFAULT_CSS = """
@@ -450,7 +482,13 @@ class DecisionBoundary(_PlaneWidget):
 
 
 class NeuronMaps(_PlaneWidget):
-    """A row of small maps, one per neuron of the selected layer (Playground's neuron pictures)."""
+    """Small maps, one per unit of the selected hidden layer (Playground's neuron pictures).
+
+    A map is never shrunk below ``MIN_MAP`` pixels a side (smaller, it shows a colour, not a
+    shape): when a layer's units do not all fit, the maps show one page of them, the page of
+    the unit selected in the inspector (↑ ↓ there walk through every unit), and the caption
+    says which layer and which units are shown.
+    """
 
     DEFAULT_CSS = """
     NeuronMaps {
@@ -459,11 +497,21 @@ class NeuronMaps(_PlaneWidget):
     }
     """
 
+    MIN_MAP = 8  # pixels a side
+    MAX_MAP = 12
+
     # Not ``layer``: Widget.layer is the CSS layer the compositor reads.
     layer_index: reactive[int] = reactive(0)
     selected: reactive[int | None] = reactive(None)  # neuron highlighted under its map
 
+    def __init__(self, snapshot: Snapshot | None = None, **kwargs) -> None:
+        super().__init__(snapshot, **kwargs)
+        self.first = 0  # the first unit shown (its page)
+        self.shown: range = range(0)  # the units the maps show now
+
     def select(self, layer: int, neuron: int | None = None) -> None:
+        if layer != self.layer_index:
+            self.first = 0
         self.layer_index = layer
         self.selected = neuron
 
@@ -472,6 +520,17 @@ class NeuronMaps(_PlaneWidget):
 
     def watch_selected(self) -> None:
         self._invalidate()
+
+    def layout_maps(self, units: int, width: int, rows: int) -> tuple[int, int]:
+        """(pixels a side, maps a page) for ``units`` maps in ``width`` cells and ``rows`` text rows."""
+        tallest = max(2, 2 * rows)
+        size = max(2, min(tallest, self.MAX_MAP, (width + 1) // units - 1))
+        smallest = min(self.MIN_MAP, tallest, max(2, width))
+        if size < smallest - (1 if smallest == tallest else 0):  # too small to show a shape: page them
+            fit = max(1, (width + 1) // (smallest + 1))
+            size = max(smallest, min(tallest, self.MAX_MAP, (width + 1) // fit - 1))
+            return size, max(1, min(units, (width + 1) // (size + 1)))
+        return size, units
 
     def build_strips(self, width: int, height: int) -> list[Strip]:
         snap = self.snapshot
@@ -486,13 +545,15 @@ class NeuronMaps(_PlaneWidget):
         activation = snap.layers[layer].activation
         caption_rows = 1 if height >= 3 else 0  # first line: what the maps are
         rows = max(1, height - 1 - caption_rows)  # last line: neuron numbers
-        size = max(2, min(2 * rows, 12, (width + 1) // units - 1))  # pixels per side
-        fit = max(1, min(units, (width + 1) // (size + 1)))
-        if fit < units:  # leave room for the "+N" note
-            fit = max(1, min(units, (width - 4) // (size + 1)))
+        size, fit = self.layout_maps(units, width, rows)
+        first = min(self.first, max(units - 1, 0))
+        if self.selected is not None and not first <= self.selected < first + fit:
+            first = (min(self.selected, units - 1) // fit) * fit
+        self.first = first = (first // fit) * fit
+        self.shown = range(first, min(first + fit, units))
         map_rows = size // 2
         pictures = []
-        for unit in range(fit):
+        for unit in self.shown:
             plane = values[..., unit]
             if activation == "softmax":
                 keys = signed_keys(plane, 0.5, 0.5, False)
@@ -503,31 +564,35 @@ class NeuronMaps(_PlaneWidget):
         gap = Segment(" ", Style())
         strips = []
         if caption_rows:
-            forms = self.caption(layer, len(snap.layers))
-            caption = next((form for form in forms if len(form) <= width), forms[-1])
+            forms = self.caption(layer, len(snap.layers), self.shown, units)
+            caption = first_fitting(forms, width)
             strips.append(text_strip(caption, width, Style(dim=True)))
         for row in range(map_rows):
             segments: list[Segment] = []
-            for unit, pixels in enumerate(pictures):
-                if unit:
+            for index, pixels in enumerate(pictures):
+                if index:
                     segments.append(gap)
                 segments += self._cells(pixels[2 * row], pixels[2 * row + 1])
             strips.append(Strip(segments))
         labels: list[Segment] = []
-        for unit in range(fit):
+        for index, unit in enumerate(self.shown):
             label = f"{unit + 1}".center(size)[:size]
             style = Style(reverse=True, bold=True) if unit == self.selected else Style(dim=True)
-            if unit:
+            if index:
                 labels.append(gap)
             labels.append(Segment(label, style))
-        if fit < units:
-            labels.append(Segment(f" +{units - fit}", Style(dim=True)))
         strips.append(Strip(labels))
         return strips
 
-    def caption(self, layer: int, layers: int) -> tuple[str, ...]:
+    def caption(self, layer: int, layers: int, shown: range | None = None, units: int = 0) -> tuple[str, ...]:
         """One short line saying what the little maps are, from the longest form to the shortest."""
         if layer == layers - 1:
             return ("output units over the input plane", "output units", "output")
-        return (f"layer {layer + 1} units: what each computes", f"layer {layer + 1}: each unit's output",
-                f"layer {layer + 1} units", f"L{layer + 1}")
+        if shown is None or len(shown) >= units:
+            return (f"layer {layer + 1} units: what each computes", f"layer {layer + 1}: each unit's output",
+                    f"layer {layer + 1} units", f"L{layer + 1}")
+        which = f"{shown.start + 1}" if len(shown) == 1 else f"{shown.start + 1}–{shown.stop}"
+        noun = "unit" if len(shown) == 1 else "units"
+        return (f"layer {layer + 1} {noun} {which} of {units} (↑↓ in the inspector)",
+                f"layer {layer + 1} {noun} {which} of {units}", f"L{layer + 1} {noun} {which} of {units}",
+                f"L{layer + 1} {which}/{units}")

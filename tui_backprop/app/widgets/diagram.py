@@ -17,6 +17,7 @@ from rich.style import Style
 from textual.strip import Strip
 from textual.widget import Widget
 
+from tui_backprop.app.widgets.boundary import FittedTitles
 from tui_backprop.app.widgets.inspector import NEGATIVE_COLOURS, POSITIVE_COLOURS, magnitude_level
 from tui_backprop.training.session import Snapshot
 
@@ -108,7 +109,7 @@ def edge_style(sign: int, level: int, selected: bool) -> Style:
     return style
 
 
-class NetworkDiagram(Widget):
+class NetworkDiagram(FittedTitles, Widget):
     """Nodes per layer and the weights between them; shows the selected layer and neuron."""
 
     DEFAULT_CSS = """
@@ -135,7 +136,10 @@ class NetworkDiagram(Widget):
     @show_gradients.setter
     def show_gradients(self, value: bool) -> None:
         self._show_gradients = bool(value)
-        self.border_subtitle = "edges ∂L/∂w · nodes δ (D: weights)" if value else ""
+        if value:
+            self.set_subtitle_forms("edges ∂L/∂w · nodes δ (D: weights)", "edges ∂L/∂w · nodes δ", "∂L/∂w, δ")
+        else:
+            self.set_subtitle_forms()
         self._strips = None
         self.refresh()
 
