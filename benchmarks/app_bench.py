@@ -74,7 +74,7 @@ async def _speed(blocks: int, seconds: float) -> dict:
     config = _config()
     headless = Session.headless(config)
     _headless_rate(0.3, headless)  # warm-up
-    app = BackpropApp(config)
+    app = BackpropApp(config, questions=False)  # the lesson's questions would stop the run
     app_rates, cli_rates, pauses, requested = [], [], [], []
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
@@ -110,7 +110,7 @@ async def _speed(blocks: int, seconds: float) -> dict:
 async def _memory(total: int, limit_seconds: float) -> dict:
     from tui_backprop.app.app import BackpropApp
 
-    app = BackpropApp(_config())
+    app = BackpropApp(_config(), questions=False)
     samples = []
     started = time.perf_counter()
     async with app.run_test(size=(120, 36)) as pilot:

@@ -1,8 +1,9 @@
 """Step back in time: earlier states of a session, kept sparsely and reached by replay.
 
 A full ``state_dict`` is kept every ``EVERY`` steps for the last ``RECENT``
-steps, and at intervals that double with age before that, so memory grows with
-the logarithm of the run's length. Any step is reached exactly by loading the
+steps, and at intervals that grow four times as fast as the age before that, so
+the number kept grows with the logarithm of the run's length and barely at all
+once the run is long. Any step is reached exactly by loading the
 nearest kept state at or before it and replaying the steps in between (the run
 is deterministic). A live change (learning rate, optimizer, a weight typed by
 hand) is kept as well, where it happened, and never thinned away: a replay
@@ -22,7 +23,8 @@ class Timeline:
     EVERY = 64  # steps between kept states in the recent past: a replay of at most 63 steps
     RECENT = 1024
     MAX_CHANGES = 256  # live changes kept; beyond that the oldest one is the earliest reachable state
-    BUDGET = 64_000_000  # bytes of kept arrays
+    LONGEST = 16_384  # steps between the oldest kept states
+    BUDGET = 32_000_000  # bytes of kept arrays
 
     def __init__(self):
         self._states: dict[Key, dict] = {}
@@ -68,7 +70,10 @@ class Timeline:
     def _thin(self, now: int) -> None:
         for key in [k for k in self._states if now - k[0] > self.RECENT and k not in self._changes]:
             age = now - key[0]
-            interval = self.EVERY << (age // self.RECENT).bit_length()
+            # the interval grows 4× per doubling of age: about 4, 2, 1, 1 … states per doubling, so a long run
+            # keeps a few dozen states (each holds the loss history: up to ~0.5 MB)
+            # (at most LONGEST apart: a far step is never more than that many steps of replay away)
+            interval = min(self.EVERY << 2 * (age // self.RECENT).bit_length(), self.LONGEST)
             if key[1] or key[0] % interval:
                 self._drop(key)
 
