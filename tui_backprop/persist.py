@@ -49,6 +49,7 @@ FORMAT = "tui-backprop-session"
 VERSION = 2  # 2: phases one layer at a time (version 1 counted four phases a step; still read)
 HEADER = "header.json"
 SERIES = ("train", "test", "train_full", "accuracy")
+RANGE_ARRAYS = ("low", "high", "first", "last")  # per loss-history bucket
 
 
 class SessionFileError(ConfigError):
@@ -157,8 +158,10 @@ def _session_state(session) -> tuple[dict, dict[str, np.ndarray]]:
         st = state["history"][name]
         arrays[f"history.{name}.x"] = st["x"]
         arrays[f"history.{name}.y"] = st["y"]
+        for key in RANGE_ARRAYS:  # the buckets' min, max and steps covered
+            arrays[f"history.{name}.{key}"] = st[key]
         series[name] = {"capacity": st["capacity"], "tail": st["tail"], "total": int(st["total"]),
-                        "points": len(st["x"])}
+                        "points": len(st["x"]), "head": int(st["head"]), "buckets": len(st["low"])}
     halted = state["halted"]
     header = {
         "format": FORMAT,
@@ -292,6 +295,10 @@ def _restore(zf: zipfile.ZipFile, header: dict, path: Path):
         y = _read_array(zf, f"history.{name}.y", np.float64, x.shape)
         history[name] = {"x": x, "y": y, "total": int(info["total"]),
                          "capacity": int(info["capacity"]), "tail": int(info["tail"])}
+        if "head" in info:  # files from before the history kept a head and ranges have neither
+            history[name]["head"] = int(info["head"])
+            for key in RANGE_ARRAYS:
+                history[name][key] = _read_array(zf, f"history.{name}.{key}", np.float64, (int(info["buckets"]),))
     message = state["message"]
     h = state["halted"]
     session.load_state_dict({

@@ -8,7 +8,7 @@ import pytest
 from tests.conftest import inline_config
 from tui_backprop.config import Note, parse_config
 from tui_backprop.presets import load_preset
-from tui_backprop.training import LossHistory, Series, Session
+from tui_backprop.training import LossHistory, Session
 from tests.conftest import preset_session
 
 
@@ -342,74 +342,6 @@ def test_stop_below_loss():
 
 
 # ------------------------------------------------------------- bounded history
-def test_series_stays_bounded_and_keeps_the_latest_points_exactly():
-    series = Series(capacity=4096, tail=1024)
-    total = 1_000_000
-    xs = np.arange(1, total + 1, dtype=float)
-    ys = np.sin(xs / 1000.0)
-    longest = 0
-    for i in range(total):
-        series.add(xs[i], ys[i])
-        if i % 997 == 0:
-            longest = max(longest, len(series))
-    assert len(series) <= 4096 and longest <= 4096
-    assert series.total == total
-    x, y = series.arrays()
-    assert np.array_equal(x[-1024:], xs[-1024:])
-    assert np.array_equal(y[-1024:], ys[-1024:])
-    assert np.all(np.diff(x) > 0)  # older points are averaged, still in order
-    w = series.weights
-    assert w.sum() == total  # every point is accounted for once
-    # old history keeps its shape at an even resolution: the first point is the mean of steps 1..stride
-    stride = series.stride
-    assert 64 <= stride <= 2048
-    assert x[0] == pytest.approx(xs[:stride].mean(), rel=1e-12)
-    assert y[0] == pytest.approx(ys[:stride].mean(), rel=1e-9)
-    full = w[w > 1]
-    assert (full[:-1] == stride).all()  # all coarse points but the filling one are one stride wide
-    assert np.average(x, weights=w) == pytest.approx(xs.mean(), rel=1e-12)
-    assert series.last == ys[-1]
-
-
-def test_series_run_of_a_few_strides():
-    series = Series(capacity=16, tail=4)
-    for i in range(1000):
-        series.add(i, i % 7)
-        assert len(series) <= 16
-    x, _ = series.arrays()
-    w = series.weights
-    assert w.sum() == 1000 and x[-4:].tolist() == [996, 997, 998, 999]
-    # centroid of each coarse point: the mean of the raw steps it stands for
-    start = 0
-    for xi, wi in zip(x, w):
-        assert xi == pytest.approx(start + (wi - 1) / 2, rel=1e-12)
-        start += int(wi)
-
-
-def test_series_state_round_trip():
-    a = Series(capacity=32, tail=8)
-    for i in range(500):
-        a.add(i, i * 0.5)
-    b = Series(capacity=32, tail=8)
-    b.load_state(a.state())
-    for i in range(500, 900):
-        a.add(i, i * 0.5)
-        b.add(i, i * 0.5)
-    assert np.array_equal(a.arrays()[0], b.arrays()[0]) and np.array_equal(a.arrays()[1], b.arrays()[1])
-    assert np.array_equal(a.weights, b.weights) and a.total == b.total == 900
-
-
-def test_series_compaction_averages_pairs():
-    series = Series(capacity=8, tail=4)
-    for i in range(9):
-        series.add(i, 10.0 * i)
-    x, y = series.arrays()
-    # full at 8 points: the oldest 4 become 2 pair-means, the newest 4 stay, then point 8 is added
-    assert x.tolist() == [0.5, 2.5, 4, 5, 6, 7, 8]
-    assert y.tolist() == [5.0, 25.0, 40, 50, 60, 70, 80]
-    assert series.weights.tolist() == [2, 2, 1, 1, 1, 1, 1]
-
-
 def test_loss_history_in_a_long_session_is_bounded():
     s = Session(inline_config([[1.0]], [[2.0]], [[4.0]], learning_rate=0.01))
     s.history = LossHistory(capacity=64, tail=16)
@@ -418,19 +350,3 @@ def test_loss_history_in_a_long_session_is_bounded():
     assert len(steps) <= 64
     assert steps[-16:].tolist() == list(range(985, 1001))
     assert s.history.train.total == 1000
-
-
-@pytest.mark.parametrize("count", [0, 5, 32, 33, 500, 4321])
-def test_series_resumes_from_x_y_and_total_alone(count):
-    """A save that kept only x, y and total resumes as if never interrupted."""
-    a = Series(capacity=32, tail=8)
-    for i in range(count):
-        a.add(i, -i)
-    st = a.state()
-    b = Series(capacity=32, tail=8)
-    b.load_state({"x": st["x"], "y": st["y"], "total": st["total"]})
-    assert np.array_equal(b.weights, a.weights) and b.stride == a.stride
-    for i in range(count, count + 300):
-        a.add(i, -i)
-        b.add(i, -i)
-    assert np.array_equal(a.arrays()[0], b.arrays()[0]) and np.array_equal(a.weights, b.weights)
