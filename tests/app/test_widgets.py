@@ -20,6 +20,7 @@ from tui_backprop.app.app import BackpropApp
 from tui_backprop.app.widgets import DecisionBoundary, Inspector, NetworkDiagram, NeuronMaps
 from tui_backprop.app.widgets.boundary import CLASS_COLOURS, LEVELS, SIGNED, UPPER_HALF
 from tui_backprop.presets import load_preset
+from tui_backprop.training.history import Points, Series
 from tui_backprop.training.session import DataPoints, GridSnapshot, Session
 
 from tests.conftest import inline_config
@@ -612,7 +613,7 @@ class _RecordingPlot:
     """Stands in for plotext: keeps what draw_series plotted and labelled."""
 
     def __init__(self):
-        self.plots, self.ticks = [], None
+        self.plots, self.ticks, self.xticks_at, self.xlimits = [], None, None, None
 
     def plot(self, xs, ys, marker=None, color=None):
         self.plots.append((xs, ys, marker, color))
@@ -621,7 +622,10 @@ class _RecordingPlot:
         self.ticks = (ticks, labels)
 
     def xticks(self, ticks, labels):
-        pass
+        self.xticks_at = (ticks, labels)
+
+    def xlim(self, left, right):
+        self.xlimits = (left, right)
 
 
 def test_log_scale_draws_a_loss_of_exactly_zero_at_a_labelled_floor():
@@ -631,7 +635,8 @@ def test_log_scale_draws_a_loss_of_exactly_zero_at_a_labelled_floor():
     steps = np.arange(1, 7, dtype=float)
     loss = np.array([16.0, 0.64, 0.0256, 1e-6, 0.0, 0.0])
     plt = _RecordingPlot()
-    note = draw_series(plt, [(steps, loss, "cyan", 100)], log=True)
+    note = draw_series(plt, [(Points.exact(steps, loss), "cyan", 100)], log=True)
+    assert len(plt.plots) == 1  # exact points: no band
     xs, ys, marker, _ = plt.plots[0]
     assert xs == steps.tolist() and len(ys) == 6  # every step drawn, the zeros too
     assert ys[-1] == ys[-2] == pytest.approx(-7.0)  # a tenth of the smallest positive loss (1e-6)
@@ -640,7 +645,20 @@ def test_log_scale_draws_a_loss_of_exactly_zero_at_a_labelled_floor():
     assert note == "0 drawn at 1e-7"
     assert marker == "braille"
     only_zeros = _RecordingPlot()
-    assert draw_series(only_zeros, [(steps, np.zeros(6), "cyan", 100)], log=True) == "0 drawn at 1e-16"
+    assert draw_series(only_zeros, [(Points.exact(steps, np.zeros(6)), "cyan", 100)], log=True) == "0 drawn at 1e-16"
+
+
+def test_log_scale_draws_tiny_losses_at_a_labelled_floor_not_below_1e_30():
+    """A loss of 1e-300 (or a subnormal one) would stretch the axis over 300 decades, or underflow to 0."""
+    from tui_backprop.app.widgets.loss_curve import draw_series
+
+    steps = np.arange(1, 6, dtype=float)
+    loss = np.array([2.0, 0.5, 1e-300, 5e-324, 0.0])
+    plt = _RecordingPlot()
+    note = draw_series(plt, [(Points.exact(steps, loss), "cyan", 100)], log=True)
+    _, ys, _, _ = plt.plots[0]
+    assert ys[2:] == [pytest.approx(-30.0)] * 3 and np.isfinite(ys).all()
+    assert note == "≤1e-30 drawn at 1e-30" and plt.ticks[1][0] == "≤1e-30"
 
 
 def test_second_series_is_dotted_and_every_legend_colour_is_a_textual_colour():
@@ -656,8 +674,96 @@ def test_second_series_is_dotted_and_every_legend_colour_is_a_textual_colour():
         Style.parse(name)  # the compare status line (Rich markup)
     plt = _RecordingPlot()
     x = np.arange(1, 5, dtype=float)
-    draw_series(plt, [(x, x, "cyan", 100), (x, x * 2, "orange", 100)], log=False)
-    assert [p[2] for p in plt.plots] == ["braille", "•"]
+    draw_series(plt, [(Points.exact(x, x), "cyan", 100), (Points.exact(x, x * 2), "orange", 100)], log=False)
+    assert sorted(p[2] for p in plt.plots) == ["braille", "•"]
+
+
+def bucketed(values, capacity=64, tail=16, head=8) -> Points:
+    series = Series(capacity, tail, head)
+    for step, value in enumerate(values, start=1):
+        series.add(step, value)
+    return series.points()
+
+
+def test_buckets_draw_their_range_and_mean_from_the_exact_start_at_step_1():
+    from tui_backprop.app.widgets.loss_curve import BAND, draw_series
+
+    values = np.full(10_000, 1.0)
+    values[:5] = [9.0, 7.0, 5.0, 3.0, 2.0]  # the start of the run
+    values[6_000] = 100.0  # a spike at step 6,001
+    plt = _RecordingPlot()
+    draw_series(plt, [(bucketed(values), "cyan", 20)], log=False)
+    (band_x, band_y, band_marker, _), (xs, ys, marker, _) = plt.plots
+    assert band_marker == BAND and marker == "braille"  # the range behind, the mean on top
+    assert max(band_y) == 100.0 and min(band_y) == 1.0  # the spike is the range's top
+    assert max(ys) < 100.0  # ...which the mean alone would have hidden
+    assert (xs[0], ys[0]) == (1.0, 9.0)  # the line starts at step 1's exact loss
+    assert plt.xlimits[0] == 1 and plt.xticks_at[0][0] == 1 and plt.xticks_at[1][0] == "1"  # x axis from step 1
+
+
+def test_a_smooth_curve_is_drawn_over_a_noisy_one():
+    """batch-vs-stochastic: the full-batch curve is run A, drawn first it was hidden under the noisy run B."""
+    from tui_backprop.app.widgets.loss_curve import draw_series
+
+    steps = np.arange(1, 201, dtype=float)
+    smooth = Points.exact(steps, np.exp(-steps / 50))
+    noisy = Points.exact(steps, np.exp(-steps / 50) + 0.3 * np.random.default_rng(1).random(200))
+    for order in ([(smooth, "cyan", 400), (noisy, "orange", 400)], [(noisy, "cyan", 400), (smooth, "orange", 400)]):
+        plt = _RecordingPlot()
+        draw_series(plt, order, log=False)
+        assert plt.plots[-1][1] == pytest.approx(smooth.y.tolist())  # the smooth one last, on top
+        first_marker = "braille" if order[0][0] is smooth else "•"
+        assert plt.plots[-1][2] == first_marker  # each keeps its own marker
+
+
+def test_cursor_text_says_a_bucket_is_a_mean_of_several_steps():
+    from tui_backprop.app.widgets.loss_curve import describe
+
+    p = Points(np.array([1.0, 15.5]), np.array([0.5, 0.41]), np.array([0.5, 0.38]), np.array([0.5, 0.47]),
+               np.array([1.0, 11.0]), np.array([1.0, 20.0]), np.array([1.0, 10.0]))
+    fmt = "{:.2g}".format
+    assert describe(p, 0, "loss", fmt) == "step 1: loss 0.5"
+    assert describe(p, 1, "loss", fmt) == "steps 11–20: mean 0.41 (min 0.38, max 0.47)"
+    unknown = Points(*(np.array(v) for v in ([15.5], [0.41], [np.nan], [np.nan], [11.0], [20.0], [10.0])))
+    assert describe(unknown, 0, "loss", fmt) == "steps 11–20: mean 0.41 (min/max not saved)"
+
+
+async def test_curve_cursor_on_a_long_run_names_the_steps_of_a_bucket():
+    from tui_backprop.app.widgets.loss_curve import wrap
+
+    app = BackpropApp(load_preset("xor"), questions=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        app.session.run(6_000)  # more than the 4,096 points a series holds
+        app.screen.publish_now()
+        curve = app.query_one("#curve")
+        curve.focus()
+        await pilot.press("home")
+        points = app.session.history.train.points()
+        losses_start = app.session.history.train.arrays()[1]
+        assert curve.cursor_text().startswith(f"step 1: loss {losses_start[0]:.6g}")
+        await pilot.press(*(["shift+right"] * 51), "right", "right")  # entry 512: the first bucket after the head
+        assert curve.cursor == 512 and points.count[512] > 1
+        first, last = int(points.first[512]), int(points.last[512])
+        assert first == 513
+        text = curve.cursor_text()
+        assert text.startswith(f"steps {first:,}–{last:,}: mean {points.y[512]:.4g} "
+                               f"(min {points.low[512]:.4g}, max {points.high[512]:.4g})")
+        await pilot.pause()
+        readout = curve.render().plain.splitlines()
+        # wrapped above the plot at the pane's width (22 cells here), no figure cut from its label
+        assert readout[:4] == wrap(text, curve.size.width, 4) and readout[0].startswith("steps 513–")
+        shown = " ".join(readout[:4])
+        assert f"min {points.low[512]:.4g}," in shown and f"max {points.high[512]:.4g})" in shown
+
+
+def test_readout_wraps_whole_figures_and_drops_the_test_loss_first():
+    from tui_backprop.app.widgets.loss_curve import wrap
+
+    text = "steps 1,025–1,088: mean 0.1299 (min 0.03731, max 0.2187) · test 0.419974"
+    assert wrap(text, 22, 4) == ["steps 1,025–1,088:", "mean 0.1299", "(min 0.03731,", "max 0.2187)"]
+    assert wrap(text, 60, 4) == ["steps 1,025–1,088: mean 0.1299 (min 0.03731, max 0.2187)", "· test 0.419974"]
+    assert wrap("step 11: loss 0.693147 · test 0.69", 22, 2) == ["step 11: loss 0.693147", "· test 0.69"]
 
 
 async def test_curve_cursor_hint_leaves_with_the_focus():
@@ -668,7 +774,7 @@ async def test_curve_cursor_hint_leaves_with_the_focus():
         curve = app.query_one("#curve")
         curve.focus()
         await pilot.press("left")
-        assert "←/→ move" in curve.border_subtitle
+        assert "←/→" in curve.border_subtitle  # "←/→ esc" in a narrow pane
         app.query_one("#inspector").focus()
         await pilot.pause()
         assert "←/→" not in curve.border_subtitle

@@ -150,7 +150,7 @@ class SessionReading:
             update_ratio_steps=ratio_steps, update_ratio_history=ratio_values,
             input_names=self._input_names, grid=self.grid_snapshot() if grid else None,
             data_points=self._points, running=running, steps_per_second=steps_per_second,
-            taken_at=time.monotonic(),
+            taken_at=time.monotonic(), history_points=self.history.points(),
         )
 
     def layers_json(self) -> list[dict]:

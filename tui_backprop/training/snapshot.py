@@ -89,6 +89,7 @@ class Snapshot:
     taken_at: float = 0.0
     speed_limit: float | None = None  # the runner's steps-a-second cap (None: full speed)
     phases: tuple[str, ...] = ()  # all phases of one step, in order
+    history_points: dict | None = None  # LossHistory.points(): each series with its buckets' ranges
 
     @property
     def paused_after_backward(self) -> bool:

@@ -16,7 +16,7 @@ from textual_plotext import PlotextPlot
 
 from tui_backprop.app.snapshot_view import SnapshotView
 from tui_backprop.app.widgets.boundary import DecisionBoundary
-from tui_backprop.app.widgets.loss_curve import LEGEND, MARKUP_COLOURS, draw_series, spans_decades
+from tui_backprop.app.widgets.loss_curve import LEGEND, MARKUP_COLOURS, draw_series, series_points, spans_decades
 from tui_backprop.app.widgets.status import StatusLine
 from tui_backprop.config import Config
 from tui_backprop.training.compare import CompareSession, CompareSnapshot
@@ -50,8 +50,8 @@ class CompareCurve(PlotextPlot, can_focus=True):
             self.refresh()
             return
         width = max(self.size.width, 20)
-        series = [(run.history_steps, run.history_loss, color, 2 * width)
-                  for run, color in zip(snap.runs, COLORS)]
+        # Each run's mean over its min–max band; the smoother run is drawn on top of the noisier one.
+        series = [(series_points(run, "train"), color, 2 * width) for run, color in zip(snap.runs, COLORS)]
         auto_log = not self.log_scale and any(spans_decades(run.history_loss) for run in snap.runs)
         self.border_subtitle = "log scale" if self.log_scale else ("log scale (auto)" if auto_log else "")
         note = draw_series(plt, series, log=self.log_scale or auto_log)

@@ -1,18 +1,27 @@
 """Live loss curve: training loss per step, test loss per epoch (plotext).
 
-Focused, it has a cursor: left/right walk through the recorded points and
-the exact step and values under the cursor are written above the plot.
+Each series is drawn as its mean line over a dotted band from min to max:
+the history keeps a run's first steps and its newest ones exactly, and buckets
+with their range in between (see ``training/history.py``), so neither the
+start of a run nor a spike vanishes. Focused, it has a cursor: left/right walk
+through the recorded entries and the one under the cursor is written above
+the plot, a bucket as its steps, mean, min and max.
 ``a`` switches to the accuracy curve for classification data.
 """
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
+from rich.text import Text
+from textual.app import RenderResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
 from textual_plotext import PlotextPlot
 
+from tui_backprop.training.history import Points
 from tui_backprop.training.session import Snapshot
 
 CLIP = 1e12
@@ -47,49 +56,111 @@ def spans_decades(values: np.ndarray) -> bool:
 # The second series is dotted, so train/test and run A/B differ without colour too (NO_COLOR).
 MARKERS = ("braille", "•")
 LEGEND = ("━", "•")
+BAND = "·"  # a bucket's min–max range, behind its mean
+BAND_MIN = 0.02  # a band thinner than this share of the axis everywhere would only hide the other lines
 # plotext's cyan and orange as both Textual and Rich markup read them (Rich's "dark_orange" is no Textual colour).
 MARKUP_COLOURS = ("cyan", "#ff8c00")
+SHORT = {"log scale (auto)": "log (auto)", "←/→ move · esc hides": "←/→ esc", "←/→ cursor": "←/→"}
+TINY = 1e-30  # on a log scale, smaller losses (and 0) are drawn at a labelled floor no lower than this
 
 
-def log_floor(series) -> float | None:
-    """The smallest positive finite value across the series: zeros are drawn there, and labelled."""
-    positive = [y[np.isfinite(y) & (y > 0)] for _, y, _, _ in series]
-    positive = [p for p in positive if p.size]
-    return float(min(p.min() for p in positive)) if positive else None
+def columns(points: Points, start: float, end: float, count: int) -> Points:
+    """Entries grouped into ``count`` equal spans of steps: plotting cost stays flat for long runs.
+
+    A group's value is the count-weighted mean, its range the min of the lows and
+    the max of the highs, so a spike in any bucket survives as the group's max.
+    """
+    n = len(points)
+    if n <= count or count < 2:
+        return points
+    span = max(end - start, 1e-12)
+    where = np.clip(((points.x - start) / span * count).astype(int), 0, count - 1)
+    edges = np.flatnonzero(np.r_[True, where[1:] != where[:-1]])
+    w = np.add.reduceat(points.count, edges)
+    with np.errstate(invalid="ignore"):
+        return Points(np.add.reduceat(points.x * points.count, edges) / w,
+                      np.add.reduceat(points.y * points.count, edges) / w,
+                      np.fmin.reduceat(points.low, edges), np.fmax.reduceat(points.high, edges),
+                      points.first[edges], points.last[np.r_[edges[1:] - 1, n - 1]], w)
+
+
+def finite(points: Points) -> Points:
+    ok = np.isfinite(points.y)
+    return points if ok.all() else Points(*(getattr(points, f)[ok] for f in Points.__dataclass_fields__))
+
+
+def log_floor(series) -> tuple[float, str | None]:
+    """Where a loss of 0 or a tiny one is drawn on a log scale, and the note saying so (None: nothing is).
+
+    A tenth of the smallest positive value, never below ``TINY`` (1e-16 when nothing is positive).
+    """
+    values = np.concatenate([np.r_[p.y, p.low] for p, _, _ in series])
+    values = values[np.isfinite(values)]
+    positive = values[values > 0]
+    floor = max(float(positive.min()) / 10, TINY) if positive.size else 1e-16
+    if (positive <= floor).any():
+        return floor, f"≤{short_number(floor)} drawn at {short_number(floor)}"
+    if (values <= 0).any():
+        return floor, f"0 drawn at {short_number(floor)}"
+    return floor, None
+
+
+def roughness(values: np.ndarray, low: np.ndarray, high: np.ndarray) -> float:
+    """How noisy a drawn curve is: its ups and downs plus its ranges, per height of the curve (1: smooth)."""
+    if len(values) < 3:
+        return 0.0
+    height = float(np.nanmax(high) - np.nanmin(low)) or 1.0
+    return float((np.abs(np.diff(values)).sum() + np.nansum(high - low)) / height)
 
 
 def draw_series(plt, series, log: bool, percent: bool = False) -> str | None:
-    """Plot (x, y, colour, points) series with our own axis labels; the second one dotted.
+    """Plot (Points, colour, columns) series with our own axis labels; the second one dotted.
 
-    A log scale is drawn as log10 values on a linear axis: plotext's own log mode
-    re-applies the log when the widget is rebuilt after a resize. Linear values are
-    clipped so a diverging run cannot overflow plotext's arithmetic; logged ones
-    need no clip, so the axis can reach 1e69. On a log scale a loss of exactly 0
-    is drawn at a floor (a tenth of the smallest positive value, or 1e-16 when
-    there is none) and the floor's label says "≤"; the returned note says so.
+    Each series is its mean line over a dotted band from each bucket's min to its max,
+    and starts at its first exact point. The noisiest series is drawn first, so a smooth
+    one (full batch, or the test loss) stays on top. A log scale is drawn as log10 values
+    on a linear axis: plotext's own log mode re-applies the log when the widget is rebuilt
+    after a resize. Linear values are clipped so a diverging run cannot overflow plotext's
+    arithmetic; logged ones need no clip, so the axis can reach 1e69. On a log scale a
+    loss of exactly 0, or one below a tenth of the smallest positive loss (and never
+    below 1e-30), is drawn at that floor, whose label says "≤"; the returned note says so.
     """
     note = None
     floor = None
+    series = [(finite(p), colour, count) for p, colour, count in series]
+    series = [s for s in series if len(s[0])]
+    if not series:
+        return None
     if log:
-        smallest = log_floor(series)
-        floor = smallest / 10 if smallest is not None else 1e-16
-        if any((np.isfinite(y) & (y <= 0)).any() for _, y, _, _ in series):
-            note = f"0 drawn at {short_number(floor)}"
-    shown, steps = [], []
-    for i, (x, y, colour, points) in enumerate(series):
-        ok = np.isfinite(y)
-        if not ok.any():
-            continue
-        values = np.log10(np.maximum(y[ok], floor)) if log else np.clip(y[ok], -CLIP, CLIP)
-        xs, ys = downsample(x[ok], values, points)
-        shown.append(ys)
-        steps.append(xs)
+        floor, note = log_floor(series)
+
+    def shown(v):
+        return np.log10(np.maximum(v, floor)) if log else np.clip(v, -CLIP, CLIP)
+
+    first = float(min(p.first[0] for p, _, _ in series))
+    last = float(max(p.last[-1] for p, _, _ in series))
+    drawn = []
+    for i, (p, colour, count) in enumerate(series):
+        c = columns(p, first, last, count)
+        with np.errstate(invalid="ignore"):
+            xs, ys, lo, hi = c.x, shown(c.y), shown(c.low), shown(c.high)
+        if c.count[0] > 1 and p.count[0] == 1:  # the exact start, before the first group's mean
+            xs, ys = np.r_[p.x[0], xs], np.r_[shown(p.y[:1]), ys]
+        drawn.append((roughness(shown(c.y), lo, hi), i, colour, xs, ys, c.x, lo, hi))
+    low = min(float(np.nanmin(np.r_[d[4], d[6]])) for d in drawn)
+    high = max(float(np.nanmax(np.r_[d[4], d[7]])) for d in drawn)
+    drawn.sort(key=lambda d: -d[0])
+    for _, i, colour, xs, ys, bx, lo, hi in drawn:  # every band behind every line
+        band = np.isfinite(lo) & np.isfinite(hi)
+        if (hi[band] - lo[band] > BAND_MIN * max(high - low, 1e-12)).any():
+            # zig-zag through each group's min and max: the range fills in behind the mean
+            down = np.arange(band.sum()) % 2 == 1
+            a, b = np.where(down, hi[band], lo[band]), np.where(down, lo[band], hi[band])
+            plt.plot(np.repeat(bx[band], 2).tolist(), np.column_stack([a, b]).ravel().tolist(),
+                     marker=BAND, color=colour)
+    for _, i, colour, xs, ys, *_ in drawn:
         # Colours are named in the pane's title instead of a legend, which would cover the curve.
         plt.plot(xs.tolist(), ys.tolist(), marker=MARKERS[min(i, 1)], color=colour)
-    if not shown:
-        return note
-    values = np.concatenate(shown)
-    low, high = float(values.min()), float(values.max())
     if high - low < 1e-12:
         low, high = low - 0.5, high + 0.5
     ticks = np.linspace(low, high, 3)  # three labels always fit, so plotext never drops one
@@ -102,18 +173,66 @@ def draw_series(plt, series, log: bool, percent: bool = False) -> str | None:
     else:
         labels = [short_number(t) for t in ticks]
     plt.yticks(ticks.tolist(), labels)
-    first, last = float(min(x.min() for x in steps)), float(max(x.max() for x in steps))
+    # The axis starts at the first step drawn (step 1 for a whole run), not at 0.
     xticks = sorted({int(round(v)) for v in np.linspace(first, last, 3)})  # steps are whole numbers
+    plt.xlim(first, max(last, first + 1))
     plt.xticks(xticks, [f"{v:,}" for v in xticks])
     return note
 
 
-def value_at(steps: np.ndarray, values: np.ndarray, step: float) -> float | None:
-    """The latest value recorded at or before ``step`` (test loss lives at epoch ends)."""
-    if steps is None or len(steps) == 0:
+def value_at(points: Points | None, step: float) -> int | None:
+    """The entry recorded latest at or before ``step`` (test loss lives at epoch ends)."""
+    if points is None or len(points) == 0:
         return None
-    i = int(np.searchsorted(steps, step, side="right")) - 1
-    return float(values[i]) if i >= 0 else None
+    i = int(np.searchsorted(points.x, step, side="right")) - 1
+    return i if i >= 0 else None
+
+
+def series_points(snap: Snapshot | None, name: str) -> Points:
+    """A snapshot's series with its buckets' ranges; snapshots made without them read as exact points."""
+    if snap is None:
+        return Points.exact(np.zeros(0), np.zeros(0))
+    if snap.history_points is not None:
+        return snap.history_points[name]
+    x, y = {"train": (snap.history_steps, snap.history_loss), "test": (snap.test_steps, snap.test_loss_history),
+            "accuracy": (snap.accuracy_steps, snap.accuracy_history)}[name]
+    return Points.exact(np.zeros(0) if x is None else x, np.zeros(0) if y is None else y)
+
+
+def describe(points: Points, i: int, what: str, fmt) -> str:
+    """One entry in words: a step's value, or a bucket's steps, mean and range (never a mean as one step's)."""
+    if points.count[i] == 1:
+        return f"step {points.x[i]:,.0f}: {what} {fmt(points.y[i])}"
+    steps = f"steps {points.first[i]:,.0f}–{points.last[i]:,.0f}"
+    if np.isfinite(points.low[i]):
+        spread = f"(min {fmt(points.low[i])}, max {fmt(points.high[i])})"
+    else:
+        spread = "(min/max not saved)"
+    return f"{steps}: mean {fmt(points.y[i])} {spread}"
+
+
+GLUED = re.compile(r"(steps?|mean|\(min|max|test|\(mean\)|loss|accuracy|·) ")
+
+
+def wrap(text: str, width: int, lines: int) -> list[str]:
+    """Word-wrapped into at most ``lines`` lines; a figure never leaves its label, nor is it cut.
+
+    When it does not fit, the test loss goes first, then whole lines from the end.
+    """
+    def fill(words: list[str]) -> list[str]:
+        out: list[str] = []
+        for word in words:
+            if out and len(out[-1]) + 1 + len(word) <= width:
+                out[-1] += " " + word
+            else:
+                out.append(word)
+        return [line.replace("\u00a0", " ") for line in out]
+
+    words = GLUED.sub(lambda m: m.group(1) + "\u00a0", text).split(" ")
+    out = fill(words)
+    if len(out) > lines and "·\u00a0test" in words:
+        out = fill(words[: words.index("·\u00a0test")])
+    return out[:lines]
 
 
 class LossCurve(PlotextPlot, can_focus=True):
@@ -121,7 +240,7 @@ class LossCurve(PlotextPlot, can_focus=True):
 
     BINDINGS = [
         Binding("left", "cursor(-1)", "cursor ←", id="curve.cursor_left",
-                tooltip="Cursor one point left: the exact step and loss under it"),
+                tooltip="Cursor one point left: the step (or the steps a bucket covers) and its loss"),
         Binding("right", "cursor(1)", "cursor →", id="curve.cursor_right", tooltip="Cursor one point right"),
         Binding("shift+left", "cursor(-10)", "cursor ←10", id="curve.cursor_left_far", show=False,
                 tooltip="Cursor ten points left"),
@@ -141,6 +260,7 @@ class LossCurve(PlotextPlot, can_focus=True):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._snapshot: Snapshot | None = None
+        self._readout: list[str] = []  # lines above the plot: the cursor's entry, or what to press
         self.border_title = self._title()
 
     def on_mount(self) -> None:
@@ -155,27 +275,22 @@ class LossCurve(PlotextPlot, can_focus=True):
     def action_toggle_log(self) -> None:
         self.log_scale = not self.log_scale
 
-    def _series(self) -> tuple[np.ndarray, np.ndarray]:
-        snap = self._snapshot
-        if snap is None:
-            return np.zeros(0), np.zeros(0)
-        if self.show_accuracy:
-            if snap.accuracy_steps is None:
-                return np.zeros(0), np.zeros(0)
-            return snap.accuracy_steps, snap.accuracy_history
-        return snap.history_steps, snap.history_loss
+    def _series(self) -> Points:
+        if self.show_accuracy and (self._snapshot is None or self._snapshot.accuracy_steps is None):
+            return Points.exact(np.zeros(0), np.zeros(0))
+        return series_points(self._snapshot, "accuracy" if self.show_accuracy else "train")
 
     def action_cursor(self, delta: int) -> None:
-        xs, _ = self._series()
-        if len(xs) == 0:
+        n = len(self._series())
+        if n == 0:
             return
-        current = len(xs) - 1 if self.cursor is None else self.cursor
-        self.cursor = max(0, min(len(xs) - 1, current + delta))
+        current = n - 1 if self.cursor is None else self.cursor
+        self.cursor = max(0, min(n - 1, current + delta))
 
     def action_cursor_to(self, index: int) -> None:
-        xs, _ = self._series()
-        if len(xs):
-            self.cursor = index % len(xs)
+        n = len(self._series())
+        if n:
+            self.cursor = index % n
 
     def action_clear_cursor(self) -> None:
         self.cursor = None
@@ -188,9 +303,9 @@ class LossCurve(PlotextPlot, can_focus=True):
             self.step = step
 
     def action_go_to_cursor(self) -> None:
-        xs, _ = self._series()
-        if self.cursor is not None and len(xs):
-            self.post_message(self.GoToStep(int(round(float(xs[min(self.cursor, len(xs) - 1)])))))
+        points = self._series()
+        if self.cursor is not None and len(points):  # a bucket: the last of its steps
+            self.post_message(self.GoToStep(int(round(float(points.last[min(self.cursor, len(points) - 1)])))))
 
     def watch_log_scale(self) -> None:
         self.replot()
@@ -201,30 +316,40 @@ class LossCurve(PlotextPlot, can_focus=True):
         self.replot()
 
     def _title(self) -> str:
+        """The legend, shortened until it fits the pane's top border (both series' names stay)."""
         if self.show_accuracy:
-            return f"Accuracy [cyan]{LEGEND[0]}[/] (test data)"
-        return f"Loss [{MARKUP_COLOURS[0]}]{LEGEND[0]}[/] train [{MARKUP_COLOURS[1]}]{LEGEND[1]}[/] test"
+            options = [f"Accuracy [cyan]{LEGEND[0]}[/] (test data)", f"Accuracy [cyan]{LEGEND[0]}[/]"]
+        else:
+            a, b = (f"[{c}]{m}[/]" for c, m in zip(MARKUP_COLOURS, LEGEND))
+            options = [f"Loss {a} train {b} test", f"Loss {a}train {b}test", f"{a}train {b}test"]
+        room = self.size.width - 4 if self.size.width else 10**6  # corners and the spaces around the title
+        for option in options:
+            if Text.from_markup(option).cell_len <= room:
+                return option
+        return options[-1]
+
+    def on_resize(self) -> None:
+        self.border_title = self._title()
+        self.replot()
 
     def watch_cursor(self) -> None:
         self.replot()
 
     def cursor_text(self) -> str | None:
-        """What lies under the cursor, in exact numbers."""
+        """What lies under the cursor: one step's values, or a bucket's steps, mean and range."""
         if self.cursor is None or self._snapshot is None:
             return None
-        xs, ys = self._series()
-        if not len(xs):
+        points = self._series()
+        if not len(points):
             return None
-        i = min(self.cursor, len(xs) - 1)
-        step = xs[i]
-        step_text = f"step {step:,.0f}" if float(step).is_integer() else f"≈ step {step:,.1f} (averaged)"
+        i = min(self.cursor, len(points) - 1)
         if self.show_accuracy:
-            return f"{step_text}: accuracy {ys[i]:.1%}"
-        text = f"{step_text}: loss {ys[i]:.6g}"
-        snap = self._snapshot
-        test = value_at(snap.test_steps, snap.test_loss_history, step)
-        if test is not None:
-            text += f" · test {test:.6g}"
+            return describe(points, i, "accuracy", lambda v: f"{v:.1%}")
+        text = describe(points, i, "loss", lambda v: f"{v:.6g}" if points.count[i] == 1 else f"{v:.4g}")
+        test = series_points(self._snapshot, "test")
+        j = value_at(test, points.last[i])
+        if j is not None:
+            text += f" · test {test.y[j]:.6g}" if test.count[j] == 1 else f" · test (mean) {test.y[j]:.4g}"
         return text
 
     # ---------------------------------------------------------------- plot
@@ -235,38 +360,55 @@ class LossCurve(PlotextPlot, can_focus=True):
         plt.xlabel("step")
         plt.yscale("linear")
         snap = self._snapshot
-        xs_all, ys_all = self._series()
+        points = self._series()
         subtitle = []
         if self.log_scale:
             subtitle.append("log scale")
-        if snap is None or len(xs_all) == 0:
+        width = max(self.size.width, 20)
+        if snap is None or len(points) == 0:
             if self.show_accuracy:
-                plt.title("accuracy is measured at each epoch's end (classification only)")
+                self._readout = wrap("accuracy is measured at each epoch's end (classification only)", self.size.width or 20, 4)
             else:
-                plt.title("no steps yet: press space or n")
+                self._readout = wrap("no steps yet: press space or n", self.size.width or 20, 4)
             self.border_subtitle = " · ".join(subtitle)
             self.refresh()
             return
-        width = max(self.size.width, 20)
-        series = [(xs_all, ys_all, "cyan", 2 * width)]
-        if not self.show_accuracy and len(snap.test_steps):
-            series.append((snap.test_steps, snap.test_loss_history, "orange", width))
-        auto_log = not self.show_accuracy and not self.log_scale and spans_decades(ys_all)
+        series = [(points, "cyan", 2 * width)]
+        test = series_points(snap, "test")
+        if not self.show_accuracy and len(test):
+            series.append((test, "orange", width))
+        auto_log = not self.show_accuracy and not self.log_scale and spans_decades(points.y)
         if auto_log:
             subtitle.append("log scale (auto)")
         note = draw_series(plt, series, log=self.log_scale or auto_log, percent=self.show_accuracy)
         if note:
             subtitle.append(note)
         text = self.cursor_text()
+        self._readout = []
         if text is not None:
-            plt.vline(float(xs_all[min(self.cursor, len(xs_all) - 1)]), "white")
-            plt.title(text)
+            plt.vline(float(points.x[min(self.cursor, len(points) - 1)]), "white")
+            self._readout = wrap(text, self.size.width or 20, max(self.size.height - 5, 1))
             if self.has_focus:
                 subtitle.append("←/→ move · esc hides")
         elif self.has_focus:
             subtitle.append("←/→ cursor")
-        self.border_subtitle = " · ".join(subtitle)
+        text = " · ".join(subtitle)
+        if len(text) > self.size.width - 4:  # a narrow pane: the short words
+            text = " · ".join(SHORT.get(part, part) for part in subtitle)
+        self.border_subtitle = text
         self.refresh()
+
+    def render(self) -> RenderResult:
+        """The readout's lines (only when there is one), then the plot in the rows left."""
+        lines = self._readout[: max(self.size.height - 5, 0)]  # the plot keeps 5 rows
+        height = self.size.height - len(lines)
+        self.plt.plotsize(self.size.width, height)
+        self.plt._set_size(self.size.width, height)  # as PlotextPlot.render does: resizing needs both
+        self.plt.theme(self._get_plotext_theme_name(self.app.theme))
+        plot = Text.from_ansi(self.plt.build())
+        if not lines:
+            return plot
+        return Text("\n").join([Text(line, style="bold") for line in lines] + [plot])
 
     def on_focus(self) -> None:
         self.replot()
