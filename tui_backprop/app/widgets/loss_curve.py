@@ -369,7 +369,7 @@ class LossCurve(PlotextPlot, can_focus=True):
             if self.show_accuracy:
                 self._readout = wrap("accuracy is measured at each epoch's end (classification only)", self.size.width or 20, 4)
             else:
-                self._readout = wrap("no steps yet: press space or n", self.size.width or 20, 4)
+                self._readout = wrap("no step finished yet: press space or n", self.size.width or 20, 4)
             self.border_subtitle = " · ".join(subtitle)
             self.refresh()
             return
