@@ -751,9 +751,11 @@ async def test_curve_cursor_on_a_long_run_names_the_steps_of_a_bucket():
                                f"(min {points.low[512]:.4g}, max {points.high[512]:.4g})")
         await pilot.pause()
         readout = curve.render().plain.splitlines()
-        # wrapped above the plot at the pane's width (22 cells here), no figure cut from its label
-        assert readout[:4] == wrap(text, curve.size.width, 4) and readout[0].startswith("steps 513–")
-        shown = " ".join(readout[:4])
+        # wrapped above the plot at the pane's width, no figure cut from its label
+        expected = wrap(text, curve.size.width, max(curve.size.height - 4, 1))
+        assert readout[: len(expected)] == expected and readout[0].startswith("steps 513–")
+        assert len(expected) >= 2 and readout[len(expected)].lstrip().startswith("┌")  # then the plot
+        shown = " ".join(expected)
         assert f"min {points.low[512]:.4g}," in shown and f"max {points.high[512]:.4g})" in shown
 
 

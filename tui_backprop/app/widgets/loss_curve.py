@@ -387,7 +387,8 @@ class LossCurve(PlotextPlot, can_focus=True):
         self._readout = []
         if text is not None:
             plt.vline(float(points.x[min(self.cursor, len(points) - 1)]), "white")
-            self._readout = wrap(text, self.size.width or 20, max(self.size.height - 5, 1))
+            self._readout = wrap(text, self.size.width or 20, max(self.size.height - 4, 1))
+            plt.xlabel("")  # the readout names the steps: its row goes to the readout
             if self.has_focus:
                 subtitle.append("←/→ move · esc hides")
         elif self.has_focus:
@@ -400,7 +401,7 @@ class LossCurve(PlotextPlot, can_focus=True):
 
     def render(self) -> RenderResult:
         """The readout's lines (only when there is one), then the plot in the rows left."""
-        lines = self._readout[: max(self.size.height - 5, 0)]  # the plot keeps 5 rows
+        lines = self._readout[: max(self.size.height - 4, 0)]  # the plot keeps 4 rows
         height = self.size.height - len(lines)
         self.plt.plotsize(self.size.width, height)
         self.plt._set_size(self.size.width, height)  # as PlotextPlot.render does: resizing needs both
