@@ -37,6 +37,7 @@ class Case:
     session_data: str  # dataset the Session trains on
     session_samples: int
     session_test_fraction: float = 0.5
+    session_target: float | None = None  # Session.run / torch ratio to reach (default: ``target``)
 
     @property
     def sizes(self) -> str:
@@ -45,9 +46,10 @@ class Case:
 
 CASES = (
     Case("2-4-2-1 tanh, batch 10", 2, ((4, "tanh"), (2, "tanh"), (1, "tanh")), "mse", 10, 3.0, "xor", 200),
-    Case("2-8-8-1 tanh, batch 32", 2, ((8, "tanh"), (8, "tanh"), (1, "tanh")), "mse", 32, 3.0, "circle", 640),
+    Case("2-8-8-1 tanh, batch 32", 2, ((8, "tanh"), (8, "tanh"), (1, "tanh")), "mse", 32, 3.0, "circle", 640,
+         session_target=8.0),
     Case("2-16-16-16-1 relu, batch 64", 2, ((16, "relu"), (16, "relu"), (16, "relu"), (1, "linear")), "mse", 64,
-         3.0, "gauss", 1280),
+         3.0, "gauss", 1280, session_target=5.0),
     Case("784-256-10 relu/softmax CE, batch 256", 784, ((256, "relu"), (10, "softmax")), "cross_entropy", 256, 1.0,
          "random", 12800, 0.2),
 )

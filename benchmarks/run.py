@@ -99,8 +99,9 @@ def main(argv: list[str] | None = None) -> int:
             rows.append((f"{c.label}: core / torch", f"{core_ratio:.2f}x ({1 / r.core:,.0f} vs {1 / r.torch:,.0f}/s)",
                          f">= {c.target:g}x", _ok(core_ratio, c.target)))
             loop_ratio = r.torch_loop / r.session
+            session_target = c.session_target or c.target  # issue 16: 8x on 2-8-8-1, 5x on 2-16-16-16-1
             rows.append((f"{c.label}: Session.run / torch", f"{session_ratio:.2f}x ({1 / r.session:,.0f}/s)",
-                         f">= {c.target:g}x", _ok(session_ratio, c.target)))
+                         f">= {session_target:g}x", _ok(session_ratio, session_target)))
             rows.append((f"{c.label}: Session.run / torch loop, same epoch work",
                          f"{loop_ratio:.2f}x ({1 / r.session:,.0f} vs {1 / r.torch_loop:,.0f}/s)",
                          f">= {c.target:g}x", _ok(loop_ratio, c.target)))

@@ -384,15 +384,20 @@ class Network:
         return outs
 
     def evaluate(self, x: np.ndarray, y: np.ndarray) -> float:
+        return self.evaluate_output(x, y)[0]
+
+    def evaluate_output(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray | None]:
+        """The loss on (x, y) and the output it came from: the same numbers as ``predict(x)``, so the
+        end-of-epoch accuracy needs no second forward pass."""
         if len(x) == 0:
-            return float("nan")
+            return float("nan"), None
         a = np.asarray(x, dtype=np.float64)
         for layer in self.layers:
             z = a @ layer.weights.T
             if layer.biases is not None:
                 z += layer.biases
             a = layer.activation.forward(z)
-        return self.loss.value(a, y, z=z)  # bce/cross_entropy read z: exact at saturation
+        return self.loss.value(a, y, z=z), a  # bce/cross_entropy read z: exact at saturation
 
     def clone(self) -> "Network":
         """An independent copy with the same parameters (for checks that must not disturb a step)."""

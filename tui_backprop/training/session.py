@@ -335,14 +335,15 @@ class Session(SessionState, SessionReading, SessionTimeline):
         """End of an epoch: loss on all training data and on the test data."""
         net, data = self.network, self.data
         with np.errstate(all="ignore"):
-            self.train_loss = net.evaluate(data.x_train, data.y_train)
+            self.train_loss, output = net.evaluate_output(data.x_train, data.y_train)
             self.history.train_full.add(self.step_count, self.train_loss)
+            y = data.y_train
             if len(data.x_test):
-                self.test_loss = net.evaluate(data.x_test, data.y_test)
+                self.test_loss, output = net.evaluate_output(data.x_test, data.y_test)
                 self.history.test.add(self.step_count, self.test_loss)
-            if data.task == "classification":
-                x, y = (data.x_test, data.y_test) if len(data.x_test) else (data.x_train, data.y_train)
-                self.accuracy = accuracy(net.predict(x), y, self.config.data.labels)
+                y = data.y_test
+            if data.task == "classification":  # on the test data if there is any: the output just computed
+                self.accuracy = accuracy(output, y, self.config.data.labels)
                 self.history.accuracy.add(self.step_count, self.accuracy)
         self.goals.record(self.step_count, self.epoch, self.train_loss, self.test_loss, self.accuracy)
 
