@@ -76,7 +76,7 @@ async def test_inspector_chain_rule_for_w1(chain_after_backward):
         # ∂ℓ/∂a1 = w2·(ŷ − y) = 4·(−6) = −24, ∂a/∂z = 1 (linear), ∂z/∂w1 = x = 2
         assert "= −24 · 1 · 2 = −48" in text
         assert "4·(−6)" in text
-        assert "batch mean = −48 = ∂L/∂w ✓" in text
+        assert "batch mean = −48 = ∂L/∂w1 ✓" in text  # a bare app has no lesson names: L, not C
         assert "Weight w[1,1] = 3" in text
         assert " z 6  a 6  δ −24" in text
 
@@ -91,7 +91,7 @@ async def test_inspector_output_layer_and_keys_move_selection(chain_after_backwa
         text = inspector.build_text()[0].plain
         # ∂C/∂w2 = (ŷ − y)·1·(w1·x) = −6 · 1 · 6 = −36
         assert "= −6 · 1 · 6 = −36" in text
-        assert "batch mean = −36 = ∂L/∂w ✓" in text
+        assert "batch mean = −36 = ∂L/∂w2 ✓" in text
         assert "from the loss" in text
         await pilot.press("right", "l")  # already the last layer: stays
         await pilot.press("h")
@@ -148,13 +148,13 @@ async def test_inspector_keys_on_xor_and_messages():
         assert layer.delta[1, 0] == pytest.approx(grad_a * (1 - a * a))
         mean = np.mean(layer.delta[:, 0] * layer.inputs[:, 1])
         assert mean == pytest.approx(layer.grad_weights[0, 1])
-        assert "= ∂L/∂w ✓" in text
+        assert "= ∂L/∂w1₁₂ ✓" in text  # layer 1, neuron 1, input 2
 
         # The output layer: sigmoid + bce, delta comes straight from the loss.
         inspector.select(layer=1, neuron=0, weight=0, sample=0)
         text = inspector.build_text()[0].plain
         assert "comes straight from the loss" in text
-        assert "= ∂L/∂w ✓" in text
+        assert "= ∂L/∂w2₁ ✓" in text
 
 
 async def test_inspector_shows_finite_difference_checks(chain_after_backward):
@@ -453,6 +453,26 @@ async def test_inspector_pause_note_fits_the_80x24_pane():
         body = app.query_one("#inspector-body")
         lines = [strip.text.strip() for strip in body.render_lines(Region(0, 0, *body.size))]
         assert "Not applied yet — n applies" in lines  # one whole line, not cut
+
+
+async def test_pressing_p_to_the_loss_phase_shows_the_loss_in_the_app_at_80x24():
+    """forward L1, forward L2, loss: the inspector (on layer 1, where the app starts) shows C and ∂C/∂ŷ."""
+    app = BackpropApp(load_preset("chain-two-weights"), questions=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("p", "p")
+        await pilot.pause()
+        inspector = app.query_one(Inspector)
+        assert " C: — (pending: loss phase not run yet)" in inspector.build_text()[0].plain
+        inspector.focus()
+        await pilot.press("right")  # the output layer: ŷ beside y, the loss still to come
+        await pilot.pause()
+        text = inspector.build_text()[0].plain
+        assert " z 24  ŷ 24  y 30  δ —" in text and " C: — (pending: loss phase not run yet)" in text
+        await pilot.press("p")
+        await pilot.pause()
+        body = app.query_one("#inspector-body")
+        lines = [strip.text.strip() for strip in body.render_lines(Region(0, 0, *body.size))]
+        assert "C 18  ∂C/∂ŷ −6" in lines  # on screen, one whole line
 
 
 def ansi_number(colour) -> int:

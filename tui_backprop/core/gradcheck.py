@@ -19,6 +19,16 @@ ATOL = 1e-10
 RTOL = 1e-5
 
 
+def tolerance(numeric, loss: float):
+    """What backprop's gradient may differ from the finite difference ``numeric`` by, at batch loss ``loss``."""
+    return ATOL * max(abs(loss), 1.0) + RTOL * np.abs(numeric)
+
+
+def agrees(analytic: float, numeric: float, loss: float) -> bool:
+    """Does one gradient pass the check? (NaN or infinite: no.)"""
+    return bool(abs(analytic - numeric) <= tolerance(numeric, loss))
+
+
 @dataclass(frozen=True)
 class LayerCheck:
     layer: int
@@ -32,7 +42,7 @@ class LayerCheck:
     @property
     def tolerance(self) -> np.ndarray:
         """What each entry may differ by: ATOL · max(|L|, 1) + RTOL · |numeric|."""
-        return ATOL * max(abs(self.loss), 1.0) + RTOL * np.abs(self.numeric)
+        return tolerance(self.numeric, self.loss)
 
     @property
     def passed(self) -> bool:
@@ -117,13 +127,12 @@ def _check_layers(net, x, y, eps, layers) -> list[LayerCheck]:
         if layers is None or layer.index in layers:
             numeric = np.array([numeric_gradient(net, x, y, offset + k, eps) for k in range(size)])
             a = analytic[offset : offset + size]
-            tolerance = ATOL * max(abs(loss), 1.0) + RTOL * np.abs(numeric)
-            for k in np.flatnonzero(~(np.abs(a - numeric) <= tolerance)):
+            for k in np.flatnonzero(~(np.abs(a - numeric) <= tolerance(numeric, loss))):
                 # A step of h may cross a ReLU's kink, where the loss bends: such a
                 # difference measures the kink, not the slope. Smaller steps stop crossing it.
                 for smaller in (eps * 1e-2, eps * 1e-4):
                     numeric[k] = numeric_gradient(net, x, y, offset + k, smaller)
-                    if abs(a[k] - numeric[k]) <= ATOL * max(abs(loss), 1.0) + RTOL * abs(numeric[k]):
+                    if agrees(a[k], numeric[k], loss):
                         break
             abs_err = np.abs(a - numeric)
             # Entries 10⁴× smaller than the layer's largest gradient are judged

@@ -113,8 +113,9 @@ class SessionReading:
             offset += size
             f_ok, b_ok = self._forward_done(i), self._backward_done(i)
             grad_a_ok = b_ok or (i == depth - 1 and loss_done)
+            act = layer.activation
             layers.append(LayerSnapshot(
-                index=i, units=layer.units, fan_in=layer.fan_in, activation=layer.activation.name,
+                index=i, units=layer.units, fan_in=layer.fan_in, activation=act.name,
                 has_bias=layer.has_bias,
                 weights=layer.weights.copy(), biases=None if layer.biases is None else layer.biases.copy(),
                 grad_weights=layer.grad_weights.copy(),
@@ -129,6 +130,10 @@ class SessionReading:
                 diagnostics=diags[i],
                 forward_pending=self.in_step and not f_ok,
                 backward_pending=self.in_step and not b_ok,
+                f_prime=act.derivative(fwd[i].z, fwd[i].a) if f_ok else None,
+                # the network's own test of whether the output pair simplifies (one scratch array)
+                delta_from_loss=i == depth - 1 and f_ok and self._y is not None and net.loss.fused_delta(
+                    act.name, fwd[i].a, self._y, np.empty_like(fwd[i].a)) is not None,
             ))
         steps, losses = self.history.train.arrays()
         tsteps, tloss = self.history.test.arrays()

@@ -46,6 +46,8 @@ class LayerSnapshot:
     # (and delta, dL/da) are None and its gradients are the previous step's, to be shown as pending.
     forward_pending: bool = False
     backward_pending: bool = False
+    f_prime: np.ndarray | None = None  # f'(z) = da/dz per sample, from core's activation (softmax: its diagonal)
+    delta_from_loss: bool = False  # output layer: the loss gives δ = ∂ℓ/∂z directly (bce after sigmoid, cross-entropy)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,183 @@
+"""The inspector's text, built from snapshots alone (no app): real numbers from real sessions.
+
+The chain example: ŷ = w2·(w1·x), x = 2, y = 30, w1 = 3, w2 = 4, C = ½(ŷ − y)² = 18, ∂C/∂ŷ = −6.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tui_backprop.app.inspector_text import SELECTED_CELL, View, build, cell_glyph, finite_scale, magnitude_level
+from tui_backprop.core.activations import get_activation
+from tui_backprop.core.gradcheck import LayerCheck
+from tui_backprop.presets import load_preset
+from tui_backprop.training.session import Session
+
+from tests.conftest import inline_config
+
+
+def after(preset_or_config, phase: str, layer_phases: int = 0) -> tuple[Session, object]:
+    """A session run phase by phase until ``phase`` has just run, and its config."""
+    config = load_preset(preset_or_config) if isinstance(preset_or_config, str) else preset_or_config
+    session = Session(config)
+    for _ in range(40):
+        if session.run_phase() == phase:
+            return session, config
+    raise AssertionError(f"phase {phase!r} never ran")
+
+
+def text_of(session, config, selection=(0, 0, 0, 0), width=60, **view) -> str:
+    return build(session.snapshot(), View(selection=selection, width=width, renames=config.names, **view))[0].plain
+
+
+def test_the_loss_phase_shows_the_loss_and_its_gradient_with_the_lessons_names():
+    session, config = after("chain-two-weights", "loss")
+    for layer in (0, 1):  # on the hidden layer too: the loss phase is visible wherever the learner stands
+        text = text_of(session, config, (layer, 0, 0, 0))
+        assert " C 18  ∂C/∂ŷ −6\n" in text
+    assert " z 24  ŷ 24  y 30  δ —\n" in text_of(session, config, (1, 0, 0, 0))
+
+
+def test_before_the_loss_phase_the_loss_is_pending_and_y_is_already_beside_yhat():
+    session, config = after("chain-two-weights", "forward L2")
+    text = text_of(session, config, (1, 0, 0, 0))
+    assert " z 24  ŷ 24  y 30  δ —\n" in text
+    assert " C: — (pending: loss phase not run yet)\n" in text
+    assert "C 18" not in text
+    # after forward L1 only, ŷ does not exist yet: no loss line at all
+    session, config = after("chain-two-weights", "forward L1")
+    assert "C:" not in text_of(session, config, (0, 0, 0, 0)) and "C 18" not in text_of(session, config)
+
+
+def test_a_batch_shows_the_batch_mean_and_the_selected_samples_own_loss():
+    # two samples, one output, half_mse: ŷ = 2x; ℓ₁ = ½(2 − 1)² = 0.5, ℓ₂ = ½(6 − 2)² = 8, C = 4.25
+    config = inline_config([[2.0]], [[1.0], [3.0]], [[1.0], [2.0]], loss="half_mse")
+    session, _ = after(config, "loss")
+    text = text_of(session, config, (0, 0, 0, 1))
+    assert " z 6  ŷ 6  y 2  δ —\n" in text
+    assert " ℓ 8  ∂ℓ/∂ŷ 4\n" in text
+    assert " ℓ 0.5  ∂ℓ/∂ŷ 1\n" in text_of(session, config, (0, 0, 0, 0))
+    assert session.snapshot().loss == 4.25  # the batch loss (status line) is the mean of the two
+
+
+def test_several_outputs_show_the_selected_ones_target_and_gradient():
+    # two outputs, mse: ŷ = (2, −1), y = (1, 1); ∂ℓ/∂ŷⱼ = 2(ŷⱼ − yⱼ)/2 = (1, −2); L = (1 + 4)/2 = 2.5
+    config = inline_config([[2.0], [-1.0]], [[1.0]], [[1.0, 1.0]], loss="mse")
+    session, _ = after(config, "loss")
+    text = text_of(session, config, (0, 1, 0, 0))
+    assert " z −1  ŷ₂ −1  y₂ 1  δ —\n" in text
+    assert " L 2.5  ∂L/∂ŷ₂ −2\n" in text
+    assert " L 2.5  ∂L/∂ŷ₁ 1\n" in text_of(session, config, (0, 0, 0, 0))
+
+
+def cells_with(text, style) -> list[tuple[int, int, str]]:
+    """(line, column, character) of every span drawn in ``style`` (and possibly more)."""
+    plain = text.plain
+    found = []
+    for span in text.spans:
+        if isinstance(span.style, str) or not all(
+                getattr(span.style, attr) for attr in ("reverse", "bold", "underline")):
+            continue
+        line = plain.count("\n", 0, span.start)
+        column = span.start - (plain.rfind("\n", 0, span.start) + 1)
+        found.append((line, column, plain[span.start:span.end].rstrip()))  # a cell is its glyph and a space
+    return found
+
+
+def test_the_selected_weight_is_reversed_in_both_maps_and_nothing_else_is():
+    session, config = after("xor", "backward L1")
+    snap = session.snapshot()
+    info = snap.layers[0]
+    text, _ = build(snap, View(selection=(0, 2, 1, 0), width=60))
+    cells = cells_with(text, SELECTED_CELL)
+    assert len(cells) == 2  # one cell in W, one in ∇W
+    lines = text.plain.split("\n")
+    header = next(i for i, line in enumerate(lines) if line.startswith(" W"))
+    (line_w, col_w, glyph_w), (line_g, col_g, glyph_g) = cells
+    assert line_w == line_g == header + 1 + 2  # the row of neuron 3
+    assert lines[line_w].startswith("▸")
+    columns = info.fan_in + 1  # the bias is the last column
+    assert col_w == 1 + 2 * 1 and col_g == 1 + 2 * columns + 2 + 2 * 1
+    for glyph, matrix, biases in ((glyph_w, info.weights, info.biases), (glyph_g, info.grad_weights, info.grad_biases)):
+        both = np.column_stack([matrix, biases])
+        assert glyph == cell_glyph(matrix[2, 1], magnitude_level(matrix[2, 1], finite_scale(both)))
+
+
+def test_a_selected_neuron_and_weight_beyond_the_map_are_scrolled_into_it():
+    session, config = after("spiral-3-classes", "backward L1")
+    snap = session.snapshot()  # layer 2 is 24×24 (+bias): more rows and columns than a map shows
+    text, _ = build(snap, View(selection=(1, 20, 22, 0), width=60))
+    (line, column, _), _ = cells_with(text, SELECTED_CELL)
+    lines = text.plain.split("\n")
+    assert lines[line].startswith("▸")
+    assert "  neurons 14–21 of 24" in text.plain
+    shown = (60 - 4 - 6) // 4
+    assert f"  columns {23 - shown + 1}–23 of 25" in text.plain
+    assert column == 1 + 2 * (shown - 1)  # the last cell shown
+
+
+ELEMENTWISE = ["linear", "sigmoid", "tanh", "relu", "leaky_relu"]
+
+
+@pytest.mark.parametrize("activation", ELEMENTWISE + ["softmax"])
+def test_the_snapshot_carries_the_cores_f_prime(activation):
+    loss = "cross_entropy" if activation == "softmax" else "mse"
+    x = [[1.0, -2.0], [0.5, 0.3], [-1.0, 0.7]]
+    y = [[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]]
+    config = inline_config([[0.8, -0.6], [-0.3, 1.1]], x, y, loss=loss, activation=activation,
+                           biases=[0.1, -0.2])
+    session, _ = after(config, "forward L1")
+    info = session.snapshot().layers[0]
+    core = get_activation(activation)
+    np.testing.assert_array_equal(info.f_prime, core.derivative(info.z, info.a))
+    if activation in ELEMENTWISE:  # and it is the slope: central differences of the forward function
+        h = 1e-6
+        slope = (core.forward(info.z + h) - core.forward(info.z - h)) / (2 * h)
+        np.testing.assert_allclose(info.f_prime, slope, atol=1e-6)
+
+
+@pytest.mark.parametrize("activation, loss, fused", [
+    ("sigmoid", "bce", True), ("softmax", "cross_entropy", True), ("sigmoid", "mse", False),
+    ("linear", "half_mse", False), ("tanh", "mse", False),
+])
+def test_delta_from_loss_is_the_cores_decision(activation, loss, fused):
+    config = inline_config([[0.5], [-0.4]], [[1.0]], [[1.0, 0.0]], loss=loss, activation=activation)
+    session, _ = after(config, "backward L1")
+    snap = session.snapshot()
+    assert snap.layers[0].delta_from_loss is fused
+    text = text_of(session, config)
+    assert ("comes straight from the loss" in text) is fused
+
+
+def test_the_weight_check_uses_the_cores_tolerance():
+    session, config = after("chain-two-weights", "backward L1")
+    # backprop −48; a finite difference 5e-6 off in relative terms is within RTOL = 1e-5 (the core's rule;
+    # the inspector's own 1e-6 threshold called it wrong)
+    assert " rel err 5e−6 ✓" in text_of(session, config, weight_check=(-48.0, -48.0 * (1 + 5e-6)))
+    assert "✗" in text_of(session, config, weight_check=(-48.0, -48.0 * (1 + 1e-3)))
+    check = session.check_layer(0)
+    assert isinstance(check, LayerCheck)
+    text = text_of(session, config, layer_check=check)
+    assert "grad check ✓" in text and " finite diff −48 " in text
+
+
+def test_the_builder_needs_no_textual():
+    code = ("import sys, tui_backprop.app.inspector_text as t; "
+            "assert not [m for m in sys.modules if m.split('.')[0] == 'textual'], 'textual imported'")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_no_network_yet():
+    assert build(None)[0].plain == "No network yet."
+
+
+def test_the_chain_rule_uses_the_lessons_names():
+    session, config = after("chain-two-weights", "backward L1")
+    text = text_of(session, config, (0, 0, 0, 0))
+    assert "  = −24 · 1 · 2 = −48\n" in text and " batch mean = −48 = ∂C/∂w1 ✓\n" in text
+    text = text_of(session, config, (1, 0, 0, 0))
+    assert "  = −6 · 1 · 6 = −36\n  ∂ℓ/∂a = ∂C/∂ŷ, from the loss phase\n batch mean = −36 = ∂C/∂w2 ✓\n" in text
