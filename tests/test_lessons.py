@@ -478,3 +478,18 @@ def test_goals_record_the_step_they_were_first_met():
     steps, losses = session.history.test.arrays()
     first = int(steps[np.argmax(losses <= 0.15)])
     assert goal.step == first and losses[list(steps).index(first) - 1] > 0.15
+
+
+def test_a_lesson_run_stops_once_every_goal_is_decided():
+    config = load_preset("challenge-learning-rate")
+    solved = Session(config.solution.config)
+    solved.pause_after = "none"
+    assert solved.run(200_000) == "stop" and solved.step_count == 290  # test loss ≤ 0.15 first at step 290
+    assert solved.message == "Stopped: every goal is met (at step 290). Press space to train on."
+    assert solved.run(100) == "steps"  # once: space trains on
+    unsolved = Session(config)
+    unsolved.pause_after = "none"
+    assert unsolved.run(200_000) == "stop" and unsolved.epoch == 101  # the deadline: within 100 epochs
+    assert "the goal was not met in time" in unsolved.message
+    headless_run = Session.headless(config)  # the CLI's runs go on to their --steps
+    assert headless_run.run(2000) == "steps"

@@ -223,6 +223,7 @@ class GoalTracker:
         self.hidden_neurons = hidden_neurons
         self._met: dict[int, int] = {}
         self._missed: set[int] = set()
+        self.announced = False  # the run has stopped once to say every goal is decided
         for i, g in enumerate(self.goals):
             if g.measure == "hidden_neurons" and g.holds(float(hidden_neurons)):
                 self._met[i] = 0
@@ -245,12 +246,26 @@ class GoalTracker:
                                   i in self._missed and i not in self._met))
         return tuple(out)
 
+    @property
+    def decided(self) -> bool:
+        """Every goal is met or past its deadline: nothing more to see for them."""
+        return bool(self.goals) and all(i in self._met or i in self._missed for i in range(len(self.goals)))
+
+    def verdict(self, step: int) -> str:
+        met = len(self._met)
+        if met == len(self.goals):
+            return f"Stopped: every goal is met (at step {step:,}). Press space to train on."
+        n, missed = len(self.goals), len(self.goals) - met
+        what = "the goal was" if n == 1 else f"{missed} of {n} goals were"
+        return f"Stopped at step {step:,}: {what} not met in time. Press r to try again, i for a hint."
+
     def state(self) -> dict:
-        return {"met": dict(self._met), "missed": sorted(self._missed)}
+        return {"met": dict(self._met), "missed": sorted(self._missed), "announced": self.announced}
 
     def load_state(self, state: dict) -> None:
         self._met = {int(i): int(step) for i, step in state["met"].items()}
         self._missed = {int(i) for i in state["missed"]}
+        self.announced = bool(state.get("announced", False))
 
     @property
     def all_met(self) -> bool:

@@ -506,3 +506,15 @@ async def test_going_back_500_steps_on_spiral_in_the_app_and_running_on_equals_t
         steps = app.session.step_count
         assert steps > 1000
     assert_same_state(preset_session("spiral", steps), app.session)
+
+
+async def test_status_says_whose_loss_it_shows_before_the_loss_phase():
+    """QA: at "step 2: forward L1 done" the status showed step 1's loss C 18 as if it were this step's."""
+    app = make_app("chain-two-weights")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n", "n", "p")
+        status = app.query_one("#status").render().plain
+        assert "step 2: forward L1 done" in status and "loss C 18 (step 1)" in status, status
+        await pilot.press("p", "p")
+        status = app.query_one("#status").render().plain
+        assert "step 2: loss done" in status and "(step 1)" not in status, status

@@ -145,3 +145,33 @@ async def test_locked_keys_say_why_and_locked_fields_cannot_change():
         assert app.query_one("#hidden").disabled and app.query_one("#dataset").disabled
         assert not app.query_one("#learning_rate").disabled
         assert "Locked by this lesson" in str(app.query_one("#locks-note").render())
+
+
+async def test_training_keys_typed_into_the_answer_box_are_refused():
+    """QA: a burst of n presses as the box opened became the answer 'nnnnnn'."""
+    app = chain_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, QuestionScreen)
+        await pilot.press("n", "n", "p", "space", "minus", "4", "8")
+        assert app.screen.query_one("#question-answer").value == "-48"
+
+
+async def test_stepping_back_before_a_question_hides_its_answer_again():
+    """QA: after ⌫ to step 0 the lesson still showed the revealed −48 and 3.48 while asking again."""
+    app = chain_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press("minus", "4", "8", "enter", "enter")  # answered; the next question
+        await pilot.pause()
+        await pilot.press("3", ".", "4", "8", "enter", "escape")
+        await pilot.pause()
+        pane = app.query_one(LessonPane)
+        assert app.session.step_count == 1 and "−48" in str(pane.render())
+        await pilot.press("backspace")
+        await pilot.pause()
+        assert app.session.step_count == 0
+        text = str(pane.render())
+        assert "−48" not in text and "3.48" not in text and "Questions: 0 of 2 correct" in text

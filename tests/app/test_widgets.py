@@ -800,3 +800,16 @@ async def test_curve_cursor_hint_leaves_with_the_focus():
         app.query_one("#inspector").focus()
         await pilot.pause()
         assert "←/→" not in curve.border_subtitle
+
+
+async def test_boundary_legend_without_colour_names_shades_and_points():
+    """QA: under NO_COLOR the legend read "■0 ■1 ● train": two identical squares, no side for the points."""
+    snapshot = session_for("xor", 3).snapshot()
+    boundary = DecisionBoundary(snapshot)
+    app = WidgetApp(boundary)
+    async with app.run_test(size=(60, 14)) as pilot:
+        app.no_color = True
+        boundary.show(snapshot)
+        await pilot.pause()
+        legend = lines_of(boundary)[-1]
+        assert "[ ]0" in legend and "[█]1" in legend and "○ ● train" in legend, legend

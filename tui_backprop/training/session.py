@@ -409,6 +409,10 @@ class Session(SessionState, SessionReading, SessionTimeline):
                 self.message = (f"Stopped: the training loss {self.train_loss:.4g} fell below "
                                 f"{t.stop_below_loss:g} after {self.epoch} epochs.")
                 return "stop"
+            if self.use_notes and self.goals.decided and not self.goals.announced:
+                self.goals.announced = True  # once: space runs on past it
+                self.message = self.goals.verdict(self.step_count)
+                return "stop"
         if phase == self._pause_phase:
             return "pause point"
         return None

@@ -306,6 +306,7 @@ class MainScreen(PlaygroundControls, LessonControls, SnapshotView, Screen[None])
             self.notify(str(exc), severity="warning")
             return
         now = self.session.step_count
+        self.lesson_pane.keep_answers(self.session.questions_asked)
         self.notify(f"Back at step {now:,} (from step {before:,}): the exact state then" if now < before
                     else f"At step {now:,}: the exact state then", timeout=3)
 

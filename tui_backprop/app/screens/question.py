@@ -7,6 +7,7 @@ the explanation, and Enter (or Escape) goes on.
 
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 from rich.markup import escape
@@ -18,6 +19,16 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from tui_backprop.lessons import Question
+
+
+def answer_pattern(question: Question) -> str:
+    """What the answer box accepts: a number's characters, or the characters of the question's choices."""
+    if not question.choices:
+        return r"[0-9.eE+\-−]*"
+    chars = set("".join(question.choices))
+    if chars & {"−", "-"}:
+        chars |= {"−", "-"}  # either minus sign
+    return "[" + "".join(re.escape(c) for c in sorted(chars)) + "]*"
 
 
 class QuestionScreen(ModalScreen[None]):
@@ -42,7 +53,9 @@ class QuestionScreen(ModalScreen[None]):
         choices = f"  (one of {'  '.join(q.choices)})" if q.choices else ""
         with Vertical():
             yield Static(f"[b]{escape(q.prompt)}[/b]{escape(choices)}", id="question-prompt")
-            yield Input(id="question-answer", placeholder="your prediction")
+            # Only what an answer can contain: a burst of n / p / space typed as the box opens is not taken
+            # as the prediction (the keys are refused, the box stays empty).
+            yield Input(id="question-answer", placeholder="your prediction", restrict=answer_pattern(q))
             yield Static("Enter: answer · Escape: skip", id="question-result")
 
     def on_mount(self) -> None:

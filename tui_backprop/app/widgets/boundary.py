@@ -451,6 +451,12 @@ class DecisionBoundary(FittedTitles, _PlaneWidget):
                 overlays.setdefault(pixel_row // 2, {})[col] = (self.point_glyph(key, test), style)
         return overlays
 
+    def _swatch(self, key: int, colour) -> Segment:
+        """A legend's sample of a region: its colour, or without colour its shading glyph in brackets."""
+        if self.no_color:
+            return Segment(f"[{density_glyph(key, key)}]", Style())
+        return Segment("■", Style(color=colour))
+
     def _caption_strip(self, caption: str, width: int) -> Strip:
         """What is drawn, a legend in the picture's own colours; parts that do not fit are left out."""
         snap = self.snapshot
@@ -461,7 +467,7 @@ class DecisionBoundary(FittedTitles, _PlaneWidget):
             classes = snap.grid.output.shape[-1]
             for cls in range(classes):
                 colour = pixel_colour(CLASS_BASE + 2 * cls, ansi)
-                parts.append((1 + cls, [Segment(" "), Segment("■", Style(color=colour)), Segment(f"{cls}", Style())]))
+                parts.append((1 + cls, [Segment(" "), self._swatch(CLASS_BASE + 2 * cls, colour), Segment(f"{cls}", Style())]))
         else:
             if caption == "output":
                 middle, half = self.output_scale(snap.grid.output[..., 0])
@@ -469,13 +475,13 @@ class DecisionBoundary(FittedTitles, _PlaneWidget):
                 layer, unit = self.neuron
                 middle, half = value_scale(snap.layers[layer].activation, snap.grid.layer_outputs[layer][..., unit])
             lo, hi = middle - half, middle + half
-            parts.append((1, [Segment(" "), Segment("■", Style(color=pixel_colour(0, ansi))),
-                              Segment(short_number(lo), Style())]))
-            parts.append((2, [Segment(" "), Segment("■", Style(color=pixel_colour(2 * LEVELS, ansi))),
+            parts.append((1, [Segment(" "), self._swatch(0, pixel_colour(0, ansi)), Segment(short_number(lo), Style())]))
+            parts.append((2, [Segment(" "), self._swatch(2 * LEVELS, pixel_colour(2 * LEVELS, ansi)),
                               Segment(short_number(hi), Style())]))
-        points = " ○ test" if self.show_test else ""
+        points = (" □ ■ test" if self.no_color else " ○ test") if self.show_test else ""
         if snap.data_points is not None:
-            parts.append((20, [Segment((" ● train" if self.no_color else " • train") + points, dim)]))
+            # without colour a point's glyph says its side: ○ the low class (or value), ● the high one
+            parts.append((20, [Segment((" ○ ● train" if self.no_color else " • train") + points, dim)]))
         if self.discretize:
             parts.append((21, [Segment(" discrete", dim)]))
         return Strip(fit_parts(parts, width)).crop_extend(0, width, Style())

@@ -209,6 +209,13 @@ class LessonPane(LessonText):
             self.goals = results
             self.redraw()
 
+    def keep_answers(self, asked) -> None:
+        """After a step back: questions not asked yet at that step are to come again, their answers hidden."""
+        kept = {q: v for q, v in self.answers.items() if q in asked}
+        if kept != self.answers:
+            self.answers = kept
+            self.redraw()
+
     def answered(self, question: Question, verdict: str) -> None:
         self.answers[question] = verdict
         self.redraw()

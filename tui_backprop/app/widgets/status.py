@@ -54,7 +54,10 @@ class StatusLine(Widget):
             out.append((1, f"step {snap.step:,} done", ""))
         out.append((6, f"epoch {snap.epoch:,}", ""))
         named = dict(getattr(getattr(self.app, "config", None), "names", ()) or ()).get("L")
-        out.append((1, f"loss {named + ' ' if named else ''}{fmt(snap.loss)}", ""))  # the lesson's name (C)
+        # Mid-step before the loss phase the loss on screen is the last step's: say so.
+        loss_of = (f" (step {snap.step:,})" if snap.loss is not None and snap.last_phase is not None
+                   and snap.last_phase.startswith("forward") else "")
+        out.append((1, f"loss {named + ' ' if named else ''}{fmt(snap.loss)}{loss_of}", ""))  # the lesson's name (C)
         if snap.test_loss is not None:
             out.append((2, f"test {fmt(snap.test_loss)}", ""))
         if snap.accuracy is not None:
