@@ -11,6 +11,7 @@ import sys
 import numpy as np
 import pytest
 
+from tui_backprop.app.graph_layout import fmt
 from tui_backprop.app.inspector_text import SELECTED_CELL, View, build, cell_glyph, finite_scale, magnitude_level
 from tui_backprop.core.activations import get_activation
 from tui_backprop.core.gradcheck import LayerCheck
@@ -181,3 +182,26 @@ def test_the_chain_rule_uses_the_lessons_names():
     assert "  = −24 · 1 · 2 = −48\n" in text and " batch mean = −48 = ∂C/∂w1 ✓\n" in text
     text = text_of(session, config, (1, 0, 0, 0))
     assert "  = −6 · 1 · 6 = −36\n  ∂ℓ/∂a = ∂C/∂ŷ, from the loss phase\n batch mean = −36 = ∂C/∂w2 ✓\n" in text
+
+
+@pytest.mark.parametrize("kind", ["l2", "l1"])
+def test_the_weight_section_shows_the_regularization_term_the_optimizer_adds(kind):
+    """Issue 11: ∂L/∂w + rate·w (L2) or rate·sign(w) (L1) is what the optimizer steps on."""
+    config = load_preset("xor").replace("training", regularization=kind, regularization_rate=0.03)
+    session, config = after(config, "backward L1")
+    w = float(session.network.layers[0].weights[0, 0])
+    g = float(session.network.layers[0].grad_weights[0, 0])
+    term = 0.03 * (w if kind == "l2" else np.sign(w))
+    text = text_of(session, config, (0, 0, 0, 0), width=80)
+    assert f"+ {kind.upper()} " in text and f"= {fmt(term)}" in text, text
+    assert f"the optimizer's gradient {fmt(g + term)}" in text, text
+    assert session.optimizer.name == "sgd"
+    session.run_phase()  # the update: plain SGD moves the weight by −lr·(the optimizer's gradient)
+    assert float(session.optimizer.last_update[0]) == pytest.approx(-session.learning_rate * (g + term), rel=1e-12)
+    bias_text = text_of(session, config, (0, 0, 2, 0), width=80)  # the bias: never regularized
+    assert f"+ {kind.upper()} " not in bias_text.split("Bias")[1]
+
+
+def test_no_regularization_no_term():
+    session, config = after("xor", "backward L1")
+    assert "the optimizer's gradient" not in text_of(session, config, (0, 0, 0, 0), width=80)

@@ -173,12 +173,35 @@ def weight_section(out: Text, snap: Snapshot, info: LayerSnapshot, names: Names,
         out.append(f" = {symbol} ✓\n")
     else:
         out.append(f" ≠ {symbol} {fmt(grad)} ✗\n", style="bold red")
+    if not is_bias:
+        regularization_line(out, snap, info, neuron, column, grad)
     if snap.last_phase == "update" and snap.step:
         update = info.update_biases[neuron] if is_bias else info.update_weights[neuron, column]
         out.append(" applied update ", style="dim")
         out.append(f"{fmt(update)}", style="bold")
         out.append(f" ({fmt(value - update)} → {fmt(value)})\n", style="dim")
     check_line(out, snap, neuron, column, weight_check, layer_check)
+
+
+def regularization_line(out: Text, snap: Snapshot, info: LayerSnapshot, neuron: int, column: int,
+                        grad: float) -> None:
+    """What the optimizer adds to ∂L/∂w (biases are never regularized), with the weight the pass used."""
+    rate = snap.regularization_rate
+    if snap.regularization == "none" or rate == 0.0:
+        return
+    w = float(pass_weights(snap, info)[neuron, column])
+    if snap.regularization == "playground_l1":
+        out.append(f" + L1 (Playground's): after the step |w| shrinks by lr·λ = {fmt(snap.learning_rate * rate)},"
+                   " stopping at 0\n", style="dim")
+        return
+    if snap.regularization == "l2":
+        term, written = rate * w, f"λ·w = {fmt(rate)}·{paren(w)}"
+    else:
+        term, written = rate * float(np.sign(w)), f"λ·sign(w) = {fmt(rate)}·{paren(float(np.sign(w)))}"
+    out.append(f" + {snap.regularization.upper()} {written} = {fmt(term)}\n", style="dim")
+    out.append(" the optimizer's gradient ", style="dim")
+    out.append(fmt(grad + term), style="bold")
+    out.append(f" = {fmt(grad)} + {paren(term)}\n", style="dim")
 
 
 def grad_a_origin(out: Text, snap: Snapshot, info: LayerSnapshot, names: Names, neuron: int, sample: int) -> None:

@@ -144,6 +144,7 @@ class SessionReading:
             steps_per_epoch=self.steps_per_epoch, last_phase=self.last_phase, next_phase=self.next_phase,
             phases_done=self.phases_done, loss=self.loss, train_loss=self.train_loss,
             test_loss=self.test_loss, accuracy=self.accuracy, learning_rate=self.learning_rate,
+            regularization=self.optimizer.regularization, regularization_rate=self.optimizer.regularization_rate,
             pause_after=self.pause_after, halted=self.halted, message=self.message,
             history_steps=steps, history_loss=losses, test_steps=tsteps, test_loss_history=tloss,
             layers=tuple(layers),

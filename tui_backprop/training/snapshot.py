@@ -90,6 +90,8 @@ class Snapshot:
     steps_per_second: float = 0.0
     taken_at: float = 0.0
     speed_limit: float | None = None  # the runner's steps-a-second cap (None: full speed)
+    regularization: str = "none"  # on the weights: the optimizer adds its term to ∂L/∂w
+    regularization_rate: float = 0.0
     phases: tuple[str, ...] = ()  # all phases of one step, in order
     history_points: dict | None = None  # LossHistory.points(): each series with its buckets' ranges
 
