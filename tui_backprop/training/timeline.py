@@ -20,7 +20,7 @@ Key = tuple[int, int]  # (completed steps, phases of the next step done)
 
 
 class Timeline:
-    EVERY = 64  # steps between kept states in the recent past: a replay of at most 63 steps
+    EVERY = 128  # steps between kept states in the recent past: a replay of at most 127 steps (instant)
     RECENT = 1024
     MAX_CHANGES = 256  # live changes kept; beyond that the oldest one is the earliest reachable state
     LONGEST = 16_384  # steps between the oldest kept states
