@@ -148,3 +148,16 @@ def test_a_large_network_keeps_its_states_within_the_byte_budget(monkeypatch):
     assert s.timeline.earliest_step == 0  # the start stays reachable, by a longer replay
     s.go_to_step(777)
     assert_same_state(straight("spiral", 777), s)
+
+
+def test_over_the_byte_budget_a_replay_never_crosses_a_live_change(monkeypatch):
+    monkeypatch.setattr(Timeline, "BUDGET", 120_000)
+    s = straight("xor", 300)
+    s.set_learning_rate(0.5)  # kept where it happened
+    s.run(2000)
+    ref = straight("xor", 300)
+    ref.set_learning_rate(0.5)
+    ref.run(100)
+    s.go_to_step(400)  # from the change's state or later, never from before it with lr 0.1
+    assert s.learning_rate == 0.5
+    assert_same_state(ref, s)

@@ -61,11 +61,18 @@ class Timeline:
         if self.nbytes() <= self.BUDGET:
             return
         keys = sorted(self._states)
-        # the earliest stays (every step after it is reachable) and the newest (step back is instant)
+        # First the ones between the earliest and the newest that no live change pins: every step after the
+        # earliest stays reachable, and a replay never crosses a change with the old settings.
         for key in keys[1:-1]:
+            if key not in self._changes:
+                self._drop(key)
+                if self.nbytes() <= self.BUDGET:
+                    return
+        # Then from the start: the oldest kept state left becomes the earliest reachable one.
+        for key in sorted(self._states)[:-1]:
             self._drop(key)
             if self.nbytes() <= self.BUDGET:
-                break
+                return
 
     def _thin(self, now: int) -> None:
         for key in [k for k in self._states if now - k[0] > self.RECENT and k not in self._changes]:
