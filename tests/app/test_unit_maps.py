@@ -2,7 +2,7 @@
 
 from tui_backprop.app.app import BackpropApp
 from tui_backprop.app.widgets import DecisionBoundary, NeuronMaps
-from tui_backprop.app.widgets.boundary import UPPER_HALF, first_fitting
+from tui_backprop.app.plane_picture import UPPER_HALF, first_fitting
 from tui_backprop.presets import load_preset
 
 

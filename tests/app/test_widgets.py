@@ -18,7 +18,7 @@ from textual.geometry import Region
 
 from tui_backprop.app.app import BackpropApp
 from tui_backprop.app.widgets import DecisionBoundary, Inspector, NetworkDiagram, NeuronMaps
-from tui_backprop.app.widgets.boundary import CLASS_COLOURS, LEVELS, SIGNED, UPPER_HALF
+from tui_backprop.app.plane_picture import CLASS_COLOURS, LEVELS, SIGNED, UPPER_HALF
 from tui_backprop.presets import load_preset
 from tui_backprop.training.history import Points, Series
 from tui_backprop.training.session import DataPoints, GridSnapshot, Session
@@ -369,7 +369,7 @@ async def test_widgets_survive_tiny_sizes():
 
 
 async def test_boundary_multi_class_colours_by_argmax():
-    from tui_backprop.app.widgets.boundary import CLASS_COLOURS
+    from tui_backprop.app.plane_picture import CLASS_COLOURS
 
     snapshot = known_grid_snapshot()
     output = np.zeros((8, 8, 3))

@@ -20,7 +20,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from tui_backprop.app.screens.view import ViewScreen
-from tui_backprop.app.widgets.boundary import LEVELS, pixel_colour, uses_ansi_palette
+from tui_backprop.app.plane_picture import LEVELS, pixel_colour, uses_ansi_palette
 from tui_backprop.core.datasets import DIGITS_SIDE
 from tui_backprop.core.landscape import flat_params
 

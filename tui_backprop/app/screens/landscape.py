@@ -22,7 +22,7 @@ from textual_plotext import PlotextPlot
 
 from tui_backprop.app.screens.view import ViewScreen
 from tui_backprop.app.widgets.landscape import PATH_GLYPHS, LandscapePlot, Run
-from tui_backprop.app.widgets.boundary import short_number
+from tui_backprop.app.plane_picture import short_number
 from tui_backprop.core.landscape import (Parameter, Surface, evaluate_surface, flat_params, half_widths, parameters,
                                          work_per_point)
 

@@ -18,7 +18,7 @@ from textual.widgets import Footer, Static
 from textual_plotext import PlotextPlot
 
 from tui_backprop.app.screens.view import ViewScreen
-from tui_backprop.app.widgets.boundary import short_number
+from tui_backprop.app.plane_picture import short_number
 from tui_backprop.core.layer_stats import HEALTHY_LOG_RATIO, NO_UPDATE, Histogram, LayerStats, layer_stats
 
 BARS = "▁▂▃▄▅▆▇█"

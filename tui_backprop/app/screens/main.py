@@ -23,13 +23,14 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 from tui_backprop.app.lesson_controls import LessonControls
 from tui_backprop.app.playground_controls import PlaygroundControls
 from tui_backprop.app.snapshot_view import SnapshotView
-from tui_backprop.app.widgets.boundary import DecisionBoundary, NeuronMaps
+from tui_backprop.app.widgets.boundary import DecisionBoundary
 from tui_backprop.app.widgets.computation_graph import ComputationGraph
 from tui_backprop.app.widgets.config_form import ConfigForm, describe_changes
 from tui_backprop.app.widgets.diagram import NetworkDiagram
 from tui_backprop.app.widgets.inspector import Inspector
 from tui_backprop.app.widgets.lesson_pane import LessonPane, lesson_layout, reflow  # noqa: F401 (reflow: tests)
 from tui_backprop.app.widgets.loss_curve import LossCurve
+from tui_backprop.app.widgets.neuron_maps import NeuronMaps
 from tui_backprop.app.widgets.status import StatusLine
 from tui_backprop.config import Config, ConfigError
 from tui_backprop.training.runner import next_speed

@@ -17,7 +17,7 @@ from rich.style import Style
 from textual.strip import Strip
 from textual.widget import Widget
 
-from tui_backprop.app.widgets.boundary import FittedTitles
+from tui_backprop.app.widgets.plane import FittedTitles
 from tui_backprop.app.widgets.inspector import NEGATIVE_COLOURS, POSITIVE_COLOURS, magnitude_level
 from tui_backprop.training.session import Snapshot
 

@@ -17,7 +17,7 @@ from rich.style import Style
 from textual.strip import Strip
 from textual.widget import Widget
 
-from tui_backprop.app.widgets.boundary import luminance, short_number, uses_ansi_palette
+from tui_backprop.app.plane_picture import luminance, short_number, uses_ansi_palette
 from tui_backprop.core.landscape import Surface
 
 UPPER_HALF = "▀"
