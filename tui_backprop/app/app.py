@@ -14,7 +14,8 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette
 
-from tui_backprop.app.screens.main import LEARNING_RATES, MainScreen, next_learning_rate, reflow
+from tui_backprop.app.screens.main import MainScreen, reflow
+from tui_backprop.app.training_controls import LEARNING_RATES, next_learning_rate
 from tui_backprop.config import Config, ConfigError, load_config
 from tui_backprop.training.session import Session
 

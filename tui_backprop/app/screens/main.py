@@ -23,6 +23,7 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 from tui_backprop.app.lesson_controls import LessonControls
 from tui_backprop.app.playground_controls import PlaygroundControls
 from tui_backprop.app.snapshot_view import SnapshotView
+from tui_backprop.app.training_controls import TrainingControls
 from tui_backprop.app.widgets.boundary import DecisionBoundary
 from tui_backprop.app.widgets.computation_graph import ComputationGraph
 from tui_backprop.app.widgets.config_form import ConfigForm, describe_changes
@@ -33,24 +34,9 @@ from tui_backprop.app.widgets.loss_curve import LossCurve
 from tui_backprop.app.widgets.neuron_maps import NeuronMaps
 from tui_backprop.app.widgets.status import StatusLine
 from tui_backprop.config import Config, ConfigError
-from tui_backprop.training.runner import next_speed
 from tui_backprop.training.session import Session, Snapshot
 
-# TensorFlow Playground's learning-rate choices.
-LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
-
-
-def next_learning_rate(current: float, direction: int) -> float:
-    if direction > 0:
-        return next((r for r in LEARNING_RATES if r > current * (1 + 1e-9)), LEARNING_RATES[-1])
-    return next((r for r in reversed(LEARNING_RATES) if r < current * (1 - 1e-9)), LEARNING_RATES[0])
-
-
-# Keys that need a paused session: shown greyed out while it runs.
-NEEDS_PAUSE = ("step", "phase", "epoch", "gradient_check", "edit_weight", "new_data", "step_back")
-
-
-class MainScreen(PlaygroundControls, LessonControls, SnapshotView, Screen[None]):
+class MainScreen(TrainingControls, PlaygroundControls, LessonControls, SnapshotView, Screen[None]):
     # Binding ids start with the help screen's section (see screens/help.py).
     BINDINGS = [
         # Help, quit and the lesson first: the footer shows them even at 80 columns.
@@ -212,17 +198,7 @@ class MainScreen(PlaygroundControls, LessonControls, SnapshotView, Screen[None])
             notice.set_class(halted, "-halted")
             notice.display = bool(text)
 
-    # ------------------------------------------------------------ training
-    def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action in NEEDS_PAUSE and self.running:
-            return None  # shown greyed out: pause first
-        return True
-
-    def _halted_note(self) -> bool:
-        if self.session.halted:
-            self.notify("Training halted on NaN/inf: press r to reset.", severity="warning")
-        return bool(self.session.halted)
-
+    # ------------------------------------------------------------ side pane
     def _lesson_makes_way(self) -> None:
         """The first training key shows the panes the lesson covered (v brings it back).
 
@@ -253,83 +229,6 @@ class MainScreen(PlaygroundControls, LessonControls, SnapshotView, Screen[None])
         self.set_class(mode == "over-middle", "-lesson-over-middle")
         self.set_class(mode == "over-all", "-lesson-over-all")
         side.styles.width = width  # None: the stylesheet's width
-
-    def action_toggle_run(self) -> None:
-        self._lesson_makes_way()
-        if self.runner.running:
-            self.runner.pause()
-        elif not self._halted_note():
-            self.start_training()
-
-    def _manual(self, fn) -> None:
-        self._lesson_makes_way()
-        if self.runner.running or self._halted_note():
-            return
-        fn()
-        self.publish_now()
-
-    def action_step(self) -> None:
-        self._manual(self.session.step)
-
-    def action_phase(self) -> None:
-        self._manual(self.session.advance_phase)
-
-    def action_epoch(self) -> None:
-        self._manual(self.session.run_epoch)
-
-    def action_toggle_pause_after_backward(self) -> None:
-        def toggle(session: Session) -> None:
-            session.pause_after = "none" if session.pause_after == "backward" else "backward"
-
-        self.runner.call_between_steps(toggle)
-        state = "on" if self.session.pause_after == "backward" else "off"
-        if self.runner.running:
-            state = "on" if self.session.pause_after != "backward" else "off"
-        self.notify(f"Pause after backward: {state}", timeout=2)
-        self.publish_now()
-
-    def action_step_back(self) -> None:
-        self._manual(lambda: self._time_travel(self.session.step_back))
-
-    def on_loss_curve_go_to_step(self, message) -> None:
-        """Enter on the loss curve: the exact state at the step under the cursor."""
-        self.runner.pause()
-        if self.runner.running:
-            self.notify("Pausing: press Enter again to go to that step", timeout=3)
-            return
-        self._manual(lambda: self._time_travel(lambda: self.session.go_to_step(message.step)))
-
-    def _time_travel(self, go) -> None:
-        before = self.session.step_count
-        try:
-            go()
-        except ValueError as exc:
-            self.notify(str(exc), severity="warning")
-            return
-        now = self.session.step_count
-        self.lesson_pane.keep_answers(self.session.questions_asked)
-        self.notify(f"Back at step {now:,} (from step {before:,}): the exact state then" if now < before
-                    else f"At step {now:,}: the exact state then", timeout=3)
-
-    def action_reset(self) -> None:
-        self.runner.pause()
-        self.runner.call_between_steps(lambda s: s.reset())  # a running worker publishes when it stops
-        self.publish_now()
-
-    def action_learning_rate(self, direction: int) -> None:
-        if self.locked("learning_rate"):
-            return
-        new = next_learning_rate(self.session.learning_rate, direction)
-        self.runner.call_between_steps(lambda s: s.set_learning_rate(new))
-        if self.form.is_mounted:
-            self.form.set_learning_rate(new)
-        else:  # not drawn yet: it starts from this configuration when it is
-            self.form.config = self.form.config.replace("training", learning_rate=new)
-        self.publish_now()
-
-    def action_speed(self, direction: int) -> None:
-        self.runner.max_steps_per_second = next_speed(self.runner.max_steps_per_second, direction)
-        self.publish_now()  # the status line says the new level
 
     # -------------------------------------------------------------- looking
     def action_toggle_log(self) -> None:
