@@ -329,7 +329,7 @@ def _parse_notes(r: _Reader, raw: dict, layers: int) -> tuple[Note, ...]:
         r.table(note, name, NOTE_KEYS)
         if "step" not in note or "text" not in note:
             r.fail(name, "expected a step and a text")
-        step = r._int(note["step"], f"{name}.step", 1)
+        step = r.integer(note["step"], f"{name}.step", 1)
         text = r.string(note["text"], f"{name}.text")
         phase = _parse_phase(r, note.get("phase", "update"), f"{name}.phase", layers)
         out.append(Note(step, text, phase))

@@ -34,7 +34,7 @@ class _Reader:
                 self.fail(full, f"unknown key; expected one of {', '.join(sorted(allowed))}")
         return raw
 
-    def _int(self, value, name, low=None, high=None):
+    def integer(self, value, name, low=None, high=None):
         if isinstance(value, bool) or not isinstance(value, int):
             self.fail(name, f"expected a whole number, got {_show(value)}")
         self._range(value, name, low, high)
@@ -101,7 +101,7 @@ class _Reader:
         if f.kind == "bool":
             return self.boolean(value, name)
         if f.kind == "int":
-            return self._int(value, name, f.low, f.high)
+            return self.integer(value, name, f.low, f.high)
         value = self.number(value, name, f.low, None if f.below_high else f.high, low_open=f.low_open)
         if f.below_high and value >= f.high:
             self.fail(name, f"expected a number below {f.high:g}, got {value:g}")

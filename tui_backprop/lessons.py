@@ -319,7 +319,7 @@ def parse_questions(r, raw, layer_units: tuple[int, ...], fan_ins: tuple[int, ..
         for key in ("step", "prompt", "answer"):
             if key not in q:
                 r.fail(f"{name}.{key}", "missing; a question needs a step, a prompt and an answer")
-        step = r._int(q["step"], f"{name}.step", 1)
+        step = r.integer(q["step"], f"{name}.step", 1)
         phase = r.choice(q.get("phase", "update"), f"{name}.phase", phase_names(layers))
         if step == 1 and phase in ("forward", "forward L1"):
             r.fail(f"{name}.phase", "a question is asked before its phase runs, and step 1's forward pass has "
@@ -344,11 +344,11 @@ def parse_questions(r, raw, layer_units: tuple[int, ...], fan_ins: tuple[int, ..
         value = q.get("value")
         if value is not None:
             value = r.choice(value, f"{name}.value", VALUES)
-        layer = r._int(q.get("layer", layers), f"{name}.layer", 1, layers)
-        neuron = r._int(q.get("neuron", 1), f"{name}.neuron", 1, layer_units[layer - 1])
+        layer = r.integer(q.get("layer", layers), f"{name}.layer", 1, layers)
+        neuron = r.integer(q.get("neuron", 1), f"{name}.neuron", 1, layer_units[layer - 1])
         weight = q.get("weight", 1)
         if weight != "bias":
-            weight = r._int(weight, f"{name}.weight", 1, fan_ins[layer - 1])
+            weight = r.integer(weight, f"{name}.weight", 1, fan_ins[layer - 1])
         hide = q.get("hide", [])
         if not isinstance(hide, list):
             r.fail(f"{name}.hide", "expected a list of texts to hide until the answer, like [\"3.48\"]")
@@ -383,8 +383,8 @@ def parse_goals(r, raw) -> tuple[Goal, ...]:
             r.fail(name, "hidden_neurons takes at_most only (the network's size, not a moment in training)")
         if "within_epochs" in g and "by_step" in g:
             r.fail(name, "expected one deadline: within_epochs or by_step")
-        within = r._int(g["within_epochs"], f"{name}.within_epochs", 1) if "within_epochs" in g else None
-        by_step = r._int(g["by_step"], f"{name}.by_step", 1) if "by_step" in g else None
+        within = r.integer(g["within_epochs"], f"{name}.within_epochs", 1) if "within_epochs" in g else None
+        by_step = r.integer(g["by_step"], f"{name}.by_step", 1) if "by_step" in g else None
         out.append(Goal(measure, at_most, at_least, within, by_step))
     return tuple(out)
 
