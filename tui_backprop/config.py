@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from tui_backprop.core.datasets import FEATURES, GENERATED
-from tui_backprop.core.losses import LOSSES
 from tui_backprop.core.network import LayerSpec
 from tui_backprop.core.optimizers import OPTIMIZER_SETTINGS
-from tui_backprop.config_reader import ConfigError, _kind, _Reader
+from tui_backprop.config_reader import ConfigError, Reader, _kind
+from tui_backprop.config_checks import check_consistency
 from tui_backprop.config_writer import config_to_dict, lesson_parts_to_dict  # noqa: F401 (re-exported)
-from tui_backprop.lessons import (Goal, Locks, Question, Solution, parse_goals, parse_hints, parse_locks,
-                                  parse_questions)
+from tui_backprop.lesson_reader import parse_goals, parse_hints, parse_locks, parse_questions
+from tui_backprop.lessons import Goal, Locks, Question, Solution
 from tui_backprop.schema import (FIELD, LAYER_FIELD, MAX_HIDDEN_LAYERS, OPTIMIZER_SETTING_NAMES, PAUSE_POINTS,
                                  PHASES, phase_names, phase_order, resolve_phase, section_keys, step_phases)
 
@@ -123,7 +123,7 @@ COMPARE_KEYS = {"label", "training"}
 
 
 def parse_config(raw: dict, source: str | Path | None = None, name: str = "custom") -> Config:
-    r = _Reader(source)
+    r = Reader(source)
     r.table(raw, "", TOP_KEYS)
     for table in ("network", "data"):
         if table not in raw:
@@ -148,7 +148,7 @@ def parse_config(raw: dict, source: str | Path | None = None, name: str = "custo
     return config
 
 
-def _parse_solution(r: _Reader, raw: dict, source, name: str) -> Solution:
+def _parse_solution(r: Reader, raw: dict, source, name: str) -> Solution:
     """``[solution]``: a text and the tables it changes; the solved preset is checked like any other."""
     table = r.table(raw["solution"], "solution", SOLUTION_KEYS)
     if "text" not in table:
@@ -166,7 +166,7 @@ def _parse_solution(r: _Reader, raw: dict, source, name: str) -> Solution:
     return Solution(text, config, json.dumps(changes, sort_keys=True))
 
 
-def _parse_network(r: _Reader, raw) -> NetworkConfig:
+def _parse_network(r: Reader, raw) -> NetworkConfig:
     r.table(raw, "network", NETWORK_KEYS)
     inputs, seed, init, bias_init, init_scale = (r.field(raw, FIELD[f"network.{k}"]) for k in
                                                  ("inputs", "seed", "init", "bias_init", "init_scale"))
@@ -204,7 +204,7 @@ def _parse_network(r: _Reader, raw) -> NetworkConfig:
     return NetworkConfig(inputs, seed, init, bias_init, init_scale, tuple(layers))
 
 
-def _parse_names(r: _Reader, raw, network: NetworkConfig, data: DataConfig) -> tuple[tuple[str, str], ...]:
+def _parse_names(r: Reader, raw, network: NetworkConfig, data: DataConfig) -> tuple[tuple[str, str], ...]:
     """[names]: the lesson's names for quantities, keyed by their default names (see core.names)."""
     from tui_backprop.core.names import NAME_PATTERN, Names
 
@@ -225,7 +225,7 @@ def _parse_names(r: _Reader, raw, network: NetworkConfig, data: DataConfig) -> t
     return tuple(out)
 
 
-def _parse_data(r: _Reader, raw, source) -> DataConfig:
+def _parse_data(r: Reader, raw, source) -> DataConfig:
     r.table(raw, "data", DATA_KEYS)
     src = r.field(raw, FIELD["data.source"])
     samples = r.field(raw, FIELD["data.samples"])
@@ -273,7 +273,7 @@ def _parse_data(r: _Reader, raw, source) -> DataConfig:
     return DataConfig(src, samples, noise, test_fraction, seed, x, y, path, target_columns, labels, classes, features)
 
 
-def _parse_training(r: _Reader, raw, prefix: str, base: TrainingConfig | None = None,
+def _parse_training(r: Reader, raw, prefix: str, base: TrainingConfig | None = None,
                     layers: int = 1) -> TrainingConfig:
     r.table(raw, prefix, TRAINING_KEYS)
     d = base or TrainingConfig()
@@ -311,11 +311,11 @@ def _parse_training(r: _Reader, raw, prefix: str, base: TrainingConfig | None = 
                           stop_epochs, stop_loss, speed)
 
 
-def _parse_phase(r: _Reader, value, name: str, layers: int) -> str:
+def _parse_phase(r: Reader, value, name: str, layers: int) -> str:
     return r.choice(value, name, phase_names(layers))
 
 
-def _parse_notes(r: _Reader, raw: dict, layers: int) -> tuple[Note, ...]:
+def _parse_notes(r: Reader, raw: dict, layers: int) -> tuple[Note, ...]:
     """``[[notes]]`` (``[[checkpoints]]``, the old name, still reads)."""
     if "notes" in raw and "checkpoints" in raw:
         r.fail("checkpoints", "the old name of [[notes]]: write all notes as [[notes]]")
@@ -336,7 +336,7 @@ def _parse_notes(r: _Reader, raw: dict, layers: int) -> tuple[Note, ...]:
     return tuple(sorted(out, key=lambda n: (n.step, phase_order(n.phase))))
 
 
-def _parse_compare(r: _Reader, raw, base: TrainingConfig, layers: int):
+def _parse_compare(r: Reader, raw, base: TrainingConfig, layers: int):
     if not isinstance(raw, list):
         r.fail("compare", "expected two [[compare]] tables")
     if raw and len(raw) != 2:
@@ -349,57 +349,6 @@ def _parse_compare(r: _Reader, raw, base: TrainingConfig, layers: int):
         training = _parse_training(r, item.get("training", {}), f"{name}.training", base, layers)
         out.append((label, training))
     return tuple(out)
-
-
-def data_input_width(config: Config) -> int | None:
-    data = config.data
-    if data.features:
-        return len(data.features)
-    if data.source in GENERATED:
-        return 2
-    if data.source == "inline":
-        return len(data.x[0])
-    if data.source == "digits":
-        return 64  # 8×8 pixels
-    return None  # csv: known once the file is read
-
-
-def data_output_width(config: Config) -> int | None:
-    data = config.data
-    if data.source in GENERATED:
-        return data.classes if data.classes > 2 else 1
-    if data.source == "inline":
-        return len(data.y[0])
-    if data.source == "digits":
-        return 10  # one output per digit
-    return data.target_columns
-
-
-def check_consistency(config: Config, input_width: int | None = None) -> None:
-    """Cross-field checks: shapes that must fit, losses that must pair."""
-    r = _Reader(config.path)
-    net, train = config.network, config.training
-    width = input_width if input_width is not None else data_input_width(config)
-    if width is not None and width != net.inputs:
-        r.fail("network.inputs", f"expected {width} (the data has {width} input column(s)), got {net.inputs}")
-    first = net.layers[0]
-    if first.weights is not None and len(first.weights[0]) != net.inputs:
-        r.fail("network.layers[0].weights", f"expected rows of {net.inputs} (network.inputs), got {len(first.weights[0])}")
-    outputs = data_output_width(config)
-    last = len(net.layers) - 1
-    if outputs is not None and net.layers[-1].units != outputs:
-        r.fail(f"network.layers[{last}].units", f"expected {outputs} (the data has {outputs} target column(s)), "
-               f"got {net.layers[-1].units}")
-    trainings = [("training", train)] + [(f"compare[{i}].training", t) for i, (_, t) in enumerate(config.compare)]
-    for prefix, t in trainings:
-        problem = LOSSES[t.loss].check_pairing(net.layers[-1].activation)
-        if problem:
-            r.fail(f"{prefix}.loss", problem)
-    if config.data.labels == "plus_minus_one" and train.loss in ("bce", "cross_entropy"):
-        r.fail("data.labels", f"labels \"plus_minus_one\" (targets −1 and +1) need a tanh or linear output with "
-               f"loss mse or half_mse; loss {train.loss!r} needs \"zero_one\"")
-    if train.loss == "cross_entropy" and net.layers[-1].units < 2:
-        r.fail(f"network.layers[{last}].units", "softmax with cross_entropy needs at least 2 output units")
 
 
 def load_config(path: str | Path, name: str | None = None) -> Config:

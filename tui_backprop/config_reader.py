@@ -17,8 +17,9 @@ class ConfigError(ValueError):
         super().__init__(where + message)
 
 
+class Reader:
+    """Reads one value at a time against its field's expectation; the first problem is a ``ConfigError``."""
 
-class _Reader:
     def __init__(self, source):
         self.source = source
 
