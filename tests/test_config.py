@@ -172,8 +172,20 @@ def test_not_utf8(tmp_path):
 def test_bad_csv_rows_name_the_file_and_line(tmp_path):
     (tmp_path / "d.csv").write_text("a,b,y\n1,2,3\n4,oops,6\n")
     err = config_error(tmp_path, with_change('source = "xor"', 'source = "csv"\npath = "d.csv"'))
-    assert err.field == "data"
+    assert err.field == "data.path"
     assert "d.csv: line 3" in err.message
+
+
+@pytest.mark.parametrize("text, says", [
+    ("x1,x2,y\n1,2\n", "line 2 has 2 field(s) where the header has 3"),
+    ("1,2,3\n4,5,6\n7,8\n", "line 3 has 2 field(s) where line 1 has 3"),
+    ("x1,x2,y\n1,2,3\n\n4,5,6,7\n", "line 4 has 4 field(s) where the header has 3"),
+])
+def test_a_short_or_long_csv_row_names_its_line(tmp_path, text, says):
+    (tmp_path / "d.csv").write_text(text)
+    err = config_error(tmp_path, with_change('source = "xor"', 'source = "csv"\npath = "d.csv"'))
+    assert err.field == "data.path"
+    assert err.message.endswith("d.csv: " + says)
 
 
 def test_csv_width_must_fit_the_network(tmp_path):
@@ -233,6 +245,7 @@ def test_cli_reports_a_bad_preset_in_one_line(tmp_path, capsys):
     (["train", "--preset", "no-such-preset", "--steps", "1"], ["no-such-preset", "no preset with that name", "xor"]),
     (["train", "--preset", "missing/file.toml", "--steps", "1"], ["missing/file.toml", "file not found"]),
     (["train", "--preset", "xor", "--steps", "-1"], ["--steps", "0 or more"]),
+    (["train", "--preset", "presets/", "--steps", "1"], ["presets", "is a folder; expected a preset's .toml file"]),
 ])
 def test_cli_bad_input(capsys, args, words):
     code = main(args)

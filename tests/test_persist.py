@@ -585,3 +585,30 @@ def test_top_level_resume_opens_the_app_on_the_loaded_session(tmp_path, monkeypa
     assert seen["ran"] and seen["session"].step_count == 12
     assert seen["config"] == seen["session"].config
     assert np.array_equal(seen["session"].network.params, s.network.params)
+
+
+def test_export_through_a_link_keeps_the_link_and_writes_its_file(tmp_path):
+    real = tmp_path / "real.csv"
+    real.write_text("old\n")
+    link = tmp_path / "link.csv"
+    link.symlink_to(real)
+    assert cli.main(["export", "--preset", "xor", "--steps", "3", "--history-csv", str(link)]) == 0
+    assert link.is_symlink() and link.resolve() == real
+    lines = real.read_text().splitlines()
+    assert lines[0].startswith("step") and len(lines) == 4  # a header and three steps
+
+
+def test_export_into_a_pipe_writes_in_place(tmp_path):
+    """A FIFO, /dev/stdout or a terminal is written into, never replaced by a file (as root that
+    replaced /dev/stdout itself)."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE)
+    try:
+        assert cli.main(["export", "--preset", "xor", "--steps", "3", "--history-csv", str(fifo)]) == 0
+        out, _ = reader.communicate(timeout=10)
+    finally:
+        reader.kill()
+    assert fifo.is_fifo()
+    lines = out.decode().splitlines()
+    assert lines[0].startswith("step") and len(lines) == 4

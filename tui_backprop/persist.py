@@ -34,6 +34,7 @@ import hashlib
 import json
 import math
 import os
+import stat
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -81,6 +82,18 @@ def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> Path:
     process dies) before the rename, ``path`` is untouched.
     """
     path = Path(path)
+    try:
+        kind = os.stat(path).st_mode  # follows links
+    except FileNotFoundError:
+        kind = None
+    if kind is not None and not stat.S_ISREG(kind) and not stat.S_ISDIR(kind):
+        # A pipe, a terminal, /dev/stdout: there is nothing to replace, so write straight in.
+        with open(path, "wb") as f:
+            write(f)
+            f.flush()
+        return path
+    if path.is_symlink():  # replace the file the link points at and keep the link
+        path = Path(os.path.realpath(path))
     folder = path.parent if str(path.parent) else Path(".")
     mode = _new_file_mode(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)

@@ -68,6 +68,8 @@ def resolve(name_or_path: str | Path) -> Path:
     if text.endswith(".toml") or os.sep in text or "/" in text:
         if candidate.is_file():
             return candidate
+        if candidate.is_dir():
+            raise ConfigError(candidate, "", "is a folder; expected a preset's .toml file")
         raise ConfigError(candidate, "", "file not found")
     for folder in (user_dir(), shipped_dir()):
         path = folder / f"{text}.toml"

@@ -106,3 +106,10 @@ def test_an_overflowing_run_prints_no_numpy_warnings(tmp_path):
     result = _cli("train", "--resume", str(saved), "--steps", "2000")
     assert result.returncode == 3
     assert "Warning" not in result.stderr and result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("command", [["train", "--steps", "3"], ["export", "--steps", "0"], ["gradcheck"]])
+def test_a_negative_seed_names_the_flag_not_the_preset(capsys, command):
+    assert main([*command, "--preset", "xor", "--seed", "-1"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == "tui-backprop: --seed: expected 0 or more (below 2**63)"

@@ -193,7 +193,7 @@ def test_csv_target_columns(tmp_path):
 @pytest.mark.parametrize("text,message", [
     ("1,2\n3,x\n", "line 2 has a value that is not a number"),
     ("a,b\nc,d\n", "line 2"),
-    ("1,2\n3,4,5\n", "different numbers of columns"),
+    ("1,2\n3,4,5\n", r"line 2 has 3 field\(s\) where line 1 has 2"),
     ("", "no rows"),
     ("1\n2\n", "more than 1 column"),
 ])

@@ -168,21 +168,26 @@ def load_digits() -> tuple[np.ndarray, np.ndarray]:
 
 def load_csv(path: Path, target_columns: int = 1) -> tuple[np.ndarray, np.ndarray]:
     rows = []
+    width = first = None  # fields per line, as the header (line 1) or the first row has them
+    header = False
     with open(path, newline="") as fh:
         for line_no, row in enumerate(csv.reader(fh), start=1):
             if not row or all(not cell.strip() for cell in row):
                 continue
+            if width is None:
+                width, first = len(row), line_no
+            elif len(row) != width:
+                where = "the header" if header else f"line {first}"
+                raise ValueError(f"{path}: line {line_no} has {len(row)} field(s) where {where} has {width}")
             try:
                 rows.append([float(cell) for cell in row])
             except ValueError:
                 if line_no == 1 and not rows:
-                    continue  # a header line
+                    header = True
+                    continue
                 raise ValueError(f"{path}: line {line_no} has a value that is not a number") from None
     if not rows:
         raise ValueError(f"{path}: no rows of numbers")
-    widths = {len(r) for r in rows}
-    if len(widths) != 1:
-        raise ValueError(f"{path}: rows have different numbers of columns ({sorted(widths)})")
     data = np.array(rows, dtype=np.float64)
     if data.shape[1] <= target_columns:
         raise ValueError(f"{path}: needs more than {target_columns} column(s)")

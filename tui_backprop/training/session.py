@@ -60,7 +60,8 @@ class Session(SessionState, SessionReading, SessionTimeline):
         try:
             data = dataset_for(cfg)
         except (ValueError, OSError) as exc:
-            raise ConfigError(cfg.path, "data", str(exc)) from None
+            field = "data.path" if cfg.data.source == "csv" else "data"
+            raise ConfigError(cfg.path, field, str(exc)) from None
         check_consistency(cfg, input_width=data.inputs)
         _check_targets(cfg, data)
         if data.outputs != cfg.network.layers[-1].units:
