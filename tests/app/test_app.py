@@ -518,3 +518,85 @@ async def test_status_says_whose_loss_it_shows_before_the_loss_phase():
         await pilot.press("p", "p")
         status = app.query_one("#status").render().plain
         assert "step 2: loss done" in status and "(step 1)" not in status, status
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+async def test_footer_shows_whole_keys_only_most_important_first(size):
+    """At 80 columns the footer was cut after "+ lr": a key is shown whole or not at all."""
+    from textual.widgets._footer import FooterKey
+
+    app = make_app("xor")
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("n")  # the panes, as a learner sees them after the first key
+        await pilot.pause()
+        keys = [key for key in app.screen.query(FooterKey) if key.display]
+        shown = [key.key_display for key in keys]
+        assert shown[:5] == ["?", "q", "v", "space", "n"], shown
+        for key in keys:
+            label = key.key_display + " " + key.description
+            assert key.region.right <= size[0], f"{label!r} is cut at column {size[0]}"
+        hidden = [key.key_display for key in app.screen.query(FooterKey) if not key.display]
+        if size[0] == 80:
+            assert hidden, "at 80 columns not every key fits: the rest are in the help screen (?)"
+
+
+async def test_at_80x24_keys_reach_the_inspector_without_a_tab_first():
+    """The lesson covering the panes took the focus away: [ ] < > did nothing until Tab."""
+    from tui_backprop.app.widgets.lesson_pane import LessonPane
+    from tui_backprop.app.widgets.loss_curve import LossCurve
+
+    app = make_app("xor")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        inspector = app.query_one(Inspector)
+        assert isinstance(app.focused, LessonPane)  # it covers the panes: the arrows scroll it
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.focused is inspector
+        await pilot.press("right_square_bracket", "down", "greater_than_sign")
+        assert inspector.selection == (0, 1, 1, 1)
+        await pilot.press("tab")
+        assert isinstance(app.focused, LossCurve)
+        await pilot.press("tab")
+        assert app.focused is inspector
+        for close in ("v", "escape"):
+            await pilot.press("v")
+            await pilot.pause()
+            assert isinstance(app.focused, LessonPane)
+            await pilot.press(close)
+            await pilot.pause()
+            assert app.focused is inspector, close
+        await pilot.press("right_square_bracket")
+        assert inspector.selection == (0, 1, 2, 1)
+        await pilot.press("c")  # the form keeps its focus
+        await pilot.pause()
+        assert app.focused is app.query_one("#hidden")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+async def test_toasts_cover_the_curve_not_the_lesson_status_or_inspector(size):
+    """At 80×24 toasts stacked at the bottom right, over the status line and the inspector."""
+    from textual.widgets._toast import Toast
+
+    app = make_app("xor")
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await pilot.press("n", "g", "b")  # two notes: the gradient check, pause after backward
+        await pilot.pause(0.3)
+        toasts = list(app.screen.query(Toast))
+        assert len(toasts) == 2
+        curve = app.query_one("#curve").region
+        kept = ["#status", "FittedFooter", "#inspector"] + (["#side"] if size[0] >= 90 else [])
+        for toast in toasts:
+            assert toast.region.height >= 1
+            assert curve.x <= toast.region.x and toast.region.y < curve.bottom, (toast.region, curve)
+            for selector in kept:
+                assert not toast.region.overlaps(app.screen.query_one(selector).region), selector
+        await pilot.press("v")  # the lesson is back (at 80×24 it covers every pane)
+        await pilot.pause(0.3)
+        await pilot.press("b")
+        await pilot.pause(0.3)
+        lesson = app.query_one("#lesson")
+        text_rows = len(lesson.render().plain.rstrip().splitlines())  # the lesson's own lines
+        for toast in app.screen.query(Toast):
+            assert not toast.region.overlaps(app.query_one("#status").region)
+            assert toast.region.y >= lesson.region.y + text_rows or not toast.region.overlaps(lesson.region)

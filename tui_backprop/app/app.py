@@ -40,6 +40,7 @@ class BackpropApp(App[int]):
     TITLE = "tui-backprop"
     HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (60, "-narrow"), (90, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-tiny-height"), (16, "-short"), (24, "-tall")]
+    NOTIFICATION_TIMEOUT = 3  # seconds (Textual's 5): a note, not a pane
 
     # Keys that work on every screen; each screen adds its own (help and quit there, so the footer shows
     # them first, and a dialog's text field never quits the app).

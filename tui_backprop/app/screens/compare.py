@@ -11,13 +11,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from tui_backprop.app.snapshot_view import SnapshotView
 from tui_backprop.app.widgets.boundary import DecisionBoundary
 from tui_backprop.app.widgets.loss_curve import LEGEND, MARKUP_COLOURS, draw_series, series_points, spans_decades
 from tui_backprop.app.widgets.status import StatusLine
+from tui_backprop.app.widgets.footer import FittedFooter
 from tui_backprop.config import Config
 from tui_backprop.training.compare import CompareSession, CompareSnapshot
 
@@ -103,7 +104,7 @@ class CompareScreen(SnapshotView, Screen[None]):
                         yield DecisionBoundary(id=f"compare-boundary-{i}")
         for i, label in enumerate(self.compare.labels):
             yield StatusLine(id=f"compare-status-{i}", classes="run-status")
-        yield Footer(compact=True, show_command_palette=False)
+        yield FittedFooter()
 
     def on_mount(self) -> None:
         self.query_one("#compare-curve").border_title = "Loss: " + " vs ".join(

@@ -17,10 +17,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.strip import Strip
 from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tui_backprop.app.screens.view import ViewScreen
 from tui_backprop.app.plane_picture import LEVELS, pixel_colour, uses_ansi_palette
+from tui_backprop.app.widgets.footer import FittedFooter
 from tui_backprop.core.datasets import DIGITS_SIDE
 from tui_backprop.core.landscape import flat_params
 
@@ -136,7 +137,7 @@ class DigitsScreen(ViewScreen):
             yield Static("", id="digit-probabilities")
         with VerticalScroll(id="digit-units"):
             yield UnitPictures(id="unit-pictures")
-        yield Footer(compact=True, show_command_palette=False)
+        yield FittedFooter()
 
     def on_mount(self) -> None:
         self.query_one("#digit-units").border_title = ("Layer 1: each unit's 64 incoming weights as 8×8 "

@@ -14,11 +14,12 @@ import numpy as np
 from rich.markup import escape
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from tui_backprop.app.screens.view import ViewScreen
 from tui_backprop.app.plane_picture import short_number
+from tui_backprop.app.widgets.footer import FittedFooter
 from tui_backprop.core.layer_stats import HEALTHY_LOG_RATIO, NO_UPDATE, Histogram, LayerStats, layer_stats
 
 BARS = "▁▂▃▄▅▆▇█"
@@ -99,7 +100,7 @@ class LayerStatsScreen(ViewScreen):
         yield RatioPlot(id="ratio-plot")
         with VerticalScroll(id="layer-stats-scroll"):
             yield Static("", id="layer-stats-text")
-        yield Footer(compact=True, show_command_palette=False)
+        yield FittedFooter()
 
     def on_mount(self) -> None:
         self.query_one("#layer-stats-scroll").border_title = "This step, per layer (histograms of the batch)"

@@ -18,16 +18,18 @@ from textual.containers import Horizontal, Vertical
 from textual.lazy import Lazy
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 
 from tui_backprop.app.lesson_controls import LessonControls
 from tui_backprop.app.playground_controls import PlaygroundControls
 from tui_backprop.app.snapshot_view import SnapshotView
+from tui_backprop.app.toast_place import place_toasts
 from tui_backprop.app.training_controls import TrainingControls
 from tui_backprop.app.widgets.boundary import DecisionBoundary
 from tui_backprop.app.widgets.computation_graph import ComputationGraph
 from tui_backprop.app.widgets.config_form import ConfigForm, describe_changes
 from tui_backprop.app.widgets.diagram import NetworkDiagram
+from tui_backprop.app.widgets.footer import FittedFooter
 from tui_backprop.app.widgets.inspector import Inspector
 from tui_backprop.app.widgets.lesson_pane import LessonPane, lesson_layout, reflow  # noqa: F401 (reflow: tests)
 from tui_backprop.app.widgets.loss_curve import LossCurve
@@ -143,7 +145,7 @@ class MainScreen(TrainingControls, PlaygroundControls, LessonControls, SnapshotV
                      "(80×24 or more is best). Keys still work.", id="too-small")
         yield Static("", id="notice")
         yield StatusLine(id="status")
-        yield Footer(compact=True, show_command_palette=False)
+        yield FittedFooter()
 
     def on_mount(self) -> None:
         self.query_one(DecisionBoundary).set_title_forms("Decision boundary", "Boundary")
@@ -208,9 +210,28 @@ class MainScreen(TrainingControls, PlaygroundControls, LessonControls, SnapshotV
                 and self.query_one("#side", TabbedContent).active == "lesson-tab":
             self.remove_class("-side-open")
             self.fit_lesson()
+            self.call_after_refresh(self._after_layout)
+
+    def _after_layout(self) -> None:
+        self._focus_panes()
+        place_toasts(self)  # over the curve, wherever it is now
+
+    def _focus_panes(self) -> None:
+        """Keys reach what is on screen, without a Tab first: the lesson while it covers the panes
+        (the arrows scroll it), else the inspector ([ ] arrows < >)."""
+        side = self.query_one("#side", TabbedContent)
+        covering = self.has_class("-side-open") and side.active == "lesson-tab" and not self.has_class("-graph") \
+            and (self.has_class("-narrow") or self.has_class("-lesson-over-all"))
+        focused = self.focused
+        if covering:
+            if focused is None or not focused.region:
+                self.lesson_pane.focus()
+        elif focused is None or not focused.region:  # hidden with the lesson (or never set)
+            self.query_one(Inspector).focus()
 
     def on_resize(self) -> None:
         self.fit_lesson()
+        self.call_after_refresh(self._after_layout)
 
     @on(TabbedContent.TabActivated, "#side")
     def _side_tab(self) -> None:
@@ -249,7 +270,7 @@ class MainScreen(TrainingControls, PlaygroundControls, LessonControls, SnapshotV
         inspector.set_weight_check(layer, neuron, weight, analytic, numeric)
         verdict = "agrees" if check.passed else "DISAGREES"
         self.notify(f"Layer {layer + 1}: backprop {verdict} with finite differences "
-                    f"(max relative error {check.max_relative_error:.1e})", timeout=4)
+                    f"(max relative error {check.max_relative_error:.1e})", timeout=3)
 
     def on_inspector_selection_changed(self, event: Inspector.SelectionChanged) -> None:
         self.query_one(NetworkDiagram).select(event.layer, event.neuron)
@@ -273,6 +294,7 @@ class MainScreen(TrainingControls, PlaygroundControls, LessonControls, SnapshotV
             graph.focus()
         else:
             self.query_one(Inspector).focus()
+        self.call_after_refresh(place_toasts, self)
 
     def action_toggle_diagram_gradients(self) -> None:
         diagram = self.query_one(NetworkDiagram)
@@ -300,6 +322,7 @@ class MainScreen(TrainingControls, PlaygroundControls, LessonControls, SnapshotV
         self.add_class("-side-open")
         self.query_one("#side", TabbedContent).active = tab
         self.fit_lesson()
+        self.call_after_refresh(self._after_layout)
 
     def action_close_side(self) -> None:
         self.close_side()
@@ -310,6 +333,7 @@ class MainScreen(TrainingControls, PlaygroundControls, LessonControls, SnapshotV
         if self.has_class("-graph"):
             self.action_toggle_graph()
         self.fit_lesson()
+        self.call_after_refresh(self._after_layout)
 
     # ---------------------------------------------------------------- files
     async def action_save(self) -> None:

@@ -13,10 +13,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual_plotext import PlotextPlot
 
 from tui_backprop.app.widgets.loss_curve import CLIP, downsample, short_number, spans_decades
+from tui_backprop.app.widgets.footer import FittedFooter
 from tui_backprop.config import Config
 from tui_backprop.sweep_background import BackgroundSweep, SweepPicture
 
@@ -147,7 +148,7 @@ class SweepScreen(Screen[int | None]):
             yield SweepCurves(id="sweep-curves")
             yield DataTable(id="sweep-runs", cursor_type="row", zebra_stripes=False)
         yield Static("", id="sweep-counts")
-        yield Footer(compact=True, show_command_palette=False)
+        yield FittedFooter()
 
     def on_mount(self) -> None:
         curves = self.query_one(SweepCurves)

@@ -1,0 +1,45 @@
+"""Where notifications show: over the loss curve, never over the lesson, the status line or the footer.
+
+Textual stacks toasts at the bottom right, where at 80×24 they hid the status
+line and the inspector. The curve is the pane a learner misses least for a few
+seconds; when the lesson (or the computation graph) covers every pane, the
+toasts take the bottom rows of that pane, where a lesson's text rarely reaches.
+"""
+
+from __future__ import annotations
+
+from textual.geometry import Region
+from textual.screen import Screen
+from textual.widgets._toast import ToastRack
+
+MIN_WIDTH = 36  # a short note on one line; a narrower curve lends the pane to its right some cells
+MAX_WIDTH = 50
+COVERED_FIRST = ("#curve", "#boundary", "#diagram")  # the panes a toast may cover, the least missed first
+
+
+def toast_area(screen_size: tuple[int, int], pane: Region | None, panes: Region) -> tuple[str, int, int, int, int]:
+    """(dock, offset from that edge, left, width, max height) of the toasts.
+
+    ``pane`` is the region of the pane the toasts may cover (None: none is shown,
+    so they take the bottom of ``panes`` instead).
+    """
+    width, height = screen_size
+    if pane is not None and pane.width > 2 and pane.height > 2:
+        left = pane.x + 1  # inside the border: the pane's title stays readable
+        box = min(max(pane.width - 2, MIN_WIDTH), width - left)
+        return "top", pane.y + 1, left, box, pane.height - 2
+    box = min(MAX_WIDTH, max(width - 2, 1))
+    return "bottom", max(height - panes.bottom + 1, 0), max(width - box - 1, 0), box, max(panes.height // 3, 3)
+
+
+def place_toasts(screen: Screen) -> None:
+    racks = screen.query(ToastRack)
+    if not racks:
+        return
+    pane = next((w.region for selector in COVERED_FIRST for w in screen.query(selector) if w.region), None)
+    dock, edge, left, box, tall = toast_area(screen.size, pane, screen.query_one("#panes").region)
+    styles = racks.first().styles
+    styles.dock = dock
+    styles.margin = (edge, 0, 0, left) if dock == "top" else (0, 0, edge, left)
+    styles.width = box
+    styles.max_height = tall
