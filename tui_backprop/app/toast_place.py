@@ -2,8 +2,9 @@
 
 Textual stacks toasts at the bottom right, where at 80×24 they hid the status
 line and the inspector. The curve is the pane a learner misses least for a few
-seconds; when the lesson (or the computation graph) covers every pane, the
-toasts take the bottom rows of that pane, where a lesson's text rarely reaches.
+seconds (then the boundary below it); when the lesson (or the computation graph)
+covers them, the toasts take the bottom left rows, where a lesson's text rarely
+reaches.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from textual.widgets._toast import ToastRack
 
 MIN_WIDTH = 36  # a short note on one line; a narrower curve lends the pane to its right some cells
 MAX_WIDTH = 50
-COVERED_FIRST = ("#curve", "#boundary", "#diagram")  # the panes a toast may cover, the least missed first
+COVERED_FIRST = ("#curve", "#boundary")  # the panes a toast may cover, the least missed first
 
 
 def toast_area(screen_size: tuple[int, int], pane: Region | None, panes: Region) -> tuple[str, int, int, int, int]:
@@ -29,7 +30,7 @@ def toast_area(screen_size: tuple[int, int], pane: Region | None, panes: Region)
         box = min(max(pane.width - 2, MIN_WIDTH), width - left)
         return "top", pane.y + 1, left, box, pane.height - 2
     box = min(MAX_WIDTH, max(width - 2, 1))
-    return "bottom", max(height - panes.bottom + 1, 0), max(width - box - 1, 0), box, max(panes.height // 3, 3)
+    return "bottom", max(height - panes.bottom + 1, 0), 1, box, max(panes.height // 3, 3)
 
 
 def place_toasts(screen: Screen) -> None:

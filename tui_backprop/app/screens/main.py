@@ -273,7 +273,7 @@ class MainScreen(TrainingControls, PlaygroundControls, LessonControls, SnapshotV
                     f"(max relative error {check.max_relative_error:.1e})", timeout=3)
 
     def on_inspector_selection_changed(self, event: Inspector.SelectionChanged) -> None:
-        self.query_one(NetworkDiagram).select(event.layer, event.neuron)
+        self.query_one(NetworkDiagram).select(event.layer, event.neuron, event.weight, event.sample)
         self.query_one(ComputationGraph).follow(event.layer, event.neuron, event.weight, event.sample)
         last = len(self.session.network.layers) - 1
         self.query_one(NeuronMaps).select(min(event.layer, max(last - 1, 0)),
@@ -299,8 +299,7 @@ class MainScreen(TrainingControls, PlaygroundControls, LessonControls, SnapshotV
     def action_toggle_diagram_gradients(self) -> None:
         diagram = self.query_one(NetworkDiagram)
         diagram.show_gradients = not diagram.show_gradients
-        self.notify("Network diagram: " + ("gradients ∂L/∂w, nodes by δ" if diagram.show_gradients else "weights"),
-                    timeout=2)
+        self.notify("Diagram: " + ("gradients ∂L/∂w, δ" if diagram.show_gradients else "weights w, a"), timeout=2)
 
     def action_configure(self) -> None:
         self._open_side("config-tab")

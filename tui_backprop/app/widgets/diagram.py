@@ -6,10 +6,14 @@ one. Negative weights are dashed, positive ones solid: the sign still reads
 under NO_COLOR. Columns with more units than rows show the first ones and a
 "+N" note. With ``show_gradients`` (key D) the edges show ∂L/∂w and the nodes
 δ (the batch mean), each layer once its backward pass has run; the border
-title says which one is shown.
+title says which one is shown. Where there is room the picture carries its
+numbers too (``app/diagram_numbers.py``): each node's value for the selected
+sample, each edge's w or ∂L/∂w, and a legend saying which is which.
 """
 
 from __future__ import annotations
+
+from collections import Counter
 
 import numpy as np
 from rich.segment import Segment
@@ -17,6 +21,19 @@ from rich.style import Style
 from textual.strip import Strip
 from textual.widget import Widget
 
+from tui_backprop.app.diagram_header import header_labels, place_labels
+from tui_backprop.app.diagram_numbers import (
+    Edge,
+    Shown,
+    edge_value,
+    fits_numbers,
+    legend_forms,
+    node_texts,
+    place_edge_numbers,
+    reserved_widths,
+    selected_text,
+)
+from tui_backprop.app.graph_layout import PENDING
 from tui_backprop.app.widgets.plane import FittedTitles
 from tui_backprop.app.widgets.inspector import NEGATIVE_COLOURS, POSITIVE_COLOURS, magnitude_level
 from tui_backprop.training.session import Snapshot
@@ -27,70 +44,7 @@ INPUT_LABELS = {"x1": "X₁", "x2": "X₂", "x1^2": "X₁²", "x2^2": "X₂²", 
                 "sin(x1)": "sinX₁", "sin(x2)": "sinX₂"}
 _BRAILLE_BITS = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))
 _EDGE_STYLES: dict[tuple[int, int, bool], Style] = {}
-
-# Activation names short enough for a column header.
-SHORT_ACTIVATION = {"tanh": "tanh", "sigmoid": "sigm", "relu": "relu", "linear": "lin",
-                    "leaky_relu": "lrelu", "softmax": "smax"}
-
-
-def short_activation(name: str) -> str:
-    return SHORT_ACTIVATION.get(name, name[:4])
-
-
-LABEL_GAP = 2  # blank cells between two header labels, so "L1 sigm  L2 sigm" reads as two
-
-
-def header_labels(snap: Snapshot) -> list[tuple[str, ...]]:
-    """Per column, its label in three forms: long, medium, short."""
-    labels: list[tuple[str, ...]] = [("in", "in", "x")]
-    last = len(snap.layers) - 1
-    for i, layer in enumerate(snap.layers):
-        act = short_activation(layer.activation)
-        if i == last:
-            labels.append((f"out {act}", "out", "ŷ"))
-        else:
-            labels.append((f"L{i + 1} {act}", f"L{i + 1}", f"{i + 1}"))
-    return labels
-
-
-def place_labels(labels: list[tuple[str, ...]], xs: list[int], width: int) -> list[tuple[int, str] | None]:
-    """(start, text) per column, near its nodes and never touching a neighbour (None: left out).
-
-    All columns take the same form, the longest that fits everywhere: "L3 tanh"
-    (two blank cells apart, so a name reads with its own layer), else "L3",
-    else "3". A label that does not fit even then is left out rather than
-    pushing the others out of place.
-    """
-    placed: list[tuple[int, str] | None] = []
-    for level, gap in ((0, LABEL_GAP), (1, 1), (2, 1)):
-        placed = _place([forms[min(level, len(forms) - 1):][:1] for forms in labels], xs, width, gap)
-        if all(found is not None for found in placed):
-            break
-    return placed
-
-
-def _place(labels: list[tuple[str, ...]], xs: list[int], width: int, gap: int) -> list[tuple[int, str] | None]:
-    placed: list[tuple[int, str] | None] = []
-    previous_end = -1  # last cell used by the label on the left
-    for c, (x, forms) in enumerate(zip(xs, labels)):
-        choice = None
-        for text in forms:
-            n = len(text)
-            start = min(max(x - n // 2, previous_end + 1 + gap if previous_end >= 0 else 0), width - n)
-            if start < 0 or (previous_end >= 0 and start < previous_end + 1 + gap):
-                continue
-            if c + 1 < len(xs):
-                # Leave the next column room for its shortest label, centred on its node.
-                next_short = min(len(t) for t in labels[c + 1])
-                if start + n - 1 + gap >= xs[c + 1] - next_short // 2:
-                    continue
-            choice = (start, text)
-            break
-        placed.append(choice)
-        if choice is not None:
-            previous_end = choice[0] + len(choice[1]) - 1
-    return placed
-
+DENSE = 8  # drawn edges of a layer above which only the selected neuron's carry numbers
 
 def edge_style(sign: int, level: int, selected: bool) -> Style:
     key = (sign, level, selected)
@@ -125,9 +79,13 @@ class NetworkDiagram(FittedTitles, Widget):
         self.snapshot = snapshot
         self.selected_layer = 0
         self.selected_neuron = 0
+        self.selected_weight = 0  # the inspector's weight (its fan_in: the bias, which has no edge)
+        self.selected_sample = 0
+        self.numbers_shown: tuple[bool, bool] = (False, False)  # (nodes, edges) in the last drawing
         self._strips: list[Strip] | None = None
         self._built_for: tuple[int, int] | None = None
         self._show_gradients = False
+        self._edge_cells: dict[tuple[int, int], tuple] = {}
 
     @property
     def show_gradients(self) -> bool:
@@ -136,15 +94,8 @@ class NetworkDiagram(FittedTitles, Widget):
     @show_gradients.setter
     def show_gradients(self, value: bool) -> None:
         self._show_gradients = bool(value)
-        if value:
-            self.set_subtitle_forms("edges ∂L/∂w · nodes δ (D: weights)", "edges ∂L/∂w · nodes δ", "∂L/∂w, δ")
-        else:
-            self.set_subtitle_forms()
-        self._strips = None
+        self._strips = None  # the legend follows the drawing (build_strips)
         self.refresh()
-
-    def on_mount(self) -> None:
-        self.show_gradients = self._show_gradients  # the legend
 
     def edge_values(self, layer) -> np.ndarray | None:
         """What the edges of one layer show: weights, or ∂L/∂w once that layer's backward pass has run."""
@@ -159,9 +110,11 @@ class NetworkDiagram(FittedTitles, Widget):
         self._strips = None
         self.refresh()
 
-    def select(self, layer: int, neuron: int) -> None:
-        """Highlight a layer (0-based, as in the snapshot) and one of its neurons."""
+    def select(self, layer: int, neuron: int, weight: int = 0, sample: int = 0) -> None:
+        """Highlight a layer (0-based, as in the snapshot), one of its neurons and that neuron's weight;
+        node numbers are the sample's."""
         self.selected_layer, self.selected_neuron = layer, neuron
+        self.selected_weight, self.selected_sample = weight, sample
         self._strips = None
         self.refresh()
 
@@ -194,21 +147,55 @@ class NetworkDiagram(FittedTitles, Widget):
             return [Strip([Segment("No network yet.".ljust(width)[:width], Style(dim=True))])]
         rows = height - 1  # first line: layer names
         sizes = [snap.layers[0].fan_in] + [layer.units for layer in snap.layers]
-        columns = len(sizes)
-        margin_left, margin_right = min(max(3, self._longest_input_label(snap) + 1), max(width // 4, 3)), 3
-        span = max(width - margin_left - margin_right - 1, columns)
-        xs = [margin_left + round(c * span / max(columns - 1, 1)) for c in range(columns)]
         placed = [self.node_rows(units, rows) for units in sizes]
+        texts, xs = self._fit_numbers(snap, placed, width)
         header = self._draw_header(snap, xs, width)
         chars = [[" "] * width for _ in range(rows)]
         styles: list[list[Style]] = [[Style()] * width for _ in range(rows)]
-        self._draw_edges(snap, xs, placed, chars, styles, width, rows)
-        self._draw_nodes(snap, xs, placed, chars, styles, width)
+        edges = self._draw_edges(snap, xs, placed, chars, styles, width, rows, texts)
+        blocked = self._draw_nodes(snap, xs, placed, chars, styles, width, texts)
+        numbered = self._draw_edge_numbers(edges, blocked, chars, styles, width, rows)
+        nodes_shown = any(t for col in texts[:-1] for t in col)
+        self.numbers_shown = (nodes_shown, bool(numbered))
+        selected = (self.selected_layer, self.selected_neuron, self.selected_weight)
+        drawn = self.selected_layer < len(snap.layers) and self.selected_weight < len(placed[self.selected_layer][0]) \
+            and self.selected_neuron < len(placed[self.selected_layer + 1][0])
+        missing = drawn and selected not in {edge.key for edge in numbered}
+        shown = Shown(nodes_shown, any(texts[-1]), bool(numbered),
+                      any(PENDING in t.split() for col in texts for t in col),
+                      selected_text(snap, *selected, self._show_gradients) if missing else None)
+        forms = legend_forms(snap, self.selected_sample, self._show_gradients, shown)
+        if forms != self._subtitle_forms:
+            self.call_later(self.set_subtitle_forms, *forms)
         strips = [header]
         for y in range(rows):
             segments = [Segment(ch, st) for ch, st in zip(chars[y], styles[y])]
             strips.append(Strip(list(Segment.simplify(segments)), width))
         return strips
+
+    def _columns(self, snap, width: int, right: int) -> list[int]:
+        columns = len(snap.layers) + 1
+        margin_left = min(max(3, self._longest_input_label(snap) + 1), max(width // 4, 3))
+        span = max(width - margin_left - right - 1, columns)
+        return [margin_left + round(c * span / max(columns - 1, 1)) for c in range(columns)]
+
+    def _fit_numbers(self, snap, placed, width: int) -> tuple[list[list[str]], list[int]]:
+        """The node numbers that fit (all, the output's only, or none) and the columns' x for them."""
+        every = node_texts(snap, self.selected_sample, self._show_gradients)
+        every = [col[: len(rows)] for col, (rows, _) in zip(every, placed)]  # drawn nodes only
+        last = len(every) - 1
+        output_only = [[""] * len(col) if c < last else col for c, col in enumerate(every)]
+        plain = self._columns(snap, width, 3)
+        labels = header_labels(snap)
+        names = [found and found[1] for found in place_labels(labels, plain, width)]
+        for texts in (every, output_only):
+            widths = reserved_widths(snap, texts)
+            xs = self._columns(snap, width, max(3, widths[-1] + 1))
+            # Numbers never cost a layer its name in the header ("L8 sigm" stays, not "L8").
+            if xs[-1] + 1 + widths[-1] < width and fits_numbers(xs, widths) \
+                    and [found and found[1] for found in place_labels(labels, xs, width)] == names:
+                return texts, xs
+        return [[""] * len(col) for col in every], plain
 
     def _draw_header(self, snap: Snapshot, xs: list[int], width: int) -> Strip:
         line = [" "] * width
@@ -223,9 +210,11 @@ class NetworkDiagram(FittedTitles, Widget):
                 line_styles[start + i] = style
         return Strip(list(Segment.simplify(Segment(ch, st) for ch, st in zip(line, line_styles))), width)
 
-    def _draw_edges(self, snap, xs, placed, chars, styles, width, rows) -> None:
+    def _draw_edges(self, snap, xs, placed, chars, styles, width, rows, texts) -> list[Edge]:
+        """Braille lines from each node (after its number) to the next column; returns them, to be numbered."""
+        edges: list[Edge] = []
         dots = np.zeros((rows * 4, width * 2), dtype=bool)
-        # Per cell: (priority, style) of the strongest edge through it.
+        # Per cell: (priority, style, key) of the strongest edge through it.
         owner: dict[tuple[int, int], tuple[float, Style]] = {}
         for index, layer in enumerate(snap.layers):
             weights = self.edge_values(layer)
@@ -248,8 +237,14 @@ class NetworkDiagram(FittedTitles, Widget):
                     priority = abs(w) / scale if scale else 0.0
                     if selected:
                         priority += 10.0  # the selected neuron's inputs are drawn on top
-                    self._draw_line(dots, owner, x0, ly * 4 + 1, x1, ry * 4 + 1, w < 0, priority, style)
-        for (cy, cx), (_, style) in owner.items():
+                        if k == self.selected_weight:
+                            priority += 10.0  # and the selected weight's number comes first
+                    self._draw_line(dots, owner, x0, ly * 4 + 1, x1, ry * 4 + 1, w < 0, priority, style,
+                                    (index, j, k))
+                    edges.append(Edge((index, j, k), edge_value(snap, index, j, k, self._show_gradients),
+                                      x0, ly * 4 + 1, x1, ry * 4 + 1, priority))
+        self._edge_cells = {cell: found[2] for cell, found in owner.items()}  # which edge shows in each cell
+        for (cy, cx), (_, style, _) in owner.items():
             if not (0 <= cy < rows and 0 <= cx < width):
                 continue
             bits = 0
@@ -260,9 +255,33 @@ class NetworkDiagram(FittedTitles, Widget):
             if bits:
                 chars[cy][cx] = chr(0x2800 + bits)
                 styles[cy][cx] = style
+        return edges
+
+    def _draw_edge_numbers(self, edges, blocked, chars, styles, width, rows) -> list[Edge]:
+        """Each edge's number on its line where it fits whole; the selected weight's reversed."""
+        by_key = {edge.key: edge for edge in edges}
+        numbered = []
+        # Pending ∂L/∂w get none (the legend says so). In a dense layer a number could be any line's:
+        # there only the selected neuron's inputs, drawn on top, are numbered.
+        per_layer = Counter(edge.key[0] for edge in edges)
+        known = [edge for edge in edges if edge.value is not None and (
+            per_layer[edge.key[0]] <= DENSE or edge.key[:2] == (self.selected_layer, self.selected_neuron))]
+        for spot in place_edge_numbers(known, blocked, width, rows, self._edge_cells):
+            edge = by_key[spot.key]
+            layer, j, k = spot.key
+            selected = layer == self.selected_layer and j == self.selected_neuron
+            if edge.value is None:
+                style = Style(dim=True)  # pending
+            else:
+                style = edge_style(1 if edge.value > 0 else -1, 3 if edge.value else 0, selected)
+            if selected and k == self.selected_weight:
+                style += Style(reverse=True, bold=True)
+            self._put(chars, styles, spot.row, spot.start, spot.text, width, style)
+            numbered.append(edge)
+        return numbered
 
     @staticmethod
-    def _draw_line(dots, owner, x0, y0, x1, y1, dashed, priority, style) -> None:
+    def _draw_line(dots, owner, x0, y0, x1, y1, dashed, priority, style, key) -> None:
         steps = max(abs(x1 - x0), abs(y1 - y0), 1)
         height, width = dots.shape
         for s in range(steps + 1):
@@ -274,7 +293,7 @@ class NetworkDiagram(FittedTitles, Widget):
                 dots[y, x] = True
                 cell = (y // 4, x // 2)
                 if cell not in owner or owner[cell][0] < priority:
-                    owner[cell] = (priority, style)
+                    owner[cell] = (priority, style, key)
 
     def _input_labels(self, snap) -> list[str]:
         names = getattr(snap, "input_names", ()) or ()
@@ -294,7 +313,14 @@ class NetworkDiagram(FittedTitles, Widget):
         finite = np.abs(deltas[np.isfinite(deltas)])
         return deltas, float(finite.max()) if finite.size else 0.0
 
-    def _draw_nodes(self, snap, xs, placed, chars, styles, width) -> None:
+    def _draw_nodes(self, snap, xs, placed, chars, styles, width, texts) -> set[tuple[int, int]]:
+        """Nodes, their names and numbers; returns the cells they take (edge numbers keep off them)."""
+        taken: set[tuple[int, int]] = set()
+
+        def put(y, x, text, style=None):
+            self._put(chars, styles, y, x, text, width, style)
+            taken.update((y, x + i) for i in range(len(text)))
+
         last = len(placed) - 1
         inputs = self._input_labels(snap)
         for c, (x, (node_rows, hidden)) in enumerate(zip(xs, placed)):
@@ -313,21 +339,26 @@ class NetworkDiagram(FittedTitles, Widget):
                         Style(reverse=True) if is_selected else Style())
                 elif self._show_gradients and c > 0:
                     glyph, style = "○", Style(dim=True, reverse=is_selected)  # δ pending
-                if x < width:
-                    chars[y][x] = glyph
-                    styles[y][x] = style
+                put(y, x, glyph, style)
                 label = inputs[unit] if c == 0 else ("ŷ" if c == last and len(node_rows) == 1 else
                                                      f"ŷ{unit + 1}" if c == last else "")
                 if c == 0 and label:
                     start = max(x - len(label) - 1, 0)
-                    self._put(chars, styles, y, start, label[: x - start - 1] if x - start > 1 else "", width)
-                elif label:
-                    self._put(chars, styles, y, x + 2, label, width)
+                    put(y, start, label[: x - start - 1] if x - start > 1 else "")
+                if texts[c][unit]:  # its number (the output's with its name and target: "ŷ 0.46 y 1")
+                    value = texts[c][unit]
+                    put(y, x + 1, " ")  # a blank either side: the edges leaving the node go on after it
+                    put(y, x + 2, value, Style(dim=True) if value == PENDING else Style(bold=is_selected))
+                    if c < last:
+                        put(y, x + 2 + len(value), " ")
+                elif label and c > 0:
+                    put(y, x + 2, label)
             if hidden:
                 note = f"+{hidden}"
                 y = node_rows[-1] + 1
                 if y < len(chars):
-                    self._put(chars, styles, y, max(x - len(note) // 2, 0), note, width, Style(dim=True))
+                    put(y, max(x - len(note) // 2, 0), note, Style(dim=True))
+        return taken
 
     @staticmethod
     def _put(chars, styles, y, x, text, width, style=None) -> None:

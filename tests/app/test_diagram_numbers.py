@@ -1,0 +1,161 @@
+"""Numbers on the network diagram: what each one is, from the snapshot, and where it may sit."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from rich.cells import cell_len
+
+from tests.app.test_widgets import WidgetApp, lines_of, session_for
+from tui_backprop.app.diagram_numbers import (
+    CELLS,
+    Edge,
+    Shown,
+    legend_forms,
+    node_texts,
+    number,
+    place_edge_numbers,
+)
+from tui_backprop.app.graph_layout import fmt
+from tui_backprop.app.widgets import NetworkDiagram
+from tui_backprop.presets import load_preset
+from tui_backprop.training.session import Session
+
+
+def chain_after_backward() -> Session:
+    session = Session(load_preset("chain-two-weights"))  # the lesson pauses after backward
+    session.step()
+    assert session.last_phase == "backward L1"
+    return session
+
+
+@pytest.mark.parametrize("value, text", [(0.4567, "0.46"), (-0.012, "−0.01"), (24.0, "24"), (-48.0, "−48"),
+                                         (123.4, "123"), (12345.0, "12345"), (123456.0, "1.2e5"), (-12345.0, "−1e4"), (3e-7, "3e−7"), (0.0, "0"),
+                                         (None, "·")])
+def test_a_number_takes_at_most_five_cells(value, text):
+    assert number(value) == text and len(text) <= CELLS
+
+
+def test_chain_two_weights_node_and_edge_numbers_are_the_worked_example():
+    snap = chain_after_backward().snapshot()
+    assert node_texts(snap, 0, gradients=False) == [["2"], ["6"], ["ŷ 24 y 30"]]
+    # With gradients: δ at the nodes (ŷ − y = −6, then −6 · w2 = −24), ∂C/∂w on the edges.
+    assert node_texts(snap, 0, gradients=True) == [[""], ["−24"], ["ŷ δ −6"]]
+    from tui_backprop.app.diagram_numbers import edge_value
+    assert edge_value(snap, 0, 0, 0, True) == -48.0 and edge_value(snap, 1, 0, 0, True) == -36.0
+    assert edge_value(snap, 0, 0, 0, False) == 3.0 and edge_value(snap, 1, 0, 0, False) == 4.0
+
+
+def test_values_not_computed_yet_are_pending():
+    session = Session(load_preset("chain-two-weights"))
+    session.advance_phase()  # forward L1 only
+    snap = session.snapshot()
+    assert node_texts(snap, 0, gradients=False) == [["2"], ["6"], ["ŷ · y 30"]]  # y is data: known
+    assert node_texts(snap, 0, gradients=True) == [[""], ["·"], ["ŷ δ ·"]]
+    from tui_backprop.app.diagram_numbers import edge_value
+    assert edge_value(snap, 0, 0, 0, True) is None  # ∂C/∂w1: backward L1 not run yet
+    forms = legend_forms(snap, 0, True, Shown(nodes=True, output=True, edges=False, pending=True))
+    assert forms[0] == "edges ∂L/∂w pending · nodes δ · · pending (D: weights)"
+
+
+def test_node_numbers_are_the_selected_samples():
+    snap = session_for("xor", 3).snapshot()
+    hidden = snap.layers[0].a
+    for sample in (0, 3):
+        texts = node_texts(snap, sample, gradients=False)
+        assert texts[0] == [number(float(v)) for v in snap.layers[0].inputs[sample]]
+        assert texts[1] == [number(float(v)) for v in hidden[sample]]
+        y = fmt(float(snap.batch_y[sample, 0]), 2)
+        assert texts[2] == [f"ŷ {number(float(snap.layers[1].a[sample, 0]))} y {y}"]
+    forms = legend_forms(snap, 3, False, Shown(nodes=True, output=True, edges=True, pending=False))
+    assert forms[0] == "edges w (updated) · nodes a (sample 4 of 10) (D: gradients)"
+    assert all(form for form in forms)
+
+
+def test_edge_numbers_never_overlap_and_sit_on_their_own_line():
+    # Two flat edges on rows 1 and 3 (dots: 4 per row), one steep edge: it gets no number.
+    flat_a = Edge((0, 0, 0), 0.5, 2, 5, 40, 5, 2.0)
+    flat_b = Edge((0, 1, 0), -1.25, 2, 13, 40, 13, 1.0)
+    steep = Edge((0, 2, 0), 3.0, 2, 1, 12, 19, 0.5)
+    shown = {}
+    for edge in (flat_a, flat_b, steep):
+        for cell in range(edge.x0 // 2, edge.x1 // 2 + 1):
+            x = 2 * cell + 1
+            y = edge.y0 + (edge.y1 - edge.y0) * (x - edge.x0) / (edge.x1 - edge.x0)
+            shown.setdefault((int(round(y)) // 4, cell), edge.key)
+    blocked = {(1, c) for c in range(9, 12)}  # a node's number in the way of the middle of flat_a
+    placed = place_edge_numbers([flat_a, flat_b, steep], blocked, 30, 6, shown)
+    assert {p.key for p in placed} == {(0, 0, 0), (0, 1, 0)}
+    cells = [(p.row, p.start + i) for p in placed for i in range(len(p.text))]
+    assert len(cells) == len(set(cells)) and not set(cells) & blocked
+    by_key = {p.key: p for p in placed}
+    assert by_key[(0, 0, 0)].row == 1 and by_key[(0, 0, 0)].text == "0.5"
+    assert by_key[(0, 1, 0)].row == 3 and by_key[(0, 1, 0)].text == "−1.2"
+
+
+# ------------------------------------------------------------------ the widget
+@pytest.mark.parametrize("width, height", [(44, 7), (38, 5)])  # the pane at 100×30 and at 80×24
+async def test_diagram_shows_chain_two_weights_numbers(width, height):
+    """x 2 —3→ h 6 —4→ ŷ 24 beside y 30, on the picture, with a legend saying which is which."""
+    diagram = NetworkDiagram(chain_after_backward().snapshot())
+    async with WidgetApp(diagram).run_test(size=(width + 2, height + 2)) as pilot:
+        diagram.styles.border = ("round", "white")
+        diagram.styles.height = height + 2
+        await pilot.pause()
+        row = next(line for line in lines_of(diagram) if "○" in line)
+        cells = row.split()
+        assert cells[:3] == ["x", "○", "2"], row
+        assert "ŷ 24 y 30" in row
+        tokens = [t for t in re.split(r"[\u2800-\u28ff\s○●◉]+", row) if t]
+        assert tokens == ["x", "2", "3", "6", "4", "ŷ", "24", "y", "30"], row  # in the order of the pass
+        assert diagram.border_subtitle.startswith("edges w · nodes a"), diagram.border_subtitle
+
+
+@pytest.mark.parametrize("width, height", [(44, 7), (38, 5), (30, 5)])
+async def test_xor_numbers_never_garble_the_picture(width, height):
+    snap = session_for("xor", 3).snapshot()
+    diagram = NetworkDiagram(snap)
+    async with WidgetApp(diagram).run_test(size=(width + 2, height + 2)) as pilot:
+        diagram.styles.border = ("round", "white")
+        diagram.styles.height = height + 2
+        diagram.select(0, 1, 1, 2)  # w[2,2] of layer 1, sample 3
+        await pilot.pause()
+        body = "\n".join(lines_of(diagram)[1:])
+        assert body.count("○") == 2 and body.count("●") + body.count("◉") == 5  # every node still drawn
+        assert body.count("ŷ") == 1
+        nodes, edges = diagram.numbers_shown
+        a = snap.layers[0].a[2]
+        if nodes:  # every hidden unit's number, whole, for sample 3
+            for value in a:
+                assert f"● {number(float(value))}" in body or f"◉ {number(float(value))}" in body
+        room = diagram.outer_size.width - 6
+        assert diagram.border_subtitle and cell_len(diagram.border_subtitle) <= room
+        subtitle = diagram.border_subtitle
+        assert "sample 3" in subtitle or "w[2,2]" in subtitle or subtitle.startswith("edges w · ŷ")
+        if width == 44:
+            assert nodes and "sample 3" in subtitle
+
+
+async def test_diagram_numbers_follow_the_inspector_in_the_app():
+    from tui_backprop.app.app import BackpropApp
+
+    app = BackpropApp(load_preset("chain-two-weights"), questions=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        diagram = app.query_one(NetworkDiagram)
+        assert "ŷ 24 y 30" in "\n".join(lines_of(diagram))
+        await pilot.press("D")
+        await pilot.pause()
+        text = "\n".join(lines_of(diagram))
+        assert "ŷ δ −6" in text and "−24" in text and "−48" in text and "−36" in text, text
+        assert diagram.border_subtitle.startswith("edges ∂L/∂w")
+        await pilot.press("p")  # the update: the weights move, the legend says so
+        await pilot.press("D")
+        await pilot.pause()
+        weights = app.session.network.layers[0].weights
+        assert number(float(weights[0, 0])) in "\n".join(lines_of(diagram))
+        assert "(updated)" in diagram.border_subtitle
+        assert not np.isclose(weights[0, 0], 3.0)

@@ -1,0 +1,255 @@
+"""The numbers on the network diagram, as text and places (no Textual here, so it is unit-testable).
+
+Each node shows its value for the selected sample (x at the inputs, a in the
+hidden layers, ŷ beside its target y at the output) or, with gradients shown,
+its δ (the batch mean, as its colour); each edge its weight w or ∂L/∂w. A value
+the step in progress has not computed yet shows as the pending mark "·", as in
+the inspector. Every number comes from the snapshot; nothing is derived here
+but a batch mean for display.
+
+Edge numbers sit on their own edge, between the two columns, never on a node,
+a node's number or another edge's number; the selected weight's edge comes
+first, then the selected neuron's other inputs, then the others by size. What
+does not fit is left out whole: a number is never cut.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tui_backprop.app.graph_layout import PENDING, fmt
+from tui_backprop.training.snapshot import Snapshot
+
+CELLS = 5  # a number's cells at most ("−0.46", "1.2e4"): the layout stays put while the values change
+T_ORDER = (0.5, 0.4, 0.6, 0.3, 0.7, 0.25, 0.75, 0.2, 0.8)  # where along an edge its number may sit
+MIN_EDGE_CELLS = 2  # cells of edge still visible between a node's number and the next column
+
+
+def number(value: float | None) -> str:
+    """Two significant digits, or one, in at most five cells (the inspector has the full numbers)."""
+    if value is None:
+        return PENDING
+    if 1 <= abs(value) < 10 ** CELLS:
+        whole = fmt(round(value), CELLS)
+        if abs(value) >= 10 and len(whole) <= CELLS:
+            return whole  # 123, not 1.2e2
+    for digits in (2, 1):
+        text = fmt(value, digits)
+        if len(text) <= CELLS:
+            return text
+    mantissa, _, exponent = f"{value:.0e}".partition("e")  # 3e-07 → 3e−7
+    return fmt(float(mantissa), 1) + "e" + fmt(float(exponent), 2)
+
+
+def clamp_sample(snap: Snapshot, sample: int) -> int:
+    first = snap.layers[0]
+    rows = first.inputs.shape[0] if first.inputs is not None else 1
+    return min(max(sample, 0), rows - 1)
+
+
+def batch_rows(snap: Snapshot) -> int:
+    first = snap.layers[0]
+    return first.inputs.shape[0] if first.inputs is not None else 0
+
+
+def output_label(units: int, j: int) -> tuple[str, str]:
+    """The diagram's names of output j and its target: ŷ and y (ŷ2, y2 with several outputs)."""
+    return ("ŷ", "y") if units == 1 else (f"ŷ{j + 1}", f"y{j + 1}")
+
+
+def node_texts(snap: Snapshot, sample: int, gradients: bool) -> list[list[str]]:
+    """Per column (inputs first), per unit: the text right of its node ("" for none).
+
+    The output column includes its name: "ŷ 0.46 y 1".
+    """
+    s = clamp_sample(snap, sample)
+    first = snap.layers[0]
+    columns: list[list[str]] = []
+    if gradients:
+        columns.append([""] * first.fan_in)  # inputs are data: no δ
+    else:
+        columns.append([number(None if first.inputs is None else float(first.inputs[s, k]))
+                        for k in range(first.fan_in)])
+    last = len(snap.layers) - 1
+    for index, layer in enumerate(snap.layers):
+        if gradients:
+            deltas = None if layer.delta is None else layer.delta.mean(axis=0)
+            texts = [number(None if deltas is None else float(deltas[j])) for j in range(layer.units)]
+        else:
+            texts = [number(None if layer.a is None else float(layer.a[s, j])) for j in range(layer.units)]
+        if index == last:
+            named = []
+            for j, text in enumerate(texts):
+                name, target = output_label(layer.units, j)
+                if gradients:
+                    named.append(f"{name} δ {text}")
+                else:
+                    y = None if snap.batch_y is None else float(snap.batch_y[s, j])  # data: known before ŷ
+                    named.append(f"{name} {text} {target} {number(y)}")
+            texts = named
+        columns.append(texts)
+    return columns
+
+
+def edge_value(snap: Snapshot, layer: int, j: int, k: int, gradients: bool) -> float | None:
+    """w, or ∂L/∂w once this step's backward pass has reached the layer (None: pending)."""
+    info = snap.layers[layer]
+    if not gradients:
+        return float(info.weights[j, k])
+    return None if info.delta is None else float(info.grad_weights[j, k])
+
+
+def after_update(snap: Snapshot) -> bool:
+    """The update has moved the weights since the pass whose values the nodes show."""
+    return snap.last_phase == "update" and any(layer.delta is not None for layer in snap.layers)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What the drawing holds, for its legend."""
+
+    nodes: bool  # numbers at the inputs / hidden nodes
+    output: bool  # ŷ and y (or the output's δ)
+    edges: bool  # numbers on edges
+    pending: bool  # a "·" among the node numbers
+    selected: str | None = None  # the selected weight's number when its edge has none ("w[1,2] −0.62")
+
+
+def legend_forms(snap: Snapshot, sample: int, gradients: bool, shown: Shown) -> tuple[str, ...]:
+    """The pane's legend, longest first: what every number on the picture is."""
+    rows = batch_rows(snap)
+    s = clamp_sample(snap, sample) + 1
+    if not (shown.nodes or shown.output or shown.edges or shown.selected):
+        return ("edges ∂L/∂w · nodes δ (D: weights)", "edges ∂L/∂w · nodes δ", "∂L/∂w, δ") if gradients else ()
+    if gradients:
+        waiting = [f"L{layer.index + 1}" for layer in snap.layers if layer.delta is None]
+        late = " pending" if len(waiting) == len(snap.layers) else f" ({', '.join(waiting)} pending)" if waiting else ""
+        edges = ["edges ∂L/∂w" + late, "∂L/∂w" + late, "∂L/∂w"]
+        key = "(D: weights)"
+        nodes = [f"nodes δ (mean of {rows})" if rows > 1 else "nodes δ", "nodes δ", "δ"] \
+            if shown.nodes or shown.output else [""]
+    else:
+        edges = ["edges w (updated)" if after_update(snap) else "edges w", "edges w", "w"]
+        key = "(D: gradients)"
+        name = "nodes a" if shown.nodes else "ŷ, y"
+        nodes = [name + (f" (sample {s} of {rows})" if rows > 1 else ""), name + (f" (sample {s})" if rows > 1 else ""),
+                 ("a" if shown.nodes else "ŷ") + (f" sample {s}" if rows > 1 else "")] \
+            if shown.nodes or shown.output else [""]
+    mark = f" · {PENDING} pending" if shown.pending else ""
+    combos = {" · ".join(p for p in (edge, node) if p) for edge in edges for node in nodes}
+    forms = sorted((form + mark for form in combos), key=len, reverse=True)
+    forms = [forms[0] + " " + key] + forms + [min(combos, key=len)]
+    if shown.selected:
+        forms = [f"{shown.selected} · {form}" for form in forms[:3]] + forms
+    return tuple(dict.fromkeys(forms))  # in order, without repeats
+
+
+def selected_text(snap: Snapshot, layer: int, j: int, k: int, gradients: bool) -> str:
+    """The selected weight as the inspector names it, with its number: "w[1,2] −0.62"."""
+    return f"{'∂L/∂' if gradients else ''}w[{j + 1},{k + 1}] {number(edge_value(snap, layer, j, k, gradients))}"
+
+
+# ------------------------------------------------------------------ places
+@dataclass(frozen=True)
+class Edge:
+    """One edge as drawn: its number and its line, in braille dots (2 per cell across, 4 down)."""
+
+    key: tuple[int, int, int]  # layer, unit, input
+    value: float | None  # None: pending
+    x0: int  # dots
+    y0: int
+    x1: int
+    y1: int
+    priority: float  # larger first
+
+    @property
+    def text(self) -> str:
+        return number(self.value)
+
+
+@dataclass(frozen=True)
+class Placed:
+    key: tuple[int, int, int]
+    row: int
+    start: int
+    text: str
+
+
+def place_edge_numbers(edges: list[Edge], blocked: set[tuple[int, int]], width: int, rows: int,
+                       shown: dict[tuple[int, int], tuple]) -> list[Placed]:
+    """Each edge's number on its own line where it fits whole, one cell from anything else.
+
+    ``shown`` maps a (row, cell) to the edge drawn there (the strongest crossing it): the cells either
+    side of a number must show its own edge, so the line visibly runs through the number.
+    """
+    taken = set(blocked)
+    placed: list[Placed] = []
+    for edge in sorted(edges, key=lambda e: -e.priority):
+        spot = _spot(edge, taken, width, rows, shown)
+        if spot is None:
+            continue
+        row, start = spot
+        placed.append(Placed(edge.key, row, start, edge.text))
+        taken.update((row, c) for c in range(start, start + len(edge.text)))
+    return placed
+
+
+def edge_row(edge: Edge, cell: int) -> int:
+    """The row the edge's line is on in column ``cell``."""
+    if edge.x1 == edge.x0:
+        return edge.y0 // 4
+    x = 2 * cell + 1
+    return int(round(edge.y0 + (edge.y1 - edge.y0) * (x - edge.x0) / (edge.x1 - edge.x0))) // 4
+
+
+def _spot(edge: Edge, taken: set[tuple[int, int]], width: int, rows: int,
+          shown: dict[tuple[int, int], tuple]) -> tuple[int, int] | None:
+    """A place on the edge where its line runs into the number from the left and out of it on the right,
+    on the same row: so the number reads as that line's (a steep edge gets none)."""
+    n = len(edge.text)
+    left, right = (edge.x0 + 1) // 2, (edge.x1 - 1) // 2  # cells the edge crosses, ends left out
+    for t in T_ORDER:
+        centre = int(round(edge.x0 + (edge.x1 - edge.x0) * t)) // 2
+        start = centre - n // 2
+        if start - 1 < left or start + n > right or start + n > width:
+            continue
+        row = edge_row(edge, start - 1)
+        if not 0 <= row < rows or edge_row(edge, start + n) != row:
+            continue
+        if not (_runs_through(edge, shown, row, start - 1, -1) and _runs_through(edge, shown, row, start + n, 1)):
+            continue
+        if any((row, c) in taken for c in range(start - 1, start + n + 1)):
+            continue
+        return row, start
+    return None
+
+
+def reserved_widths(snap: Snapshot, columns: list[list[str]]) -> list[int]:
+    """Cells kept for each column's numbers whatever their values, so the picture stays put while they
+    change: CELLS, and at the output its name and target too ("ŷ −0.46 y 1")."""
+    widths = [CELLS if any(col) else 0 for col in columns[:-1]]
+    outputs = [t for t in columns[-1] if t]
+    if not outputs:
+        return widths + [0]
+    targets = () if snap.batch_y is None else [len(number(float(y))) for y in snap.batch_y.ravel()]
+    y_cells = max(targets, default=len(PENDING))
+    name, target = output_label(len(columns[-1]), len(columns[-1]) - 1)
+    if len(outputs[0].split()) == 4:  # "ŷ 0.46 y 1"
+        return widths + [len(name) + 1 + CELLS + 1 + len(target) + 1 + y_cells]
+    return widths + [len(name) + 3 + CELLS]  # "ŷ δ −0.46"
+
+
+def fits_numbers(xs: list[int], widths: list[int]) -> bool:
+    """Is there room between each two columns for the left one's numbers (a blank either side) and
+    still a visible edge?"""
+    return all(xs[c + 1] - xs[c] - 1 >= (widths[c] + 2 if widths[c] else 0) + MIN_EDGE_CELLS
+               for c in range(len(xs) - 1))
+
+
+
+def _runs_through(edge: Edge, shown: dict[tuple[int, int], tuple], row: int, cell: int, step: int) -> bool:
+    """Does the cell beside a number show this edge (a dashed edge may have a gap there, then the next)?"""
+    found = shown.get((row, cell))
+    if found is None:
+        found = shown.get((row, cell + step))
+    return found == edge.key
