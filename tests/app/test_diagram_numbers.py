@@ -159,3 +159,22 @@ async def test_diagram_numbers_follow_the_inspector_in_the_app():
         assert number(float(weights[0, 0])) in "\n".join(lines_of(diagram))
         assert "(updated)" in diagram.border_subtitle
         assert not np.isclose(weights[0, 0], 3.0)
+
+
+async def test_a_selected_bias_has_its_number_in_the_legend():
+    """A bias has no edge: selecting it in the inspector put no number anywhere on the diagram."""
+    session = Session(load_preset("sigmoid-neuron"))  # z = 0.5·2 − 0.5: w 0.5, b −0.5
+    session.advance_phase()
+    diagram = NetworkDiagram(session.snapshot())
+    async with WidgetApp(diagram).run_test(size=(46, 9)) as pilot:
+        diagram.styles.border = ("round", "white")
+        diagram.select(0, 0, 1, 0)  # the inspector's bias: its input index is fan_in
+        await pilot.pause()
+        assert diagram.border_subtitle.startswith("b[1] −0.5 · "), diagram.border_subtitle
+        diagram.select(0, 0, 0, 0)  # the weight: on its edge, not repeated in the legend
+        await pilot.pause()
+        assert "0.5" in "".join(lines_of(diagram)) and not diagram.border_subtitle.startswith("w[1,1]")
+        diagram.show_gradients = True
+        diagram.select(0, 0, 1, 0)
+        await pilot.pause()
+        assert diagram.border_subtitle.startswith("∂L/∂b[1] · · "), diagram.border_subtitle  # backward: not yet

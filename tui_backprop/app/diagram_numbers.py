@@ -140,13 +140,24 @@ def legend_forms(snap: Snapshot, sample: int, gradients: bool, shown: Shown) -> 
     forms = sorted((form + mark for form in combos), key=len, reverse=True)
     forms = [forms[0] + " " + key] + forms + [min(combos, key=len)]
     if shown.selected:
-        forms = [f"{shown.selected} · {form}" for form in forms[:3]] + forms
+        forms = [f"{shown.selected} · {form}" for form in forms[:3] + forms[-1:]] + forms
     return tuple(dict.fromkeys(forms))  # in order, without repeats
 
 
-def selected_text(snap: Snapshot, layer: int, j: int, k: int, gradients: bool) -> str:
-    """The selected weight as the inspector names it, with its number: "w[1,2] −0.62"."""
-    return f"{'∂L/∂' if gradients else ''}w[{j + 1},{k + 1}] {number(edge_value(snap, layer, j, k, gradients))}"
+def selected_text(snap: Snapshot, layer: int, j: int, k: int, gradients: bool) -> str | None:
+    """The selected weight (or bias: the inspector's input fan_in) as the inspector names it, with its
+    number: "w[1,2] −0.62", "b[1] −0.5" (None: no such parameter)."""
+    if not 0 <= layer < len(snap.layers):
+        return None
+    info = snap.layers[layer]
+    prefix = "∂L/∂" if gradients else ""
+    if k == info.fan_in and info.biases is not None and 0 <= j < info.units:
+        value = float(info.biases[j]) if not gradients else (
+            None if info.delta is None else float(info.grad_biases[j]))
+        return f"{prefix}b[{j + 1}] {number(value)}"
+    if not (0 <= j < info.units and 0 <= k < info.fan_in):
+        return None
+    return f"{prefix}w[{j + 1},{k + 1}] {number(edge_value(snap, layer, j, k, gradients))}"
 
 
 # ------------------------------------------------------------------ places

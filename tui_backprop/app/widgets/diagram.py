@@ -157,10 +157,9 @@ class NetworkDiagram(FittedTitles, Widget):
         numbered = self._draw_edge_numbers(edges, blocked, chars, styles, width, rows)
         nodes_shown = any(t for col in texts[:-1] for t in col)
         self.numbers_shown = (nodes_shown, bool(numbered))
+        # The selected parameter's number is on the picture, else in the legend (a bias has no edge).
         selected = (self.selected_layer, self.selected_neuron, self.selected_weight)
-        drawn = self.selected_layer < len(snap.layers) and self.selected_weight < len(placed[self.selected_layer][0]) \
-            and self.selected_neuron < len(placed[self.selected_layer + 1][0])
-        missing = drawn and selected not in {edge.key for edge in numbered}
+        missing = selected not in {edge.key for edge in numbered}
         shown = Shown(nodes_shown, any(texts[-1]), bool(numbered),
                       any(PENDING in t.split() for col in texts for t in col),
                       selected_text(snap, *selected, self._show_gradients) if missing else None)
