@@ -600,3 +600,20 @@ async def test_toasts_cover_the_curve_not_the_lesson_status_or_inspector(size):
         for toast in app.screen.query(Toast):
             assert not toast.region.overlaps(app.query_one("#status").region)
             assert toast.region.y >= lesson.region.y + text_rows or not toast.region.overlaps(lesson.region)
+
+
+async def test_at_100x30_keys_reach_the_inspector_once_a_wide_lesson_makes_way():
+    """sigmoid-neuron's lesson covers every pane at 100×30; after n it stayed focused: ] did nothing."""
+    from tui_backprop.app.widgets.lesson_pane import LessonPane
+
+    app = BackpropApp(load_preset("sigmoid-neuron"), questions=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert app.screen.has_class("-lesson-over-all") and isinstance(app.focused, LessonPane)
+        await pilot.press("n")
+        await pilot.pause()
+        inspector = app.query_one(Inspector)
+        assert app.focused is inspector
+        await pilot.press("right_square_bracket")
+        assert inspector.selection == (0, 0, 1, 0)  # the bias
+        assert app.query_one("#diagram").border_subtitle.startswith("b[1] −0.5")

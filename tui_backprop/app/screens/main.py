@@ -210,16 +210,20 @@ class MainScreen(TrainingControls, PlaygroundControls, LessonControls, SnapshotV
                 and self.query_one("#side", TabbedContent).active == "lesson-tab":
             self.remove_class("-side-open")
             self.fit_lesson()
-            self.call_after_refresh(self._after_layout)
+            self.call_after_refresh(self._after_layout, True)
 
-    def _after_layout(self) -> None:
-        self._focus_panes()
+    def _after_layout(self, panes_back: bool = False) -> None:
+        self._focus_panes(panes_back)
         place_toasts(self)  # over the curve, wherever it is now
 
-    def _focus_panes(self) -> None:
+    def _focus_panes(self, panes_back: bool = False) -> None:
         """Keys reach what is on screen, without a Tab first: the lesson while it covers the panes
-        (the arrows scroll it), else the inspector ([ ] arrows < >)."""
+        (the arrows scroll it), else the inspector ([ ] arrows < >), also when the panes come back
+        from under the lesson (``panes_back``) on a wide terminal, where the lesson stays beside them."""
         side = self.query_one("#side", TabbedContent)
+        if panes_back and self.focused is not None and side in self.focused.ancestors:
+            self.query_one(Inspector).focus()
+            return
         covering = self.has_class("-side-open") and side.active == "lesson-tab" and not self.has_class("-graph") \
             and (self.has_class("-narrow") or self.has_class("-lesson-over-all"))
         focused = self.focused
@@ -332,7 +336,7 @@ class MainScreen(TrainingControls, PlaygroundControls, LessonControls, SnapshotV
         if self.has_class("-graph"):
             self.action_toggle_graph()
         self.fit_lesson()
-        self.call_after_refresh(self._after_layout)
+        self.call_after_refresh(self._after_layout, True)
 
     # ---------------------------------------------------------------- files
     async def action_save(self) -> None:
