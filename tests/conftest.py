@@ -100,3 +100,23 @@ async def pause_latencies(pilot, app, runs: int = 3, run_for: float = 0.8, while
         assert not app.runner.running
         latencies.append(app.runner.paused_at - app.runner.pause_requested_at)
     return sorted(latencies)
+
+
+async def press_at_once(pilot, *keys: str) -> None:
+    """Send keys as a fast typist or a paste does: all queued before the app handles the first.
+
+    ``pilot.press`` waits for the app to go idle after each key, so it never sees a key arrive
+    while a dialog is still closing.
+    """
+    from textual import events
+    from textual.keys import _character_to_key
+
+    driver = pilot.app._driver
+    for key in keys:
+        if len(key) == 1 and not key.isalnum():
+            key = _character_to_key(key)
+        char = key if len(key) == 1 else {"space": " ", "enter": "\r", "tab": "\t", "escape": "\x1b"}.get(key)
+        event = events.Key(key, char)
+        event.set_sender(pilot.app)
+        driver.send_message(event)
+    await pilot.pause()

@@ -14,6 +14,8 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
+from tui_backprop.app.screens.closes_once import ClosesOnce
+
 from tui_backprop.app.snapshot_view import SnapshotView
 from tui_backprop.app.widgets.boundary import DecisionBoundary
 from tui_backprop.app.widgets.loss_curve import LEGEND, MARKUP_COLOURS, draw_series, series_points, spans_decades
@@ -61,7 +63,7 @@ class CompareCurve(PlotextPlot, can_focus=True):
         self.refresh()
 
 
-class CompareScreen(SnapshotView, Screen[None]):
+class CompareScreen(ClosesOnce, SnapshotView, Screen[None]):
     BINDINGS = [
         Binding("question_mark", "app.help", "help", id="anywhere.help", key_display="?", tooltip="All keys"),
         Binding("q", "app.quit", "quit", id="anywhere.quit", tooltip="Quit"),

@@ -8,8 +8,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from tui_backprop.app.screens.closes_once import ClosesOnce
 
-class ConfirmScreen(ModalScreen[bool]):
+
+class ConfirmScreen(ClosesOnce, ModalScreen[bool]):
     BINDINGS = [
         Binding("y", "answer(True)", "Yes", id="confirm.yes"),
         Binding("n,escape", "answer(False)", "No", id="confirm.no"),

@@ -11,8 +11,10 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from tui_backprop.app.screens.closes_once import ClosesOnce
 
-class EditWeightScreen(ModalScreen[float | None]):
+
+class EditWeightScreen(ClosesOnce, ModalScreen[float | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="edit.cancel")]
     DEFAULT_CSS = """
     EditWeightScreen { align: center middle; }

@@ -18,6 +18,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from tui_backprop.app.screens.closes_once import ClosesOnce
+
 SECTIONS = {
     "training": "Training",
     "look": "Looking",
@@ -98,7 +100,7 @@ def help_table(app: App) -> Group:
     return Group(*parts)
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(ClosesOnce, ModalScreen[None]):
     BINDINGS = [
         Binding("escape,q,question_mark", "dismiss", "Close", id="help.close"),
     ]

@@ -13,11 +13,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
+from tui_backprop.app.screens.closes_once import ClosesOnce
+
 from tui_backprop.app.widgets.lesson_pane import LessonText, lesson_blocks
 from tui_backprop.presets import PresetInfo, list_presets
 
 
-class PresetPicker(ModalScreen[Path | None]):
+class PresetPicker(ClosesOnce, ModalScreen[Path | None]):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="picker.cancel"),
         Binding("down", "move(1)", "Next", show=False, id="picker.down"),

@@ -18,6 +18,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from tui_backprop.app.screens.closes_once import ClosesOnce
+
 from tui_backprop.lessons import Question
 
 
@@ -31,7 +33,7 @@ def answer_pattern(question: Question) -> str:
     return "[" + "".join(re.escape(c) for c in sorted(chars)) + "]*"
 
 
-class QuestionScreen(ModalScreen[None]):
+class QuestionScreen(ClosesOnce, ModalScreen[None]):
     BINDINGS = [Binding("escape", "skip", "skip", id="question.skip")]
     DEFAULT_CSS = """
     QuestionScreen { align: center bottom; background: $background 30%; }

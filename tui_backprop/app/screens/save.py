@@ -22,6 +22,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Static
 
+from tui_backprop.app.screens.closes_once import ClosesOnce
+
 from tui_backprop.app.widgets.tick_box import TickBox
 
 from tui_backprop.config import ConfigError
@@ -68,7 +70,7 @@ def file_bytes(session, name: str, kind: str) -> tuple[str, bytes]:
         return path.name, path.read_bytes()
 
 
-class SaveScreen(ModalScreen[list[Path] | None]):
+class SaveScreen(ClosesOnce, ModalScreen[list[Path] | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="save.cancel")]
     DEFAULT_CSS = """
     SaveScreen { align: center middle; }

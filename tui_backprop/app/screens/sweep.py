@@ -16,6 +16,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 from textual_plotext import PlotextPlot
 
+from tui_backprop.app.screens.closes_once import ClosesOnce
+
 from tui_backprop.app.widgets.loss_curve import CLIP, downsample, short_number, spans_decades
 from tui_backprop.app.widgets.footer import FittedFooter
 from tui_backprop.config import Config
@@ -115,7 +117,7 @@ class SweepCurves(PlotextPlot):
         self.refresh()
 
 
-class SweepScreen(Screen[int | None]):
+class SweepScreen(ClosesOnce, Screen[int | None]):
     """Dismissed with the seed to open in the main view, or None."""
 
     BINDINGS = [

@@ -5,8 +5,10 @@ from __future__ import annotations
 from textual.binding import Binding
 from textual.screen import Screen
 
+from tui_backprop.app.screens.closes_once import ClosesOnce
 
-class ViewScreen(Screen[None]):
+
+class ViewScreen(ClosesOnce, Screen[None]):
     """A full-screen view; ``owner`` (the app, or compare mode) runs and steps the training."""
 
     BINDINGS = [
