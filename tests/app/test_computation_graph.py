@@ -186,3 +186,19 @@ async def test_lesson_and_form_keys_leave_the_graph():
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("G", "v")
         assert not app.screen.has_class("-graph") and app.query_one("#side").display
+
+
+async def test_opening_another_lesson_resets_the_graphs_selection():
+    """Bug: w2 of a two-layer graph stayed selected when a one-layer lesson opened (IndexError drawing it)."""
+    app = BackpropApp(load_preset("chain-two-weights"), questions=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n", "G", "right", "right")
+        graph = app.query_one(ComputationGraph)
+        assert graph.selected[1] == 1  # a node of layer 2
+        await pilot.press("escape", "o", *"sigmoid-n", "enter")
+        await pilot.pause()
+        assert app.config.name == "sigmoid-neuron"
+        await pilot.press("G")
+        assert graph.selected == ("w", 0, 0, 0)
+        assert len(graph.snapshot.layers) == 1
+        assert "Chain rule for" in graph_text(app)

@@ -368,7 +368,7 @@ class MainScreen(TrainingControls, PlaygroundControls, LessonControls, SnapshotV
             self.form.load(session.config)
         else:
             self.form.config = session.config
-        self.query_one(ComputationGraph).set_names(session.config.names)
+        self.query_one(ComputationGraph).new_session(session.config.names)
         self.query_one("#side").border_title = session.config.name + (" (changed)" if self.modified else "")
         inspector = self.query_one(Inspector)
         inspector.select(0, 0, 0, 0)

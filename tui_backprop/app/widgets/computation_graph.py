@@ -80,6 +80,14 @@ class ComputationGraph(VerticalScroll, can_focus=True):
         self.renames = tuple(names)
         self._draw()
 
+    def new_session(self, names) -> None:
+        """Another session: forget the old network's snapshot and selection (a layer it may not have)."""
+        self.snapshot = None
+        self.selected = None
+        self.focus_neuron = (0, 0)
+        self.sample = 0
+        self.set_names(names)
+
     def follow(self, layer: int, neuron: int, weight: int, sample: int) -> None:
         """The inspector's selection: a large network's graph moves to that neuron."""
         self.focus_neuron = (layer, neuron)
