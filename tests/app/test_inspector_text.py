@@ -205,3 +205,20 @@ def test_the_weight_section_shows_the_regularization_term_the_optimizer_adds(kin
 def test_no_regularization_no_term():
     session, config = after("xor", "backward L1")
     assert "the optimizer's gradient" not in text_of(session, config, (0, 0, 0, 0), width=80)
+
+
+def test_mid_step_the_update_ratio_says_it_is_the_last_steps():
+    """Bug: paused after step 2's backward, 'update/W 0.083' read as this step's; it is step 1's 0.36 / 4.36."""
+    session, config = after("chain-two-weights", "update")  # step 1 applied: w2 4 → 4.36
+    for _ in range(20):
+        if session.run_phase() == "backward L1":
+            break
+    snap = session.snapshot()
+    assert snap.step == 1 and snap.paused_after_backward
+    text = text_of(session, config, (1, 0, 0, 0))
+    assert "‖W‖ 4.36  ‖∇W‖ 2.41\nlast update/W 0.083 (step 1's; this step's not applied yet)\n" in text
+    assert abs(snap.layers[1].diagnostics.update_ratio - 0.36 / 4.36) < 1e-12
+    session.run_phase()  # step 2's update: now the figure is this step's own
+    text = text_of(session, config, (1, 0, 0, 0))
+    ratio = session.snapshot().layers[1].diagnostics.update_ratio
+    assert f"  update/W {fmt(ratio, 2)}\n" in text and "last update/W" not in text

@@ -195,8 +195,14 @@ def layer_section(out: Text, snap: Snapshot, info: LayerSnapshot, view: View) ->
     out.append("  ‖∇W‖ ", style="dim")
     out.append("pending" if info.backward_pending else
                fmt(diag.grad_norm, 3) if info.delta is not None or snap.step else "—")
-    out.append("  update/W ", style="dim")
-    out.append(fmt(diag.update_ratio, 2) if snap.step else "—")
+    if snap.step and snap.last_phase != "update":
+        # Mid-step the ratio is still the previous step's update: say so, or it reads as this step's.
+        out.append("\nlast update/W ", style="dim")
+        out.append(fmt(diag.update_ratio, 2))
+        out.append(f" (step {snap.step}'s; this step's not applied yet)", style="dim")
+    else:
+        out.append("  update/W ", style="dim")
+        out.append(fmt(diag.update_ratio, 2) if snap.step else "—")
     out.append("\n")
     if info.forward_pending:
         out.append(f"dead/saturated: pending (forward L{info.index + 1} not run yet)\n", style="dim")
