@@ -493,3 +493,33 @@ def test_a_lesson_run_stops_once_every_goal_is_decided():
     assert "the goal was not met in time" in unsolved.message
     headless_run = Session.headless(config)  # the CLI's runs go on to their --steps
     assert headless_run.run(2000) == "steps"
+
+
+ALL_PRESETS = sorted(p.stem for p in shipped_dir().glob("*.toml"))
+
+
+@pytest.mark.parametrize("name", ALL_PRESETS)
+def test_no_text_before_a_question_gives_its_answer_away(name):
+    """The answer, its hide values, and what follows from it directly (for a gradient: the update −lr·∂ and
+    the new value; a bias's gradient is δ, so each weight's too) never show before the question is asked."""
+    from tui_backprop.training.questions import giveaways
+
+    assert [(i, figure) for i, _, figure in giveaways(load_preset(name))] == []
+
+
+def test_the_giveaways_the_qa_pass_found_are_caught(tmp_path):
+    """one-weight's '+0.8' (= −0.1·(−8), and 1 + 0.8 = 1.8) and sigmoid-neuron's 'w → 0.6774' (0.5 − 0.6774
+    = 2·delta) were shown before their questions."""
+    from tui_backprop.config import ConfigError, load_config
+    from tui_backprop.training.questions import check_answers, giveaways
+
+    for name, figure in (("one-weight", "0.8"), ("sigmoid-neuron", "0.6774")):
+        text = (shipped_dir() / f"{name}.toml").read_text(encoding="utf-8")
+        unhidden = "\n".join(line for line in text.splitlines() if not line.startswith("hide = "))
+        path = tmp_path / f"{name}.toml"
+        path.write_text(unhidden, encoding="utf-8")
+        config = load_config(path)
+        assert (0, figure) in [(i, f) for i, _, f in giveaways(config)]
+        with pytest.raises(ConfigError, match=r"questions\[0\]\.hide: expected '.*' in hide: the lesson shows it"):
+            check_answers(config)
+
