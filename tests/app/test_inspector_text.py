@@ -216,7 +216,7 @@ def test_mid_step_the_update_ratio_says_it_is_the_last_steps():
     snap = session.snapshot()
     assert snap.step == 1 and snap.paused_after_backward
     text = text_of(session, config, (1, 0, 0, 0))
-    assert "‖W‖ 4.36  ‖∇W‖ 2.41\nlast update/W 0.083 (step 1's; this step's not applied yet)\n" in text
+    assert "‖W‖ 4.36  ‖∇W‖ 2.41\nlast update/W 0.083 (step 1)\n" in text
     assert abs(snap.layers[1].diagnostics.update_ratio - 0.36 / 4.36) < 1e-12
     session.run_phase()  # step 2's update: now the figure is this step's own
     text = text_of(session, config, (1, 0, 0, 0))

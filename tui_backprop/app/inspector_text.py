@@ -199,7 +199,7 @@ def layer_section(out: Text, snap: Snapshot, info: LayerSnapshot, view: View) ->
         # Mid-step the ratio is still the previous step's update: say so, or it reads as this step's.
         out.append("\nlast update/W ", style="dim")
         out.append(fmt(diag.update_ratio, 2))
-        out.append(f" (step {snap.step}'s; this step's not applied yet)", style="dim")
+        out.append(f" (step {snap.step})", style="dim")
     else:
         out.append("  update/W ", style="dim")
         out.append(fmt(diag.update_ratio, 2) if snap.step else "—")
