@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tui_backprop.config import Config, ConfigError
+from tui_backprop.core.figures import beside
 from tui_backprop.core.network import Network
 from tui_backprop.core.population import Population
 from tui_backprop.training.session import Session, dataset_for
@@ -104,7 +105,7 @@ def build_sweep(config: Config, seeds, learning_rates=None, steps: int = 0, stop
     need = runs * bytes_per_run(first, steps)
     have = int((available_memory() if memory is None else memory) * MEMORY_SHARE)
     if need > have:
-        raise ValueError(f"--seeds/--learning-rates: {runs} runs of {steps} steps need about {_size(need)} of "
+        raise ValueError(f"--seeds/--learning-rates: {runs} runs of {steps:,} steps need about {_size(need)} of "
                          f"memory, more than the {_size(have)} this machine can spare; use fewer runs or steps")
     net = config.network
     params, datasets, run_seeds, run_rates = [], [], [], []
@@ -161,38 +162,41 @@ def _json_float(value) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def quantiles(values, percent: bool = False) -> str:
-    """min, quartiles and max of the finite values, on one line."""
+def quantiles(values, percent: bool = False, bound: float | None = None) -> str:
+    """min, quartiles and max of the finite values, on one line (a loss below ``bound`` never shows as it)."""
     v = np.asarray([x for x in values if x is not None and math.isfinite(x)], dtype=float)
     if not len(v):
         return "none"
     q = np.quantile(v, [0.0, 0.25, 0.5, 0.75, 1.0])
-    show = (lambda x: f"{x:.1%}") if percent else (lambda x: f"{x:.4g}")
+    show = (lambda x: f"{x:.1%}") if percent else (lambda x: beside(x, bound, 4))
     return "  ".join(f"{name} {show(x)}" for name, x in zip(("min", "25%", "median", "75%", "max"), q))
 
 
-def histogram(values, bins: int = 8, width: int = 30) -> list[str]:
-    """A small text histogram (log-spaced bins when the values span more than a factor of 20)."""
+def histogram(values, bins: int = 8, width: int = 30, bound: float | None = None) -> list[str]:
+    """A small text histogram (log-spaced bins when the values span more than a factor of 20).
+
+    Edges are the values' own min and max, so each keeps its side of ``bound`` (the goal) in print.
+    """
     v = np.asarray([x for x in values if x is not None and math.isfinite(x)], dtype=float)
     if not len(v):
         return []
     low, high = float(v.min()), float(v.max())
     if low == high:
-        return [f"  {low:>9.3g}            {'#' * min(width, len(v))} {len(v)}"]
+        return [f"  {beside(low, bound):>9}            {'#' * min(width, len(v))} {len(v)}"]
     log = low > 0 and high / low > 20
     edges = np.geomspace(low, high, bins + 1) if log else np.linspace(low, high, bins + 1)
     counts, _ = np.histogram(v, edges)
     scale = max(1, math.ceil(counts.max() / width))
     lines = [f"  (each # = {scale} run{'s' if scale > 1 else ''}{', bins spaced by ratio' if log else ''})"]
     for count, a, b in zip(counts, edges[:-1], edges[1:]):
-        lines.append(f"  {a:>9.3g} – {b:<9.3g} {'#' * math.ceil(count / scale)} {count}")
+        lines.append(f"  {beside(a, bound):>9} – {beside(b, bound):<9} {'#' * math.ceil(count / scale)} {count}")
     return lines
 
 
 def summary(sweep: Sweep, results: list[dict], title: str, elapsed: float) -> list[str]:
     pop = sweep.population
     lines = [f"{title}: {pop.runs} runs ({len(set(sweep.seeds))} seeds × {len(set(sweep.learning_rates))} "
-             f"learning rate(s)), up to {sweep.max_steps} steps"]
+             f"learning rate(s)), up to {sweep.max_steps:,} steps"]
     for rate in dict.fromkeys(sweep.learning_rates):
         group = [r for r in results if r["learning_rate"] == rate]
         lines.append(f"learning rate {rate:g}: {len(group)} runs")
@@ -202,18 +206,18 @@ def summary(sweep: Sweep, results: list[dict], title: str, elapsed: float) -> li
                          f"({len(reached) / len(group):.0%})")
             if reached:
                 q = np.quantile(reached, [0.0, 0.25, 0.5, 0.75, 1.0])
-                lines.append(f"  steps to get there: median {q[2]:.0f}, middle half {q[1]:.0f}–{q[3]:.0f}, "
-                             f"range {q[0]:.0f}–{q[4]:.0f}")
+                lines.append(f"  steps to get there: median {q[2]:,.0f}, middle half {q[1]:,.0f}–{q[3]:,.0f}, "
+                             f"range {q[0]:,.0f}–{q[4]:,.0f}")
         halted = sum(1 for r in group if r["halted"])
         if halted:
             lines.append(f"  halted on NaN/inf: {halted} of {len(group)} runs")
-        lines.append(f"  final training loss  {quantiles(r['final_loss'] for r in group)}")
+        lines.append(f"  final training loss  {quantiles((r['final_loss'] for r in group), bound=pop.stop_below_loss)}")
         if any(r["test_loss"] is not None for r in group):
             lines.append(f"  final test loss      {quantiles(r['test_loss'] for r in group)}")
         if any(r["accuracy"] is not None for r in group):
             lines.append(f"  accuracy             {quantiles((r['accuracy'] for r in group), percent=True)}")
         lines.append("  final training loss, runs per range:")
-        lines += ["  " + line for line in histogram([r["final_loss"] for r in group])]
+        lines += ["  " + line for line in histogram([r["final_loss"] for r in group], bound=pop.stop_below_loss)]
     updates = int(pop.steps.sum())
     lines.append(f"{updates:,} network updates in {elapsed:.2f} s ({updates / max(elapsed, 1e-9):,.0f} per second)")
     return lines
@@ -223,7 +227,7 @@ def _progress(pop: Population, total: int, started: float) -> None:
     width = 30
     filled = int(width * pop.step_count / total) if total else width
     rate = pop.steps.sum() / max(time.perf_counter() - started, 1e-9)
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] step {pop.step_count}/{total}  "
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] step {pop.step_count:,}/{total:,}  "
                      f"{int(pop.active.sum())}/{pop.runs} runs training  {rate:,.0f} updates/s ")
     sys.stderr.flush()
 

@@ -67,6 +67,8 @@ async def test_enter_on_a_run_opens_its_seed_in_the_main_view():
         assert not isinstance(app.screen, SweepScreen)
         assert app.config.network.seed == 3 and app.session.config.network.seed == 3
         assert app.session.step_count == 0
+        assert app.screen.query_one("#side").border_title == "xor-two-hidden · seed 3 of the sweep"
+        assert any("Opened seed 3 from the sweep" in n.message for n in app._notifications)
         screen.sweep.join(5)
         assert not screen.sweep._thread.is_alive()  # leaving stops the background runs
 
@@ -140,7 +142,7 @@ async def test_a_preset_too_big_to_sweep_says_why(monkeypatch):
         screen = app.screen
         await wait_until_finished(pilot, screen, 20)
         text = str(screen.query_one("#sweep-counts").render())
-        assert text.startswith("Cannot sweep:") and "32 runs of 3000 steps need about" in text
+        assert text.startswith("Cannot sweep:") and "32 runs of 3,000 steps need about" in text
 
 
 def test_headline_while_training_names_what_it_counts():
@@ -155,6 +157,18 @@ def test_headline_while_training_names_what_it_counts():
     text = headline(picture)
     assert "step 100 of 3,000" in text and "reached loss < 0.05: 1 of 4" in text
     assert "still training: 3" in text and "1,234 network updates/s" in text and "stuck" not in text
+
+
+def test_a_runs_loss_below_the_goal_never_prints_as_the_goal():
+    from tui_backprop.app.screens.sweep import loss_text
+    from tui_backprop.sweep_background import SweepPicture
+
+    picture = SweepPicture(step=300, max_steps=3000, seeds=(0, 1, 2), goal=0.05, goal_source="",
+                           curve_steps=np.zeros(1), curves=np.zeros((1, 3)), median=np.zeros(1),
+                           loss=np.array([0.049976, 0.31234, 0.0501]), steps=np.full(3, 300),
+                           stopped_at=np.array([250, -1, -1]), halts=(None, None, None), finished=False,
+                           updates_per_second=1.0)
+    assert [loss_text(picture, k) for k in range(3)] == ["0.04998", "0.312", "0.0501"]
 
 
 @pytest.mark.parametrize("size", [(100, 30), (80, 24)], ids=lambda s: f"{s[0]}x{s[1]}")

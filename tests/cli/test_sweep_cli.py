@@ -84,3 +84,18 @@ def test_bad_input_is_one_line_and_exit_2(capsys, args, words):
     assert main(base + args) == 2
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1 and words in err and "Traceback" not in err
+
+
+def test_a_loss_below_the_goal_never_prints_as_the_goal_and_steps_have_separators():
+    from tui_backprop.presets import load_preset
+    from tui_backprop.sweep import build_sweep, summary
+
+    sweep = build_sweep(load_preset("xor"), [0, 1], None, 20000, 0.05)
+    results = [{"learning_rate": 0.1, "final_loss": loss, "test_loss": None, "accuracy": None,
+                "stopped_at": stopped, "halted": None}
+               for loss, stopped in ((0.049976, 12345), (0.0499991, 15000))]
+    text = "\n".join(summary(sweep, results, "xor", 1.0))
+    assert "up to 20,000 steps" in text
+    assert "median 13,672" in text
+    assert "min 0.04998" in text and "max 0.049999" in text
+    assert "0.05 " not in text.split("runs per range:")[1]  # the histogram's edges: min and max, each below

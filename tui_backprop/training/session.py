@@ -19,6 +19,7 @@ import numpy as np
 
 from tui_backprop.config import PHASES, Config, ConfigError, check_consistency, resolve_phase, step_phases
 from tui_backprop.core.datasets import Dataset, make_dataset
+from tui_backprop.core.figures import beside
 from tui_backprop.core.landscape import ParameterPath
 from tui_backprop.core.layer_stats import UpdateRatios
 from tui_backprop.core.network import Network, all_finite
@@ -407,8 +408,9 @@ class Session(SessionState, SessionReading, SessionTimeline):
                 self.message = f"Stopped after {self.epoch} epochs (stop_after_epochs = {t.stop_after_epochs})."
                 return "stop"
             if t.stop_below_loss is not None and self.train_loss is not None and self.train_loss < t.stop_below_loss:
-                self.message = (f"Stopped: the training loss {self.train_loss:.4g} fell below "
-                                f"{t.stop_below_loss:g} after {self.epoch} epochs.")
+                self.message = (f"Stopped: the training loss after step {self.step_count:,}'s update, "
+                                f"{beside(self.train_loss, t.stop_below_loss, 4)}, fell below "
+                                f"{t.stop_below_loss:g} after {self.epoch:,} epoch{'s' if self.epoch != 1 else ''}.")
                 return "stop"
             if self.use_notes and self.goals.decided and not self.goals.announced:
                 self.goals.announced = True  # once: space runs on past it

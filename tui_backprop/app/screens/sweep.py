@@ -21,6 +21,7 @@ from tui_backprop.app.screens.closes_once import ClosesOnce
 from tui_backprop.app.widgets.loss_curve import CLIP, downsample, short_number, spans_decades
 from tui_backprop.app.widgets.footer import FittedFooter
 from tui_backprop.config import Config
+from tui_backprop.core.figures import beside
 from tui_backprop.sweep_background import BackgroundSweep, SweepPicture
 
 RUNS = 32
@@ -34,6 +35,11 @@ def outcome(picture: SweepPicture, k: int) -> str:
     if picture.stopped_at[k] >= 0:
         return f"reached at {picture.stopped_at[k]:,}"
     return "stuck" if picture.finished else "training"
+
+
+def loss_text(picture: SweepPicture, k: int) -> str:
+    """Run k's training loss, with the digits that keep it on its side of the goal beside it."""
+    return beside(picture.loss[k], picture.goal)
 
 
 def headline(picture: SweepPicture) -> str:
@@ -178,7 +184,7 @@ class SweepScreen(ClosesOnce, Screen[int | None]):
             return
         table = self.query_one(DataTable)
         for k, seed in enumerate(picture.seeds):
-            cells = (outcome(picture, k), f"{picture.loss[k]:.3g}")
+            cells = (outcome(picture, k), loss_text(picture, k))
             if self._cells.get(k) != cells:  # only changed cells: each update re-renders the table
                 self._cells[k] = cells
                 style = "bold" if cells[0] == "stuck" else ""

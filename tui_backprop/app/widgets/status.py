@@ -57,7 +57,8 @@ class StatusLine(Widget):
         # Mid-step before the loss phase the loss on screen is the last step's: say so.
         loss_of = (f" (step {snap.step:,})" if snap.loss is not None and snap.last_phase is not None
                    and snap.last_phase.startswith("forward") else "")
-        out.append((1, f"loss {named + ' ' if named else ''}{fmt(snap.loss)}{loss_of}", ""))  # the lesson's name (C)
+        # "batch": the loss of the step's own forward pass, before its update, not the training loss at epoch end.
+        out.append((1, f"batch loss {named + ' ' if named else ''}{fmt(snap.loss)}{loss_of}", ""))  # lesson's name (C)
         if snap.test_loss is not None:
             out.append((2, f"test {fmt(snap.test_loss)}", ""))
         if snap.accuracy is not None:
