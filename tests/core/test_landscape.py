@@ -25,8 +25,10 @@ def test_chain_two_weights_surface_matches_the_worked_example():
     s = session("chain-two-weights")
     names = [p.name for p in parameters(s.network)]
     assert names == ["w1", "w2"]
-    assert [p.name for p in parameters(session("narrow-valley").network)] == ["w1", "w2"]
-    assert [p.name for p in parameters(session("xor").network)][:3] == ["L1 w[1,1]", "L1 w[1,2]", "L1 b[1]"]
+    # The inspector's names (core.names): subscripts for unit and input, the layer after the letter.
+    assert [p.name for p in parameters(session("narrow-valley").network)] == ["w₁", "w₂"]
+    assert [p.name for p in parameters(session("xor").network)][:4] == ["w1₁₁", "w1₁₂", "b1₁", "w1₂₁"]
+    assert [p.name for p in parameters(session("one-weight").network)] == ["w"]
     net, data = s.network, s.data
     surface = evaluate_surface(net, net.params, (0, 1), data.x_train, data.y_train, (1.0, 2.0), (5, 9))
     assert surface.xs.tolist() == [2.0, 2.5, 3.0, 3.5, 4.0]  # w1 = 3 ± 1, columns

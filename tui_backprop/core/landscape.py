@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tui_backprop.core.names import Names
 from tui_backprop.core.network import Network
 from tui_backprop.core.recording import DecimatedSeries
 
@@ -31,14 +32,12 @@ class Parameter:
     name: str
 
 
-def parameters(net: Network) -> list[Parameter]:
-    """Every parameter with a learner's name.
-
-    A network of single units without biases (the chain and two-weight
-    lessons) numbers its weights w1, w2, … in order; otherwise ``L1 w[2,1]`` is layer 1's weight from input 1 to
-    unit 2 and ``L1 b[2]`` is unit 2's bias.
+def parameters(net: Network, names: Names | None = None) -> list[Parameter]:
+    """Every parameter, named as the inspector names it (core.names): w1, w2 along a chain of single units,
+    w1₂₁ for layer 1's weight from input 1 to unit 2, b1₂ for its bias; ``names`` carries a lesson's renames.
     """
-    chain = all(layer.units == 1 and not layer.has_bias for layer in net.layers)
+    if names is None:
+        names = Names(net.layers[0].fan_in, [(layer.units, layer.has_bias) for layer in net.layers])
     out = []
     offset = 0
     for layer in net.layers:
@@ -46,12 +45,8 @@ def parameters(net: Network) -> list[Parameter]:
         for row in range(rows):
             for col in range(cols):
                 flat = offset + row * cols + col
-                if chain:
-                    name = f"w{len(out) + 1}"
-                elif col == layer.fan_in:
-                    name = f"L{layer.index + 1} b[{row + 1}]"
-                else:
-                    name = f"L{layer.index + 1} w[{row + 1},{col + 1}]"
+                name = (names.bias(layer.index, row) if col == layer.fan_in
+                        else names.weight(layer.index, row, col))
                 out.append(Parameter(layer.index, row, col, flat, name))
         offset += layer.param_block.size
     return out

@@ -22,9 +22,10 @@ from textual_plotext import PlotextPlot
 
 from tui_backprop.app.screens.view import ViewScreen
 from tui_backprop.app.widgets.landscape import PATH_GLYPHS, LandscapePlot, Run
-from tui_backprop.app.plane_picture import short_number
+from tui_backprop.app.graph_layout import fmt
 from tui_backprop.core.landscape import (Parameter, Surface, evaluate_surface, flat_params, half_widths, parameters,
                                          work_per_point)
+from tui_backprop.core.names import Names
 
 SURFACE_EVERY = 1.0  # seconds: at most this often a new grid while only other parameters or the batch moved
 GRID_WORK = 100_000_000  # multiply-adds one grid may cost (a tenth of a second on an idle core here)
@@ -62,7 +63,7 @@ def default_axes(params: list[Parameter], selection: tuple[int, int, int] | None
 
 
 def steps(n: int) -> str:
-    return f"{n} step" if n == 1 else f"{n} steps"
+    return f"{n:,} step" if n == 1 else f"{n:,} steps"
 
 
 class LandscapeCurve(PlotextPlot):
@@ -119,8 +120,12 @@ class LandscapeScreen(ViewScreen):
     def __init__(self, source: Source, selection: tuple[int, int, int] | None = None):
         super().__init__(source.owner)
         self.source = source
-        network = source.sessions(source.runner().session)[0].network
-        self.params = parameters(network)
+        session = source.sessions(source.runner().session)[0]
+        network = session.network
+        # Named as the inspector names them, with the lesson's renames (w1 → "w1" in chain-two-weights).
+        shape = Names(network.layers[0].fan_in, [(layer.units, layer.has_bias) for layer in network.layers],
+                      renames=dict(session.config.names))
+        self.params = parameters(network, shape)
         self.axes = default_axes(self.params, selection)  # indices into self.params
         self.one = len(self.params) < 2
         self.whole_set = False  # False: the current batch
@@ -310,7 +315,7 @@ class LandscapeScreen(ViewScreen):
             head = f"[b]Loss landscape[/b]: L({names[0]}) on {data}"
             if r and r.gradient:
                 head += (f", after {steps(r.step)}. Slope of the tangent (orange) = ∂L/∂{names[0]} = "
-                         f"{short_number(r.gradient[0])}: the derivative is the slope.")
+                         f"{fmt(r.gradient[0])}: the derivative is the slope.")
         else:
             head = f"[b]Loss landscape[/b] over {names[0]} → and {names[1]} ↑ on {data}"
             if r:
@@ -319,7 +324,7 @@ class LandscapeScreen(ViewScreen):
             if len(self.source.labels) > 1:
                 head += "  " + "  ".join(f"{glyph[1]} {label}" for glyph, label in zip(PATH_GLYPHS, self.source.labels))
             elif r and r.gradient:
-                head += "; " + ", ".join(f"∂L/∂{n} = {short_number(v)}" for n, v in zip(names, r.gradient))
+                head += "; " + ", ".join(f"∂L/∂{n} = {fmt(v)}" for n, v in zip(names, r.gradient))
         if len(self.params) > 2:
             head += " Other parameters held where they are."
         self.query_one("#landscape-caption", Static).update(head)
