@@ -50,6 +50,25 @@ def test_sparkline_draws_counts_as_bars():
     assert sparkline(None) == "(pending)"
 
 
+def test_a_bound_of_negative_zero_reads_0():
+    # digits' softmax layer: ∂L/∂a of the hidden units is at most −0.0 (np.histogram keeps the sign)
+    h = histogram(np.array([-9.8, -0.5, -0.0, -0.0]), bins=4)
+    assert str(h.edges[-1]) == "-0.0"
+    assert sparkline(h).split()[-1] == "0"
+
+
+def test_the_ratio_plots_step_labels_have_separators():
+    from types import SimpleNamespace
+
+    plot = RatioPlot()
+    got = {}
+    plot.plt.xticks = lambda ticks, labels=None: got.update(ticks=ticks, labels=labels)
+    snap = SimpleNamespace(update_ratio_steps=np.array([16, 1828, 3640]),
+                           update_ratio_history=np.array([[-3.0], [-2.5], [-2.8]]))
+    plot.show(snap)
+    assert got == {"ticks": [16, 1828, 3640], "labels": ["16", "1,828", "3,640"]}
+
+
 @pytest.mark.flaky(reruns=2)
 async def test_pause_within_100_ms_with_the_statistics_open():
     app = BackpropApp(load_preset("xor"), questions=False)

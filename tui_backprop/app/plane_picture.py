@@ -137,8 +137,8 @@ def pair_style(upper: int, lower: int, ansi: bool = False) -> Style:
 
 
 def short_number(value: float) -> str:
-    """A legend number: two significant digits, a real minus, no ``e+03``."""
-    text = f"{value:.2g}"
+    """A legend number: two significant digits, a real minus, no ``e+03``, no "−0"."""
+    text = f"{value + 0.0:.2g}"  # + 0.0 turns −0.0 into 0.0
     if "e" in text:
         mantissa, exponent = text.split("e")
         text = f"{mantissa}e{int(exponent)}"

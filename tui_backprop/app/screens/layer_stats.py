@@ -19,6 +19,7 @@ from textual_plotext import PlotextPlot
 
 from tui_backprop.app.screens.view import ViewScreen
 from tui_backprop.app.plane_picture import short_number
+from tui_backprop.app.widgets.loss_curve import step_ticks
 from tui_backprop.app.widgets.footer import FittedFooter
 from tui_backprop.core.layer_stats import HEALTHY_LOG_RATIO, NO_UPDATE, Histogram, LayerStats, layer_stats
 
@@ -81,6 +82,7 @@ class RatioPlot(PlotextPlot):
                 low, high = min(low, float(y[ok].min())), max(high, float(y[ok].max()))
         ticks = sorted({round(low), HEALTHY_LOG_RATIO, round(high)})
         plt.yticks(ticks, [f"{t:g}" for t in ticks])
+        step_ticks(plt, x[0], x[-1])
         plt.ylim(min(low, HEALTHY_LOG_RATIO) - 0.3, max(high, HEALTHY_LOG_RATIO) + 0.3)
         self.refresh()
 
@@ -117,7 +119,7 @@ class LayerStatsScreen(ViewScreen):
         plot.border_title = "log10 update:weight ratio ‖ΔW‖/‖W‖ per step (grey: −3, healthy)"
         plot.border_subtitle = legend
         plot.show(snap)
-        blocks = [f"[b]After step {snap.step}[/b] ({escape(snap.state_word)}). a: activations, saturated: tanh "
+        blocks = [f"[b]After step {snap.step:,}[/b] ({escape(snap.state_word)}). a: activations, saturated: tanh "
                   "|a| > 0.96 or sigmoid a < 0.02 or > 0.98, zero: ReLU off. ∂L/∂a: per sample. "
                   "std(∂L/∂W)/std(W): how big the gradient is next to the weights."]
         for layer in snap.layers:

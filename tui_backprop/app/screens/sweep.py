@@ -17,8 +17,7 @@ from textual.widgets import DataTable, Static
 from textual_plotext import PlotextPlot
 
 from tui_backprop.app.screens.closes_once import ClosesOnce
-
-from tui_backprop.app.widgets.loss_curve import CLIP, downsample, short_number, spans_decades
+from tui_backprop.app.widgets.loss_curve import CLIP, downsample, short_number, spans_decades, step_ticks
 from tui_backprop.app.widgets.footer import FittedFooter
 from tui_backprop.config import Config
 from tui_backprop.core.figures import beside
@@ -67,8 +66,7 @@ def set_ticks(plt, x: np.ndarray, y: np.ndarray, log: bool) -> None:
         low, high = low - 0.5, high + 0.5
     ticks = np.linspace(low, high, 3)
     plt.yticks(ticks.tolist(), [short_number(10**t if log else t) for t in ticks])
-    steps = sorted({int(round(v)) for v in np.linspace(float(x.min()), float(x.max()), 3)})
-    plt.xticks(steps, [f"{v:,}" for v in steps])
+    step_ticks(plt, float(x.min()), float(x.max()))
 
 
 class SweepCurves(PlotextPlot):

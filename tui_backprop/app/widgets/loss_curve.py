@@ -174,10 +174,15 @@ def draw_series(plt, series, log: bool, percent: bool = False) -> str | None:
         labels = [short_number(t) for t in ticks]
     plt.yticks(ticks.tolist(), labels)
     # The axis starts at the first step drawn (step 1 for a whole run), not at 0.
-    xticks = sorted({int(round(v)) for v in np.linspace(first, last, 3)})  # steps are whole numbers
     plt.xlim(first, max(last, first + 1))
-    plt.xticks(xticks, [f"{v:,}" for v in xticks])
+    step_ticks(plt, first, last)
     return note
+
+
+def step_ticks(plt, first: float, last: float) -> None:
+    """Three whole-step x labels with thousands separators (plotext's own read 16 1828 3640)."""
+    ticks = sorted({int(round(v)) for v in np.linspace(first, last, 3)})
+    plt.xticks(ticks, [f"{v:,}" for v in ticks])
 
 
 def value_at(points: Points | None, step: float) -> int | None:
