@@ -179,11 +179,11 @@ def _report(args, session, record, trace, stop_reason: str, elapsed: float) -> N
         sys.stdout.write("\n")
         return
     print(f"{config.title} ({config.name}, seed {config.network.seed})")
-    print(f"  {session.step_count} steps, {session.epoch} epochs in {elapsed:.2f} s "
+    print(f"  {session.step_count:,} steps, {session.epoch:,} epochs in {elapsed:.2f} s "
           f"({session.step_count / max(elapsed, 1e-9):,.0f} steps/s)")
     if record.losses:
-        print(f"  batch loss of step {record.steps[0]} {record.losses[0]:.6g}, "
-              f"of step {record.steps[-1]} {record.losses[-1]:.6g}")
+        print(f"  batch loss of step {record.steps[0]:,} {record.losses[0]:.6g}, "
+              f"of step {record.steps[-1]:,} {record.losses[-1]:.6g}")
     print(f"  training loss now {final:.6g}" + (f", test loss now {test_loss:.6g}" if test_loss is not None else ""))
     if acc is not None:
         print(f"  accuracy now {acc:.1%}")
@@ -205,9 +205,9 @@ def cmd_gradcheck(args) -> int:
         print(f"tui-backprop: {session.halted.message}\ntui-backprop: gradcheck: the run halted, so there is "
               f"no finite gradient to check", file=sys.stderr)
         return 3
-    where = (f"the batch of step {session.step_count}, weights before its update" if session.step_count
+    where = (f"the batch of step {session.step_count:,}, weights before its update" if session.step_count
              else "the first batch, initial weights")
-    print(f"{config.name} after {session.step_count} steps: backprop vs finite differences on {where}")
+    print(f"{config.name} after {session.step_count:,} steps: backprop vs finite differences on {where}")
     agree = True
     for layer in session.network.layers:
         check = session.check_layer(layer.index)

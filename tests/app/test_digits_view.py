@@ -1,6 +1,7 @@
 """The digits view: the picture, the probabilities the network gives, layer 1's weights as pictures."""
 
 import numpy as np
+import pytest
 
 from tui_backprop.app.app import BackpropApp
 from tui_backprop.app.screens.digits import DigitsScreen, UnitPictures, ink_lines, probability_lines
@@ -34,6 +35,21 @@ async def test_probabilities_are_the_networks_output_for_the_selected_digit():
         assert screen.query_one("#digit-image").border_title == "training 1/1348"
         pictures = screen.query_one(UnitPictures)
         assert np.array_equal(pictures.weights, app.session.network.layers[0].weights)
+
+
+@pytest.mark.parametrize("no_color", [False, True])
+async def test_the_weights_title_fits_80_columns_and_names_its_marks(monkeypatch, no_color):
+    if no_color:
+        monkeypatch.setenv("NO_COLOR", "1")
+    app = BackpropApp(load_preset("digits"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("I")
+        await pilot.pause(0.3)
+        pane = app.screen.query_one("#digit-units")
+        title = str(pane.border_title)
+        assert len(title) <= pane.size.width - 4  # the border's corners and a space each side: never cut
+        legend = "+# positive, -= negative" if no_color else "blue +, orange −"
+        assert title == f"Layer 1 weights, 8×8 per unit: {legend} (scaled per unit)"
 
 
 async def test_other_presets_say_what_the_view_needs():

@@ -113,3 +113,11 @@ def test_a_negative_seed_names_the_flag_not_the_preset(capsys, command):
     assert main([*command, "--preset", "xor", "--seed", "-1"]) == 2
     err = capsys.readouterr().err
     assert err.strip() == "tui-backprop: --seed: expected 0 or more (below 2**63)"
+
+
+def test_text_summary_step_counts_have_separators(capsys):
+    assert main(["train", "--preset", "xor", "--steps", "1200"]) == 0
+    out = capsys.readouterr().out
+    assert "  1,200 steps, 120 epochs in" in out and "of step 1,200 " in out
+    assert main(["gradcheck", "--preset", "xor", "--steps", "1200"]) == 0
+    assert "xor after 1,200 steps: backprop vs finite differences on the batch of step 1,200," in capsys.readouterr().out

@@ -49,6 +49,12 @@ def probability_lines(probabilities: np.ndarray, label: int | None, width: int =
     return out
 
 
+def units_title(mono: bool) -> str:
+    """Fits 80 columns; without colour the legend names the glyphs instead of blue and orange."""
+    legend = "+# positive, -= negative" if mono else "blue +, orange −"
+    return f"Layer 1 weights, 8×8 per unit: {legend} (scaled per unit)"
+
+
 class UnitPictures(Widget):
     """Layer 1's units, each its incoming weights as an 8×8 picture (half blocks: 4 rows of 8 cells)."""
 
@@ -140,8 +146,7 @@ class DigitsScreen(ViewScreen):
         yield FittedFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#digit-units").border_title = ("Layer 1: each unit's 64 incoming weights as 8×8 "
-                                                      "(blue +, orange −, scaled per unit)")
+        self.query_one("#digit-units").border_title = units_title(self.query_one(UnitPictures).mono)
         self.set_interval(self.REDRAW_EVERY, self._redraw)
         self._redraw(force=True)
 
@@ -181,6 +186,6 @@ class DigitsScreen(ViewScreen):
         image.border_title = f"{which} {self.index + 1}/{len(x)}"
         image.update("\n".join(ink_lines(pixels)) + f"\nthis is a {label}")
         probs = self.query_one("#digit-probabilities", Static)
-        probs.border_title = f"Output after step {snap.step}: probability of each digit"
+        probs.border_title = f"Output after step {snap.step:,}: probability of each digit"
         probs.update("\n".join(probability_lines(probabilities, label)))
         self.query_one(UnitPictures).show(snap.layers[0].weights)
