@@ -812,4 +812,4 @@ async def test_boundary_legend_without_colour_names_shades_and_points():
         boundary.show(snapshot)
         await pilot.pause()
         legend = lines_of(boundary)[-1]
-        assert "[ ]0" in legend and "[█]1" in legend and "○ ● train" in legend, legend
+        assert "[ ]0" in legend and "[█]1" in legend and "train ○0 ●1" in legend, legend  # which dot is which

@@ -166,6 +166,7 @@ class DecisionBoundary(FittedTitles, PlaneWidget):
         ansi = self.ansi
         dim = Style(dim=True)
         parts: list[tuple[int, list[Segment]]] = [(0, [Segment(caption, Style(bold=True))])]
+        low_name, high_name = "0", "1"  # without colour: what ○ and ● stand for
         if caption.startswith("output: class"):
             classes = snap.grid.output.shape[-1]
             for cls in range(classes):
@@ -178,13 +179,16 @@ class DecisionBoundary(FittedTitles, PlaneWidget):
                 layer, unit = self.neuron
                 middle, half = value_scale(snap.layers[layer].activation, snap.grid.layer_outputs[layer][..., unit])
             lo, hi = middle - half, middle + half
+            low_name, high_name = short_number(lo), short_number(hi)
             parts.append((1, [Segment(" "), self._swatch(0, pixel_colour(0, ansi)), Segment(short_number(lo), Style())]))
             parts.append((2, [Segment(" "), self._swatch(2 * LEVELS, pixel_colour(2 * LEVELS, ansi)),
                               Segment(short_number(hi), Style())]))
-        points = (" □ ■ test" if self.no_color else " ○ test") if self.show_test else ""
         if snap.data_points is not None:
             # without colour a point's glyph says its side: ○ the low class (or value), ● the high one
-            parts.append((20, [Segment((" ○ ● train" if self.no_color else " • train") + points, dim)]))
+            sides = f" ○{low_name} ●{high_name}"
+            parts.append((20, [Segment(f" train{sides}" if self.no_color else " • train", dim)]))
+            if self.show_test:
+                parts.append((22, [Segment(f" test □{low_name} ■{high_name}" if self.no_color else " ○ test", dim)]))
         if self.discretize:
             parts.append((21, [Segment(" discrete", dim)]))
         return Strip(fit_parts(parts, width)).crop_extend(0, width, Style())
