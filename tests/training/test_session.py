@@ -358,3 +358,12 @@ def test_loss_history_in_a_long_session_is_bounded():
     assert len(steps) <= 64
     assert steps[-16:].tolist() == list(range(985, 1001))
     assert s.history.train.total == 1000
+
+
+def test_halt_messages_write_step_counts_with_separators():
+    from tui_backprop.core.population import RunHalt
+    from tui_backprop.training.snapshot import NanReport
+
+    assert NanReport(21894, "loss", None, "the loss").message.startswith("In step 21,894: the loss became NaN")
+    assert RunHalt(21894, "update", 0, "a weight").message == (
+        "in step 21,894: a weight became NaN or infinite in layer 1 during the update phase")

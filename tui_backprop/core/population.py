@@ -39,7 +39,7 @@ class RunHalt:
     @property
     def message(self) -> str:
         where = f" in layer {self.layer + 1}" if self.layer is not None else ""
-        return f"in step {self.step}: {self.what} became NaN or infinite{where} during the {self.phase} phase"
+        return f"in step {self.step:,}: {self.what} became NaN or infinite{where} during the {self.phase} phase"
 
 
 class _Workspace:

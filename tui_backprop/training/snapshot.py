@@ -19,7 +19,7 @@ class NanReport:
     @property
     def message(self) -> str:
         where = f" in layer {self.layer + 1}" if self.layer is not None else ""
-        return (f"In step {self.step}: {self.what} became NaN or infinite{where} during the {self.phase} "
+        return (f"In step {self.step:,}: {self.what} became NaN or infinite{where} during the {self.phase} "
                 f"phase. Training paused. Try a smaller learning rate or smaller initial weights, then reset.")
 
 
