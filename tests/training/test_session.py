@@ -346,7 +346,7 @@ def test_the_stop_message_never_prints_the_loss_equal_to_the_goal():
     lr = (2 - 0.049996**0.5) / 16
     s = Session(inline_config([[1.0]], [[2.0]], [[4.0]], learning_rate=lr, stop_below_loss=0.05))
     assert s.run(1000) == "stop" and s.train_loss == pytest.approx(0.049996, rel=1e-9)
-    assert s.message == "Stopped: the training loss after step 1's update, 0.049996, fell below 0.05 after 1 epoch."
+    assert s.message == "Stopped: after step 1's update the training loss 0.049996 fell below 0.05."
 
 
 # ------------------------------------------------------------- bounded history

@@ -87,7 +87,7 @@ class PlaygroundControls:
                 self.switch_session(Session(config), changed=self.modified)
                 # Nothing else on the main screen says the run changed: name the seed where the preset's name is.
                 self.query_one("#side").border_title += f" · seed {seed} of the sweep"
-                self.notify(f"Opened seed {seed} from the sweep: a new run at step 0; space trains it.", timeout=5)
+                self.notify(f"Seed {seed} of the sweep opened: space trains it.", timeout=5)
 
         self.app.push_screen(SweepScreen(self.config), chosen)
 

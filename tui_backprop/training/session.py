@@ -408,9 +408,9 @@ class Session(SessionState, SessionReading, SessionTimeline):
                 self.message = f"Stopped after {self.epoch} epochs (stop_after_epochs = {t.stop_after_epochs})."
                 return "stop"
             if t.stop_below_loss is not None and self.train_loss is not None and self.train_loss < t.stop_below_loss:
-                self.message = (f"Stopped: the training loss after step {self.step_count:,}'s update, "
-                                f"{beside(self.train_loss, t.stop_below_loss, 4)}, fell below "
-                                f"{t.stop_below_loss:g} after {self.epoch:,} epoch{'s' if self.epoch != 1 else ''}.")
+                # One line at 80 columns; "after the update" tells it from the status line's batch loss.
+                self.message = (f"Stopped: after step {self.step_count:,}'s update the training loss "
+                                f"{beside(self.train_loss, t.stop_below_loss, 4)} fell below {t.stop_below_loss:g}.")
                 return "stop"
             if self.use_notes and self.goals.decided and not self.goals.announced:
                 self.goals.announced = True  # once: space runs on past it
