@@ -69,6 +69,18 @@ async def test_grid_path_and_arrow_are_the_sessions_numbers():
         assert "∂L/∂w1 = 3.014, ∂L/∂w2 = 2.405" in caption  # the inspector's 4 digits, not 3 and 2.4
 
 
+async def test_xors_caption_names_weights_as_the_inspector_does():
+    app = BackpropApp(load_preset("xor"), questions=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n", "n", "n", "n", "n", "H")
+        screen = await landscape_shown(pilot, step=5)
+        caption = str(screen.query_one("#landscape-caption").render())
+        g1, g2 = screen.result.gradient
+        assert "over w1₁₁ → and w1₁₂ ↑" in caption  # layer 1, unit 1, inputs 1 and 2: not "L1 w[1,1]"
+        assert f"∂L/∂w1₁₁ = {g1:.4g}".replace("-", "−") in caption
+        assert f"∂L/∂w1₁₂ = {g2:.4g}. Other parameters held where they are.".replace("-", "−") in caption
+
+
 async def test_the_grid_is_reused_while_the_point_stays_inside():
     app = BackpropApp(load_preset("narrow-valley"), questions=False)
 

@@ -326,7 +326,7 @@ class LandscapeScreen(ViewScreen):
             elif r and r.gradient:
                 head += "; " + ", ".join(f"∂L/∂{n} = {fmt(v)}" for n, v in zip(names, r.gradient))
         if len(self.params) > 2:
-            head += " Other parameters held where they are."
+            head += ("" if head.endswith(".") else ".") + " Other parameters held where they are."
         self.query_one("#landscape-caption", Static).update(head)
         plot = self.query_one(LandscapePlot)
         plot.border_title = f"{names[-1]} ↑" if not self.one else None
