@@ -63,10 +63,11 @@ def test_the_ratio_plots_step_labels_have_separators():
     plot = RatioPlot()
     got = {}
     plot.plt.xticks = lambda ticks, labels=None: got.update(ticks=ticks, labels=labels)
+    plot.plt.yticks = lambda ticks, labels=None: got.update(y_labels=labels)
     snap = SimpleNamespace(update_ratio_steps=np.array([16, 1828, 3640]),
                            update_ratio_history=np.array([[-3.0], [-2.5], [-2.8]]))
     plot.show(snap)
-    assert got == {"ticks": [16, 1828, 3640], "labels": ["16", "1,828", "3,640"]}
+    assert got == {"ticks": [16, 1828, 3640], "labels": ["16", "1,828", "3,640"], "y_labels": ["−3", "−2"]}
 
 
 @pytest.mark.flaky(reruns=2)

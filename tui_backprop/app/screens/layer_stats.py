@@ -81,7 +81,7 @@ class RatioPlot(PlotextPlot):
                 plt.plot(steps[ok].tolist(), y[ok].tolist(), color=COLORS[i % len(COLORS)], marker="braille")
                 low, high = min(low, float(y[ok].min())), max(high, float(y[ok].max()))
         ticks = sorted({round(low), HEALTHY_LOG_RATIO, round(high)})
-        plt.yticks(ticks, [f"{t:g}" for t in ticks])
+        plt.yticks(ticks, [f"{t:g}".replace("-", "−") for t in ticks])  # the title's minus: "grey: −3"
         step_ticks(plt, x[0], x[-1])
         plt.ylim(min(low, HEALTHY_LOG_RATIO) - 0.3, max(high, HEALTHY_LOG_RATIO) + 0.3)
         self.refresh()
