@@ -36,7 +36,7 @@ def _progress(done: int, total: int, loss: float | None, started: float) -> None
     filled = int(width * done / total) if total else width
     rate = done / max(time.perf_counter() - started, 1e-9)
     loss_text = f"{loss:.6g}" if loss is not None else "-"
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} steps  loss {loss_text}  "
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} steps  loss {loss_text}  "
                      f"{rate:,.0f} steps/s")
     sys.stderr.flush()
 

@@ -121,3 +121,14 @@ def test_text_summary_step_counts_have_separators(capsys):
     assert "  1,200 steps, 120 epochs in" in out and "of step 1,200 " in out
     assert main(["gradcheck", "--preset", "xor", "--steps", "1200"]) == 0
     assert "xor after 1,200 steps: backprop vs finite differences on the batch of step 1,200," in capsys.readouterr().out
+
+
+def test_speed_levels_and_progress_have_separators(capsys):
+    import time
+
+    from tui_backprop.cli_train import _progress
+    from tui_backprop.training.runner import speed_text
+
+    assert speed_text(3000) == "3,000 steps/s" and speed_text(30) == "30 steps/s" and speed_text(None) == "full speed"
+    _progress(1500, 20000, 0.25, time.perf_counter())
+    assert "] 1,500/20,000 steps  loss 0.25  " in capsys.readouterr().err

@@ -36,7 +36,7 @@ def next_speed(current: float | None, direction: int) -> float | None:
 
 
 def speed_text(speed: float | None) -> str:
-    return "full speed" if speed is None else f"{speed:g} steps/s"
+    return "full speed" if speed is None else f"{speed:,g} steps/s"
 
 
 SETTLED = ("Stopped: nothing changes any more. The loss and every weight stayed exactly the same "
