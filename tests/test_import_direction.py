@@ -17,7 +17,20 @@ FORBIDDEN = {
     "core": ("tui_backprop.training", "tui_backprop.app", "tui_backprop.cli", "tui_backprop.config",
              "tui_backprop.persist", "tui_backprop.export", "tui_backprop.serve", *UI_LIBRARIES),
     "training": ("tui_backprop.app", "tui_backprop.cli", "tui_backprop.serve", *UI_LIBRARIES),
+    # The preset's reading and the lesson objects: the session builds on them, they build on core/ alone.
+    "config": ("tui_backprop.training", "tui_backprop.app", "tui_backprop.cli", "tui_backprop.cli_train",
+               "tui_backprop.persist", "tui_backprop.export", "tui_backprop.serve", "tui_backprop.sweep",
+               *UI_LIBRARIES),
 }
+# "config" is a set of top-level modules rather than a folder.
+CONFIG_MODULES = ("config.py", "config_reader.py", "config_checks.py", "config_writer.py", "schema.py",
+                  "lessons.py", "lesson_reader.py", "presets.py")
+
+
+def layer_files(layer: str, package: Path) -> list[Path]:
+    if layer == "config":
+        return [package / name for name in CONFIG_MODULES if (package / name).exists()]
+    return sorted((package / layer).rglob("*.py"))
 
 
 def imported_modules(path: Path, root: Path) -> list[tuple[int, str]]:
@@ -39,7 +52,7 @@ def imported_modules(path: Path, root: Path) -> list[tuple[int, str]]:
 
 def violations(layer: str, package: Path = PACKAGE) -> list[str]:
     bad = []
-    for path in sorted((package / layer).rglob("*.py")):
+    for path in layer_files(layer, package):
         for line, name in imported_modules(path, package.parent):
             for prefix in FORBIDDEN[layer]:
                 if name == prefix or name.startswith(prefix + "."):
@@ -59,3 +72,18 @@ def test_the_check_catches_a_wrong_import(tmp_path):
     (fake / "core" / "bad.py").write_text("import numpy\nfrom textual.app import App\nfrom ..training import session\n")
     assert violations("core", fake) == ["tui_backprop/core/bad.py:2 imports textual.app",
                      "tui_backprop/core/bad.py:3 imports tui_backprop.training"]
+
+
+def test_the_config_modules_exist():
+    """A renamed module drops out of the check silently otherwise."""
+    assert [name for name in CONFIG_MODULES if not (PACKAGE / name).exists()] == []
+
+
+def test_the_check_catches_a_config_module_importing_the_session(tmp_path):
+    fake = tmp_path / "tui_backprop"
+    fake.mkdir()
+    (fake / "lessons.py").write_text("from tui_backprop.core.losses import LOSSES\n"
+                                     "from tui_backprop.training.session import Session\n")
+    (fake / "config_checks.py").write_text("import rich.text\n")
+    assert violations("config", fake) == ["tui_backprop/config_checks.py:1 imports rich.text",
+                                           "tui_backprop/lessons.py:2 imports tui_backprop.training.session"]
