@@ -22,6 +22,7 @@ from textual.widgets import Static, TabbedContent, TabPane
 
 from tui_backprop.app.lesson_controls import LessonControls
 from tui_backprop.app.playground_controls import PlaygroundControls
+from tui_backprop.app.side_pane import SidePane
 from tui_backprop.app.snapshot_view import SnapshotView
 from tui_backprop.app.toast_place import place_toasts
 from tui_backprop.app.training_controls import TrainingControls
@@ -31,14 +32,14 @@ from tui_backprop.app.widgets.config_form import ConfigForm, describe_changes
 from tui_backprop.app.widgets.diagram import NetworkDiagram
 from tui_backprop.app.widgets.footer import FittedFooter
 from tui_backprop.app.widgets.inspector import Inspector
-from tui_backprop.app.widgets.lesson_pane import LessonPane, lesson_layout, reflow  # noqa: F401 (reflow: tests)
+from tui_backprop.app.widgets.lesson_pane import LessonPane, reflow  # noqa: F401 (reflow: tests)
 from tui_backprop.app.widgets.loss_curve import LossCurve
 from tui_backprop.app.widgets.neuron_maps import NeuronMaps
 from tui_backprop.app.widgets.status import StatusLine
 from tui_backprop.config import Config, ConfigError
 from tui_backprop.training.session import Session, Snapshot
 
-class MainScreen(TrainingControls, PlaygroundControls, LessonControls, SnapshotView, Screen[None]):
+class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls, SnapshotView, Screen[None]):
     # Binding ids start with the help screen's section (see screens/help.py).
     BINDINGS = [
         # Help, quit and the lesson first: the footer shows them even at 80 columns.
@@ -201,59 +202,9 @@ class MainScreen(TrainingControls, PlaygroundControls, LessonControls, SnapshotV
             notice.display = bool(text)
 
     # ------------------------------------------------------------ side pane
-    def _lesson_makes_way(self) -> None:
-        """The first training key shows the panes the lesson covered (v brings it back).
-
-        A lesson that only covers the curve (``-lesson-over-middle``) stays: the inspector is beside it.
-        """
-        if (self.has_class("-narrow") or self.has_class("-lesson-over-all")) and self.has_class("-side-open") \
-                and self.query_one("#side", TabbedContent).active == "lesson-tab":
-            self.remove_class("-side-open")
-            self.fit_lesson()
-            self.call_after_refresh(self._after_layout, True)
-
-    def _after_layout(self, panes_back: bool = False) -> None:
-        self._focus_panes(panes_back)
-        place_toasts(self)  # over the curve, wherever it is now
-
-    def _focus_panes(self, panes_back: bool = False) -> None:
-        """Keys reach what is on screen, without a Tab first: the lesson while it covers the panes
-        (the arrows scroll it), else the inspector ([ ] arrows < >), also when the panes come back
-        from under the lesson (``panes_back``) on a wide terminal, where the lesson stays beside them."""
-        side = self.query_one("#side", TabbedContent)
-        if panes_back and self.focused is not None and side in self.focused.ancestors:
-            self.query_one(Inspector).focus()
-            return
-        covering = self.has_class("-side-open") and side.active == "lesson-tab" and not self.has_class("-graph") \
-            and (self.has_class("-narrow") or self.has_class("-lesson-over-all"))
-        focused = self.focused
-        if covering:
-            if focused is None or not focused.region:
-                self.lesson_pane.focus()
-        elif focused is None or not focused.region:  # hidden with the lesson (or never set)
-            self.query_one(Inspector).focus()
-
-    def on_resize(self) -> None:
-        self.fit_lesson()
-        self.call_after_refresh(self._after_layout)
-
     @on(TabbedContent.TabActivated, "#side")
     def _side_tab(self) -> None:
         self.fit_lesson()
-
-    def fit_lesson(self) -> None:
-        """Give the lesson's formulas their whole lines: widen the side pane, or let it cover the curve
-        (and the right column when even that is too narrow). Narrow terminals have their own rules."""
-        side = self.query_one("#side", TabbedContent)
-        mode, width = "side", None
-        if self.has_class("-wide") and self.has_class("-side-open") and side.active == "lesson-tab" \
-                and not self.has_class("-graph"):
-            right = self.query_one("#right").styles.width
-            mode, width = lesson_layout(self.size.width, int(right.value) if right else 46,
-                                        self.lesson_pane.preformatted_width)
-        self.set_class(mode == "over-middle", "-lesson-over-middle")
-        self.set_class(mode == "over-all", "-lesson-over-all")
-        side.styles.width = width  # None: the stylesheet's width
 
     # -------------------------------------------------------------- looking
     def action_toggle_log(self) -> None:
@@ -304,39 +255,6 @@ class MainScreen(TrainingControls, PlaygroundControls, LessonControls, SnapshotV
         diagram = self.query_one(NetworkDiagram)
         diagram.show_gradients = not diagram.show_gradients
         self.notify("Diagram: " + ("gradients ∂L/∂w, δ" if diagram.show_gradients else "weights w, a"), timeout=2)
-
-    def action_configure(self) -> None:
-        self._open_side("config-tab")
-        if self.form.is_mounted:
-            self.query_one("#hidden").focus()
-
-    def action_lesson(self) -> None:
-        covering = self.has_class("-narrow") or self.has_class("-lesson-over-middle") \
-            or self.has_class("-lesson-over-all")
-        if covering and self.has_class("-side-open") and not self.has_class("-graph") \
-                and self.query_one("#side", TabbedContent).active == "lesson-tab":
-            self.close_side()
-            return
-        self._open_side("lesson-tab")
-
-    def _open_side(self, tab: str) -> None:
-        if self.has_class("-graph"):
-            self.action_toggle_graph()  # the lesson and the form live in the main view
-        self.add_class("-side-open")
-        self.query_one("#side", TabbedContent).active = tab
-        self.fit_lesson()
-        self.call_after_refresh(self._after_layout)
-
-    def action_close_side(self) -> None:
-        self.close_side()
-
-    def close_side(self) -> None:
-        """On a narrow terminal the side pane covers the curve; escape closes it (and the graph view)."""
-        self.remove_class("-side-open")
-        if self.has_class("-graph"):
-            self.action_toggle_graph()
-        self.fit_lesson()
-        self.call_after_refresh(self._after_layout, True)
 
     # ---------------------------------------------------------------- files
     async def action_save(self) -> None:

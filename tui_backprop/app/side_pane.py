@@ -1,0 +1,101 @@
+"""The main view's side pane (the lesson and the configuration form): where it goes at each width, what
+opens and closes it, and where the keys go after. A mixin for ``screens/main.py``.
+
+On a wide terminal the lesson widens the pane, or covers the curve (and the right column) so its formulas
+keep their lines; on a narrow one it covers the panes until the first training key or escape.
+"""
+
+from __future__ import annotations
+
+from textual.widgets import TabbedContent
+
+from tui_backprop.app.toast_place import place_toasts
+from tui_backprop.app.widgets.inspector import Inspector
+from tui_backprop.app.widgets.lesson_pane import lesson_layout
+
+
+class SidePane:
+    """The side pane's layout and the keys that open and close it (v, c, escape)."""
+
+    def _lesson_makes_way(self) -> None:
+        """The first training key shows the panes the lesson covered (v brings it back).
+
+        A lesson that only covers the curve (``-lesson-over-middle``) stays: the inspector is beside it.
+        """
+        if (self.has_class("-narrow") or self.has_class("-lesson-over-all")) and self.has_class("-side-open") \
+                and self.query_one("#side", TabbedContent).active == "lesson-tab":
+            self.remove_class("-side-open")
+            self.fit_lesson()
+            self.call_after_refresh(self._after_layout, True)
+
+    def _after_layout(self, panes_back: bool = False) -> None:
+        self._focus_panes(panes_back)
+        place_toasts(self)  # over the curve, wherever it is now
+
+    def _focus_panes(self, panes_back: bool = False) -> None:
+        """Keys reach what is on screen, without a Tab first: the lesson while it covers the panes
+        (the arrows scroll it), else the inspector ([ ] arrows < >), also when the panes come back
+        from under the lesson (``panes_back``) on a wide terminal, where the lesson stays beside them."""
+        side = self.query_one("#side", TabbedContent)
+        if panes_back and self.focused is not None and side in self.focused.ancestors:
+            self.query_one(Inspector).focus()
+            return
+        covering = self.has_class("-side-open") and side.active == "lesson-tab" and not self.has_class("-graph") \
+            and (self.has_class("-narrow") or self.has_class("-lesson-over-all"))
+        focused = self.focused
+        if covering:
+            if focused is None or not focused.region:
+                self.lesson_pane.focus()
+        elif focused is None or not focused.region:  # hidden with the lesson (or never set)
+            self.query_one(Inspector).focus()
+
+    def on_resize(self) -> None:
+        self.fit_lesson()
+        self.call_after_refresh(self._after_layout)
+
+    def fit_lesson(self) -> None:
+        """Give the lesson's formulas their whole lines: widen the side pane, or let it cover the curve
+        (and the right column when even that is too narrow). Narrow terminals have their own rules."""
+        side = self.query_one("#side", TabbedContent)
+        mode, width = "side", None
+        if self.has_class("-wide") and self.has_class("-side-open") and side.active == "lesson-tab" \
+                and not self.has_class("-graph"):
+            right = self.query_one("#right").styles.width
+            mode, width = lesson_layout(self.size.width, int(right.value) if right else 46,
+                                        self.lesson_pane.preformatted_width)
+        self.set_class(mode == "over-middle", "-lesson-over-middle")
+        self.set_class(mode == "over-all", "-lesson-over-all")
+        side.styles.width = width  # None: the stylesheet's width
+
+    def action_configure(self) -> None:
+        self._open_side("config-tab")
+        if self.form.is_mounted:
+            self.query_one("#hidden").focus()
+
+    def action_lesson(self) -> None:
+        covering = self.has_class("-narrow") or self.has_class("-lesson-over-middle") \
+            or self.has_class("-lesson-over-all")
+        if covering and self.has_class("-side-open") and not self.has_class("-graph") \
+                and self.query_one("#side", TabbedContent).active == "lesson-tab":
+            self.close_side()
+            return
+        self._open_side("lesson-tab")
+
+    def _open_side(self, tab: str) -> None:
+        if self.has_class("-graph"):
+            self.action_toggle_graph()  # the lesson and the form live in the main view
+        self.add_class("-side-open")
+        self.query_one("#side", TabbedContent).active = tab
+        self.fit_lesson()
+        self.call_after_refresh(self._after_layout)
+
+    def action_close_side(self) -> None:
+        self.close_side()
+
+    def close_side(self) -> None:
+        """On a narrow terminal the side pane covers the curve; escape closes it (and the graph view)."""
+        self.remove_class("-side-open")
+        if self.has_class("-graph"):
+            self.action_toggle_graph()
+        self.fit_lesson()
+        self.call_after_refresh(self._after_layout, True)
