@@ -91,3 +91,14 @@ async def test_a_burst_of_random_keys_across_dialogs_never_crashes(tmp_path, mon
         await pilot.pause()
         app.main.runner.pause()
         assert any(isinstance(s, MainScreen) for s in app.screen_stack)
+
+
+@pytest.mark.parametrize("key", ["s", "o", "S", "w", "question_mark"])
+async def test_a_dialog_key_typed_right_after_q_does_not_crash_the_quit(key):
+    """Bug: q then s (typed fast, e.g. 'question' typed into the main view) mounted the save dialog into the
+    closing app: NoMatches from its on_mount, exit code 1."""
+    app = xor_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.5)  # the app is up
+        await press_at_once(pilot, "q", key)
+    assert app.return_code == 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.app import App, SystemCommand
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.command import CommandPalette
 
@@ -103,9 +104,18 @@ class BackpropApp(App[int]):
         if self.use_command_palette and not CommandPalette.is_open(self):
             self.push_screen(SafeCommandPalette(id="--command-palette"))
 
+    quitting = False
+
     async def action_quit(self) -> None:
+        self.quitting = True
         self.main.runner.cancel()
         self.exit(0)
+
+    def push_screen(self, screen, *args, **kwargs):
+        """No dialog opens once q was pressed: keys typed after it would mount one into a closing app."""
+        if self.quitting:
+            return AwaitComplete()
+        return super().push_screen(screen, *args, **kwargs)
 
     def get_system_commands(self, screen):
         """The palette: Textual's own commands, then every key of the main view by name."""
