@@ -133,3 +133,10 @@ async def test_pause_within_100_ms_with_the_landscape_open(preset):
         latencies = await pause_latencies(pilot, app)
         assert isinstance(app.screen, LandscapeScreen) and app.screen.result.step > 0
     assert latencies[1] <= 0.1, latencies
+
+
+def test_the_shade_ratio_never_reads_1():
+    # a nearly flat landscape: 0.75 to 0.81 in 8 shades, each ×1.0097; two digits printed "×1"
+    edges = np.geomspace(0.75, 0.81, 9)
+    text = "".join(s.text for s in LandscapePlot()._legend(edges, [], True, 80))
+    assert text.endswith(", each shade ×1.01")

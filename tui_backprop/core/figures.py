@@ -15,7 +15,7 @@ def beside(value: float, bound: float | None = None, digits: int = 3) -> str:
     text = f"{value:.{digits}g}"
     if bound is None or not math.isfinite(value) or value == bound:
         return text
-    while digits < 17 and (float(text) < bound) != (value < bound):
+    while digits < 17 and (float(text) == bound or (float(text) < bound) != (value < bound)):
         digits += 1
         text = f"{value:.{digits}g}"
     return text

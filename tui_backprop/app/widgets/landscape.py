@@ -18,6 +18,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from tui_backprop.app.plane_picture import luminance, short_number, uses_ansi_palette
+from tui_backprop.core.figures import beside
 from tui_backprop.core.landscape import Surface
 
 UPPER_HALF = "▀"
@@ -159,7 +160,7 @@ class LandscapePlot(Widget):
             segments.append(Segment(DENSITY, plain))
         else:
             segments += [Segment("█", Style(color=colour)) for colour in palette]
-        segments.append(Segment(f" {short_number(float(edges[-1]))}, each shade ×{short_number(factor)}", plain))
+        segments.append(Segment(f" {short_number(float(edges[-1]))}, each shade ×{beside(factor, 1.0, 2)}", plain))
         return segments
 
     def _overlay(self, surface: Surface, cols: int, rows: int) -> dict[tuple[int, int], str]:
