@@ -58,6 +58,22 @@ def test_a_halt_leaves_the_session_where_phases_would_stop():
     assert_same_state(_Holder(a), _Holder(b))
 
 
+@pytest.mark.parametrize("preset", ["xor", "circle", "spiral-3-classes", "sigmoid-neuron", "dead-relu"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf, 1e300])
+def test_a_bad_weight_halts_whole_steps_where_phases_would(preset, bad):
+    # The whole step checks the output only when the loss is bad: it must still name the same phase and layer.
+    config = load_preset(preset)
+    whole, phased = Session.headless(config), Session.headless(config)
+    for s in (whole, phased):
+        s.network.params[-1] = bad  # the output layer's last bias (or weight)
+    whole.run(5)
+    _phase_by_phase(phased, 5)
+    assert whole.halted == phased.halted
+    assert whole.halted is not None or bad == 1e300  # a huge finite weight may train on
+    assert whole.last_phase == phased.last_phase
+    assert whole.loss == phased.loss or (whole.loss != whole.loss and phased.loss != phased.loss)
+
+
 class _Holder:
     def __init__(self, state):
         self.state_dict = lambda: state

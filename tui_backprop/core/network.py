@@ -30,9 +30,12 @@ def all_finite(array: np.ndarray) -> bool:
 
     A finite sum proves every element finite (one NaN or inf anywhere makes the
     sum NaN or inf); only a non-finite sum, which may be an overflow of finite
-    values, needs the element-wise check.
+    values, needs the element-wise check. A flat array is summed as its dot
+    product with itself (a sum of squares: no inf − inf to cancel), which BLAS
+    does in a third of the time of ``np.add.reduce``.
     """
-    if math.isfinite(np.add.reduce(array, axis=None)):
+    total = array.dot(array) if array.ndim == 1 else np.add.reduce(array, axis=None)
+    if math.isfinite(total):
         return True
     return bool(np.isfinite(array).all())
 
@@ -135,18 +138,38 @@ class _Workspace:
         self.layer_inputs = []
         for layer, inp in zip(net.layers, self.inputs_aug):
             self.layer_inputs.append(inp if layer.has_bias else inp[:, : layer.fan_in])
+        # Per layer, the function for each of its three matrix products (see ``_product``).
+        self.forward_product = [_product(inp, layer.param_block.T) for layer, inp in zip(net.layers, self.layer_inputs)]
+        self.grad_product = [_product(delta.T, inp) for delta, inp in zip(self.delta, self.layer_inputs)]
+        self.grad_a_product = [_product(delta, layer.weights) for delta, layer in zip(self.delta, net.layers)]
         # One tuple per layer, so the step's loops do no attribute look-ups.
         self.forward_plan = [
             (inp, layer.param_block.T, self.z[i], self.a[i], layer.activation.forward,
-             self.a_into_next[i] if i < len(self.a_into_next) else None)
+             self.a_into_next[i] if i < len(self.a_into_next) else None, self.forward_product[i])
             for i, (layer, inp) in enumerate(zip(net.layers, self.layer_inputs))
         ]
         self.backward_plan = [
-            (self.delta[i], self.layer_inputs[i], layer.grad_block,
+            (self.delta[i], self.layer_inputs[i], layer.grad_block, self.grad_product[i],
              (layer.weights, self.grad_a[i - 1], net.layers[i - 1].activation.backward,
-              self.z[i - 1], self.a[i - 1], self.delta[i - 1], self.scratch[i - 1]) if i > 0 else None)
+              self.z[i - 1], self.a[i - 1], self.delta[i - 1], self.scratch[i - 1], self.grad_a_product[i])
+             if i > 0 else None)
             for i, layer in reversed(list(enumerate(net.layers)))
         ]
+
+
+def _product(left: np.ndarray, right: np.ndarray):
+    """The function for the product ``left @ right`` into a preallocated ``out``, chosen once per workspace.
+
+    ``np.dot`` calls BLAS's gemm with less overhead than ``np.matmul`` (0.65 against 1.1 µs
+    on a tiny product, and a small network's step is mostly such calls), with the same
+    arguments: the same numbers. Not where a side is 1 (the two pick different BLAS routines)
+    nor for a strided operand such as a layer's weights beside its bias column (``np.dot``
+    copies it, allocating and summing in another order): those keep ``np.matmul``, so every
+    number is the one the phase-by-phase path and the population's stacks compute.
+    """
+    dims_over_one = left.shape[0] > 1 and left.shape[1] > 1 and right.shape[1] > 1
+    contiguous = all(a.flags.c_contiguous or a.flags.f_contiguous for a in (left, right))
+    return np.dot if dims_over_one and contiguous else np.matmul
 
 
 class Network:
@@ -255,8 +278,8 @@ class Network:
         session's datasets do), so it is used in place without a copy.
         """
         ws = self._take_input(x, x_has_ones)
-        for inp, weights_t, z, a, activate, a_into_next in ws.forward_plan:
-            np.matmul(inp, weights_t, out=z)
+        for inp, weights_t, z, a, activate, a_into_next, product in ws.forward_plan:
+            product(inp, weights_t, out=z)
             activate(z, a)
             if a_into_next is not None:
                 np.copyto(a_into_next, a)
@@ -282,8 +305,8 @@ class Network:
     def forward_layer(self, index: int, x: np.ndarray | None = None, x_has_ones: bool = False) -> np.ndarray:
         """Layer ``index``'s z and a from the layer below's a; layer 0 takes the batch ``x``."""
         ws = self._take_input(x, x_has_ones) if index == 0 else self._require_forward()
-        inp, weights_t, z, a, activate, a_into_next = ws.forward_plan[index]
-        np.matmul(inp, weights_t, out=z)
+        inp, weights_t, z, a, activate, a_into_next, product = ws.forward_plan[index]
+        product(inp, weights_t, out=z)
         activate(z, a)
         if a_into_next is not None:
             np.copyto(a_into_next, a)
@@ -303,10 +326,10 @@ class Network:
         if index == len(self.layers) - 1:
             self._output_delta(ws, y)
         else:
-            np.matmul(ws.delta[index + 1], self.layers[index + 1].weights, out=ws.grad_a[index])
+            ws.grad_a_product[index + 1](ws.delta[index + 1], self.layers[index + 1].weights, out=ws.grad_a[index])
             layer.activation.backward(ws.z[index], ws.a[index], ws.grad_a[index], ws.delta[index], ws.scratch[index])
-        np.matmul(ws.delta[index].T, ws.layer_inputs[index], out=layer.grad_block)
-        layer.grad_block *= 1.0 / ws.batch
+        ws.grad_product[index](ws.delta[index].T, ws.layer_inputs[index], out=layer.grad_block)
+        np.multiply(layer.grad_block, 1.0 / ws.batch, out=layer.grad_block)
 
     def compute_loss(self, y: np.ndarray) -> float:
         ws = self._require_forward()
@@ -321,14 +344,14 @@ class Network:
         ws = self._require_forward()
         self.loss_gradient(y)  # dL/da of the output
         self._output_delta(ws, y)  # delta = f'(z) ⊙ dL/da (bce/ce: delta = a − y)
-        matmul = np.matmul
-        for delta, inp, grad_block, below in ws.backward_plan:
-            matmul(delta.T, inp, out=grad_block)  # dL/dW = Σ delta a_prevᵀ (and dL/db = Σ delta: the ones column)
+        for delta, inp, grad_block, product, below in ws.backward_plan:
+            product(delta.T, inp, out=grad_block)  # dL/dW = Σ delta a_prevᵀ (and dL/db = Σ delta: the ones column)
             if below is not None:
-                weights, grad_a, activation_backward, z, a, delta_below, scratch = below
-                matmul(delta, weights, out=grad_a)  # dL/da_prev = Wᵀ delta
+                weights, grad_a, activation_backward, z, a, delta_below, scratch, product = below
+                product(delta, weights, out=grad_a)  # dL/da_prev = Wᵀ delta
                 activation_backward(z, a, grad_a, delta_below, scratch)  # delta_prev = f'(z_prev) ⊙ dL/da_prev
-        self.grads *= 1.0 / ws.batch  # the sums above ÷ batch: dL/dW = mean(delta a_prevᵀ)
+        grads = self.grads
+        np.multiply(grads, 1.0 / ws.batch, out=grads)  # the sums above ÷ batch: dL/dW = mean(delta a_prevᵀ)
 
     def _output_delta(self, ws: _Workspace, y: np.ndarray) -> None:
         """The output layer's delta from dL/dŷ (or straight from ŷ − y where the pair simplifies)."""

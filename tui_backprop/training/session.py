@@ -107,6 +107,7 @@ class Session(SessionState, SessionReading, SessionTimeline):
         self.question = None  # a lesson question waiting for its answer (lessons.Question)
         self._asked: set = set()
         self.goals = GoalTracker(cfg.goals, sum(l.units for l in cfg.network.layers[:-1]))
+        self._target_classes = None  # (targets, labels, their classes) for the end-of-epoch accuracy
         self._x: np.ndarray | None = None  # the batch of the step in progress (or of the last one)
         self._y: np.ndarray | None = None
         self._points = self.data_points()
@@ -213,10 +214,11 @@ class Session(SessionState, SessionReading, SessionTimeline):
         self._mid_step_notes = {step for (step, phase), _ in self._pauses if phase != "update"}
         self._mid_step_questions = {step for (step, phase), _ in self._questions if phase != "update"}
 
-    def _may_stop_inside(self, step: int) -> bool:
-        """A lesson note or question may stop the run inside step ``step`` (so it runs phase by phase)."""
-        return self.use_notes and (step in self._mid_step_notes
-                                   or (self.ask_questions and step in self._mid_step_questions))
+    def _steps_stopping_inside(self) -> set[int] | frozenset[int]:
+        """The steps a lesson note or question may stop inside (so they run phase by phase)."""
+        if not self.use_notes:
+            return frozenset()
+        return self._mid_step_notes | self._mid_step_questions if self.ask_questions else self._mid_step_notes
 
     @property
     def current_step_number(self) -> int:
@@ -291,20 +293,22 @@ class Session(SessionState, SessionReading, SessionTimeline):
 
     def _update(self) -> None:
         net = self.network
-        self.optimizer.step(net.params, net.grads, net.weight_mask)
-        self.step_count += 1
-        self.parameter_path.record(self.step_count, net.params)
-        self.update_ratios.record(self.step_count, net.params, self.optimizer.last_update)
-        self.history.train.add(self.step_count, self.loss)
+        params = net.params
+        optimizer = self.optimizer
+        optimizer.step(params, net.grads, net.weight_mask)
+        self.step_count = step = self.step_count + 1
+        self.parameter_path.record(step, params)
+        self.update_ratios.record(step, params, optimizer.last_update)
+        self.history.train.add(step, self.loss)
         self.batch_in_epoch += 1
         if self.batch_in_epoch >= self.steps_per_epoch:
             self.batch_in_epoch = 0
             self.epoch += 1
             self._evaluate()
-        if not all_finite(net.params):
+        if not all_finite(params):
             bad = next(l.index for l in net.layers if not np.isfinite(l.param_block).all())
             self._halt("update", bad, "a weight")
-        if not self.step_count % Timeline.EVERY:
+        if not step % Timeline.EVERY:
             self.timeline.keep(self)
 
     def _whole_step(self) -> None:
@@ -313,20 +317,28 @@ class Session(SessionState, SessionReading, SessionTimeline):
         The numbers are the ones the phases give one at a time; a halt leaves the
         session where the phase-by-phase run would have stopped.
         """
-        net, depth = self.network, len(self.network.layers)
+        net = self.network
         self.message = None
         self.question = None
         self._draw_batch()
-        if not self._check_forward(net.forward(self._x, x_has_ones=True)):
-            self._done = depth
-            return
-        self.loss = net.compute_loss(self._y)
-        if not math.isfinite(self.loss):
+        y = self._y
+        output = net.forward(self._x, x_has_ones=True)
+        loss = net.compute_loss(y)
+        if not math.isfinite(loss):
+            # Every loss is NaN or inf where the output is (tests/core/test_losses_see_bad_outputs), so only a
+            # bad loss needs the output checked: which phase halts is the phase-by-phase run's.
+            depth = len(net.layers)
+            if not self._check_forward(output):
+                self._done = depth
+                return
+            self.loss = loss
             self._done = depth + 1
             self._halt("loss", None, "the loss")
             return
-        net.backward(self._y)
+        self.loss = loss
+        net.backward(y)
         if not all_finite(net.grads):
+            depth = len(net.layers)
             for index in range(depth - 1, -1, -1):
                 if not self._check_backward(index):
                     self._done = 2 * depth + 1 - index
@@ -345,9 +357,17 @@ class Session(SessionState, SessionReading, SessionTimeline):
                 self.history.test.add(self.step_count, self.test_loss)
                 y = data.y_test
             if data.task == "classification":  # on the test data if there is any: the output just computed
-                self.accuracy = accuracy(output, y, self.config.data.labels)
+                self.accuracy = self._accuracy_of(output, y)
                 self.history.accuracy.add(self.step_count, self.accuracy)
         self.goals.record(self.step_count, self.epoch, self.train_loss, self.test_loss, self.accuracy)
+
+    def _accuracy_of(self, output: np.ndarray, target: np.ndarray) -> float:
+        """``accuracy(output, target, labels)``, the targets' classes worked out once per data set."""
+        labels = self.config.data.labels
+        known = self._target_classes
+        if known is None or known[0] is not target or known[1] != labels:
+            known = self._target_classes = (target, labels, classes(target, labels))
+        return int(np.count_nonzero(classes(output, labels) == known[2])) / len(target)  # = np.mean of the bools
 
     def _halt(self, phase: str, layer: int | None, what: str) -> None:
         self.halted = NanReport(self.current_step_number if phase != "update" else self.step_count, phase, layer, what)
@@ -464,18 +484,22 @@ class Session(SessionState, SessionReading, SessionTimeline):
 
     def _run(self, max_steps: int, should_stop=None) -> str:
         steps_done = 0
+        # Whole steps unless the pause point or a lesson note or question may stop inside one (decided
+        # once per call: those settings change only between calls).
+        whole = self._pause_phase in (None, "update")
+        inside = self._steps_stopping_inside()
+        whole_step, stop_reason = self._whole_step, self.stop_reason
         while steps_done < max_steps:
             if should_stop is not None and should_stop():
                 return "requested"
             if self.halted:
                 return "halted"
-            if self._done == 0 and self._pause_phase in (None, "update") and not \
-                    self._may_stop_inside(self.step_count + 1):
-                self._whole_step()  # nothing can stop inside this step
+            if whole and self._done == 0 and self.step_count + 1 not in inside:
+                whole_step()  # nothing can stop inside this step
                 if self.halted:
                     return "halted"
                 steps_done += 1
-                reason = self.stop_reason("update")
+                reason = stop_reason("update")
                 if reason:
                     return reason
                 continue
@@ -483,7 +507,7 @@ class Session(SessionState, SessionReading, SessionTimeline):
                 phase = self._phase()
                 if phase is None:
                     return "halted"
-                reason = self.stop_reason(phase)
+                reason = stop_reason(phase)
                 if reason:
                     if phase == "update":
                         steps_done += 1
@@ -561,7 +585,11 @@ def dataset_for(config: Config) -> Dataset:
 
 
 def accuracy(output: np.ndarray, target: np.ndarray, labels: str = "zero_one") -> float:
-    if output.shape[1] > 1:
-        return float(np.mean(output.argmax(axis=1) == target.argmax(axis=1)))
-    threshold = 0.0 if labels == "plus_minus_one" else 0.5
-    return float(np.mean((output[:, 0] >= threshold) == (target[:, 0] >= threshold)))
+    return float(np.mean(classes(output, labels) == classes(target, labels)))
+
+
+def classes(values: np.ndarray, labels: str = "zero_one") -> np.ndarray:
+    """The class of each row: the largest column, or for one column which side of the threshold."""
+    if values.shape[1] > 1:
+        return values.argmax(axis=1)
+    return values[:, 0] >= (0.0 if labels == "plus_minus_one" else 0.5)
