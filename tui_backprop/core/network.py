@@ -342,7 +342,8 @@ class Network:
         The same equations as ``reference.backward``, one per line, in buffers.
         """
         ws = self._require_forward()
-        self.loss_gradient(y)  # dL/da of the output
+        last = len(self.layers) - 1
+        self.loss.grad_output(ws.a[last], y, out=ws.grad_a[last], scratch=ws.loss_scratch)  # dL/da of the output
         self._output_delta(ws, y)  # delta = f'(z) ⊙ dL/da (bce/ce: delta = a − y)
         for delta, inp, grad_block, product, below in ws.backward_plan:
             product(delta.T, inp, out=grad_block)  # dL/dW = Σ delta a_prevᵀ (and dL/db = Σ delta: the ones column)

@@ -68,7 +68,7 @@ class Optimizer:
         g = self._gradient(params, grads, weight_mask)
         self.steps += 1
         self._compute_update(g, self.last_update)
-        params += self.last_update
+        np.add(params, self.last_update, out=params)  # (params += …: the same, through a slower path)
         if self.regularization == "playground_l1" and self.regularization_rate:
             self._playground_l1(params, weight_mask)
         return self.last_update
