@@ -540,6 +540,31 @@ async def test_footer_shows_whole_keys_only_most_important_first(size):
             assert hidden, "at 80 columns not every key fits: the rest are in the help screen (?)"
 
 
+async def test_every_views_footer_shows_whole_keys_only_at_80x24():
+    """The loss landscape kept Textual's plain footer: at 80 columns it was cut at '> 1s'."""
+    from textual.widgets import Footer
+    from textual.widgets._footer import FooterKey
+
+    from tui_backprop.app.widgets.footer import FittedFooter
+
+    app = make_app("xor")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n")
+        opened = []
+        for key in ("H", "U"):  # loss landscape, layer statistics
+            await pilot.press(key)
+            await pilot.pause()
+            screen = app.screen
+            opened.append(type(screen).__name__)
+            for footer in screen.query(Footer):
+                assert isinstance(footer, FittedFooter), f"{type(screen).__name__} has a plain footer"
+            for shown in (k for k in screen.query(FooterKey) if k.display):
+                assert shown.region.right <= 80, f"{type(screen).__name__}: {shown.key_display!r} is cut"
+            await pilot.press("escape")
+            await pilot.pause()
+        assert opened == ["LandscapeScreen", "LayerStatsScreen"], opened
+
+
 async def test_at_80x24_keys_reach_the_inspector_without_a_tab_first():
     """The lesson covering the panes took the focus away: [ ] < > did nothing until Tab."""
     from tui_backprop.app.widgets.lesson_pane import LessonPane

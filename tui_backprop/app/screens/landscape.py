@@ -17,9 +17,10 @@ import numpy as np
 from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
+from tui_backprop.app.widgets.footer import FittedFooter
 from tui_backprop.app.screens.view import ViewScreen
 from tui_backprop.app.widgets.landscape import PATH_GLYPHS, LandscapePlot, Run
 from tui_backprop.app.graph_layout import fmt
@@ -141,7 +142,7 @@ class LandscapeScreen(ViewScreen):
         yield Static("", id="landscape-caption")
         yield LandscapePlot(id="landscape-plot")
         yield LandscapeCurve(id="landscape-curve")
-        yield Footer(compact=True, show_command_palette=False)
+        yield FittedFooter()
 
     def on_mount(self) -> None:
         self.set_class(self.one, "-one")
