@@ -58,7 +58,7 @@ def cmd_app(args) -> int:
             config = _load(args.preset or DEFAULT_PRESET, args.seed)
             from tui_backprop.training.session import Session
 
-            Session(config)  # validate (e.g. a CSV that does not fit) before the screen opens
+            session = Session(config)  # a problem (e.g. a CSV that does not fit) shows before the screen opens
     except ConfigError as exc:
         return _fail(str(exc))
     from tui_backprop.app.app import BackpropApp
@@ -96,6 +96,12 @@ def cmd_export(args) -> int:
         print(f"tui-backprop: {session.halted.message}", file=sys.stderr)
         return 3
     return 0
+
+
+def cmd_sweep(args) -> int:
+    from tui_backprop.sweep import cmd_sweep as sweep
+
+    return sweep(args)
 
 
 def cmd_serve(args) -> int:
@@ -210,9 +216,14 @@ def build_parser() -> argparse.ArgumentParser:
     presets.add_argument("--check", nargs="+", metavar="PATH", help="validate these preset files")
     presets.set_defaults(func=cmd_presets)
 
-    from tui_backprop.sweep import add_parser as add_sweep_parser
-
-    add_sweep_parser(sub)
+    sweep = sub.add_parser("sweep", help="train many seeds (and learning rates) of one preset together; summary or JSON")
+    sweep.add_argument("--preset", required=True, help="preset name or path to a .toml file")
+    sweep.add_argument("--seeds", required=True, metavar="A:B", help="seeds A to B−1, e.g. 0:32")
+    sweep.add_argument("--learning-rates", metavar="R1,R2,…", help="each seed at each of these rates (default: the preset's)")
+    sweep.add_argument("--steps", type=int, required=True, help="steps per run (fewer if a run stops)")
+    sweep.add_argument("--stop-below-loss", type=float, help="a run stops when its training loss falls below this")
+    sweep.add_argument("--json", action="store_true", help="print one JSON object to stdout")
+    sweep.set_defaults(func=cmd_sweep)
     return parser
 
 

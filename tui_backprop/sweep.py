@@ -270,13 +270,3 @@ def cmd_sweep(args) -> int:
         os.dup2(devnull, sys.stdout.fileno())
     return 0
 
-
-def add_parser(sub) -> None:
-    sweep = sub.add_parser("sweep", help="train many seeds (and learning rates) of one preset together; summary or JSON")
-    sweep.add_argument("--preset", required=True, help="preset name or path to a .toml file")
-    sweep.add_argument("--seeds", required=True, metavar="A:B", help="seeds A to B−1, e.g. 0:32")
-    sweep.add_argument("--learning-rates", metavar="R1,R2,…", help="each seed at each of these rates (default: the preset's)")
-    sweep.add_argument("--steps", type=int, required=True, help="steps per run (fewer if a run stops)")
-    sweep.add_argument("--stop-below-loss", type=float, help="a run stops when its training loss falls below this")
-    sweep.add_argument("--json", action="store_true", help="print one JSON object to stdout")
-    sweep.set_defaults(func=cmd_sweep)

@@ -69,7 +69,7 @@ class SidePane:
 
     def action_configure(self) -> None:
         self._open_side("config-tab")
-        if self.form.is_mounted:
+        if self.form is not None and self.form.is_mounted:
             self.query_one("#hidden").focus()
 
     def action_lesson(self) -> None:

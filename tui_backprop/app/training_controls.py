@@ -104,10 +104,11 @@ class TrainingControls:
             return
         new = next_learning_rate(self.session.learning_rate, direction)
         self.runner.call_between_steps(lambda s: s.set_learning_rate(new))
-        if self.form.is_mounted:
+        if self.form is not None and self.form.is_mounted:
             self.form.set_learning_rate(new)
-        else:  # not drawn yet: it starts from this configuration when it is
+        elif self.form is not None:  # made, not mounted yet: it starts from this configuration
             self.form.config = self.form.config.replace("training", learning_rate=new)
+        # (before the first frame there is no form: it is made from the session's configuration)
         self.publish_now()
 
     def action_speed(self, direction: int) -> None:

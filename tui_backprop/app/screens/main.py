@@ -15,7 +15,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.lazy import Lazy
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Static, TabbedContent, TabPane
@@ -28,7 +27,7 @@ from tui_backprop.app.toast_place import place_toasts
 from tui_backprop.app.training_controls import TrainingControls
 from tui_backprop.app.widgets.boundary import DecisionBoundary
 from tui_backprop.app.widgets.computation_graph import ComputationGraph
-from tui_backprop.app.widgets.config_form import ConfigForm, describe_changes
+from tui_backprop.app.widgets.deferred import Deferred
 from tui_backprop.app.widgets.diagram import NetworkDiagram
 from tui_backprop.app.widgets.footer import FittedFooter
 from tui_backprop.app.widgets.inspector import Inspector
@@ -116,6 +115,7 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
         session.ask_questions = questions
         self.use_runner(session)
         self.modified = False  # the preset was changed in the form: its lesson may not fit any more
+        self.form = None  # the configuration form, made just after the first frame
         self._frame = 0
         self._notice_text: str | None = None
 
@@ -131,9 +131,8 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
                 with TabPane("Lesson", id="lesson-tab"):
                     yield LessonPane(self.config, questions_on=self.questions_on, id="lesson")
                 with TabPane("Config", id="config-tab"):
-                    # Mounted just after the first frame: the form is many widgets, and hidden at start.
-                    self.form = ConfigForm(self.config, id="config")
-                    yield Lazy(self.form)
+                    # Made just after the first frame: the form is many widgets, and hidden at start.
+                    yield Deferred(self._make_form)
             with Vertical(id="middle"):
                 yield LossCurve(id="curve")
                 yield DecisionBoundary(id="boundary")
@@ -147,6 +146,12 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
         yield Static("", id="notice")
         yield StatusLine(id="status")
         yield FittedFooter()
+
+    def _make_form(self):
+        from tui_backprop.app.widgets.config_form import ConfigForm
+
+        self.form = ConfigForm(self.config, id="config")  # the configuration in use now (+ / - included)
+        return self.form
 
     def on_mount(self) -> None:
         self.query_one(DecisionBoundary).set_title_forms("Decision boundary", "Boundary")
@@ -282,9 +287,9 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
         self.query_one(LessonPane).show_lesson(session.config, self.modified)
         self.fit_lesson()
         session.ask_questions = self.questions_on
-        if self.form.is_mounted:
+        if self.form is not None and self.form.is_mounted:
             self.form.load(session.config)
-        else:
+        elif self.form is not None:
             self.form.config = session.config
         self.query_one(ComputationGraph).new_session(session.config.names)
         self.query_one("#side").border_title = session.config.name + (" (changed)" if self.modified else "")
@@ -297,11 +302,12 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
             self.open_compare()
 
     # -------------------------------------------------------- configuration
-    @on(ConfigForm.Applied)
-    def _config_applied(self, event: ConfigForm.Applied) -> None:
+    def on_config_form_applied(self, event) -> None:
+        """Apply (or Enter) in the form (a ``ConfigForm.Applied``)."""
         from tui_backprop.app.screens.confirm import ConfirmScreen
+        from tui_backprop.app.widgets.config_form import describe_changes
 
-        form = self.query_one(ConfigForm)
+        form = self.form
         if event.live:
             t = event.config.training
             changes = {k: getattr(t, k) for k in event.changed}
