@@ -9,7 +9,8 @@ WHAT``) that prints one JSON object, so imports and memory start clean.
   after each app block, the time from pressing space to the runner being
   paused.
 - ``paint``: ``tui-backprop`` started in a pseudo-terminal; the time until its
-  first full frame is on the screen.
+  first full frame is on the screen (see ``paint_command`` for which program
+  runs; bytecode cached as after an install unless ``source`` is asked for).
 - ``memory``: the app runs 1,000,000 steps of xor; RSS sampled every 250,000.
 """
 
@@ -131,24 +132,50 @@ async def _memory(total: int, limit_seconds: float) -> dict:
     return {"samples": samples, "seconds": time.perf_counter() - started, "steps": session.step_count}
 
 
-def _paint(timeout: float = 20.0) -> dict:
-    """Seconds from spawning ``tui-backprop`` in a pty until its first full frame."""
+# What ``paint`` starts. "script" is the console script that pip installed next to this interpreter
+# (``tui-backprop``; not a pyenv shim, which is a bash script costing tens of ms of its own); "module" is
+# ``python -m tui_backprop``; "shim" is the first other ``tui-backprop`` on the PATH (pyenv's shim, which
+# then runs the script). Each runs the code of this checkout: PYTHONPATH is set to its root.
+PAINT_COMMANDS = ("script", "module", "shim")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def paint_command(how: str = "script") -> list[str]:
+    import shutil
+
+    if how == "script":
+        script = os.path.join(os.path.dirname(sys.executable), "tui-backprop")
+        if os.access(script, os.X_OK):
+            return [script]
+    elif how == "shim":
+        own = os.path.dirname(sys.executable)
+        path = os.pathsep.join(d for d in os.environ.get("PATH", "").split(os.pathsep) if d and d != own)
+        exe = shutil.which("tui-backprop", path=path)
+        if exe:
+            return [exe]
+    elif how != "module":
+        raise SystemExit(f"unknown paint command {how!r}; expected one of {', '.join(PAINT_COMMANDS)}")
+    return [sys.executable, "-m", "tui_backprop"]
+
+
+def _paint(cmd: list[str], extra_env: dict | None = None, timeout: float = 20.0) -> dict:
+    """Seconds from spawning ``cmd`` in a 120x36 pty until its first full frame is on the screen."""
     import fcntl
     import pty
     import select
-    import shutil
     import signal
     import struct
     import subprocess
     import termios
 
-    exe = shutil.which("tui-backprop")
-    cmd = [exe] if exe else [sys.executable, "-m", "tui_backprop"]
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 36, 120, 0, 0))
-    env = {**os.environ, "TERM": "xterm-256color", "COLORTERM": "truecolor"}
+    path = os.environ.get("PYTHONPATH")
+    env = {**os.environ, "TERM": "xterm-256color", "COLORTERM": "truecolor",
+           "PYTHONPATH": ROOT + (os.pathsep + path if path else ""), **(extra_env or {})}
+    env = {k: v for k, v in env.items() if v is not None}
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True)
+    proc = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True, cwd=ROOT)
     os.close(slave)
     seen = b""
     painted = None
@@ -183,13 +210,28 @@ def _paint(timeout: float = 20.0) -> dict:
     return {"seconds": painted, "bytes": len(seen)}
 
 
+def paint(repeats: int, how: str = "script", bytecode: str = "cached") -> dict:
+    """Median seconds to the first frame. "cached": our modules' bytecode is written once (to a temporary
+    folder) and read after, as in any installed copy, even where PYTHONDONTWRITEBYTECODE is set; "source":
+    as that variable leaves it, every start compiles them again."""
+    import tempfile
+
+    cmd = paint_command(how)
+    with tempfile.TemporaryDirectory() as cache:
+        env = {"PYTHONDONTWRITEBYTECODE": None, "PYTHONPYCACHEPREFIX": cache} if bytecode == "cached" \
+            else {"PYTHONDONTWRITEBYTECODE": "1"}
+        _paint(cmd, env)  # not counted: writes the bytecode, fills the disk cache
+        runs = [_paint(cmd, env)["seconds"] for _ in range(repeats)]
+    ok = [r for r in runs if r is not None]
+    return {"seconds": statistics.median(ok) if ok else None, "runs": runs, "command": " ".join(cmd),
+            "bytecode": bytecode}
+
+
 def main(argv: list[str]) -> int:
     what = argv[0]
     os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
     if what == "paint":
-        runs = [_paint()["seconds"] for _ in range(int(argv[1]) if len(argv) > 1 else 3)]
-        ok = [r for r in runs if r is not None]
-        result = {"seconds": statistics.median(ok) if ok else None, "runs": runs}
+        result = paint(int(argv[1]) if len(argv) > 1 else 3, *argv[2:])
     else:
         problem = app_available()
         if problem:

@@ -108,7 +108,9 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
     neuron_view: reactive[bool] = reactive(False)
 
     def __init__(self, session: Session, *, fps: float = 10.0, questions: bool = True):
-        super().__init__()
+        # The lesson is open at start (see on_mount): with its class set now, the first styling includes it
+        # instead of styling every pane a second time.
+        super().__init__(classes="-side-open")
         self.fps = fps
         self.session = session
         self.questions_on = questions  # the lesson's questions (y, --no-questions)
