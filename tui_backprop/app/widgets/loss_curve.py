@@ -8,8 +8,8 @@ through the recorded entries and the one under the cursor is written above
 the plot, a bucket as its steps, mean, min and max.
 ``a`` switches to the accuracy curve for classification data.
 
-plotext is imported just after the first frame (it costs ~40 ms of the app's
-start): until then the pane shows only its readout.
+plotext is imported just after the first frame (``late_plot.py``): until then
+the pane shows only its readout.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
+
+from tui_backprop.app.widgets.late_plot import LatePlot
 
 from tui_backprop.training.history import Points
 from tui_backprop.training.session import Snapshot
@@ -188,13 +190,6 @@ def step_ticks(plt, first: float, last: float) -> None:
     plt.xticks(ticks, [f"{v:,}" for v in ticks])
 
 
-class _NoPlot:
-    """Takes a replot's drawing calls before plotext is loaded (the first frame shows the readout alone)."""
-
-    def __getattr__(self, name):
-        return lambda *args, **kwargs: None
-
-
 def value_at(points: Points | None, step: float) -> int | None:
     """The entry recorded latest at or before ``step`` (test loss lives at epoch ends)."""
     if points is None or len(points) == 0:
@@ -250,12 +245,8 @@ def wrap(text: str, width: int, lines: int) -> list[str]:
     return out[:lines]
 
 
-class LossCurve(Widget, can_focus=True):
-    """Train and test loss against step; the main view's ``L`` toggles a log scale.
-
-    Draws with textual-plotext's ``Plot`` as its ``PlotextPlot`` does (with the app's theme's colours), but
-    makes it only after the first frame.
-    """
+class LossCurve(LatePlot, Widget, can_focus=True):
+    """Train and test loss against step; the main view's ``L`` toggles a log scale."""
 
     DEFAULT_CSS = """
     LossCurve {
@@ -287,41 +278,11 @@ class LossCurve(Widget, can_focus=True):
         super().__init__(**kwargs)
         self._snapshot: Snapshot | None = None
         self._readout: list[str] = []  # lines above the plot: the cursor's entry, or what to press
-        self._plot = None  # textual-plotext's Plot, made after the first frame
         self.border_title = self._title()
 
     def on_mount(self) -> None:
         self.replot()
-        self.call_after_refresh(self._make_plot)
-
-    def _make_plot(self) -> None:
-        from textual_plotext import Plot
-
-        self._plot = Plot()
-        self.app.theme_changed_signal.subscribe(self, lambda theme: self._register_theme())
-        self._register_theme()
-        self.replot()
-
-    def _register_theme(self) -> None:
-        """plotext's colours for the app's theme: its surface and foreground (as PlotextPlot's "auto" theme)."""
-        from plotext._dict import themes
-        from textual.color import Color
-        from textual_plotext.plot import _rgbify_theme, _sequence
-
-        if self._theme_name() not in themes:
-            colours = self.app.theme_variables
-            surface = Color.parse(colours.get("surface")).rgb
-            themes[self._theme_name()] = _rgbify_theme(surface, surface, Color.parse(colours.get("foreground")).rgb,
-                                                      "default", _sequence)
-        self.refresh()
-
-    def _theme_name(self) -> str:
-        return f"textual-auto-{self.app.theme}"
-
-    @property
-    def plt(self):
-        """The plotext figure (textual-plotext's ``Plot``); None before the first frame is drawn."""
-        return self._plot
+        self.make_figure_after_first_frame()
 
     def show(self, snapshot: Snapshot) -> None:
         self._snapshot = snapshot
@@ -410,7 +371,7 @@ class LossCurve(Widget, can_focus=True):
 
     # ---------------------------------------------------------------- plot
     def replot(self) -> None:
-        plt = self._plot if self._plot is not None else _NoPlot()  # before the first frame: readout and titles
+        plt = self.plt  # (before the first frame, the readout and titles only)
         plt.clear_data()
         plt.clear_figure()
         plt.xlabel("step")
@@ -459,13 +420,9 @@ class LossCurve(Widget, can_focus=True):
         """The readout's lines (only when there is one), then the plot in the rows left."""
         lines = self._readout[: max(self.size.height - 4, 0)]  # the plot keeps 4 rows
         readout = [Text(line, style="bold") for line in lines]
-        if self._plot is None:
+        if not self.has_figure:
             return Text("\n").join(readout)
-        height = self.size.height - len(lines)
-        self._plot.plotsize(self.size.width, height)
-        self._plot._set_size(self.size.width, height)  # as PlotextPlot.render does: resizing needs both
-        self._plot.theme(self._theme_name())
-        plot = Text.from_ansi(self._plot.build())
+        plot = self.build_figure(self.size.width, self.size.height - len(lines))
         if not lines:
             return plot
         return Text("\n").join(readout + [plot])
