@@ -633,7 +633,10 @@ async def test_at_100x30_keys_reach_the_inspector_once_a_wide_lesson_makes_way()
 
     app = BackpropApp(load_preset("sigmoid-neuron"), questions=False)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+        for _ in range(40):  # the layout settles a few frames after mounting (later on a loaded machine)
+            await pilot.pause(0.05)
+            if app.screen.has_class("-lesson-over-all") and isinstance(app.focused, LessonPane):
+                break
         assert app.screen.has_class("-lesson-over-all") and isinstance(app.focused, LessonPane)
         await pilot.press("n")
         await pilot.pause()

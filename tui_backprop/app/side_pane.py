@@ -44,7 +44,8 @@ class SidePane:
             and (self.has_class("-narrow") or self.has_class("-lesson-over-all"))
         focused = self.focused
         if covering:
-            if focused is None or not focused.region:
+            # Everything outside the side pane is covered, whether or not its region is laid out yet.
+            if focused is None or not focused.region or side not in focused.ancestors:
                 self.lesson_pane.focus()
         elif focused is None or not focused.region:  # hidden with the lesson (or never set)
             self.query_one(Inspector).focus()
