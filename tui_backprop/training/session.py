@@ -9,6 +9,10 @@ network's fused passes whenever nothing can stop inside a step.
 
 The session is driven from one thread at a time. Readers (the app) get
 immutable ``Snapshot`` objects: copies, never views into the live buffers.
+
+This file builds the session, takes live changes and runs it; one step's work
+is in ``step.py`` and where a run stops in ``stops.py`` (parts of ``Session``,
+as ``state.py``, ``reading.py`` and ``timeline.py`` are).
 """
 
 from __future__ import annotations
@@ -17,25 +21,26 @@ import math
 
 import numpy as np
 
-from tui_backprop.config import PHASES, Config, ConfigError, check_consistency, resolve_phase, step_phases
+from tui_backprop.config import PHASES, Config, ConfigError, check_consistency, step_phases
 from tui_backprop.core.datasets import Dataset, make_dataset
-from tui_backprop.core.figures import beside
 from tui_backprop.core.landscape import ParameterPath
 from tui_backprop.core.layer_stats import UpdateRatios
-from tui_backprop.core.network import Network, all_finite
+from tui_backprop.core.network import Network
 from tui_backprop.core.optimizers import make_optimizer
 from tui_backprop.lessons import GoalTracker
 from tui_backprop.training.history import LossHistory
 from tui_backprop.training.reading import SessionReading
 from tui_backprop.training.snapshot import DataPoints, GridSnapshot, LayerSnapshot, NanReport, Snapshot
 from tui_backprop.training.state import SessionState, carry_state
+from tui_backprop.training.step import SessionStep, accuracy, classes
+from tui_backprop.training.stops import SessionStops
 from tui_backprop.training.timeline import SessionTimeline, Timeline
 
 __all__ = ["PHASES", "DataPoints", "GridSnapshot", "LayerSnapshot", "NanReport", "Session", "Snapshot",
-           "accuracy", "dataset_for"]
+           "accuracy", "classes", "dataset_for"]
 
 
-class Session(SessionState, SessionReading, SessionTimeline):
+class Session(SessionStep, SessionStops, SessionState, SessionReading, SessionTimeline):
     grid_size = (48, 48)  # rows, cols of the decision-boundary grid
 
     def __init__(self, config: Config):
@@ -193,184 +198,9 @@ class Session(SessionState, SessionReading, SessionTimeline):
         return self._x is not None and (self._done == 0 or self._done > 2 * depth - layer)
 
     @property
-    def pause_after(self) -> str:
-        """Where a run stops by itself: "none", any phase, or "forward"/"backward" (the whole pass)."""
-        return self._pause_after
-
-    @pause_after.setter
-    def pause_after(self, name: str) -> None:
-        depth = len(self.config.network.layers)
-        phase = resolve_phase(name, depth)
-        if name != "none" and phase not in step_phases(depth):
-            raise ValueError(f"no phase {name!r} in a step of this {depth}-layer network")
-        self._pause_after = name
-        self._pause_phase = None if name == "none" else phase
-
-    def _set_pauses(self) -> None:
-        """The lesson's notes and questions keyed by (step, phase), "forward"/"backward" resolved to a layer's."""
-        depth = len(self.config.network.layers)
-        self._pauses = [((n.step, resolve_phase(n.phase, depth)), n.text) for n in self.config.notes]
-        self._questions = [((q.ask_at[0], resolve_phase(q.ask_at[1], depth)), q) for q in self.config.questions]
-        self._mid_step_notes = {step for (step, phase), _ in self._pauses if phase != "update"}
-        self._mid_step_questions = {step for (step, phase), _ in self._questions if phase != "update"}
-
-    def _steps_stopping_inside(self) -> set[int] | frozenset[int]:
-        """The steps a lesson note or question may stop inside (so they run phase by phase)."""
-        if not self.use_notes:
-            return frozenset()
-        return self._mid_step_notes | self._mid_step_questions if self.ask_questions else self._mid_step_notes
-
-    @property
     def current_step_number(self) -> int:
         """The number of the step in progress (or about to start), from 1."""
         return self.step_count + 1
-
-    @property
-    def full_batch(self) -> bool:
-        return self.batch_size == len(self.data.x_train)
-
-    def _draw_batch(self) -> None:
-        """The next batch; a new epoch starts with a new order."""
-        if self.batch_in_epoch == 0 and not self.full_batch:
-            self._shuffle_rng.shuffle(self._order)
-        self._take_batch()
-
-    def _take_batch(self) -> None:
-        """The batch at ``batch_in_epoch`` in the current order (nothing reshuffled)."""
-        data = self.data
-        if self.full_batch:
-            # Full batch: the order does not matter, so the arrays are used in place.
-            self._x, self._y = data.x_train_ones, data.y_train
-            return
-        start = self.batch_in_epoch * self.batch_size
-        idx = self._order[start : start + self.batch_size]
-        size = len(idx)
-        bx = self._batch_x.get(size)
-        if bx is None:
-            bx = self._batch_x[size] = np.empty((size, data.x_train_ones.shape[1]))
-            self._batch_y[size] = np.empty((size, data.y_train.shape[1]))
-        by = self._batch_y[size]
-        # mode="clip": the indices are always valid, and take() with mode="raise" buffers (allocates) ``out``.
-        data.x_train_ones.take(idx, axis=0, out=bx, mode="clip")
-        data.y_train.take(idx, axis=0, out=by, mode="clip")
-        self._x, self._y = bx, by
-
-    def _forward_layer(self, index: int) -> None:
-        net = self.network
-        if index == 0:
-            a = net.forward_layer(0, self._x, x_has_ones=True)
-        else:
-            a = net.forward_layer(index)
-        if index == len(net.layers) - 1:
-            self._check_forward(a)
-
-    def _check_forward(self, output: np.ndarray) -> bool:
-        """The output is finite (the whole-step path checks the same, so both halt alike)."""
-        if all_finite(output):
-            return True
-        layer = next(i for i, f in enumerate(self.network.forward_data()) if not np.isfinite(f.a).all())
-        self._halt("forward", layer, "an activation")
-        return False
-
-    def _loss(self) -> None:
-        self.loss = self.network.compute_loss(self._y)
-        if not math.isfinite(self.loss):
-            self._halt("loss", None, "the loss")
-            return
-        self.network.loss_gradient(self._y)
-
-    def _backward_layer(self, index: int) -> None:
-        self.network.backward_layer(index, self._y)
-        self._check_backward(index)
-
-    def _check_backward(self, index: int) -> bool:
-        """Layer ``index``'s deltas and gradients are finite."""
-        net = self.network
-        if all_finite(net.layers[index].grad_block) and all_finite(net.backward_data()[index].delta):
-            return True
-        self._halt("backward", index, "a gradient")
-        return False
-
-    def _update(self) -> None:
-        net = self.network
-        params = net.params
-        optimizer = self.optimizer
-        optimizer.step(params, net.grads, net.weight_mask)
-        self.step_count = step = self.step_count + 1
-        self.parameter_path.record(step, params)
-        self.update_ratios.record(step, params, optimizer.last_update)
-        self.history.train.add(step, self.loss)
-        self.batch_in_epoch += 1
-        if self.batch_in_epoch >= self.steps_per_epoch:
-            self.batch_in_epoch = 0
-            self.epoch += 1
-            self._evaluate()
-        if not all_finite(params):
-            bad = next(l.index for l in net.layers if not np.isfinite(l.param_block).all())
-            self._halt("update", bad, "a weight")
-        if not step % Timeline.EVERY:
-            self.timeline.keep(self)
-
-    def _whole_step(self) -> None:
-        """All phases of one step in the network's fused passes: the full-speed path.
-
-        The numbers are the ones the phases give one at a time; a halt leaves the
-        session where the phase-by-phase run would have stopped.
-        """
-        net = self.network
-        self.message = None
-        self.question = None
-        self._draw_batch()
-        y = self._y
-        output = net.forward(self._x, x_has_ones=True)
-        loss = net.compute_loss(y)
-        if not math.isfinite(loss):
-            # Every loss is NaN or inf where the output is (tests/core/test_losses_see_bad_outputs), so only a
-            # bad loss needs the output checked: which phase halts is the phase-by-phase run's.
-            depth = len(net.layers)
-            if not self._check_forward(output):
-                self._done = depth
-                return
-            self.loss = loss
-            self._done = depth + 1
-            self._halt("loss", None, "the loss")
-            return
-        self.loss = loss
-        net.backward(y)
-        if not all_finite(net.grads):
-            depth = len(net.layers)
-            for index in range(depth - 1, -1, -1):
-                if not self._check_backward(index):
-                    self._done = 2 * depth + 1 - index
-                    return
-        self._update()
-
-    def _evaluate(self) -> None:
-        """End of an epoch: loss on all training data and on the test data."""
-        net, data = self.network, self.data
-        with np.errstate(all="ignore"):
-            self.train_loss, output = net.evaluate_output(data.x_train, data.y_train)
-            self.history.train_full.add(self.step_count, self.train_loss)
-            y = data.y_train
-            if len(data.x_test):
-                self.test_loss, output = net.evaluate_output(data.x_test, data.y_test)
-                self.history.test.add(self.step_count, self.test_loss)
-                y = data.y_test
-            if data.task == "classification":  # on the test data if there is any: the output just computed
-                self.accuracy = self._accuracy_of(output, y)
-                self.history.accuracy.add(self.step_count, self.accuracy)
-        self.goals.record(self.step_count, self.epoch, self.train_loss, self.test_loss, self.accuracy)
-
-    def _accuracy_of(self, output: np.ndarray, target: np.ndarray) -> float:
-        """``accuracy(output, target, labels)``, the targets' classes worked out once per data set."""
-        labels = self.config.data.labels
-        known = self._target_classes
-        if known is None or known[0] is not target or known[1] != labels:
-            known = self._target_classes = (target, labels, classes(target, labels))
-        return int(np.count_nonzero(classes(output, labels) == known[2])) / len(target)  # = np.mean of the bools
-
-    def _halt(self, phase: str, layer: int | None, what: str) -> None:
-        self.halted = NanReport(self.current_step_number if phase != "update" else self.step_count, phase, layer, what)
 
     def run_phase(self) -> str | None:
         """Run the next phase. Returns its name, or None if the session is halted."""
@@ -389,56 +219,6 @@ class Session(SessionState, SessionReading, SessionTimeline):
         self._runners[done]()
         self._done = (done + 1) % len(self._phases)
         return self._phases[done]
-
-    def _phase_runners(self) -> list:
-        depth = len(self.network.layers)
-        forward = [lambda i=i: self._forward_layer(i) for i in range(depth)]
-        backward = [lambda i=i: self._backward_layer(i) for i in range(depth - 1, -1, -1)]
-        return forward + [self._loss] + backward + [self._update]
-
-    def stop_reason(self, phase: str) -> str | None:
-        """Why the session should stop after ``phase`` (just run), if it should.
-
-        A lesson note counts once: asking marks it fired and sets its text as the message;
-        a question likewise, once, while questions are asked.
-        """
-        if self.halted:
-            return "halted"
-        step = self.step_count if phase == "update" else self.step_count + 1
-        reason = None
-        if self.use_notes:
-            for key, text in self._pauses:
-                if key == (step, phase) and key not in self._fired:
-                    self._fired.add(key)
-                    self.message = text
-                    reason = "note"
-                    break
-            if self.ask_questions:
-                for key, q in self._questions:
-                    if key == (step, phase) and q not in self._asked:
-                        self._asked.add(q)
-                        self.question = q
-                        self.timeline.keep(self, change=True)  # step back knows it was asked here
-                        return "question"
-        if reason:
-            return reason
-        if phase == "update" and self.batch_in_epoch == 0:
-            t = self.config.training
-            if t.stop_after_epochs is not None and self.epoch >= t.stop_after_epochs:
-                self.message = f"Stopped after {self.epoch} epochs (stop_after_epochs = {t.stop_after_epochs})."
-                return "stop"
-            if t.stop_below_loss is not None and self.train_loss is not None and self.train_loss < t.stop_below_loss:
-                # One line at 80 columns; "after the update" tells it from the status line's batch loss.
-                self.message = (f"Stopped: after step {self.step_count:,}'s update the training loss "
-                                f"{beside(self.train_loss, t.stop_below_loss, 4)} fell below {t.stop_below_loss:g}.")
-                return "stop"
-            if self.use_notes and self.goals.decided and not self.goals.announced:
-                self.goals.announced = True  # once: space runs on past it
-                self.message = self.goals.verdict(self.step_count)
-                return "stop"
-        if phase == self._pause_phase:
-            return "pause point"
-        return None
 
     def advance_phase(self) -> str | None:
         phase = self.run_phase()
@@ -582,14 +362,3 @@ def dataset_for(config: Config) -> Dataset:
     return make_dataset(d.source, d.samples, d.noise, d.test_fraction, config.data_seed, x=d.x, y=d.y,
                         path=d.path, target_columns=d.target_columns, labels=d.labels, classes=d.classes,
                         features=d.features)
-
-
-def accuracy(output: np.ndarray, target: np.ndarray, labels: str = "zero_one") -> float:
-    return float(np.mean(classes(output, labels) == classes(target, labels)))
-
-
-def classes(values: np.ndarray, labels: str = "zero_one") -> np.ndarray:
-    """The class of each row: the largest column, or for one column which side of the threshold."""
-    if values.shape[1] > 1:
-        return values.argmax(axis=1)
-    return values[:, 0] >= (0.0 if labels == "plus_minus_one" else 0.5)

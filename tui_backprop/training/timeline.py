@@ -130,11 +130,6 @@ class SessionTimeline:
         self.go_to_step(target)
         return target
 
-    @property
-    def questions_asked(self) -> frozenset:
-        """The lesson's questions asked so far in this run (they come again after a step back before them)."""
-        return frozenset(self._asked)
-
     def go_to_step(self, step: int) -> None:
         """The exact state after ``step`` steps: weights, optimizer, batch order, history, lesson progress."""
         step = int(step)

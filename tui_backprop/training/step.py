@@ -1,0 +1,185 @@
+"""One step's work on the session's network: the batch, each phase, the fused whole step, the epoch end.
+
+A part of ``Session`` (kept in its own file, as ``state.py`` and ``timeline.py``
+are): each phase's computation with the NaN/inf check that halts where it
+went wrong, the whole step that does all of them in the network's fused
+passes with the same numbers, and the evaluation at each epoch's end.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from tui_backprop.core.network import all_finite
+from tui_backprop.training.snapshot import NanReport
+from tui_backprop.training.timeline import Timeline
+
+
+class SessionStep:
+    """The phases of a step and the whole step (a part of ``Session``)."""
+
+    @property
+    def full_batch(self) -> bool:
+        return self.batch_size == len(self.data.x_train)
+
+    def _draw_batch(self) -> None:
+        """The next batch; a new epoch starts with a new order."""
+        if self.batch_in_epoch == 0 and not self.full_batch:
+            self._shuffle_rng.shuffle(self._order)
+        self._take_batch()
+
+    def _take_batch(self) -> None:
+        """The batch at ``batch_in_epoch`` in the current order (nothing reshuffled)."""
+        data = self.data
+        if self.full_batch:
+            # Full batch: the order does not matter, so the arrays are used in place.
+            self._x, self._y = data.x_train_ones, data.y_train
+            return
+        start = self.batch_in_epoch * self.batch_size
+        idx = self._order[start : start + self.batch_size]
+        size = len(idx)
+        bx = self._batch_x.get(size)
+        if bx is None:
+            bx = self._batch_x[size] = np.empty((size, data.x_train_ones.shape[1]))
+            self._batch_y[size] = np.empty((size, data.y_train.shape[1]))
+        by = self._batch_y[size]
+        # mode="clip": the indices are always valid, and take() with mode="raise" buffers (allocates) ``out``.
+        data.x_train_ones.take(idx, axis=0, out=bx, mode="clip")
+        data.y_train.take(idx, axis=0, out=by, mode="clip")
+        self._x, self._y = bx, by
+
+    def _forward_layer(self, index: int) -> None:
+        net = self.network
+        if index == 0:
+            a = net.forward_layer(0, self._x, x_has_ones=True)
+        else:
+            a = net.forward_layer(index)
+        if index == len(net.layers) - 1:
+            self._check_forward(a)
+
+    def _check_forward(self, output: np.ndarray) -> bool:
+        """The output is finite (the whole-step path checks the same, so both halt alike)."""
+        if all_finite(output):
+            return True
+        layer = next(i for i, f in enumerate(self.network.forward_data()) if not np.isfinite(f.a).all())
+        self._halt("forward", layer, "an activation")
+        return False
+
+    def _loss(self) -> None:
+        self.loss = self.network.compute_loss(self._y)
+        if not math.isfinite(self.loss):
+            self._halt("loss", None, "the loss")
+            return
+        self.network.loss_gradient(self._y)
+
+    def _backward_layer(self, index: int) -> None:
+        self.network.backward_layer(index, self._y)
+        self._check_backward(index)
+
+    def _check_backward(self, index: int) -> bool:
+        """Layer ``index``'s deltas and gradients are finite."""
+        net = self.network
+        if all_finite(net.layers[index].grad_block) and all_finite(net.backward_data()[index].delta):
+            return True
+        self._halt("backward", index, "a gradient")
+        return False
+
+    def _update(self) -> None:
+        net = self.network
+        params = net.params
+        optimizer = self.optimizer
+        optimizer.step(params, net.grads, net.weight_mask)
+        self.step_count = step = self.step_count + 1
+        self.parameter_path.record(step, params)
+        self.update_ratios.record(step, params, optimizer.last_update)
+        self.history.train.add(step, self.loss)
+        self.batch_in_epoch += 1
+        if self.batch_in_epoch >= self.steps_per_epoch:
+            self.batch_in_epoch = 0
+            self.epoch += 1
+            self._evaluate()
+        if not all_finite(params):
+            bad = next(l.index for l in net.layers if not np.isfinite(l.param_block).all())
+            self._halt("update", bad, "a weight")
+        if not step % Timeline.EVERY:
+            self.timeline.keep(self)
+
+    def _whole_step(self) -> None:
+        """All phases of one step in the network's fused passes: the full-speed path.
+
+        The numbers are the ones the phases give one at a time; a halt leaves the
+        session where the phase-by-phase run would have stopped.
+        """
+        net = self.network
+        self.message = None
+        self.question = None
+        self._draw_batch()
+        y = self._y
+        output = net.forward(self._x, x_has_ones=True)
+        loss = net.compute_loss(y)
+        if not math.isfinite(loss):
+            # Every loss is NaN or inf where the output is (tests/core/test_losses_see_bad_outputs), so only a
+            # bad loss needs the output checked: which phase halts is the phase-by-phase run's.
+            depth = len(net.layers)
+            if not self._check_forward(output):
+                self._done = depth
+                return
+            self.loss = loss
+            self._done = depth + 1
+            self._halt("loss", None, "the loss")
+            return
+        self.loss = loss
+        net.backward(y)
+        if not all_finite(net.grads):
+            depth = len(net.layers)
+            for index in range(depth - 1, -1, -1):
+                if not self._check_backward(index):
+                    self._done = 2 * depth + 1 - index
+                    return
+        self._update()
+
+    def _evaluate(self) -> None:
+        """End of an epoch: loss on all training data and on the test data."""
+        net, data = self.network, self.data
+        with np.errstate(all="ignore"):
+            self.train_loss, output = net.evaluate_output(data.x_train, data.y_train)
+            self.history.train_full.add(self.step_count, self.train_loss)
+            y = data.y_train
+            if len(data.x_test):
+                self.test_loss, output = net.evaluate_output(data.x_test, data.y_test)
+                self.history.test.add(self.step_count, self.test_loss)
+                y = data.y_test
+            if data.task == "classification":  # on the test data if there is any: the output just computed
+                self.accuracy = self._accuracy_of(output, y)
+                self.history.accuracy.add(self.step_count, self.accuracy)
+        self.goals.record(self.step_count, self.epoch, self.train_loss, self.test_loss, self.accuracy)
+
+    def _accuracy_of(self, output: np.ndarray, target: np.ndarray) -> float:
+        """``accuracy(output, target, labels)``, the targets' classes worked out once per data set."""
+        labels = self.config.data.labels
+        known = self._target_classes
+        if known is None or known[0] is not target or known[1] != labels:
+            known = self._target_classes = (target, labels, classes(target, labels))
+        return int(np.count_nonzero(classes(output, labels) == known[2])) / len(target)  # = np.mean of the bools
+
+    def _halt(self, phase: str, layer: int | None, what: str) -> None:
+        self.halted = NanReport(self.current_step_number if phase != "update" else self.step_count, phase, layer, what)
+
+    def _phase_runners(self) -> list:
+        depth = len(self.network.layers)
+        forward = [lambda i=i: self._forward_layer(i) for i in range(depth)]
+        backward = [lambda i=i: self._backward_layer(i) for i in range(depth - 1, -1, -1)]
+        return forward + [self._loss] + backward + [self._update]
+
+
+def accuracy(output: np.ndarray, target: np.ndarray, labels: str = "zero_one") -> float:
+    return float(np.mean(classes(output, labels) == classes(target, labels)))
+
+
+def classes(values: np.ndarray, labels: str = "zero_one") -> np.ndarray:
+    """The class of each row: the largest column, or for one column which side of the threshold."""
+    if values.shape[1] > 1:
+        return values.argmax(axis=1)
+    return values[:, 0] >= (0.0 if labels == "plus_minus_one" else 0.5)

@@ -1,0 +1,92 @@
+"""Where a run stops by itself: the pause point, a lesson's notes and questions, its limits and goals.
+
+A part of ``Session`` (kept in its own file). ``stop_reason`` is asked after
+every phase that ran; the whole-step path asks it once per step, and only
+when nothing can stop inside the step (``_steps_stopping_inside``).
+"""
+
+from __future__ import annotations
+
+from tui_backprop.config import resolve_phase, step_phases
+from tui_backprop.core.figures import beside
+
+
+class SessionStops:
+    """Pause point, lesson notes and questions, stop conditions (a part of ``Session``)."""
+
+    @property
+    def pause_after(self) -> str:
+        """Where a run stops by itself: "none", any phase, or "forward"/"backward" (the whole pass)."""
+        return self._pause_after
+
+    @pause_after.setter
+    def pause_after(self, name: str) -> None:
+        depth = len(self.config.network.layers)
+        phase = resolve_phase(name, depth)
+        if name != "none" and phase not in step_phases(depth):
+            raise ValueError(f"no phase {name!r} in a step of this {depth}-layer network")
+        self._pause_after = name
+        self._pause_phase = None if name == "none" else phase
+
+    def _set_pauses(self) -> None:
+        """The lesson's notes and questions keyed by (step, phase), "forward"/"backward" resolved to a layer's."""
+        depth = len(self.config.network.layers)
+        self._pauses = [((n.step, resolve_phase(n.phase, depth)), n.text) for n in self.config.notes]
+        self._questions = [((q.ask_at[0], resolve_phase(q.ask_at[1], depth)), q) for q in self.config.questions]
+        self._mid_step_notes = {step for (step, phase), _ in self._pauses if phase != "update"}
+        self._mid_step_questions = {step for (step, phase), _ in self._questions if phase != "update"}
+
+    def _steps_stopping_inside(self) -> set[int] | frozenset[int]:
+        """The steps a lesson note or question may stop inside (so they run phase by phase)."""
+        if not self.use_notes:
+            return frozenset()
+        return self._mid_step_notes | self._mid_step_questions if self.ask_questions else self._mid_step_notes
+
+    def stop_reason(self, phase: str) -> str | None:
+        """Why the session should stop after ``phase`` (just run), if it should.
+
+        A lesson note counts once: asking marks it fired and sets its text as the message;
+        a question likewise, once, while questions are asked.
+        """
+        if self.halted:
+            return "halted"
+        step = self.step_count if phase == "update" else self.step_count + 1
+        reason = None
+        if self.use_notes:
+            for key, text in self._pauses:
+                if key == (step, phase) and key not in self._fired:
+                    self._fired.add(key)
+                    self.message = text
+                    reason = "note"
+                    break
+            if self.ask_questions:
+                for key, q in self._questions:
+                    if key == (step, phase) and q not in self._asked:
+                        self._asked.add(q)
+                        self.question = q
+                        self.timeline.keep(self, change=True)  # step back knows it was asked here
+                        return "question"
+        if reason:
+            return reason
+        if phase == "update" and self.batch_in_epoch == 0:
+            t = self.config.training
+            if t.stop_after_epochs is not None and self.epoch >= t.stop_after_epochs:
+                self.message = f"Stopped after {self.epoch} epochs (stop_after_epochs = {t.stop_after_epochs})."
+                return "stop"
+            if t.stop_below_loss is not None and self.train_loss is not None and self.train_loss < t.stop_below_loss:
+                # One line at 80 columns; "after the update" tells it from the status line's batch loss.
+                self.message = (f"Stopped: after step {self.step_count:,}'s update the training loss "
+                                f"{beside(self.train_loss, t.stop_below_loss, 4)} fell below {t.stop_below_loss:g}.")
+                return "stop"
+            if self.use_notes and self.goals.decided and not self.goals.announced:
+                self.goals.announced = True  # once: space runs on past it
+                self.message = self.goals.verdict(self.step_count)
+                return "stop"
+        if phase == self._pause_phase:
+            return "pause point"
+        return None
+
+    @property
+    def questions_asked(self) -> frozenset:
+        """The lesson's questions asked so far in this run (they come again after a step back before them)."""
+        return frozenset(self._asked)
