@@ -93,8 +93,7 @@ class Session(SessionStep, SessionStops, SessionState, SessionReading, SessionTi
         self.batch_size = n if bs == "full" or bs >= n else int(bs)
         self.steps_per_epoch = math.ceil(n / self.batch_size)
         self._order = np.arange(n)
-        self._batch_x: dict[int, np.ndarray] = {}
-        self._batch_y: dict[int, np.ndarray] = {}
+        self._plan_batches()
         self.step_count = 0
         self.epoch = 0
         self.batch_in_epoch = 0
@@ -268,6 +267,7 @@ class Session(SessionStep, SessionStops, SessionState, SessionReading, SessionTi
         # once per call: those settings change only between calls).
         whole = self._pause_phase in (None, "update")
         inside = self._steps_stopping_inside()
+        every_update = self._may_stop_inside_an_epoch()  # else only an epoch's end may stop a whole-step run
         whole_step, stop_reason = self._whole_step, self.stop_reason
         while steps_done < max_steps:
             if should_stop is not None and should_stop():
@@ -279,9 +279,10 @@ class Session(SessionStep, SessionStops, SessionState, SessionReading, SessionTi
                 if self.halted:
                     return "halted"
                 steps_done += 1
-                reason = stop_reason("update")
-                if reason:
-                    return reason
+                if every_update or self.batch_in_epoch == 0:
+                    reason = stop_reason("update")
+                    if reason:
+                        return reason
                 continue
             while True:
                 phase = self._phase()
@@ -336,8 +337,7 @@ class Session(SessionStep, SessionStops, SessionState, SessionReading, SessionTi
         self.data = dataset_for(self.config)
         self._points = self.data_points()
         self._order = np.arange(len(self.data.x_train))
-        self._batch_x.clear()
-        self._batch_y.clear()
+        self._plan_batches()
         self.batch_in_epoch = 0
         self._done = 0
         self._x = self._y = None

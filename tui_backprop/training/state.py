@@ -97,7 +97,7 @@ class SessionState:
         self.config = config
         self.optimizer = opt
         self._shuffle_rng.bit_generator.state = state["shuffle_rng"]
-        self._order = order.astype(self._order.dtype, copy=True)
+        self._order[...] = order  # in place: the planned batches are views of it
         self.history.load_state(state["history"])
         self.step_count, self.epoch = int(state["step_count"]), int(state["epoch"])
         self.parameter_path.record(self.step_count, net.params)  # a step back forgets the path after it

@@ -24,30 +24,43 @@ class SessionStep:
     def full_batch(self) -> bool:
         return self.batch_size == len(self.data.x_train)
 
+    def _plan_batches(self) -> None:
+        """Each batch of an epoch once: its indices (views of ``_order``, shuffled in place) and buffers.
+
+        None for a full batch, which uses the data in place.
+        """
+        self._batches = None
+        if self.full_batch:
+            return
+        data, order, size = self.data, self._order, self.batch_size
+        buffers: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        batches = []
+        for start in range(0, len(order), size):
+            idx = order[start : start + size]
+            if len(idx) not in buffers:  # every full batch shares one pair of buffers; a shorter last has its own
+                buffers[len(idx)] = (np.empty((len(idx), data.x_train_ones.shape[1])),
+                                     np.empty((len(idx), data.y_train.shape[1])))
+            batches.append((idx, *buffers[len(idx)]))
+        self._batches = batches
+
     def _draw_batch(self) -> None:
         """The next batch; a new epoch starts with a new order."""
-        if self.batch_in_epoch == 0 and not self.full_batch:
+        if self.batch_in_epoch == 0 and self._batches is not None:
             self._shuffle_rng.shuffle(self._order)
         self._take_batch()
 
     def _take_batch(self) -> None:
         """The batch at ``batch_in_epoch`` in the current order (nothing reshuffled)."""
         data = self.data
-        if self.full_batch:
+        batches = self._batches
+        if batches is None:
             # Full batch: the order does not matter, so the arrays are used in place.
             self._x, self._y = data.x_train_ones, data.y_train
             return
-        start = self.batch_in_epoch * self.batch_size
-        idx = self._order[start : start + self.batch_size]
-        size = len(idx)
-        bx = self._batch_x.get(size)
-        if bx is None:
-            bx = self._batch_x[size] = np.empty((size, data.x_train_ones.shape[1]))
-            self._batch_y[size] = np.empty((size, data.y_train.shape[1]))
-        by = self._batch_y[size]
+        idx, bx, by = batches[self.batch_in_epoch]
         # mode="clip": the indices are always valid, and take() with mode="raise" buffers (allocates) ``out``.
-        data.x_train_ones.take(idx, axis=0, out=bx, mode="clip")
-        data.y_train.take(idx, axis=0, out=by, mode="clip")
+        data.x_train_ones.take(idx, 0, bx, "clip")
+        data.y_train.take(idx, 0, by, "clip")
         self._x, self._y = bx, by
 
     def _forward_layer(self, index: int) -> None:

@@ -42,6 +42,11 @@ class SessionStops:
             return frozenset()
         return self._mid_step_notes | self._mid_step_questions if self.ask_questions else self._mid_step_notes
 
+    def _may_stop_inside_an_epoch(self) -> bool:
+        """``stop_reason("update")`` may stop a run at an update that does not end an epoch (if not halted)."""
+        lesson = self.use_notes and bool(self._pauses or (self.ask_questions and self._questions))
+        return lesson or self._pause_phase == "update"
+
     def stop_reason(self, phase: str) -> str | None:
         """Why the session should stop after ``phase`` (just run), if it should.
 
