@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tui_backprop.core import network as network_module
+from tui_backprop.core import workspace as workspace_module
 from tui_backprop.core.activations import get_activation
 from tui_backprop.core.network import LayerSpec, Network
 from tui_backprop.core.optimizers import make_optimizer
@@ -51,7 +51,7 @@ def test_np_dot_gives_the_numbers_np_matmul_gives(monkeypatch, inputs, layers, b
     runs = []
     for patched in (False, True):
         if patched:
-            monkeypatch.setattr(network_module, "_product", lambda left, right: np.matmul)
+            monkeypatch.setattr(workspace_module, "_product", lambda left, right: np.matmul)
         net = Network(inputs, layers, loss, seed=batch)
         opt = make_optimizer("momentum", net.params.size, 0.1)
         for _ in range(5):

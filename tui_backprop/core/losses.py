@@ -63,7 +63,7 @@ class MSE(Loss):
     def value(self, output, target, scratch=None, scratch2=None, z=None) -> float:
         diff = np.subtract(output, target, out=scratch)  # ``_value`` inline, in Python floats: the same numbers
         np.multiply(diff, diff, out=diff)
-        return self.scale * float(diff.sum()) / diff.size
+        return self.scale * float(np.add.reduce(diff, axis=None)) / diff.size  # = diff.sum(), one call less
 
     def _value(self, output, target, scratch, scratch2, z, stacked):
         diff = np.subtract(output, target, out=scratch)

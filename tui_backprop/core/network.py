@@ -10,6 +10,7 @@ column of an "augmented" weight matrix, and the layer input carries a matching
 column of ones, so one matmul yields ``z`` and one yields both ``grad_weights``
 and ``grad_biases``. ``Layer.weights`` / ``Layer.biases`` are views into
 ``params``, never copies, so what the learner reads is what the step uses.
+The step's buffers for each batch size are a ``Workspace`` (core/workspace.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import numpy as np
 
 from tui_backprop.core.activations import Activation, get_activation
 from tui_backprop.core.losses import Loss, get_loss
+from tui_backprop.core.workspace import Workspace
 
 INITS = ("xavier", "he", "uniform", "normal")
 
@@ -96,82 +98,6 @@ class BackwardLayer:
     grad_biases: np.ndarray | None
 
 
-class _Workspace:
-    """Preallocated buffers for one batch size: a step allocates no arrays.
-
-    Every array a ufunc writes or reads is C-contiguous: NumPy buffers (and so
-    allocates, and slows down) element-wise work on strided views. Each
-    layer's ``a`` is therefore its own buffer, copied once into the next
-    layer's augmented input ``[a, 1]`` that the matmuls read.
-    """
-
-    def __init__(self, net: "Network", batch: int):
-        self.batch = batch
-        self.inputs_aug: list[np.ndarray] = []  # per layer: [batch, fan_in + 1], last column ones
-        self.z: list[np.ndarray] = []
-        self.a: list[np.ndarray] = []
-        self.grad_a: list[np.ndarray] = []
-        self.delta: list[np.ndarray] = []
-        self.scratch: list[np.ndarray] = []
-        self.layer_inputs: list[np.ndarray] = []  # views the matmul reads (with or without ones)
-        self.a_into_next: list[np.ndarray] = []  # per hidden layer: the a-part of the next input
-        first = np.ones((batch, net.inputs + 1))
-        self.own_first = first
-        self.x_part = first[:, : net.inputs]
-        for i, layer in enumerate(net.layers):
-            if i + 1 < len(net.layers):
-                nxt = np.ones((batch, layer.units + 1))
-                self.inputs_aug.append(nxt)
-                self.a_into_next.append(nxt[:, : layer.units])
-            self.z.append(np.zeros((batch, layer.units)))
-            self.a.append(np.zeros((batch, layer.units)))
-            self.grad_a.append(np.zeros((batch, layer.units)))
-            self.delta.append(np.zeros((batch, layer.units)))
-            self.scratch.append(np.zeros((batch, layer.units)))
-        self.loss_scratch = np.zeros((batch, net.layers[-1].units))
-        self.loss_scratch2 = np.zeros((batch, net.layers[-1].units))
-        self.inputs_aug.insert(0, first)
-        self._bind_inputs(net, first)
-
-    def _bind_inputs(self, net: "Network", first: np.ndarray) -> None:
-        self.inputs_aug[0] = first
-        self.layer_inputs = []
-        for layer, inp in zip(net.layers, self.inputs_aug):
-            self.layer_inputs.append(inp if layer.has_bias else inp[:, : layer.fan_in])
-        # Per layer, the function for each of its three matrix products (see ``_product``).
-        self.forward_product = [_product(inp, layer.param_block.T) for layer, inp in zip(net.layers, self.layer_inputs)]
-        self.grad_product = [_product(delta.T, inp) for delta, inp in zip(self.delta, self.layer_inputs)]
-        self.grad_a_product = [_product(delta, layer.weights) for delta, layer in zip(self.delta, net.layers)]
-        # One tuple per layer, so the step's loops do no attribute look-ups.
-        self.forward_plan = [
-            (inp, layer.param_block.T, self.z[i], self.a[i], layer.activation.forward,
-             self.a_into_next[i] if i < len(self.a_into_next) else None, self.forward_product[i])
-            for i, (layer, inp) in enumerate(zip(net.layers, self.layer_inputs))
-        ]
-        self.backward_plan = [
-            (self.delta[i], self.layer_inputs[i], layer.grad_block, self.grad_product[i],
-             (layer.weights, self.grad_a[i - 1], net.layers[i - 1].activation.backward,
-              self.z[i - 1], self.a[i - 1], self.delta[i - 1], self.scratch[i - 1], self.grad_a_product[i])
-             if i > 0 else None)
-            for i, layer in reversed(list(enumerate(net.layers)))
-        ]
-
-
-def _product(left: np.ndarray, right: np.ndarray):
-    """The function for the product ``left @ right`` into a preallocated ``out``, chosen once per workspace.
-
-    ``np.dot`` calls BLAS's gemm with less overhead than ``np.matmul`` (0.65 against 1.1 µs
-    on a tiny product, and a small network's step is mostly such calls), with the same
-    arguments: the same numbers. Not where a side is 1 (the two pick different BLAS routines)
-    nor for a strided operand such as a layer's weights beside its bias column (``np.dot``
-    copies it, allocating and summing in another order): those keep ``np.matmul``, so every
-    number is the one the phase-by-phase path and the population's stacks compute.
-    """
-    dims_over_one = left.shape[0] > 1 and left.shape[1] > 1 and right.shape[1] > 1
-    contiguous = all(a.flags.c_contiguous or a.flags.f_contiguous for a in (left, right))
-    return np.dot if dims_over_one and contiguous else np.matmul
-
-
 class Network:
     """A stack of dense layers, a loss, and the buffers for one training step."""
 
@@ -220,8 +146,8 @@ class Network:
         self.seed = seed
         self.bias_init = bias_init
         self.init_scale = init_scale
-        self._workspaces: dict[int, _Workspace] = {}
-        self._ws: _Workspace | None = None
+        self._workspaces: dict[int, Workspace] = {}
+        self._ws: Workspace | None = None
         self.loss_value: float | None = None
         self.initialize(init, seed, bias_init, init_scale)
 
@@ -264,10 +190,10 @@ class Network:
         self._ws = None
         self.loss_value = None
 
-    def workspace(self, batch: int) -> _Workspace:
+    def workspace(self, batch: int) -> Workspace:
         ws = self._workspaces.get(batch)
         if ws is None:
-            ws = self._workspaces[batch] = _Workspace(self, batch)
+            ws = self._workspaces[batch] = Workspace(self, batch)
         return ws
 
     # ---------------------------------------------------------------- the step
@@ -285,17 +211,17 @@ class Network:
                 np.copyto(a_into_next, a)
         return ws.a[-1]
 
-    def _take_input(self, x: np.ndarray, x_has_ones: bool) -> _Workspace:
+    def _take_input(self, x: np.ndarray, x_has_ones: bool) -> Workspace:
         batch = x.shape[0]
         ws = self._workspaces.get(batch)
         if ws is None:
             ws = self.workspace(batch)
         if x_has_ones:
             if ws.inputs_aug[0] is not x:
-                ws._bind_inputs(self, x)
+                ws.bind_inputs(self, x)
         else:
             if ws.inputs_aug[0] is not ws.own_first:
-                ws._bind_inputs(self, ws.own_first)
+                ws.bind_inputs(self, ws.own_first)
             np.copyto(ws.x_part, x)
         self._ws = ws
         return ws
@@ -354,14 +280,14 @@ class Network:
         grads = self.grads
         np.multiply(grads, 1.0 / ws.batch, out=grads)  # the sums above ÷ batch: dL/dW = mean(delta a_prevᵀ)
 
-    def _output_delta(self, ws: _Workspace, y: np.ndarray) -> None:
+    def _output_delta(self, ws: Workspace, y: np.ndarray) -> None:
         """The output layer's delta from dL/dŷ (or straight from ŷ − y where the pair simplifies)."""
         last = len(self.layers) - 1
         out_layer = self.layers[last]
         if self.loss.fused_delta(out_layer.activation.name, ws.a[last], y, ws.delta[last]) is None:  # bce/ce: a − y
             out_layer.activation.backward(ws.z[last], ws.a[last], ws.grad_a[last], ws.delta[last], ws.scratch[last])  # f'(z) ⊙ dL/da
 
-    def _require_forward(self) -> _Workspace:
+    def _require_forward(self) -> Workspace:
         if self._ws is None:
             raise RuntimeError("run the forward pass first")
         return self._ws
