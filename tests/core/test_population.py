@@ -11,6 +11,7 @@ import pytest
 
 from tui_backprop.config import parse_config
 from tui_backprop.core.optimizers import OPTIMIZERS
+from tui_backprop.presets import load_preset
 from tui_backprop.sweep import build_sweep
 from tui_backprop.training.session import Session
 
@@ -132,6 +133,42 @@ def test_nan_in_one_run_stops_that_run_only():
         session = alone(config, sweep.seeds[k], 0.01, 200)
         assert pop.steps[k] == 200
         assert_close(pop.run_params(k), session.network.params)
+
+
+def check_halts_match(config, seeds, rates, steps):
+    """Each run halts (or not) at the step, phase and layer train would, with the same weights and losses."""
+    sweep = build_sweep(config, seeds, rates, steps)
+    pop = sweep.population
+    pop.run(steps)
+    history = pop.loss_history()
+    phases = set()
+    for k in range(pop.runs):
+        session = alone(config, sweep.seeds[k], sweep.learning_rates[k], steps)
+        halt, expected = pop.halts[k], session.halted
+        assert (halt is None) == (expected is None)
+        if halt is not None:
+            assert (halt.step, halt.phase, halt.layer, halt.what) == (
+                expected.step, expected.phase, expected.layer, expected.what)
+            phases.add(halt.phase)
+        assert pop.steps[k] == session.step_count
+        np.testing.assert_array_equal(pop.run_params(k), session.network.params)  # NaN where it has NaN
+        np.testing.assert_array_equal(history[: session.step_count, k], session.history.train.arrays()[1])
+    return phases
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+def test_every_halt_phase_stops_its_run_with_the_weights_train_ends_with(optimizer):
+    # Learning rate 1.7e308: the first update overflows; 50: the output grows until the loss overflows.
+    config = make_config([(4, "tanh"), (1, "linear")], loss="mse", source="plane", optimizer=optimizer)
+    phases = check_halts_match(config, [0, 1], (1.7e308, 50.0, 0.01), 200)
+    assert phases == ({"update", "loss"} if optimizer != "adam" else {"update"})
+    assert check_halts_match(load_preset("exploding-gradients"), [0, 1], None, 100) == {"backward"}
+
+
+def test_huge_finite_weights_whose_sum_overflows_train_on():
+    # Each weight stays finite (tanh saturates) while their sum overflows: no run halts.
+    config = load_preset("playground").replace("training", loss="mse")
+    assert check_halts_match(config, [0, 1], (1.7e308,), 20) == set()
 
 
 def test_stop_below_loss_stops_each_run_where_train_would():

@@ -34,6 +34,12 @@ class Loss:
         """One batch loss per run of stacked ``[runs, batch, outputs]`` arrays."""
         return self._value(output, target, scratch, scratch2, z, True)
 
+    def run_values_and_grad(self, output, target, grad_out, scratch, scratch2, z) -> np.ndarray:
+        """``run_values`` and ``grad_output`` of stacked runs at once (the same numbers as the two calls)."""
+        values = self._value(output, target, scratch, scratch2, z, True)
+        self.grad_output(output, target, out=grad_out, scratch=scratch)
+        return values
+
     def _value(self, output, target, scratch, scratch2, z, stacked: bool):
         raise NotImplementedError
 
@@ -73,9 +79,16 @@ class MSE(Loss):
     def per_sample(self, output, target, z=None):
         return self.scale * np.mean((output - target) ** 2, axis=-1)
 
+    def run_values_and_grad(self, output, target, grad_out, scratch, scratch2, z):
+        diff = np.subtract(output, target, out=grad_out)  # one subtraction serves the loss and its gradient
+        np.multiply(diff, diff, out=scratch)
+        values = self.scale * _total(scratch, True) / _count(scratch, True)
+        diff *= 2.0 * self.scale / output.shape[-1]
+        return values
+
     def grad_output(self, output, target, out=None, scratch=None):
         out = np.subtract(output, target, out=out)
-        out *= 2.0 * self.scale / output.shape[1]
+        out *= 2.0 * self.scale / output.shape[-1]
         return out
 
 
@@ -116,14 +129,14 @@ class BCE(Loss):
         with np.errstate(divide="ignore", invalid="ignore"):
             denom = np.subtract(1.0, output, out=scratch)
             denom *= output
-            denom *= output.shape[1]
+            denom *= output.shape[-1]
             out = np.subtract(output, target, out=out)
             out /= denom
         return out
 
     def fused_delta(self, activation_name, output, target, out):
         out = np.subtract(output, target, out=out)
-        out *= 1.0 / output.shape[1]
+        out *= 1.0 / output.shape[-1]
         return out
 
 

@@ -25,6 +25,10 @@ import numpy as np
 from tui_backprop.core.datasets import Dataset
 from tui_backprop.core.network import Network
 from tui_backprop.core.optimizers import make_optimizer
+from tui_backprop.core.population_step import StackedStep, _flat
+
+
+_sum = np.add.reduce  # ``ndarray.sum`` without its Python wrapper (the same sums)
 
 
 @dataclass(frozen=True)
@@ -40,57 +44,6 @@ class RunHalt:
     def message(self) -> str:
         where = f" in layer {self.layer + 1}" if self.layer is not None else ""
         return f"in step {self.step:,}: {self.what} became NaN or infinite{where} during the {self.phase} phase"
-
-
-class _Workspace:
-    """Buffers for one batch size, each ``[K, batch, …]`` and C-contiguous."""
-
-    def __init__(self, pop: "Population", batch: int):
-        k = pop.runs
-        self.batch = batch
-        self.x = np.ones((k, batch, pop.inputs + 1))
-        self.y = np.zeros((k, batch, pop.outputs))
-        self.inputs_aug = [self.x]
-        self.z, self.a, self.grad_a, self.delta, self.scratch = [], [], [], [], []
-        for i, units in enumerate(pop.units):
-            if i + 1 < len(pop.units):
-                self.inputs_aug.append(np.ones((k, batch, units + 1)))
-            for buffers in (self.z, self.a, self.grad_a, self.delta, self.scratch):
-                buffers.append(np.zeros((k, batch, units)))
-        # Each layer's weights transposed, [K, fan_in(+1), fan_out], C-contiguous: OpenBLAS's small-matrix
-        # path takes plain (untransposed) operands only, and is ~3x faster for these tiny stacked products.
-        self.weights_t = [np.zeros((k, b.shape[2] if bias else fan_in, b.shape[1]))
-                          for b, bias, fan_in in zip(pop.blocks, pop.has_bias, pop.fan_in)]
-        self.loss_scratch = np.zeros((k, batch, pop.outputs))
-        self.loss_scratch2 = np.zeros((k, batch, pop.outputs))
-        self.bind(pop, self.x, self.y)
-
-    def bind(self, pop: "Population", x: np.ndarray, y: np.ndarray) -> None:
-        """Use ``x``/``y`` as the batch, and lay out every call of the step once (views, not lookups)."""
-        self.inputs_aug[0], self.y = x, y
-        last = len(pop.blocks) - 1
-        inputs = [inp if bias else inp[:, :, :fan_in]
-                  for inp, bias, fan_in in zip(self.inputs_aug, pop.has_bias, pop.fan_in)]
-        self.forward_plan = [
-            (inputs[i], (block if pop.has_bias[i] else block[:, :, : pop.fan_in[i]]).transpose(0, 2, 1),
-             self.weights_t[i], self.z[i], _flat(self.z[i]), _flat(self.a[i]), pop.activations[i].forward,
-             self.inputs_aug[i + 1][:, :, :-1] if i < last else None, self.a[i])
-            for i, block in enumerate(pop.blocks)
-        ]
-        self.loss_plan = (_flat(self.a[last]), _flat(y), _flat(self.grad_a[last]), _flat(self.loss_scratch),
-                          _flat(self.delta[last]), _flat(self.z[last]), _flat(self.scratch[last]))
-        self.backward_plan = [
-            (self.delta[i].transpose(0, 2, 1), inputs[i], pop.grad_blocks[i],
-             (self.delta[i], pop.blocks[i][:, :, : pop.fan_in[i]], self.grad_a[i - 1],
-              pop.activations[i - 1].backward, _flat(self.z[i - 1]), _flat(self.a[i - 1]),
-              _flat(self.grad_a[i - 1]), _flat(self.delta[i - 1]), _flat(self.scratch[i - 1])) if i > 0 else None)
-            for i in range(last, -1, -1)
-        ]
-
-
-def _flat(array: np.ndarray) -> np.ndarray:
-    """``[K, batch, units]`` as ``[K * batch, units]`` (a view): the single network's element-wise code reads rows."""
-    return array.reshape(-1, array.shape[-1])
 
 
 class Population:
@@ -150,7 +103,10 @@ class Population:
         self._orders = np.tile(np.arange(n), (k, 1))  # each run's batch order, shuffled in place per epoch
         self._flat_order = np.zeros((k, n), dtype=np.intp)  # indices into the [K * n] rows of the data
         self._run_offsets = (np.arange(k) * n)[:, None]
-        self._workspaces: dict[int, _Workspace] = {}
+        # The rows of every run's data as one [K * n, …] array: a batch is one ``take`` of rows.
+        self._x_rows = self.x_train_ones.reshape(k * n, -1)
+        self._y_rows = self.y_train.reshape(k * n, -1)
+        self._workspaces: dict[int, StackedStep] = {}
 
         self.learning_rates = np.broadcast_to(np.asarray(learning_rates, dtype=np.float64), (k,)).copy()
         if not (np.isfinite(self.learning_rates).all() and (self.learning_rates > 0).all()):
@@ -217,8 +173,7 @@ class Population:
                   self.x_test, self.y_test, self._flat_order, self.optimizer.last_update, self.optimizer._scratch,
                   self.optimizer._regularized_grad, *self.optimizer.state_arrays().values()]
         for ws in self._workspaces.values():
-            arrays += [*ws.inputs_aug, ws.y, *ws.z, *ws.a, *ws.grad_a, *ws.delta, *ws.scratch, ws.loss_scratch,
-                       ws.loss_scratch2]
+            arrays += ws.buffers()
         return sum(a.nbytes for a in arrays) + 8 * self.runs * (len(self._loss_rows) + len(self._epoch_rows))
 
     # ----------------------------------------------------------- evaluation
@@ -286,75 +241,42 @@ class Population:
         return train, test, accuracy
 
     # -------------------------------------------------------------- the step
-    def _workspace(self, batch: int) -> _Workspace:
+    def _workspace(self, batch: int) -> StackedStep:
         ws = self._workspaces.get(batch)
         if ws is None:
-            ws = self._workspaces[batch] = _Workspace(self, batch)
+            ws = self._workspaces[batch] = StackedStep(self, batch)
         return ws
 
-    def _select_batch(self) -> _Workspace:
+    def _select_batch(self) -> StackedStep:
         if self.full_batch:
             ws = self._workspace(self.samples)
             if ws.inputs_aug[0] is not self.x_train_ones:
-                ws.bind(self, self.x_train_ones, self.y_train)
+                ws.bind(self.x_train_ones, self.y_train)
             return ws
-        n = self.samples
         if self.batch_in_epoch == 0:
             for rng, order in zip(self._rngs, self._orders):
                 rng.shuffle(order)
             np.add(self._orders, self._run_offsets, out=self._flat_order)
         start = self.batch_in_epoch * self.batch_size
         idx = self._flat_order[:, start : start + self.batch_size]
-        ws = self._workspace(idx.shape[1])
-        self.x_train_ones.reshape(self.runs * n, -1).take(idx, axis=0, out=ws.x, mode="clip")
-        self.y_train.reshape(self.runs * n, -1).take(idx, axis=0, out=ws.y, mode="clip")
+        ws = self._workspaces.get(idx.shape[1]) or self._workspace(idx.shape[1])
+        self._x_rows.take(idx, axis=0, out=ws.x, mode="clip")
+        self._y_rows.take(idx, axis=0, out=ws.y, mode="clip")
         return ws
-
-    def _forward(self, ws: _Workspace) -> None:
-        copyto, matmul = np.copyto, np.matmul
-        for inp, weights_view, weights_t, z, z_flat, a_flat, activate, a_into_next, a in ws.forward_plan:
-            copyto(weights_t, weights_view)
-            matmul(inp, weights_t, out=z)
-            activate(z_flat, a_flat)
-            if a_into_next is not None:
-                copyto(a_into_next, a)
-
-    def _backward(self, ws: _Workspace) -> None:
-        matmul = np.matmul
-        a_out, y, grad_a_out, scratch, delta_out, z_out, scratch_out = ws.loss_plan
-        self.loss.grad_output(a_out, y, out=grad_a_out, scratch=scratch)
-        if self.loss.fused_delta(self.activations[-1].name, a_out, y, delta_out) is None:
-            self.activations[-1].backward(z_out, a_out, grad_a_out, delta_out, scratch_out)
-        for delta_t, inp, grad_block, below in ws.backward_plan:
-            matmul(delta_t, inp, out=grad_block)
-            if below is not None:
-                delta, weights, grad_a, activation_backward, z, a, grad_a_flat, delta_below, scratch_below = below
-                matmul(delta, weights, out=grad_a)
-                activation_backward(z, a, grad_a_flat, delta_below, scratch_below)
-        self.grads *= 1.0 / ws.batch
 
     def step(self) -> None:
         """One step of every run (finished runs compute on, ignored)."""
         ws = self._select_batch()
-        self._forward(ws)
-        losses = self.loss.run_values(ws.a[-1], ws.y, ws.loss_scratch, ws.loss_scratch2, z=ws.z[-1])
-        self._backward(ws)
+        ws.forward()
+        losses = ws.loss_and_backward()
+        params = self.params
+        self.optimizer.step(params, self.grads, self.weight_mask)
         step = self.step_count + 1
-        # Finite per-run sums prove each run finite; only a run that is not is looked at closely.
-        if not math.isfinite(losses.sum()):
-            for k in np.flatnonzero(self.active & ~np.isfinite(losses)):
-                out_ok = np.isfinite(ws.a[-1][k]).all()
-                layer = None if out_ok else next(i for i, a in enumerate(ws.a) if not np.isfinite(a[k]).all())
-                self._halt(k, RunHalt(step, "loss", None, "the loss") if out_ok
-                           else RunHalt(step, "forward", layer, "an activation"))
-        if not math.isfinite(self.grads.sum()):
-            grad_sums = self.grads.sum(axis=1)
-            for k in np.flatnonzero(self.active & ~np.isfinite(grad_sums)):
-                layer = next((i for i in range(len(self.blocks) - 1, -1, -1)
-                              if not (np.isfinite(ws.delta[i][k]).all() and np.isfinite(self.grad_blocks[i][k]).all())),
-                             None)
-                self._halt(k, RunHalt(step, "backward", layer, "a gradient"))
-        self.optimizer.step(self.params, self.grads, self.weight_mask)
+        # Finite sums prove every run finite; only then is a run looked at closely. Non-finite gradients make
+        # the updated weights non-finite, so the weights' sum stands for both.
+        params_ok = math.isfinite(_sum(params, None))
+        if not (params_ok and math.isfinite(_sum(losses, None))):
+            self._halt_before_update(ws, losses, step)
         self.step_count = step
         if self._all_active:
             self.batch_loss = losses
@@ -369,9 +291,8 @@ class Population:
             self.epoch += 1
             if self.track_epochs:
                 self._evaluate_epoch()
-        if not math.isfinite(self.params.sum()):
-            sums = self.params.sum(axis=1)
-            for k in np.flatnonzero(self.active & ~np.isfinite(sums)):
+        if not params_ok:  # (a sum of huge finite weights may overflow: only the weights themselves tell)
+            for k in np.flatnonzero(self.active & ~np.isfinite(params).all(axis=1)):
                 layer = next(i for i, b in enumerate(self.blocks) if not np.isfinite(b[k]).all())
                 self._halt(k, RunHalt(step, "update", layer, "a weight"))
         if self.batch_in_epoch == 0 and self.stop_below_loss is not None:
@@ -379,13 +300,27 @@ class Population:
                 self.stopped_at[k] = step
                 self._finish(k)
 
-    def _halt(self, k: int, halt: RunHalt) -> None:
-        self.halts[k] = halt
-        self._finish(k)
+    def _halt_before_update(self, ws: StackedStep, losses: np.ndarray, step: int) -> None:
+        """Runs whose loss or gradients were not finite: they stop with the weights they had before this step."""
+        before = self.optimizer.previous_params
+        for k in np.flatnonzero(self.active & ~np.isfinite(losses)):
+            out_ok = np.isfinite(ws.a[-1][k]).all()
+            layer = None if out_ok else next(i for i, a in enumerate(ws.a) if not np.isfinite(a[k]).all())
+            self._halt(k, RunHalt(step, "loss", None, "the loss") if out_ok
+                       else RunHalt(step, "forward", layer, "an activation"), before)
+        for k in np.flatnonzero(self.active & ~np.isfinite(self.grads).all(axis=1)):
+            layer = next((i for i in range(len(self.blocks) - 1, -1, -1)
+                          if not (np.isfinite(ws.delta[i][k]).all() and np.isfinite(self.grad_blocks[i][k]).all())),
+                         None)
+            self._halt(k, RunHalt(step, "backward", layer, "a gradient"), before)
 
-    def _finish(self, k: int) -> None:
+    def _halt(self, k: int, halt: RunHalt, params: np.ndarray | None = None) -> None:
+        self.halts[k] = halt
+        self._finish(k, params)
+
+    def _finish(self, k: int, params: np.ndarray | None = None) -> None:
         self._final_steps[k] = self.step_count  # a halt before the update: the step did not complete
-        self.final_params[k] = self.params[k]
+        self.final_params[k] = (self.params if params is None else params)[k]
         self.active[k] = False
         self._all_active = False
 
@@ -393,7 +328,7 @@ class Population:
         """Up to ``max_steps`` steps, until every run has finished or ``should_stop()``. Returns steps taken."""
         done = 0
         with np.errstate(all="ignore"):
-            while done < max_steps and self.active.any():
+            while done < max_steps and (self._all_active or self.active.any()):
                 if should_stop is not None and should_stop():
                     break
                 self.step()

@@ -1,0 +1,121 @@
+"""The stacked step of a population: every call laid out once, then one NumPy call per operation for all K runs.
+
+At K = 64 on a tiny network the step is about 40 NumPy calls on arrays of a
+few thousand numbers, so each call, and each Python line around it, shows:
+the buffers and views of every call are made once per batch size (``bind``),
+each layer's weights are transposed for all layers in one ``take`` (OpenBLAS's
+small-matrix path wants plain operands), and the MSE losses share one
+subtraction between the loss and its gradient. Each run's numbers are those of
+its single ``Network`` step (the same operations in the same order).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _flat(array: np.ndarray) -> np.ndarray:
+    """``[K, batch, units]`` as ``[K * batch, units]`` (a view): the single network's element-wise code reads rows."""
+    return array.reshape(-1, array.shape[-1])
+
+
+def transposed_order(layers, size: int) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
+    """Where each layer's weights (bias row last) sit in a parameter row, read column by column.
+
+    Returns the indices for ``params.take(order, axis=1)`` and, per layer, the
+    (offset, rows, columns) of its ``[fan_in(+1), fan_out]`` block in the result.
+    """
+    order, blocks, offset = [], [], 0
+    start = 0
+    for layer in layers:
+        rows, cols = layer.param_block.shape
+        used = cols if layer.has_bias else layer.fan_in
+        block = np.arange(start, start + rows * cols).reshape(rows, cols)[:, :used]
+        order.append(block.T.ravel())
+        blocks.append((offset, used, rows))
+        offset += used * rows
+        start += rows * cols
+    assert start == size
+    return np.concatenate(order).astype(np.intp), blocks
+
+
+class StackedStep:
+    """Buffers for one batch size, each ``[K, batch, …]`` and C-contiguous, and the step's calls on them."""
+
+    def __init__(self, pop, batch: int):
+        k = pop.runs
+        self.batch = batch
+        self.pop = pop
+        self.x = np.ones((k, batch, pop.inputs + 1))
+        self.y = np.zeros((k, batch, pop.outputs))
+        self.inputs_aug = [self.x]
+        self.z, self.a, self.grad_a, self.delta, self.scratch = [], [], [], [], []
+        for i, units in enumerate(pop.units):
+            if i + 1 < len(pop.units):
+                self.inputs_aug.append(np.ones((k, batch, units + 1)))
+            for buffers in (self.z, self.a, self.grad_a, self.delta, self.scratch):
+                buffers.append(np.zeros((k, batch, units)))
+        self.order, blocks = transposed_order(pop.template.layers, pop.params.shape[1])
+        self.weights_t_all = np.zeros((k, len(self.order)))
+        # Each layer's weights transposed, [K, fan_in(+1), fan_out], C-contiguous.
+        self.weights_t = [self.weights_t_all[:, o : o + r * c].reshape(k, r, c) for o, r, c in blocks]
+        self.loss_scratch = np.zeros((k, batch, pop.outputs))
+        self.loss_scratch2 = np.zeros((k, batch, pop.outputs))
+        self.bind(self.x, self.y)
+
+    def buffers(self) -> list[np.ndarray]:
+        return [*self.inputs_aug, self.y, *self.z, *self.a, *self.grad_a, *self.delta, *self.scratch,
+                self.weights_t_all, self.loss_scratch, self.loss_scratch2]
+
+    def bind(self, x: np.ndarray, y: np.ndarray) -> None:
+        """Use ``x``/``y`` as the batch, and lay out every call of the step once (views, not lookups)."""
+        pop = self.pop
+        self.inputs_aug[0], self.y = x, y
+        last = len(pop.blocks) - 1
+        inputs = [inp if bias else inp[:, :, :fan_in]
+                  for inp, bias, fan_in in zip(self.inputs_aug, pop.has_bias, pop.fan_in)]
+        self.forward_plan = [
+            (inputs[i], self.weights_t[i], self.z[i], _flat(self.z[i]), _flat(self.a[i]),
+             pop.activations[i].forward, self.inputs_aug[i + 1][:, :, :-1] if i < last else None, self.a[i])
+            for i in range(last + 1)
+        ]
+        self.loss_plan = (self.a[last], y, self.grad_a[last], self.loss_scratch, self.loss_scratch2, self.z[last],
+                          _flat(self.a[last]), _flat(y), _flat(self.grad_a[last]), _flat(self.delta[last]),
+                          _flat(self.z[last]), _flat(self.scratch[last]))
+        self.backward_plan = [
+            (self.delta[i].transpose(0, 2, 1), inputs[i], pop.grad_blocks[i],
+             (self.delta[i], pop.blocks[i][:, :, : pop.fan_in[i]], self.grad_a[i - 1],
+              pop.activations[i - 1].backward, _flat(self.z[i - 1]), _flat(self.a[i - 1]),
+              _flat(self.grad_a[i - 1]), _flat(self.delta[i - 1]), _flat(self.scratch[i - 1])) if i > 0 else None)
+            for i in range(last, -1, -1)
+        ]
+
+    def forward(self) -> None:
+        copyto, matmul = np.copyto, np.matmul
+        self.pop.params.take(self.order, axis=1, out=self.weights_t_all)
+        for inp, weights_t, z, z_flat, a_flat, activate, a_into_next, a in self.forward_plan:
+            matmul(inp, weights_t, out=z)
+            activate(z_flat, a_flat)
+            if a_into_next is not None:
+                copyto(a_into_next, a)
+
+    def loss_and_backward(self) -> np.ndarray:
+        """Each run's batch loss; fills the population's ``grads`` (batch means)."""
+        pop, matmul = self.pop, np.matmul
+        loss = pop.loss
+        a, y, grad_a, scratch, scratch2, z, a_flat, y_flat, grad_a_flat, delta_flat, z_flat, scratch_out = \
+            self.loss_plan
+        output = pop.activations[-1]
+        if loss.fused_delta(output.name, a_flat, y_flat, delta_flat) is None:
+            losses = loss.run_values_and_grad(a, y, grad_a, scratch, scratch2, z)
+            output.backward(z_flat, a_flat, grad_a_flat, delta_flat, scratch_out)
+        else:  # bce after sigmoid, cross-entropy after softmax: delta = a − y, dL/da is not needed
+            losses = loss.run_values(a, y, scratch, scratch2, z=z)
+        for delta_t, inp, grad_block, below in self.backward_plan:
+            matmul(delta_t, inp, out=grad_block)
+            if below is not None:
+                delta, weights, grad_a, activation_backward, z, a, grad_a_flat, delta_below, scratch_below = below
+                matmul(delta, weights, out=grad_a)
+                activation_backward(z, a, grad_a_flat, delta_below, scratch_below)
+        np.multiply(pop.grads, 1.0 / self.batch, out=pop.grads)
+        return losses
