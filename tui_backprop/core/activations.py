@@ -14,6 +14,7 @@ import numpy as np
 
 class Activation:
     name = ""
+    elementwise = True  # each output from its own input (softmax: from the whole row)
 
     def forward(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         raise NotImplementedError
@@ -154,6 +155,7 @@ class Softmax(Activation):
     """
 
     name = "softmax"
+    elementwise = False
 
     def __init__(self):
         self._local = threading.local()  # per-thread buffers: two sessions may run in two threads

@@ -83,7 +83,9 @@ class MSE(Loss):
         diff = np.subtract(output, target, out=grad_out)  # one subtraction serves the loss and its gradient
         np.multiply(diff, diff, out=scratch)
         values = self.scale * _total(scratch, True) / _count(scratch, True)
-        diff *= 2.0 * self.scale / output.shape[-1]
+        factor = 2.0 * self.scale / output.shape[-1]
+        if factor != 1.0:  # (half_mse of one output: × 1 changes no number)
+            diff *= factor
         return values
 
     def grad_output(self, output, target, out=None, scratch=None):

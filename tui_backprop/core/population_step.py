@@ -39,6 +39,16 @@ def transposed_order(layers, size: int) -> tuple[np.ndarray, list[tuple[int, int
     return np.concatenate(order).astype(np.intp), blocks
 
 
+def _maps_to_one(activation) -> float | None:
+    """A number the element-wise ``activation`` maps to exactly 1.0 (tanh and sigmoid: 40), or None."""
+    if not activation.elementwise:
+        return None
+    for value in (1.0, 40.0):
+        if activation.forward(np.full((1, 1), value))[0, 0] == 1.0:
+            return value
+    return None
+
+
 class StackedStep:
     """Buffers for one batch size, each ``[K, batch, …]`` and C-contiguous, and the step's calls on them."""
 
@@ -50,11 +60,25 @@ class StackedStep:
         self.y = np.zeros((k, batch, pop.outputs))
         self.inputs_aug = [self.x]
         self.z, self.a, self.grad_a, self.delta, self.scratch = [], [], [], [], []
-        for i, units in enumerate(pop.units):
-            if i + 1 < len(pop.units):
+        # Per hidden layer: its buffers one column wider, or None. The extra column of z holds a number the
+        # activation maps to exactly 1, so the activation writes the next layer's input [a, 1] in one call
+        # (no copy of a into it); the extra columns of dL/da and delta are never read.
+        self.wide: list[tuple[np.ndarray, ...] | None] = []
+        for i, (units, activation) in enumerate(zip(pop.units, pop.activations)):
+            hidden = i + 1 < len(pop.units)
+            one = _maps_to_one(activation) if hidden else None
+            if hidden:
                 self.inputs_aug.append(np.ones((k, batch, units + 1)))
-            for buffers in (self.z, self.a, self.grad_a, self.delta, self.scratch):
-                buffers.append(np.zeros((k, batch, units)))
+            if one is None:
+                self.wide.append(None)
+                for buffers in (self.z, self.a, self.grad_a, self.delta, self.scratch):
+                    buffers.append(np.zeros((k, batch, units)))
+                continue
+            wide = (np.full((k, batch, units + 1), one), self.inputs_aug[-1], *(np.zeros((k, batch, units + 1))
+                                                                               for _ in range(3)))
+            self.wide.append(wide)
+            for buffers, array in zip((self.z, self.a, self.grad_a, self.delta, self.scratch), wide):
+                buffers.append(array[:, :, :units])
         self.order, blocks = transposed_order(pop.template.layers, pop.params.shape[1])
         self.weights_t_all = np.zeros((k, len(self.order)))
         # Each layer's weights transposed, [K, fan_in(+1), fan_out], C-contiguous.
@@ -64,8 +88,11 @@ class StackedStep:
         self.bind(self.x, self.y)
 
     def buffers(self) -> list[np.ndarray]:
-        return [*self.inputs_aug, self.y, *self.z, *self.a, *self.grad_a, *self.delta, *self.scratch,
-                self.weights_t_all, self.loss_scratch, self.loss_scratch2]
+        arrays = [*self.inputs_aug, self.y, self.weights_t_all, self.loss_scratch, self.loss_scratch2]
+        for i, wide in enumerate(self.wide):
+            arrays += [self.z[i], self.a[i], self.grad_a[i], self.delta[i], self.scratch[i]] if wide is None \
+                else [wide[0], *wide[2:]]  # (wide[1] is the next layer's input)
+        return arrays
 
     def bind(self, x: np.ndarray, y: np.ndarray) -> None:
         """Use ``x``/``y`` as the batch, and lay out every call of the step once (views, not lookups)."""
@@ -74,9 +101,13 @@ class StackedStep:
         last = len(pop.blocks) - 1
         inputs = [inp if bias else inp[:, :, :fan_in]
                   for inp, bias, fan_in in zip(self.inputs_aug, pop.has_bias, pop.fan_in)]
+        # The element-wise calls read and write each layer's buffers whole (wide ones with their extra column).
+        flat = [(_flat(self.z[i]), _flat(self.a[i]), _flat(self.grad_a[i]), _flat(self.delta[i]),
+                 _flat(self.scratch[i])) if wide is None else tuple(_flat(array) for array in wide)
+                for i, wide in enumerate(self.wide)]
         self.forward_plan = [
-            (inputs[i], self.weights_t[i], self.z[i], _flat(self.z[i]), _flat(self.a[i]),
-             pop.activations[i].forward, self.inputs_aug[i + 1][:, :, :-1] if i < last else None, self.a[i])
+            (inputs[i], self.weights_t[i], self.z[i], flat[i][0], flat[i][1], pop.activations[i].forward,
+             self.inputs_aug[i + 1][:, :, :-1] if i < last and self.wide[i] is None else None, self.a[i])
             for i in range(last + 1)
         ]
         self.loss_plan = (self.a[last], y, self.grad_a[last], self.loss_scratch, self.loss_scratch2, self.z[last],
@@ -85,8 +116,7 @@ class StackedStep:
         self.backward_plan = [
             (self.delta[i].transpose(0, 2, 1), inputs[i], pop.grad_blocks[i],
              (self.delta[i], pop.blocks[i][:, :, : pop.fan_in[i]], self.grad_a[i - 1],
-              pop.activations[i - 1].backward, _flat(self.z[i - 1]), _flat(self.a[i - 1]),
-              _flat(self.grad_a[i - 1]), _flat(self.delta[i - 1]), _flat(self.scratch[i - 1])) if i > 0 else None)
+              pop.activations[i - 1].backward, *flat[i - 1]) if i > 0 else None)
             for i in range(last, -1, -1)
         ]
 
