@@ -5,7 +5,7 @@ so K networks stacked along a leading axis cost little more per step than one:
 parameters are ``[K, P]`` (each run's row laid out exactly like ``Network.params``,
 so layer blocks are ``[K, fan_out, fan_in + 1]`` views), activations are
 ``[K, batch, units]``, and ``np.matmul`` on the stacks does one BLAS call per
-run inside one NumPy call.
+run inside one NumPy call (the step itself is in ``population_step.py``).
 
 Run k is the same computation as a ``Network`` trained alone with its seed:
 the same initial weights (built by ``Network`` itself), the same data and batch
@@ -103,10 +103,18 @@ class Population:
         self._orders = np.tile(np.arange(n), (k, 1))  # each run's batch order, shuffled in place per epoch
         self._flat_order = np.zeros((k, n), dtype=np.intp)  # indices into the [K * n] rows of the data
         self._run_offsets = (np.arange(k) * n)[:, None]
-        # The rows of every run's data as one [K * n, …] array: a batch is one ``take`` of rows.
+        # At each epoch's start every run's training data is gathered in its new order, in one ``take`` from
+        # the [K * n] rows of all runs: each batch is then a slice (a view), and no step gathers anything.
         self._x_rows = self.x_train_ones.reshape(k * n, -1)
         self._y_rows = self.y_train.reshape(k * n, -1)
+        self._x_epoch = self.x_train_ones if self.full_batch else np.empty_like(self.x_train_ones)
+        self._y_epoch = self.y_train if self.full_batch else np.empty_like(self.y_train)
         self._workspaces: dict[int, StackedStep] = {}
+        self._batches = []  # per batch of an epoch: (its step's buffers, inputs, targets)
+        for start in range(0, n, self.batch_size):
+            x, y = self._x_epoch[:, start : start + self.batch_size], self._y_epoch[:, start : start + self.batch_size]
+            ws = self._workspace(x.shape[1])
+            self._batches.append((ws, ws.first_input(x), y))
 
         self.learning_rates = np.broadcast_to(np.asarray(learning_rates, dtype=np.float64), (k,)).copy()
         if not (np.isfinite(self.learning_rates).all() and (self.learning_rates > 0).all()):
@@ -170,11 +178,14 @@ class Population:
     def memory_bytes(self) -> int:
         """Bytes of the arrays this population holds (grows with K; history grows with steps)."""
         arrays = [self.params, self.grads, self.final_params, self.x_train_ones, self.x_train, self.y_train,
-                  self.x_test, self.y_test, self._flat_order, self.optimizer.last_update, self.optimizer._scratch,
+                  self.x_test, self.y_test, self._flat_order, self._orders, *self._epoch_data(), self.optimizer.last_update, self.optimizer._scratch,
                   self.optimizer._regularized_grad, *self.optimizer.state_arrays().values()]
         for ws in self._workspaces.values():
             arrays += ws.buffers()
         return sum(a.nbytes for a in arrays) + 8 * self.runs * (len(self._loss_rows) + len(self._epoch_rows))
+
+    def _epoch_data(self) -> list[np.ndarray]:
+        return [] if self.full_batch else [self._x_epoch, self._y_epoch]
 
     # ----------------------------------------------------------- evaluation
     def predict(self, x: np.ndarray, params: np.ndarray | None = None) -> np.ndarray:
@@ -247,28 +258,20 @@ class Population:
             ws = self._workspaces[batch] = StackedStep(self, batch)
         return ws
 
-    def _select_batch(self) -> StackedStep:
-        if self.full_batch:
-            ws = self._workspace(self.samples)
-            if ws.inputs_aug[0] is not self.x_train_ones:
-                ws.bind(self.x_train_ones, self.y_train)
-            return ws
-        if self.batch_in_epoch == 0:
+    def _select_batch(self) -> tuple[StackedStep, np.ndarray, np.ndarray]:
+        if self.batch_in_epoch == 0 and not self.full_batch:
             for rng, order in zip(self._rngs, self._orders):
                 rng.shuffle(order)
             np.add(self._orders, self._run_offsets, out=self._flat_order)
-        start = self.batch_in_epoch * self.batch_size
-        idx = self._flat_order[:, start : start + self.batch_size]
-        ws = self._workspaces.get(idx.shape[1]) or self._workspace(idx.shape[1])
-        self._x_rows.take(idx, axis=0, out=ws.x, mode="clip")
-        self._y_rows.take(idx, axis=0, out=ws.y, mode="clip")
-        return ws
+            self._x_rows.take(self._flat_order, axis=0, out=self._x_epoch, mode="clip")
+            self._y_rows.take(self._flat_order, axis=0, out=self._y_epoch, mode="clip")
+        return self._batches[self.batch_in_epoch]
 
     def step(self) -> None:
         """One step of every run (finished runs compute on, ignored)."""
-        ws = self._select_batch()
-        ws.forward()
-        losses = ws.loss_and_backward()
+        ws, x, y = self._select_batch()
+        ws.forward(x)
+        losses = ws.loss_and_backward(x, y)
         params = self.params
         self.optimizer.step(params, self.grads, self.weight_mask)
         step = self.step_count + 1

@@ -1,12 +1,15 @@
 """The stacked step of a population: every call laid out once, then one NumPy call per operation for all K runs.
 
-At K = 64 on a tiny network the step is about 40 NumPy calls on arrays of a
-few thousand numbers, so each call, and each Python line around it, shows:
-the buffers and views of every call are made once per batch size (``bind``),
-each layer's weights are transposed for all layers in one ``take`` (OpenBLAS's
-small-matrix path wants plain operands), and the MSE losses share one
-subtraction between the loss and its gradient. Each run's numbers are those of
-its single ``Network`` step (the same operations in the same order).
+At K = 64 on a tiny network the step is about 35 NumPy calls on arrays of a
+few thousand numbers, so each call, and each Python line around it, shows.
+The buffers and views of every call are made once per batch size; the batch
+itself is a slice of data the population gathered in order at the epoch's
+start; the weights of all layers are transposed in one ``take`` (OpenBLAS's
+small-matrix path wants plain operands); a hidden layer's activation writes
+the next layer's input ``[a, 1]`` directly (see ``_maps_to_one``); the MSE
+losses share one subtraction between the loss and its gradient. Each run's
+numbers are those of its single ``Network`` step: the same operations in the
+same order, bit for bit.
 """
 
 from __future__ import annotations
@@ -56,9 +59,7 @@ class StackedStep:
         k = pop.runs
         self.batch = batch
         self.pop = pop
-        self.x = np.ones((k, batch, pop.inputs + 1))
-        self.y = np.zeros((k, batch, pop.outputs))
-        self.inputs_aug = [self.x]
+        self.inputs_aug: list[np.ndarray | None] = [None]  # layer 1's input is the batch itself
         self.z, self.a, self.grad_a, self.delta, self.scratch = [], [], [], [], []
         # Per hidden layer: its buffers one column wider, or None. The extra column of z holds a number the
         # activation maps to exactly 1, so the activation writes the next layer's input [a, 1] in one call
@@ -85,22 +86,25 @@ class StackedStep:
         self.weights_t = [self.weights_t_all[:, o : o + r * c].reshape(k, r, c) for o, r, c in blocks]
         self.loss_scratch = np.zeros((k, batch, pop.outputs))
         self.loss_scratch2 = np.zeros((k, batch, pop.outputs))
-        self.bind(self.x, self.y)
+        self._lay_out()
 
     def buffers(self) -> list[np.ndarray]:
-        arrays = [*self.inputs_aug, self.y, self.weights_t_all, self.loss_scratch, self.loss_scratch2]
+        arrays = [*self.inputs_aug[1:], self.weights_t_all, self.loss_scratch, self.loss_scratch2]
         for i, wide in enumerate(self.wide):
             arrays += [self.z[i], self.a[i], self.grad_a[i], self.delta[i], self.scratch[i]] if wide is None \
                 else [wide[0], *wide[2:]]  # (wide[1] is the next layer's input)
         return arrays
 
-    def bind(self, x: np.ndarray, y: np.ndarray) -> None:
-        """Use ``x``/``y`` as the batch, and lay out every call of the step once (views, not lookups)."""
+    def first_input(self, x: np.ndarray) -> np.ndarray:
+        """What layer 1 reads of a batch ``x`` (``[K, batch, inputs + 1]``, ones last)."""
+        return x if self.pop.has_bias[0] else x[:, :, : self.pop.fan_in[0]]
+
+    def _lay_out(self) -> None:
+        """Lay out every call of the step once (views, not lookups); layer 1's input (None here) is each batch."""
         pop = self.pop
-        self.inputs_aug[0], self.y = x, y
         last = len(pop.blocks) - 1
-        inputs = [inp if bias else inp[:, :, :fan_in]
-                  for inp, bias, fan_in in zip(self.inputs_aug, pop.has_bias, pop.fan_in)]
+        inputs = [None] + [inp if bias else inp[:, :, :fan_in]
+                           for inp, bias, fan_in in zip(self.inputs_aug[1:], pop.has_bias[1:], pop.fan_in[1:])]
         # The element-wise calls read and write each layer's buffers whole (wide ones with their extra column).
         flat = [(_flat(self.z[i]), _flat(self.a[i]), _flat(self.grad_a[i]), _flat(self.delta[i]),
                  _flat(self.scratch[i])) if wide is None else tuple(_flat(array) for array in wide)
@@ -110,8 +114,8 @@ class StackedStep:
              self.inputs_aug[i + 1][:, :, :-1] if i < last and self.wide[i] is None else None, self.a[i])
             for i in range(last + 1)
         ]
-        self.loss_plan = (self.a[last], y, self.grad_a[last], self.loss_scratch, self.loss_scratch2, self.z[last],
-                          _flat(self.a[last]), _flat(y), _flat(self.grad_a[last]), _flat(self.delta[last]),
+        self.loss_plan = (self.a[last], self.grad_a[last], self.delta[last], self.loss_scratch, self.loss_scratch2,
+                          self.z[last], _flat(self.a[last]), _flat(self.grad_a[last]), _flat(self.delta[last]),
                           _flat(self.z[last]), _flat(self.scratch[last]))
         self.backward_plan = [
             (self.delta[i].transpose(0, 2, 1), inputs[i], pop.grad_blocks[i],
@@ -120,29 +124,29 @@ class StackedStep:
             for i in range(last, -1, -1)
         ]
 
-    def forward(self) -> None:
+    def forward(self, x: np.ndarray) -> None:
+        """Every layer's z and a for layer 1's input ``x`` (``first_input`` of a batch)."""
         copyto, matmul = np.copyto, np.matmul
         self.pop.params.take(self.order, axis=1, out=self.weights_t_all)
         for inp, weights_t, z, z_flat, a_flat, activate, a_into_next, a in self.forward_plan:
-            matmul(inp, weights_t, out=z)
+            matmul(x if inp is None else inp, weights_t, out=z)
             activate(z_flat, a_flat)
             if a_into_next is not None:
                 copyto(a_into_next, a)
 
-    def loss_and_backward(self) -> np.ndarray:
-        """Each run's batch loss; fills the population's ``grads`` (batch means)."""
+    def loss_and_backward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Each run's batch loss against targets ``y``; fills the population's ``grads`` (batch means)."""
         pop, matmul = self.pop, np.matmul
         loss = pop.loss
-        a, y, grad_a, scratch, scratch2, z, a_flat, y_flat, grad_a_flat, delta_flat, z_flat, scratch_out = \
-            self.loss_plan
+        a, grad_a, delta, scratch, scratch2, z, a_flat, grad_a_flat, delta_flat, z_flat, scratch_out = self.loss_plan
         output = pop.activations[-1]
-        if loss.fused_delta(output.name, a_flat, y_flat, delta_flat) is None:
+        if loss.fused_delta(output.name, a, y, delta) is None:
             losses = loss.run_values_and_grad(a, y, grad_a, scratch, scratch2, z)
             output.backward(z_flat, a_flat, grad_a_flat, delta_flat, scratch_out)
         else:  # bce after sigmoid, cross-entropy after softmax: delta = a − y, dL/da is not needed
             losses = loss.run_values(a, y, scratch, scratch2, z=z)
         for delta_t, inp, grad_block, below in self.backward_plan:
-            matmul(delta_t, inp, out=grad_block)
+            matmul(delta_t, x if inp is None else inp, out=grad_block)
             if below is not None:
                 delta, weights, grad_a, activation_backward, z, a, grad_a_flat, delta_below, scratch_below = below
                 matmul(delta, weights, out=grad_a)
