@@ -61,6 +61,11 @@ class StackedStep:
         self.pop = pop
         self.inputs_aug: list[np.ndarray | None] = [None]  # layer 1's input is the batch itself
         self.z, self.a, self.grad_a, self.delta, self.scratch = [], [], [], [], []
+        # Fewer buffers, fewer cache misses at large K: each layer's delta overwrites its dL/da (every
+        # activation's backward reads an element of dL/da before writing that element of delta), and the
+        # activations' scratch is one buffer for all layers.
+        widths = [units + (i + 1 < len(pop.units)) for i, units in enumerate(pop.units)]
+        shared_scratch = np.zeros(k * batch * max(widths))
         # Per hidden layer: its buffers one column wider, or None. The extra column of z holds a number the
         # activation maps to exactly 1, so the activation writes the next layer's input [a, 1] in one call
         # (no copy of a into it); the extra columns of dL/da and delta are never read.
@@ -70,16 +75,18 @@ class StackedStep:
             one = _maps_to_one(activation) if hidden else None
             if hidden:
                 self.inputs_aug.append(np.ones((k, batch, units + 1)))
+            width = units if one is None else units + 1
+            grad_a = np.zeros((k, batch, width))
+            scratch = shared_scratch[: k * batch * width].reshape(k, batch, width)
             if one is None:
                 self.wide.append(None)
-                for buffers in (self.z, self.a, self.grad_a, self.delta, self.scratch):
-                    buffers.append(np.zeros((k, batch, units)))
-                continue
-            wide = (np.full((k, batch, units + 1), one), self.inputs_aug[-1], *(np.zeros((k, batch, units + 1))
-                                                                               for _ in range(3)))
-            self.wide.append(wide)
-            for buffers, array in zip((self.z, self.a, self.grad_a, self.delta, self.scratch), wide):
+                arrays = (np.zeros((k, batch, units)), np.zeros((k, batch, units)), grad_a, grad_a, scratch)
+            else:
+                arrays = (np.full((k, batch, width), one), self.inputs_aug[-1], grad_a, grad_a, scratch)
+                self.wide.append(arrays)
+            for buffers, array in zip((self.z, self.a, self.grad_a, self.delta, self.scratch), arrays):
                 buffers.append(array[:, :, :units])
+        self._shared_scratch = shared_scratch
         self.order, blocks = transposed_order(pop.template.layers, pop.params.shape[1])
         self.weights_t_all = np.zeros((k, len(self.order)))
         # Each layer's weights transposed, [K, fan_in(+1), fan_out], C-contiguous.
@@ -89,10 +96,9 @@ class StackedStep:
         self._lay_out()
 
     def buffers(self) -> list[np.ndarray]:
-        arrays = [*self.inputs_aug[1:], self.weights_t_all, self.loss_scratch, self.loss_scratch2]
+        arrays = [*self.inputs_aug[1:], self.weights_t_all, self.loss_scratch, self.loss_scratch2, self._shared_scratch]
         for i, wide in enumerate(self.wide):
-            arrays += [self.z[i], self.a[i], self.grad_a[i], self.delta[i], self.scratch[i]] if wide is None \
-                else [wide[0], *wide[2:]]  # (wide[1] is the next layer's input)
+            arrays += [self.z[i], self.a[i], self.grad_a[i]] if wide is None else [wide[0], wide[2]]
         return arrays
 
     def first_input(self, x: np.ndarray) -> np.ndarray:
