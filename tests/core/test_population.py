@@ -84,9 +84,20 @@ def test_every_loss(loss, layers, source, extra):
     [(8, "tanh"), (8, "relu"), (1, "sigmoid")],
     [(32, "tanh"), (32, "tanh"), (1, "sigmoid")],  # past OpenBLAS's small-matrix sizes
     [(6, "sigmoid", "no bias"), (1, "sigmoid")],
+    [(4, "linear"), (3, "tanh", "no bias"), (2, "leaky_relu"), (1, "sigmoid")],  # a layer without bias reads [a, 1]
 ])
 def test_several_shapes(shape):
     check_sweep_matches(make_config(shape, optimizer="adam", learning_rate=0.01))
+
+
+def test_hidden_layers_without_a_number_mapped_to_one_copy_a(monkeypatch):
+    # Every activation a hidden layer may have writes [a, 1] itself; one that could not (none today) would
+    # have a copied into the next layer's input: that path must give the same numbers too.
+    from tui_backprop.core import population_step
+
+    monkeypatch.setattr(population_step, "_maps_to_one", lambda activation: None)
+    sweep = check_sweep_matches(make_config([(5, "tanh"), (3, "relu"), (1, "sigmoid")], batch_size=16), steps=23)
+    assert all(wide is None for wide in sweep.population._workspace(16).wide)
 
 
 def test_uneven_last_batch_and_full_batch():
