@@ -100,9 +100,10 @@ class Population:
         self.full_batch = self.batch_size == n
         self.steps_per_epoch = math.ceil(n / self.batch_size)
         self._rngs = [np.random.default_rng([seed, 3]) for seed in shuffle_seeds]
-        self._orders = np.tile(np.arange(n), (k, 1))  # each run's batch order, shuffled in place per epoch
-        self._flat_order = np.zeros((k, n), dtype=np.intp)  # indices into the [K * n] rows of the data
-        self._run_offsets = (np.arange(k) * n)[:, None]
+        # Each run's batch order as indices into the [K * n] rows of all runs' data (run k's rows start at
+        # k * n), shuffled in place per epoch: a shuffle moves positions, whatever the values, so run k's
+        # order is k * n + the order a session shuffles.
+        self._orders = np.arange(k * n, dtype=np.intp).reshape(k, n)
         # At each epoch's start every run's training data is gathered in its new order, in one ``take`` from
         # the [K * n] rows of all runs: each batch is then a slice (a view), and no step gathers anything.
         self._x_rows = self.x_train_ones.reshape(k * n, -1)
@@ -178,8 +179,8 @@ class Population:
     def memory_bytes(self) -> int:
         """Bytes of the arrays this population holds (grows with K; history grows with steps)."""
         arrays = [self.params, self.grads, self.final_params, self.x_train_ones, self.x_train, self.y_train,
-                  self.x_test, self.y_test, self._flat_order, self._orders, *self._epoch_data(), self.optimizer.last_update, self.optimizer._scratch,
-                  self.optimizer._regularized_grad, *self.optimizer.state_arrays().values()]
+                  self.x_test, self.y_test, self._orders, *self._epoch_data(), self.optimizer.last_update,
+                  self.optimizer._scratch, self.optimizer._regularized_grad, *self.optimizer.state_arrays().values()]
         for ws in self._workspaces.values():
             arrays += ws.buffers()
         return sum(a.nbytes for a in arrays) + 8 * self.runs * (len(self._loss_rows) + len(self._epoch_rows))
@@ -262,9 +263,8 @@ class Population:
         if self.batch_in_epoch == 0 and not self.full_batch:
             for rng, order in zip(self._rngs, self._orders):
                 rng.shuffle(order)
-            np.add(self._orders, self._run_offsets, out=self._flat_order)
-            self._x_rows.take(self._flat_order, axis=0, out=self._x_epoch, mode="clip")
-            self._y_rows.take(self._flat_order, axis=0, out=self._y_epoch, mode="clip")
+            self._x_rows.take(self._orders, axis=0, out=self._x_epoch, mode="clip")
+            self._y_rows.take(self._orders, axis=0, out=self._y_epoch, mode="clip")
         return self._batches[self.batch_in_epoch]
 
     def step(self) -> None:
