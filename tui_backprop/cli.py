@@ -43,6 +43,9 @@ def cmd_presets(args) -> int:
 
 
 def cmd_app(args) -> int:
+    from tui_backprop import collector
+
+    collector.pause()  # until the first frame (the app resumes it)
     from tui_backprop.presets import DEFAULT_PRESET
 
     session = None

@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 PROBE = """
-import asyncio, json, sys
+import asyncio, gc, json, sys
 from textual.app import App
 
 seen = {}
@@ -20,6 +20,8 @@ def first_frame(self, screen, renderable):
     if renderable is not None and "first_frame" not in seen:
         seen["first_frame"] = sorted(sys.modules)
         seen["lesson_drawn"] = bool(self.screen.query("#lesson"))
+        seen["footer_keys"] = [key.key for key in self.screen.query("FooterKey")]
+        seen["collector_on"] = gc.isenabled()
     return display(self, screen, renderable)
 
 def run(self, **kwargs):  # the app as `tui-backprop` starts it, headless
@@ -28,6 +30,7 @@ def run(self, **kwargs):  # the app as `tui-backprop` starts it, headless
             await pilot.pause()
             await pilot.pause()
             seen["later"] = sorted(sys.modules)
+            seen["collector_after"] = gc.isenabled()
             seen["curve_plot"] = self.query_one("#curve").plt is not None
             seen["form"] = self.main.form is not None and self.main.form.is_mounted
     asyncio.run(go())
@@ -53,6 +56,10 @@ def test_first_frame_imports_only_what_it_shows():
     assert proc.returncode == 0, proc.stderr
     seen = json.loads(proc.stdout.strip().splitlines()[-1])
     assert seen["lesson_drawn"]  # a real first screen, not a placeholder one
+    # The footer's keys are in the first frame, help and quit first (Textual's own footer waits a frame).
+    assert seen["footer_keys"][:2] == ["question_mark", "q"]
+    assert not seen["collector_on"]  # start-up runs without the cyclic GC ...
+    assert seen["collector_after"]  # ... which is back on once the first frame is drawn
     assert _loaded(seen["first_frame"], NOT_BEFORE_FIRST_FRAME) == []
     assert "numpy" in seen["first_frame"]  # (the probe saw the app's own imports)
     # Right after, without a key: the curve's plot and the form are there.

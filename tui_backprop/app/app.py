@@ -15,6 +15,7 @@ from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.command import CommandPalette
 
+from tui_backprop import collector
 from tui_backprop.app.screens.main import MainScreen, reflow
 from tui_backprop.app.training_controls import LEARNING_RATES, next_learning_rate
 from tui_backprop.config import Config, ConfigError, load_config
@@ -58,6 +59,9 @@ class BackpropApp(App[int]):
         self.questions = questions  # the lesson's questions at start (y, --no-questions)
         self._first_session = session or Session(config)
         self.main: MainScreen | None = None
+
+    def on_ready(self) -> None:
+        collector.resume()  # the first frame is on screen (the CLI paused the collector for the start)
 
     def get_default_screen(self) -> MainScreen:
         self.main = MainScreen(self._first_session, fps=self.fps, questions=self.questions)

@@ -178,10 +178,16 @@ class ConfigForm(VerticalScroll, can_focus=False):
         """The lesson's locks: hidden fields go, locked ones stay visible but cannot change."""
         locks = self.config.locks
         hidden, locked = locks.widgets(locks.hidden), locks.widgets(locks.locked)
-        for wid in locks.widgets(tuple(LOCKABLE)):
-            for node in self.query(f"#{wid}, #{wid}-label, #{wid}-error"):
+        lockable = locks.widgets(tuple(LOCKABLE))
+        # one walk of the form (a query per field walked it some 60 times), and only real changes: each
+        # change restyles the node
+        for node in self.walk_children():
+            wid = (node.id or "").removesuffix("-label").removesuffix("-error")
+            if wid not in lockable:
+                continue
+            if node.display != (wid not in hidden):
                 node.display = wid not in hidden
-            for node in self.query(f"#{wid}"):
+            if node.id == wid and node.disabled != (wid in locked):
                 node.disabled = wid in locked
         note = self.query_one("#locks-note", Static)
         names = ", ".join(n.replace("_", " ") for n in locks.locked)

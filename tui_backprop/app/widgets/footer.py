@@ -35,6 +35,9 @@ class FittedFooter(Footer):
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("show_command_palette", False)
         super().__init__(compact=True, **kwargs)
+        # Textual's footer stays empty until the screen's bindings first change, a frame or more after the
+        # first paint; the screen's keys are known at compose time, so draw them in the first frame.
+        self._bindings_ready = True
 
     async def recompose(self) -> None:
         await super().recompose()
