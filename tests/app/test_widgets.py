@@ -650,7 +650,7 @@ class _RecordingPlot:
 
 def test_log_scale_draws_a_loss_of_exactly_zero_at_a_labelled_floor():
     """Issue 11 bug 4: one-weight reaches loss 0; the log axis kept its labels upright and drew the curve."""
-    from tui_backprop.app.widgets.loss_curve import draw_series
+    from tui_backprop.app.curve_series import draw_series
 
     steps = np.arange(1, 7, dtype=float)
     loss = np.array([16.0, 0.64, 0.0256, 1e-6, 0.0, 0.0])
@@ -670,7 +670,7 @@ def test_log_scale_draws_a_loss_of_exactly_zero_at_a_labelled_floor():
 
 def test_log_scale_draws_tiny_losses_at_a_labelled_floor_not_below_1e_30():
     """A loss of 1e-300 (or a subnormal one) would stretch the axis over 300 decades, or underflow to 0."""
-    from tui_backprop.app.widgets.loss_curve import draw_series
+    from tui_backprop.app.curve_series import draw_series
 
     steps = np.arange(1, 6, dtype=float)
     loss = np.array([2.0, 0.5, 1e-300, 5e-324, 0.0])
@@ -685,7 +685,7 @@ def test_second_series_is_dotted_and_every_legend_colour_is_a_textual_colour():
     """Issue 11 bug 5 (dark_orange is no Textual colour) and issue 14: series differ without colour."""
     from textual.color import Color
 
-    from tui_backprop.app.widgets.loss_curve import MARKUP_COLOURS, draw_series
+    from tui_backprop.app.curve_series import MARKUP_COLOURS, draw_series
 
     from rich.style import Style
 
@@ -706,7 +706,7 @@ def bucketed(values, capacity=64, tail=16, head=8) -> Points:
 
 
 def test_buckets_draw_their_range_and_mean_from_the_exact_start_at_step_1():
-    from tui_backprop.app.widgets.loss_curve import BAND, draw_series
+    from tui_backprop.app.curve_series import BAND, draw_series
 
     values = np.full(10_000, 1.0)
     values[:5] = [9.0, 7.0, 5.0, 3.0, 2.0]  # the start of the run
@@ -723,7 +723,7 @@ def test_buckets_draw_their_range_and_mean_from_the_exact_start_at_step_1():
 
 def test_a_smooth_curve_is_drawn_over_a_noisy_one():
     """batch-vs-stochastic: the full-batch curve is run A, drawn first it was hidden under the noisy run B."""
-    from tui_backprop.app.widgets.loss_curve import draw_series
+    from tui_backprop.app.curve_series import draw_series
 
     steps = np.arange(1, 201, dtype=float)
     smooth = Points.exact(steps, np.exp(-steps / 50))
@@ -737,7 +737,7 @@ def test_a_smooth_curve_is_drawn_over_a_noisy_one():
 
 
 def test_cursor_text_says_a_bucket_is_a_mean_of_several_steps():
-    from tui_backprop.app.widgets.loss_curve import describe
+    from tui_backprop.app.curve_series import describe
 
     p = Points(np.array([1.0, 15.5]), np.array([0.5, 0.41]), np.array([0.5, 0.38]), np.array([0.5, 0.47]),
                np.array([1.0, 11.0]), np.array([1.0, 20.0]), np.array([1.0, 10.0]))
@@ -749,7 +749,7 @@ def test_cursor_text_says_a_bucket_is_a_mean_of_several_steps():
 
 
 async def test_curve_cursor_on_a_long_run_names_the_steps_of_a_bucket():
-    from tui_backprop.app.widgets.loss_curve import wrap
+    from tui_backprop.app.curve_series import wrap
 
     app = BackpropApp(load_preset("xor"), questions=False)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -780,7 +780,7 @@ async def test_curve_cursor_on_a_long_run_names_the_steps_of_a_bucket():
 
 
 def test_readout_wraps_whole_figures_and_drops_the_test_loss_first():
-    from tui_backprop.app.widgets.loss_curve import wrap
+    from tui_backprop.app.curve_series import wrap
 
     text = "steps 1,025–1,088: mean 0.1299 (min 0.03731, max 0.2187) · test 0.419974"
     assert wrap(text, 22, 4) == ["steps 1,025–1,088:", "mean 0.1299", "(min 0.03731,", "max 0.2187)"]

@@ -18,7 +18,7 @@ from tui_backprop.app.screens.closes_once import ClosesOnce
 
 from tui_backprop.app.snapshot_view import SnapshotView
 from tui_backprop.app.widgets.boundary import DecisionBoundary
-from tui_backprop.app.widgets.loss_curve import LEGEND, MARKUP_COLOURS, draw_series, series_points, spans_decades
+from tui_backprop.app.curve_series import LEGEND, MARKUP_COLOURS, draw_series, series_points, spans_decades
 from tui_backprop.app.widgets.status import StatusLine
 from tui_backprop.app.widgets.footer import FittedFooter
 from tui_backprop.config import Config

@@ -19,7 +19,7 @@ from textual_plotext import PlotextPlot
 
 from tui_backprop.app.screens.view import ViewScreen
 from tui_backprop.app.plane_picture import short_number
-from tui_backprop.app.widgets.loss_curve import step_ticks
+from tui_backprop.app.curve_series import step_ticks
 from tui_backprop.app.widgets.footer import FittedFooter
 from tui_backprop.core.layer_stats import HEALTHY_LOG_RATIO, NO_UPDATE, Histogram, LayerStats, layer_stats
 

@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Static
 from textual_plotext import PlotextPlot
 
 from tui_backprop.app.screens.closes_once import ClosesOnce
-from tui_backprop.app.widgets.loss_curve import CLIP, downsample, short_number, spans_decades, step_ticks
+from tui_backprop.app.curve_series import CLIP, downsample, short_number, spans_decades, step_ticks
 from tui_backprop.app.widgets.footer import FittedFooter
 from tui_backprop.config import Config
 from tui_backprop.core.figures import beside

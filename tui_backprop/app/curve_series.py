@@ -1,0 +1,229 @@
+"""Drawing a curve's series with plotext: bands from min to max, a mean line, ticks and the cursor's text.
+
+Shared by the loss curve, the compare view, the sweep view and the layer
+statistics; none of it holds state (``loss_curve.py`` is the widget).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from tui_backprop.training.history import Points
+from tui_backprop.training.session import Snapshot
+
+CLIP = 1e12
+
+
+def downsample(x: np.ndarray, y: np.ndarray, points: int) -> tuple[np.ndarray, np.ndarray]:
+    """Bucket means, about ``points`` of them: plotting cost stays flat for long runs."""
+    n = len(x)
+    if n <= points or points < 2:
+        return x, y
+    edges = np.linspace(0, n, points + 1).astype(int)
+    edges = np.unique(edges[:-1])
+    counts = np.diff(np.append(edges, n))
+    return np.add.reduceat(x, edges) / counts, np.add.reduceat(y, edges) / counts
+
+
+def short_number(value: float) -> str:
+    """Tick labels of at most 5 characters, so a narrow pane keeps room for the curve."""
+    if value == 0 or 1e-3 <= abs(value) < 1e4:
+        text = f"{value:.3g}"
+        return text if len(text) <= 5 else f"{value:.2g}"
+    mantissa, exponent = f"{value:.0e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def spans_decades(values: np.ndarray) -> bool:
+    """A loss over many decades (a diverging run) is unreadable on a linear axis."""
+    positive = values[np.isfinite(values) & (values > 0)]
+    return len(positive) > 1 and positive.max() > 1e4 * positive.min()
+
+
+# The second series is dotted, so train/test and run A/B differ without colour too (NO_COLOR).
+MARKERS = ("braille", "•")
+LEGEND = ("━", "•")
+BAND = "·"  # a bucket's min–max range, behind its mean
+BAND_MIN = 0.02  # a band thinner than this share of the axis everywhere would only hide the other lines
+# plotext's cyan and orange as both Textual and Rich markup read them (Rich's "dark_orange" is no Textual colour).
+MARKUP_COLOURS = ("cyan", "#ff8c00")
+SHORT = {"log scale (auto)": "log (auto)", "←/→ move · esc hides": "←/→ esc", "←/→ cursor": "←/→"}
+TINY = 1e-30  # on a log scale, smaller losses (and 0) are drawn at a labelled floor no lower than this
+
+
+def columns(points: Points, start: float, end: float, count: int) -> Points:
+    """Entries grouped into ``count`` equal spans of steps: plotting cost stays flat for long runs.
+
+    A group's value is the count-weighted mean, its range the min of the lows and
+    the max of the highs, so a spike in any bucket survives as the group's max.
+    """
+    n = len(points)
+    if n <= count or count < 2:
+        return points
+    span = max(end - start, 1e-12)
+    where = np.clip(((points.x - start) / span * count).astype(int), 0, count - 1)
+    edges = np.flatnonzero(np.r_[True, where[1:] != where[:-1]])
+    w = np.add.reduceat(points.count, edges)
+    with np.errstate(invalid="ignore"):
+        return Points(np.add.reduceat(points.x * points.count, edges) / w,
+                      np.add.reduceat(points.y * points.count, edges) / w,
+                      np.fmin.reduceat(points.low, edges), np.fmax.reduceat(points.high, edges),
+                      points.first[edges], points.last[np.r_[edges[1:] - 1, n - 1]], w)
+
+
+def finite(points: Points) -> Points:
+    ok = np.isfinite(points.y)
+    return points if ok.all() else Points(*(getattr(points, f)[ok] for f in Points.__dataclass_fields__))
+
+
+def log_floor(series) -> tuple[float, str | None]:
+    """Where a loss of 0 or a tiny one is drawn on a log scale, and the note saying so (None: nothing is).
+
+    A tenth of the smallest positive value, never below ``TINY`` (1e-16 when nothing is positive).
+    """
+    values = np.concatenate([np.r_[p.y, p.low] for p, _, _ in series])
+    values = values[np.isfinite(values)]
+    positive = values[values > 0]
+    floor = max(float(positive.min()) / 10, TINY) if positive.size else 1e-16
+    if (positive <= floor).any():
+        return floor, f"≤{short_number(floor)} drawn at {short_number(floor)}"
+    if (values <= 0).any():
+        return floor, f"0 drawn at {short_number(floor)}"
+    return floor, None
+
+
+def roughness(values: np.ndarray, low: np.ndarray, high: np.ndarray) -> float:
+    """How noisy a drawn curve is: its ups and downs plus its ranges, per height of the curve (1: smooth)."""
+    if len(values) < 3:
+        return 0.0
+    height = float(np.nanmax(high) - np.nanmin(low)) or 1.0
+    return float((np.abs(np.diff(values)).sum() + np.nansum(high - low)) / height)
+
+
+def draw_series(plt, series, log: bool, percent: bool = False) -> str | None:
+    """Plot (Points, colour, columns) series with our own axis labels; the second one dotted.
+
+    Each series is its mean line over a dotted band from each bucket's min to its max,
+    and starts at its first exact point. The noisiest series is drawn first, so a smooth
+    one (full batch, or the test loss) stays on top. A log scale is drawn as log10 values
+    on a linear axis: plotext's own log mode re-applies the log when the widget is rebuilt
+    after a resize. Linear values are clipped so a diverging run cannot overflow plotext's
+    arithmetic; logged ones need no clip, so the axis can reach 1e69. On a log scale a
+    loss of exactly 0, or one below a tenth of the smallest positive loss (and never
+    below 1e-30), is drawn at that floor, whose label says "≤"; the returned note says so.
+    """
+    note = None
+    floor = None
+    series = [(finite(p), colour, count) for p, colour, count in series]
+    series = [s for s in series if len(s[0])]
+    if not series:
+        return None
+    if log:
+        floor, note = log_floor(series)
+
+    def shown(v):
+        return np.log10(np.maximum(v, floor)) if log else np.clip(v, -CLIP, CLIP)
+
+    first = float(min(p.first[0] for p, _, _ in series))
+    last = float(max(p.last[-1] for p, _, _ in series))
+    drawn = []
+    for i, (p, colour, count) in enumerate(series):
+        c = columns(p, first, last, count)
+        with np.errstate(invalid="ignore"):
+            xs, ys, lo, hi = c.x, shown(c.y), shown(c.low), shown(c.high)
+        if c.count[0] > 1 and p.count[0] == 1:  # the exact start, before the first group's mean
+            xs, ys = np.r_[p.x[0], xs], np.r_[shown(p.y[:1]), ys]
+        drawn.append((roughness(shown(c.y), lo, hi), i, colour, xs, ys, c.x, lo, hi))
+    low = min(float(np.nanmin(np.r_[d[4], d[6]])) for d in drawn)
+    high = max(float(np.nanmax(np.r_[d[4], d[7]])) for d in drawn)
+    drawn.sort(key=lambda d: -d[0])
+    for _, i, colour, xs, ys, bx, lo, hi in drawn:  # every band behind every line
+        band = np.isfinite(lo) & np.isfinite(hi)
+        if (hi[band] - lo[band] > BAND_MIN * max(high - low, 1e-12)).any():
+            # zig-zag through each group's min and max: the range fills in behind the mean
+            down = np.arange(band.sum()) % 2 == 1
+            a, b = np.where(down, hi[band], lo[band]), np.where(down, lo[band], hi[band])
+            plt.plot(np.repeat(bx[band], 2).tolist(), np.column_stack([a, b]).ravel().tolist(),
+                     marker=BAND, color=colour)
+    for _, i, colour, xs, ys, *_ in drawn:
+        # Colours are named in the pane's title instead of a legend, which would cover the curve.
+        plt.plot(xs.tolist(), ys.tolist(), marker=MARKERS[min(i, 1)], color=colour)
+    if high - low < 1e-12:
+        low, high = low - 0.5, high + 0.5
+    ticks = np.linspace(low, high, 3)  # three labels always fit, so plotext never drops one
+    if log:
+        labels = [short_number(10**t) for t in ticks]
+        if note is not None:
+            labels[0] = "≤" + short_number(10 ** ticks[0])
+    elif percent:
+        labels = [f"{t:.0%}" for t in ticks]
+    else:
+        labels = [short_number(t) for t in ticks]
+    plt.yticks(ticks.tolist(), labels)
+    # The axis starts at the first step drawn (step 1 for a whole run), not at 0.
+    plt.xlim(first, max(last, first + 1))
+    step_ticks(plt, first, last)
+    return note
+
+
+def step_ticks(plt, first: float, last: float) -> None:
+    """Three whole-step x labels with thousands separators (plotext's own read 16 1828 3640)."""
+    ticks = sorted({int(round(v)) for v in np.linspace(first, last, 3)})
+    plt.xticks(ticks, [f"{v:,}" for v in ticks])
+
+
+def value_at(points: Points | None, step: float) -> int | None:
+    """The entry recorded latest at or before ``step`` (test loss lives at epoch ends)."""
+    if points is None or len(points) == 0:
+        return None
+    i = int(np.searchsorted(points.x, step, side="right")) - 1
+    return i if i >= 0 else None
+
+
+def series_points(snap: Snapshot | None, name: str) -> Points:
+    """A snapshot's series with its buckets' ranges; snapshots made without them read as exact points."""
+    if snap is None:
+        return Points.exact(np.zeros(0), np.zeros(0))
+    if snap.history_points is not None:
+        return snap.history_points[name]
+    x, y = {"train": (snap.history_steps, snap.history_loss), "test": (snap.test_steps, snap.test_loss_history),
+            "accuracy": (snap.accuracy_steps, snap.accuracy_history)}[name]
+    return Points.exact(np.zeros(0) if x is None else x, np.zeros(0) if y is None else y)
+
+
+def describe(points: Points, i: int, what: str, fmt) -> str:
+    """One entry in words: a step's value, or a bucket's steps, mean and range (never a mean as one step's)."""
+    if points.count[i] == 1:
+        return f"step {points.x[i]:,.0f}: {what} {fmt(points.y[i])}"
+    steps = f"steps {points.first[i]:,.0f}–{points.last[i]:,.0f}"
+    if np.isfinite(points.low[i]):
+        spread = f"(min {fmt(points.low[i])}, max {fmt(points.high[i])})"
+    else:
+        spread = "(min/max not saved)"
+    return f"{steps}: mean {fmt(points.y[i])} {spread}"
+
+
+GLUED = re.compile(r"(steps?|mean|\(min|max|test|\(mean\)|loss|accuracy|·) ")
+
+
+def wrap(text: str, width: int, lines: int) -> list[str]:
+    """Word-wrapped into at most ``lines`` lines; a figure never leaves its label, nor is it cut.
+
+    When it does not fit, the test loss goes first, then whole lines from the end.
+    """
+    def fill(words: list[str]) -> list[str]:
+        out: list[str] = []
+        for word in words:
+            if out and len(out[-1]) + 1 + len(word) <= width:
+                out[-1] += " " + word
+            else:
+                out.append(word)
+        return [line.replace("\u00a0", " ") for line in out]
+
+    words = GLUED.sub(lambda m: m.group(1) + "\u00a0", text).split(" ")
+    out = fill(words)
+    if len(out) > lines and "·\u00a0test" in words:
+        out = fill(words[: words.index("·\u00a0test")])
+    return out[:lines]
