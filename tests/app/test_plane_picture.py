@@ -5,12 +5,11 @@ import sys
 from types import SimpleNamespace
 
 import numpy as np
-import pytest
 from rich.segment import Segment
 
 from tui_backprop.app.plane_picture import (ANSI_BLUE, ANSI_BRIGHT_YELLOW, ANSI_WHITE, ANSI_YELLOW, CLASS_BASE,
                                             LEVELS, SIGNED, class_keys, density_glyph, fit_parts, luminance,
-                                            pair_style, pixel_colour, point_colour, sample_pixels, short_number,
+                                            pair_style, pixel_colour, point_colour, sample_pixels,
                                             signed_keys, uses_ansi_palette, value_scale)
 
 
@@ -86,12 +85,6 @@ def test_density_glyphs_without_colour():
     assert density_glyph(LEVELS, LEVELS) == "▒"
     assert density_glyph(2 * LEVELS, 2 * LEVELS) == "█"
     assert density_glyph(CLASS_BASE, CLASS_BASE) == " " and density_glyph(CLASS_BASE + 8, CLASS_BASE + 8) == "█"
-
-
-@pytest.mark.parametrize("value, text", [(1234.0, "1.2e3"), (-0.5, "\u22120.5"), (0.00012, "0.00012"),
-                                         (1e-5, "1e\u22125"), (0.0, "0")])
-def test_short_number(value, text):
-    assert short_number(value) == text
 
 
 def test_fit_parts_drops_whole_parts_by_priority_keeping_order():

@@ -661,11 +661,11 @@ def test_log_scale_draws_a_loss_of_exactly_zero_at_a_labelled_floor():
     assert xs == steps.tolist() and len(ys) == 6  # every step drawn, the zeros too
     assert ys[-1] == ys[-2] == pytest.approx(-7.0)  # a tenth of the smallest positive loss (1e-6)
     ticks, labels = plt.ticks
-    assert ticks == sorted(ticks) and labels[0] == "≤1e-7" and labels[-1] == "16"
-    assert note == "0 drawn at 1e-7"
+    assert ticks == sorted(ticks) and labels[0] == "≤1e−7" and labels[-1] == "16"
+    assert note == "0 drawn at 1e−7"
     assert marker == "braille"
     only_zeros = _RecordingPlot()
-    assert draw_series(only_zeros, [(Points.exact(steps, np.zeros(6)), "cyan", 100)], log=True) == "0 drawn at 1e-16"
+    assert draw_series(only_zeros, [(Points.exact(steps, np.zeros(6)), "cyan", 100)], log=True) == "0 drawn at 1e−16"
 
 
 def test_log_scale_draws_tiny_losses_at_a_labelled_floor_not_below_1e_30():
@@ -678,7 +678,7 @@ def test_log_scale_draws_tiny_losses_at_a_labelled_floor_not_below_1e_30():
     note = draw_series(plt, [(Points.exact(steps, loss), "cyan", 100)], log=True)
     _, ys, _, _ = plt.plots[0]
     assert ys[2:] == [pytest.approx(-30.0)] * 3 and np.isfinite(ys).all()
-    assert note == "≤1e-30 drawn at 1e-30" and plt.ticks[1][0] == "≤1e-30"
+    assert note == "≤1e−30 drawn at 1e−30" and plt.ticks[1][0] == "≤1e−30"
 
 
 def test_second_series_is_dotted_and_every_legend_colour_is_a_textual_colour():

@@ -1,8 +1,8 @@
-"""A figure beside a threshold keeps its side of it."""
+"""Numbers as text: one format for every pane, axis ticks that fit, a figure beside a threshold on its side."""
 
 import pytest
 
-from tui_backprop.core.figures import beside
+from tui_backprop.core.figures import MINUS, beside, fmt, tick
 
 
 @pytest.mark.parametrize("value, bound, digits, shown", [
@@ -17,3 +17,24 @@ from tui_backprop.core.figures import beside
 ])
 def test_a_figure_keeps_its_side_of_the_bound(value, bound, digits, shown):
     assert beside(value, bound, digits) == shown
+
+
+@pytest.mark.parametrize("value, digits, text", [
+    (None, 4, "—"), (float("nan"), 4, "NaN"), (float("inf"), 4, "∞"), (float("-inf"), 4, MINUS + "∞"),
+    (0.0, 4, "0"), (-0.0, 4, "0"),                  # never "−0"
+    (-0.5, 4, MINUS + "0.5"),                       # a real minus sign, not a hyphen
+    (1e-5, 4, f"1e{MINUS}5"),                       # not "1e-05"
+    (123456.0, 4, "1.235e5"), (0.540513, 4, "0.5405"),
+    (1234.0, 2, "1.2e3"), (0.00012, 2, "0.00012"), (-3.48, 3, MINUS + "3.48"),
+])
+def test_fmt(value, digits, text):
+    assert fmt(value, digits) == text
+
+
+@pytest.mark.parametrize("value, text", [
+    (0.0, "0"), (0.25, "0.25"), (1.0, "1"), (2500.0, "2.5e3"), (10000.0, "1e4"), (0.0005, "5e\u22124"),
+    (-0.125, MINUS + "0.12"), (1e-12, "1e\u221212"), (3000.0, "3e3"), (999.5, "1e3"),
+])
+def test_tick_fits_in_five_cells(value, text):
+    assert tick(value) == text
+    assert len(text) <= 5

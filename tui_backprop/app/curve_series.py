@@ -10,6 +10,7 @@ import re
 
 import numpy as np
 
+from tui_backprop.core.figures import tick
 from tui_backprop.training.history import Points
 from tui_backprop.training.session import Snapshot
 
@@ -25,15 +26,6 @@ def downsample(x: np.ndarray, y: np.ndarray, points: int) -> tuple[np.ndarray, n
     edges = np.unique(edges[:-1])
     counts = np.diff(np.append(edges, n))
     return np.add.reduceat(x, edges) / counts, np.add.reduceat(y, edges) / counts
-
-
-def short_number(value: float) -> str:
-    """Tick labels of at most 5 characters, so a narrow pane keeps room for the curve."""
-    if value == 0 or 1e-3 <= abs(value) < 1e4:
-        text = f"{value:.3g}"
-        return text if len(text) <= 5 else f"{value:.2g}"
-    mantissa, exponent = f"{value:.0e}".split("e")
-    return f"{mantissa}e{int(exponent)}"
 
 
 def spans_decades(values: np.ndarray) -> bool:
@@ -88,9 +80,9 @@ def log_floor(series) -> tuple[float, str | None]:
     positive = values[values > 0]
     floor = max(float(positive.min()) / 10, TINY) if positive.size else 1e-16
     if (positive <= floor).any():
-        return floor, f"≤{short_number(floor)} drawn at {short_number(floor)}"
+        return floor, f"≤{tick(floor)} drawn at {tick(floor)}"
     if (values <= 0).any():
-        return floor, f"0 drawn at {short_number(floor)}"
+        return floor, f"0 drawn at {tick(floor)}"
     return floor, None
 
 
@@ -154,13 +146,13 @@ def draw_series(plt, series, log: bool, percent: bool = False) -> str | None:
         low, high = low - 0.5, high + 0.5
     ticks = np.linspace(low, high, 3)  # three labels always fit, so plotext never drops one
     if log:
-        labels = [short_number(10**t) for t in ticks]
+        labels = [tick(10**t) for t in ticks]
         if note is not None:
-            labels[0] = "≤" + short_number(10 ** ticks[0])
+            labels[0] = "≤" + tick(10 ** ticks[0])
     elif percent:
         labels = [f"{t:.0%}" for t in ticks]
     else:
-        labels = [short_number(t) for t in ticks]
+        labels = [tick(t) for t in ticks]
     plt.yticks(ticks.tolist(), labels)
     # The axis starts at the first step drawn (step 1 for a whole run), not at 0.
     plt.xlim(first, max(last, first + 1))

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tui_backprop.app.graph_layout import PENDING, fmt
+from tui_backprop.app.graph_layout import PENDING
+from tui_backprop.core.figures import fmt
 from tui_backprop.training.snapshot import Snapshot
 
 CELLS = 5  # a number's cells at most ("−0.46", "1.2e4"): the layout stays put while the values change

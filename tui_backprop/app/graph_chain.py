@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tui_backprop.app.graph_layout import MINUS, SYMBOL, GraphValues, Node, fmt, paren
+from tui_backprop.app.graph_layout import SYMBOL, GraphValues, Node, paren
+from tui_backprop.core.figures import MINUS, fmt
 from tui_backprop.core.activations import get_activation
 from tui_backprop.core.losses import get_loss
 

@@ -15,37 +15,18 @@ and the neurons it feeds with their deltas.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
+from tui_backprop.core.figures import MINUS, fmt
 from tui_backprop.core.losses import get_loss
 from tui_backprop.core.names import Names
 from tui_backprop.training.session import Snapshot
 
-MINUS = "\u2212"
 PENDING = "·"
 MAX_ROWS = 6  # inputs (or fed neurons) listed before "… +N more"
 SYMBOL = {"sigmoid": "σ", "tanh": "tanh", "relu": "relu", "leaky_relu": "lrelu", "softmax": "softmax"}
-
-
-def fmt(value: float | None, digits: int = 4) -> str:
-    """A number as a learner reads it: short, with a real minus sign (— when there is none)."""
-    if value is None:
-        return "—"
-    value = float(value)
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "∞" if value > 0 else f"{MINUS}∞"
-    if value == 0:
-        return "0"
-    text = f"{value:.{digits}g}"
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        text = f"{mantissa}e{int(exponent)}"
-    return text.replace("-", MINUS)
 
 
 def paren(value: float, digits: int = 4) -> str:

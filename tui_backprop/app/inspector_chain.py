@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from rich.text import Text
 
-from tui_backprop.app.graph_layout import MINUS, fmt
+from tui_backprop.core.figures import MINUS, fmt
 from tui_backprop.core.gradcheck import LayerCheck, agrees
 from tui_backprop.core.losses import get_loss
 from tui_backprop.core.names import Names

@@ -16,7 +16,8 @@ import numpy as np
 from rich.style import Style
 from rich.text import Text
 
-from tui_backprop.app.graph_layout import MINUS, fmt, names_for  # one number format for every pane
+from tui_backprop.app.graph_layout import names_for
+from tui_backprop.core.figures import MINUS, fmt  # one number format for every pane
 from tui_backprop.app.inspector_chain import has_gradients, neuron_section, weight_section
 from tui_backprop.core.gradcheck import LayerCheck
 from tui_backprop.training.snapshot import LayerSnapshot, Snapshot

@@ -136,15 +136,6 @@ def pair_style(upper: int, lower: int, ansi: bool = False) -> Style:
     return style
 
 
-def short_number(value: float) -> str:
-    """A legend number: two significant digits, a real minus, no ``e+03``, no "−0"."""
-    text = f"{value + 0.0:.2g}"  # + 0.0 turns −0.0 into 0.0
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        text = f"{mantissa}e{int(exponent)}"
-    return text.replace("-", "\u2212")
-
-
 def uses_ansi_palette(app) -> bool:
     """Is the app drawing with 16 colours (the env var, or what the terminal reported)?"""
     if os.environ.get("TEXTUAL_COLOR_SYSTEM", "").lower() == "standard":

@@ -1,8 +1,48 @@
-"""Numbers as text for people: a figure beside a threshold never prints equal to it."""
+"""Numbers as text for people, one format for every pane.
+
+``fmt``: a figure with a real minus sign (−, not -), "1e−5" rather than
+"1e-05", 0 for −0, NaN and ∞ spelled out, "—" where there is none. ``tick``: an
+axis label of at most 5 characters. ``beside``: a figure next to a threshold
+never prints equal to it.
+"""
 
 from __future__ import annotations
 
 import math
+
+MINUS = "\u2212"  # a real minus sign: "-" reads as a hyphen and is narrower than the digits
+
+
+def fmt(value: float | None, digits: int = 4) -> str:
+    """A number as a learner reads it: ``digits`` significant digits, a real minus, no "e-05" or −0."""
+    if value is None:
+        return "—"
+    value = float(value)
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "∞" if value > 0 else f"{MINUS}∞"
+    if value == 0:
+        return "0"
+    return _plain(f"{value:.{digits}g}")
+
+
+def tick(value: float) -> str:
+    """An axis label of at most 5 characters, so a narrow pane keeps room for the curve."""
+    value = float(value)
+    if value == 0:
+        return "0"
+    if 1e-3 <= abs(value) < 1e4:
+        text = f"{value:.3g}"
+        return _plain(text if len(text) <= 5 else f"{value:.2g}")
+    return _plain(f"{value:.0e}")
+
+
+def _plain(text: str) -> str:
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}e{int(exponent)}"
+    return text.replace("-", MINUS)
 
 
 def beside(value: float, bound: float | None = None, digits: int = 3) -> str:

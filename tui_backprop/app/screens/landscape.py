@@ -23,7 +23,7 @@ from textual_plotext import PlotextPlot
 from tui_backprop.app.widgets.footer import FittedFooter
 from tui_backprop.app.screens.view import ViewScreen
 from tui_backprop.app.widgets.landscape import PATH_GLYPHS, LandscapePlot, Run
-from tui_backprop.app.graph_layout import fmt
+from tui_backprop.core.figures import fmt
 from tui_backprop.core.landscape import (Parameter, Surface, evaluate_surface, flat_params, half_widths, parameters,
                                          work_per_point)
 from tui_backprop.core.names import Names

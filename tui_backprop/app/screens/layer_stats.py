@@ -18,7 +18,7 @@ from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from tui_backprop.app.screens.view import ViewScreen
-from tui_backprop.app.plane_picture import short_number
+from tui_backprop.core.figures import fmt
 from tui_backprop.app.curve_series import step_ticks
 from tui_backprop.app.widgets.footer import FittedFooter
 from tui_backprop.core.layer_stats import HEALTHY_LOG_RATIO, NO_UPDATE, Histogram, LayerStats, layer_stats
@@ -37,7 +37,7 @@ def sparkline(hist: Histogram | None) -> str:
         return "(pending)"
     top = hist.counts.max()
     bars = "".join(" " if c == 0 else BARS[min(int(c / top * len(BARS)), len(BARS) - 1)] for c in hist.counts)
-    return f"{short_number(float(hist.edges[0])):>7} {bars} {short_number(float(hist.edges[-1])):<7}"
+    return f"{fmt(float(hist.edges[0]), 2):>7} {bars} {fmt(float(hist.edges[-1]), 2):<7}"
 
 
 def describe(stats: LayerStats) -> str:
@@ -48,12 +48,12 @@ def describe(stats: LayerStats) -> str:
     if stats.dead_share is not None:
         head.append(f"zero {stats.dead_share:.0%}")
     if stats.grad_to_weight is not None:
-        head.append(f"std(∂L/∂W)/std(W) {short_number(stats.grad_to_weight)}")
+        head.append(f"std(∂L/∂W)/std(W) {fmt(stats.grad_to_weight, 2)}")
     lines = [" · ".join(head)] if head else []
     for name, hist in (("a", stats.activations), ("∂L/∂a", stats.gradients), ("∂L/∂W", stats.weight_gradients)):
         line = f"  {name:<6} {sparkline(hist)}"
         if hist is not None:
-            line += f"  mean {short_number(hist.mean)} std {short_number(hist.std)}"
+            line += f"  mean {fmt(hist.mean, 2)} std {fmt(hist.std, 2)}"
         lines.append(line)
     return "\n".join(lines)
 

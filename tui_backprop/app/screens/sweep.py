@@ -17,7 +17,8 @@ from textual.widgets import DataTable, Static
 from textual_plotext import PlotextPlot
 
 from tui_backprop.app.screens.closes_once import ClosesOnce
-from tui_backprop.app.curve_series import CLIP, downsample, short_number, spans_decades, step_ticks
+from tui_backprop.app.curve_series import CLIP, downsample, spans_decades, step_ticks
+from tui_backprop.core.figures import tick
 from tui_backprop.app.widgets.footer import FittedFooter
 from tui_backprop.config import Config
 from tui_backprop.core.figures import beside
@@ -65,7 +66,7 @@ def set_ticks(plt, x: np.ndarray, y: np.ndarray, log: bool) -> None:
     if high - low < 1e-12:
         low, high = low - 0.5, high + 0.5
     ticks = np.linspace(low, high, 3)
-    plt.yticks(ticks.tolist(), [short_number(10**t if log else t) for t in ticks])
+    plt.yticks(ticks.tolist(), [tick(10**t if log else t) for t in ticks])
     step_ticks(plt, float(x.min()), float(x.max()))
 
 

@@ -16,8 +16,9 @@ from textual.reactive import reactive
 from textual.strip import Strip
 
 from tui_backprop.app.plane_picture import (CLASS_BASE, LEVELS, class_keys, density_glyph, fit_parts, pixel_colour,
-                                            point_colour, sample_pixels, short_number, signed_keys, value_scale)
+                                            point_colour, sample_pixels, signed_keys, value_scale)
 from tui_backprop.app.widgets.plane import FittedTitles, PlaneWidget, text_strip
+from tui_backprop.core.figures import fmt
 
 
 class DecisionBoundary(FittedTitles, PlaneWidget):
@@ -179,10 +180,10 @@ class DecisionBoundary(FittedTitles, PlaneWidget):
                 layer, unit = self.neuron
                 middle, half = value_scale(snap.layers[layer].activation, snap.grid.layer_outputs[layer][..., unit])
             lo, hi = middle - half, middle + half
-            low_name, high_name = short_number(lo), short_number(hi)
-            parts.append((1, [Segment(" "), self._swatch(0, pixel_colour(0, ansi)), Segment(short_number(lo), Style())]))
+            low_name, high_name = fmt(lo, 2), fmt(hi, 2)
+            parts.append((1, [Segment(" "), self._swatch(0, pixel_colour(0, ansi)), Segment(fmt(lo, 2), Style())]))
             parts.append((2, [Segment(" "), self._swatch(2 * LEVELS, pixel_colour(2 * LEVELS, ansi)),
-                              Segment(short_number(hi), Style())]))
+                              Segment(fmt(hi, 2), Style())]))
         if snap.data_points is not None:
             # without colour a point's glyph says its side: ○ the low class (or value), ● the high one
             sides = f" ○{low_name} ●{high_name}"

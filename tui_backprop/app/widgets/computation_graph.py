@@ -18,7 +18,8 @@ from textual.widgets import Static
 
 from tui_backprop.app.graph_chain import Chain, weighted_sum_line
 from tui_backprop.app.graph_canvas import render
-from tui_backprop.app.graph_layout import GraphLayout, GraphValues, build, fmt, names_for
+from tui_backprop.app.graph_layout import GraphLayout, GraphValues, build, names_for
+from tui_backprop.core.figures import fmt
 from tui_backprop.training.preview import preview_update
 from tui_backprop.training.session import Snapshot
 

@@ -17,7 +17,8 @@ from rich.style import Style
 from textual.strip import Strip
 from textual.widget import Widget
 
-from tui_backprop.app.plane_picture import luminance, short_number, uses_ansi_palette
+from tui_backprop.app.plane_picture import luminance, uses_ansi_palette
+from tui_backprop.core.figures import fmt
 from tui_backprop.core.figures import beside
 from tui_backprop.core.landscape import Surface
 
@@ -112,7 +113,7 @@ class LandscapePlot(Widget):
         strips = []
         y_labels = {0: surface.ys[-1], rows // 2: (surface.ys[0] + surface.ys[-1]) / 2, rows - 1: surface.ys[0]}
         for row in range(rows):
-            label = short_number(float(y_labels[row])) if row in y_labels else ""
+            label = fmt(float(y_labels[row]), 2) if row in y_labels else ""
             tick = " ┤" if row in y_labels else " │"
             segments = [Segment(label.rjust(Y_MARGIN - 2)[: Y_MARGIN - 2] + tick, plain)]
             upper, lower = pixels[2 * row], pixels[2 * row + 1]
@@ -141,7 +142,7 @@ class LandscapePlot(Widget):
         line = [" "] * (Y_MARGIN + cols)
         for frac in (0.0, 0.5, 1.0):
             value = surface.xs[0] + frac * (surface.xs[-1] - surface.xs[0])
-            text = short_number(float(value))
+            text = fmt(float(value), 2)
             at = Y_MARGIN + int(round(frac * (cols - 1)))
             start = min(max(Y_MARGIN, at - len(text) // 2), Y_MARGIN + cols - len(text))
             line[start: start + len(text)] = list(text)
@@ -155,12 +156,12 @@ class LandscapePlot(Widget):
         """The shades from the lowest loss to the highest; bands are equal steps of log10(loss)."""
         plain = Style()
         factor = float(edges[1] / edges[0])
-        segments = [Segment(f"loss, log scale: {short_number(float(edges[0]))} ", plain)]
+        segments = [Segment(f"loss, log scale: {fmt(float(edges[0]), 2)} ", plain)]
         if mono:
             segments.append(Segment(DENSITY, plain))
         else:
             segments += [Segment("█", Style(color=colour)) for colour in palette]
-        segments.append(Segment(f" {short_number(float(edges[-1]))}, each shade ×{beside(factor, 1.0, 2)}", plain))
+        segments.append(Segment(f" {fmt(float(edges[-1]), 2)}, each shade ×{beside(factor, 1.0, 2)}", plain))
         return segments
 
     def _overlay(self, surface: Surface, cols: int, rows: int) -> dict[tuple[int, int], str]:

@@ -9,15 +9,9 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widget import Widget
 
+from tui_backprop.core.figures import fmt
 from tui_backprop.training.runner import speed_text
 from tui_backprop.training.session import Snapshot
-
-
-def fmt(value: float | None, digits: int = 4) -> str:
-    if value is None:
-        return "—"
-    return f"{value:.{digits}g}"
-
 
 STATE_STYLES = {"running": "bold green", "paused": "bold yellow", "halted": "bold red",
                 "paused after backward": "bold magenta"}
