@@ -813,3 +813,31 @@ async def test_boundary_legend_without_colour_names_shades_and_points():
         await pilot.pause()
         legend = lines_of(boundary)[-1]
         assert "[ ]0" in legend and "[█]1" in legend and "train ○0 ●1" in legend, legend  # which dot is which
+
+
+async def test_a_running_inspector_keeps_its_height_so_the_screen_is_not_laid_out_again():
+    """Each layout redraws every pane; the inspector's text changed height as its digits wrapped (paint work)."""
+    from textual.widgets import Static
+
+    app = BackpropApp(load_preset("xor"), questions=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        body = app.query_one("#inspector-body", Static)
+        layouts = []
+        update = body.update
+
+        def recording(content, *, layout=True):
+            layouts.append(layout)
+            update(content, layout=layout)
+
+        body.update = recording
+        heights = set()
+        for _ in range(40):
+            app.session.run(37)
+            app.screen.publish_now()
+            await pilot.pause()
+            heights.add(body.size.height)
+        assert len(layouts) >= 40
+        # laid out while the first steps fill it in, then only if the text grows past its tallest so far
+        assert layouts[10:].count(True) <= 1, layouts
+        assert len(heights) <= 3

@@ -82,6 +82,7 @@ class Inspector(VerticalScroll, can_focus=True):
         self._layer_checks: dict[int, tuple[LayerCheck, tuple]] = {}
         self._section_lines: dict[str, int] = {}
         self._focus_section = "layer"
+        self._body_height: tuple[int, int] | None = None  # (width, lines) of the text laid out last
 
     def compose(self):
         yield Static(id="inspector-body")
@@ -95,7 +96,7 @@ class Inspector(VerticalScroll, can_focus=True):
         """Show a new snapshot, keeping the selection where it still exists."""
         self.snapshot = snapshot
         self.selection = self._clamped(*self.selection)
-        self._render_body()
+        self._render_body(steady=True)
 
     def select(self, layer: int | None = None, neuron: int | None = None, weight: int | None = None,
                sample: int | None = None) -> None:
@@ -157,13 +158,23 @@ class Inspector(VerticalScroll, can_focus=True):
         sample = min(max(sample, 0), batch - 1)
         return (layer, neuron, weight, sample)
 
-    def _render_body(self) -> None:
+    def _render_body(self, steady: bool = False) -> None:
+        """``steady``: a new snapshot of the same view (a run redraws ten times a second). Its text keeps
+        the height it had, padded, unless it grows: a new height means a new layout of the whole screen."""
         if not self.is_mounted:
             return
         text, lines = self.build_text()
         self._section_lines = lines
         body = self.query_one("#inspector-body", Static)
-        body.update(text)
+        width = body.content_size.width
+        height = len(text.wrap(self.app.console, width)) if width > 0 else 0
+        kept_width, kept = self._body_height or (None, 0)
+        if steady and width > 0 and width == kept_width and height <= kept:
+            text.append("\n" * (kept - height))  # values wrap differently as their digits change
+            body.update(text, layout=False)
+        else:
+            body.update(text)
+            self._body_height = (width, height) if width > 0 else None
         self.call_after_refresh(self._scroll_to_section)
 
     def _scroll_to_section(self) -> None:
