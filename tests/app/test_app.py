@@ -428,6 +428,17 @@ async def test_loading_a_preset_while_training_shows_only_the_new_run():
         assert "Layer 1/2 hidden · 1×1" in inspector, inspector
 
 
+async def test_status_says_which_data_the_accuracy_is_on():
+    """An "acc 55%" beside "batch loss" reads as the batch's: the end-of-epoch accuracy is the test data's."""
+    app = make_app("xor")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("e")  # one epoch: the accuracy is measured at its end
+        await wait_until_stopped(pilot, app)
+        snap = app.session.snapshot()
+        status = app.query_one("#status").render().plain
+        assert snap.accuracy is not None and f"test acc {snap.accuracy:.0%}" in status, status
+
+
 async def test_compare_status_shows_its_own_runners_speed():
     """Issue 11 bug 2: the main run's speed level is not compare mode's."""
     app = make_app("xor")

@@ -240,7 +240,7 @@ def maps(out: Text, info: LayerSnapshot, neuron: int, weight: int, width: int) -
     rows = window(neuron, info.units, min(info.units, MAP_ROWS))
     cols = window(weight, columns, show_cols)
     out.append(" W".ljust(2 * show_cols + 3), style="dim")
-    out.append(f" ∇W pending (backward L{info.index + 1})\n" if info.backward_pending else " ∇W (dL/dW)\n",
+    out.append(f" ∇W pending (backward L{info.index + 1})\n" if info.backward_pending else " ∇W (∂L/∂W)\n",
                style="dim")
     w_scale, g_scale = finite_scale(weights), finite_scale(grads)
     for row in rows:

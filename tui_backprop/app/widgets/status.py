@@ -56,7 +56,8 @@ class StatusLine(Widget):
         if snap.test_loss is not None:
             out.append((2, f"test {fmt(snap.test_loss)}", ""))
         if snap.accuracy is not None:
-            out.append((3, f"acc {snap.accuracy:.0%}", ""))
+            # the end-of-epoch accuracy is the test data's when there is any (training/step.py)
+            out.append((3, f"{'test' if snap.test_loss is not None else 'train'} acc {snap.accuracy:.0%}", ""))
         out.append((4, f"lr {snap.learning_rate:g}", ""))
         if snap.running:
             out.append((8, f"{snap.steps_per_second:,.0f} steps/s", "dim"))
