@@ -7,7 +7,8 @@ import pytest
 
 from tui_backprop.app.graph_chain import Chain, weighted_sum_line
 from tui_backprop.app.graph_canvas import render
-from tui_backprop.app.graph_layout import GraphValues, build, fmt, is_small, names_for
+from tui_backprop.app.graph_layout import GraphValues, Node, build, is_small, names_for, node_text
+from tui_backprop.core.figures import fmt
 from tui_backprop.config import ConfigError, parse_config
 from tui_backprop.core.names import Names, key_of
 from tui_backprop.presets import load_preset
@@ -203,3 +204,11 @@ def test_bad_names_table_names_file_and_field(names, field, words):
     with pytest.raises(ConfigError) as info:
         parse_config(raw, "lesson.toml")
     assert info.value.source == "lesson.toml" and info.value.field == field and words in info.value.message
+
+
+def test_a_small_update_on_a_node_shows_in_its_digits():
+    """QA: w1₁₁ −0.776→−0.776 hid an update of 1.4e−5; the digits grow until old and new differ."""
+    moved = Node(("w", 0, 0, 0), "w1₁₁", -0.775998, grad=0.0014, old=-0.776012)
+    assert node_text(moved) == ("w1₁₁ \u22120.77601→\u22120.776", "∂ 0.0014")
+    kept = Node(("w", 0, 0, 0), "w1₁₁", -0.5, grad=0.0, old=-0.5)
+    assert node_text(kept) == ("w1₁₁ \u22120.5", "∂ 0")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tui_backprop.core.figures import MINUS, beside, fmt, tick
+from tui_backprop.core.figures import MINUS, beside, change, fmt, tick
 
 
 @pytest.mark.parametrize("value, bound, digits, shown", [
@@ -38,3 +38,12 @@ def test_fmt(value, digits, text):
 def test_tick_fits_in_five_cells(value, text):
     assert tick(value) == text
     assert len(text) <= 5
+
+
+def test_a_change_is_written_with_the_digits_that_show_it():
+    assert change(-0.77612, -0.77598) == (MINUS + "0.7761", MINUS + "0.776")  # 4 digits already differ
+    assert change(-0.776012, -0.775998) == (MINUS + "0.77601", MINUS + "0.776")
+    assert change(3.0, 3.48) == ("3", "3.48")
+    assert change(0.5, 0.5) == ("0.5", "0.5")  # no change: nothing to tell apart
+    before, after = change(1.0, 1.0 + 2**-52)
+    assert before != after and float(after.replace(MINUS, "-")) == 1.0 + 2**-52

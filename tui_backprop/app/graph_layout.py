@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tui_backprop.core.figures import MINUS, fmt
+from tui_backprop.core.figures import MINUS, change, fmt
 from tui_backprop.core.losses import get_loss
 from tui_backprop.core.names import Names
 from tui_backprop.training.session import Snapshot
@@ -126,7 +126,7 @@ def node_text(node: Node, digits: int = 4) -> tuple[str, str]:
     if node.value is None:
         value = PENDING
     elif node.old is not None and node.old != node.value:
-        value = f"{fmt(node.old, digits)}→{fmt(node.value, digits)}"
+        value = "→".join(change(node.old, node.value, digits))
     else:
         value = fmt(node.value, digits)
     top = f"{node.name} {value}"

@@ -27,6 +27,16 @@ def fmt(value: float | None, digits: int = 4) -> str:
     return _plain(f"{value:.{digits}g}")
 
 
+def change(old: float, new: float, digits: int = 4) -> tuple[str, str]:
+    """``old`` and ``new`` with as many more digits as it takes to tell them apart: a small update
+    reads −0.77612→−0.77598, not −0.776→−0.776."""
+    before, after = fmt(old, digits), fmt(new, digits)
+    while before == after and old != new and digits < 17:
+        digits += 1
+        before, after = fmt(old, digits), fmt(new, digits)
+    return before, after
+
+
 def tick(value: float) -> str:
     """An axis label of at most 5 characters, so a narrow pane keeps room for the curve."""
     value = float(value)

@@ -19,7 +19,7 @@ from textual.widgets import Static
 from tui_backprop.app.graph_chain import Chain, weighted_sum_line
 from tui_backprop.app.graph_canvas import render
 from tui_backprop.app.graph_layout import GraphLayout, GraphValues, build, names_for
-from tui_backprop.core.figures import fmt
+from tui_backprop.core.figures import change
 from tui_backprop.training.preview import preview_update
 from tui_backprop.training.session import Snapshot
 
@@ -246,7 +246,7 @@ class ComputationGraph(VerticalScroll, can_focus=True):
                 old, new = info.weights[key[2], key[3]], preview.weights[key[1]][key[2], key[3]]
             else:
                 old, new = info.biases[key[2]], preview.biases[key[1]][key[2]]
-            text.append(f"  {values.node(key).name}: {fmt(old)} → {fmt(new)}\n")
+            text.append(f"  {values.node(key).name}: {' → '.join(change(old, new))}\n")
         loss = values.names.loss
         mean = " (batch mean)" if values.batch > 1 else ""
-        text.append(f"  {loss}{mean}: {fmt(preview.loss_before)} → {fmt(preview.loss_after)}\n")
+        text.append(f"  {loss}{mean}: {' → '.join(change(preview.loss_before, preview.loss_after))}\n")
