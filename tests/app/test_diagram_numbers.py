@@ -92,7 +92,17 @@ def test_edge_numbers_never_overlap_and_sit_on_their_own_line():
     assert len(cells) == len(set(cells)) and not set(cells) & blocked
     by_key = {p.key: p for p in placed}
     assert by_key[(0, 0, 0)].row == 1 and by_key[(0, 0, 0)].text == "0.5"
-    assert by_key[(0, 1, 0)].row == 3 and by_key[(0, 1, 0)].text == "−1.2"
+    assert by_key[(0, 1, 0)].row == 3 and by_key[(0, 1, 0)].text == "−1.25"  # room for three digits
+
+
+def test_an_edge_gets_three_digits_where_its_line_has_room_else_two():
+    """QA: chain-two-weights' edges read 3.5 and 4.4 where the lesson says 3.48 and 4.36."""
+    assert number(3.48, 3) == "3.48" and number(-0.4567, 3) == "−0.46" and number(3.48) == "3.5"
+    edge = Edge((0, 0, 0), 3.48, 2, 5, 22, 5, 1.0)  # a flat edge 10 cells long
+    shown = {(1, c): edge.key for c in range(1, 12)}
+    assert [p.text for p in place_edge_numbers([edge], set(), 30, 4, shown)] == ["3.48"]
+    blocked = {(1, 3), (1, 9)}  # a gap of five cells: three for the number, one either side
+    assert [p.text for p in place_edge_numbers([edge], blocked, 30, 4, shown)] == ["3.5"]
 
 
 # ------------------------------------------------------------------ the widget
@@ -156,7 +166,8 @@ async def test_diagram_numbers_follow_the_inspector_in_the_app():
         await pilot.press("D")
         await pilot.pause()
         weights = app.session.network.layers[0].weights
-        assert number(float(weights[0, 0])) in "\n".join(lines_of(diagram))
+        text = "\n".join(lines_of(diagram))
+        assert number(float(weights[0, 0]), 3) == "3.48" and "3.48" in text and "4.36" in text, text  # as the lesson
         assert "(updated)" in diagram.border_subtitle
         assert not np.isclose(weights[0, 0], 3.0)
 

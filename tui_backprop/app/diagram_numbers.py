@@ -26,15 +26,15 @@ T_ORDER = (0.5, 0.4, 0.6, 0.3, 0.7, 0.25, 0.75, 0.2, 0.8)  # where along an edge
 MIN_EDGE_CELLS = 2  # cells of edge still visible between a node's number and the next column
 
 
-def number(value: float | None) -> str:
-    """Two significant digits, or one, in at most five cells (the inspector has the full numbers)."""
+def number(value: float | None, most: int = 2) -> str:
+    """``most`` significant digits, or fewer, in at most five cells (the inspector has the full numbers)."""
     if value is None:
         return PENDING
     if 1 <= abs(value) < 10 ** CELLS:
         whole = fmt(round(value), CELLS)
         if abs(value) >= 10 and len(whole) <= CELLS:
             return whole  # 123, not 1.2e2
-    for digits in (2, 1):
+    for digits in range(most, 0, -1):
         text = fmt(value, digits)
         if len(text) <= CELLS:
             return text
@@ -178,6 +178,11 @@ class Edge:
     def text(self) -> str:
         return number(self.value)
 
+    @property
+    def texts(self) -> list[str]:
+        """Longest first: three digits where the line has room (a worked example's 3.48, not 3.5), else two."""
+        return list(dict.fromkeys((number(self.value, 3), self.text)))
+
 
 @dataclass(frozen=True)
 class Placed:
@@ -197,12 +202,13 @@ def place_edge_numbers(edges: list[Edge], blocked: set[tuple[int, int]], width: 
     taken = set(blocked)
     placed: list[Placed] = []
     for edge in sorted(edges, key=lambda e: -e.priority):
-        spot = _spot(edge, taken, width, rows, shown)
-        if spot is None:
-            continue
-        row, start = spot
-        placed.append(Placed(edge.key, row, start, edge.text))
-        taken.update((row, c) for c in range(start, start + len(edge.text)))
+        for text in edge.texts:
+            spot = _spot(edge, text, taken, width, rows, shown)
+            if spot is not None:
+                row, start = spot
+                placed.append(Placed(edge.key, row, start, text))
+                taken.update((row, c) for c in range(start, start + len(text)))
+                break
     return placed
 
 
@@ -214,11 +220,11 @@ def edge_row(edge: Edge, cell: int) -> int:
     return int(round(edge.y0 + (edge.y1 - edge.y0) * (x - edge.x0) / (edge.x1 - edge.x0))) // 4
 
 
-def _spot(edge: Edge, taken: set[tuple[int, int]], width: int, rows: int,
+def _spot(edge: Edge, text: str, taken: set[tuple[int, int]], width: int, rows: int,
           shown: dict[tuple[int, int], tuple]) -> tuple[int, int] | None:
     """A place on the edge where its line runs into the number from the left and out of it on the right,
     on the same row: so the number reads as that line's (a steep edge gets none)."""
-    n = len(edge.text)
+    n = len(text)
     left, right = (edge.x0 + 1) // 2, (edge.x1 - 1) // 2  # cells the edge crosses, ends left out
     for t in T_ORDER:
         centre = int(round(edge.x0 + (edge.x1 - edge.x0) * t)) // 2
