@@ -1,9 +1,14 @@
 """Step back in time: earlier states of a session, kept sparsely and reached by replay.
 
 A full ``state_dict`` is kept every ``EVERY`` steps for the last ``RECENT``
-steps, and at intervals that grow four times as fast as the age before that, so
-the number kept grows with the logarithm of the run's length and barely at all
-once the run is long. Any step is reached exactly by loading the
+steps, and further back at intervals that grow with the age (``interval``):
+four times per doubling of age up to ``LONGEST`` steps apart, and beyond
+``LONGEST * FAR`` steps back about ``age / FAR`` apart, so the number kept grows
+with the logarithm of the run's length (``FAR`` states per doubling). States
+older than ``PACK_AGE`` steps are packed (``packed.py``): compressed losslessly,
+sharing with the older packed state what the two have in common (most of the
+loss history), so a far state costs a small part of a full one.
+Any step is reached exactly by loading the
 nearest kept state at or before it and replaying the steps in between (the run
 is deterministic). A live change (learning rate, optimizer, a weight typed by
 hand) is kept as well, where it happened, and never thinned away: a replay
@@ -16,6 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from tui_backprop.training import packed
+
 Key = tuple[int, int]  # (completed steps, phases of the next step done)
 
 
@@ -23,12 +30,16 @@ class Timeline:
     EVERY = 128  # steps between kept states in the recent past: a replay of at most 127 steps (instant)
     RECENT = 1024
     MAX_CHANGES = 256  # live changes kept; beyond that the oldest one is the earliest reachable state
-    LONGEST = 16_384  # steps between the oldest kept states
-    BUDGET = 32_000_000  # bytes of kept arrays
+    LONGEST = 16_384  # steps between kept states from 8,192 to LONGEST * FAR steps back
+    FAR = 8  # further back, states about age / FAR apart: a replay of at most 1/8 of the way back
+    PACK_AGE = 16_384  # states older than this are packed (a load unpacks them: ~ms, beside a long replay)
+    BUDGET = 32_000_000  # bytes of kept arrays (packed ones: their compressed chunks, each counted once)
 
     def __init__(self):
         self._states: dict[Key, dict] = {}
-        self._bytes: dict[Key, int] = {}
+        self._bytes: dict[Key, int] = {}  # states not packed
+        self._packed: set[Key] = set()
+        self._packed_bytes: int | None = 0  # chunks of the packed states, a shared chunk once (None: to count)
         self._changes: set[Key] = set()
 
     def __len__(self) -> int:
@@ -50,12 +61,53 @@ class Timeline:
                 for old in [k for k in self._states if k < oldest]:
                     self._drop(old)
         self._thin(session.step_count)
+        self._pack_old(session.step_count)
         self._keep_within_budget()
+
+    @classmethod
+    def interval(cls, age: int) -> int:
+        """Steps between the states kept ``age`` steps back (a power of two times ``EVERY``).
+
+        It never shrinks as the age grows, so a state kept at some age is kept
+        at every younger age too: thinning only ever drops.
+        """
+        if age <= cls.RECENT:
+            return cls.EVERY
+        # 4× per doubling of age: about 4, 2, 1, 1 … states per doubling up to LONGEST apart
+        near = min(cls.EVERY << 2 * (age // cls.RECENT).bit_length(), cls.LONGEST)
+        far = age // cls.FAR
+        return max(near, 1 << far.bit_length() - 1) if far else near
+
+    def kept_steps(self) -> list[int]:
+        """The steps whose states are kept (whole steps and mid-step states alike), oldest first."""
+        return sorted(step for step, _ in self._states)
+
+    def packed_count(self) -> int:
+        return len(self._packed)
 
     def _drop(self, key: Key) -> None:
         del self._states[key]
-        del self._bytes[key]
         self._changes.discard(key)
+        if key in self._packed:
+            self._packed.discard(key)
+            self._packed_bytes = None  # counted again when asked: its chunks may live on in a newer state
+        else:
+            del self._bytes[key]
+
+    def _pack_old(self, now: int) -> None:
+        """Pack the states older than PACK_AGE that are not yet, each against the older packed one."""
+        if all(now - k[0] <= self.PACK_AGE or k in self._packed for k in self._bytes):
+            return
+        older = None
+        for key in sorted(self._states):
+            if key in self._packed:
+                older = self._states[key]
+            elif now - key[0] > self.PACK_AGE:
+                self._states[key] = older = packed.pack(self._states[key], older)
+                self._packed.add(key)
+                del self._bytes[key]
+        self._packed_bytes = None
+        packed.release_free_memory()  # the full states just let go of, back to the OS
 
     def _keep_within_budget(self) -> None:
         if self.nbytes() <= self.BUDGET:
@@ -75,19 +127,17 @@ class Timeline:
                 return
 
     def _thin(self, now: int) -> None:
+        interval = self.interval
         for key in [k for k in self._states if now - k[0] > self.RECENT and k not in self._changes]:
-            age = now - key[0]
-            # the interval grows 4× per doubling of age: about 4, 2, 1, 1 … states per doubling, so a long run
-            # keeps a few dozen states (each holds the loss history: up to ~0.5 MB)
-            # (at most LONGEST apart: a far step is never more than that many steps of replay away)
-            interval = min(self.EVERY << 2 * (age // self.RECENT).bit_length(), self.LONGEST)
-            if key[1] or key[0] % interval:
+            if key[1] or key[0] % interval(now - key[0]):
                 self._drop(key)
 
     def restart(self, session) -> None:
         """Forget everything: the session's present is the earliest state (after a load or new data)."""
         self._states.clear()
         self._bytes.clear()
+        self._packed.clear()
+        self._packed_bytes = 0
         self._changes.clear()
         self.keep(session, change=True)
 
@@ -96,15 +146,19 @@ class Timeline:
         if not keys:
             return None
         key = max(keys)
-        return key, self._states[key]
+        state = self._states[key]
+        return key, packed.unpack(state) if key in self._packed else state
 
     def forget_after(self, key: Key) -> None:
         for later in [k for k in self._states if k > key]:
             self._drop(later)
 
     def nbytes(self) -> int:
-        """Bytes held in arrays by the kept states (for the memory test)."""
-        return sum(self._bytes.values())
+        """Bytes held in arrays by the kept states (packed ones: compressed, shared chunks once)."""
+        if self._packed_bytes is None:
+            unique = {id(c): len(c.data) for key in self._packed for c in packed.chunks(self._states[key])}
+            self._packed_bytes = sum(unique.values())
+        return sum(self._bytes.values()) + self._packed_bytes
 
 
 def _array_bytes(value) -> int:
