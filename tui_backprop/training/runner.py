@@ -39,6 +39,11 @@ def speed_text(speed: float | None) -> str:
     return "full speed" if speed is None else f"{speed:,g} steps/s"
 
 
+def _timed(fn, *args):
+    t0 = time.perf_counter()
+    return fn(*args), time.perf_counter() - t0
+
+
 SETTLED = ("Stopped: nothing changes any more. The loss and every weight stayed exactly the same "
            "from one step to the next.")
 
@@ -63,6 +68,7 @@ class Runner:
         # The speed level: at most this many steps a second (None: full speed; the app starts a lesson's
         # runner at the lesson's ``speed``).
         self.max_steps_per_second: float | None = None
+        self.replaying_to: int | None = None  # going back to this step by a replay in the worker
         self._task: asyncio.Task | None = None
 
     # ----------------------------------------------------------- commands
@@ -92,6 +98,50 @@ class Runner:
                 return
         fn(self.session)
 
+    def replay(self, step: int) -> Coroutine[None, None, bool]:
+        """Go to the earlier ``step`` in the worker thread (await the result: whether it was reached).
+
+        The nearest kept state is loaded, then the steps to ``step`` are
+        replayed in chunks, a snapshot published between them as in a run;
+        ``pause()`` stops the replay at the exact state of the step it got to.
+        ``running`` is true until it ends, so keys that need a pause wait.
+        """
+        self._stop.clear()
+        self.running = True
+        self.replaying_to = int(step)
+        return self._replay(int(step))
+
+    async def _replay(self, step: int) -> bool:
+        reached = False
+        self._last_publish = 0.0
+        try:
+            await asyncio.to_thread(self._locked, lambda s: s.start_going_to(step))
+            chunk = 1
+            while not self._stop.is_set():
+                reached, elapsed = await asyncio.to_thread(self._locked, lambda s: _timed(s.replay_to, step, chunk,
+                                                                                          self._stop.is_set))
+                if reached or self.session.halted:
+                    break
+                # chunks of about chunk_seconds, as a run's
+                chunk = max(1, min(chunk * 2, int(chunk * self.chunk_seconds / max(elapsed, 1e-6))))
+                now = time.perf_counter()
+                if now - self._last_publish >= self.min_interval:
+                    self._last_publish = now
+                    self.publish(self._take(True))
+                await asyncio.sleep(0)
+            if not reached:
+                self.paused_at = time.perf_counter()
+        finally:
+            self.running = False
+            self.replaying_to = None
+            self.last_stop_reason = "steps" if reached else "requested"
+            self.publish(self._take(False))
+        return reached
+
+    def _locked(self, fn: Callable[[Session], object]):
+        with self._lock:
+            return fn(self.session)
+
     def read(self, fn: Callable[[Session], object]):
         """``fn(session)`` between two steps, for a consistent copy from another thread (views' workers)."""
         with self._lock:
@@ -106,7 +156,7 @@ class Runner:
         snap = self.session.snapshot(running, self.steps_per_second)
         limit = self.max_steps_per_second
         if isinstance(snap, Snapshot):
-            return dataclasses.replace(snap, speed_limit=limit)
+            return dataclasses.replace(snap, speed_limit=limit, replaying_to=self.replaying_to if running else None)
         return dataclasses.replace(snap, runs=tuple(dataclasses.replace(r, speed_limit=limit) for r in snap.runs))
 
     # -------------------------------------------------------------- the loop

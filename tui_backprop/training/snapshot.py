@@ -90,6 +90,7 @@ class Snapshot:
     steps_per_second: float = 0.0
     taken_at: float = 0.0
     speed_limit: float | None = None  # the runner's steps-a-second cap (None: full speed)
+    replaying_to: int | None = None  # the runner is going back to this step by a replay
     regularization: str = "none"  # on the weights: the optimizer adds its term to ∂L/∂w
     regularization_rate: float = 0.0
     phases: tuple[str, ...] = ()  # all phases of one step, in order
@@ -104,6 +105,8 @@ class Snapshot:
     def state_word(self) -> str:
         if self.halted:
             return "halted"
+        if self.running and self.replaying_to is not None:
+            return "replaying"
         if self.running:
             return "running"
         if self.paused_after_backward:

@@ -176,35 +176,67 @@ def _array_bytes(value) -> int:
 class SessionTimeline:
     """Step back and go to any step (a part of ``Session``, kept in its own file)."""
 
-    def step_back(self) -> int:
-        """Undo the last step (mid-step: back to where the step in progress began). Returns the step now shown."""
+    def step_back_target(self) -> int:
+        """The step a step back shows: the last one (mid-step: where the step in progress began)."""
         target = self.step_count if self.in_step else self.step_count - 1
         if target < 0:
             raise ValueError("nothing to step back to: no step has run yet")
+        return target
+
+    def step_back(self) -> int:
+        """Undo the last step (mid-step: back to where the step in progress began). Returns the step now shown."""
+        target = self.step_back_target()
         self.go_to_step(target)
         return target
 
-    def go_to_step(self, step: int) -> None:
-        """The exact state after ``step`` steps: weights, optimizer, batch order, history, lesson progress."""
+    def replay_distance(self, step: int) -> int:
+        """Steps of replay ``go_to_step(step)`` takes (0: a kept state); ValueError if the step is out of reach."""
+        return int(step) - self._kept_for(step)[0][0]
+
+    def _kept_for(self, step: int):
         step = int(step)
         if not 0 <= step <= self.step_count:
             raise ValueError(f"step {step} is not in this run (0 to {self.step_count})")
         found = self.timeline.latest_at_or_before(step)
         if found is None:
             raise ValueError(f"step {step} is no longer kept (the earliest is step {self.timeline.earliest_step})")
-        key, state = found
+        return found
+
+    def go_to_step(self, step: int, should_stop=None) -> bool:
+        """The exact state after ``step`` steps: weights, optimizer, batch order, history, lesson progress.
+
+        ``should_stop()`` is polled between the replayed steps: when it says so
+        the session stays at the exact state of the step it got to. Returns
+        whether ``step`` was reached.
+        """
+        self.start_going_to(step)
+        return self.replay_to(step, should_stop=should_stop)
+
+    def start_going_to(self, step: int) -> int:
+        """The first half of ``go_to_step``: load the nearest kept state at or before ``step`` and forget
+        the later ones. Returns the steps left to replay (``replay_to`` runs them, in as many calls as wanted)."""
+        key, state = self._kept_for(step)
         # Where to stop, and whether lesson notes fire, are the learner's choices now, not then.
         pause_after, use_notes, ask = self.pause_after, self.use_notes, self.ask_questions
         self._load_state(state)
-        self.use_notes = use_notes
+        self.pause_after, self.use_notes, self.ask_questions = pause_after, use_notes, ask
         self.timeline.forget_after(key)
+        return int(step) - self.step_count
+
+    def replay_to(self, step: int, max_steps: int | None = None, should_stop=None) -> bool:
+        """Run on towards ``step`` (at most ``max_steps`` whole steps) as a replay: no pause point, no
+        question; notes and questions on the way are marked as they were (their pauses not taken).
+        Returns whether the session is at ``step``."""
+        end = step if max_steps is None else min(step, self.step_count + max_steps)
+        pause_after, ask = self.pause_after, self.ask_questions
         self.pause_after = "none"
         try:
             with np.errstate(all="ignore"):
-                while self.step_count < step and not self.halted:
-                    # notes and questions on the way are marked as they were (their pauses not taken)
-                    self._run(step - self.step_count)
+                while self.step_count < end and not self.halted:
+                    if self._run(max(end - self.step_count, 1), should_stop) == "requested":
+                        break
         finally:
             self.pause_after = pause_after
             self.ask_questions = ask
             self.question = None
+        return self.step_count == step
