@@ -20,6 +20,9 @@ def next_learning_rate(current: float, direction: int) -> float:
     return next((r for r in reversed(LEARNING_RATES) if r < current * (1 - 1e-9)), LEARNING_RATES[0])
 
 
+# Going back further than this many steps of replay runs in the training worker (space stops it): the UI stays live.
+FAR_REPLAY = 1_000
+
 # Keys that need a paused session: shown greyed out while it runs.
 NEEDS_PAUSE = ("step", "phase", "epoch", "gradient_check", "edit_weight", "new_data", "step_back")
 
@@ -72,7 +75,7 @@ class TrainingControls:
         self.publish_now()
 
     def action_step_back(self) -> None:
-        self._manual(lambda: self._time_travel(self.session.step_back))
+        self._manual(lambda: self._time_travel(self.session.step_back_target))
 
     def on_loss_curve_go_to_step(self, message) -> None:
         """Enter on the loss curve: the exact state at the step under the cursor."""
@@ -80,19 +83,39 @@ class TrainingControls:
         if self.runner.running:
             self.notify("Pausing: press Enter again to go to that step", timeout=3)
             return
-        self._manual(lambda: self._time_travel(lambda: self.session.go_to_step(message.step)))
+        self._manual(lambda: self._time_travel(lambda: message.step))
 
-    def _time_travel(self, go) -> None:
+    def _time_travel(self, target) -> None:
+        """Go to the step ``target()`` names: here if the replay is short, else in the training worker."""
         before = self.session.step_count
         try:
-            go()
+            step = target()
+            far = self.session.replay_distance(step) > FAR_REPLAY
         except ValueError as exc:
             self.notify(str(exc), severity="warning")
             return
+        if not far:
+            self.session.go_to_step(step)
+            self._arrived(before, step)
+            return
+        runner = self.runner
+        going = runner.replay(step)  # running from here on: space stops it, keys that need a pause wait
+
+        async def replay() -> None:
+            await going
+            if runner is self.runner:
+                self._arrived(before, step)
+
+        self._worker = self.run_worker(replay(), group="training", exclusive=True, exit_on_error=False)
+
+    def _arrived(self, before: int, step: int) -> None:
         now = self.session.step_count
         self.lesson_pane.keep_answers(self.session.questions_asked)
-        self.notify(f"Back at step {now:,} (from step {before:,}): the exact state then" if now < before
-                    else f"At step {now:,}: the exact state then", timeout=3)
+        if now != step:
+            self.notify(f"Replay stopped at step {now:,} (on the way to {step:,}): the exact state then", timeout=3)
+        else:
+            self.notify(f"Back at step {now:,} (from step {before:,}): the exact state then" if now < before
+                        else f"At step {now:,}: the exact state then", timeout=3)
 
     def action_reset(self) -> None:
         self.runner.pause()

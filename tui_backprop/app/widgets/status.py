@@ -14,7 +14,7 @@ from tui_backprop.training.runner import speed_text
 from tui_backprop.training.session import Snapshot
 
 STATE_STYLES = {"running": "bold green", "paused": "bold yellow", "halted": "bold red",
-                "paused after backward": "bold magenta"}
+                "paused after backward": "bold magenta", "replaying": "bold cyan"}
 
 
 class StatusLine(Widget):
@@ -38,7 +38,8 @@ class StatusLine(Widget):
     def parts(self, snap: Snapshot) -> list[tuple[int, str, str]]:
         """(priority, text, style): lower priority numbers are kept longest."""
         state = snap.state_word
-        out = [(0, f"● {state}", STATE_STYLES[state])]
+        label = f"replaying to step {snap.replaying_to:,} (space stops)" if state == "replaying" else state
+        out = [(0, f"● {label}", STATE_STYLES[state])]
         # Say which step a phase belongs to: mid-step, the step in progress is one past the count.
         if snap.last_phase not in (None, "update"):
             out.append((1, f"step {snap.step + 1:,}: {snap.last_phase} done", ""))
