@@ -73,7 +73,7 @@ async def _speed(blocks: int, seconds: float) -> dict:
     from tui_backprop.training.session import Session
 
     config = _config()
-    headless = Session.headless(config)
+    headless = Session.headless(config, step_back=False)  # as `tui-backprop train` runs it
     _headless_rate(0.3, headless)  # warm-up
     app = BackpropApp(config, questions=False)  # the lesson's questions would stop the run
     app_rates, cli_rates, pauses, requested = [], [], [], []

@@ -117,7 +117,8 @@ def make_session(case: Case):
         data = DataConfig(source=case.session_data, samples=case.session_samples,
                           test_fraction=case.session_test_fraction, labels="plus_minus_one")
     training = TrainingConfig(loss=case.loss, optimizer="sgd", learning_rate=LEARNING_RATE, batch_size=case.batch)
-    return Session.headless(Config(title=case.label, network=network, data=data, training=training))
+    # as the headless CLI makes it: no step back, so no earlier states kept (the app keeps one every 128 steps)
+    return Session.headless(Config(title=case.label, network=network, data=data, training=training), step_back=False)
 
 
 class SessionSteps:

@@ -33,9 +33,7 @@ class Single:
     def __init__(self, name: str):
         from tui_backprop.training.session import Session
 
-        self.session = Session(_config(name))
-        self.session.pause_after = "none"
-        self.session.use_notes = False
+        self.session = Session.headless(_config(name), step_back=False)  # as `train` makes it
 
     def __call__(self) -> None:
         self.session.run(SESSION_CHUNK)

@@ -49,8 +49,8 @@ def _session_for(args):
     if getattr(args, "resume", None):
         from tui_backprop.persist import load_session
 
-        return load_session(args.resume).set_headless()
-    return Session.headless(_load(args.preset, args.seed))
+        return load_session(args.resume).set_headless(step_back=False)
+    return Session.headless(_load(args.preset, args.seed), step_back=False)  # the CLI never steps back
 
 
 def _save(session, path) -> int:
@@ -78,7 +78,7 @@ def cmd_train(args) -> int:
         from tui_backprop.training.session import Session
 
         solved = config.solution.config
-        session = Session.headless(solved if args.seed is None else solved.with_seed(args.seed))
+        session = Session.headless(solved if args.seed is None else solved.with_seed(args.seed), step_back=False)
         config = session.config
     if args.trace and session.in_step:
         return _fail(f"{args.resume}: --trace needs a session saved between steps (this one stopped after "

@@ -162,3 +162,15 @@ def test_over_the_byte_budget_a_replay_never_crosses_a_live_change(monkeypatch):
     s.go_to_step(400)  # from the change's state or later, never from before it with lr 0.1
     assert s.learning_rate == 0.5
     assert_same_state(ref, s)
+
+
+def test_the_headless_cli_keeps_no_states_and_says_step_back_is_off():
+    """`train` never steps back: its session copies no state every 128 steps, and trains the same numbers."""
+    cli = Session.headless(load_preset("xor"), step_back=False)
+    kept = Session.headless(load_preset("xor"))
+    cli.run(1000)
+    kept.run(1000)
+    assert np.array_equal(cli.network.params, kept.network.params)
+    assert len(cli.timeline) <= 1 and len(kept.timeline) > 5
+    with pytest.raises(ValueError, match="step back is off"):
+        cli.step_back()

@@ -161,6 +161,16 @@ class Timeline:
         return sum(self._bytes.values()) + self._packed_bytes
 
 
+class NoTimeline(Timeline):
+    """No step back (the headless CLI): no state copied every ``EVERY`` steps, none kept."""
+
+    def keep(self, session, change: bool = False) -> None:
+        pass
+
+    def restart(self, session) -> None:
+        pass
+
+
 def _array_bytes(value) -> int:
     """Bytes of the arrays in nested dicts (a loop, not recursion: it runs every 128 steps)."""
     total, pending = 0, [value]
@@ -197,6 +207,8 @@ class SessionTimeline:
         step = int(step)
         if not 0 <= step <= self.step_count:
             raise ValueError(f"step {step} is not in this run (0 to {self.step_count})")
+        if isinstance(self.timeline, NoTimeline):
+            raise ValueError("step back is off in this session (a headless run keeps no earlier states)")
         found = self.timeline.latest_at_or_before(step)
         if found is None:
             raise ValueError(f"step {step} is no longer kept (the earliest is step {self.timeline.earliest_step})")
