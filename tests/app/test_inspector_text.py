@@ -43,6 +43,14 @@ def test_the_loss_phase_shows_the_loss_and_its_gradient_with_the_lessons_names()
     assert " z 24  ŷ 24  y 30  δ —\n" in text_of(session, config, (1, 0, 0, 0))
 
 
+def test_the_gradient_map_is_headed_with_the_lessons_name_for_the_loss():
+    session, config = after("chain-two-weights", "backward L1")
+    assert " ∇W (∂C/∂W)\n" in text_of(session, config, (0, 0, 0, 0))  # the lesson calls its loss C
+    xor = Session(load_preset("xor"))
+    xor.run(1)
+    assert " ∇W (∂L/∂W)\n" in build(xor.snapshot(), View(width=60))[0].plain
+
+
 def test_before_the_loss_phase_the_loss_is_pending_and_y_is_already_beside_yhat():
     session, config = after("chain-two-weights", "forward L2")
     text = text_of(session, config, (1, 0, 0, 0))

@@ -222,7 +222,7 @@ def layer_section(out: Text, snap: Snapshot, info: LayerSnapshot, view: View) ->
         mark = "✓" if result.passed else "✗"
         out.append(f"grad check {mark} ", style="bold" if result.passed else "bold #f59322")
         out.append(f"max rel err {fmt(result.max_relative_error, 2)}\n")
-    maps(out, info, view.selection[1], view.selection[2], view.map_width)
+    maps(out, info, view.selection[1], view.selection[2], view.map_width, names_for(snap, view.renames).loss)
 
 
 def window(selected: int, size: int, shown: int) -> range:
@@ -231,7 +231,7 @@ def window(selected: int, size: int, shown: int) -> range:
     return range(start, start + shown)
 
 
-def maps(out: Text, info: LayerSnapshot, neuron: int, weight: int, width: int) -> None:
+def maps(out: Text, info: LayerSnapshot, neuron: int, weight: int, width: int, loss: str = "L") -> None:
     """Two small maps, one cell per weight: W on the left, ∇W on the right; the selected weight reversed in both."""
     weights = with_bias(info.weights, info.biases)
     grads = with_bias(info.grad_weights, info.grad_biases)
@@ -240,7 +240,7 @@ def maps(out: Text, info: LayerSnapshot, neuron: int, weight: int, width: int) -
     rows = window(neuron, info.units, min(info.units, MAP_ROWS))
     cols = window(weight, columns, show_cols)
     out.append(" W".ljust(2 * show_cols + 3), style="dim")
-    out.append(f" ∇W pending (backward L{info.index + 1})\n" if info.backward_pending else " ∇W (∂L/∂W)\n",
+    out.append(f" ∇W pending (backward L{info.index + 1})\n" if info.backward_pending else f" ∇W (∂{loss}/∂W)\n",
                style="dim")
     w_scale, g_scale = finite_scale(weights), finite_scale(grads)
     for row in rows:
