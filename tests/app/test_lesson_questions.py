@@ -175,3 +175,21 @@ async def test_stepping_back_before_a_question_hides_its_answer_again():
         assert app.session.step_count == 0
         text = str(pane.render())
         assert "−48" not in text and "3.48" not in text and "Questions: 0 of 2 correct" in text
+
+
+async def test_the_enter_that_goes_on_does_not_answer_the_next_question():
+    """QA: two questions at one step; the Enter closing the first's reveal also submitted the second's empty box."""
+    app = chain_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press("minus", "4", "8", "enter")
+        await pilot.pause()
+        await pilot.press("enter")  # go on
+        await pilot.pause()
+        assert isinstance(app.screen, QuestionScreen) and "new w1" in str(app.screen.query_one("#question-prompt").render())
+        assert not app.screen.revealed
+        assert result_text(app) == "Enter: answer · Escape: skip"  # not "Type a prediction, or Escape to skip."
+        await pilot.press("escape")  # skips the second question
+        await pilot.pause()
+        assert "Skipped. The answer: 3.48" in result_text(app)

@@ -11,7 +11,7 @@ import re
 from typing import Callable
 
 from rich.markup import escape
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -86,6 +86,9 @@ class QuestionScreen(ClosesOnce, ModalScreen[None]):
         self.query_one("#question-result", Static).update(text + "\n[dim]Enter or Escape: go on[/dim]")
         self.set_focus(None)
 
-    def key_enter(self) -> None:
+    def key_enter(self, event: events.Key) -> None:
         if self.revealed:
+            # Stopped here: once dismissed, the next question (same step) is on top, and the key bubbling on to
+            # the app would run that screen's bindings: its answer box submitted, empty ("Type a prediction").
+            event.stop()
             self.dismiss(None)
