@@ -193,3 +193,30 @@ async def test_the_enter_that_goes_on_does_not_answer_the_next_question():
         await pilot.press("escape")  # skips the second question
         await pilot.pause()
         assert "Skipped. The answer: 3.48" in result_text(app)
+
+
+async def test_a_run_goes_on_after_two_questions_at_one_step():
+    """QA: after both of a step's questions were answered the run stayed paused (it went on after one)."""
+    app = BackpropApp(load_preset("chain-two-weights").replace("training", pause_after="none", speed=None))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("space")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, QuestionScreen):
+                break
+        assert isinstance(app.screen, QuestionScreen) and app.main.last_run_reason == "question"
+        await pilot.press("minus", "4", "8", "enter")
+        await pilot.pause()
+        await pilot.press("enter")  # go on: the second question of step 1
+        await pilot.pause()
+        assert isinstance(app.screen, QuestionScreen) and not app.runner.running
+        await pilot.press("3", ".", "4", "8", "enter")
+        await pilot.pause()
+        assert "correct" in result_text(app)
+        await pilot.press("enter")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if app.session.step_count > 2:
+                break
+        assert app.session.step_count > 2  # running again
+        await pilot.press("space")

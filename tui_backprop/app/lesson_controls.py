@@ -63,9 +63,11 @@ class LessonControls:
 
     def _question_closed(self, _result=None) -> None:
         self._question_shown = None
+        self.publish_now()  # asks the step's next question, if it has one
+        if self._question_shown is not None:
+            return  # a run a question stopped goes on after the last of them (last_run_reason kept till then)
         resume = self.last_run_reason == "question"
         self.last_run_reason = None
-        self.publish_now()
         if resume and self.session.question is None:
             self.action_toggle_run()
 
