@@ -106,17 +106,33 @@ async def press_at_once(pilot, *keys: str) -> None:
     """Send keys as a fast typist or a paste does: all queued before the app handles the first.
 
     ``pilot.press`` waits for the app to go idle after each key, so it never sees a key arrive
-    while a dialog is still closing.
+    while a dialog is still closing (or opening). Each key carries its character as ``pilot.press``
+    gives it ("minus" types "-"); returns once the keys waiting for a screen (type-ahead) are handled.
     """
-    from textual import events
-    from textual.keys import _character_to_key
+    import asyncio
+    import unicodedata
 
-    driver = pilot.app._driver
+    from textual import events
+    from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
+
+    app = pilot.app
+    driver = app._driver
     for key in keys:
         if len(key) == 1 and not key.isalnum():
             key = _character_to_key(key)
-        char = key if len(key) == 1 else {"space": " ", "enter": "\r", "tab": "\t", "escape": "\x1b"}.get(key)
+        char = {"space": " ", "enter": "\r", "tab": "\t", "escape": "\x1b"}.get(key)
+        if char is None:
+            try:
+                char = unicodedata.lookup(_get_unicode_name_from_key(REPLACED_KEYS.get(key, key)))
+            except KeyError:
+                char = key if len(key) == 1 else None
         event = events.Key(key, char)
-        event.set_sender(pilot.app)
+        event.set_sender(app)
         driver.send_message(event)
+    await pilot.pause()
+    type_ahead = getattr(app, "type_ahead", None)
+    for _ in range(300):
+        if type_ahead is None or not type_ahead.waiting:
+            break
+        await asyncio.sleep(0.01)
     await pilot.pause()

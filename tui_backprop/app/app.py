@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
@@ -17,6 +18,7 @@ from textual.command import CommandPalette
 
 from tui_backprop import collector
 from tui_backprop.app.screens.main import MainScreen, reflow
+from tui_backprop.app.screens.type_ahead import TypeAhead
 from tui_backprop.app.training_controls import LEARNING_RATES, next_learning_rate
 from tui_backprop.config import Config, ConfigError, load_config
 from tui_backprop.training.session import Session
@@ -59,6 +61,17 @@ class BackpropApp(App[int]):
         self.questions = questions  # the lesson's questions at start (y, --no-questions)
         self._first_session = session or Session(config)
         self.main: MainScreen | None = None
+        self.type_ahead = TypeAhead(self, super().on_event)
+
+    async def on_event(self, event: events.Event) -> None:
+        """Keys typed while a screen opens or closes wait for it (``screens/type_ahead.py``)."""
+        if not isinstance(event, events.Key):
+            return await super().on_event(event)
+        back = event.is_forwarded  # back from the focused widget: its bindings run now
+        if not self.type_ahead.take(event):
+            await super().on_event(event)
+            if back:
+                self.type_ahead.handled(event)
 
     def on_ready(self) -> None:
         collector.resume()  # the first frame is on screen (the CLI paused the collector for the start)

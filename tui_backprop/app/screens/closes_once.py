@@ -15,6 +15,11 @@ class ClosesOnce:
 
     _dismissed = False
 
+    @property
+    def closing(self) -> bool:
+        """Dismissed, not yet popped: keys typed now wait for the screen below (``type_ahead.py``)."""
+        return self._dismissed
+
     def dismiss(self, result=None) -> AwaitComplete:
         if self._dismissed or not self.is_current:
             return AwaitComplete()  # already closing (or covered by another screen): nothing to pop

@@ -1,0 +1,55 @@
+"""Keys typed fast right after the key that opens a dialog reach the dialog (or, once it closes, the main view),
+in the order typed (screens/type_ahead.py)."""
+
+from tests.conftest import press_at_once
+
+from tui_backprop.app.app import BackpropApp
+from tui_backprop.app.screens.edit_weight import EditWeightScreen
+from tui_backprop.app.screens.main import MainScreen
+from tui_backprop.app.screens.picker import PresetPicker
+from tui_backprop.presets import load_preset
+
+
+def xor_app():
+    return BackpropApp(load_preset("xor"), questions=False)
+
+
+async def test_letters_typed_right_after_o_filter_the_picker():
+    """QA: 'o' then 'spi' typed fast left the filter empty (the letters ran as main-view keys or were dropped)."""
+    app = xor_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await press_at_once(pilot, "o", "s", "p", "i")
+        assert isinstance(app.screen, PresetPicker)
+        assert app.screen.query_one("#filter").value == "spi"
+        assert app.session.step_count == 0 and app.main.query_one("#lesson").hints_shown == 0  # no i: no hint
+
+
+async def test_a_value_typed_right_after_w_is_applied_and_the_next_key_steps():
+    app = xor_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await press_at_once(pilot, "w", "ctrl+u", "minus", "0", ".", "5", "enter", "n")
+        assert isinstance(app.screen, MainScreen)
+        assert app.session.network.layers[0].weights[0, 0] != 0.5402819  # edited, then the step updated it
+        assert app.session.step_count == 1  # the n after Enter reached the main view, not the closing dialog
+        notes = [n.message for n in app._notifications]
+        assert any("= -0.5: forward pass redone" in m for m in notes)
+
+
+async def test_keys_after_a_dialog_is_cancelled_reach_the_main_view_in_order():
+    app = xor_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await press_at_once(pilot, "o", "x", "escape", "n", "n")
+        assert isinstance(app.screen, MainScreen) and app.session.step_count == 2
+        assert app.session.config.title == load_preset("xor").title
+
+
+async def test_two_dialogs_typed_ahead_one_after_the_other():
+    app = xor_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await press_at_once(pilot, "w", "escape", "o", "c", "h", "a", "i", "n")
+        assert isinstance(app.screen, PresetPicker) and app.screen.query_one("#filter").value == "chain"
+        assert not any(isinstance(s, EditWeightScreen) for s in app.screen_stack)
