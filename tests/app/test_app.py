@@ -656,3 +656,29 @@ async def test_at_100x30_keys_reach_the_inspector_once_a_wide_lesson_makes_way()
         await pilot.press("right_square_bracket")
         assert inspector.selection == (0, 0, 1, 0)  # the bias
         assert app.query_one("#diagram").border_subtitle.startswith("b[1] −0.5")
+
+
+@pytest.mark.parametrize("preset, key, view", [("xor", "H", "LandscapeScreen"), ("xor", "U", "LayerStatsScreen"),
+                                               ("digits", "I", "DigitsScreen")])
+async def test_help_and_quit_work_in_every_view(preset, key, view):
+    """QA: ? and q did nothing in the landscape, layer-statistics and digits views."""
+    from textual.widgets._footer import FooterKey
+
+    from tui_backprop.app.screens.help import HelpScreen
+
+    app = make_app(preset)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n", key)
+        await pilot.pause()
+        assert type(app.screen).__name__ == view
+        shown = [k.key_display for k in app.screen.query(FooterKey) if k.display]
+        assert shown[:2] == ["?", "q"], shown
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert type(app.screen).__name__ == view
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
