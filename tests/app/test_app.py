@@ -682,3 +682,28 @@ async def test_help_and_quit_work_in_every_view(preset, key, view):
         await pilot.press("q")
         await pilot.pause()
     assert app.return_code == 0
+
+
+@pytest.mark.parametrize("lesson_shown", [False, True])
+async def test_toasts_over_help_and_dialogs_are_where_the_main_view_puts_them(lesson_shown):
+    """QA: over the help and the dialogs toasts kept Textual's place (top left, 40 wide), not the main view's."""
+    from textual.widgets._toast import Toast
+
+    app = make_app("xor")
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.press("n")
+        if lesson_shown:
+            await pilot.press("v")  # at 80×24 the lesson covers the panes: toasts go to the bottom left
+        await pilot.pause(0.3)
+        app.notify("a note", timeout=60)  # still shown on each screen opened below, however slow the machine
+        await pilot.pause(0.3)
+        on_main = [t.region for t in app.screen.query(Toast)]
+        assert len(on_main) == 1
+        for key in ("question_mark", "o"):  # the help, a dialog
+            await pilot.press(key)
+            await pilot.pause(0.3)
+            assert app.screen is not app.main
+            toasts = [t.region for t in app.screen.query(Toast)]
+            assert toasts == on_main, (key, toasts, on_main)
+            await pilot.press("escape")
+            await pilot.pause(0.3)

@@ -63,6 +63,16 @@ class BackpropApp(App[int]):
         self.main: MainScreen | None = None
         self.type_ahead = TypeAhead(self, super().on_event)
 
+    def on_mount(self) -> None:
+        # Toasts over the help, dialogs and views: where the main view puts them (toast_place.py).
+        self.screen_change_signal.subscribe(self, self._screen_changed)
+
+    def _screen_changed(self, screen) -> None:
+        from tui_backprop.app.toast_place import place_toasts_as_main
+
+        if screen is not self.main:
+            screen.call_after_refresh(place_toasts_as_main, screen, self.main)  # once it is composed
+
     async def on_event(self, event: events.Event) -> None:
         """Keys typed while a screen opens or closes wait for it (``screens/type_ahead.py``)."""
         if not isinstance(event, events.Key):

@@ -5,6 +5,9 @@ line and the inspector. The curve is the pane a learner misses least for a few
 seconds (then the boundary below it); when the lesson (or the computation graph)
 covers them, the toasts take the bottom left rows, where a lesson's text rarely
 reaches.
+
+Over every other screen (the help, dialogs, views) the toasts take the place they have on the main view, so
+a note shows where the learner is used to it, whatever is on top (``place_toasts_as_main``).
 """
 
 from __future__ import annotations
@@ -34,11 +37,26 @@ def toast_area(screen_size: tuple[int, int], pane: Region | None, panes: Region)
 
 
 def place_toasts(screen: Screen) -> None:
+    """Place the main view's toasts for its layout now; the area is kept for the screens opened over it."""
+    if not screen.query(ToastRack):
+        return
+    pane = next((w.region for selector in COVERED_FIRST for w in screen.query(selector) if w.region), None)
+    screen.toast_area = toast_area(screen.size, pane, screen.query_one("#panes").region)
+    _apply(screen, screen.toast_area)
+
+
+def place_toasts_as_main(screen: Screen, main: Screen | None) -> None:
+    """Put ``screen``'s toasts where the main view last put its own (nothing to do before it has)."""
+    area = getattr(main, "toast_area", None)
+    if area is not None and screen is not main:
+        _apply(screen, area)
+
+
+def _apply(screen: Screen, area: tuple[str, int, int, int, int]) -> None:
     racks = screen.query(ToastRack)
     if not racks:
         return
-    pane = next((w.region for selector in COVERED_FIRST for w in screen.query(selector) if w.region), None)
-    dock, edge, left, box, tall = toast_area(screen.size, pane, screen.query_one("#panes").region)
+    dock, edge, left, box, tall = area
     styles = racks.first().styles
     styles.dock = dock
     styles.margin = (edge, 0, 0, left) if dock == "top" else (0, 0, edge, left)

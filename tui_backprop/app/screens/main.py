@@ -104,6 +104,7 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
                 tooltip="Save the session (resume with --resume); export history, network, PyTorch script"),
     ]
 
+    toast_area = None  # where its toasts go (toast_place.py); the screens opened over it put theirs there too
     running: reactive[bool] = reactive(False, bindings=True)
     neuron_view: reactive[bool] = reactive(False)
 
