@@ -52,6 +52,22 @@ async def test_the_weights_title_fits_80_columns_and_names_its_marks(monkeypatch
         assert title == f"Layer 1 weights, 8×8 per unit: {legend} (scaled per unit)"
 
 
+async def test_each_pane_says_what_it_is_in_words_that_fit():
+    """QA: the digit picture, the network's input, had no label: only 'test 3/449' above it."""
+    app = BackpropApp(load_preset("digits"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("I")
+        await pilot.pause(0.3)
+        screen = app.screen
+        image = screen.query_one("#digit-image")
+        assert str(image.border_subtitle) == "network input" and str(image.border_title).startswith("test ")
+        assert "probability of each digit" in str(screen.query_one("#digit-probabilities").border_title)
+        assert str(screen.query_one("#digit-units").border_title).startswith("Layer 1 weights")
+        for pane in (image, screen.query_one("#digit-probabilities"), screen.query_one("#digit-units")):
+            for label in (pane.border_title, pane.border_subtitle):
+                assert label is None or len(str(label)) + 6 <= pane.outer_size.width, label  # "╰─ label ─╯", never cut
+
+
 async def test_other_presets_say_what_the_view_needs():
     app = BackpropApp(load_preset("xor"))
     async with app.run_test(size=(80, 24)) as pilot:

@@ -28,6 +28,7 @@ from tui_backprop.core.landscape import flat_params
 INK = " ░▒▓█"  # a pixel's ink, 0 … 1, two characters wide
 SIGNED_GLYPHS = "=- +#"  # NO_COLOR: strongly negative … strongly positive
 GAP = 2  # columns between two unit pictures
+INPUT_LABEL = "network input"  # under the digit: what the network reads (14 cells fit the pane)
 
 
 def ink_lines(pixels: np.ndarray) -> list[str]:
@@ -146,6 +147,8 @@ class DigitsScreen(ViewScreen):
         yield FittedFooter()
 
     def on_mount(self) -> None:
+        # Each pane says what it is: the network's input, its output, layer 1's weights.
+        self.query_one("#digit-image").border_subtitle = INPUT_LABEL
         self.query_one("#digit-units").border_title = units_title(self.query_one(UnitPictures).mono)
         self.set_interval(self.REDRAW_EVERY, self._redraw)
         self._redraw(force=True)
