@@ -145,6 +145,28 @@ async def test_a_preset_too_big_to_sweep_says_why(monkeypatch):
         assert text.startswith("Cannot sweep:") and "32 runs of 3,000 steps need about" in text
 
 
+@pytest.mark.parametrize("log", [False, True])
+def test_the_step_axis_reads_0_to_the_budget_with_separators(log):
+    """QA: the axis read from the first point drawn to the last (2, 1,476, 2,950), not 0 … 3,000."""
+    from tui_backprop.app.screens.sweep import set_ticks
+
+    class Plot:
+        def yticks(self, ticks, labels):
+            self.y = labels
+
+        def xticks(self, ticks, labels):
+            self.x = (ticks, labels)
+
+        def xlim(self, low, high):
+            self.xlim_ = (low, high)
+
+    plt = Plot()
+    set_ticks(plt, 3000, np.array([-1.3, -0.1]) if log else np.array([0.05, 0.78]), log)
+    assert plt.x == ([0, 1500, 3000], ["0", "1,500", "3,000"])
+    assert plt.xlim_ == (0, 3000)
+    assert all(isinstance(t, int) for t in plt.x[0])
+
+
 def test_headline_while_training_names_what_it_counts():
     import numpy as np
 

@@ -18,10 +18,9 @@ from textual_plotext import PlotextPlot
 
 from tui_backprop.app.screens.closes_once import ClosesOnce
 from tui_backprop.app.curve_series import CLIP, downsample, spans_decades, step_ticks
-from tui_backprop.core.figures import tick
 from tui_backprop.app.widgets.footer import FittedFooter
 from tui_backprop.config import Config
-from tui_backprop.core.figures import beside
+from tui_backprop.core.figures import beside, tick
 from tui_backprop.sweep_background import BackgroundSweep, SweepPicture
 
 RUNS = 32
@@ -60,14 +59,17 @@ def headline(picture: SweepPicture) -> str:
     return " · ".join(parts)
 
 
-def set_ticks(plt, x: np.ndarray, y: np.ndarray, log: bool) -> None:
-    """Three y labels (real losses on a log axis) and whole-step x labels, as the loss curve has."""
+def set_ticks(plt, max_steps: int, y: np.ndarray, log: bool) -> None:
+    """Three y labels (real losses on a log axis); the step axis spans the whole budget, 0 … 3,000, from the
+    start (it read 2 … 2,950: the first and last points drawn), with whole-step labels as the loss curve has."""
     low, high = float(y.min()), float(y.max())
     if high - low < 1e-12:
         low, high = low - 0.5, high + 0.5
     ticks = np.linspace(low, high, 3)
     plt.yticks(ticks.tolist(), [tick(10**t if log else t) for t in ticks])
-    step_ticks(plt, float(x.min()), float(x.max()))
+    last = max(int(max_steps), 1)
+    plt.xlim(0, last)
+    step_ticks(plt, 0, last)
 
 
 class SweepCurves(PlotextPlot):
@@ -111,7 +113,7 @@ class SweepCurves(PlotextPlot):
         if xs_all:
             plt.scatter(np.concatenate(xs_all).tolist(), np.concatenate(ys_all).tolist(), marker="braille",
                         color="gray")
-            set_ticks(plt, np.concatenate(xs_all), np.concatenate(ys_all), log)
+            set_ticks(plt, picture.max_steps, np.concatenate(ys_all), log)
         ok = np.isfinite(picture.median) & ((picture.median > 0) if log else True)
         if ok.any():
             y = np.log10(picture.median[ok]) if log else np.clip(picture.median[ok], -CLIP, CLIP)
