@@ -116,6 +116,29 @@ async def test_compare_mode_draws_both_paths_on_one_landscape():
         assert "SGD" in caption and "Momentum" in caption
 
 
+@pytest.mark.parametrize("no_color", [False, True])
+async def test_without_colour_the_caption_says_what_the_shading_means(monkeypatch, no_color):
+    """QA: under NO_COLOR the shades (blank … █) and the tangent ('orange') were explained by colour only."""
+    if no_color:
+        monkeypatch.setenv("NO_COLOR", "1")
+    app = BackpropApp(load_preset("xor"), questions=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n", "H")
+        screen = await landscape_shown(pilot, step=1)
+        caption = screen.query_one("#landscape-caption")
+        text = str(caption.render())
+        assert ("Shading is the loss: blank where it is lowest" in text) == no_color
+        from rich.console import Console
+        from rich.text import Text
+
+        wrapped = Text(text).wrap(Console(), caption.size.width)
+        assert len(wrapped) <= caption.size.height, (len(wrapped), caption.size.height)  # every line shown
+        await pilot.press("m")  # one parameter: the tangent
+        await pilot.pause(0.5)
+        text = str(caption.render())
+        assert ("(the straight line through ●)" in text) == no_color and ("(orange)" in text) != no_color
+
+
 def test_no_color_draws_shades_as_glyphs():
     loss = np.outer(np.linspace(1, 2, 4), np.linspace(1, 100, 6))
     index, edges = bands(loss, 9)

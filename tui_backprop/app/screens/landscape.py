@@ -22,7 +22,7 @@ from textual_plotext import PlotextPlot
 
 from tui_backprop.app.widgets.footer import FittedFooter
 from tui_backprop.app.screens.view import ViewScreen
-from tui_backprop.app.widgets.landscape import PATH_GLYPHS, LandscapePlot, Run
+from tui_backprop.app.widgets.landscape import NO_COLOR_SHADES, PATH_GLYPHS, LandscapePlot, Run
 from tui_backprop.core.figures import fmt
 from tui_backprop.core.landscape import (Parameter, Surface, evaluate_surface, flat_params, half_widths, parameters,
                                          work_per_point)
@@ -111,7 +111,7 @@ class LandscapeScreen(ViewScreen):
         Binding("Z", "zoom(2.0)", "zoom out", id="landscape.zoom_out", tooltip="Zoom out"),
     ]
     DEFAULT_CSS = """
-    LandscapeScreen #landscape-caption { height: auto; max-height: 3; padding: 0 1; }
+    LandscapeScreen #landscape-caption { height: auto; max-height: 4; padding: 0 1; }
     LandscapeScreen LandscapePlot, LandscapeScreen LandscapeCurve { border: round $primary; }
     LandscapeScreen LandscapeCurve { height: 1fr; display: none; }
     LandscapeScreen.-one LandscapeCurve { display: block; }
@@ -309,13 +309,15 @@ class LandscapeScreen(ViewScreen):
         self._caption()
 
     def _caption(self) -> None:
+        mono = bool(getattr(self.app, "no_color", False))  # as the plot decides (NO_COLOR)
         names = [escape(self.params[i].name) for i in (self.axes[:1] if self.one else self.axes)]
         r = self.result
         data = r.data if r else ("the whole training set" if self.whole_set else "the current batch")
         if self.one:
             head = f"[b]Loss landscape[/b]: L({names[0]}) on {data}"
             if r and r.gradient:
-                head += (f", after {steps(r.step)}. Slope of the tangent (orange) = ∂L/∂{names[0]} = "
+                tangent = "the straight line through ●" if mono else "orange"
+                head += (f", after {steps(r.step)}. Slope of the tangent ({tangent}) = ∂L/∂{names[0]} = "
                          f"{fmt(r.gradient[0])}: the derivative is the slope.")
         else:
             head = f"[b]Loss landscape[/b] over {names[0]} → and {names[1]} ↑ on {data}"
@@ -328,6 +330,8 @@ class LandscapeScreen(ViewScreen):
                 head += "; " + ", ".join(f"∂L/∂{n} = {fmt(v)}" for n, v in zip(names, r.gradient))
         if len(self.params) > 2:
             head += ("" if head.endswith(".") else ".") + " Other parameters held where they are."
+        if mono and not self.one:  # without colour the shades are glyphs: say what they mean
+            head += f" {NO_COLOR_SHADES}"
         self.query_one("#landscape-caption", Static).update(head)
         plot = self.query_one(LandscapePlot)
         plot.border_title = f"{names[-1]} ↑" if not self.one else None

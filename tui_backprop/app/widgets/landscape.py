@@ -28,6 +28,8 @@ SHADES = ("#440154", "#472d7b", "#3b528b", "#2c728e", "#21918c", "#28ae80", "#5e
 # 16 colours: exact RGB of rich's standard palette, so each maps back to its own ANSI index.
 ANSI_SHADES = ("#000000", "#0000aa", "#5555ff", "#00aaaa", "#55ffff", "#00aa00", "#55ff55", "#aa5500", "#ffff55")
 DENSITY = " ░▒▓█"  # NO_COLOR: low loss blank, high loss solid
+# The caption's words for them (the colour legend needs none: dark valley, bright ridge reads on its own).
+NO_COLOR_SHADES = "Shading is the loss: blank where it is lowest, ░ ▒ ▓ higher, █ highest (log scale, legend below)."
 PATH_GLYPHS = (("•", "●"), ("◦", "○"))  # per run: (a point on the path, where it is now)
 ARROWS = "→↗↑↖←↙↓↘"
 Y_MARGIN = 7  # columns for the y tick labels
