@@ -271,6 +271,7 @@ def test_presets_check(tmp_path, capsys):
     out = capsys.readouterr()
     assert f"{good}: ok" in out.out
     assert len(out.err.splitlines()) == 1 and "network.layers[0].units" in out.err
+    assert out.err.startswith(f"tui-backprop: {bad}: ")  # the prefix every other one-line error has
 
 
 def test_python_m_reports_a_bad_preset_without_a_traceback(tmp_path):
@@ -439,7 +440,8 @@ def test_presets_check_finds_a_wrong_answer(tmp_path, capsys):
     path = write(tmp_path, chain.replace("answer = -48.0", "answer = -40.0"), "chain.toml")
     assert main(["presets", "--check", str(path)]) == 2
     err = capsys.readouterr().err.strip()
-    assert err == f"{path}: questions[0].answer: expected −48 within 0.01 (what the session computes), got −40"
+    assert err == (f"tui-backprop: {path}: questions[0].answer: expected −48 within 0.01 (what the session computes), "
+                   f"got −40")
 
 
 def test_train_solution_needs_a_solution(capsys):

@@ -31,7 +31,7 @@ def cmd_presets(args) -> int:
                     Session(config.solution.config)
                 print(f"{path}: ok")
             except ConfigError as exc:
-                print(str(exc), file=sys.stderr)
+                _fail(str(exc))  # "tui-backprop: <path>: <field>: …", as every other one-line error
                 bad += 1
         return 2 if bad else 0
     presets = list_presets()
