@@ -58,6 +58,8 @@ def parse_learning_rates(text: str) -> tuple[float, ...]:
             raise ValueError(f"--learning-rates: expected numbers separated by commas, got {part!r}") from None
         if not (value > 0 and math.isfinite(value)):
             raise ValueError(f"--learning-rates: every learning rate must be a positive number, got {part}")
+        if value in rates:  # each seed would train twice at that rate: the same run, counted twice
+            raise ValueError(f"--learning-rates: {value:g} is given twice; give each rate once")
         rates.append(value)
     return tuple(rates)
 

@@ -76,6 +76,8 @@ def test_a_diverging_run_is_reported_not_fatal(capsys):
     (["--seeds", "0:2", "--learning-rates", "0.1,0"], "--learning-rates: every learning rate must be a positive"),
     (["--seeds", "0:2", "--learning-rates=-0.5"], "positive number"),
     (["--seeds", "0:2", "--learning-rates", "0.1,x"], "expected numbers separated by commas"),
+    (["--seeds", "0:2", "--learning-rates", "0.1,0.1"], "--learning-rates: 0.1 is given twice; give each rate once"),
+    (["--seeds", "0:2", "--learning-rates", "0.3,0.1,0.30"], "0.3 is given twice"),
     (["--seeds", "0:100000000"], "100000000 runs of 10 steps need about"),
     (["--seeds", "0:2", "--preset", "no-such-preset"], "no preset with that name"),
 ])
