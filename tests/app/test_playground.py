@@ -192,3 +192,30 @@ def test_snapshot_curve_cursor(snap_compare):
 
     assert snap_compare(BackpropApp(load_preset("xor"), questions=False), press=["n"] * 12 + ["left", "left"],
                         run_before=focus_curve, terminal_size=(100, 30))
+
+
+async def test_the_weight_editor_shows_the_value_as_the_app_does_and_refuses_a_million():
+    """QA: the editor read '(now 0.540513)' (six digits, not the app's) and applied -1e6 without a word."""
+    app = BackpropApp(load_preset("xor"), questions=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("w")
+        await pilot.pause()
+        screen = app.screen
+        assert type(screen).__name__ == "EditWeightScreen"
+        before = float(app.session.network.layers[0].weights[0, 0])
+        text = " ".join(str(w.render()) for w in screen.query("Static"))
+        assert "(now 0.5403)" in text, text
+        for typed in ("-1e6", "1e6", "inf", "-2e7"):
+            screen.query_one("Input").value = typed
+            await pilot.press("enter")
+            await pilot.pause()
+            assert app.screen is screen, typed  # refused: the dialog stays
+            assert "too large" in str(screen.query_one("#edit-error").render()), typed
+        screen.query_one("Input").value = "nan"
+        await pilot.press("enter")
+        assert "not a number" in str(screen.query_one("#edit-error").render())
+        assert float(app.session.network.layers[0].weights[0, 0]) == before
+        screen.query_one("Input").value = "-999999"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.session.network.layers[0].weights[0, 0] == -999999.0

@@ -12,6 +12,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from tui_backprop.app.screens.closes_once import ClosesOnce
+from tui_backprop.core.figures import beside
+
+LIMIT = 1e6  # a typed weight's size must stay below this
 
 
 class EditWeightScreen(ClosesOnce, ModalScreen[float | None]):
@@ -31,7 +34,7 @@ class EditWeightScreen(ClosesOnce, ModalScreen[float | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(f"New value for {self.weight_name} (now {self.value:.6g}).\n"
+            yield Static(f"New value for {self.weight_name} (now {beside(self.value, digits=4)}).\n"
                          "Enter applies it and redoes the forward pass; Escape cancels.")
             yield Input(f"{self.value:.6g}", id="edit-value")
             yield Static("", id="edit-error")
@@ -43,11 +46,14 @@ class EditWeightScreen(ClosesOnce, ModalScreen[float | None]):
     def submit(self, event: Input.Submitted) -> None:
         try:
             value = float(event.value)
+            if math.isnan(value):
+                raise ValueError
         except ValueError:
             self.query_one("#edit-error", Static).update(f"{event.value!r} is not a number, e.g. 0.5 or -2")
             return
-        if not math.isfinite(value) or abs(value) > 1e6:
-            self.query_one("#edit-error", Static).update("expected a finite number between -1e6 and 1e6")
+        if not math.isfinite(value) or abs(value) >= LIMIT:  # -1e6 passed: a weight no lesson can learn from
+            self.query_one("#edit-error", Static).update(f"{event.value.strip()} is too large: expected a number "
+                                                         f"between -{LIMIT:g} and {LIMIT:g}, e.g. 0.5 or -2")
             return
         self.dismiss(value)
 
