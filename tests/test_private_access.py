@@ -17,6 +17,8 @@ CORE_OBJECTS = {"network", "net", "networks", "reference", "optimizer", "populat
 ALLOWED = {
     ("tui_backprop/serve.py", "_exit"): "os._exit: the standard library's exit without clean-up",
     ("tui_backprop/app/widgets/late_plot.py", "_set_size"): "textual-plotext's own render resizes its plot so",
+    ("tui_backprop/app/screens/type_ahead.py", "_stop_propagation"): "Textual's Message has no public 'stopped': "
+                                                                       "a key a widget stopped never reaches the app",
 }
 REFLECTION = ("getattr", "setattr", "hasattr", "delattr")
 

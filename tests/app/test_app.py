@@ -583,7 +583,10 @@ async def test_at_80x24_keys_reach_the_inspector_without_a_tab_first():
 
     app = make_app("xor")
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        for _ in range(40):  # the layout settles a few frames after mounting (later on a loaded machine)
+            await pilot.pause(0.05)
+            if isinstance(app.focused, LessonPane):
+                break
         inspector = app.query_one(Inspector)
         assert isinstance(app.focused, LessonPane)  # it covers the panes: the arrows scroll it
         await pilot.press("n")
