@@ -18,7 +18,7 @@ from tui_backprop.app.diagram_numbers import (
     number,
     place_edge_numbers,
 )
-from tui_backprop.app.graph_layout import fmt
+from tui_backprop.core.figures import fmt
 from tui_backprop.app.widgets import NetworkDiagram
 from tui_backprop.presets import load_preset
 from tui_backprop.training.session import Session

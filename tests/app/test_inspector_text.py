@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 
-from tui_backprop.app.graph_layout import fmt
+from tui_backprop.core.figures import fmt
 from tui_backprop.app.inspector_text import SELECTED_CELL, View, build, cell_glyph, finite_scale, magnitude_level
 from tui_backprop.core.activations import get_activation
 from tui_backprop.core.gradcheck import LayerCheck
