@@ -290,3 +290,20 @@ def test_extended_precision_loss_matches_the_network_loss():
     for out_act, loss in PAIRINGS:
         net, x, y = _network_and_batch("tanh", out_act, loss, (2, (3,), 2, 4, True), 11)
         assert float(extended_loss(net, x, y)) == pytest.approx(net.evaluate(x, y), rel=1e-13, abs=1e-15)
+
+
+@pytest.mark.parametrize("preset", ["xor", "spiral-3-classes", "digits", "circle"])
+def test_scoring_training_and_test_data_in_one_pass_gives_each_the_same_bits(preset):
+    """The epoch end scores both sets in one forward pass (``evaluate_split``): each row's numbers as alone."""
+    from tui_backprop.presets import load_preset
+    from tui_backprop.training.session import Session
+
+    s = Session.headless(load_preset(preset), step_back=False)
+    s.run(25)
+    d, net = s.data, s.network
+    train, test, out_train, out_test = net.evaluate_split(np.concatenate([d.x_train, d.x_test]), d.y_train, d.y_test)
+    alone_train, alone_out = net.evaluate_output(d.x_train, d.y_train)
+    assert train == alone_train and np.array_equal(out_train, alone_out)
+    if len(d.x_test):
+        alone_test, alone_test_out = net.evaluate_output(d.x_test, d.y_test)
+        assert test == alone_test and np.array_equal(out_test, alone_test_out)

@@ -341,13 +341,28 @@ class Network:
         end-of-epoch accuracy needs no second forward pass."""
         if len(x) == 0:
             return float("nan"), None
+        z, a = self._output_of(x)
+        return self.loss.value(a, y, z=z), a  # bce/cross_entropy read z: exact at saturation
+
+    def evaluate_split(self, x: np.ndarray, y_first: np.ndarray, y_rest: np.ndarray
+                       ) -> tuple[float, float, np.ndarray, np.ndarray]:
+        """``evaluate_output`` on ``x[:n]`` and on ``x[n:]`` (n = len(y_first)) in one forward pass: the
+        end of an epoch scores the training and the test data at once, each row's numbers as alone."""
+        n = len(y_first)
+        z, a = self._output_of(x)
+        first = self.loss.value(a[:n], y_first, z=z[:n])
+        rest = self.loss.value(a[n:], y_rest, z=z[n:]) if len(y_rest) else float("nan")
+        return first, rest, a[:n], a[n:]
+
+    def _output_of(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The output layer's z and a for inputs ``x`` (new arrays: no step's buffers touched)."""
         a = np.asarray(x, dtype=np.float64)
         for layer in self.layers:
             z = a @ layer.weights.T
             if layer.biases is not None:
                 z += layer.biases
             a = layer.activation.forward(z)
-        return self.loss.value(a, y, z=z), a  # bce/cross_entropy read z: exact at saturation
+        return z, a
 
     def clone(self) -> "Network":
         """An independent copy with the same parameters (for checks that must not disturb a step)."""

@@ -17,6 +17,9 @@ from tui_backprop.training.snapshot import NanReport
 from tui_backprop.training.timeline import Timeline
 
 
+ONE_PASS_BYTES = 1 << 20  # inputs up to this size are scored in one pass at an epoch's end
+
+
 class SessionStep:
     """The phases of a step and the whole step (a part of ``Session``)."""
 
@@ -156,12 +159,25 @@ class SessionStep:
     def _evaluate(self) -> None:
         """End of an epoch: loss on all training data and on the test data."""
         net, data = self.network, self.data
+        both = self._train_and_test
+        if both is None or both[0] is not data.x_train or both[1] is not data.x_test:  # new data, or features
+            # small data: the training rows, then the test rows, in one array scored in one pass (fewer calls
+            # each epoch); large data (a copy would cost memory, the calls nothing beside the work): two passes
+            small = data.x_train.nbytes + data.x_test.nbytes <= ONE_PASS_BYTES
+            joined = np.concatenate([data.x_train, data.x_test]) if small else None
+            both = self._train_and_test = (data.x_train, data.x_test, joined)
         with np.errstate(all="ignore"):
-            self.train_loss, output = net.evaluate_output(data.x_train, data.y_train)
+            if both[2] is not None:
+                self.train_loss, test_loss, output, test_output = net.evaluate_split(both[2], data.y_train,
+                                                                                     data.y_test)
+            else:
+                self.train_loss, output = net.evaluate_output(data.x_train, data.y_train)
+                test_loss, test_output = (net.evaluate_output(data.x_test, data.y_test) if len(data.x_test)
+                                          else (float("nan"), None))
             self.history.train_full.add(self.step_count, self.train_loss)
             y = data.y_train
             if len(data.x_test):
-                self.test_loss, output = net.evaluate_output(data.x_test, data.y_test)
+                self.test_loss, output = test_loss, test_output
                 self.history.test.add(self.step_count, self.test_loss)
                 y = data.y_test
             if data.task == "classification":  # on the test data if there is any: the output just computed
