@@ -75,14 +75,14 @@ class DecisionBoundary(FittedTitles, PlaneWidget):
             half = max(half, float(np.abs(points.train_targets).max()))
         return middle, half
 
-    def point_key(self, target: np.ndarray) -> int:
-        """The colour key of a data point's target (always the strong colour)."""
-        if target.shape[-1] > 1:
-            return CLASS_BASE + 2 * int(np.argmax(target))
+    def point_keys(self, targets: np.ndarray) -> list[int]:
+        """The colour key of each data point's target (always the strong colour), all in one go."""
+        if targets.shape[-1] > 1:
+            return (CLASS_BASE + 2 * np.argmax(targets, axis=-1)).tolist()
         snap = self.snapshot
         middle, half = self.output_scale(snap.grid.output[..., 0])
         hard = snap.data_points.task == "classification"  # a label is a class: its full colour
-        return int(signed_keys(np.array([target[0]]), middle, half, hard)[0])
+        return signed_keys(targets[:, 0], middle, half, hard).tolist()
 
     def point_style(self, key: int, background_key: int) -> Style:
         """A point keeps the region's colour as its background; the glyph has its class's hue."""
@@ -149,10 +149,14 @@ class DecisionBoundary(FittedTitles, PlaneWidget):
                 continue
             cols = np.clip(((xy[:, 0] - x0) / (x1 - x0) * plot_w).astype(int), 0, plot_w - 1)
             pixel_rows = np.clip(((y1 - xy[:, 1]) / (y1 - y0) * 2 * plot_rows).astype(int), 0, 2 * plot_rows - 1)
-            for col, pixel_row, target in zip(cols.tolist(), pixel_rows.tolist(), targets):
-                key = self.point_key(target)
-                style = self.point_style(key, int(pixels[pixel_row, col]))
-                overlays.setdefault(pixel_row // 2, {})[col] = (self.point_glyph(key, test), style)
+            backgrounds = pixels[pixel_rows, cols].tolist()
+            looks: dict[tuple[int, int], tuple[str, Style]] = {}  # a few (class, region) pairs among many points
+            for col, pixel_row, key, background in zip(cols.tolist(), pixel_rows.tolist(), self.point_keys(targets),
+                                                       backgrounds):
+                look = looks.get((key, background))
+                if look is None:
+                    look = looks[key, background] = (self.point_glyph(key, test), self.point_style(key, background))
+                overlays.setdefault(pixel_row // 2, {})[col] = look
         return overlays
 
     def _swatch(self, key: int, colour) -> Segment:
