@@ -44,3 +44,9 @@ def test_picker(snap_compare):
 
 def test_help(snap_compare):
     assert snap_compare(BackpropApp(load_preset("xor")), press=["question_mark"], terminal_size=(100, 30))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_chain_two_weights_lesson_first_screen(snap_compare, size):
+    """The lesson a teacher opens first: its formulas keep their lines and alignment at both sizes."""
+    assert snap_compare(BackpropApp(load_preset("chain-two-weights")), terminal_size=size)
