@@ -76,3 +76,31 @@ async def test_picker_preview_keeps_the_formula_on_one_line():
         assert isinstance(app.screen, PresetPicker)
         preview = app.screen.query_one("#preview", LessonText)
         assert shown_whole(preview, TOLD), preview.lines()  # the picker asks nothing: the answer shows
+
+
+async def test_after_a_training_key_a_narrower_terminal_does_not_bring_the_covering_lesson_back():
+    """QA: at 100×30 the lesson stays beside the panes after n; shrunk to 80×24 it covered them all again."""
+    app = BackpropApp(load_preset("xor"), questions=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        main = app.main
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        await pilot.pause()
+        assert main.has_class("-narrow") and not main.has_class("-side-open")  # the panes stay in view
+        await pilot.press("v")  # asked for, the lesson covers them again, and a resize keeps it
+        await pilot.pause()
+        assert main.has_class("-side-open")
+        await pilot.resize_terminal(82, 24)
+        await pilot.pause()
+        assert main.has_class("-side-open")
+
+
+async def test_before_any_training_key_the_lesson_still_opens_over_the_panes_at_80x24():
+    app = BackpropApp(load_preset("xor"), questions=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert app.main.has_class("-side-open") and app.main.has_class("-narrow")

@@ -17,11 +17,16 @@ from tui_backprop.app.widgets.lesson_pane import lesson_layout
 class SidePane:
     """The side pane's layout and the keys that open and close it (v, c, escape)."""
 
+    # A training key made the covering lesson give way (or would have): a narrower terminal later must not
+    # bring it back over the panes; v (or c) asks for the pane again and clears it.
+    _made_way = False
+
     def _lesson_makes_way(self) -> None:
         """The first training key shows the panes the lesson covered (v brings it back).
 
         A lesson that only covers the curve (``-lesson-over-middle``) stays: the inspector is beside it.
         """
+        self._made_way = True
         if (self.has_class("-narrow") or self.has_class("-lesson-over-all")) and self.has_class("-side-open") \
                 and self.query_one("#side", TabbedContent).active == "lesson-tab":
             self.remove_class("-side-open")
@@ -52,7 +57,12 @@ class SidePane:
 
     def on_resize(self) -> None:
         self.fit_lesson()
-        self.call_after_refresh(self._after_layout)
+        self.call_after_refresh(self._after_resize)
+
+    def _after_resize(self) -> None:
+        if self._made_way:  # the width classes are the new ones by now
+            self._lesson_makes_way()
+        self._after_layout()
 
     def fit_lesson(self) -> None:
         """Give the lesson's formulas their whole lines: widen the side pane, or let it cover the curve
@@ -85,6 +95,7 @@ class SidePane:
     def _open_side(self, tab: str) -> None:
         if self.has_class("-graph"):
             self.action_toggle_graph()  # the lesson and the form live in the main view
+        self._made_way = False
         self.add_class("-side-open")
         self.query_one("#side", TabbedContent).active = tab
         self.fit_lesson()
