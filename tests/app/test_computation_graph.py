@@ -130,7 +130,7 @@ async def test_diagram_switches_to_gradients_filled_once_backward_ran():
     async with app.run_test(size=(100, 30)) as pilot:
         diagram = app.query_one(NetworkDiagram)
         await pilot.press("D")
-        assert diagram.show_gradients and "∂L/∂w" in diagram.border_subtitle
+        assert diagram.show_gradients and "∂C/∂w" in diagram.border_subtitle  # the lesson calls its cost C
         await walk_to(pilot, "forward")
         assert all(diagram.edge_values(layer) is None for layer in diagram.snapshot.layers)  # pending
         body = "\n".join(lines_of(diagram))

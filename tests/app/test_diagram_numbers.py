@@ -161,7 +161,7 @@ async def test_diagram_numbers_follow_the_inspector_in_the_app():
         await pilot.pause()
         text = "\n".join(lines_of(diagram))
         assert "ŷ δ −6" in text and "−24" in text and "−48" in text and "−36" in text, text
-        assert diagram.border_subtitle.startswith("edges ∂L/∂w")
+        assert diagram.border_subtitle.startswith("edges ∂C/∂w")  # the lesson calls its cost C
         await pilot.press("p")  # the update: the weights move, the legend says so
         await pilot.press("D")
         await pilot.pause()
@@ -189,3 +189,20 @@ async def test_a_selected_bias_has_its_number_in_the_legend():
         diagram.select(0, 0, 1, 0)
         await pilot.pause()
         assert diagram.border_subtitle.startswith("∂L/∂b[1] · · "), diagram.border_subtitle  # backward: not yet
+
+
+async def test_the_diagram_uses_the_lessons_names_for_the_output_and_the_loss():
+    """QA: sigmoid-neuron calls its output a and its cost C ([names]); the diagram said ŷ and ∂L/∂w."""
+    from tui_backprop.app.app import BackpropApp
+
+    app = BackpropApp(load_preset("sigmoid-neuron"), questions=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("escape", "n")
+        await pilot.pause()
+        diagram = app.query_one(NetworkDiagram)
+        text = "\n".join(lines_of(diagram))
+        assert "◉ a 0.62 y 1" in text, text  # a = σ(0.5) = 0.6225 beside its target
+        assert "ŷ" not in text
+        await pilot.press("D")
+        await pilot.pause()
+        assert "∂C/∂w" in diagram.border_subtitle and "∂L/∂w" not in diagram.border_subtitle

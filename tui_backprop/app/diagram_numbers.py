@@ -53,12 +53,16 @@ def batch_rows(snap: Snapshot) -> int:
     return first.inputs.shape[0] if first.inputs is not None else 0
 
 
-def output_label(units: int, j: int) -> tuple[str, str]:
-    """The diagram's names of output j and its target: ŷ and y (ŷ2, y2 with several outputs)."""
-    return ("ŷ", "y") if units == 1 else (f"ŷ{j + 1}", f"y{j + 1}")
+def output_label(units: int, j: int, renames: dict | None = None) -> tuple[str, str]:
+    """The diagram's names of output j and its target: ŷ and y, or the lesson's (``[names]``: a for ŷ);
+    ŷ2, y2 with several outputs."""
+    if units == 1:
+        renames = renames or {}
+        return renames.get("ŷ", "ŷ"), renames.get("y", "y")
+    return f"ŷ{j + 1}", f"y{j + 1}"
 
 
-def node_texts(snap: Snapshot, sample: int, gradients: bool) -> list[list[str]]:
+def node_texts(snap: Snapshot, sample: int, gradients: bool, renames: dict | None = None) -> list[list[str]]:
     """Per column (inputs first), per unit: the text right of its node ("" for none).
 
     The output column includes its name: "ŷ 0.46 y 1".
@@ -81,7 +85,7 @@ def node_texts(snap: Snapshot, sample: int, gradients: bool) -> list[list[str]]:
         if index == last:
             named = []
             for j, text in enumerate(texts):
-                name, target = output_label(layer.units, j)
+                name, target = output_label(layer.units, j, renames)
                 if gradients:
                     named.append(f"{name} δ {text}")
                 else:
@@ -116,9 +120,17 @@ class Shown:
     selected: str | None = None  # the selected weight's number when its edge has none ("w[1,2] −0.62")
 
 
-def legend_forms(snap: Snapshot, sample: int, gradients: bool, shown: Shown) -> tuple[str, ...]:
-    """The pane's legend, longest first: what every number on the picture is."""
+def legend_forms(snap: Snapshot, sample: int, gradients: bool, shown: Shown,
+                 renames: dict | None = None) -> tuple[str, ...]:
+    """The pane's legend, longest first: what every number on the picture is (in the lesson's names)."""
+    loss = (renames or {}).get("L", "L")
+    return tuple(form.replace("∂L/∂", f"∂{loss}/∂") for form in _legend_forms(snap, sample, gradients, shown,
+                                                                               renames))
+
+
+def _legend_forms(snap: Snapshot, sample: int, gradients: bool, shown: Shown, renames: dict | None):
     rows = batch_rows(snap)
+    output, target = output_label(snap.layers[-1].units, 0, renames)
     s = clamp_sample(snap, sample) + 1
     if not (shown.nodes or shown.output or shown.edges or shown.selected):
         return ("edges ∂L/∂w · nodes δ (D: weights)", "edges ∂L/∂w · nodes δ", "∂L/∂w, δ") if gradients else ()
@@ -132,9 +144,9 @@ def legend_forms(snap: Snapshot, sample: int, gradients: bool, shown: Shown) -> 
     else:
         edges = ["edges w (updated)" if after_update(snap) else "edges w", "edges w", "w"]
         key = "(D: gradients)"
-        name = "nodes a" if shown.nodes else "ŷ, y"
+        name = "nodes a" if shown.nodes else f"{output}, {target}"
         nodes = [name + (f" (sample {s} of {rows})" if rows > 1 else ""), name + (f" (sample {s})" if rows > 1 else ""),
-                 ("a" if shown.nodes else "ŷ") + (f" sample {s}" if rows > 1 else "")] \
+                 ("a" if shown.nodes else output) + (f" sample {s}" if rows > 1 else "")] \
             if shown.nodes or shown.output else [""]
     mark = f" · {PENDING} pending" if shown.pending else ""
     combos = {" · ".join(p for p in (edge, node) if p) for edge in edges for node in nodes}
@@ -251,10 +263,11 @@ def reserved_widths(snap: Snapshot, columns: list[list[str]]) -> list[int]:
         return widths + [0]
     targets = () if snap.batch_y is None else [len(number(float(y))) for y in snap.batch_y.ravel()]
     y_cells = max(targets, default=len(PENDING))
-    name, target = output_label(len(columns[-1]), len(columns[-1]) - 1)
-    if len(outputs[0].split()) == 4:  # "ŷ 0.46 y 1"
-        return widths + [len(name) + 1 + CELLS + 1 + len(target) + 1 + y_cells]
-    return widths + [len(name) + 3 + CELLS]  # "ŷ δ −0.46"
+    parts = [text.split() for text in outputs]  # the outputs' names (and their targets') as drawn
+    name = max(len(p[0]) for p in parts)
+    if len(parts[0]) == 4:  # "ŷ 0.46 y 1"
+        return widths + [name + 1 + CELLS + 1 + max(len(p[2]) for p in parts) + 1 + y_cells]
+    return widths + [name + 3 + CELLS]  # "ŷ δ −0.46"
 
 
 def fits_numbers(xs: list[int], widths: list[int]) -> bool:

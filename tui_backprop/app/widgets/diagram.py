@@ -163,7 +163,7 @@ class NetworkDiagram(FittedTitles, Widget):
         shown = Shown(nodes_shown, any(texts[-1]), bool(numbered),
                       any(PENDING in t.split() for col in texts for t in col),
                       selected_text(snap, *selected, self._show_gradients) if missing else None)
-        forms = legend_forms(snap, self.selected_sample, self._show_gradients, shown)
+        forms = legend_forms(snap, self.selected_sample, self._show_gradients, shown, self._renames())
         if forms != self._subtitle_forms:
             self.call_later(self.set_subtitle_forms, *forms)
         strips = [header]
@@ -171,6 +171,11 @@ class NetworkDiagram(FittedTitles, Widget):
             segments = [Segment(ch, st) for ch, st in zip(chars[y], styles[y])]
             strips.append(Strip(list(Segment.simplify(segments)), width))
         return strips
+
+    def _renames(self) -> dict:
+        """The lesson's names for ŷ, y and L (``[names]``), as the inspector uses them."""
+        config = getattr(self.app, "config", None) if self.is_mounted else None  # a bare test app has none
+        return dict(getattr(config, "names", ()) or ())
 
     def _columns(self, snap, width: int, right: int) -> list[int]:
         columns = len(snap.layers) + 1
@@ -180,7 +185,7 @@ class NetworkDiagram(FittedTitles, Widget):
 
     def _fit_numbers(self, snap, placed, width: int) -> tuple[list[list[str]], list[int]]:
         """The node numbers that fit (all, the output's only, or none) and the columns' x for them."""
-        every = node_texts(snap, self.selected_sample, self._show_gradients)
+        every = node_texts(snap, self.selected_sample, self._show_gradients, self._renames())
         every = [col[: len(rows)] for col, (rows, _) in zip(every, placed)]  # drawn nodes only
         last = len(every) - 1
         output_only = [[""] * len(col) if c < last else col for c, col in enumerate(every)]
