@@ -66,7 +66,7 @@ async def test_grid_path_and_arrow_are_the_sessions_numbers():
         assert session.network.grads.tolist() == pytest.approx(list(result.gradient))
         caption = str(screen.query_one("#landscape-caption").render())
         assert "w1 → and w2 ↑" in caption and "after 1 step." in caption
-        assert "∂L/∂w1 = 3.014, ∂L/∂w2 = 2.405" in caption  # the inspector's 4 digits, not 3 and 2.4
+        assert "∂C/∂w1 = 3.014, ∂C/∂w2 = 2.405" in caption  # the lesson's C; the inspector's 4 digits, not 3 and 2.4
 
 
 async def test_xors_caption_names_weights_as_the_inspector_does():

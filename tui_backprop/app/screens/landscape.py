@@ -127,6 +127,7 @@ class LandscapeScreen(ViewScreen):
         shape = Names(network.layers[0].fan_in, [(layer.units, layer.has_bias) for layer in network.layers],
                       renames=dict(session.config.names))
         self.params = parameters(network, shape)
+        self.loss_name = escape(shape.loss)  # the lesson's name for the loss (C in the chain lessons)
         self.axes = default_axes(self.params, selection)  # indices into self.params
         self.one = len(self.params) < 2
         self.whole_set = False  # False: the current batch
@@ -314,10 +315,11 @@ class LandscapeScreen(ViewScreen):
         r = self.result
         data = r.data if r else ("the whole training set" if self.whole_set else "the current batch")
         if self.one:
-            head = f"[b]Loss landscape[/b]: L({names[0]}) on {data}"
+            loss = self.loss_name
+            head = f"[b]Loss landscape[/b]: {loss}({names[0]}) on {data}"
             if r and r.gradient:
                 tangent = "the straight line through ●" if mono else "orange"
-                head += (f", after {steps(r.step)}. Slope of the tangent ({tangent}) = ∂L/∂{names[0]} = "
+                head += (f", after {steps(r.step)}. Slope of the tangent ({tangent}) = ∂{loss}/∂{names[0]} = "
                          f"{fmt(r.gradient[0])}: the derivative is the slope.")
         else:
             head = f"[b]Loss landscape[/b] over {names[0]} → and {names[1]} ↑ on {data}"
@@ -327,7 +329,7 @@ class LandscapeScreen(ViewScreen):
             if len(self.source.labels) > 1:
                 head += "  " + "  ".join(f"{glyph[1]} {label}" for glyph, label in zip(PATH_GLYPHS, self.source.labels))
             elif r and r.gradient:
-                head += "; " + ", ".join(f"∂L/∂{n} = {fmt(v)}" for n, v in zip(names, r.gradient))
+                head += "; " + ", ".join(f"∂{self.loss_name}/∂{n} = {fmt(v)}" for n, v in zip(names, r.gradient))
         if len(self.params) > 2:
             head += ("" if head.endswith(".") else ".") + " Other parameters held where they are."
         if mono and not self.one:  # without colour the shades are glyphs: say what they mean
