@@ -34,7 +34,7 @@ async def test_a_value_typed_right_after_w_is_applied_and_the_next_key_steps():
         assert app.session.network.layers[0].weights[0, 0] != 0.5402819  # edited, then the step updated it
         assert app.session.step_count == 1  # the n after Enter reached the main view, not the closing dialog
         notes = [n.message for n in app._notifications]
-        assert any("= -0.5: forward pass redone" in m for m in notes)
+        assert any("= −0.5: forward pass redone" in m for m in notes)
 
 
 async def test_keys_after_a_dialog_is_cancelled_reach_the_main_view_in_order():

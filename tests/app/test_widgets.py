@@ -842,3 +842,13 @@ async def test_a_running_inspector_keeps_its_height_so_the_screen_is_not_laid_ou
         # laid out while the first steps fill it in, then only if the text grows past its tallest so far
         assert layouts[10:].count(True) <= 1, layouts
         assert len(heights) <= 3
+
+
+def test_round_ticks_are_round_and_inside_the_range():
+    from tui_backprop.app.curve_series import round_ticks
+
+    assert round_ticks(-0.07, 0.05) == pytest.approx([-0.05, 0.0, 0.05])
+    assert round_ticks(-10.6, 228.1, 4) == pytest.approx([0.0, 100.0, 200.0])
+    assert round_ticks(1.08, 4.92) == pytest.approx([2.0, 3.0, 4.0])
+    assert round_ticks(0.0, 1.0) == pytest.approx([0.0, 0.25, 0.5, 0.75, 1.0])
+    assert round_ticks(2.0, 2.0) == [2.0] and round_ticks(float("nan"), 1.0) == []

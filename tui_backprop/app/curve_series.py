@@ -6,6 +6,7 @@ statistics; none of it holds state (``loss_curve.py`` is the widget).
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -164,6 +165,18 @@ def step_ticks(plt, first: float, last: float) -> None:
     """Three whole-step x labels with thousands separators (plotext's own read 16 1828 3640)."""
     ticks = sorted({int(round(v)) for v in np.linspace(first, last, 3)})
     plt.xticks(ticks, [f"{v:,}" for v in ticks])
+
+
+def round_ticks(low: float, high: float, count: int = 5) -> list[float]:
+    """About ``count`` round values (steps of 1, 2, 2.5 or 5 × 10ⁿ) from ``low`` to ``high``, for labels
+    written by ``tick`` (plotext's own write "-0.07" with a hyphen)."""
+    if not (math.isfinite(low) and math.isfinite(high)) or high <= low:
+        return [low] if math.isfinite(low) else []
+    raw = (high - low) / max(count - 1, 1)
+    scale = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * scale for m in (1, 2, 2.5, 5, 10) if m * scale >= raw)
+    first, last = math.ceil(low / step - 1e-9), math.floor(high / step + 1e-9)
+    return [i * step for i in range(first, last + 1)]
 
 
 def value_at(points: Points | None, step: float) -> int | None:

@@ -3,6 +3,7 @@ views it opens (sweep, loss landscape, digits, layer statistics): a mixin for ``
 
 from __future__ import annotations
 
+from tui_backprop.core.figures import fmt
 from tui_backprop.app.widgets.boundary import DecisionBoundary
 from tui_backprop.app.widgets.inspector import Inspector
 from tui_backprop.training.session import Session
@@ -69,8 +70,8 @@ class PlaygroundControls:
             except ValueError as exc:
                 self.notify(str(exc), severity="error")
                 return
-            change = "" if before is None else f" (was {before:.6g})"
-            self.notify(f"{name} = {value:g}: forward pass redone, loss {loss:.6g}{change}", timeout=5)
+            change = "" if before is None else f" (was {fmt(before)})"
+            self.notify(f"{name} = {fmt(value, 6)}: forward pass redone, loss {fmt(loss)}{change}", timeout=5)
             self.publish_now()
 
         self.app.push_screen(EditWeightScreen(name, float(block[row, column])), chosen)

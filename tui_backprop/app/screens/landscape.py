@@ -23,7 +23,8 @@ from textual_plotext import PlotextPlot
 from tui_backprop.app.widgets.footer import FittedFooter
 from tui_backprop.app.screens.view import ViewScreen
 from tui_backprop.app.widgets.landscape import NO_COLOR_SHADES, PATH_GLYPHS, LandscapePlot, Run
-from tui_backprop.core.figures import fmt
+from tui_backprop.app.curve_series import round_ticks
+from tui_backprop.core.figures import fmt, tick
 from tui_backprop.core.landscape import (Parameter, Surface, evaluate_surface, flat_params, half_widths, parameters,
                                          work_per_point)
 from tui_backprop.core.names import Names
@@ -88,6 +89,12 @@ class LandscapeCurve(PlotextPlot):
         if keep.any():
             plt.plot(xs[keep].tolist(), tangent[keep].tolist(), marker="braille", color="orange")
         plt.scatter([w0], [l0], marker="●", color="white")
+        # the app's own ticks: a real minus sign (plotext writes "-0.07"), at most 5 cells
+        x_ticks = round_ticks(float(xs[0]), float(xs[-1]))
+        plt.xticks(x_ticks, [tick(t) for t in x_ticks])
+        bottom = min(low, float(tangent[keep].min())) if keep.any() else low
+        y_ticks = round_ticks(bottom, high, 4)
+        plt.yticks(y_ticks, [tick(t) for t in y_ticks])
         plt.xlabel(name)
         plt.ylabel("loss")
         self.refresh()
@@ -337,4 +344,4 @@ class LandscapeScreen(ViewScreen):
         self.query_one("#landscape-caption", Static).update(head)
         plot = self.query_one(LandscapePlot)
         plot.border_title = f"{names[-1]} ↑" if not self.one else None
-        self.query_one(LandscapeCurve).border_title = f"L({names[0]})" if self.one else None
+        self.query_one(LandscapeCurve).border_title = f"{self.loss_name}({names[0]})" if self.one else None

@@ -19,6 +19,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Static, TabbedContent, TabPane
 
+from tui_backprop.core.figures import fmt
 from tui_backprop.app.lesson_controls import LessonControls
 from tui_backprop.app.playground_controls import PlaygroundControls
 from tui_backprop.app.side_pane import SidePane
@@ -238,7 +239,7 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
         inspector.set_weight_check(layer, neuron, weight, analytic, numeric)
         verdict = "agrees" if check.passed else "DISAGREES"
         self.notify(f"Layer {layer + 1}: backprop {verdict} with finite differences "
-                    f"(max relative error {check.max_relative_error:.1e})", timeout=3)
+                    f"(max relative error {fmt(check.max_relative_error, 2)})", timeout=3)
 
     def on_inspector_selection_changed(self, event: Inspector.SelectionChanged) -> None:
         self.query_one(NetworkDiagram).select(event.layer, event.neuron, event.weight, event.sample)
