@@ -852,3 +852,16 @@ def test_round_ticks_are_round_and_inside_the_range():
     assert round_ticks(1.08, 4.92) == pytest.approx([2.0, 3.0, 4.0])
     assert round_ticks(0.0, 1.0) == pytest.approx([0.0, 0.25, 0.5, 0.75, 1.0])
     assert round_ticks(2.0, 2.0) == [2.0] and round_ticks(float("nan"), 1.0) == []
+
+
+async def test_the_curves_legend_names_only_the_series_there_are():
+    """QA: chain-two-weights has no test data; its legend said "train • test"."""
+    from rich.text import Text
+
+    for preset, has_test in (("chain-two-weights", False), ("xor", True)):
+        app = BackpropApp(load_preset(preset), questions=False)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press("n")
+            await pilot.pause()
+            title = Text.from_markup(app.query_one("#curve").border_title).plain
+            assert "train" in title and ("test" in title) == has_test, title

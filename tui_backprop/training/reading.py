@@ -155,7 +155,8 @@ class SessionReading:
             accuracy_steps=acc_steps, accuracy_history=acc_values,
             update_ratio_steps=ratio_steps, update_ratio_history=ratio_values,
             input_names=self._input_names, grid=self.grid_snapshot() if grid else None,
-            data_points=self._points, running=running, steps_per_second=steps_per_second,
+            data_points=self._points, has_test_data=len(self.data.x_test) > 0, running=running,
+            steps_per_second=steps_per_second,
             taken_at=time.monotonic(), history_points=self.history.points(),
         )
 

@@ -86,6 +86,7 @@ class Snapshot:
     update_ratio_steps: np.ndarray | None = None  # log10 ‖ΔW‖/‖W‖ per layer over the run (thinned)
     update_ratio_history: np.ndarray | None = None  # [points, layers]
     data_points: "DataPoints | None" = None
+    has_test_data: bool = True  # a test set exists (the curve's legend names only the series there are)
     running: bool = False
     steps_per_second: float = 0.0
     taken_at: float = 0.0

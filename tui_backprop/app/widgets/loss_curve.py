@@ -70,7 +70,10 @@ class LossCurve(LatePlot, Widget, can_focus=True):
         self.make_figure_after_first_frame()
 
     def show(self, snapshot: Snapshot) -> None:
+        had_test = self._snapshot is None or self._snapshot.has_test_data
         self._snapshot = snapshot
+        if snapshot.has_test_data != had_test:
+            self.border_title = self._title()
         self.replot()
 
     # ------------------------------------------------------------ actions
@@ -123,7 +126,10 @@ class LossCurve(LatePlot, Widget, can_focus=True):
             options = [f"Accuracy [cyan]{LEGEND[0]}[/] (test data)", f"Accuracy [cyan]{LEGEND[0]}[/]"]
         else:
             a, b = (f"[{c}]{m}[/]" for c, m in zip(MARKUP_COLOURS, LEGEND))
-            options = [f"Loss {a} train {b} test", f"Loss {a}train {b}test", f"{a}train {b}test"]
+            if self._snapshot is not None and not self._snapshot.has_test_data:  # no test set: one series
+                options = [f"Loss {a} train", f"{a}train"]
+            else:
+                options = [f"Loss {a} train {b} test", f"Loss {a}train {b}test", f"{a}train {b}test"]
         room = self.size.width - 4 if self.size.width else 10**6  # corners and the spaces around the title
         for option in options:
             if Text.from_markup(option).cell_len <= room:
