@@ -865,3 +865,24 @@ async def test_the_curves_legend_names_only_the_series_there_are():
             await pilot.pause()
             title = Text.from_markup(app.query_one("#curve").border_title).plain
             assert "train" in title and ("test" in title) == has_test, title
+
+
+async def test_page_keys_walk_a_long_curve_in_tenths_and_the_footer_keeps_help_first():
+    """QA: after a long run the cursor took over 100 presses to reach the middle; its keys pushed ? and q out."""
+    app = BackpropApp(load_preset("xor"), questions=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        app.session.run(6_000)
+        app.screen.publish_now()
+        curve = app.query_one("#curve")
+        curve.focus()
+        await pilot.press("end")
+        n = len(app.session.history.train.points())
+        await pilot.press("pageup")
+        assert curve.cursor == n - 1 - n // 10
+        await pilot.press(*["pageup"] * 12)
+        assert curve.cursor == 0
+        await pilot.press("pagedown")
+        assert curve.cursor == n // 10
+        keys = [key.key for key in app.screen.query("FooterKey") if key.display]
+        assert keys[:2] == ["question_mark", "q"], keys

@@ -41,9 +41,15 @@ class LossCurve(LatePlot, Widget, can_focus=True):
     """
 
     BINDINGS = [
-        Binding("left", "cursor(-1)", "cursor ←", id="curve.cursor_left",
+        # Not in the footer (the pane itself says "←/→ cursor"): the footer keeps ? help and q quit first.
+        Binding("left", "cursor(-1)", "cursor ←", id="curve.cursor_left", show=False,
                 tooltip="Cursor one point left: the step (or the steps a bucket covers) and its loss"),
-        Binding("right", "cursor(1)", "cursor →", id="curve.cursor_right", tooltip="Cursor one point right"),
+        Binding("right", "cursor(1)", "cursor →", id="curve.cursor_right", show=False,
+                tooltip="Cursor one point right"),
+        Binding("pageup", "cursor_page(-1)", "cursor ←⅒", id="curve.cursor_page_left", show=False,
+                tooltip="Cursor a tenth of the run's points left (a long run in ten presses)"),
+        Binding("pagedown", "cursor_page(1)", "cursor →⅒", id="curve.cursor_page_right", show=False,
+                tooltip="Cursor a tenth of the run's points right"),
         Binding("shift+left", "cursor(-10)", "cursor ←10", id="curve.cursor_left_far", show=False,
                 tooltip="Cursor ten points left"),
         Binding("shift+right", "cursor(10)", "cursor →10", id="curve.cursor_right_far", show=False,
@@ -91,6 +97,9 @@ class LossCurve(LatePlot, Widget, can_focus=True):
             return
         current = n - 1 if self.cursor is None else self.cursor
         self.cursor = max(0, min(n - 1, current + delta))
+
+    def action_cursor_page(self, direction: int) -> None:
+        self.action_cursor(direction * max(10, len(self._series()) // 10))
 
     def action_cursor_to(self, index: int) -> None:
         n = len(self._series())
