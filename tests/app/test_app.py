@@ -710,3 +710,17 @@ async def test_toasts_over_help_and_dialogs_are_where_the_main_view_puts_them(le
             assert toasts == on_main, (key, toasts, on_main)
             await pilot.press("escape")
             await pilot.pause(0.3)
+
+
+async def test_stepping_back_in_the_middle_of_a_step_says_which_phases_it_undid():
+    """QA: backspace after a half step said "At step 3: the exact state then", as if nothing happened."""
+    app = make_app("xor")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n", "n", "n", "p", "p")  # step 4: forward L1, forward L2
+        await pilot.pause()
+        await pilot.press("backspace")
+        await pilot.pause()
+        assert app.session.step_count == 3 and not app.session.in_step
+        notes = [n.message for n in app._notifications]
+        assert any(m.startswith("Step 4's phases undone (it had run through forward L2): back at step 3 done")
+                   for m in notes), notes

@@ -88,6 +88,7 @@ class TrainingControls:
     def _time_travel(self, target) -> None:
         """Go to the step ``target()`` names: here if the replay is short, else in the training worker."""
         before = self.session.step_count
+        phases = self.session.last_phase if self.session.in_step else None  # a step half done: undone to its start
         try:
             step = target()
             far = self.session.replay_distance(step) > FAR_REPLAY
@@ -96,7 +97,7 @@ class TrainingControls:
             return
         if not far:
             self.session.go_to_step(step)
-            self._arrived(before, step)
+            self._arrived(before, step, phases)
             return
         runner = self.runner
         going = runner.replay(step)  # running from here on: space stops it, keys that need a pause wait
@@ -108,11 +109,14 @@ class TrainingControls:
 
         self._worker = self.run_worker(replay(), group="training", exclusive=True, exit_on_error=False)
 
-    def _arrived(self, before: int, step: int) -> None:
+    def _arrived(self, before: int, step: int, phases: str | None = None) -> None:
         now = self.session.step_count
         self.lesson_pane.keep_answers(self.session.questions_asked)
         if now != step:
             self.notify(f"Replay stopped at step {now:,} (on the way to {step:,}): the exact state then", timeout=3)
+        elif now == before and phases is not None:
+            self.notify(f"Step {now + 1:,}'s phases undone (it had run through {phases}): back at step {now:,} done",
+                        timeout=3)
         else:
             self.notify(f"Back at step {now:,} (from step {before:,}): the exact state then" if now < before
                         else f"At step {now:,}: the exact state then", timeout=3)
