@@ -66,6 +66,16 @@ def assert_same_state(a, b) -> None:
     same(a.state_dict(), b.state_dict(), "state")
 
 
+async def until(pilot, predicate, timeout: float = 5.0, poll: float = 0.01) -> bool:
+    """Let the app run until ``predicate()`` holds or ``timeout`` seconds pass; whether it holds (assert it)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not predicate() and time.monotonic() < deadline:
+        await pilot.pause(poll)
+    return bool(predicate())
+
+
 async def wait_until_stopped(pilot, app, timeout: float = 10.0) -> None:
     """Await the main view's training worker: the runner ends after its current step (no polling)."""
     await finished(app.main._worker, timeout)

@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from tests.conftest import press_at_once
+from tests.conftest import press_at_once, until
 
 from tui_backprop.app.app import BackpropApp
 from tui_backprop.app.screens.confirm import ConfirmScreen
@@ -55,10 +55,7 @@ async def test_question_dialog_closes_once(keys):
     app = xor_app(questions=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("space")  # runs up to the question's phase, then asks
-        for _ in range(100):
-            if isinstance(app.screen, QuestionScreen):
-                break
-            await pilot.pause(0.05)
+        await until(pilot, lambda: isinstance(app.screen, QuestionScreen))
         dialog = app.screen
         assert isinstance(dialog, QuestionScreen)
         await press_at_once(pilot, *keys)

@@ -1,19 +1,10 @@
 """A far step back replays in the training worker: the UI stays live, the status says so, space stops it exactly."""
 
-import time
-
-from tests.conftest import assert_same_state, preset_session
+from tests.conftest import assert_same_state, preset_session, until
 from tui_backprop.app.app import BackpropApp
 from tui_backprop.app.training_controls import FAR_REPLAY
 from tui_backprop.app.widgets.loss_curve import LossCurve
 from tui_backprop.presets import load_preset
-
-
-async def _until(pilot, predicate, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.01)
 
 
 async def test_a_far_step_is_replayed_in_the_worker_and_is_exact():
@@ -23,9 +14,9 @@ async def test_a_far_step_is_replayed_in_the_worker_and_is_exact():
         app.main.publish_now()
         assert app.session.replay_distance(3_000) > FAR_REPLAY
         app.query_one(LossCurve).post_message(LossCurve.GoToStep(3_000))
-        await _until(pilot, lambda: app.runner.replaying_to == 3_000)
+        assert await until(pilot, lambda: app.runner.replaying_to == 3_000, 20.0)
         assert app.runner.running  # keys that need a pause wait; space would stop it
-        await _until(pilot, lambda: not app.runner.running)
+        assert await until(pilot, lambda: not app.runner.running, 20.0)
         await pilot.pause()
         assert app.session.step_count == 3_000
         assert any("Back at step 3,000 (from step 20,000)" in n.message for n in app._notifications)
@@ -43,7 +34,7 @@ async def test_space_stops_a_far_replay_at_an_exact_step_and_the_status_says_rep
         assert app.runner.running  # (well before 16,000 steps)
         assert "● replaying to step 16,000 (space stops)" in app.query_one("#status").render().plain
         await pilot.press("space")
-        await _until(pilot, lambda: not app.runner.running)
+        assert await until(pilot, lambda: not app.runner.running, 20.0)
         assert app.runner.paused_at - app.runner.pause_requested_at < 0.5  # within a step or so of the key
         await pilot.pause()
         stopped = app.session.step_count
@@ -52,9 +43,9 @@ async def test_space_stops_a_far_replay_at_an_exact_step_and_the_status_says_rep
         assert "replaying" not in app.query_one("#status").render().plain
         assert_same_state(preset_session("xor", stopped), app.session)
         await pilot.press("space")  # trains on from there as usual
-        await _until(pilot, lambda: app.session.step_count > stopped + 100)
+        assert await until(pilot, lambda: app.session.step_count > stopped + 100, 20.0)
         await pilot.press("space")
-        await _until(pilot, lambda: not app.runner.running)
+        assert await until(pilot, lambda: not app.runner.running, 20.0)
 
 
 async def test_a_short_step_back_stays_immediate():

@@ -1,5 +1,6 @@
 """Lessons that ask, check their goals and lock knobs, driven by keys as a learner would."""
 
+from tests.conftest import until
 from tui_backprop.app.app import BackpropApp
 from tui_backprop.app.screens.question import QuestionScreen
 from tui_backprop.app.widgets.lesson_pane import LessonPane
@@ -105,11 +106,7 @@ async def test_a_question_stops_a_run_and_the_run_goes_on_after_the_answer():
         await pilot.pause()
         assert "correct" in result_text(app)
         await pilot.press("enter")
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if app.session.step_count > 11:
-                break
-        assert app.session.step_count > 11  # running again
+        assert await until(pilot, lambda: app.session.step_count > 11)  # running again
         await pilot.press("space")
 
 
@@ -200,11 +197,8 @@ async def test_a_run_goes_on_after_two_questions_at_one_step():
     app = BackpropApp(load_preset("chain-two-weights").replace("training", pause_after="none", speed=None))
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("space")
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if isinstance(app.screen, QuestionScreen):
-                break
-        assert isinstance(app.screen, QuestionScreen) and app.main.last_run_reason == "question"
+        assert await until(pilot, lambda: isinstance(app.screen, QuestionScreen))
+        assert app.main.last_run_reason == "question"
         await pilot.press("minus", "4", "8", "enter")
         await pilot.pause()
         await pilot.press("enter")  # go on: the second question of step 1
@@ -214,9 +208,5 @@ async def test_a_run_goes_on_after_two_questions_at_one_step():
         await pilot.pause()
         assert "correct" in result_text(app)
         await pilot.press("enter")
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if app.session.step_count > 2:
-                break
-        assert app.session.step_count > 2  # running again
+        assert await until(pilot, lambda: app.session.step_count > 2)  # running again
         await pilot.press("space")
