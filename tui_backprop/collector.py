@@ -12,11 +12,20 @@ from __future__ import annotations
 import gc
 
 
+_paused = False
+
+
 def pause() -> None:
+    global _paused
+    _paused = True
     gc.disable()
 
 
 def resume() -> None:
-    """After the first frame: keep what start-up built out of every later collection."""
-    gc.freeze()
-    gc.enable()
+    """After the first frame: keep what start-up built out of every later collection. Only after a
+    ``pause``: an app started otherwise (tests, a served session's host) keeps the collector as it is."""
+    global _paused
+    if _paused:
+        _paused = False
+        gc.freeze()
+        gc.enable()

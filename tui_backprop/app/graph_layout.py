@@ -35,6 +35,12 @@ def paren(value: float, digits: int = 4) -> str:
     return f"({text})" if text.startswith(MINUS) else text
 
 
+def lesson_renames(widget) -> tuple:
+    """The lesson's ``[names]`` pairs (default name, lesson name) for a pane; none in a bare test app."""
+    config = getattr(widget.app, "config", None) if widget.is_mounted else None
+    return tuple(getattr(config, "names", ()) or ())
+
+
 def names_for(snap: Snapshot, renames=()) -> Names:
     layers = [(layer.units, layer.has_bias) for layer in snap.layers]
     return Names(snap.layers[0].fan_in, layers, snap.input_names, dict(renames))

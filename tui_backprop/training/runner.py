@@ -122,8 +122,7 @@ class Runner:
                                                                                           self._stop.is_set))
                 if reached or self.session.halted:
                     break
-                # chunks of about chunk_seconds, as a run's
-                chunk = max(1, min(chunk * 2, int(chunk * self.chunk_seconds / max(elapsed, 1e-6))))
+                chunk = self._aimed(chunk, chunk, elapsed)
                 now = time.perf_counter()
                 if now - self._last_publish >= self.min_interval:
                     self._last_publish = now
@@ -137,6 +136,12 @@ class Runner:
             self.last_stop_reason = "steps" if reached else "requested"
             self.publish(self._take(False))
         return reached
+
+    def _aimed(self, current: int, steps: int, elapsed: float) -> int:
+        """The next chunk's steps (a run's or a replay's): about ``chunk_seconds`` of work at the rate the last
+        chunk ran, so hops to the thread stay cheap, and at most twice the last one."""
+        per_step = max(elapsed, 1e-9) / max(steps, 1)
+        return max(1, min(int(self.chunk_seconds / per_step), current * 2))
 
     def _locked(self, fn: Callable[[Session], object]):
         with self._lock:
@@ -213,11 +218,8 @@ class Runner:
                         await asyncio.sleep(wait)
                     elif wait < -0.5:  # fell far behind (a slow step): do not rush to catch up
                         paced_start, paced_steps = time.perf_counter(), 0
-                # Aim each chunk at chunk_seconds so hops to the thread stay cheap.
                 elif reason == "steps" and elapsed > 0:
-                    per_step = elapsed / max(steps, 1)
-                    target = max(1, int(self.chunk_seconds / per_step))
-                    self._chunk_steps = max(1, min(target, self._chunk_steps * 2))
+                    self._chunk_steps = self._aimed(self._chunk_steps, steps, elapsed)
                 window_steps += steps
                 now = time.perf_counter()
                 if now - window_start >= 0.5:

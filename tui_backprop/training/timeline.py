@@ -170,6 +170,9 @@ class NoTimeline(Timeline):
     def restart(self, session) -> None:
         pass
 
+    def latest_at_or_before(self, step: int):
+        raise ValueError("step back is off in this session (a headless run keeps no earlier states)")
+
 
 def _array_bytes(value) -> int:
     """Bytes of the arrays in nested dicts (a loop, not recursion: it runs every 128 steps)."""
@@ -207,8 +210,6 @@ class SessionTimeline:
         step = int(step)
         if not 0 <= step <= self.step_count:
             raise ValueError(f"step {step} is not in this run (0 to {self.step_count})")
-        if isinstance(self.timeline, NoTimeline):
-            raise ValueError("step back is off in this session (a headless run keeps no earlier states)")
         found = self.timeline.latest_at_or_before(step)
         if found is None:
             raise ValueError(f"step {step} is no longer kept (the earliest is step {self.timeline.earliest_step})")

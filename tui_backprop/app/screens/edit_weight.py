@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from tui_backprop.app.screens.closes_once import ClosesOnce
-from tui_backprop.core.figures import beside
+from tui_backprop.core.figures import fmt
 
 LIMIT = 1e6  # a typed weight's size must stay below this
 
@@ -34,7 +34,7 @@ class EditWeightScreen(ClosesOnce, ModalScreen[float | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(f"New value for {self.weight_name} (now {beside(self.value, digits=4)}).\n"
+            yield Static(f"New value for {self.weight_name} (now {fmt(self.value)}).\n"
                          "Enter applies it and redoes the forward pass; Escape cancels.")
             yield Input(f"{self.value:.6g}", id="edit-value")
             yield Static("", id="edit-error")
@@ -53,7 +53,7 @@ class EditWeightScreen(ClosesOnce, ModalScreen[float | None]):
             return
         if not math.isfinite(value) or abs(value) >= LIMIT:  # -1e6 passed: a weight no lesson can learn from
             self.query_one("#edit-error", Static).update(f"{event.value.strip()} is too large: expected a number "
-                                                         f"between -{LIMIT:g} and {LIMIT:g}, e.g. 0.5 or -2")
+                                                         f"between {fmt(-LIMIT)} and {fmt(LIMIT)}, e.g. 0.5 or -2")
             return
         self.dismiss(value)
 

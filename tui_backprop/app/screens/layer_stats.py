@@ -18,8 +18,8 @@ from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from tui_backprop.app.screens.view import ViewScreen
-from tui_backprop.core.figures import fmt
 from tui_backprop.app.curve_series import step_ticks
+from tui_backprop.core.figures import fmt
 from tui_backprop.app.widgets.footer import FittedFooter
 from tui_backprop.core.layer_stats import HEALTHY_LOG_RATIO, NO_UPDATE, Histogram, LayerStats, layer_stats
 

@@ -19,7 +19,6 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Static, TabbedContent, TabPane
 
-from tui_backprop.core.figures import fmt
 from tui_backprop.app.lesson_controls import LessonControls
 from tui_backprop.app.playground_controls import PlaygroundControls
 from tui_backprop.app.side_pane import SidePane
@@ -37,7 +36,9 @@ from tui_backprop.app.widgets.loss_curve import LossCurve
 from tui_backprop.app.widgets.neuron_maps import NeuronMaps
 from tui_backprop.app.widgets.status import StatusLine
 from tui_backprop.config import Config, ConfigError
+from tui_backprop.core.figures import fmt
 from tui_backprop.training.session import Session, Snapshot
+
 
 class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls, SnapshotView, Screen[None]):
     # Binding ids start with the help screen's section (see screens/help.py).

@@ -185,9 +185,9 @@ class DecisionBoundary(FittedTitles, PlaneWidget):
                 middle, half = value_scale(snap.layers[layer].activation, snap.grid.layer_outputs[layer][..., unit])
             lo, hi = middle - half, middle + half
             low_name, high_name = fmt(lo, 2), fmt(hi, 2)
-            parts.append((1, [Segment(" "), self._swatch(0, pixel_colour(0, ansi)), Segment(fmt(lo, 2), Style())]))
+            parts.append((1, [Segment(" "), self._swatch(0, pixel_colour(0, ansi)), Segment(low_name, Style())]))
             parts.append((2, [Segment(" "), self._swatch(2 * LEVELS, pixel_colour(2 * LEVELS, ansi)),
-                              Segment(fmt(hi, 2), Style())]))
+                              Segment(high_name, Style())]))
         if snap.data_points is not None:
             # without colour a point's glyph says its side: ○ the low class (or value), ● the high one
             sides = f" ○{low_name} ●{high_name}"

@@ -33,7 +33,7 @@ from tui_backprop.app.diagram_numbers import (
     reserved_widths,
     selected_text,
 )
-from tui_backprop.app.graph_layout import PENDING
+from tui_backprop.app.graph_layout import PENDING, lesson_renames
 from tui_backprop.app.widgets.plane import FittedTitles
 from tui_backprop.app.widgets.inspector import NEGATIVE_COLOURS, POSITIVE_COLOURS, magnitude_level
 from tui_backprop.training.session import Snapshot
@@ -174,8 +174,7 @@ class NetworkDiagram(FittedTitles, Widget):
 
     def _renames(self) -> dict:
         """The lesson's names for ŷ, y and L (``[names]``), as the inspector uses them."""
-        config = getattr(self.app, "config", None) if self.is_mounted else None  # a bare test app has none
-        return dict(getattr(config, "names", ()) or ())
+        return dict(lesson_renames(self))
 
     def _columns(self, snap, width: int, right: int) -> list[int]:
         columns = len(snap.layers) + 1

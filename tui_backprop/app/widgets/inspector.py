@@ -21,6 +21,7 @@ from tui_backprop.app.inspector_text import (  # noqa: F401  (the diagram colour
     build,
     magnitude_level,
 )
+from tui_backprop.app.graph_layout import lesson_renames
 from tui_backprop.core.gradcheck import LayerCheck
 from tui_backprop.training.snapshot import Snapshot
 
@@ -194,11 +195,10 @@ class Inspector(VerticalScroll, can_focus=True):
         key = self._snapshot_key()
         found = self._weight_checks.get((layer, neuron, weight))
         layer_check = self._layer_checks.get(layer)
-        config = getattr(self.app, "config", None) if self.is_mounted else None  # a bare test app has none
         return View(
             selection=self.selection,
             width=self.size.width if self.is_mounted else None,
-            renames=getattr(config, "names", ()),
+            renames=lesson_renames(self),
             layer_check=layer_check[0] if layer_check is not None and layer_check[1] == key else None,
             weight_check=found[:2] if found is not None and found[2] == key else None,
         )

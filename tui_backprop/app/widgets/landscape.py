@@ -18,8 +18,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from tui_backprop.app.plane_picture import luminance, uses_ansi_palette
-from tui_backprop.core.figures import fmt
-from tui_backprop.core.figures import beside
+from tui_backprop.core.figures import beside, fmt
 from tui_backprop.core.landscape import Surface
 
 UPPER_HALF = "▀"

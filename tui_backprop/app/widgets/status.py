@@ -9,6 +9,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widget import Widget
 
+from tui_backprop.app.graph_layout import lesson_renames
 from tui_backprop.core.figures import fmt
 from tui_backprop.training.runner import speed_text
 from tui_backprop.training.session import Snapshot
@@ -48,7 +49,7 @@ class StatusLine(Widget):
         else:
             out.append((1, f"step {snap.step:,} done", ""))
         out.append((6, f"epoch {snap.epoch:,}", ""))
-        named = dict(getattr(getattr(self.app, "config", None), "names", ()) or ()).get("L")
+        named = dict(lesson_renames(self)).get("L")
         # Mid-step before the loss phase the loss on screen is the last step's: say so.
         loss_of = (f" (step {snap.step:,})" if snap.loss is not None and snap.last_phase is not None
                    and snap.last_phase.startswith("forward") else "")
