@@ -19,7 +19,7 @@ import numpy as np
 from tui_backprop.config import Config, ConfigError
 from tui_backprop.core.figures import beside
 from tui_backprop.core.network import Network
-from tui_backprop.core.population import Population
+from tui_backprop.core.population import SHUFFLES_AHEAD, Population
 from tui_backprop.training.session import Session, dataset_for
 
 MEMORY_SHARE = 0.8  # of the memory available now, the most a sweep may plan to use
@@ -85,11 +85,12 @@ def bytes_per_run(session: Session, steps: int) -> int:
     params = net.params.size * (6 + len(session.optimizer.state_arrays()))
     n_train, n_test = len(data.x_train), len(data.x_test)
     width = data.inputs + data.outputs
-    # x with and without its ones, y, the epoch's copy of both in its order, and that order
-    data_floats = n_train * (3 * data.inputs + 2 + 2 * data.outputs + 1) + n_test * width
+    # x with and without its ones, y, the epoch's copy of both in its order, that order and the shuffles
+    # drawn ahead
+    data_floats = n_train * (3 * data.inputs + 2 + 2 * data.outputs + 1 + SHUFFLES_AHEAD) + n_test * width
     units = sum(layer.units for layer in net.layers)
     wide = len(net.layers) - 1  # a hidden layer's buffers are one column wider
-    step_floats = session.batch_size * (6 * (units + wide) + len(net.layers) + 2 * data.outputs)
+    step_floats = session.batch_size * (7 * (units + wide) + len(net.layers) + 2 * data.outputs)
     evaluation = max(n_train, n_test) * units * 2  # the final metrics' forward pass
     history = steps + steps // max(session.steps_per_epoch, 1) + 1
     return 8 * (params + data_floats + step_floats + evaluation + history)

@@ -269,3 +269,15 @@ def test_every_run_follows_the_reference_step(optimizer, loss, layers, source, e
         for (w_ref, b_ref, _), layer in zip(state_layers, net.layers):
             assert_close(layer.weights, w_ref)
             assert_close(layer.biases, b_ref)
+
+
+@pytest.mark.parametrize("batch_size", [10, "full"])
+def test_the_memory_a_sweep_plans_for_covers_what_a_run_holds(batch_size):
+    from tui_backprop.sweep import bytes_per_run
+
+    config = make_config([(8, "tanh"), (4, "relu"), (1, "sigmoid")], batch_size=batch_size)
+    sweep = build_sweep(config, range(16), None, 50)
+    sweep.population.run(50)
+    planned = bytes_per_run(alone(config, 0, 0.1, 0), 50)
+    held = sweep.population.memory_bytes() / 16
+    assert held <= planned <= 2.5 * held

@@ -15,6 +15,7 @@ import numpy as np
 class Activation:
     name = ""
     elementwise = True  # each output from its own input (softmax: from the whole row)
+    backward_multiplies_derivative = True  # ``backward`` is dL/da · ``derivative``, with the same numbers
 
     def forward(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         raise NotImplementedError
@@ -34,6 +35,7 @@ class Activation:
 
 class Linear(Activation):
     name = "linear"
+    backward_multiplies_derivative = False  # (a copy)
 
     def forward(self, z, out=None):
         if out is None:
@@ -156,6 +158,7 @@ class Softmax(Activation):
 
     name = "softmax"
     elementwise = False
+    backward_multiplies_derivative = False
 
     def __init__(self):
         self._local = threading.local()  # per-thread buffers: two sessions may run in two threads

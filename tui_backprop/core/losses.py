@@ -19,6 +19,7 @@ import numpy as np
 class Loss:
     name = ""
     output_activations: tuple[str, ...] = ()  # empty: any except softmax
+    fuses_output_delta = False  # ``fused_delta`` gives delta itself (dL/da and f'(z) are not needed)
 
     def value(self, output: np.ndarray, target: np.ndarray, scratch: np.ndarray | None = None,
               scratch2: np.ndarray | None = None, z: np.ndarray | None = None) -> float:
@@ -109,6 +110,7 @@ class BCE(Loss):
 
     name = "bce"
     output_activations = ("sigmoid",)
+    fuses_output_delta = True
 
     def per_sample(self, output, target, z=None):
         z = _logits(output, z)
@@ -147,6 +149,7 @@ class CrossEntropy(Loss):
 
     name = "cross_entropy"
     output_activations = ("softmax",)
+    fuses_output_delta = True
 
     def __init__(self):
         self._local = threading.local()  # per-thread buffers, as Softmax keeps

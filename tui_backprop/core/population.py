@@ -29,6 +29,7 @@ from tui_backprop.core.population_step import StackedStep, _flat
 
 
 _sum = np.add.reduce  # ``ndarray.sum`` without its Python wrapper (the same sums)
+SHUFFLES_AHEAD = 8  # epochs of batch order each run draws at once (fewer calls; at most 2**16 numbers a run)
 
 
 @dataclass(frozen=True)
@@ -101,9 +102,14 @@ class Population:
         self.steps_per_epoch = math.ceil(n / self.batch_size)
         self._rngs = [np.random.default_rng([seed, 3]) for seed in shuffle_seeds]
         # Each run's batch order as indices into the [K * n] rows of all runs' data (run k's rows start at
-        # k * n), shuffled in place per epoch: a shuffle moves positions, whatever the values, so run k's
-        # order is k * n + the order a session shuffles.
+        # k * n): a shuffle moves positions, whatever the values, so run k's order is k * n + the order a
+        # session shuffles. A session shuffles its order in place each epoch; here each run draws the
+        # shuffles of several epochs in one call (``permuted``: the same draws, row after row) and each epoch
+        # applies its shuffle to every run's order at once, since shuffling ``order`` is ``order[shuffle]``.
         self._orders = np.arange(k * n, dtype=np.intp).reshape(k, n)
+        ahead = 0 if self.full_batch else max(1, min(SHUFFLES_AHEAD, (1 << 16) // n))
+        self._shuffles = np.zeros((k, ahead, n), dtype=np.intp)
+        self._shuffles_used = ahead
         # At each epoch's start every run's training data is gathered in its new order, in one ``take`` from
         # the [K * n] rows of all runs: each batch is then a slice (a view), and no step gathers anything.
         self._x_rows = self.x_train_ones.reshape(k * n, -1)
@@ -186,7 +192,7 @@ class Population:
         return sum(a.nbytes for a in arrays) + 8 * self.runs * (len(self._loss_rows) + len(self._epoch_rows))
 
     def _epoch_data(self) -> list[np.ndarray]:
-        return [] if self.full_batch else [self._x_epoch, self._y_epoch]
+        return [] if self.full_batch else [self._x_epoch, self._y_epoch, self._shuffles]
 
     # ----------------------------------------------------------- evaluation
     def predict(self, x: np.ndarray, params: np.ndarray | None = None) -> np.ndarray:
@@ -261,8 +267,14 @@ class Population:
 
     def _select_batch(self) -> tuple[StackedStep, np.ndarray, np.ndarray]:
         if self.batch_in_epoch == 0 and not self.full_batch:
-            for rng, order in zip(self._rngs, self._orders):
-                rng.shuffle(order)
+            if self._shuffles_used == self._shuffles.shape[1]:
+                self._shuffles[...] = np.arange(self.samples)
+                for rng, shuffles in zip(self._rngs, self._shuffles):
+                    rng.permuted(shuffles, axis=1, out=shuffles)
+                self._shuffles_used = 0
+            shuffle = self._shuffles[:, self._shuffles_used]
+            self._shuffles_used += 1
+            self._orders = np.take_along_axis(self._orders, shuffle, axis=1)
             self._x_rows.take(self._orders, axis=0, out=self._x_epoch, mode="clip")
             self._y_rows.take(self._orders, axis=0, out=self._y_epoch, mode="clip")
         return self._batches[self.batch_in_epoch]

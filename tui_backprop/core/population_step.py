@@ -61,29 +61,53 @@ class StackedStep:
         self.pop = pop
         self.inputs_aug: list[np.ndarray | None] = [None]  # layer 1's input is the batch itself
         self.z, self.a, self.grad_a, self.delta, self.scratch = [], [], [], [], []
+        last = len(pop.units) - 1
+        # Per layer: its width (one column wider if the activation can write the next layer's input [a, 1]: the
+        # extra column of z holds a number it maps to exactly 1, so no copy of a; the extra columns of dL/da
+        # and delta are never read), and whether its f'(z) comes from one call for every layer of its activation.
+        layers = []
+        for i, (units, activation) in enumerate(zip(pop.units, pop.activations)):
+            one = _maps_to_one(activation) if i < last else None
+            shared = (activation.elementwise and activation.backward_multiplies_derivative
+                      and not (i == last and pop.loss.fuses_output_delta))
+            layers.append((units, units if one is None else units + 1, one, activation.name if shared else None))
+        # Layers of one activation keep z, a and f'(z) in one buffer each, so that after the forward pass one
+        # derivative call serves them all and each layer's backward is one multiply (a tanh network: 2 calls
+        # instead of 2 per layer; each number is the one its own layer's backward computes).
+        sizes: dict[str, int] = {}
+        for _, width, _, name in layers:
+            if name is not None:
+                sizes[name] = sizes.get(name, 0) + k * batch * width
+        grouped = {name: (np.zeros(size), np.zeros(size), np.zeros(size)) for name, size in sizes.items()}
+        used = dict.fromkeys(sizes, 0)
+        self.derivative_plan = [(activation, *grouped[activation.name]) for activation in
+                                {pop.activations[i].name: pop.activations[i] for i in range(last + 1)}.values()
+                                if activation.name in grouped]
         # Fewer buffers, fewer cache misses at large K: each layer's delta overwrites its dL/da (every
         # activation's backward reads an element of dL/da before writing that element of delta), and the
         # activations' scratch is one buffer for all layers.
-        widths = [units + (i + 1 < len(pop.units)) for i, units in enumerate(pop.units)]
-        shared_scratch = np.zeros(k * batch * max(widths))
-        # Per hidden layer: its buffers one column wider, or None. The extra column of z holds a number the
-        # activation maps to exactly 1, so the activation writes the next layer's input [a, 1] in one call
-        # (no copy of a into it); the extra columns of dL/da and delta are never read.
+        shared_scratch = np.zeros(k * batch * max(width for _, width, _, _ in layers))
         self.wide: list[tuple[np.ndarray, ...] | None] = []
-        for i, (units, activation) in enumerate(zip(pop.units, pop.activations)):
-            hidden = i + 1 < len(pop.units)
-            one = _maps_to_one(activation) if hidden else None
-            if hidden:
-                self.inputs_aug.append(np.ones((k, batch, units + 1)))
-            width = units if one is None else units + 1
-            grad_a = np.zeros((k, batch, width))
-            scratch = shared_scratch[: k * batch * width].reshape(k, batch, width)
-            if one is None:
-                self.wide.append(None)
-                arrays = (np.zeros((k, batch, units)), np.zeros((k, batch, units)), grad_a, grad_a, scratch)
+        self.derivatives: list[np.ndarray | None] = []  # f'(z) of layers whose backward multiplies by it
+        for units, width, one, name in layers:
+            shape = (k, batch, width)
+            if name is None:
+                z, a, derivative = np.zeros(shape), np.zeros(shape), None
             else:
-                arrays = (np.full((k, batch, width), one), self.inputs_aug[-1], grad_a, grad_a, scratch)
-                self.wide.append(arrays)
+                start, used[name] = used[name], used[name] + k * batch * width
+                z, a, derivative = (block[start : used[name]].reshape(shape) for block in grouped[name])
+            self.derivatives.append(derivative)
+            grad_a = np.zeros(shape)
+            scratch = shared_scratch[: k * batch * width].reshape(shape)
+            if len(self.inputs_aug) <= last:  # a hidden layer: the next one reads [a, 1]
+                if one is None:
+                    self.inputs_aug.append(np.ones((k, batch, units + 1)))
+                else:
+                    z[:, :, units] = one
+                    a[:, :, units] = 1.0
+                    self.inputs_aug.append(a)
+            arrays = (z, a, grad_a, grad_a, scratch)
+            self.wide.append(None if one is None else arrays)
             for buffers, array in zip((self.z, self.a, self.grad_a, self.delta, self.scratch), arrays):
                 buffers.append(array[:, :, :units])
         self._shared_scratch = shared_scratch
@@ -120,13 +144,15 @@ class StackedStep:
              self.inputs_aug[i + 1][:, :, :-1] if i < last and self.wide[i] is None else None, self.a[i])
             for i in range(last + 1)
         ]
+        # Each layer's dL/da → delta: a multiply by its f'(z) computed after the forward pass, or its backward.
+        backward = [(np.multiply, (flat[i][2], _flat(self.derivatives[i]), flat[i][3])) if self.derivatives[i] is not None
+                    else (pop.activations[i].backward, flat[i]) for i, wide in enumerate(self.wide)]
         self.loss_plan = (self.a[last], self.grad_a[last], self.delta[last], self.loss_scratch, self.loss_scratch2,
-                          self.z[last], _flat(self.a[last]), _flat(self.grad_a[last]), _flat(self.delta[last]),
-                          _flat(self.z[last]), _flat(self.scratch[last]))
+                          self.z[last], *backward[last])
         self.backward_plan = [
             (self.delta[i].transpose(0, 2, 1), inputs[i], pop.grad_blocks[i],
-             (self.delta[i], pop.blocks[i][:, :, : pop.fan_in[i]], self.grad_a[i - 1],
-              pop.activations[i - 1].backward, *flat[i - 1]) if i > 0 else None)
+             (self.delta[i], pop.blocks[i][:, :, : pop.fan_in[i]], self.grad_a[i - 1], *backward[i - 1])
+             if i > 0 else None)
             for i in range(last, -1, -1)
         ]
 
@@ -144,18 +170,19 @@ class StackedStep:
         """Each run's batch loss against targets ``y``; fills the population's ``grads`` (batch means)."""
         pop, matmul = self.pop, np.matmul
         loss = pop.loss
-        a, grad_a, delta, scratch, scratch2, z, a_flat, grad_a_flat, delta_flat, z_flat, scratch_out = self.loss_plan
-        output = pop.activations[-1]
-        if loss.fused_delta(output.name, a, y, delta) is None:
+        a, grad_a, delta, scratch, scratch2, z, output_backward, output_args = self.loss_plan
+        for activation, z_all, a_all, derivative_all in self.derivative_plan:
+            activation.derivative(z_all, a_all, out=derivative_all)
+        if loss.fused_delta(pop.activations[-1].name, a, y, delta) is None:
             losses = loss.run_values_and_grad(a, y, grad_a, scratch, scratch2, z)
-            output.backward(z_flat, a_flat, grad_a_flat, delta_flat, scratch_out)
+            output_backward(*output_args)
         else:  # bce after sigmoid, cross-entropy after softmax: delta = a − y, dL/da is not needed
             losses = loss.run_values(a, y, scratch, scratch2, z=z)
         for delta_t, inp, grad_block, below in self.backward_plan:
             matmul(delta_t, x if inp is None else inp, grad_block)
             if below is not None:
-                delta, weights, grad_a, activation_backward, z, a, grad_a_flat, delta_below, scratch_below = below
+                delta, weights, grad_a, activation_backward, args = below
                 matmul(delta, weights, grad_a)
-                activation_backward(z, a, grad_a_flat, delta_below, scratch_below)
+                activation_backward(*args)
         np.multiply(pop.grads, 1.0 / self.batch, out=pop.grads)
         return losses
