@@ -28,7 +28,7 @@ class Optimizer:
             raise ValueError(f"optimizer {self.name!r} has no setting {sorted(unknown)[0]!r}")
         if regularization not in REGULARIZATIONS:
             raise ValueError(f"unknown regularization {regularization!r}")
-        self.learning_rate = float(learning_rate)
+        self.learning_rate = learning_rate
         self.regularization = regularization
         self.regularization_rate = float(regularization_rate)
         self.settings = {**self.defaults, **{k: float(v) for k, v in settings.items()}}
@@ -41,6 +41,16 @@ class Optimizer:
         self.steps = 0
         self._scratch = np.zeros(size)
         self._init_state(size)
+
+    @property
+    def learning_rate(self):
+        return self._learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value) -> None:
+        """A number, or a column of one per run (a sweep's ``[K, 1]``); its negative is kept for each step."""
+        self._learning_rate = value if isinstance(value, np.ndarray) else float(value)
+        self._descent = -self._learning_rate
 
     def _init_state(self, size: int) -> None:
         pass
@@ -91,7 +101,7 @@ class SGD(Optimizer):
     name = "sgd"
 
     def _compute_update(self, g, out):
-        np.multiply(g, -self.learning_rate, out=out)
+        np.multiply(g, self._descent, out=out)
 
 
 class Momentum(Optimizer):
@@ -109,7 +119,7 @@ class Momentum(Optimizer):
     def _compute_update(self, g, out):
         self.velocity *= self.settings["momentum"]
         self.velocity += g
-        np.multiply(self.velocity, -self.learning_rate, out=out)
+        np.multiply(self.velocity, self._descent, out=out)
 
 
 class RMSprop(Optimizer):
@@ -133,7 +143,7 @@ class RMSprop(Optimizer):
         np.sqrt(self.square_avg, out=self._scratch)
         self._scratch += self.settings["epsilon"]
         np.divide(g, self._scratch, out=out)
-        out *= -self.learning_rate
+        out *= self._descent
 
 
 class Adagrad(Optimizer):
@@ -154,7 +164,7 @@ class Adagrad(Optimizer):
         np.sqrt(self.sum_squares, out=self._scratch)
         self._scratch += self.settings["epsilon"]
         np.divide(g, self._scratch, out=out)
-        out *= -self.learning_rate
+        out *= self._descent
 
 
 class Adam(Optimizer):
@@ -186,7 +196,7 @@ class Adam(Optimizer):
         self._scratch *= 1.0 / np.sqrt(correction2)
         self._scratch += eps
         np.divide(self.first_moment, self._scratch, out=out)
-        out *= -self.learning_rate / correction1
+        out *= self._descent / correction1
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {cls.name: cls for cls in (SGD, Momentum, RMSprop, Adagrad, Adam)}
