@@ -200,3 +200,13 @@ def test_snapshot_after_the_sweep(snap_compare, size):
         await wait_until_finished(pilot, pilot.app.screen)
 
     assert snap_compare(BackpropApp(load_preset("xor-two-hidden")), run_before=run_before, terminal_size=size)
+
+
+async def test_the_footer_starts_with_help_and_quit_as_on_every_view():
+    app = BackpropApp(load_preset("xor-two-hidden"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("S")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, SweepScreen)
+        shown = [binding.key for (_, binding, _, _) in app.screen.active_bindings.values() if binding.show]
+        assert shown[:4] == ["question_mark", "q", "escape", "l"], shown

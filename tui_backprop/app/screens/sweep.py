@@ -128,10 +128,11 @@ class SweepScreen(ClosesOnce, Screen[int | None]):
     """Dismissed with the seed to open in the main view, or None."""
 
     BINDINGS = [
-        Binding("escape", "leave", "back", id="sweep.back"),
-        Binding("l", "toggle_log", "log", id="sweep.log"),
+        # ? and q first, as on every other view (the footer shows them in this order)
         Binding("question_mark", "app.help", "help", id="sweep.help", key_display="?"),
         Binding("q", "app.quit", "quit", id="sweep.quit"),
+        Binding("escape", "leave", "back", id="sweep.back"),
+        Binding("l", "toggle_log", "log", id="sweep.log"),
     ]
     DEFAULT_CSS = """
     SweepScreen #sweep-title { height: auto; max-height: 2; padding: 0 1; }
