@@ -107,8 +107,9 @@ class Population:
         # shuffles of several epochs in one call (``permuted``: the same draws, row after row) and each epoch
         # applies its shuffle to every run's order at once, since shuffling ``order`` is ``order[shuffle]``.
         self._orders = np.arange(k * n, dtype=np.intp).reshape(k, n)
+        self._next_orders = np.empty_like(self._orders)
         ahead = 0 if self.full_batch else max(1, min(SHUFFLES_AHEAD, (1 << 16) // n))
-        self._shuffles = np.zeros((k, ahead, n), dtype=np.intp)
+        self._shuffles = np.zeros((ahead, k, n), dtype=np.intp)  # [epoch, run]: an epoch's are contiguous
         self._shuffles_used = ahead
         # At each epoch's start every run's training data is gathered in its new order, in one ``take`` from
         # the [K * n] rows of all runs: each batch is then a slice (a view), and no step gathers anything.
@@ -185,7 +186,7 @@ class Population:
     def memory_bytes(self) -> int:
         """Bytes of the arrays this population holds (grows with K; history grows with steps)."""
         arrays = [self.params, self.grads, self.final_params, self.x_train_ones, self.x_train, self.y_train,
-                  self.x_test, self.y_test, self._orders, *self._epoch_data(), self.optimizer.last_update,
+                  self.x_test, self.y_test, self._orders, self._next_orders, *self._epoch_data(), self.optimizer.last_update,
                   self.optimizer._scratch, self.optimizer._regularized_grad, *self.optimizer.state_arrays().values()]
         for ws in self._workspaces.values():
             arrays += ws.buffers()
@@ -267,14 +268,16 @@ class Population:
 
     def _select_batch(self) -> tuple[StackedStep, np.ndarray, np.ndarray]:
         if self.batch_in_epoch == 0 and not self.full_batch:
-            if self._shuffles_used == self._shuffles.shape[1]:
-                self._shuffles[...] = np.arange(self.samples)
-                for rng, shuffles in zip(self._rngs, self._shuffles):
-                    rng.permuted(shuffles, axis=1, out=shuffles)
+            shuffles, n = self._shuffles, self.samples
+            if self._shuffles_used == len(shuffles):
+                shuffles[...] = np.arange(n)
+                for k, rng in enumerate(self._rngs):
+                    rng.permuted(shuffles[:, k], axis=1, out=shuffles[:, k])
+                shuffles += np.arange(0, self.runs * n, n)[:, None]  # as indices into all runs' orders
                 self._shuffles_used = 0
-            shuffle = self._shuffles[:, self._shuffles_used]
+            self._orders.take(shuffles[self._shuffles_used], out=self._next_orders, mode="clip")
+            self._orders, self._next_orders = self._next_orders, self._orders
             self._shuffles_used += 1
-            self._orders = np.take_along_axis(self._orders, shuffle, axis=1)
             self._x_rows.take(self._orders, axis=0, out=self._x_epoch, mode="clip")
             self._y_rows.take(self._orders, axis=0, out=self._y_epoch, mode="clip")
         return self._batches[self.batch_in_epoch]
