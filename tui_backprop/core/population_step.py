@@ -111,8 +111,11 @@ class StackedStep:
             for buffers, array in zip((self.z, self.a, self.grad_a, self.delta, self.scratch), arrays):
                 buffers.append(array[:, :, :units])
         self._shared_scratch = shared_scratch
-        self.order, blocks = transposed_order(pop.template.layers, pop.params.shape[1])
-        self.weights_t_all = np.zeros((k, len(self.order)))
+        order, blocks = transposed_order(pop.template.layers, pop.params.shape[1])
+        self.weights_t_all = np.zeros((k, len(order)))
+        # The same ``take`` on the flat parameters (``take(order, axis=1)`` copies them twice on the way)
+        self._params_flat = pop.params.reshape(-1)
+        self._flat_order = np.arange(0, pop.params.size, pop.params.shape[1])[:, None] + order
         # Each layer's weights transposed, [K, fan_in(+1), fan_out], C-contiguous.
         self.weights_t = [self.weights_t_all[:, o : o + r * c].reshape(k, r, c) for o, r, c in blocks]
         self.loss_scratch = np.zeros((k, batch, pop.outputs))
@@ -120,10 +123,15 @@ class StackedStep:
         self._lay_out()
 
     def buffers(self) -> list[np.ndarray]:
-        arrays = [*self.inputs_aug[1:], self.weights_t_all, self.loss_scratch, self.loss_scratch2, self._shared_scratch]
-        for i, wide in enumerate(self.wide):
-            arrays += [self.z[i], self.a[i], self.grad_a[i]] if wide is None else [wide[0], wide[2]]
-        return arrays
+        """The arrays this step owns, each once (many of its buffers are views of one another)."""
+        arrays = [*self.inputs_aug[1:], self.weights_t_all, self._flat_order, self.loss_scratch, self.loss_scratch2,
+                  *self.z, *self.a, *self.grad_a, *self.scratch, *(d for d in self.derivatives if d is not None)]
+        owners = {}
+        for array in arrays:
+            while isinstance(array.base, np.ndarray):
+                array = array.base
+            owners[id(array)] = array
+        return list(owners.values())
 
     def first_input(self, x: np.ndarray) -> np.ndarray:
         """What layer 1 reads of a batch ``x`` (``[K, batch, inputs + 1]``, ones last)."""
@@ -159,7 +167,7 @@ class StackedStep:
     def forward(self, x: np.ndarray) -> None:
         """Every layer's z and a for layer 1's input ``x`` (``first_input`` of a batch)."""
         copyto, matmul = np.copyto, np.matmul
-        self.pop.params.take(self.order, axis=1, out=self.weights_t_all)
+        self._params_flat.take(self._flat_order, out=self.weights_t_all, mode="clip")
         for inp, weights_t, z, z_flat, a_flat, activate, a_into_next, a in self.forward_plan:
             matmul(x if inp is None else inp, weights_t, z)  # (out positional: a little less per call)
             activate(z_flat, a_flat)
