@@ -85,9 +85,9 @@ def bytes_per_run(session: Session, steps: int) -> int:
     params = net.params.size * (6 + len(session.optimizer.state_arrays()))
     n_train, n_test = len(data.x_train), len(data.x_test)
     width = data.inputs + data.outputs
-    # x with and without its ones, y, the epoch's copy of both in its order, that order (and the next) and the
-    # shuffles drawn ahead
-    data_floats = n_train * (3 * data.inputs + 2 + 2 * data.outputs + 2 + SHUFFLES_AHEAD) + n_test * width
+    # x with and without its ones, y, the epoch's copy of both in its order, that order (the next, by batch,
+    # and where each sample goes) and the shuffles drawn ahead
+    data_floats = n_train * (3 * data.inputs + 2 + 2 * data.outputs + 4 + SHUFFLES_AHEAD) + n_test * width
     units = sum(layer.units for layer in net.layers)
     wide = len(net.layers) - 1  # a hidden layer's buffers are one column wider
     step_floats = session.batch_size * (7 * (units + wide) + len(net.layers) + 2 * data.outputs)

@@ -112,15 +112,32 @@ class Population:
         self._shuffles = np.zeros((ahead, k, n), dtype=np.intp)  # [epoch, run]: an epoch's are contiguous
         self._shuffles_used = ahead
         # At each epoch's start every run's training data is gathered in its new order, in one ``take`` from
-        # the [K * n] rows of all runs: each batch is then a slice (a view), and no step gathers anything.
+        # the [K * n] rows of all runs, batch by batch: batch j of every run is one block ``[K, batch, …]``, so
+        # a step reads contiguous inputs and targets and gathers nothing.
         self._x_rows = self.x_train_ones.reshape(k * n, -1)
         self._y_rows = self.y_train.reshape(k * n, -1)
-        self._x_epoch = self.x_train_ones if self.full_batch else np.empty_like(self.x_train_ones)
-        self._y_epoch = self.y_train if self.full_batch else np.empty_like(self.y_train)
+        b = self.batch_size
+        whole, rest = divmod(n, b)
+        if self.full_batch:
+            blocks = [(self.x_train_ones, self.y_train)]
+        else:
+            self._x_epoch, self._y_epoch = np.empty_like(self._x_rows), np.empty_like(self._y_rows)
+            # Where run k's p-th sample of the epoch sits in that layout, and so which order entry each row takes
+            p = np.arange(n)
+            in_whole = p < whole * b
+            first_run = np.where(in_whole, p // b * (k * b) + p % b, whole * k * b + p - whole * b)
+            position = first_run + np.arange(k)[:, None] * np.where(in_whole, b, rest)
+            self._by_batch = np.empty(k * n, dtype=np.intp)
+            self._by_batch[position.ravel()] = np.arange(k * n)
+            self._epoch_orders = np.empty(k * n, dtype=np.intp)
+            sizes = [b] * whole + [rest] * (rest > 0)
+            starts = np.cumsum([0] + [k * size for size in sizes])
+            blocks = [(self._x_epoch[start : start + k * size].reshape(k, size, -1),
+                       self._y_epoch[start : start + k * size].reshape(k, size, -1))
+                      for start, size in zip(starts, sizes)]
         self._workspaces: dict[int, StackedStep] = {}
         self._batches = []  # per batch of an epoch: (its step's buffers, inputs, targets)
-        for start in range(0, n, self.batch_size):
-            x, y = self._x_epoch[:, start : start + self.batch_size], self._y_epoch[:, start : start + self.batch_size]
+        for x, y in blocks:
             ws = self._workspace(x.shape[1])
             self._batches.append((ws, ws.first_input(x), y))
 
@@ -193,7 +210,8 @@ class Population:
         return sum(a.nbytes for a in arrays) + 8 * self.runs * (len(self._loss_rows) + len(self._epoch_rows))
 
     def _epoch_data(self) -> list[np.ndarray]:
-        return [] if self.full_batch else [self._x_epoch, self._y_epoch, self._shuffles]
+        return [] if self.full_batch else [self._x_epoch, self._y_epoch, self._shuffles, self._by_batch,
+                                           self._epoch_orders]
 
     # ----------------------------------------------------------- evaluation
     def predict(self, x: np.ndarray, params: np.ndarray | None = None) -> np.ndarray:
@@ -278,8 +296,9 @@ class Population:
             self._orders.take(shuffles[self._shuffles_used], out=self._next_orders, mode="clip")
             self._orders, self._next_orders = self._next_orders, self._orders
             self._shuffles_used += 1
-            self._x_rows.take(self._orders, axis=0, out=self._x_epoch, mode="clip")
-            self._y_rows.take(self._orders, axis=0, out=self._y_epoch, mode="clip")
+            self._orders.take(self._by_batch, out=self._epoch_orders, mode="clip")
+            self._x_rows.take(self._epoch_orders, axis=0, out=self._x_epoch, mode="clip")
+            self._y_rows.take(self._epoch_orders, axis=0, out=self._y_epoch, mode="clip")
         return self._batches[self.batch_in_epoch]
 
     def step(self) -> None:
