@@ -83,7 +83,10 @@ class MSE(Loss):
     def run_values_and_grad(self, output, target, grad_out, scratch, scratch2, z):
         diff = np.subtract(output, target, out=grad_out)  # one subtraction serves the loss and its gradient
         np.multiply(diff, diff, out=scratch)
-        values = self.scale * _total(scratch, True) / _count(scratch, True)
+        values = _total(scratch, True)  # a new array: scaled in place, as scale · total / count
+        if self.scale != 1.0:  # (× 1 changes no number)
+            values *= self.scale
+        values /= _count(scratch, True)
         factor = 2.0 * self.scale / output.shape[-1]
         if factor != 1.0:  # (half_mse of one output: × 1 changes no number)
             diff *= factor
