@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from tui_backprop.core.figures import fmt
+from tui_backprop.core.figures import measured
 from tui_backprop.app.app import BackpropApp
 from tui_backprop.cli import main
 from tui_backprop.core.datasets import FEATURES, make_dataset
@@ -152,11 +152,11 @@ async def test_pilot_curve_cursor_shows_exact_values():
         assert curve.cursor == 10  # the 11th of 12 points
         text = curve.cursor_text()
         loss11 = app.session.history.train.arrays()[1][10]
-        assert text.startswith(f"step 11: loss {fmt(loss11)} ")  # 4 digits, as the status line
+        assert text.startswith(f"step 11: loss {measured(loss11)} ")  # 4 digits, as the status line
         # epoch 1 ended at step 10: the test loss shown is from then, and says so
-        assert text.endswith(f" · test {fmt(app.session.history.test.arrays()[1][0])} (step 10)"), text
+        assert text.endswith(f" · test {measured(app.session.history.test.arrays()[1][0])} (step 10)"), text
         await pilot.press("left")
-        assert curve.cursor_text().endswith(f" · test {fmt(app.session.history.test.arrays()[1][0])}")  # step 10
+        assert curve.cursor_text().endswith(f" · test {measured(app.session.history.test.arrays()[1][0])}")  # step 10
         await pilot.press("home")
         assert curve.cursor == 0 and curve.cursor_text().startswith("step 1:")
         await pilot.press("escape")
