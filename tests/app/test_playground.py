@@ -119,6 +119,23 @@ async def test_pilot_edit_weight_key():
         assert app.main._shown.loss == 49.0
 
 
+async def test_enter_on_the_weight_editors_figure_keeps_the_weight_exactly():
+    app = BackpropApp(load_preset("xor"), questions=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        before = float(app.session.network.layers[0].weights[0, 0])
+        await pilot.press("w")
+        await pilot.pause()
+        await pilot.press("enter")  # the box's 0.5403, unchanged: not a rounding of the weight
+        await pilot.pause()
+        assert float(app.session.network.layers[0].weights[0, 0]) == before != 0.5403
+        await pilot.press("w")
+        await pilot.pause()
+        app.screen.query_one("Input").value = "\u22120.25"  # the app's own minus sign is read
+        await pilot.press("enter")
+        await pilot.pause()
+        assert float(app.session.network.layers[0].weights[0, 0]) == -0.25
+
+
 async def test_pilot_toggles_new_data_and_neuron_view():
     app = BackpropApp(load_preset("playground"))
     async with app.run_test(size=(100, 30)) as pilot:
@@ -205,6 +222,7 @@ async def test_the_weight_editor_shows_the_value_as_the_app_does_and_refuses_a_m
         before = float(app.session.network.layers[0].weights[0, 0])
         text = " ".join(str(w.render()) for w in screen.query("Static"))
         assert "(now 0.5403)" in text, text
+        assert screen.query_one("Input").value == "0.5403"  # the figure the sentence shows (QA: it was 0.540513)
         for typed in ("-1e6", "1e6", "inf", "-2e7"):
             screen.query_one("Input").value = typed
             await pilot.press("enter")
