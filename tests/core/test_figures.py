@@ -79,3 +79,5 @@ def test_operands_get_the_digits_that_make_the_arithmetic_hold():
     assert operands([3.4557, 2.0], 3.4557 * 2.0, lambda w, x: w * x, least=3) == ["3.4557", "2"]
     assert operands([3.0, 2.0], 6.0, lambda w, x: w * x, least=3) == ["3", "2"]  # exact: as short as before
     assert operands([-0.5, 0.25], -0.125, lambda a, b: a * b) == [MINUS + "0.5", "0.25"]
+    # a sum that is off for another reason than rounding gets no 17-digit figures
+    assert operands([0.123456789, 2.0], 1.0, lambda a, b: a * b) == ["0.1235", "2"]

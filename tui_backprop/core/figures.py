@@ -109,4 +109,4 @@ def operands(values: list[float], result: float, compute, digits: int = 4, least
             return [fmt(v, least) for v in values]
         if got == want:
             return texts
-    return texts
+    return [fmt(v, least) for v in values]  # no digits make it hold: not rounding, so no 17-digit figures
