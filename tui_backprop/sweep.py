@@ -198,24 +198,29 @@ def histogram(values, bins: int = 8, width: int = 30, bound: float | None = None
     return lines
 
 
+def counted(n: int, noun: str) -> str:
+    """"1 learning rate", "16 seeds": the plural only where there are several."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def summary(sweep: Sweep, results: list[dict], title: str, elapsed: float) -> list[str]:
     pop = sweep.population
-    lines = [f"{title}: {pop.runs} runs ({len(set(sweep.seeds))} seeds × {len(set(sweep.learning_rates))} "
-             f"learning rate(s)), up to {sweep.max_steps:,} steps"]
+    lines = [f"{title}: {counted(pop.runs, 'run')} ({counted(len(set(sweep.seeds)), 'seed')} × "
+             f"{counted(len(set(sweep.learning_rates)), 'learning rate')}), up to {sweep.max_steps:,} steps"]
     for rate in dict.fromkeys(sweep.learning_rates):
         group = [r for r in results if r["learning_rate"] == rate]
-        lines.append(f"learning rate {rate:g}: {len(group)} runs")
+        lines.append(f"learning rate {rate:g}: {counted(len(group), 'run')}")
         if pop.stop_below_loss is not None:
             reached = [r["stopped_at"] for r in group if r["stopped_at"] is not None]
-            lines.append(f"  reached training loss < {pop.stop_below_loss:g}: {len(reached)} of {len(group)} runs "
-                         f"({len(reached) / len(group):.0%})")
+            lines.append(f"  reached training loss < {pop.stop_below_loss:g}: {len(reached)} of "
+                         f"{counted(len(group), 'run')} ({len(reached) / len(group):.0%})")
             if reached:
                 q = np.quantile(reached, [0.0, 0.25, 0.5, 0.75, 1.0])
                 lines.append(f"  steps to get there: median {q[2]:,.0f}, middle half {q[1]:,.0f}–{q[3]:,.0f}, "
                              f"range {q[0]:,.0f}–{q[4]:,.0f}")
         halted = sum(1 for r in group if r["halted"])
         if halted:
-            lines.append(f"  halted on NaN/inf: {halted} of {len(group)} runs")
+            lines.append(f"  halted on NaN/inf: {halted} of {counted(len(group), 'run')}")
         lines.append(f"  final training loss  {quantiles((r['final_loss'] for r in group), bound=pop.stop_below_loss)}")
         if any(r["test_loss"] is not None for r in group):
             lines.append(f"  final test loss      {quantiles(r['test_loss'] for r in group)}")

@@ -525,7 +525,7 @@ async def test_status_says_whose_loss_it_shows_before_the_loss_phase():
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("n", "n", "p")
         status = app.query_one("#status").render().plain
-        assert "step 2: forward L1 done" in status and "batch loss C 18 (step 1)" in status, status
+        assert "step 2: forward L1 done" in status and "loss C 18 (step 1)" in status, status
         await pilot.press("p", "p")
         status = app.query_one("#status").render().plain
         assert "step 2: loss done" in status and "(step 1)" not in status, status

@@ -92,10 +92,10 @@ def test_sigmoid_neuron_chain_has_the_derivative_factor_with_its_value():
     values = values_after("sigmoid-neuron", 3)
     lines = Chain(values).lines(("w", 0, 0, 0))
     assert lines == [
-        "C = ½(a − y)² = ½(0.6225 − 1)² = 0.07127",
+        "C = ½(a − y)² = ½(0.62246 − 1)² = 0.07127",  # ½(0.6225 − 1)² would be 0.07125
         "∂C/∂a = a − y = 0.6225 − 1 = −0.3775",
         "σ'(z) = a(1 − a) = 0.6225·(1 − 0.6225) = 0.235",
-        "∂C/∂z = ∂C/∂a · σ'(z) = −0.3775 · 0.235 = −0.08872",
+        "∂C/∂z = ∂C/∂a · σ'(z) = −0.37754 · 0.235 = −0.08872",  # −0.3775 · 0.235 would be −0.08871
         "∂C/∂w = ∂C/∂z · x = −0.08872 · 2 = −0.1774",
     ]
     assert weighted_sum_line(values, 0, 0) == "z = w·x + b = 0.5·2 + (−0.5) = 0.5"
@@ -204,6 +204,31 @@ def test_bad_names_table_names_file_and_field(names, field, words):
     with pytest.raises(ConfigError) as info:
         parse_config(raw, "lesson.toml")
     assert info.value.source == "lesson.toml" and info.value.field == field and words in info.value.message
+
+
+def test_near_convergence_the_written_arithmetic_adds_up():
+    """QA: "∂C/∂ŷ = ŷ − y = 30 − 30 = −3.619e−8" and "h = w1·x = 3.46·2 = 6.911" (3.46·2 is 6.92)."""
+    import re
+
+    from tests.conftest import preset_session
+
+    session = preset_session("chain-two-weights", 17, headless=True)
+    while session.last_phase not in ("backward", "backward L1"):
+        session.run_phase()
+    snap = session.snapshot()
+    values = GraphValues(snap, names_for(snap, load_preset("chain-two-weights").names), 0)
+    number = r"(−?[\d.]+(?:e−?\d+)?)"
+    read = lambda text: float(text.replace("\u2212", "-"))  # noqa: E731
+    loss, output, w2, h, w1 = Chain(values).lines(("w", 0, 0, 0))
+    a, b, result = re.fullmatch(rf"C = ½\(ŷ − y\)² = ½\({number} − {number}\)² = {number}", loss).groups()
+    assert fmt(0.5 * (read(a) - read(b)) ** 2) == result and b == "30" and a != "30"
+    a, b, result = re.fullmatch(rf"∂C/∂ŷ = ŷ − y = {number} − {number} = {number}", output).groups()
+    assert fmt(read(a) - read(b)) == result == fmt(snap.output[0, 0] - 30.0)
+    for line in (w2, h, w1):
+        g, x, result = re.fullmatch(rf".* = {number} · {number} = {number}", line).groups()
+        assert fmt(read(g) * read(x)) == result, line
+    w, x, result = re.fullmatch(rf"h = w1·x = {number}·{number} = {number}", weighted_sum_line(values, 0, 0)).groups()
+    assert fmt(read(w) * read(x)) == result and x == "2", (w, x, result)
 
 
 def test_a_small_update_on_a_node_shows_in_its_digits():

@@ -192,6 +192,24 @@ def test_the_chain_rule_uses_the_lessons_names():
     assert "  = −6 · 1 · 6 = −36\n  ∂ℓ/∂a = ∂C/∂ŷ, from the loss phase\n batch mean = −36 = ∂C/∂w2 ✓\n" in text
 
 
+def test_near_convergence_the_chain_rules_product_adds_up_as_written():
+    """As in the computation graph (QA 8): it read "= 1.04e−10 · 1 · 2 = 2.081e−10" (1.04·2 is 2.08)."""
+    import re
+
+    from tests.conftest import preset_session
+
+    session = preset_session("chain-two-weights", 17, headless=True)
+    while session.last_phase not in ("backward", "backward L1"):
+        session.run_phase()
+    config = load_preset("chain-two-weights")
+    for selection in ((0, 0, 0, 0), (1, 0, 0, 0)):
+        line = next(l for l in text_of(session, config, selection).splitlines() if l.startswith("  = "))
+        *factors, result = re.split(r" · | = ", line[4:])
+        product = np.prod([float(f.replace("\u2212", "-")) for f in factors])
+        assert fmt(product) == result, line
+    assert "  = 1.0403e\u221210 · 1 · 2 = 2.081e\u221210" in text_of(session, config)
+
+
 @pytest.mark.parametrize("kind", ["l2", "l1"])
 def test_the_weight_section_shows_the_regularization_term_the_optimizer_adds(kind):
     """Issue 11: ∂L/∂w + rate·w (L2) or rate·sign(w) (L1) is what the optimizer steps on."""

@@ -163,3 +163,17 @@ def test_the_shade_ratio_never_reads_1():
     edges = np.geomspace(0.75, 0.81, 9)
     text = "".join(s.text for s in LandscapePlot()._legend(edges, [], True, 80))
     assert text.endswith(", each shade ×1.01")
+
+
+def test_a_nearly_flat_loss_says_so_with_digits_that_differ():
+    """QA: a flat loss read "2.6 █████████ 2.6, each shade ×1.0001"."""
+    plot = LandscapePlot()
+    loss = np.array([[2.5999, 2.6001], [2.6002, 2.6003]])
+    edges = np.geomspace(2.5999, 2.6003, 10)
+    text = "".join(s.text for s in plot._legend(edges, [], True, 80, loss))
+    assert text.startswith("loss, log scale: 2.5999 ") and text.endswith(" 2.6003: nearly flat, all within 0.02%")
+    flat = "".join(s.text for s in plot._legend(10 ** np.linspace(0.415, 1.415, 10), [], True, 80, np.full((2, 2), 2.6)))
+    assert flat == "loss 2.6 everywhere here: flat"  # not "2.6 … 26": the shades' made-up decade
+    steep = np.array([[0.31, 1.0], [2.0, 2.6]])
+    text = "".join(s.text for s in plot._legend(np.geomspace(0.31, 2.6, 10), [], True, 80, steep))
+    assert text.startswith("loss, log scale: 0.31 ") and ", each shade ×1.3" in text

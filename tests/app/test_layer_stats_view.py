@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from rich.text import Text
 
 from tests.conftest import pause_latencies
 from tui_backprop.app.app import BackpropApp
@@ -37,7 +38,8 @@ async def test_the_view_shows_this_steps_numbers():
         assert zero > 0.9 and f"zero {zero:.0%}" in text  # the lesson: layer 1's ReLUs die
         assert "After step 10" in text and "Layer 2 · sigmoid · 1 unit" in text
         plot = app.screen.query_one(RatioPlot)
-        assert "grey: −3" in str(plot.border_title) and "L2" in str(plot.border_subtitle)
+        assert "grey: −3" in str(plot.border_title)
+        assert Text.from_markup(plot.border_subtitle).plain == "━ L1 · • L2"  # marks, not colour alone (NO_COLOR)
         await pilot.press("n")  # keys still drive training from the view
         await pilot.pause(0.5)
         assert app.session.step_count == 11 and "After step 11" in str(app.screen.query_one("#layer-stats-text").render())
@@ -55,6 +57,19 @@ def test_a_bound_of_negative_zero_reads_0():
     h = histogram(np.array([-9.8, -0.5, -0.0, -0.0]), bins=4)
     assert str(h.edges[-1]) == "-0.0"
     assert sparkline(h).split()[-1] == "0"
+
+
+def test_each_layer_has_its_own_mark_so_no_color_tells_them_apart():
+    """QA: L1 and L2 differed only by colour."""
+    from types import SimpleNamespace
+
+    plot = RatioPlot()
+    marks = []
+    plot.plt.plot = lambda x, y, color=None, marker=None: marks.append(marker)
+    snap = SimpleNamespace(update_ratio_steps=np.array([16, 32, 48]),
+                           update_ratio_history=np.array([[-3.0, -2.0, -1.0]] * 3))
+    plot.show(snap)
+    assert marks == ["braille", "braille", "•", "x"]  # the grey −3 line, then L1, L2, L3
 
 
 def test_the_ratio_plots_step_labels_have_separators():

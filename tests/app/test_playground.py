@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from tui_backprop.core.figures import fmt
+from tui_backprop.core.figures import measured
 from tui_backprop.app.app import BackpropApp
 from tui_backprop.cli import main
 from tui_backprop.core.datasets import FEATURES, make_dataset
@@ -119,6 +119,23 @@ async def test_pilot_edit_weight_key():
         assert app.main._shown.loss == 49.0
 
 
+async def test_enter_on_the_weight_editors_figure_keeps_the_weight_exactly():
+    app = BackpropApp(load_preset("xor"), questions=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        before = float(app.session.network.layers[0].weights[0, 0])
+        await pilot.press("w")
+        await pilot.pause()
+        await pilot.press("enter")  # the box's 0.5403, unchanged: not a rounding of the weight
+        await pilot.pause()
+        assert float(app.session.network.layers[0].weights[0, 0]) == before != 0.5403
+        await pilot.press("w")
+        await pilot.pause()
+        app.screen.query_one("Input").value = "\u22120.25"  # the app's own minus sign is read
+        await pilot.press("enter")
+        await pilot.pause()
+        assert float(app.session.network.layers[0].weights[0, 0]) == -0.25
+
+
 async def test_pilot_toggles_new_data_and_neuron_view():
     app = BackpropApp(load_preset("playground"))
     async with app.run_test(size=(100, 30)) as pilot:
@@ -152,11 +169,11 @@ async def test_pilot_curve_cursor_shows_exact_values():
         assert curve.cursor == 10  # the 11th of 12 points
         text = curve.cursor_text()
         loss11 = app.session.history.train.arrays()[1][10]
-        assert text.startswith(f"step 11: loss {fmt(loss11)} ")  # 4 digits, as the status line
+        assert text.startswith(f"step 11: loss {measured(loss11)} ")  # 4 digits, as the status line
         # epoch 1 ended at step 10: the test loss shown is from then, and says so
-        assert text.endswith(f" · test {fmt(app.session.history.test.arrays()[1][0])} (step 10)"), text
+        assert text.endswith(f" · test {measured(app.session.history.test.arrays()[1][0])} (step 10)"), text
         await pilot.press("left")
-        assert curve.cursor_text().endswith(f" · test {fmt(app.session.history.test.arrays()[1][0])}")  # step 10
+        assert curve.cursor_text().endswith(f" · test {measured(app.session.history.test.arrays()[1][0])}")  # step 10
         await pilot.press("home")
         assert curve.cursor == 0 and curve.cursor_text().startswith("step 1:")
         await pilot.press("escape")
@@ -205,6 +222,7 @@ async def test_the_weight_editor_shows_the_value_as_the_app_does_and_refuses_a_m
         before = float(app.session.network.layers[0].weights[0, 0])
         text = " ".join(str(w.render()) for w in screen.query("Static"))
         assert "(now 0.5403)" in text, text
+        assert screen.query_one("Input").value == "0.5403"  # the figure the sentence shows (QA: it was 0.540513)
         for typed in ("-1e6", "1e6", "inf", "-2e7"):
             screen.query_one("Input").value = typed
             await pilot.press("enter")

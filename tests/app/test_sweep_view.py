@@ -187,10 +187,11 @@ def test_a_runs_loss_below_the_goal_never_prints_as_the_goal():
 
     picture = SweepPicture(step=300, max_steps=3000, seeds=(0, 1, 2), goal=0.05, goal_source="",
                            curve_steps=np.zeros(1), curves=np.zeros((1, 3)), median=np.zeros(1),
-                           loss=np.array([0.049976, 0.31234, 0.0501]), steps=np.full(3, 300),
+                           loss=np.array([0.049976, 0.31234, 0.0798]), steps=np.full(3, 300),
                            stopped_at=np.array([250, -1, -1]), halts=(None, None, None), finished=False,
                            updates_per_second=1.0)
-    assert [loss_text(picture, k) for k in range(3)] == ["0.04998", "0.312", "0.0501"]
+    # 4 digits with their zeros, so the column lines up (QA: 0.0798 beside 0.07988)
+    assert [loss_text(picture, k) for k in range(3)] == ["0.04998", "0.3123", "0.07980"]
 
 
 @pytest.mark.parametrize("size", [(100, 30), (80, 24)], ids=lambda s: f"{s[0]}x{s[1]}")

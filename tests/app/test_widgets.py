@@ -16,7 +16,7 @@ from textual.app import App, ComposeResult
 from textual.containers import Vertical
 from textual.geometry import Region
 
-from tui_backprop.core.figures import fmt
+from tui_backprop.core.figures import fmt, measured
 from tui_backprop.app.app import BackpropApp
 from tui_backprop.app.widgets import DecisionBoundary, Inspector, NetworkDiagram, NeuronMaps
 from tui_backprop.app.plane_picture import CLASS_COLOURS, LEVELS, SIGNED, UPPER_HALF
@@ -762,14 +762,14 @@ async def test_curve_cursor_on_a_long_run_names_the_steps_of_a_bucket():
         await pilot.press("home")
         points = app.session.history.train.points()
         losses_start = app.session.history.train.arrays()[1]
-        assert curve.cursor_text().startswith(f"step 1: loss {fmt(losses_start[0])}")
+        assert curve.cursor_text().startswith(f"step 1: loss {measured(losses_start[0])}")
         await pilot.press(*(["shift+right"] * 51), "right", "right")  # entry 512: the first bucket after the head
         assert curve.cursor == 512 and points.count[512] > 1
         first, last = int(points.first[512]), int(points.last[512])
         assert first == 513
         text = curve.cursor_text()
-        assert text.startswith(f"steps {first:,}–{last:,}: mean {fmt(points.y[512])} "
-                               f"(min {fmt(points.low[512])}, max {fmt(points.high[512])})")
+        assert text.startswith(f"steps {first:,}–{last:,}: mean {measured(points.y[512])} "
+                               f"(min {measured(points.low[512])}, max {measured(points.high[512])})")
         await pilot.pause()
         readout = curve.render().plain.splitlines()
         # wrapped above the plot at the pane's width, no figure cut from its label
@@ -777,7 +777,7 @@ async def test_curve_cursor_on_a_long_run_names_the_steps_of_a_bucket():
         assert readout[: len(expected)] == expected and readout[0].startswith("steps 513–")
         assert len(expected) >= 2 and readout[len(expected)].lstrip().startswith("┌")  # then the plot
         shown = " ".join(expected)
-        assert f"min {fmt(points.low[512])}," in shown and f"max {fmt(points.high[512])})" in shown
+        assert f"min {measured(points.low[512])}," in shown and f"max {measured(points.high[512])})" in shown
 
 
 def test_readout_wraps_whole_figures_and_drops_the_test_loss_first():

@@ -50,10 +50,16 @@ def test_learning_rates_and_stop_condition(capsys):
     assert all(r["stopped_at"] is None and r["steps"] == 600 for r in slow)
 
 
+def test_the_summary_counts_in_proper_plurals(capsys):
+    """QA: "16 seeds × 1 learning rate(s)"."""
+    assert main(["sweep", "--preset", "xor", "--seeds", "0:1", "--learning-rates", "0.1,0.3", "--steps", "20"]) == 0
+    assert "(1 seed × 2 learning rates)" in capsys.readouterr().out
+
+
 def test_summary_says_what_it_counts(capsys):
     assert main(["sweep", "--preset", "xor", "--seeds", "0:8", "--steps", "300", "--stop-below-loss", "0.3"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("XOR with one hidden layer (xor): 8 runs (8 seeds × 1 learning rate(s)), up to 300 steps")
+    assert out.startswith("XOR with one hidden layer (xor): 8 runs (8 seeds × 1 learning rate), up to 300 steps")
     assert "reached training loss < 0.3:" in out and "of 8 runs" in out
     assert "steps to get there: median" in out
     assert "final training loss  min" in out and "accuracy             min" in out and "%" in out

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tui_backprop.core.figures import MINUS, beside, change, fmt, tick
+from tui_backprop.core.figures import MINUS, beside, change, fmt, operands, tick
 
 
 @pytest.mark.parametrize("value, bound, digits, shown", [
@@ -47,3 +47,37 @@ def test_a_change_is_written_with_the_digits_that_show_it():
     assert change(0.5, 0.5) == ("0.5", "0.5")  # no change: nothing to tell apart
     before, after = change(1.0, 1.0 + 2**-52)
     assert before != after and float(after.replace(MINUS, "-")) == 1.0 + 2**-52
+
+
+@pytest.mark.parametrize("value, digits, text", [
+    (0.146, 4, "0.1460"), (0.488, 4, "0.4880"), (0.000789, 4, "0.0007890"),  # QA: read as 3 digits beside 0.4449
+    (0.4449, 4, "0.4449"), (1e-5, 4, f"1.000e{MINUS}5"), (-0.5, 4, MINUS + "0.5000"), (0.5, 2, "0.50"),
+    (3.0, 4, "3"), (18.0, 4, "18"),                  # whole: as a lesson writes it (C 18, not 18.00)
+    (12345.5, 4, "1.235e4"), (7.25, 1, "7"),        # no bare point ("7.")
+    (0.0, 4, "0"), (None, 4, "—"), (float("nan"), 4, "NaN"),
+])
+def test_a_measurement_keeps_its_trailing_zeros(value, digits, text):
+    assert fmt(value, digits, zeros=True) == text
+
+
+def test_values_set_by_hand_stay_short_without_zeros():
+    assert fmt(3.0) == "3" and fmt(0.146) == "0.146"  # "w1 3→3.48", not "3.000→3.480"
+
+
+def test_beside_keeps_zeros_and_its_side_of_the_bound():
+    assert beside(0.0798, 0.05, 4, zeros=True) == "0.07980"  # the sweep column: every loss 4 digits wide
+    assert beside(0.079951, 0.08, 4, zeros=True) == "0.07995"
+    assert beside(0.0799999, 0.08, 4, zeros=True) == "0.0799999"
+
+
+def test_operands_get_the_digits_that_make_the_arithmetic_hold():
+    # QA: "∂C/∂ŷ = ŷ − y = 30 − 30 = −3.619e−8" and "h = w1·x = 3.46·2 = 6.911"
+    yhat, y = 29.99999996381, 30.0
+    texts = operands([yhat, y], yhat - y, lambda a, b: a - b)
+    assert texts == ["29.99999996381", "30"]
+    assert fmt(float(texts[0]) - float(texts[1])) == fmt(yhat - y) == f"{MINUS}3.619e{MINUS}8"
+    assert operands([3.4557, 2.0], 3.4557 * 2.0, lambda w, x: w * x, least=3) == ["3.4557", "2"]
+    assert operands([3.0, 2.0], 6.0, lambda w, x: w * x, least=3) == ["3", "2"]  # exact: as short as before
+    assert operands([-0.5, 0.25], -0.125, lambda a, b: a * b) == [MINUS + "0.5", "0.25"]
+    # a sum that is off for another reason than rounding gets no 17-digit figures
+    assert operands([0.123456789, 2.0], 1.0, lambda a, b: a * b) == ["0.1235", "2"]

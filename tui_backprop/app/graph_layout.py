@@ -31,7 +31,11 @@ SYMBOL = {"sigmoid": "σ", "tanh": "tanh", "relu": "relu", "leaky_relu": "lrelu"
 
 def paren(value: float, digits: int = 4) -> str:
     """A factor in a product: negative numbers in brackets, as on paper."""
-    text = fmt(value, digits)
+    return bracket(fmt(value, digits))
+
+
+def bracket(text: str) -> str:
+    """A written number as a factor: in brackets when negative."""
     return f"({text})" if text.startswith(MINUS) else text
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from rich.text import Text
 
-from tui_backprop.core.figures import MINUS, fmt
+from tui_backprop.core.figures import MINUS, fmt, operands
 from tui_backprop.core.gradcheck import LayerCheck, agrees
 from tui_backprop.core.losses import get_loss
 from tui_backprop.core.names import Names
@@ -150,14 +150,19 @@ def weight_section(out: Text, snap: Snapshot, info: LayerSnapshot, names: Names,
         units = info.a.shape[1]
         out.append(" δ = ∂ℓ/∂z comes straight from the loss:\n", style="dim")
         scale = f"(a{MINUS}y)/{units}" if info.activation == "sigmoid" and units > 1 else f"a{MINUS}y"
-        out.append(f" δ = {scale} = {fmt(a)} {MINUS} {fmt(y)} = {fmt(delta)}\n")
+        times = 1 / units if info.activation == "sigmoid" and units > 1 else 1.0
+        # each line's numbers with the digits it takes to come out as written (near convergence a is 30.00000001)
+        a_text, y_text = operands([a, y], delta, lambda u, v: times * (u - v))
+        out.append(f" δ = {scale} = {a_text} {MINUS} {y_text} = {fmt(delta)}\n")
         out.append(f" ∂ℓ/∂w = δ · {dzdw}\n", style="dim")
-        out.append(f"  = {fmt(delta)} · {fmt(x)} = ")
+        delta_text, x_text = operands([delta, x], per_sample, lambda d, v: d * v)
+        out.append(f"  = {delta_text} · {x_text} = ")
     else:
         grad_a = float(info.grad_a[sample, neuron])
         slope = float(info.f_prime[sample, neuron])
         out.append(f" ∂ℓ/∂a · ∂a/∂z · {dzdw}  (sample {sample + 1})\n", style="dim")
-        out.append(f"  = {fmt(grad_a)} · {fmt(slope)} · {fmt(x)} = ")
+        texts = operands([grad_a, slope, x], per_sample, lambda g, f, v: g * f * v)
+        out.append(f"  = {' · '.join(texts)} = ")
     out.append(fmt(per_sample), style="bold")
     out.append("\n")
     if not info.delta_from_loss:

@@ -1,9 +1,12 @@
 """Numbers as text for people, one format for every pane.
 
 ``fmt``: a figure with a real minus sign (−, not -), "1e−5" rather than
-"1e-05", 0 for −0, NaN and ∞ spelled out, "—" where there is none. ``tick``: an
+"1e-05", 0 for −0, NaN and ∞ spelled out, "—" where there is none; with
+``zeros=True`` a measurement keeps its trailing zeros (0.1460 beside 0.4449,
+not 0.146), while a value a lesson set stays short (w1 3, not 3.000). ``tick``: an
 axis label of at most 5 characters. ``beside``: a figure next to a threshold
-never prints equal to it.
+never prints equal to it. ``operands``: the numbers of a worked sum, with the
+digits it takes for the sum to come out as written.
 """
 
 from __future__ import annotations
@@ -13,8 +16,12 @@ import math
 MINUS = "\u2212"  # a real minus sign: "-" reads as a hyphen and is narrower than the digits
 
 
-def fmt(value: float | None, digits: int = 4) -> str:
-    """A number as a learner reads it: ``digits`` significant digits, a real minus, no "e-05" or −0."""
+def fmt(value: float | None, digits: int = 4, zeros: bool = False) -> str:
+    """A number as a learner reads it: ``digits`` significant digits, a real minus, no "e-05" or −0.
+
+    ``zeros``: keep trailing zeros (a measured loss reads 0.1460, as wide as 0.4449 beside it); a whole
+    number stays whole (C 18, not 18.00).
+    """
     if value is None:
         return "—"
     value = float(value)
@@ -24,7 +31,20 @@ def fmt(value: float | None, digits: int = 4) -> str:
         return "∞" if value > 0 else f"{MINUS}∞"
     if value == 0:
         return "0"
-    return _plain(f"{value:.{digits}g}")
+    return _plain(_digits(value, digits, zeros))
+
+
+def measured(value: float | None, digits: int = 4) -> str:
+    """A measurement (a loss, a mean) at its precision, trailing zeros kept: ``fmt(value, digits, zeros=True)``."""
+    return fmt(value, digits, zeros=True)
+
+
+def _digits(value: float, digits: int, zeros: bool) -> str:
+    if not zeros or value == round(value):  # a whole number stays whole: C 18, as the lesson writes it
+        return f"{value:.{digits}g}"
+    text = f"{value:#.{digits}g}"  # "#" keeps the zeros, and a bare point ("3.") with one digit
+    mantissa, e, exponent = text.partition("e")
+    return mantissa.rstrip(".") + e + exponent
 
 
 def change(old: float, new: float, digits: int = 4) -> tuple[str, str]:
@@ -55,17 +75,38 @@ def _plain(text: str) -> str:
     return text.replace("-", MINUS)
 
 
-def beside(value: float, bound: float | None = None, digits: int = 3) -> str:
+def beside(value: float, bound: float | None = None, digits: int = 3, zeros: bool = False) -> str:
     """``value`` with ``digits`` significant digits, more while fewer would print it equal to ``bound``.
 
     A loss of 0.049976 next to "reached < 0.05" reads 0.04998, not 0.05: the figure stays on its side of
-    the threshold.
+    the threshold. ``zeros``: keep trailing zeros, as ``fmt`` does.
     """
     value = float(value)
-    text = f"{value:.{digits}g}"
+    text = _digits(value, digits, zeros) if math.isfinite(value) else f"{value:g}"
     if bound is None or not math.isfinite(value) or value == bound:
         return text
     while digits < 17 and (float(text) == bound or (float(text) < bound) != (value < bound)):
         digits += 1
-        text = f"{value:.{digits}g}"
+        text = _digits(value, digits, zeros)
     return text
+
+
+def operands(values: list[float], result: float, compute, digits: int = 4, least: int | None = None) -> list[str]:
+    """``values`` written with as many digits as it takes for ``compute`` of the written numbers to give
+    ``result`` as ``fmt`` writes it: near convergence "ŷ − y = 30 − 30 = −3.619e−8" becomes
+    "29.99999996381 − 30 = −3.619e−8". Exact data (x 2, y 30) stays short. ``least``: the digits tried
+    first (fewer than ``digits`` where terms are many)."""
+    least = digits if least is None else least
+    want = fmt(result, digits)
+    texts = [fmt(v, least) for v in values]
+    if not math.isfinite(result):
+        return texts
+    for more in range(least, 18):
+        texts = [fmt(v, more) for v in values]
+        try:
+            got = fmt(compute(*(float(t.replace(MINUS, "-")) for t in texts)), digits)
+        except (ValueError, ZeroDivisionError, OverflowError):
+            return [fmt(v, least) for v in values]
+        if got == want:
+            return texts
+    return [fmt(v, least) for v in values]  # no digits make it hold: not rounding, so no 17-digit figures

@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from tui_backprop.app.screens.closes_once import ClosesOnce
-from tui_backprop.core.figures import fmt
+from tui_backprop.core.figures import MINUS, fmt
 
 LIMIT = 1e6  # a typed weight's size must stay below this
 
@@ -31,12 +31,15 @@ class EditWeightScreen(ClosesOnce, ModalScreen[float | None]):
         super().__init__()
         self.weight_name = name
         self.value = value
+        # The box starts with the figure the sentence shows (it read "(now 0.5444)" over 0.54436), with a
+        # hyphen the parser takes; Enter on it unchanged keeps the weight exactly as it is.
+        self.prefill = fmt(value).replace(MINUS, "-")
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(f"New value for {self.weight_name} (now {fmt(self.value)}).\n"
                          "Enter applies it and redoes the forward pass; Escape cancels.")
-            yield Input(f"{self.value:.6g}", id="edit-value")
+            yield Input(self.prefill, id="edit-value")
             yield Static("", id="edit-error")
 
     def on_mount(self) -> None:
@@ -44,8 +47,12 @@ class EditWeightScreen(ClosesOnce, ModalScreen[float | None]):
 
     @on(Input.Submitted)
     def submit(self, event: Input.Submitted) -> None:
+        typed = event.value.strip().replace(MINUS, "-")  # a real minus, as the app writes it, reads too
+        if typed == self.prefill:
+            self.dismiss(self.value)
+            return
         try:
-            value = float(event.value)
+            value = float(typed)
             if math.isnan(value):
                 raise ValueError
         except ValueError:

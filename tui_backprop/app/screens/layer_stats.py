@@ -27,6 +27,9 @@ BARS = "▁▂▃▄▅▆▇█"
 # One per layer (plotext's names, then the same colours in Rich markup); a ninth layer repeats the first.
 COLORS = ("cyan", "orange", "green", "magenta", "red", "blue", "yellow", "white")
 MARKUP_COLORS = ("cyan", "dark_orange", "green", "magenta", "red", "blue", "yellow", "white")
+# and a mark each, so the layers differ without colour too (NO_COLOR): L1 a line, L2 dots, L3 crosses …
+MARKERS = ("braille", "•", "x", "+", "o", "*", "#", "@", "%", "&")
+LEGEND = ("━", "•", "x", "+", "o", "*", "#", "@", "%", "&")
 BINS = 16
 REDRAW_EVERY = 0.25  # seconds
 
@@ -78,7 +81,8 @@ class RatioPlot(PlotextPlot):
             y = ratios[:, i]
             ok = np.isfinite(y) & (y > NO_UPDATE + 1)  # no update at all: drawn nowhere
             if ok.any():
-                plt.plot(steps[ok].tolist(), y[ok].tolist(), color=COLORS[i % len(COLORS)], marker="braille")
+                plt.plot(steps[ok].tolist(), y[ok].tolist(), color=COLORS[i % len(COLORS)],
+                         marker=MARKERS[i % len(MARKERS)])
                 low, high = min(low, float(y[ok].min())), max(high, float(y[ok].max()))
         ticks = sorted({round(low), HEALTHY_LOG_RATIO, round(high)})
         plt.yticks(ticks, [f"{t:g}".replace("-", "−") for t in ticks])  # the title's minus: "grey: −3"
@@ -114,7 +118,8 @@ class LayerStatsScreen(ViewScreen):
         if snap is None or snap is self._shown:
             return
         self._shown = snap
-        legend = " · ".join(f"[{MARKUP_COLORS[i % len(MARKUP_COLORS)]}]L{i + 1}[/]" for i in range(len(snap.layers)))
+        legend = " · ".join(f"[{MARKUP_COLORS[i % len(MARKUP_COLORS)]}]{escape(LEGEND[i % len(LEGEND)])} L{i + 1}[/]"
+                            for i in range(len(snap.layers)))
         plot = self.query_one(RatioPlot)
         plot.border_title = "log10 update:weight ratio ‖ΔW‖/‖W‖ per step (grey: −3, healthy)"
         plot.border_subtitle = legend

@@ -37,8 +37,8 @@ def outcome(picture: SweepPicture, k: int) -> str:
 
 
 def loss_text(picture: SweepPicture, k: int) -> str:
-    """Run k's training loss, with the digits that keep it on its side of the goal beside it."""
-    return beside(picture.loss[k], picture.goal)
+    """Run k's training loss: 4 digits, zeros kept so the column lines up, more where it would print as the goal."""
+    return beside(picture.loss[k], picture.goal, 4, zeros=True)
 
 
 def headline(picture: SweepPicture) -> str:

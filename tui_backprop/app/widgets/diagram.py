@@ -35,13 +35,25 @@ from tui_backprop.app.diagram_numbers import (
 )
 from tui_backprop.app.graph_layout import PENDING, lesson_renames
 from tui_backprop.app.widgets.plane import FittedTitles
+from tui_backprop.core.names import subscript
 from tui_backprop.app.widgets.inspector import NEGATIVE_COLOURS, POSITIVE_COLOURS, magnitude_level
 from tui_backprop.training.session import Snapshot
 
-# Braille dot bits by (column, row) inside a cell.
 # Playground's feature names, short enough for the diagram's input column.
 INPUT_LABELS = {"x1": "X₁", "x2": "X₂", "x1^2": "X₁²", "x2^2": "X₂²", "x1*x2": "X₁X₂",
                 "sin(x1)": "sinX₁", "sin(x2)": "sinX₂"}
+
+
+def input_label(name: str) -> str:
+    """An input's label: Playground's names (X₁, X₁²), and the numbered inputs past them alike (X₃, not x3)."""
+    if name in INPUT_LABELS:
+        return INPUT_LABELS[name]
+    if name[:1] == "x" and name[1:].isdigit():
+        return "X" + "".join(subscript(int(d)) for d in name[1:])
+    return name
+
+
+# Braille dot bits by (column, row) inside a cell.
 _BRAILLE_BITS = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))
 _EDGE_STYLES: dict[tuple[int, int, bool], Style] = {}
 DENSE = 8  # drawn edges of a layer above which only the selected neuron's carry numbers
@@ -303,7 +315,7 @@ class NetworkDiagram(FittedTitles, Widget):
         fan_in = snap.layers[0].fan_in
         if fan_in == 1 and tuple(names) in ((), ("x1",)):
             return ["x"]  # one input: plain x, as the worked examples write it
-        return [INPUT_LABELS.get(names[k], names[k]) if k < len(names) else f"x{k + 1}" for k in range(fan_in)]
+        return [input_label(names[k] if k < len(names) else f"x{k + 1}") for k in range(fan_in)]
 
     def _longest_input_label(self, snap) -> int:
         return max((len(label) for label in self._input_labels(snap)), default=2)

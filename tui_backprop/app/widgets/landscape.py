@@ -18,7 +18,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from tui_backprop.app.plane_picture import luminance, uses_ansi_palette
-from tui_backprop.core.figures import beside, fmt
+from tui_backprop.core.figures import beside, change, fmt
 from tui_backprop.core.landscape import Surface
 
 UPPER_HALF = "▀"
@@ -32,6 +32,7 @@ NO_COLOR_SHADES = "Shading is the loss: blank where it is lowest, ░ ▒ ▓ hi
 PATH_GLYPHS = (("•", "●"), ("◦", "○"))  # per run: (a point on the path, where it is now)
 ARROWS = "→↗↑↖←↙↓↘"
 Y_MARGIN = 7  # columns for the y tick labels
+FLAT = 1.01  # a highest loss under 1% above the lowest: the legend says the landscape is nearly flat
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,7 @@ class LandscapePlot(Widget):
                     segments.append(Segment(UPPER_HALF, Style(color=palette[up], bgcolor=palette[low])))
             strips.append(Strip(list(Segment.simplify(segments))))
         strips.append(Strip([Segment(self._x_ticks(surface, cols), plain)]))
-        strips.append(Strip(self._legend(edges, palette, mono, width)))
+        strips.append(Strip(self._legend(edges, palette, mono, width, surface.loss)))
         return strips
 
     def _x_ticks(self, surface: Surface, cols: int) -> str:
@@ -153,16 +154,29 @@ class LandscapePlot(Widget):
             line[start: start + len(name)] = list(name)
         return "".join(line)
 
-    def _legend(self, edges, palette, mono: bool, width: int) -> list[Segment]:
-        """The shades from the lowest loss to the highest; bands are equal steps of log10(loss)."""
+    def _legend(self, edges, palette, mono: bool, width: int, loss: np.ndarray | None = None) -> list[Segment]:
+        """The shades from the lowest loss to the highest; bands are equal steps of log10(loss).
+
+        A nearly flat loss says so, its ends with the digits that tell them apart (it read
+        "2.6 █████████ 2.6, each shade ×1.0001"); a flat one says it is the same everywhere.
+        """
         plain = Style()
-        factor = float(edges[1] / edges[0])
-        segments = [Segment(f"loss, log scale: {fmt(float(edges[0]), 2)} ", plain)]
+        finite = np.zeros(0) if loss is None else loss[np.isfinite(loss)]
+        low, high = (float(finite.min()), float(finite.max())) if finite.size else (float(edges[0]), float(edges[-1]))
+        if finite.size and low == high:  # (the shades then span a made-up decade: bands())
+            return [Segment(f"loss {fmt(low)} everywhere here: flat", plain)]
+        flat = low > 0 and high / low < FLAT
+        low_text, high_text = change(low, high, 2) if flat else (fmt(float(edges[0]), 2), fmt(float(edges[-1]), 2))
+        segments = [Segment(f"loss, log scale: {low_text} ", plain)]
         if mono:
             segments.append(Segment(DENSITY, plain))
         else:
             segments += [Segment("█", Style(color=colour)) for colour in palette]
-        segments.append(Segment(f" {fmt(float(edges[-1]), 2)}, each shade ×{beside(factor, 1.0, 2)}", plain))
+        if flat:
+            segments.append(Segment(f" {high_text}: nearly flat, all within {fmt(100 * (high / low - 1), 1)}%", plain))
+        else:
+            factor = float(edges[1] / edges[0])
+            segments.append(Segment(f" {high_text}, each shade ×{beside(factor, 1.0, 2)}", plain))
         return segments
 
     def _overlay(self, surface: Surface, cols: int, rows: int) -> dict[tuple[int, int], str]:

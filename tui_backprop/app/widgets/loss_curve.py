@@ -25,7 +25,7 @@ from textual.widget import Widget
 from tui_backprop.app.curve_series import (LEGEND, MARKUP_COLOURS, SHORT, describe, draw_series, series_points,
                                            spans_decades, value_at, wrap)
 from tui_backprop.app.widgets.late_plot import LatePlot
-from tui_backprop.core.figures import fmt
+from tui_backprop.core.figures import measured
 from tui_backprop.training.history import Points
 from tui_backprop.training.session import Snapshot
 
@@ -162,17 +162,17 @@ class LossCurve(LatePlot, Widget, can_focus=True):
         i = min(self.cursor, len(points) - 1)
         if self.show_accuracy:
             return describe(points, i, "accuracy", lambda v: f"{v:.1%}")
-        text = describe(points, i, "loss", fmt)  # the status line's 4 digits
+        text = describe(points, i, "loss", measured)  # the status line's 4 digits, zeros kept
         test = series_points(self._snapshot, "test")
         j = value_at(test, points.last[i])
         if j is not None:
             # the test loss is measured at epoch ends: say which one, unless it is this very step
             if test.count[j] > 1:
-                text += f" · test (mean) {fmt(test.y[j])}"
+                text += f" · test (mean) {measured(test.y[j])}"
             elif test.x[j] == points.x[i] and points.count[i] == 1:
-                text += f" · test {fmt(test.y[j])}"
+                text += f" · test {measured(test.y[j])}"
             else:
-                text += f" · test {fmt(test.y[j])} (step {test.x[j]:,.0f})"
+                text += f" · test {measured(test.y[j])} (step {test.x[j]:,.0f})"
         return text
 
     # ---------------------------------------------------------------- plot

@@ -1,18 +1,26 @@
 """One-line status: where the run is, in numbers.
 
-When the line is wider than the terminal, the least important parts go
-first (steps/s, the pause setting, phase, epoch), never the loss.
+When the line is wider than the terminal, the least important parts get
+shorter or go first (``FITTING``): lr and the speed level stay at 80 columns,
+so + − , . are seen to work; the loss and the step never go.
 """
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widget import Widget
 
 from tui_backprop.app.graph_layout import lesson_renames
-from tui_backprop.core.figures import fmt
+from tui_backprop.core.figures import measured
 from tui_backprop.training.runner import speed_text
 from tui_backprop.training.session import Snapshot
+
+# What gives way, in this order, when the line is wider than the terminal: a teacher at 80 columns keeps
+# the state, the step, the loss, the test loss, lr and the speed level (+ − , . change them). Each name
+# takes its part one form shorter; the loss, the step and the state are never dropped.
+FITTING = ("measured", "epoch", "step", "acc", "speed", "loss", "state", "pause", "test", "phase", "pause", "speed",
+           "lr")
 
 STATE_STYLES = {"running": "bold green", "paused": "bold yellow", "halted": "bold red",
                 "paused after backward": "bold magenta", "replaying": "bold cyan"}
@@ -36,37 +44,46 @@ class StatusLine(Widget):
         self._text = text
         self.refresh()
 
-    def parts(self, snap: Snapshot) -> list[tuple[int, str, str]]:
-        """(priority, text, style): lower priority numbers are kept longest."""
+    def parts(self, snap: Snapshot) -> dict[str, tuple[tuple[str, ...], str]]:
+        """Each part's forms, longest first ("" drops it), and its style; ``FITTING`` says which give way."""
         state = snap.state_word
-        label = f"replaying to step {snap.replaying_to:,} (space stops)" if state == "replaying" else state
-        out = [(0, f"● {label}", STATE_STYLES[state])]
+        replaying = state == "replaying"
+        label = f"replaying to step {snap.replaying_to:,} (space stops)" if replaying else state
+        # "paused after backward" can shorten to "paused": the step's phase beside it says where
+        out = {"state": ((f"● {label}", "● paused" if state.startswith("paused") else f"● {label}"),
+                         STATE_STYLES[state])}
         # Say which step a phase belongs to: mid-step, the step in progress is one past the count.
+        # A replay shows the step it has reached, so the loss beside it is that step's.
         if snap.last_phase not in (None, "update"):
-            out.append((1, f"step {snap.step + 1:,}: {snap.last_phase} done", ""))
+            step = f"step {snap.step + 1:,}: {snap.last_phase}"
+            out["phase"] = ((f"{step} done", step), "")  # "done" goes late: mid-step it says the phase has run
         elif snap.step == 0:
-            out.append((1, "no steps yet", ""))
+            out["step"] = (("no steps yet",), "")
         else:
-            out.append((1, f"step {snap.step:,} done", ""))
-        out.append((6, f"epoch {snap.epoch:,}", ""))
+            out["step"] = ((f"step {snap.step:,} done", f"step {snap.step:,}"), "")
+        out["epoch"] = ((f"epoch {snap.epoch:,}", ""), "")
         named = dict(lesson_renames(self)).get("L")
         # Mid-step before the loss phase the loss on screen is the last step's: say so.
         loss_of = (f" (step {snap.step:,})" if snap.loss is not None and snap.last_phase is not None
                    and snap.last_phase.startswith("forward") else "")
         # "batch": the loss of the step's own forward pass, before its update, not the training loss at epoch end.
-        out.append((1, f"batch loss {named + ' ' if named else ''}{fmt(snap.loss)}{loss_of}", ""))  # lesson's name (C)
+        loss = f"loss {named + ' ' if named else ''}{measured(snap.loss)}{loss_of}"  # lesson's name (C)
+        out["loss"] = ((f"batch {loss}", loss), "")
         if snap.test_loss is not None:
-            out.append((2, f"test {fmt(snap.test_loss)}", ""))
+            out["test"] = ((f"test loss {measured(snap.test_loss)}", ""), "")
         if snap.accuracy is not None:
             # the end-of-epoch accuracy is the test data's when there is any (training/step.py)
-            out.append((3, f"{'test' if snap.test_loss is not None else 'train'} acc {snap.accuracy:.0%}", ""))
-        out.append((4, f"lr {snap.learning_rate:g}", ""))
+            out["acc"] = ((f"{'test' if snap.test_loss is not None else 'train'} acc {snap.accuracy:.0%}", ""), "")
+        out["lr"] = ((f"lr {snap.learning_rate:g}", ""), "")
+        if not replaying:  # a replay runs at full speed whatever the level
+            # The speed level and its keys, so a class sees why the run is slow.
+            speed = speed_text(snap.speed_limit)
+            out["speed"] = ((f"{speed} (, .)", speed, ""), "cyan")
         if snap.running:
-            out.append((8, f"{snap.steps_per_second:,.0f} steps/s", "dim"))
-        # The speed level and its keys, so a class sees why the run is slow.
-        out.append((5, f"{speed_text(snap.speed_limit)} (, .)", "cyan"))
-        if snap.pause_after != "none":
-            out.append((5, f"pauses after {snap.pause_after}", "magenta"))
+            out["measured"] = ((f"{snap.steps_per_second:,.0f} steps/s", ""), "dim")
+        if snap.pause_after != "none" and state != "paused after " + snap.pause_after:
+            short = snap.pause_after.replace("backward", "bwd").replace("forward", "fwd")  # the footer's words
+            out["pause"] = ((f"pauses after {snap.pause_after}", f"pauses after {short}", ""), "magenta")
         return out
 
     def show(self, snap: Snapshot, prefix: str = "") -> None:
@@ -82,14 +99,19 @@ class StatusLine(Widget):
         parts = self.parts(snap)
         head = Text.from_markup(prefix) if prefix else Text()
         width = max(self.size.width, 20)
-        while True:
-            length = head.cell_len + sum(len(t) + 2 for _, t, _ in parts)
-            if length <= width or len(parts) <= 2:
+        form = dict.fromkeys(parts, 0)
+
+        def line() -> list[tuple[str, str]]:
+            return [(forms[form[name]], style) for name, (forms, style) in parts.items() if forms[form[name]]]
+
+        for name in FITTING:
+            shown = line()
+            if head.cell_len + sum(cell_len(t) + 2 for t, _ in shown) - 2 <= width:
                 break
-            worst = max(range(len(parts)), key=lambda i: parts[i][0])
-            parts.pop(worst)
+            if name in parts and form[name] < len(parts[name][0]) - 1:
+                form[name] += 1
         text = head.copy()
-        for i, (_, t, style) in enumerate(parts):
+        for i, (t, style) in enumerate(line()):
             if i:
                 text.append("  ")
             text.append(t, style=style)

@@ -1,0 +1,93 @@
+"""The status line at 80 columns: lr and the speed level stay (QA 4), the test loss says it is a loss (QA 5),
+a replay shows the step it has reached beside its loss (QA 16), losses keep their 4 digits (QA 7)."""
+
+import dataclasses
+
+from tests.conftest import until
+from tui_backprop.app.app import BackpropApp
+from tui_backprop.app.widgets.loss_curve import LossCurve
+from tui_backprop.core.figures import MINUS, measured
+from tui_backprop.presets import load_preset
+
+
+def status_text(app) -> str:
+    return app.query_one("#status").render().plain
+
+
+async def test_lr_and_speed_stay_visible_at_80_columns_once_test_figures_appear():
+    app = BackpropApp(load_preset("xor"), questions=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("e")  # one epoch: the test loss and accuracy appear
+        assert await until(pilot, lambda: not app.runner.running and app.session.test_loss is not None, 5.0)
+        await pilot.pause()
+        snap = app.session.snapshot()
+        status = status_text(app)
+        assert f"test loss {measured(snap.test_loss)}" in status and "lr 0.1" in status, status
+        assert "100 steps/s" in status, status
+        await pilot.press("full_stop", "plus")  # the keys the QA pressed: both must show
+        await pilot.pause()
+        status = status_text(app)
+        assert "lr 0.3" in status and "300 steps/s" in status, status
+        assert f"step {snap.step:,}" in status and f"loss {measured(snap.loss)}" in status, status
+
+
+async def test_a_long_running_line_keeps_state_step_losses_lr_and_speed_at_80_columns():
+    app = BackpropApp(load_preset("xor"), questions=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("e")
+        assert await until(pilot, lambda: not app.runner.running and app.session.test_loss is not None, 5.0)
+        snap = dataclasses.replace(app.session.snapshot(), step=352_500, epoch=35_250, running=True,
+                                   steps_per_second=23_456.0, speed_limit=None, loss=0.146, test_loss=0.488,
+                                   accuracy=0.92, pause_after="none")
+        status = app.query_one("#status")
+        status.show(snap)
+        text = status.render().plain
+        assert text == "● running  step 352,500  loss 0.1460  test loss 0.4880  lr 0.1  full speed", text
+        assert len(text) <= status.size.width
+        # pausing after backward changes what space does: it stays, shorter, before the test loss
+        status.show(dataclasses.replace(snap, pause_after="backward"))
+        assert status.render().plain == "● running  step 352,500  loss 0.1460  lr 0.1  full speed  pauses after bwd"
+        wide = snap
+        await pilot.resize_terminal(160, 30)
+        await pilot.pause()
+        status.show(wide)
+        assert status.render().plain == ("● running  step 352,500 done  epoch 35,250  batch loss 0.1460  "
+                                         "test loss 0.4880  test acc 92%  lr 0.1  full speed (, .)  "
+                                         "23,456 steps/s")
+
+
+async def test_chain_two_weights_keeps_its_pause_setting_and_lr_at_80_columns():
+    """QA: "pauses after backward" went once the loss was long (batch loss C 6.548e−16)."""
+    app = BackpropApp(load_preset("chain-two-weights"), questions=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n")  # the lesson pauses after backward: the phase says where, the setting is not repeated
+        status = app.query_one("#status")
+        assert status.render().plain == "● paused  step 1: backward L1 done  loss C 18  lr 0.01  3 steps/s"
+        status.show(dataclasses.replace(app.runner.snapshot(), loss=6.548e-16))  # QA: near convergence
+        assert status.render().plain == f"● paused  step 1: backward L1 done  loss C 6.548e{MINUS}16  lr 0.01  3 steps/s"
+        assert "pauses after" not in status.render().plain
+        await pilot.press("p")  # the update: step 1 done
+        snap = dataclasses.replace(app.runner.snapshot(), loss=6.548e-16)  # stamped with the speed level
+        status.show(snap)
+        text = status.render().plain
+        assert text == f"● paused  step 1  loss C 6.548e{MINUS}16  lr 0.01  3 steps/s  pauses after backward", text
+
+
+async def test_a_far_replay_shows_the_step_it_has_reached_beside_its_loss():
+    """QA: "● replaying to step 39,168 (space stops)  batch loss 2.631e−11" was the loss of the step it left."""
+    app = BackpropApp(load_preset("xor"), questions=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.session.run(20_000)
+        app.main.publish_now()
+        status = app.query_one("#status")
+        left = app.session.snapshot()
+        app.query_one(LossCurve).post_message(LossCurve.GoToStep(16_000))  # 16,000 steps of replay from step 0
+        assert await until(pilot, lambda: "replaying" in status.render().plain
+                           and app.main._shown.step < 20_000, 20.0)
+        shown = app.main._shown  # the snapshot on screen
+        text = status.render().plain
+        assert text.startswith("● replaying to step 16,000 (space stops)"), text
+        assert f"step {shown.step:,}" in text and f"loss {measured(shown.loss)}" in text, text
+        assert f"{shown.step:,}" != f"{left.step:,}" and "steps/s (, .)" not in text  # the level is not the replay's
+        await pilot.press("space")
+        assert await until(pilot, lambda: not app.runner.running, 20.0)
