@@ -5,7 +5,7 @@ import time
 import numpy as np
 import pytest
 
-from tests.conftest import finished, pause_latencies, wait_until_stopped
+from tests.conftest import finished, pause_latencies, press_at_once, wait_until_stopped
 from tui_backprop.app.app import LEARNING_RATES, BackpropApp, next_learning_rate
 from tui_backprop.app.widgets.inspector import Inspector
 from tui_backprop.presets import load_preset
@@ -122,6 +122,24 @@ async def test_learning_rate_keys_walk_playgrounds_list():
     assert next_learning_rate(0.00001, -1) == 0.00001
     assert next_learning_rate(0.05, 1) == 0.1 and next_learning_rate(0.05, -1) == 0.03
     assert LEARNING_RATES[0] == 0.00001 and LEARNING_RATES[-1] == 10
+
+@pytest.mark.parametrize("speed_presses", [0, 2])  # full speed, and 30 steps/s (the worker waits between steps)
+async def test_learning_rate_keys_typed_while_running_all_count_and_show_at_once(speed_presses):
+    app = make_app()  # starts at 0.1
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("v", *["comma"] * speed_presses, "space")
+        await pilot.pause(0.2)
+        assert app.runner.running
+        await press_at_once(pilot, "plus", "plus", "plus")  # 0.1 → 0.3 → 1 → 3
+        assert app.session.learning_rate == 3.0
+        assert "lr 3 " in app.query_one("#status").render().plain  # before any further step
+        await press_at_once(pilot, "minus", "minus")
+        assert app.session.learning_rate == 0.3
+        assert app.runner.running
+        await pilot.press("space")
+        await wait_until_stopped(pilot, app)
+    assert app.session.learning_rate == 0.3
+
 
 
 @pytest.mark.flaky(reruns=2)

@@ -36,3 +36,22 @@ def test_a_pause_stops_a_replay_at_the_exact_state_of_the_step_it_got_to():
     session.go_to_step(stopped)  # the states kept on the way are right too
     session.run(500)
     assert_same_state(preset_session("xor", stopped + 500, headless=True), session)
+
+
+def test_a_change_asked_for_during_a_replay_waits_for_its_end():
+    # The replay retraces the exact past: a new learning rate mid-way would change the steps it replays.
+    session = preset_session("xor", 20_000, headless=True)
+    runner = Runner(session, fps=1000, chunk_seconds=0.002)
+
+    async def go():
+        task = asyncio.ensure_future(runner.replay(8_000))
+        while session.step_count in (0, 20_000):
+            await asyncio.sleep(0.001)
+        runner.call_between_steps(lambda s: s.set_learning_rate(0.5))
+        assert session.learning_rate == 0.1
+        return await task
+
+    assert asyncio.run(go()) is True
+    assert session.step_count == 8_000 and session.learning_rate == 0.5
+    session.set_learning_rate(0.1)
+    assert_same_state(preset_session("xor", 8_000, headless=True), session)

@@ -91,12 +91,20 @@ class Runner:
         self._stop.set()
 
     def call_between_steps(self, fn: Callable[[Session], None]) -> None:
-        """Apply a change (e.g. a new learning rate) at the next step boundary."""
+        """Apply a change (e.g. a new learning rate) between two steps: at once, since holding the lock no
+        step is under way (so a second key press starts from the first's value, and the status shows it
+        now); during a replay, which retraces the exact past, when the replay ends."""
         with self._lock:
-            if self.running:
+            if self.replaying_to is not None:
                 self._pending.append(fn)
                 return
-        fn(self.session)
+            self._apply_pending()
+            fn(self.session)
+
+    def _apply_pending(self) -> None:
+        for fn in self._pending:
+            fn(self.session)
+        self._pending.clear()
 
     def replay(self, step: int) -> Coroutine[None, None, bool]:
         """Go to the earlier ``step`` in the worker thread (await the result: whether it was reached).
@@ -132,7 +140,9 @@ class Runner:
                 self.paused_at = time.perf_counter()
         finally:
             self.running = False
-            self.replaying_to = None
+            with self._lock:
+                self.replaying_to = None
+                self._apply_pending()  # changes asked for while it replayed
             self.last_stop_reason = "steps" if reached else "requested"
             self.publish(self._take(False))
         return reached
@@ -167,9 +177,7 @@ class Runner:
     # -------------------------------------------------------------- the loop
     def _chunk(self) -> tuple[str, int, float]:
         with self._lock:
-            for fn in self._pending:
-                fn(self.session)
-            self._pending.clear()
+            self._apply_pending()
             t0 = time.perf_counter()
             before = self.session.step_count
             network = getattr(self.session, "network", None)  # a compare session has two
@@ -238,8 +246,6 @@ class Runner:
             self.running = False
             self.last_stop_reason = reason
             with self._lock:
-                for fn in self._pending:
-                    fn(self.session)
-                self._pending.clear()
+                self._apply_pending()
             self.publish(self._take(False))
         return reason
