@@ -22,7 +22,7 @@ async def test_lr_and_speed_stay_visible_at_80_columns_once_test_figures_appear(
         await pilot.pause()
         snap = app.session.snapshot()
         status = status_text(app)
-        assert f"test loss {measured(snap.test_loss)}" in status and "lr 0.1" in status, status
+        assert f"test acc {snap.accuracy:.0%}" in status and "lr 0.1" in status, status
         assert "100 steps/s" in status, status
         await pilot.press("full_stop", "plus")  # the keys the QA pressed: both must show
         await pilot.pause()
@@ -42,7 +42,8 @@ async def test_a_long_running_line_keeps_state_step_losses_lr_and_speed_at_80_co
         status = app.query_one("#status")
         status.show(snap)
         text = status.render().plain
-        assert text == "● running  step 352,500  loss 0.1460  test loss 0.4880  lr 0.1  full speed", text
+        # the accuracy, which lessons point to in the status line, outlasts the test loss (it has its curve)
+        assert text == "● running  step 352,500  batch loss 0.1460  test acc 92%  lr 0.1  full speed", text
         assert len(text) <= status.size.width
         # pausing after backward changes what space does: it stays, shorter, before the test loss
         status.show(dataclasses.replace(snap, pause_after="backward"))
@@ -62,9 +63,10 @@ async def test_chain_two_weights_keeps_its_pause_setting_and_lr_at_80_columns():
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("n")  # the lesson pauses after backward: the phase says where, the setting is not repeated
         status = app.query_one("#status")
-        assert status.render().plain == "● paused  step 1: backward L1 done  loss C 18  lr 0.01  3 steps/s"
+        # parts given up to fit take back the room left over ("batch", the keys hint)
+        assert status.render().plain == "● paused  step 1: backward L1 done  batch loss C 18  lr 0.01  3 steps/s (, .)"
         status.show(dataclasses.replace(app.runner.snapshot(), loss=6.548e-16))  # QA: near convergence
-        assert status.render().plain == f"● paused  step 1: backward L1 done  loss C 6.548e{MINUS}16  lr 0.01  3 steps/s"
+        assert status.render().plain == f"● paused  step 1: backward L1 done  batch loss C 6.548e{MINUS}16  lr 0.01  3 steps/s"
         assert "pauses after" not in status.render().plain
         await pilot.press("p")  # the update: step 1 done
         snap = dataclasses.replace(app.runner.snapshot(), loss=6.548e-16)  # stamped with the speed level
@@ -91,3 +93,26 @@ async def test_a_far_replay_shows_the_step_it_has_reached_beside_its_loss():
         assert f"{shown.step:,}" != f"{left.step:,}" and "steps/s (, .)" not in text  # the level is not the replay's
         await pilot.press("space")
         assert await until(pilot, lambda: not app.runner.running, 20.0)
+
+
+def lessons_pointing_to_accuracy_in_the_status_line() -> list[str]:
+    import re
+
+    from tui_backprop.presets import list_presets
+
+    return [p.name for p in list_presets() if p.origin == "shipped" and re.search(
+        r"accuracy in the status line|status line shows [^.]*accuracy", " ".join(p.lesson.split()))]
+
+
+def test_the_lessons_that_point_to_the_status_lines_accuracy_are_found():
+    assert {"circle", "digits", "gauss", "spiral-3-classes"} <= set(lessons_pointing_to_accuracy_in_the_status_line())
+
+
+async def test_where_a_lesson_points_to_the_accuracy_in_the_status_line_it_is_there_at_80_columns():
+    for name in lessons_pointing_to_accuracy_in_the_status_line():
+        app = BackpropApp(load_preset(name), questions=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("v", "full_stop", "full_stop", "full_stop", "e")  # one epoch, at any lesson speed
+            assert await until(pilot, lambda: not app.runner.running and app.session.accuracy is not None, 20.0)
+            await pilot.pause()
+            assert f"acc {app.session.accuracy:.0%}" in status_text(app), (name, status_text(app))

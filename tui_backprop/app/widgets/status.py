@@ -17,9 +17,10 @@ from tui_backprop.training.runner import speed_text
 from tui_backprop.training.session import Snapshot
 
 # What gives way, in this order, when the line is wider than the terminal: a teacher at 80 columns keeps
-# the state, the step, the loss, the test loss, lr and the speed level (+ − , . change them). Each name
-# takes its part one form shorter; the loss, the step and the state are never dropped.
-FITTING = ("measured", "epoch", "step", "acc", "speed", "loss", "state", "pause", "test", "phase", "pause", "speed",
+# the state, the step, the loss, the accuracy (lessons point to it here; the test loss has its curve), lr
+# and the speed level (+ − , . change them). Each name takes its part one form shorter; the loss, the step
+# and the state are never dropped.
+FITTING = ("measured", "epoch", "step", "speed", "loss", "state", "pause", "test", "acc", "phase", "pause", "speed",
            "lr")
 
 STATE_STYLES = {"running": "bold green", "paused": "bold yellow", "halted": "bold red",
@@ -104,11 +105,19 @@ class StatusLine(Widget):
         def line() -> list[tuple[str, str]]:
             return [(forms[form[name]], style) for name, (forms, style) in parts.items() if forms[form[name]]]
 
+        def fits() -> bool:
+            return head.cell_len + sum(cell_len(t) + 2 for t, _ in line()) - 2 <= width
+
+        given: list[str] = []
         for name in FITTING:
-            shown = line()
-            if head.cell_len + sum(cell_len(t) + 2 for t, _ in shown) - 2 <= width:
+            if fits():
                 break
             if name in parts and form[name] < len(parts[name][0]) - 1:
+                form[name] += 1
+                given.append(name)
+        for name in reversed(given):  # room left over: the later (more important) parts take it back first
+            form[name] -= 1
+            if not fits():
                 form[name] += 1
         text = head.copy()
         for i, (t, style) in enumerate(line()):
