@@ -18,7 +18,6 @@ import numpy as np
 from rich.text import Text
 from textual.app import RenderResult
 from textual.binding import Binding
-from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
@@ -57,7 +56,8 @@ class LossCurve(LatePlot, Widget, can_focus=True):
         Binding("home", "cursor_to(0)", "first", id="curve.first", show=False, tooltip="Cursor to the first point"),
         Binding("end", "cursor_to(-1)", "last", id="curve.last", show=False, tooltip="Cursor to the last point"),
         Binding("escape", "clear_cursor", "no cursor", id="curve.clear", show=False, tooltip="Hide the cursor"),
-        Binding("enter", "go_to_cursor", "go to step", id="curve.go_to", show=False,
+        # The screen's action, run as the key is handled (a message would arrive after the keys typed next).
+        Binding("enter", "screen.go_to_curve_step", "go to step", id="curve.go_to", show=False,
                 tooltip="Go back to the step under the cursor (exactly, by replay)"),
     ]
 
@@ -109,17 +109,13 @@ class LossCurve(LatePlot, Widget, can_focus=True):
     def action_clear_cursor(self) -> None:
         self.cursor = None
 
-    class GoToStep(Message):
-        """Enter at the cursor: take the session back to this step."""
-
-        def __init__(self, step: int):
-            super().__init__()
-            self.step = step
-
-    def action_go_to_cursor(self) -> None:
+    @property
+    def cursor_step(self) -> int | None:
+        """The step under the cursor (a bucket: the last of its steps); None without a cursor."""
         points = self._series()
-        if self.cursor is not None and len(points):  # a bucket: the last of its steps
-            self.post_message(self.GoToStep(int(round(float(points.last[min(self.cursor, len(points) - 1)])))))
+        if self.cursor is None or not len(points):
+            return None
+        return int(round(float(points.last[min(self.cursor, len(points) - 1)])))
 
     def watch_log_scale(self) -> None:
         self.replot()
