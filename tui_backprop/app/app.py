@@ -82,6 +82,8 @@ class BackpropApp(App[int]):
             await super().on_event(event)
             if back:
                 self.type_ahead.handled(event)
+            else:
+                self.type_ahead.sent(event)  # keys typed next wait until this one is handled
 
     def on_ready(self) -> None:
         collector.resume()  # the first frame is on screen (the CLI paused the collector for the start)

@@ -11,7 +11,7 @@ import re
 from typing import Callable
 
 from rich.markup import escape
-from textual import events, on
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -63,15 +63,14 @@ class QuestionScreen(ClosesOnce, ModalScreen[None]):
     def on_mount(self) -> None:
         self.query_one(Input).focus()
 
-    @on(Input.Submitted)
-    def answered(self, event: Input.Submitted) -> None:
+    def answer(self, value: str) -> None:
         if self.revealed:
             self.dismiss(None)
             return
-        if not event.value.strip():
+        if not value.strip():
             self.query_one("#question-result", Static).update("Type a prediction, or Escape to skip.")
             return
-        self._show(self.reveal(self.question, event.value))
+        self._show(self.reveal(self.question, value))
 
     def action_skip(self) -> None:
         if self.revealed:
@@ -87,8 +86,8 @@ class QuestionScreen(ClosesOnce, ModalScreen[None]):
         self.set_focus(None)
 
     def key_enter(self, event: events.Key) -> None:
-        if self.revealed:
-            # Stopped here: once dismissed, the next question (same step) is on top, and the key bubbling on to
-            # the app would run that screen's bindings: its answer box submitted, empty ("Type a prediction").
-            event.stop()
-            self.dismiss(None)
+        # Here, as the key reaches the dialog, not by the box's binding once it is back at the app: the keys typed
+        # next wait only for this one (type_ahead.py). Stopped: once dismissed, the next question (same step) is
+        # on top, and the key bubbling on would submit its box, empty ("Type a prediction").
+        event.stop()
+        self.answer(self.query_one(Input).value)
