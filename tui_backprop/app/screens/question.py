@@ -19,6 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from tui_backprop.app.screens.closes_once import ClosesOnce
+from tui_backprop.app.toast_place import place_toasts_as_main
 
 from tui_backprop.lessons import Question
 
@@ -84,6 +85,8 @@ class QuestionScreen(ClosesOnce, ModalScreen[None]):
         answer.disabled = True
         self.query_one("#question-result", Static).update(text + "\n[dim]Enter or Escape: go on[/dim]")
         self.set_focus(None)
+        # The reveal is taller: its toasts go above it once it is laid out (the refresh after the next).
+        self.call_after_refresh(self.call_after_refresh, place_toasts_as_main, self, self.app.main)
 
     def key_enter(self, event: events.Key) -> None:
         # Here, as the key reaches the dialog, not by the box's binding once it is back at the app: the keys typed
