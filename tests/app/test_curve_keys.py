@@ -23,3 +23,30 @@ async def test_enter_then_space_at_once_goes_back_before_the_run_starts():
         assert app.runner.running  # space came second: it runs on from step 3
         await pilot.press("space")
         await wait_until_stopped(pilot, app)
+
+
+async def test_the_readout_keeps_its_rows_so_the_plot_keeps_its_height():
+    """QA #12: the readout took 1, 2 or 3 lines as the cursor moved (a step, a bucket with its range, the test
+    loss), so the plot jumped between heights; at 80×24 it shrank to 3 rows."""
+    from tests.conftest import until
+
+    app = BackpropApp(load_preset("xor"), questions=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("v")  # the lesson closed: the curve is on screen
+        app.session.run(20_000)  # single steps at both ends, buckets with their range between, test losses
+        app.main.publish_now()
+        curve = app.query_one(LossCurve)
+        assert await until(pilot, lambda: curve.has_figure)
+        curve.focus()
+        await pilot.press("home")
+        tops, kinds = set(), set()
+        for _ in range(14):
+            await pilot.pause()
+            lines = curve.render().plain.splitlines()
+            top = next(i for i, line in enumerate(lines) if "┌" in line)  # the plot's frame
+            tops.add(top)
+            kinds.add(lines[0].split(" ")[0])  # "step" or "steps"
+            assert len(lines) - top >= 6, lines  # the plot keeps its rows
+            await pilot.press("pagedown")
+        assert kinds == {"step", "steps"}, kinds
+        assert len(tops) == 1, tops

@@ -210,6 +210,20 @@ def describe(points: Points, i: int, what: str, fmt) -> str:
     return f"{steps}: mean {fmt(points.y[i])} {spread}"
 
 
+def readout_rows(points: Points, width: int, most: int, *, test: bool, what: str = "loss",
+                 widest: str = "0.0001234") -> int:
+    """Rows the cursor's readout keeps wherever the cursor is, so the plot below keeps its height.
+
+    As many as the series' longest entry takes (``widest``: the widest figure), at most ``most``: a bucket
+    with its range, or a step with its test loss. A bucket's test mean shows where it fits in those rows.
+    """
+    step = f"{points.last[-1]:,.0f}" if len(points) else "0"
+    texts = [f"step {step}: {what} {widest}" + (f" · test {widest} (step {step})" if test else "")]
+    if len(points) and (points.count > 1).any():
+        texts.append(f"steps {step}–{step}: mean {widest} (min {widest}, max {widest})")
+    return max(len(wrap(text, width, most)) for text in texts)
+
+
 GLUED = re.compile(r"(steps?|mean|\(min|max|test|\(mean\)|loss|accuracy|·) ")
 
 

@@ -21,8 +21,8 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from tui_backprop.app.curve_series import (LEGEND, MARKUP_COLOURS, SHORT, describe, draw_series, series_points,
-                                           spans_decades, value_at, wrap)
+from tui_backprop.app.curve_series import (LEGEND, MARKUP_COLOURS, SHORT, describe, draw_series, readout_rows,
+                                           series_points, spans_decades, value_at, wrap)
 from tui_backprop.app.widgets.late_plot import LatePlot
 from tui_backprop.core.figures import fmt
 from tui_backprop.training.history import Points
@@ -206,7 +206,13 @@ class LossCurve(LatePlot, Widget, can_focus=True):
         self._readout = []
         if text is not None:
             plt.vline(float(points.x[min(self.cursor, len(points) - 1)]), "white")
-            self._readout = wrap(text, self.size.width or 20, max(self.size.height - 4, 1))
+            # The same rows wherever the cursor is: the plot kept jumping between heights as it moved.
+            rows = readout_rows(points, self.size.width or 20, max(self.size.height - 4, 1),
+                                test=len(test) > 0 and not self.show_accuracy,
+                                what="accuracy" if self.show_accuracy else "loss",
+                                widest="100.0%" if self.show_accuracy else "0.0001234")
+            lines = wrap(text, self.size.width or 20, rows)
+            self._readout = lines + [""] * (rows - len(lines))
             plt.xlabel("")  # the readout names the steps: its row goes to the readout
             if self.has_focus:
                 subtitle.append("←/→ move · esc hides")
