@@ -22,7 +22,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from tui_backprop.app.curve_series import (LEGEND, MARKUP_COLOURS, SHORT, describe, draw_series, readout_rows,
-                                           series_points, spans_decades, value_at, wrap)
+                                           series_points, spans_decades, value_at, widest_figure, wrap)
 from tui_backprop.app.widgets.late_plot import LatePlot
 from tui_backprop.core.figures import fmt
 from tui_backprop.training.history import Points
@@ -199,21 +199,26 @@ class LossCurve(LatePlot, Widget, can_focus=True):
         auto_log = not self.show_accuracy and not self.log_scale and spans_decades(points.y)
         if auto_log:
             subtitle.append("log scale (auto)")
-        note = draw_series(plt, series, log=self.log_scale or auto_log, percent=self.show_accuracy)
-        if note:
-            subtitle.append(note)
         text = self.cursor_text()
         self._readout = []
         if text is not None:
-            plt.vline(float(points.x[min(self.cursor, len(points) - 1)]), "white")
             # The same rows wherever the cursor is: the plot kept jumping between heights as it moved.
-            rows = readout_rows(points, self.size.width or 20, max(self.size.height - 4, 1),
-                                test=len(test) > 0 and not self.show_accuracy,
-                                what="accuracy" if self.show_accuracy else "loss",
-                                widest="100.0%" if self.show_accuracy else "0.0001234")
+            with_test = len(test) > 0 and not self.show_accuracy
+            widest = "100.0%" if self.show_accuracy else widest_figure(
+                fmt, points.y, points.low, points.high, *((test.y,) if with_test else ()))
+            rows = readout_rows(points, self.size.width or 20, max(self.size.height - 4, 1), test=with_test,
+                                widest=widest, what="accuracy" if self.show_accuracy else "loss")
             lines = wrap(text, self.size.width or 20, rows)
             self._readout = lines + [""] * (rows - len(lines))
             plt.xlabel("")  # the readout names the steps: its row goes to the readout
+        # The plot's rows between its frame and its step labels (and the "step" title without a readout).
+        data_rows = self.size.height - len(self._readout) - 3 - (0 if self._readout else 1)
+        note = draw_series(plt, series, log=self.log_scale or auto_log, percent=self.show_accuracy,
+                           rows=data_rows)
+        if note:
+            subtitle.append(note)
+        if text is not None:
+            plt.vline(float(points.x[min(self.cursor, len(points) - 1)]), "white")
             if self.has_focus:
                 subtitle.append("←/→ move · esc hides")
         elif self.has_focus:
