@@ -50,6 +50,7 @@ class TypeAhead:
     @property
     def waiting(self) -> bool:
         """Keys wait, or one of them is on its way (tests wait for this to be False)."""
+        self._done_if_stopped()
         return bool(self.held) or self.in_flight is not None
 
     # ------------------------------------------------------------- the app's calls
