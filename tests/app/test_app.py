@@ -518,14 +518,12 @@ async def test_backspace_steps_back_to_the_exact_earlier_state_and_is_in_the_pal
 
 async def test_going_back_500_steps_on_spiral_in_the_app_and_running_on_equals_the_straight_run():
     from tests.conftest import assert_same_state, preset_session
-    from tui_backprop.app.widgets.loss_curve import LossCurve
 
     app = make_app("spiral")
     async with app.run_test(size=(100, 30)) as pilot:
         app.session.run(1500)  # (the keys' path to step 1,500 is not what is tested here)
         app.main.publish_now()
-        curve = app.query_one(LossCurve)
-        curve.post_message(LossCurve.GoToStep(1000))  # what Enter on the curve sends for a point at step 1,000
+        app.main.go_to_step(1000)  # what Enter on the curve does for a point at step 1,000
         await pilot.pause()
         assert app.session.step_count == 1000
         assert any("Back at step 1,000 (from step 1,500)" in n.message for n in app._notifications)

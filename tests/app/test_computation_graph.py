@@ -202,3 +202,25 @@ async def test_opening_another_lesson_resets_the_graphs_selection():
         assert graph.selected == ("w", 0, 0, 0)
         assert len(graph.snapshot.layers) == 1
         assert "Chain rule for" in graph_text(app)
+
+
+async def test_chain_two_weights_graph_fits_80_columns_in_two_bands():
+    """QA #9: near convergence (old→new with many digits) ŷ and C were off the right edge at 80 columns, and
+    scrolling to them scrolled the chain-rule text too."""
+    app = BackpropApp(load_preset("chain-two-weights"), questions=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("v", *["n"] * 18, "G")  # step 9: each n stops after backward, then updates
+        await pilot.pause()
+        graph = app.query_one(ComputationGraph)
+        view = graph.scrollable_content_region.width
+        assert graph.graph.width <= view, (graph.graph.width, view)
+        assert ("loss",) in graph.graph.placed and graph.max_scroll_x == 0
+        canvas = str(graph.query_one("#graph-canvas").render())
+        assert "h × w2" in canvas and "├► C " in canvas  # the lower band names its input
+        assert all(len(line) <= view for line in canvas.splitlines())
+        walked = [graph.selected]
+        for _ in range(4):  # w1 → h → w2 (the lower band's left) → ŷ → C
+            await pilot.press("right")
+            walked.append(graph.selected)
+        assert walked == [("w", 0, 0, 0), ("a", 0, 0), ("w", 1, 0, 0), ("a", 1, 0), ("loss",)], walked
+        assert graph.scroll_x == 0

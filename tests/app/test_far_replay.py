@@ -3,7 +3,6 @@
 from tests.conftest import assert_same_state, preset_session, until
 from tui_backprop.app.app import BackpropApp
 from tui_backprop.app.training_controls import FAR_REPLAY
-from tui_backprop.app.widgets.loss_curve import LossCurve
 from tui_backprop.presets import load_preset
 
 
@@ -13,7 +12,7 @@ async def test_a_far_step_is_replayed_in_the_worker_and_is_exact():
         app.session.run(20_000)  # kept: step 0, 16,384 and the recent past
         app.main.publish_now()
         assert app.session.replay_distance(3_000) > FAR_REPLAY
-        app.query_one(LossCurve).post_message(LossCurve.GoToStep(3_000))
+        app.main.go_to_step(3_000)  # Enter on the curve at step 3,000
         assert await until(pilot, lambda: app.runner.replaying_to == 3_000, 20.0)
         assert app.runner.running  # keys that need a pause wait; space would stop it
         assert await until(pilot, lambda: not app.runner.running, 20.0)
@@ -29,7 +28,7 @@ async def test_space_stops_a_far_replay_at_an_exact_step_and_the_status_says_rep
     async with app.run_test(size=(120, 30)) as pilot:
         app.session.run(20_000)
         app.main.publish_now()
-        app.query_one(LossCurve).post_message(LossCurve.GoToStep(16_000))  # 16,000 steps of replay from step 0
+        app.main.go_to_step(16_000)  # 16,000 steps of replay from step 0
         await pilot.pause()
         assert app.runner.running  # (well before 16,000 steps)
         assert "● replaying to step 16,000 (space stops)" in app.query_one("#status").render().plain

@@ -5,7 +5,6 @@ import dataclasses
 
 from tests.conftest import until
 from tui_backprop.app.app import BackpropApp
-from tui_backprop.app.widgets.loss_curve import LossCurve
 from tui_backprop.core.figures import MINUS, measured
 from tui_backprop.presets import load_preset
 
@@ -83,7 +82,7 @@ async def test_a_far_replay_shows_the_step_it_has_reached_beside_its_loss():
         app.main.publish_now()
         status = app.query_one("#status")
         left = app.session.snapshot()
-        app.query_one(LossCurve).post_message(LossCurve.GoToStep(16_000))  # 16,000 steps of replay from step 0
+        app.main.go_to_step(16_000)  # Enter on the curve: 16,000 steps of replay from step 0
         assert await until(pilot, lambda: "replaying" in status.render().plain
                            and app.main._shown.step < 20_000, 20.0)
         shown = app.main._shown  # the snapshot on screen

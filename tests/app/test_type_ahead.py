@@ -1,7 +1,7 @@
 """Keys typed fast right after the key that opens a dialog reach the dialog (or, once it closes, the main view),
 in the order typed (screens/type_ahead.py)."""
 
-from tests.conftest import press_at_once
+from tests.conftest import press_at_once, until
 
 from tui_backprop.app.app import BackpropApp
 from tui_backprop.app.screens.edit_weight import EditWeightScreen
@@ -53,3 +53,33 @@ async def test_two_dialogs_typed_ahead_one_after_the_other():
         await press_at_once(pilot, "w", "escape", "o", "c", "h", "a", "i", "n")
         assert isinstance(app.screen, PresetPicker) and app.screen.query_one("#filter").value == "chain"
         assert not any(isinstance(s, EditWeightScreen) for s in app.screen_stack)
+
+
+async def test_two_answers_at_one_step_typed_in_one_burst_both_count():
+    """QA #2: n, −48 ⏎, ⏎, 3.48 ⏎ in one burst: the second answer was lost and the first scored wrong."""
+    from tui_backprop.app.screens.question import QuestionScreen
+
+    app = BackpropApp(load_preset("chain-two-weights"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("v")  # the lesson closed, as a learner at 80×24 does first
+        await pilot.pause()
+        await press_at_once(pilot, "n", "minus", "4", "8", "enter", "enter", "3", ".", "4", "8", "enter")
+        assert await until(pilot, lambda: len(app.main.lesson_pane.answers) == 2)
+        assert sorted(app.main.lesson_pane.answers.values()) == ["correct", "correct"], app.main.lesson_pane.answers
+        assert isinstance(app.screen, QuestionScreen) and app.screen.revealed  # the second reveal, until Enter
+        assert "Questions[/b]: 2 of 2 correct" in app.main.lesson_pane.text()
+
+
+async def test_two_answers_typed_in_one_burst_into_an_open_question_both_count():
+    """Keys typed after Enter reached the answer box before Enter's binding submitted it (−483.48: wrong)."""
+    from tui_backprop.app.screens.question import QuestionScreen
+
+    app = BackpropApp(load_preset("chain-two-weights"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("v", "n")
+        assert await until(pilot, lambda: isinstance(app.screen, QuestionScreen) and app.type_ahead.ready())
+        await press_at_once(pilot, "minus", "4", "8", "enter", "enter", "3", ".", "4", "8", "enter")
+        assert await until(pilot, lambda: len(app.main.lesson_pane.answers) == 2)
+        assert sorted(app.main.lesson_pane.answers.values()) == ["correct", "correct"], app.main.lesson_pane.answers

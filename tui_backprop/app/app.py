@@ -68,9 +68,10 @@ class BackpropApp(App[int]):
         self.screen_change_signal.subscribe(self, self._screen_changed)
 
     def _screen_changed(self, screen) -> None:
-        from tui_backprop.app.toast_place import place_toasts_as_main
+        from tui_backprop.app.toast_place import hide_toasts, place_toasts_as_main
 
         if screen is not self.main:
+            hide_toasts(self.main)  # before the first frame with the dialog
             screen.call_after_refresh(place_toasts_as_main, screen, self.main)  # once it is composed
 
     async def on_event(self, event: events.Event) -> None:
@@ -82,6 +83,8 @@ class BackpropApp(App[int]):
             await super().on_event(event)
             if back:
                 self.type_ahead.handled(event)
+            else:
+                self.type_ahead.sent(event)  # keys typed next wait until this one is handled
 
     def on_ready(self) -> None:
         collector.resume()  # the first frame is on screen (the CLI paused the collector for the start)

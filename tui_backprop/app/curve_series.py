@@ -95,7 +95,7 @@ def roughness(values: np.ndarray, low: np.ndarray, high: np.ndarray) -> float:
     return float((np.abs(np.diff(values)).sum() + np.nansum(high - low)) / height)
 
 
-def draw_series(plt, series, log: bool, percent: bool = False) -> str | None:
+def draw_series(plt, series, log: bool, percent: bool = False, rows: int = 3) -> str | None:
     """Plot (Points, colour, columns) series with our own axis labels; the second one dotted.
 
     Each series is its mean line over a dotted band from each bucket's min to its max,
@@ -106,6 +106,7 @@ def draw_series(plt, series, log: bool, percent: bool = False) -> str | None:
     arithmetic; logged ones need no clip, so the axis can reach 1e69. On a log scale a
     loss of exactly 0, or one below a tenth of the smallest positive loss (and never
     below 1e-30), is drawn at that floor, whose label says "≤"; the returned note says so.
+    ``rows``: the plot's rows between its frame and step labels (a short plot gets fewer y labels).
     """
     note = None
     floor = None
@@ -145,7 +146,9 @@ def draw_series(plt, series, log: bool, percent: bool = False) -> str | None:
         plt.plot(xs.tolist(), ys.tolist(), marker=MARKERS[min(i, 1)], color=colour)
     if high - low < 1e-12:
         low, high = low - 0.5, high + 0.5
-    ticks = np.linspace(low, high, 3)  # three labels always fit, so plotext never drops one
+    # Three labels where the plot has three rows for them; fewer on a short plot, where two would share a
+    # row and plotext would pick one of them by a string hash (a different label from run to run).
+    ticks = np.linspace(low, high, max(1, min(3, rows)))
     if log:
         labels = [tick(10**t) for t in ticks]
         if note is not None:
@@ -208,6 +211,28 @@ def describe(points: Points, i: int, what: str, fmt) -> str:
     else:
         spread = "(min/max not saved)"
     return f"{steps}: mean {fmt(points.y[i])} {spread}"
+
+
+def widest_figure(fmt, *series: np.ndarray) -> str:
+    """The widest figure ``fmt`` writes for these values: four digits at their smallest and largest scale."""
+    values = np.concatenate([np.abs(v[np.isfinite(v) & (v != 0)]) for v in series])
+    if not len(values):
+        return fmt(1.234)
+    scales = {math.floor(math.log10(v)) for v in (values.min(), values.max())}
+    return max((fmt(1.234 * 10.0 ** scale) for scale in scales), key=len)
+
+
+def readout_rows(points: Points, width: int, most: int, *, test: bool, widest: str, what: str = "loss") -> int:
+    """Rows the cursor's readout keeps wherever the cursor is, so the plot below keeps its height.
+
+    As many as the series' longest entry takes (``widest``: its widest figure), at most ``most``: a bucket
+    with its range, or a step with its test loss. A bucket's test mean shows where it fits in those rows.
+    """
+    step = f"{points.last[-1]:,.0f}" if len(points) else "0"
+    texts = [f"step {step}: {what} {widest}" + (f" · test {widest} (step {step})" if test else "")]
+    if len(points) and (points.count > 1).any():
+        texts.append(f"steps {step}–{step}: mean {widest} (min {widest}, max {widest})")
+    return max(len(wrap(text, width, most)) for text in texts)
 
 
 GLUED = re.compile(r"(steps?|mean|\(min|max|test|\(mean\)|loss|accuracy|·) ")

@@ -62,6 +62,8 @@ def render(g: GraphLayout, selected: tuple | None = None) -> Canvas:
         canvas.boxes[key] = (place.line, place.col, place.col + max(len(top), len(bottom)))
     for line, key, text in g.notes:
         canvas.put(line, g.placed[key].col, text, "pending")
+    for line, col, text in g.labels:
+        canvas.put(line, col, text, "name")
     return canvas
 
 

@@ -10,7 +10,9 @@ reached it, its gradient below (micrograd's data | grad)::
 
 Small networks (every layer after the first has one unit) are drawn whole;
 larger ones show the neighbourhood of one neuron: its inputs and weights, z, a,
-and the neurons it feeds with their deltas.
+and the neurons it feeds with their deltas. A whole network wider than the view
+goes on in a band below, at a layer's weights, each named with its input
+(``h × w2``), so the cost node stays on screen at 80 columns.
 """
 
 from __future__ import annotations
@@ -151,6 +153,7 @@ class Placed:
     line: int
     col: int
     width: int
+    column: int = 0  # which column of the graph (left to right, across bands): the arrow keys' order
 
 
 class GraphLayout:
@@ -166,6 +169,8 @@ class GraphLayout:
         self.edges: list[tuple[list[tuple], tuple]] = []  # several sources summed into one target
         self.fanouts: list[tuple[tuple, list[tuple]]] = []  # one value feeding several weights
         self.notes: list[tuple[int, tuple, str]] = []  # (line, key whose column it sits in, text)
+        self.labels: list[tuple[int, int, str]] = []  # (line, col, text): an input named again in a band below
+        self.breaks: dict[int, list[tuple]] = {}  # column index → its inputs: a band may start there
         self.placed: dict[tuple, Placed] = {}
         self.texts: dict[tuple, tuple[str, str]] = {}
         self.line = 0  # the next free line
@@ -232,14 +237,30 @@ class GraphLayout:
         self.edges.append(([key for key, _ in outputs + targets], ("loss",)))
         self.columns.append((self.GAP, [(("loss",), _middle(lines))]))
 
-    def place(self) -> None:
-        col = 0
-        for gap, column in self.columns:
+    def _box(self, column: list[tuple[tuple, int]]) -> int:
+        return max((max(len(t) for t in self.text_of(key)) for key, _ in column), default=1)
+
+    def _span(self, index: int) -> int:
+        """Cells from column ``index`` up to the next column a band may start at (or the end)."""
+        end = next((i for i in sorted(self.breaks) if i > index), len(self.columns))
+        return sum(gap + self._box(column) for gap, column in self.columns[index:end])
+
+    def place(self, width: int | None = None) -> None:
+        """Columns left to right; past ``width`` cells the graph goes on in a band below, where one may start."""
+        col, shift = 0, 0
+        for index, (gap, column) in enumerate(self.columns):
+            if width and index in self.breaks and col + self._span(index) > width:
+                sources = self.breaks[index]
+                shift += max(p.line for p in self.placed.values()) + 3 - min(line for _, line in column) - shift
+                names = {key: self.text_of(key)[0].split(" ")[0] for key in sources}
+                col, gap = max(len(name) for name in names.values()), 3  # "h × w2"
+                for (weight, line), source in zip(column, sources):
+                    self.labels.append((line + shift, 0, names[source]))
             col += gap
-            width = max((max(len(t) for t in self.text_of(key)) for key, _ in column), default=1)
+            box = self._box(column)
             for key, line in column:
-                self.placed[key] = Placed(key, line, col, width)
-            col += width
+                self.placed[key] = Placed(key, line + shift, col, box, index)
+            col += box
 
     @property
     def width(self) -> int:
@@ -258,7 +279,7 @@ def is_small(snap: Snapshot) -> bool:
             and first.units * (first.fan_in + first.has_bias) <= 6)
 
 
-def build_whole(values: GraphValues) -> GraphLayout:
+def build_whole(values: GraphValues, width: int | None = None) -> GraphLayout:
     layers = values.snap.layers
     g = GraphLayout(values)
     first = layers[0]
@@ -277,10 +298,11 @@ def build_whole(values: GraphValues) -> GraphLayout:
     below = g.activation(0, sums)
     for index in range(1, len(layers)):
         block, z, line = g.neuron(index, 0, below)
+        g.breaks[len(g.columns)] = [key for key, _ in below]  # a bias row has no input: it comes last
         g.columns += [(g.GAP, block), (g.GAP, [(z, line)])]
         below = g.activation(index, [(z, line)])
     g.loss(below)
-    g.place()
+    g.place(width)
     return g
 
 
@@ -321,9 +343,10 @@ def build_neighbourhood(values: GraphValues, layer: int, unit: int) -> GraphLayo
     return g
 
 
-def build(values: GraphValues, layer: int = 0, unit: int = 0) -> GraphLayout:
+def build(values: GraphValues, layer: int = 0, unit: int = 0, width: int | None = None) -> GraphLayout:
+    """The graph laid out; ``width``: the view's, so a whole network wraps into bands to fit."""
     if is_small(values.snap):
-        return build_whole(values)
+        return build_whole(values, width)
     return build_neighbourhood(values, layer, unit)
 
 

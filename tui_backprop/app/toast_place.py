@@ -4,16 +4,19 @@ Textual stacks toasts at the bottom right, where at 80×24 they hid the status
 line and the inspector. The curve is the pane a learner misses least for a few
 seconds (then the boundary below it); when the lesson (or the computation graph)
 covers them, the toasts take the bottom left rows, where a lesson's text rarely
-reaches.
+reaches. The configuration form has fields down to its last row: over it the
+toasts take the tab row, right of "Lesson  Config".
 
 Over every other screen (the help, dialogs, views) the toasts take the place they have on the main view, so
-a note shows where the learner is used to it, whatever is on top (``place_toasts_as_main``).
+a note shows where the learner is used to it, whatever is on top (``place_toasts_as_main``), unless a dialog
+is there: then they go above it (or below). The main view's own toasts are hidden meanwhile: they showed
+through the dialog's see-through background, under it.
 """
 
 from __future__ import annotations
 
 from textual.geometry import Region
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets._toast import ToastRack
 
 MIN_WIDTH = 36  # a short note on one line; a narrower curve lends the pane to its right some cells
@@ -36,20 +39,69 @@ def toast_area(screen_size: tuple[int, int], pane: Region | None, panes: Region)
     return "bottom", max(height - panes.bottom + 1, 0), 1, box, max(panes.height // 3, 3)
 
 
+def beside_tabs(tabs: Region, side: Region) -> tuple[str, int, int, int, int] | None:
+    """The area right of the side pane's tabs (their row and the line under it); None if it is too narrow."""
+    left = tabs.right + 2
+    box = side.right - 1 - left
+    return ("top", tabs.y, left, box, 2) if box >= MIN_WIDTH - 12 else None
+
+
 def place_toasts(screen: Screen) -> None:
     """Place the main view's toasts for its layout now; the area is kept for the screens opened over it."""
     if not screen.query(ToastRack):
         return
     pane = next((w.region for selector in COVERED_FIRST for w in screen.query(selector) if w.region), None)
-    screen.toast_area = toast_area(screen.size, pane, screen.query_one("#panes").region)
+    area = None
+    if pane is None and screen.has_class("-side-open") and screen.query_one("#side").active == "config-tab":
+        tabs = [tab.region for tab in screen.query("#side Tab") if tab.region]
+        if tabs:
+            area = beside_tabs(Region.from_union(tabs), screen.query_one("#side").region)
+    screen.toast_area = area or toast_area(screen.size, pane, screen.query_one("#panes").region)
     _apply(screen, screen.toast_area)
 
 
+def clear_of(area: tuple[str, int, int, int, int], screen_size: tuple[int, int],
+             dialog: Region | None) -> tuple[str, int, int, int, int]:
+    """``area`` (as ``toast_area`` gives it), moved above or below ``dialog`` if it would overlap it."""
+    dock, edge, left, box, tall = area
+    width, height = screen_size
+    top = edge if dock == "top" else height - edge - tall
+    if dialog is None or not Region(left, top, box, tall).overlaps(dialog):
+        return area
+    above = dialog.y - 1  # rows 1 … above the dialog (row 0: the panes' top border)
+    below = height - 2 - dialog.bottom  # down to the status line, which stays readable
+    if max(above, below) < 1:
+        return area  # the dialog fills the screen: over it, as on the main view
+    if above >= below:
+        return "top", 1, left, box, above
+    return "bottom", 2, left, box, below
+
+
+def dialog_region(screen: Screen) -> Region | None:
+    """What a modal screen shows over the main view (its children together); None for other screens."""
+    if not isinstance(screen, ModalScreen):
+        return None
+    regions = [child.region for child in screen.children
+               if not isinstance(child, ToastRack) and child.display and child.region]
+    return Region.from_union(regions) if regions else None
+
+
 def place_toasts_as_main(screen: Screen, main: Screen | None) -> None:
-    """Put ``screen``'s toasts where the main view last put its own (nothing to do before it has)."""
+    """Put ``screen``'s toasts where the main view last put its own (nothing to do before it has), clear of
+    a dialog; call again when the dialog grows (a question's reveal)."""
     area = getattr(main, "toast_area", None)
-    if area is not None and screen is not main:
-        _apply(screen, area)
+    if area is None or screen is main:
+        return
+    hide_toasts(main)
+    _apply(screen, clear_of(area, screen.size, dialog_region(screen)))
+
+
+def hide_toasts(main: Screen | None) -> None:
+    """The main view's toasts, hidden while a screen is over it (it shows the notes itself): through a
+    dialog's see-through background they showed under the dialog. Textual shows them again when main is back."""
+    if main is not None:
+        for rack in main.query(ToastRack):
+            rack.display = False
 
 
 def _apply(screen: Screen, area: tuple[str, int, int, int, int]) -> None:

@@ -77,13 +77,19 @@ class TrainingControls:
     def action_step_back(self) -> None:
         self._manual(lambda: self._time_travel(self.session.step_back_target))
 
-    def on_loss_curve_go_to_step(self, message) -> None:
-        """Enter on the loss curve: the exact state at the step under the cursor."""
+    def action_go_to_curve_step(self) -> None:
+        """Enter on the loss curve (its binding): the exact state at the step under the cursor."""
+        step = self.query_one("#curve").cursor_step
+        if step is not None:
+            self.go_to_step(step)
+
+    def go_to_step(self, step: int) -> None:
+        """The exact state at ``step``: here at once, or a replay started that space stops."""
         self.runner.pause()
         if self.runner.running:
             self.notify("Pausing: press Enter again to go to that step", timeout=3)
             return
-        self._manual(lambda: self._time_travel(lambda: message.step))
+        self._manual(lambda: self._time_travel(lambda: step))
 
     def _time_travel(self, target) -> None:
         """Go to the step ``target()`` names: here if the replay is short, else in the training worker."""

@@ -220,6 +220,7 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
     @on(TabbedContent.TabActivated, "#side")
     def _side_tab(self) -> None:
         self.fit_lesson()
+        self.call_after_refresh(place_toasts, self)  # the form and the lesson keep different rows free
 
     # -------------------------------------------------------------- looking
     def action_toggle_log(self) -> None:

@@ -11,7 +11,7 @@ import re
 from typing import Callable
 
 from rich.markup import escape
-from textual import events, on
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -19,6 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from tui_backprop.app.screens.closes_once import ClosesOnce
+from tui_backprop.app.toast_place import place_toasts_as_main
 
 from tui_backprop.lessons import Question
 
@@ -63,15 +64,14 @@ class QuestionScreen(ClosesOnce, ModalScreen[None]):
     def on_mount(self) -> None:
         self.query_one(Input).focus()
 
-    @on(Input.Submitted)
-    def answered(self, event: Input.Submitted) -> None:
+    def answer(self, value: str) -> None:
         if self.revealed:
             self.dismiss(None)
             return
-        if not event.value.strip():
+        if not value.strip():
             self.query_one("#question-result", Static).update("Type a prediction, or Escape to skip.")
             return
-        self._show(self.reveal(self.question, event.value))
+        self._show(self.reveal(self.question, value))
 
     def action_skip(self) -> None:
         if self.revealed:
@@ -85,10 +85,12 @@ class QuestionScreen(ClosesOnce, ModalScreen[None]):
         answer.disabled = True
         self.query_one("#question-result", Static).update(text + "\n[dim]Enter or Escape: go on[/dim]")
         self.set_focus(None)
+        # The reveal is taller: its toasts go above it once it is laid out (the refresh after the next).
+        self.call_after_refresh(self.call_after_refresh, place_toasts_as_main, self, self.app.main)
 
     def key_enter(self, event: events.Key) -> None:
-        if self.revealed:
-            # Stopped here: once dismissed, the next question (same step) is on top, and the key bubbling on to
-            # the app would run that screen's bindings: its answer box submitted, empty ("Type a prediction").
-            event.stop()
-            self.dismiss(None)
+        # Here, as the key reaches the dialog, not by the box's binding once it is back at the app: the keys typed
+        # next wait only for this one (type_ahead.py). Stopped: once dismissed, the next question (same step) is
+        # on top, and the key bubbling on would submit its box, empty ("Type a prediction").
+        event.stop()
+        self.answer(self.query_one(Input).value)

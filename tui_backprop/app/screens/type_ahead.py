@@ -6,10 +6,13 @@ So ``o`` then ``xor`` typed fast (or pasted) were all on their way through the m
 were dropped, or ran its keys. Keys typed while the picker was still being mounted reached it
 before its filter box had the focus and were lost too.
 
-Here a key that comes back to the app after the screen changed under it, or that is typed while
-the screen on top is not ready (mounting, or closing), waits. Once the screen is ready the waiting
-keys are sent one at a time, each after the previous one has been handled, so a key that opens
-(or closes) another screen makes the rest wait for that one.
+Here a key that comes back to the app after the screen changed under it (or began closing), or
+that is typed while the screen on top is not ready (mounting, or closing), waits. So does a key
+typed while the one before it is still on its way through the widgets: a box takes letters at
+once but its Enter only when the key is back at the app, so ``−48 ⏎ 3.48`` in one burst put
+``3.48`` in the box before Enter submitted it. Waiting keys are sent one at a time, each after
+the previous one has been handled, so a key that opens (or closes) another screen makes the rest
+wait for that one.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ class TypeAhead:
     @property
     def waiting(self) -> bool:
         """Keys wait, or one of them is on its way (tests wait for this to be False)."""
+        self._done_if_stopped()
         return bool(self.held) or self.in_flight is not None
 
     # ------------------------------------------------------------- the app's calls
@@ -54,18 +58,24 @@ class TypeAhead:
         """True if the key waits here; False: the app handles it now as usual."""
         if key.is_forwarded:  # back from the focused widget and its parents, for the bindings
             typed, screen = self._sent.pop(id(key), (None, None))
-            if typed is None or screen is self._top():
+            if typed is None or (screen is self._top() and not getattr(screen, "closing", False)):
                 return False
             if key is self.in_flight:
                 self.in_flight = None
             self._hold(typed, events.Key(key.key, key.character))  # typed for the screen it was sent to
             return True
         self._typed += 1
+        self._done_if_stopped()
         if self.waiting or not self.ready():
             self._hold(self._typed, key)
             return True
         self._remember(self._typed, key)
         return False
+
+    def sent(self, key: events.Key) -> None:
+        """The app has sent a key it did not hold to the focused widget: the next key waits for it."""
+        if key.is_forwarded and id(key) in self._sent:
+            self.in_flight, self._sent_at = key, time.monotonic()
 
     def handled(self, key: events.Key) -> None:
         """The app has run the key's bindings: the next waiting key may go."""
@@ -113,13 +123,18 @@ class TypeAhead:
     def _again(self) -> None:
         self.app.set_timer(POLL, self._look)
 
+    def _done_if_stopped(self) -> None:
+        """A key in flight that a widget stopped (a box took its letter) never comes back: it is handled."""
+        key = self.in_flight
+        if key is not None and (getattr(key, "_stop_propagation", False)
+                                or time.monotonic() - self._sent_at >= IN_FLIGHT_MAX):
+            self.in_flight = None
+
     def _look(self) -> None:
         waited = time.monotonic() - self._since
-        key = self.in_flight
-        if key is not None:
-            if not getattr(key, "_stop_propagation", False) and time.monotonic() - self._sent_at < IN_FLIGHT_MAX:
-                return self._again()  # still on its way through the widgets
-            self.in_flight = None  # a widget stopped it: handled
+        self._done_if_stopped()
+        if self.in_flight is not None:
+            return self._again()  # still on its way through the widgets
         screen = self._top()
         if screen is not None and not self.ready():
             if waited >= GIVE_UP:

@@ -107,16 +107,17 @@ class ComputationGraph(VerticalScroll, can_focus=True):
             return
         places = list(g.placed.values())
         here = g.placed.get(self.selected) or places[0]
+        # By column of the graph, not screen column: a graph in two bands goes on at the left of the lower one.
         if dy:
-            same = sorted((p for p in places if p.col == here.col), key=lambda p: p.line)
+            same = sorted((p for p in places if p.column == here.column), key=lambda p: p.line)
             index = same.index(here) + dy
             target = same[index] if 0 <= index < len(same) else here
         else:
-            cols = sorted({p.col for p in places})
-            index = cols.index(here.col) + dx
+            cols = sorted({p.column for p in places})
+            index = cols.index(here.column) + dx
             if not 0 <= index < len(cols):
                 return
-            target = min((p for p in places if p.col == cols[index]), key=lambda p: abs(p.line - here.line))
+            target = min((p for p in places if p.column == cols[index]), key=lambda p: abs(p.line - here.line))
         self.selected = target.key
         key = target.key
         if key[0] in ("w", "b", "z", "a"):
@@ -158,13 +159,19 @@ class ComputationGraph(VerticalScroll, can_focus=True):
         layer, neuron = self.focus_neuron
         layer = min(layer, len(snap.layers) - 1)
         neuron = min(neuron, snap.layers[layer].units - 1)
-        g = self.graph = build(values, layer, neuron)
+        width = self.scrollable_content_region.width  # (0: not laid out yet)
+        if width and not self.show_vertical_scrollbar:  # room for one, should the bands make the text taller
+            width -= self.styles.scrollbar_size_vertical
+        g = self.graph = build(values, layer, neuron, width=width or None)
         if self.selected not in g.placed:
             self.selected = self._default_selection(g, layer, neuron)
         head.update(self._head_text(snap, values))
         canvas.update(self._canvas_text(g))
         chain.update(self._chain_text(snap, values, g))
         self.call_after_refresh(self._scroll_to_selected)
+
+    def on_resize(self) -> None:
+        self._draw()  # a whole network's bands fit the new width
 
     def _scroll_to_selected(self) -> None:
         """A graph wider than the view scrolls sideways so the selected node stays in sight (keyboard alone)."""
@@ -205,13 +212,13 @@ class ComputationGraph(VerticalScroll, can_focus=True):
         text = Text(no_wrap=True, overflow="crop", end="")
         for i, (chars, styles) in enumerate(zip(canvas.lines, canvas.styles)):
             if i:
-                text.append("\n")
+                text.append("\n")  # (an empty line stays: it parts a graph's two bands)
+            end = len("".join(chars).rstrip())
             run_start = 0
-            for x in range(1, len(chars) + 1):
-                if x == len(chars) or styles[x] != styles[run_start]:
+            for x in range(1, end + 1):
+                if x == end or styles[x] != styles[run_start]:
                     text.append("".join(chars[run_start:x]), style=STYLES.get(styles[run_start], Style()))
                     run_start = x
-            text.rstrip()
         return text
 
     def _chain_text(self, snap: Snapshot, values: GraphValues, g: GraphLayout) -> Text:

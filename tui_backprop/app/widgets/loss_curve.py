@@ -18,12 +18,11 @@ import numpy as np
 from rich.text import Text
 from textual.app import RenderResult
 from textual.binding import Binding
-from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from tui_backprop.app.curve_series import (LEGEND, MARKUP_COLOURS, SHORT, describe, draw_series, series_points,
-                                           spans_decades, value_at, wrap)
+from tui_backprop.app.curve_series import (LEGEND, MARKUP_COLOURS, SHORT, describe, draw_series, readout_rows,
+                                           series_points, spans_decades, value_at, widest_figure, wrap)
 from tui_backprop.app.widgets.late_plot import LatePlot
 from tui_backprop.core.figures import measured
 from tui_backprop.training.history import Points
@@ -57,7 +56,8 @@ class LossCurve(LatePlot, Widget, can_focus=True):
         Binding("home", "cursor_to(0)", "first", id="curve.first", show=False, tooltip="Cursor to the first point"),
         Binding("end", "cursor_to(-1)", "last", id="curve.last", show=False, tooltip="Cursor to the last point"),
         Binding("escape", "clear_cursor", "no cursor", id="curve.clear", show=False, tooltip="Hide the cursor"),
-        Binding("enter", "go_to_cursor", "go to step", id="curve.go_to", show=False,
+        # The screen's action, run as the key is handled (a message would arrive after the keys typed next).
+        Binding("enter", "screen.go_to_curve_step", "go to step", id="curve.go_to", show=False,
                 tooltip="Go back to the step under the cursor (exactly, by replay)"),
     ]
 
@@ -109,17 +109,13 @@ class LossCurve(LatePlot, Widget, can_focus=True):
     def action_clear_cursor(self) -> None:
         self.cursor = None
 
-    class GoToStep(Message):
-        """Enter at the cursor: take the session back to this step."""
-
-        def __init__(self, step: int):
-            super().__init__()
-            self.step = step
-
-    def action_go_to_cursor(self) -> None:
+    @property
+    def cursor_step(self) -> int | None:
+        """The step under the cursor (a bucket: the last of its steps); None without a cursor."""
         points = self._series()
-        if self.cursor is not None and len(points):  # a bucket: the last of its steps
-            self.post_message(self.GoToStep(int(round(float(points.last[min(self.cursor, len(points) - 1)])))))
+        if self.cursor is None or not len(points):
+            return None
+        return int(round(float(points.last[min(self.cursor, len(points) - 1)])))
 
     def watch_log_scale(self) -> None:
         self.replot()
@@ -203,15 +199,26 @@ class LossCurve(LatePlot, Widget, can_focus=True):
         auto_log = not self.show_accuracy and not self.log_scale and spans_decades(points.y)
         if auto_log:
             subtitle.append("log scale (auto)")
-        note = draw_series(plt, series, log=self.log_scale or auto_log, percent=self.show_accuracy)
-        if note:
-            subtitle.append(note)
         text = self.cursor_text()
         self._readout = []
         if text is not None:
-            plt.vline(float(points.x[min(self.cursor, len(points) - 1)]), "white")
-            self._readout = wrap(text, self.size.width or 20, max(self.size.height - 4, 1))
+            # The same rows wherever the cursor is: the plot kept jumping between heights as it moved.
+            with_test = len(test) > 0 and not self.show_accuracy
+            widest = "100.0%" if self.show_accuracy else widest_figure(
+                measured, points.y, points.low, points.high, *((test.y,) if with_test else ()))
+            rows = readout_rows(points, self.size.width or 20, max(self.size.height - 4, 1), test=with_test,
+                                widest=widest, what="accuracy" if self.show_accuracy else "loss")
+            lines = wrap(text, self.size.width or 20, rows)
+            self._readout = lines + [""] * (rows - len(lines))
             plt.xlabel("")  # the readout names the steps: its row goes to the readout
+        # The plot's rows between its frame and its step labels (and the "step" title without a readout).
+        data_rows = self.size.height - len(self._readout) - 3 - (0 if self._readout else 1)
+        note = draw_series(plt, series, log=self.log_scale or auto_log, percent=self.show_accuracy,
+                           rows=data_rows)
+        if note:
+            subtitle.append(note)
+        if text is not None:
+            plt.vline(float(points.x[min(self.cursor, len(points) - 1)]), "white")
             if self.has_focus:
                 subtitle.append("←/→ move · esc hides")
         elif self.has_focus:

@@ -1,0 +1,52 @@
+"""The loss curve's keys take effect in the order typed, even in one burst (QA #1)."""
+
+from tests.conftest import press_at_once, wait_until_stopped
+from tui_backprop.app.app import BackpropApp
+from tui_backprop.app.widgets.loss_curve import LossCurve
+from tui_backprop.presets import load_preset
+
+
+async def test_enter_then_space_at_once_goes_back_before_the_run_starts():
+    """Enter at the cursor then space within a few ms ran forward from step 10: the go-to came after space."""
+    app = BackpropApp(load_preset("xor"), questions=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.session.run(10)
+        app.main.publish_now()
+        curve = app.query_one(LossCurve)
+        curve.focus()
+        await pilot.press("home", "right", "right")
+        assert curve.cursor == 2  # the third point: step 3
+        await press_at_once(pilot, "enter", "space")
+        messages = [n.message for n in app._notifications]
+        assert any("Back at step 3 (from step 10)" in m for m in messages), messages
+        assert not any(m.startswith("Pausing") for m in messages), messages
+        assert app.runner.running  # space came second: it runs on from step 3
+        await pilot.press("space")
+        await wait_until_stopped(pilot, app)
+
+
+async def test_the_readout_keeps_its_rows_so_the_plot_keeps_its_height():
+    """QA #12: the readout took 1, 2 or 3 lines as the cursor moved (a step, a bucket with its range, the test
+    loss), so the plot jumped between heights; at 80×24 it shrank to 3 rows."""
+    from tests.conftest import until
+
+    app = BackpropApp(load_preset("xor"), questions=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("v")  # the lesson closed: the curve is on screen
+        app.session.run(20_000)  # single steps at both ends, buckets with their range between, test losses
+        app.main.publish_now()
+        curve = app.query_one(LossCurve)
+        assert await until(pilot, lambda: curve.has_figure)
+        curve.focus()
+        await pilot.press("home")
+        tops, kinds = set(), set()
+        for _ in range(14):
+            await pilot.pause()
+            lines = curve.render().plain.splitlines()
+            top = next(i for i, line in enumerate(lines) if "┌" in line)  # the plot's frame
+            tops.add(top)
+            kinds.add(lines[0].split(" ")[0])  # "step" or "steps"
+            assert len(lines) - top >= 6, lines  # the plot keeps its rows
+            await pilot.press("pagedown")
+        assert kinds == {"step", "steps"}, kinds
+        assert len(tops) == 1, tops
