@@ -262,7 +262,9 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
         graph = self.query_one(ComputationGraph)
         if shown:
             graph.show(self._shown)
-            graph.focus()
+            # once the class has shown it: a hidden widget refuses focus (the graph's border then came out
+            # in the unfocused colour in some runs)
+            self.call_after_refresh(graph.focus)
         else:
             self.query_one(Inspector).focus()
         self.call_after_refresh(place_toasts, self)
