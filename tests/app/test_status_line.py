@@ -115,3 +115,11 @@ async def test_where_a_lesson_points_to_the_accuracy_in_the_status_line_it_is_th
             assert await until(pilot, lambda: not app.runner.running and app.session.accuracy is not None, 20.0)
             await pilot.pause()
             assert f"acc {app.session.accuracy:.0%}" in status_text(app), (name, status_text(app))
+
+
+async def test_the_smallest_learning_rate_has_a_real_minus():
+    app = BackpropApp(load_preset("xor"), questions=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("v", *["minus"] * 8)  # 0.1 → … → 1e−5, the bottom of the list
+        assert app.session.learning_rate == 1e-5
+        assert f"lr 1e{MINUS}5 " in status_text(app) and "1e-05" not in status_text(app), status_text(app)

@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from tui_backprop.app.graph_layout import lesson_renames
-from tui_backprop.core.figures import measured
+from tui_backprop.core.figures import fmt, measured
 from tui_backprop.training.runner import speed_text
 from tui_backprop.training.session import Snapshot
 
@@ -75,7 +75,7 @@ class StatusLine(Widget):
         if snap.accuracy is not None:
             # the end-of-epoch accuracy is the test data's when there is any (training/step.py)
             out["acc"] = ((f"{'test' if snap.test_loss is not None else 'train'} acc {snap.accuracy:.0%}", ""), "")
-        out["lr"] = ((f"lr {snap.learning_rate:g}", ""), "")
+        out["lr"] = ((f"lr {fmt(snap.learning_rate)}", ""), "")
         if not replaying:  # a replay runs at full speed whatever the level
             # The speed level and its keys, so a class sees why the run is slow.
             speed = speed_text(snap.speed_limit)
