@@ -1,6 +1,5 @@
 """Toasts never cover a dialog or the configuration form's fields (QA #14)."""
 
-from textual.widgets import Input, Select
 from textual.widgets._toast import Toast, ToastRack
 
 from tests.conftest import until
@@ -56,3 +55,17 @@ async def test_toasts_over_the_configuration_form_leave_its_fields_free():
         await pilot.pause(0.3)
         curve = app.main.query_one("#curve").region
         assert all(curve.contains_region(t) for t in toasts(app.main)), (toasts(app.main), curve)
+
+
+async def test_twenty_quick_step_backs_leave_one_toast_saying_where_the_run_is():
+    from tests.conftest import press_at_once
+
+    app = BackpropApp(load_preset("xor"), questions=False)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.press("v", *["n"] * 30)
+        await press_at_once(pilot, *["backspace"] * 20)
+        await pilot.pause(0.3)
+        assert app.session.step_count == 10  # every press counted
+        said = [str(toast.render()) for toast in app.screen.query(Toast)]
+        travel = [text for text in said if "step" in text]
+        assert travel == ["Back at step 10 (from step 11): the exact state then"], said

@@ -15,6 +15,7 @@ from textual.app import App, SystemCommand
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.command import CommandPalette
+from textual.notifications import Notification, Notify
 
 from tui_backprop import collector
 from tui_backprop.app.screens.main import MainScreen, reflow
@@ -62,6 +63,16 @@ class BackpropApp(App[int]):
         self._first_session = session or Session(config)
         self.main: MainScreen | None = None
         self.type_ahead = TypeAhead(self, super().on_event)
+        self._last_toast: dict[str, Notification] = {}
+
+    def notify_replacing(self, kind: str, message: str, *, timeout: float = 3) -> None:
+        """A toast that takes the place of the last one of its ``kind``: twenty quick step-backs leave one
+        toast saying where the run is, not twenty covering the loss curve."""
+        old = self._last_toast.get(kind)
+        if old is not None:
+            old.timeout = 0  # expired: the refresh that shows the new toast drops it
+        toast = self._last_toast[kind] = Notification(message, timeout=timeout)
+        self.post_message(Notify(toast))
 
     def on_mount(self) -> None:
         # Toasts over the help, dialogs and views: where the main view puts them (toast_place.py).

@@ -119,13 +119,13 @@ class TrainingControls:
         now = self.session.step_count
         self.lesson_pane.keep_answers(self.session.questions_asked)
         if now != step:
-            self.notify(f"Replay stopped at step {now:,} (on the way to {step:,}): the exact state then", timeout=3)
+            said = f"Replay stopped at step {now:,} (on the way to {step:,}): the exact state then"
         elif now == before and phases is not None:
-            self.notify(f"Step {now + 1:,}'s phases undone (it had run through {phases}): back at step {now:,} done",
-                        timeout=3)
+            said = f"Step {now + 1:,}'s phases undone (it had run through {phases}): back at step {now:,} done"
         else:
-            self.notify(f"Back at step {now:,} (from step {before:,}): the exact state then" if now < before
-                        else f"At step {now:,}: the exact state then", timeout=3)
+            said = (f"Back at step {now:,} (from step {before:,}): the exact state then" if now < before
+                    else f"At step {now:,}: the exact state then")
+        self.app.notify_replacing("time travel", said)
 
     def action_reset(self) -> None:
         self.runner.pause()
