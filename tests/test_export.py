@@ -276,3 +276,14 @@ def test_k_more_steps_in_torch_equal_k_more_here(tmp_path, optimizer, regulariza
         np.testing.assert_allclose(linear.weight.detach().numpy(), layer.weights, rtol=0, atol=1e-12)
         np.testing.assert_allclose(linear.bias.detach().numpy(), layer.biases, rtol=0, atol=1e-12)
     assert not np.array_equal(session.network.params, session.initial_params)
+
+
+def test_cli_export_dash_writes_to_standard_output(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["export", "--preset", "xor", "--steps", "25", "--history-csv", "-",
+                     "--network-json", "n.json"]) == 0
+    out, err = capsys.readouterr()
+    assert out == history_csv_text(trained("xor", 25))  # the CSV itself, nothing else
+    assert err == "wrote n.json\n" and not (tmp_path / "-").exists()
+    assert cli.main(["export", "--preset", "xor", "--history-csv", "-", "--pytorch", "-"]) == 2
+    assert "only one" in capsys.readouterr().err

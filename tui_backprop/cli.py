@@ -78,23 +78,29 @@ def cmd_app(args) -> int:
 def cmd_export(args) -> int:
     from tui_backprop import export
 
-    outputs = [(args.history_csv, export.export_history_csv), (args.network_json, export.export_network_json),
-               (args.pytorch, export.export_pytorch)]
+    outputs = [(args.history_csv, export.history_csv_text), (args.network_json, export.network_json_text),
+               (args.pytorch, export.pytorch_script_text)]
     if not any(path for path, _ in outputs):
         return _fail("export: nothing to write; give --history-csv, --network-json and/or --pytorch")
+    if sum(path == "-" for path, _ in outputs) > 1:
+        return _fail("export: only one of --history-csv, --network-json and --pytorch can be - (standard output)")
+    # "-" is standard output: the other files' "wrote …" lines then go to standard error
+    said = sys.stderr if any(path == "-" for path, _ in outputs) else sys.stdout
     try:
         session = _session_for(args)
     except ConfigError as exc:
         return _fail(str(exc))
     if args.steps:
         session.run(args.steps)
-    for path, write in outputs:
-        if path:
+    for path, text in outputs:
+        if path == "-":
+            sys.stdout.write(text(session))
+        elif path:
             try:
-                write(session, path)
+                export.write_text_atomic(path, text(session))
             except OSError as exc:
                 return _fail(f"{path}: cannot write ({exc.strerror or exc})")
-            print(f"wrote {path}")
+            print(f"wrote {path}", file=said)
     if session.halted:
         print(f"tui-backprop: {session.halted.message}", file=sys.stderr)
         return 3
@@ -193,9 +199,9 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument("--resume", metavar="PATH", help="a saved session")
     exp.add_argument("--seed", type=int, help="override the preset's seed")
     exp.add_argument("--steps", type=int, default=0, help="train this many steps first (default: 0)")
-    exp.add_argument("--history-csv", metavar="FILE", help="loss history as CSV")
-    exp.add_argument("--network-json", metavar="FILE", help="layers, weights and biases as JSON")
-    exp.add_argument("--pytorch", metavar="FILE", help="a self-contained PyTorch script (.py)")
+    exp.add_argument("--history-csv", metavar="FILE", help="loss history as CSV (- for standard output)")
+    exp.add_argument("--network-json", metavar="FILE", help="layers, weights and biases as JSON (- for standard output)")
+    exp.add_argument("--pytorch", metavar="FILE", help="a self-contained PyTorch script (.py; - for standard output)")
     exp.set_defaults(func=cmd_export)
 
     serve = sub.add_parser("serve", help="serve the app to web browsers (needs the 'serve' extra: textual-serve)")
