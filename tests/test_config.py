@@ -74,8 +74,10 @@ CASES = [
     (('activation = "tanh"', 'activation = "tanh"\nneurons = 3'), "network.layers[0].neurons", "unknown key"),
     (("samples = 40", "samples = 40\nshuffle = true"), "data.shuffle", "unknown key"),
     # wrong types
-    (("learning_rate = 0.1", 'learning_rate = "fast"'), "training.learning_rate", "expected a number, got 'fast'"),
-    (("learning_rate = 0.1", "learning_rate = true"), "training.learning_rate", "expected a number"),
+    # (values as the file writes them: "fast", true; not Python's 'fast', True)
+    (("learning_rate = 0.1", 'learning_rate = "fast"'), "training.learning_rate", 'expected a number, got "fast"'),
+    (("learning_rate = 0.1", "learning_rate = true"), "training.learning_rate", "expected a number, got true"),
+    (("batch_size = 10", "batch_size = true"), "training.batch_size", "expected a whole number, got true"),
     (("units = 3", "units = 3.5"), "network.layers[0].units", "expected a whole number"),
     (("inputs = 2", 'inputs = "2"'), "network.inputs", "expected a whole number"),
     (('title = "ok"', "title = 3"), "title", "expected a string"),

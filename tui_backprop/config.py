@@ -17,7 +17,7 @@ from typing import Any
 from tui_backprop.core.datasets import FEATURES, GENERATED
 from tui_backprop.core.network import LayerSpec
 from tui_backprop.core.optimizers import OPTIMIZER_SETTINGS
-from tui_backprop.config_reader import ConfigError, Reader, _kind
+from tui_backprop.config_reader import ConfigError, Reader, _kind, shown
 from tui_backprop.config_checks import check_consistency
 from tui_backprop.config_writer import config_to_dict, lesson_parts_to_dict  # noqa: F401 (re-exported)
 from tui_backprop.lesson_reader import parse_goals, parse_hints, parse_locks, parse_questions
@@ -220,7 +220,7 @@ def _parse_names(r: Reader, raw, network: NetworkConfig, data: DataConfig) -> tu
             r.fail(f"names.{key}", f"unknown name; this network's names are {shown}")
         value = r.string(value, f"names.{key}")
         if not NAME_PATTERN.match(value):
-            r.fail(f"names.{key}", f"expected a short name without spaces (1 to 10 characters), got {value!r}")
+            r.fail(f"names.{key}", f"expected a short name without spaces (1 to 10 characters), got {shown(value)}")
         out.append((key, value))
     return tuple(out)
 
@@ -285,7 +285,7 @@ def _parse_training(r: Reader, raw, prefix: str, base: TrainingConfig | None = N
     bs = raw.get("batch_size", d.batch_size)
     if bs != "full":
         if isinstance(bs, str):
-            r.fail(f"{prefix}.batch_size", f"expected a whole number or \"full\", got {bs!r}")
+            r.fail(f"{prefix}.batch_size", f"expected a whole number or \"full\", got {shown(bs)}")
         bs = r.field(raw, FIELD["training.batch_size"], prefix, default=bs)
     reg, reg_rate = read("regularization"), read("regularization_rate")
     pause = r.choice(raw.get("pause_after", d.pause_after), f"{prefix}.pause_after",
@@ -305,7 +305,7 @@ def _parse_training(r: Reader, raw, prefix: str, base: TrainingConfig | None = N
         speed = None
     elif speed is not None:
         if isinstance(speed, str):
-            r.fail(f"{prefix}.speed", f"expected steps a second (a number) or \"full\", got {speed!r}")
+            r.fail(f"{prefix}.speed", f"expected steps a second (a number) or \"full\", got {shown(speed)}")
         speed = r.field(raw, FIELD["training.speed"], prefix, default=speed)
     return TrainingConfig(loss, optimizer, lr, bs, reg, reg_rate, pause, tuple(sorted(settings.items())),
                           stop_epochs, stop_loss, speed)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import math
 from pathlib import Path
 
@@ -37,13 +39,13 @@ class Reader:
 
     def integer(self, value, name, low=None, high=None):
         if isinstance(value, bool) or not isinstance(value, int):
-            self.fail(name, f"expected a whole number, got {_show(value)}")
+            self.fail(name, f"expected a whole number, got {shown(value)}")
         self._range(value, name, low, high)
         return value
 
     def number(self, value, name, low=None, high=None, low_open=False):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.fail(name, f"expected a number, got {_show(value)}")
+            self.fail(name, f"expected a number, got {shown(value)}")
         value = float(value)
         if not math.isfinite(value):
             self.fail(name, f"expected a finite number, got {value}")
@@ -60,18 +62,18 @@ class Reader:
 
     def string(self, value, name):
         if not isinstance(value, str):
-            self.fail(name, f"expected a string, got {_show(value)}")
+            self.fail(name, f"expected a string, got {shown(value)}")
         return value
 
     def choice(self, value, name, options):
         value = self.string(value, name)
         if value not in options:
-            self.fail(name, f"expected one of {', '.join(options)}, got {value!r}")
+            self.fail(name, f"expected one of {', '.join(options)}, got {shown(value)}")
         return value
 
     def boolean(self, value, name):
         if not isinstance(value, bool):
-            self.fail(name, f"expected true or false, got {_show(value)}")
+            self.fail(name, f"expected true or false, got {shown(value)}")
         return value
 
     def matrix(self, value, name, rows=None, cols=None):
@@ -114,7 +116,12 @@ def _kind(value) -> str:
             float: "a number"}.get(type(value), type(value).__name__)
 
 
-def _show(value) -> str:
+def shown(value) -> str:
+    """A value as the preset file writes it (true, "text", 0.5): a learner reads TOML, not Python."""
     if isinstance(value, (dict, list)):
         return _kind(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
     return repr(value)
