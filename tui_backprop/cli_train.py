@@ -182,11 +182,12 @@ def _report(args, session, record, trace, stop_reason: str, elapsed: float) -> N
     print(f"  {session.step_count:,} steps, {session.epoch:,} epochs in {elapsed:.2f} s "
           f"({session.step_count / max(elapsed, 1e-9):,.0f} steps/s)")
     if record.losses:
-        print(f"  batch loss of step {record.steps[0]:,} {record.losses[0]:.6g}, "
-              f"of step {record.steps[-1]:,} {record.losses[-1]:.6g}")
-    print(f"  training loss now {final:.6g}" + (f", test loss now {test_loss:.6g}" if test_loss is not None else ""))
+        # (6 significant digits, zeros kept: 0.754372 beside 0.0437800, not 0.04378)
+        print(f"  batch loss of step {record.steps[0]:,} {record.losses[0]:#.6g}, "
+              f"of step {record.steps[-1]:,} {record.losses[-1]:#.6g}")
+    print(f"  training loss now {final:#.6g}" + (f", test loss now {test_loss:#.6g}" if test_loss is not None else ""))
     if acc is not None:
-        print(f"  accuracy now {acc:.1%}")
+        print(f"  {'test' if len(session.data.x_test) else 'training'} accuracy now {acc:.1%}")
     if stop_reason == "stop":
         print(f"  {session.message}")
     for g in session.goals.results():

@@ -64,9 +64,9 @@ def test_text_summary_names_step_one_and_final_figures(capsys):
     s.run(1)
     first = s.loss
     s.run(18)
-    assert f"batch loss of step 1 {first:.6g}" in out
-    assert f"test loss now {s.network.evaluate(s.data.x_test, s.data.y_test):.6g}" in out
-    assert f"accuracy now {accuracy(s.network.predict(s.data.x_test), s.data.y_test):.1%}" in out
+    assert f"batch loss of step 1 {first:#.6g}" in out
+    assert f"test loss now {s.network.evaluate(s.data.x_test, s.data.y_test):#.6g}" in out
+    assert f"test accuracy now {accuracy(s.network.predict(s.data.x_test), s.data.y_test):.1%}" in out
 
 
 def test_resumed_run_continues_the_per_step_history(capsys, tmp_path):
