@@ -107,9 +107,9 @@ class BackgroundSweep:
                 start = pop.evaluate(pop.x_train, pop.y_train)
             if goal is None:
                 goal = 0.1 * float(np.nanmedian(start))
-                source = "median start ÷ 10"  # a preset's stop_below_loss chooses it instead
+                source = "a tenth of the median start"  # a preset's stop_below_loss chooses it instead
             else:
-                source = "stop_below_loss"
+                source = "the lesson's"
             pop.stop_below_loss = goal
         except (ConfigError, ValueError) as exc:
             self._publish_error(str(exc))

@@ -48,7 +48,7 @@ async def test_s_opens_the_sweep_pauses_the_main_run_and_counts_the_stuck_seeds(
         counts = str(screen.query_one("#sweep-counts").render())
         assert f"stuck: {32 - reached} of 32 ({(32 - reached) / 32:.0%})" in counts
         assert f"reached loss < 0.05: {reached} of 32" in counts
-        assert screen.query_one("#sweep-curves").border_subtitle == "goal < 0.05: stop_below_loss"
+        assert screen.query_one("#sweep-curves").border_subtitle == "goal: loss < 0.05 (the lesson's)"
         table = screen.query_one("#sweep-runs")
         stuck_seed = next(k for k in range(32) if pop.stopped_at[k] < 0)
         assert str(table.get_cell(str(stuck_seed), "outcome")) == "stuck"
@@ -89,7 +89,7 @@ async def test_escape_returns_unchanged_and_stops_the_runs():
         pop = build_sweep(app.config, screen.sweep.seeds, None, 0).population
         goal = 0.1 * float(np.median(pop.evaluate(pop.x_train, pop.y_train)))
         assert screen._shown.goal == pytest.approx(goal, rel=1e-12)
-        assert screen.query_one("#sweep-curves").border_subtitle == f"goal < {goal:.3g}: median start ÷ 10"
+        assert screen.query_one("#sweep-curves").border_subtitle == f"goal: loss < {goal:.3g} (a tenth of the median start)"
         await pilot.press("space")  # the main view's keys do nothing here
         await pilot.press("escape")
         await pilot.pause(0.1)

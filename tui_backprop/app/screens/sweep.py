@@ -47,7 +47,7 @@ def headline(picture: SweepPicture) -> str:
         return f"[b]Cannot sweep:[/b] {picture.error}"
     runs = picture.runs
     parts = [f"step {picture.step:,} of {picture.max_steps:,}" + (" (done)" if picture.finished else ""),
-             f"reached loss < {picture.goal:.3g}: {picture.reached} of {runs}"]
+             f"reached loss < {picture.goal:.3g}: {picture.reached} of {runs} ({picture.reached / runs:.0%})"]
     if picture.finished:
         parts.append(f"[b]stuck: {picture.stuck} of {runs} ({picture.stuck / runs:.0%})[/b]")
     else:
@@ -91,7 +91,7 @@ class SweepCurves(PlotextPlot):
         plt.xlabel("step")
         picture = self.picture
         if picture is not None and not picture.error:
-            self.border_subtitle = f"goal < {picture.goal:.3g}: {picture.goal_source}"
+            self.border_subtitle = f"goal: loss < {picture.goal:.3g} ({picture.goal_source})"
         if picture is None or picture.error or len(picture.curve_steps) < 2:
             plt.title("starting the runs …")
             self.refresh()
