@@ -46,8 +46,10 @@ class Field:
     def limits_text(self) -> str:
         if self.low is None and self.high is None:
             return ""
-        low = "" if self.low is None else f"{self.low:g}"
-        high = "" if self.high is None else f"{self.high:g}"
+        from tui_backprop.core.figures import fmt
+
+        low = "" if self.low is None else fmt(self.low, 6)
+        high = "" if self.high is None else fmt(self.high, 6)
         return f"{low} … {high}".strip()
 
 

@@ -4,6 +4,7 @@ import dataclasses
 
 from tui_backprop.app.app import BackpropApp
 from tui_backprop.app.widgets.config_form import ConfigForm
+from tui_backprop.core.figures import MINUS
 from tui_backprop.presets import load_preset
 from tui_backprop.schema import FIELD
 
@@ -65,4 +66,7 @@ async def test_form_labels_and_limits_come_from_the_schema():
         await pilot.press("enter")
         await pilot.pause()
         assert "at most 0.5" in str(app.query_one("#noise-error").render())
+        assert "data.noise" not in str(app.query_one("#noise-error").render())  # beside its field: no TOML path
         assert app.session.config.data.noise == 0.0
+        bias = FIELD["network.bias_init"]
+        assert bias.limits_text() == f"{MINUS}100 … 100"  # a real minus in the label

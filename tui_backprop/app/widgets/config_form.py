@@ -302,7 +302,8 @@ class ConfigForm(VerticalScroll, can_focus=False):
                 widget = "output_units" if exc.field.endswith(".units") else "hidden"
             if exc.field.startswith("network.layers") and "units" in exc.field:
                 widget = "output_units"
-            self._error(widget or "form", f"{exc.field}: {exc.message}" if exc.field else exc.message)
+            # beside its own field the message needs no TOML path; at the form's foot it names the field
+            self._error(widget or "form", exc.message if widget or not exc.field else f"{exc.field}: {exc.message}")
             return
         changed = self.changed_fields(new)
         if not changed:
