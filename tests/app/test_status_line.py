@@ -123,3 +123,17 @@ async def test_the_smallest_learning_rate_has_a_real_minus():
         await pilot.press("v", *["minus"] * 8)  # 0.1 → … → 1e−5, the bottom of the list
         assert app.session.learning_rate == 1e-5
         assert f"lr 1e{MINUS}5 " in status_text(app) and "1e-05" not in status_text(app), status_text(app)
+
+
+async def test_a_test_loss_from_an_earlier_epoch_end_says_its_step_where_there_is_room():
+    """QA2 #8: at step 905 the status said "test loss 0.2097", the test loss of step 900."""
+    app = BackpropApp(load_preset("xor"), questions=False)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await pilot.press("v", "e", *["n"] * 5)  # an epoch (10 steps), then 5 steps into the next
+        assert await until(pilot, lambda: not app.runner.running and app.session.step_count == 15, 5.0)
+        await pilot.pause()
+        assert f"test loss {measured(app.session.test_loss)} (step 10)" in status_text(app), status_text(app)
+        await pilot.press("e")  # at an epoch end the test loss is the step's own
+        assert await until(pilot, lambda: not app.runner.running and app.session.step_count == 20, 5.0)
+        await pilot.pause()
+        assert f"test loss {measured(app.session.test_loss)}  " in status_text(app), status_text(app)

@@ -20,8 +20,8 @@ from tui_backprop.training.session import Snapshot
 # the state, the step, the loss, the accuracy (lessons point to it here; the test loss has its curve), lr
 # and the speed level (+ − , . change them). Each name takes its part one form shorter; the loss, the step
 # and the state are never dropped.
-FITTING = ("measured", "epoch", "step", "speed", "loss", "state", "pause", "test", "acc", "phase", "pause", "speed",
-           "lr")
+FITTING = ("measured", "epoch", "step", "speed", "loss", "state", "pause", "test", "test", "acc", "phase", "pause",
+           "speed", "lr")
 
 STATE_STYLES = {"running": "bold green", "paused": "bold yellow", "halted": "bold red",
                 "paused after backward": "bold magenta", "replaying": "bold cyan"}
@@ -71,7 +71,10 @@ class StatusLine(Widget):
         loss = f"loss {named + ' ' if named else ''}{measured(snap.loss)}{loss_of}"  # lesson's name (C)
         out["loss"] = ((f"batch {loss}", loss), "")
         if snap.test_loss is not None:
-            out["test"] = ((f"test loss {measured(snap.test_loss)}", ""), "")
+            test = f"test loss {measured(snap.test_loss)}"
+            # measured at the last epoch end: say when, once the step has moved on from there
+            at = int(snap.test_steps[-1]) if len(snap.test_steps) else snap.step
+            out["test"] = (((f"{test} (step {at:,})",) if at != snap.step else ()) + (test, ""), "")
         if snap.accuracy is not None:
             # the end-of-epoch accuracy is the test data's when there is any (training/step.py)
             out["acc"] = ((f"{'test' if snap.test_loss is not None else 'train'} acc {snap.accuracy:.0%}", ""), "")
