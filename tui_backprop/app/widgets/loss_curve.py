@@ -23,6 +23,7 @@ from textual.widget import Widget
 
 from tui_backprop.app.curve_series import (LEGEND, MARKUP_COLOURS, SHORT, describe, draw_series, readout_rows,
                                            series_points, spans_decades, value_at, widest_figure, wrap)
+from tui_backprop.app.toast_place import place_toasts
 from tui_backprop.app.widgets.late_plot import LatePlot
 from tui_backprop.core.figures import measured
 from tui_backprop.training.history import Points
@@ -144,6 +145,10 @@ class LossCurve(LatePlot, Widget, can_focus=True):
     def on_resize(self) -> None:
         self.border_title = self._title()
         self.replot()
+        # The toasts sit over this pane: wherever it has just moved to (a layout change can land a frame
+        # after the one that asked for it, and the toasts then stayed where the lesson had sent them).
+        if self.screen is getattr(self.app, "main", None):
+            self.call_after_refresh(place_toasts, self.screen)
 
     def watch_cursor(self) -> None:
         self.replot()
