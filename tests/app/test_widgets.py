@@ -78,7 +78,7 @@ async def test_inspector_chain_rule_for_w1(chain_after_backward):
         assert "= −24 · 1 · 2 = −48" in text
         assert "4·(−6)" in text
         assert "batch mean = −48 = ∂L/∂w1 ✓" in text  # a bare app has no lesson names: L, not C
-        assert "Weight w[1,1] = 3" in text
+        assert "Weight w1 = 3" in text
         assert " z 6  a 6  δ −24" in text
 
 
@@ -143,7 +143,7 @@ async def test_inspector_keys_on_xor_and_messages():
         ]
         layer = snapshot.layers[0]
         text = inspector.build_text()[0].plain
-        assert "Weight w[1,2]" in text and "sample 2/10" in text
+        assert "Weight w1₁₂" in text and "sample 2/10" in text
         # The per-sample product, with the real numbers of sample 2.
         grad_a, a = layer.grad_a[1, 0], layer.a[1, 0]
         assert layer.delta[1, 0] == pytest.approx(grad_a * (1 - a * a))
