@@ -206,3 +206,35 @@ async def test_the_diagram_uses_the_lessons_names_for_the_output_and_the_loss():
         await pilot.press("D")
         await pilot.pause()
         assert "∂C/∂w" in diagram.border_subtitle and "∂L/∂w" not in diagram.border_subtitle
+
+
+# ------------------------------------------------- an output beside its target
+def chain_step_two() -> Session:
+    session = chain_after_backward()
+    session.step()  # the update of step 1
+    session.step()  # step 2, up to its backward pass
+    assert session.step_count == 1 and session.last_phase == "backward L1"
+    return session
+
+
+def test_an_output_near_its_target_keeps_the_digits_that_tell_them_apart():
+    """QA2 7: "ŷ 30 y 30" while ŷ = 30.3456 and C = 0.05972: a wrong output looked right."""
+    from tui_backprop.app.diagram_numbers import beside_target
+
+    snap = chain_step_two().snapshot()
+    assert float(snap.layers[-1].a[0, 0]) == pytest.approx(30.3456, abs=1e-4) and snap.loss == pytest.approx(0.05972, abs=1e-5)
+    assert node_texts(snap, 0, gradients=False) == [["2"], ["7"], ["ŷ 30.3 y 30"]]
+    assert beside_target(0.9996, 1.0) == "<1" and beside_target(29.99999996, 30.0) == "<30"
+    assert beside_target(30.0, 30.0) == "30" and beside_target(0.46, 1.0) == "0.46"
+    assert beside_target(1e-9, 0.0) == "1e−9" and beside_target(0.998, 1.0) == "0.998"
+
+
+@pytest.mark.parametrize("width, height", [(44, 7), (38, 5)])
+async def test_the_diagram_draws_an_output_near_its_target_apart_from_it(width, height):
+    diagram = NetworkDiagram(chain_step_two().snapshot())
+    async with WidgetApp(diagram).run_test(size=(width + 2, height + 2)) as pilot:
+        diagram.styles.border = ("round", "white")
+        diagram.styles.height = height + 2
+        await pilot.pause()
+        row = next(line for line in lines_of(diagram) if "○" in line)
+        assert "ŷ 30.3 y 30" in row, row

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tui_backprop.app.graph_layout import PENDING
-from tui_backprop.core.figures import fmt
+from tui_backprop.core.figures import MINUS, fmt
 from tui_backprop.training.snapshot import Snapshot
 
 CELLS = 5  # a number's cells at most ("−0.46", "1.2e4"): the layout stays put while the values change
@@ -40,6 +40,28 @@ def number(value: float | None, most: int = 2) -> str:
             return text
     mantissa, _, exponent = f"{value:.0e}".partition("e")  # 3e-07 → 3e−7
     return fmt(float(mantissa), 1) + "e" + fmt(float(exponent), 2)
+
+
+def beside_target(value: float | None, target: float | None) -> str:
+    """An output beside its target y: more digits (within five cells) while it would print as y, and "<30"
+    or ">30" where even five cells would: ŷ 30.35 beside y 30 (not 30), so a wrong output never looks right."""
+    text = number(value)
+    if value is None or target is None or value == target:
+        return text
+    shown_y = number(target)
+
+    def looks_equal(t: str) -> bool:
+        return t == shown_y or float(t.replace(MINUS, "-")) == target
+
+    for digits in range(3, CELLS + 1):
+        if not looks_equal(text):
+            return text
+        wider = fmt(value, digits)
+        if len(wider) <= CELLS:
+            text = wider
+    if looks_equal(text):
+        return ("<" if value < target else ">") + shown_y
+    return text
 
 
 def clamp_sample(snap: Snapshot, sample: int) -> int:
@@ -90,6 +112,8 @@ def node_texts(snap: Snapshot, sample: int, gradients: bool, renames: dict | Non
                     named.append(f"{name} δ {text}")
                 else:
                     y = None if snap.batch_y is None else float(snap.batch_y[s, j])  # data: known before ŷ
+                    if layer.a is not None:
+                        text = beside_target(float(layer.a[s, j]), y)
                     named.append(f"{name} {text} {target} {number(y)}")
             texts = named
         columns.append(texts)
