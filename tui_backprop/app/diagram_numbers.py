@@ -75,13 +75,19 @@ def batch_rows(snap: Snapshot) -> int:
     return first.inputs.shape[0] if first.inputs is not None else 0
 
 
-def output_label(units: int, j: int, renames: dict | None = None) -> tuple[str, str]:
+def output_label(units: int, j: int, renames: dict | None = None, classes: bool = False) -> tuple[str, str]:
     """The diagram's names of output j and its target: ŷ and y, or the lesson's (``[names]``: a for ŷ);
-    ŷ2, y2 with several outputs."""
+    ŷ2, y2 with several outputs; ŷ0 … ŷ9 where the outputs are classes (a softmax's), as the data labels them."""
     if units == 1:
         renames = renames or {}
         return renames.get("ŷ", "ŷ"), renames.get("y", "y")
-    return f"ŷ{j + 1}", f"y{j + 1}"
+    number = j if classes else j + 1
+    return f"ŷ{number}", f"y{number}"
+
+
+def is_classes(snap: Snapshot) -> bool:
+    """Are the outputs classes (a softmax: one probability per class)?"""
+    return snap.layers[-1].activation == "softmax"
 
 
 def node_texts(snap: Snapshot, sample: int, gradients: bool, renames: dict | None = None) -> list[list[str]]:
@@ -107,7 +113,7 @@ def node_texts(snap: Snapshot, sample: int, gradients: bool, renames: dict | Non
         if index == last:
             named = []
             for j, text in enumerate(texts):
-                name, target = output_label(layer.units, j, renames)
+                name, target = output_label(layer.units, j, renames, is_classes(snap))
                 if gradients:
                     named.append(f"{name} δ {text}")
                 else:
@@ -154,7 +160,7 @@ def legend_forms(snap: Snapshot, sample: int, gradients: bool, shown: Shown,
 
 def _legend_forms(snap: Snapshot, sample: int, gradients: bool, shown: Shown, renames: dict | None):
     rows = batch_rows(snap)
-    output, target = output_label(snap.layers[-1].units, 0, renames)
+    output, target = output_label(snap.layers[-1].units, 0, renames, is_classes(snap))
     s = clamp_sample(snap, sample) + 1
     if not (shown.nodes or shown.output or shown.edges or shown.selected):
         return ("edges ∂L/∂w · nodes δ (D: weights)", "edges ∂L/∂w · nodes δ", "∂L/∂w, δ") if gradients else ()

@@ -58,6 +58,8 @@ def pending(what: str, layer: LayerSnapshot, is_pending: bool) -> str:
 # ------------------------------------------------------------------ neuron
 def neuron_section(out: Text, snap: Snapshot, info: LayerSnapshot, names: Names, neuron: int, sample: int) -> None:
     out.append(f"Neuron {neuron + 1}/{info.units}", style="bold")
+    if names.classes and info.index == len(snap.layers) - 1:
+        out.append(f" (class {neuron})", style="bold")  # ŷ₀ … ŷ₉ below: classes count from 0, as the data's labels
     if info.z is None:
         out.append("\n z, a: — (press p to run the forward pass)\n", style="dim")
         return
