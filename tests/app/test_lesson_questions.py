@@ -171,7 +171,7 @@ async def test_stepping_back_before_a_question_hides_its_answer_again():
         await pilot.pause()
         assert app.session.step_count == 0
         text = str(pane.render())
-        assert "−48" not in text and "3.48" not in text and "Questions: 0 of 2 correct" in text
+        assert "−48" not in text and "3.48" not in text and "Questions: none asked yet (this lesson asks 2)" in text
 
 
 async def test_the_enter_that_goes_on_does_not_answer_the_next_question():
@@ -227,3 +227,12 @@ async def test_xor_question_with_another_seed_shows_that_runs_numbers():
         await pilot.pause()
         said = result_text(app)
         assert "the value: −0.0171387" in said and "= 0.583 − 0.6 = −0.017: negative" in said
+
+
+async def test_before_any_question_the_pane_scores_nothing():
+    """QA2 12: "Questions: 0 of 1 correct" on the first screen, before any question was asked."""
+    app = BackpropApp(load_preset("xor"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        text = str(app.query_one(LessonPane).render())
+        assert "Questions: none asked yet (this lesson asks 1)" in text and "0 of 1" not in text
