@@ -582,3 +582,50 @@ def test_a_question_may_name_only_known_figures_and_no_value_before_it_is_comput
         path.write_text(text.replace(bad, said, 1), encoding="utf-8")
         with pytest.raises(ConfigError, match=r"questions\[0\]\.prompt"):
             load_config(path)
+
+
+def _all_asked(config):
+    """Every question's (prompt, explanation) as the app fills them, in the order they are asked."""
+    from tui_backprop.lessons import fill, phase_reached, question_figures
+
+    session = Session(config)
+    session.pause_after, session.ask_questions = "none", True
+    layers = len(session.network.layers)
+    pending, out = list(config.questions), []
+    while pending and session.step_count <= max(q.step for q in config.questions):
+        q = session.question
+        if q is None:
+            session.run(1)
+            continue
+        prompt = fill(q.prompt, question_figures(session.snapshot(grid=False), q))
+        for _ in range(4 * layers + 4):
+            if session.advance_phase() is None or phase_reached(session.last_phase, q.phase, layers):
+                break
+        out.append((prompt, fill(q.explanation, question_figures(session.snapshot(grid=False), q))))
+        pending.remove(q)
+        if session.question is q:
+            session.question = None
+    return out
+
+
+def test_update_questions_state_the_learning_rate_of_the_run():
+    """The update questions said "learning rate 0.01" and "3 − 0.01·(−18)" whatever + and − had set."""
+    chain = _all_asked(load_preset("chain-two-weights"))
+    assert chain[1] == ("Predict the new w1 after the update (learning rate 0.01)",
+                        "Gradient descent moves against the gradient: w1 − 0.01 · (−48) = 3 + 0.48 = 3.48.")
+    faster = _all_asked(load_preset("chain-two-weights").replace("training", learning_rate=0.03))
+    assert faster[1] == ("Predict the new w1 after the update (learning rate 0.03)",
+                         "Gradient descent moves against the gradient: w1 − 0.03 · (−48) = 3 + 1.44 = 4.44.")
+    bias = _all_asked(load_preset("neuron-with-bias").replace("training", learning_rate=0.03))[1]
+    assert bias[0].endswith("(learning rate 0.03)") and "so b → 3 − 0.03·(−18) = 3.54." in bias[1]
+    one = _all_asked(load_preset("one-weight"))[1]
+    assert one == ("Predict the new w after the update (learning rate 0.1)",
+                   "w − 0.1·(−8) = 1 + 0.8 = 1.8: a step against the gradient, 0.1 times its size.")
+
+
+def test_a_figure_written_as_an_operator_takes_its_sign():
+    from tui_backprop.lessons import fill
+
+    assert fill("3 {change:±g} = {v:g}", {"change": -0.48, "v": 2.52}) == "3 − 0.48 = 2.52"
+    assert fill("{old:g} {change:±g}", {"old": 3.0, "change": 0.48}) == "3 + 0.48"
+    assert fill("{missing} {x:.2f}", {"x": -0.5}) == "? −0.50"

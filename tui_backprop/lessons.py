@@ -165,10 +165,13 @@ FIGURES = {
     "lr": "the learning rate",
     "relu_state": "the question's ReLU this step: \"a dead ReLU\" (z < 0 for every point of the batch), or alive",
     "value": "the value asked about (the explanation only: the prompt is shown before it is computed)",
+    "grad": "the gradient of the parameter asked about, this step's (the explanation only)",
+    "change": "the update just applied to the weight asked about (an update question's explanation)",
+    "old": "the weight asked about before that update (an update question's explanation)",
     "value_sign": "the value's sign in words: negative, positive or zero (the explanation only)",
     "update_moves": "what gradient descent does to a gradient's parameter: raises, lowers or leaves (explanation)",
 }
-AFTER_PHASE = {"value", "value_sign", "update_moves"}  # known once the phase asked about has run
+AFTER_PHASE = {"value", "value_sign", "update_moves", "grad", "change", "old"}  # known once the phase asked about has run
 _FIGURE = re.compile(r"\{(\w+)(?::([^{}]*))?\}")
 
 
@@ -189,6 +192,16 @@ def question_figures(snap, q: Question) -> dict[str, float | str]:
         live = int((layer.z[:, q.neuron - 1] > 0).sum())
         out["relu_state"] = "a dead ReLU" if live == 0 else \
             f"a live ReLU (z > 0 for {live:,} of the batch's {len(layer.z):,} points)"
+    if q.value in ("weight", "gradient") and layer is not None:
+        row, bias = q.neuron - 1, q.weight == "bias"
+        pick = (lambda block: block[row]) if bias else (lambda block: block[row, q.weight - 1])
+        grads, updates, values = ((layer.grad_biases, layer.update_biases, layer.biases) if bias else
+                                  (layer.grad_weights, layer.update_weights, layer.weights))
+        if grads is not None:
+            out["grad"] = float(pick(grads))
+            if q.value == "weight" and q.phase == "update":
+                out["change"] = float(pick(updates))
+                out["old"] = float(pick(values)) - out["change"]
     value = question_value(snap, q)
     if value is not None:
         out["value"] = value
@@ -206,8 +219,12 @@ def fill(text: str, figures: dict[str, float | str]) -> str:
             return "?"
         if isinstance(value, str):
             return value
+        spec = m.group(2) or ""
+        sign = ""
+        if spec.startswith("±"):  # an operator: "+ 0.48" or "− 0.48", as in "3 + 0.48 = 3.48"
+            sign, value, spec = ("− " if value < 0 else "+ "), abs(value), spec[1:]
         try:
-            text = format(value, m.group(2)) if m.group(2) else show_number(value)
+            text = sign + (format(value, spec) if spec else show_number(value))
         except ValueError:  # a format Python does not know: the lesson's usual digits
             text = show_number(value)
         return text.replace("-", "−")
