@@ -238,3 +238,11 @@ async def test_the_diagram_draws_an_output_near_its_target_apart_from_it(width, 
         await pilot.pause()
         row = next(line for line in lines_of(diagram) if "○" in line)
         assert "ŷ 30.3 y 30" in row, row
+
+
+def test_a_runaway_output_beside_its_target_stays_a_number():
+    """A NaN run's output (−8e155) beside y 4 crashed the pane ("−8e1.6e2" is no number)."""
+    from tui_backprop.app.diagram_numbers import beside_target
+
+    assert number(-8.06e155) == "−8e155" and beside_target(-8.06e155, 4.0) == "−8e155"
+    assert beside_target(float("nan"), 1.0) == "NaN" and beside_target(float("inf"), 1.0) == "∞"

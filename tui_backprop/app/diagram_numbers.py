@@ -15,6 +15,7 @@ does not fit is left out whole: a number is never cut.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from tui_backprop.app.graph_layout import PENDING
@@ -38,20 +39,23 @@ def number(value: float | None, most: int = 2) -> str:
         text = fmt(value, digits)
         if len(text) <= CELLS:
             return text
-    mantissa, _, exponent = f"{value:.0e}".partition("e")  # 3e-07 → 3e−7
-    return fmt(float(mantissa), 1) + "e" + fmt(float(exponent), 2)
+    mantissa, _, exponent = f"{value:.0e}".partition("e")  # 3e-07 → 3e−7; 8e+155 → 8e155 (not 8e1.6e2)
+    return fmt(float(mantissa), 1) + "e" + str(int(exponent)).replace("-", MINUS)
 
 
 def beside_target(value: float | None, target: float | None) -> str:
     """An output beside its target y: more digits (within five cells) while it would print as y, and "<30"
     or ">30" where even five cells would: ŷ 30.35 beside y 30 (not 30), so a wrong output never looks right."""
     text = number(value)
-    if value is None or target is None or value == target:
+    if value is None or target is None or value == target or not math.isfinite(value):
         return text
     shown_y = number(target)
 
     def looks_equal(t: str) -> bool:
-        return t == shown_y or float(t.replace(MINUS, "-")) == target
+        try:
+            return t == shown_y or float(t.replace(MINUS, "-")) == target
+        except ValueError:  # NaN, ∞: never y
+            return False
 
     for digits in range(3, CELLS + 1):
         if not looks_equal(text):
