@@ -566,11 +566,14 @@ def test_xor_question_with_another_seed_states_that_runs_numbers():
 
 
 def test_dead_relu_question_says_whether_its_neuron_is_dead_in_this_run():
-    prompt, _, snap = _asked_and_explained(load_preset("dead-relu"))
+    prompt, said, snap = _asked_and_explained(load_preset("dead-relu"))
     assert prompt == "Predict ∂L/∂w for neuron 2 of layer 1, a dead ReLU, in step 11: +, − or 0?"
-    prompt, _, snap = _asked_and_explained(_seeded("dead-relu", 1))
+    assert said.startswith("A dead ReLU has z < 0 for every point")
+    prompt, said, snap = _asked_and_explained(_seeded("dead-relu", 1))
     live = int((snap.layers[0].z[:, 1] > 0).sum())
     assert live == 20 and "neuron 2 of layer 1, a live ReLU (z > 0 for 20 of the batch's 100 points)" in prompt
+    assert said.startswith("In this run neuron 2 is alive (z > 0 for 20 points), so its gradients need not be 0. "
+                           "A dead ReLU")
 
 
 def test_a_question_may_name_only_known_figures_and_no_value_before_it_is_computed(tmp_path):

@@ -164,6 +164,7 @@ FIGURES = {
     "target_mean": "the mean of the batch's targets (the question's neuron)",
     "lr": "the learning rate",
     "relu_state": "the question's ReLU this step: \"a dead ReLU\" (z < 0 for every point of the batch), or alive",
+    "relu_note": "nothing when the question's ReLU is dead, else a sentence saying it is alive in this run",
     "value": "the value asked about (the explanation only: the prompt is shown before it is computed)",
     "grad": "the gradient of the parameter asked about, this step's (the explanation only)",
     "change": "the update just applied to the weight asked about (an update question's explanation)",
@@ -192,6 +193,8 @@ def question_figures(snap, q: Question) -> dict[str, float | str]:
         live = int((layer.z[:, q.neuron - 1] > 0).sum())
         out["relu_state"] = "a dead ReLU" if live == 0 else \
             f"a live ReLU (z > 0 for {live:,} of the batch's {len(layer.z):,} points)"
+        out["relu_note"] = "" if live == 0 else \
+            f"In this run neuron {q.neuron} is alive (z > 0 for {live:,} points), so its gradients need not be 0. "
     if q.value in ("weight", "gradient") and layer is not None:
         row, bias = q.neuron - 1, q.weight == "bias"
         pick = (lambda block: block[row]) if bias else (lambda block: block[row, q.weight - 1])
