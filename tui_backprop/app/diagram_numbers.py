@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from tui_backprop.app.graph_layout import PENDING
+from tui_backprop.app.graph_layout import PENDING, names_for
 from tui_backprop.core.figures import MINUS, fmt
 from tui_backprop.training.snapshot import Snapshot
 
@@ -151,7 +151,7 @@ class Shown:
     output: bool  # ŷ and y (or the output's δ)
     edges: bool  # numbers on edges
     pending: bool  # a "·" among the node numbers
-    selected: str | None = None  # the selected weight's number when its edge has none ("w[1,2] −0.62")
+    selected: str | None = None  # the selected weight's number when its edge has none ("w1₁₂ −0.62")
 
 
 def legend_forms(snap: Snapshot, sample: int, gradients: bool, shown: Shown,
@@ -191,20 +191,22 @@ def _legend_forms(snap: Snapshot, sample: int, gradients: bool, shown: Shown, re
     return tuple(dict.fromkeys(forms))  # in order, without repeats
 
 
-def selected_text(snap: Snapshot, layer: int, j: int, k: int, gradients: bool) -> str | None:
+def selected_text(snap: Snapshot, layer: int, j: int, k: int, gradients: bool,
+                  renames: dict | None = None) -> str | None:
     """The selected weight (or bias: the inspector's input fan_in) as the inspector names it, with its
-    number: "w[1,2] −0.62", "b[1] −0.5" (None: no such parameter)."""
+    number: "w1₁₂ −0.62", "b2 −0.5" (None: no such parameter)."""
     if not 0 <= layer < len(snap.layers):
         return None
     info = snap.layers[layer]
+    names = names_for(snap, tuple((renames or {}).items()))
     prefix = "∂L/∂" if gradients else ""
     if k == info.fan_in and info.biases is not None and 0 <= j < info.units:
         value = float(info.biases[j]) if not gradients else (
             None if info.delta is None else float(info.grad_biases[j]))
-        return f"{prefix}b[{j + 1}] {number(value)}"
+        return f"{prefix}{names.bias(layer, j)} {number(value)}"
     if not (0 <= j < info.units and 0 <= k < info.fan_in):
         return None
-    return f"{prefix}w[{j + 1},{k + 1}] {number(edge_value(snap, layer, j, k, gradients))}"
+    return f"{prefix}{names.weight(layer, j, k)} {number(edge_value(snap, layer, j, k, gradients))}"
 
 
 # ------------------------------------------------------------------ places

@@ -176,7 +176,7 @@ class NetworkDiagram(FittedTitles, Widget):
         missing = selected not in {edge.key for edge in numbered}
         shown = Shown(nodes_shown, any(texts[-1]), bool(numbered),
                       any(PENDING in t.split() for col in texts for t in col),
-                      selected_text(snap, *selected, self._show_gradients) if missing else None)
+                      selected_text(snap, *selected, self._show_gradients, self._renames()) if missing else None)
         forms = legend_forms(snap, self.selected_sample, self._show_gradients, shown, self._renames())
         if forms != self._subtitle_forms:
             self.call_later(self.set_subtitle_forms, *forms)
