@@ -427,7 +427,7 @@ async def test_inspector_after_update_uses_the_weights_of_the_pass(chain_after_b
         # δ and ∂ℓ/∂a are this pass's: −24 = w2·δ2 = 4·(−6), with the w2 before the update.
         assert "= −24 · 1 · 2 = −48" in text
         assert "Σ w·δ of layer 2 = 4·(−6)" in text and "4.36·" not in text
-        assert "w[1,1] was 4 in this pass" in text
+        assert "(layer 2: w2 was 4 in this pass, before the update)" in text  # named as the lesson does
         assert "weight now 3.48 (after the update)" in text
         assert "the pass below used 3" in text
         assert "Not applied yet" not in text

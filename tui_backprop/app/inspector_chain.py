@@ -239,7 +239,7 @@ def grad_a_origin(out: Text, snap: Snapshot, info: LayerSnapshot, names: Names, 
     out.append("\n")
     if after_update(snap):
         # The update has moved these weights since; the backward pass used the old values.
-        used = ", ".join(f"w[{r + 1},{neuron + 1}] was {fmt(weights[r, neuron], 3)}"
+        used = ", ".join(f"{names.weight(above.index, r, neuron)} was {fmt(weights[r, neuron], 3)}"
                          for r in range(min(above.units, 2)))
         more = " …" if above.units > 2 else ""
         out.append(f"  (layer {above.index + 1}: {used}{more} in this pass, before the update)\n", style="dim")
