@@ -523,3 +523,112 @@ def test_the_giveaways_the_qa_pass_found_are_caught(tmp_path):
         with pytest.raises(ConfigError, match=r"questions\[0\]\.hide: expected '.*' in hide: the lesson shows it"):
             check_answers(config)
 
+
+
+# ------------------------------------------------- a question's figures are the run's
+def _asked_and_explained(config):
+    """(prompt, explanation) as the app shows them: filled from the run at the ask and at the reveal."""
+    from tui_backprop.lessons import fill, phase_reached, question_figures
+
+    session = Session(config)
+    session.pause_after, session.ask_questions = "none", True
+    while session.question is None:
+        session.run(1)
+    q = session.question
+    prompt = fill(q.prompt, question_figures(session.snapshot(grid=False), q))
+    for _ in range(12):
+        if session.advance_phase() is None or phase_reached(session.last_phase, q.phase, len(config.network.layers)):
+            break
+    snap = session.snapshot(grid=False)
+    return prompt, fill(q.explanation, question_figures(snap, q)), snap
+
+
+def _seeded(name, seed):
+    config = load_preset(name)
+    return dataclasses.replace(config, network=dataclasses.replace(config.network, seed=seed))
+
+
+def test_xor_question_with_its_own_seed_reads_as_before():
+    prompt, explanation, _ = _asked_and_explained(load_preset("xor"))
+    assert prompt == ("Predict the sign of ∂L/∂b for the output neuron in step 1 (the batch's outputs average "
+                      "0.46, its targets 0.5)")
+    assert explanation == ("With a sigmoid output and bce, ∂L/∂b = mean(ŷ − y) = 0.463 − 0.5 = −0.037: "
+                           "negative, so the update raises the bias and the outputs.")
+
+
+def test_xor_question_with_another_seed_states_that_runs_numbers():
+    prompt, explanation, snap = _asked_and_explained(_seeded("xor", 12))
+    grad = float(snap.layers[1].grad_biases[0])
+    assert grad == pytest.approx(-0.0171387, abs=1e-7)  # the QA pass's "the value: −0.0171387"
+    assert float(snap.output.mean()) == pytest.approx(0.5829, abs=1e-4) and float(snap.batch_y.mean()) == 0.6
+    assert prompt.endswith("(the batch's outputs average 0.58, its targets 0.6)")
+    assert "mean(ŷ − y) = 0.583 − 0.6 = −0.017: negative, so the update raises" in explanation
+
+
+def test_dead_relu_question_says_whether_its_neuron_is_dead_in_this_run():
+    prompt, said, snap = _asked_and_explained(load_preset("dead-relu"))
+    assert prompt == "Predict ∂L/∂w for neuron 2 of layer 1, a dead ReLU, in step 11: +, − or 0?"
+    assert said.startswith("A dead ReLU has z < 0 for every point")
+    prompt, said, snap = _asked_and_explained(_seeded("dead-relu", 1))
+    live = int((snap.layers[0].z[:, 1] > 0).sum())
+    assert live == 20 and "neuron 2 of layer 1, a live ReLU (z > 0 for 20 of the batch's 100 points)" in prompt
+    assert said.startswith("In this run neuron 2 is alive (z > 0 for 20 points), so its gradients need not be 0. "
+                           "A dead ReLU")
+
+
+def test_a_question_may_name_only_known_figures_and_no_value_before_it_is_computed(tmp_path):
+    from tui_backprop.config import ConfigError, load_config
+
+    text = (shipped_dir() / "xor.toml").read_text(encoding="utf-8")
+    for bad, said in (("{output_mean:.2f}", "{outputs}"), ("{output_mean:.2f}", "{value}")):
+        path = tmp_path / "bad.toml"
+        path.write_text(text.replace(bad, said, 1), encoding="utf-8")
+        with pytest.raises(ConfigError, match=r"questions\[0\]\.prompt"):
+            load_config(path)
+
+
+def _all_asked(config):
+    """Every question's (prompt, explanation) as the app fills them, in the order they are asked."""
+    from tui_backprop.lessons import fill, phase_reached, question_figures
+
+    session = Session(config)
+    session.pause_after, session.ask_questions = "none", True
+    layers = len(session.network.layers)
+    pending, out = list(config.questions), []
+    while pending and session.step_count <= max(q.step for q in config.questions):
+        q = session.question
+        if q is None:
+            session.run(1)
+            continue
+        prompt = fill(q.prompt, question_figures(session.snapshot(grid=False), q))
+        for _ in range(4 * layers + 4):
+            if session.advance_phase() is None or phase_reached(session.last_phase, q.phase, layers):
+                break
+        out.append((prompt, fill(q.explanation, question_figures(session.snapshot(grid=False), q))))
+        pending.remove(q)
+        if session.question is q:
+            session.question = None
+    return out
+
+
+def test_update_questions_state_the_learning_rate_of_the_run():
+    """The update questions said "learning rate 0.01" and "3 − 0.01·(−18)" whatever + and − had set."""
+    chain = _all_asked(load_preset("chain-two-weights"))
+    assert chain[1] == ("Predict the new w1 after the update (learning rate 0.01)",
+                        "Gradient descent moves against the gradient: w1 − 0.01 · (−48) = 3 + 0.48 = 3.48.")
+    faster = _all_asked(load_preset("chain-two-weights").replace("training", learning_rate=0.03))
+    assert faster[1] == ("Predict the new w1 after the update (learning rate 0.03)",
+                         "Gradient descent moves against the gradient: w1 − 0.03 · (−48) = 3 + 1.44 = 4.44.")
+    bias = _all_asked(load_preset("neuron-with-bias").replace("training", learning_rate=0.03))[1]
+    assert bias[0].endswith("(learning rate 0.03)") and "so b → 3 − 0.03·(−18) = 3.54." in bias[1]
+    one = _all_asked(load_preset("one-weight"))[1]
+    assert one == ("Predict the new w after the update (learning rate 0.1)",
+                   "w − 0.1·(−8) = 1 + 0.8 = 1.8: a step against the gradient, 0.1 times its size.")
+
+
+def test_a_figure_written_as_an_operator_takes_its_sign():
+    from tui_backprop.lessons import fill
+
+    assert fill("3 {change:±g} = {v:g}", {"change": -0.48, "v": 2.52}) == "3 − 0.48 = 2.52"
+    assert fill("{old:g} {change:±g}", {"old": 3.0, "change": 0.48}) == "3 + 0.48"
+    assert fill("{missing} {x:.2f}", {"x": -0.5}) == "? −0.50"

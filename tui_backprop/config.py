@@ -211,7 +211,8 @@ def _parse_names(r: Reader, raw, network: NetworkConfig, data: DataConfig) -> tu
     if not isinstance(raw, dict):
         r.fail("names", f"expected a table like [names] with L = \"C\", got {_kind(raw)}")
     inputs = len(data.features) or network.inputs
-    shape = Names(inputs, [(layer.units, layer.bias) for layer in network.layers], data.features)
+    shape = Names(inputs, [(layer.units, layer.bias) for layer in network.layers], data.features,
+                  classes=network.layers[-1].activation == "softmax")
     known = shape.defaults()
     out = []
     for key, value in raw.items():

@@ -6,7 +6,8 @@ Called by ``config.py`` with its reader ``r`` (``config_reader.py``), so every p
 
 from __future__ import annotations
 
-from tui_backprop.lessons import LOCKABLE, MEASURES, SIGNS, VALUES, Goal, Locks, Question, ask_point
+from tui_backprop.lessons import (AFTER_PHASE, FIGURES, LOCKABLE, MEASURES, SIGNS, VALUES, Goal, Locks, Question,
+                                  ask_point, figure_names)
 from tui_backprop.schema import phase_names
 
 QUESTION_KEYS = {"step", "phase", "prompt", "answer", "tolerance", "choices", "explanation", "value", "layer",
@@ -62,6 +63,11 @@ def parse_questions(r, raw, layer_units: tuple[int, ...], fan_ins: tuple[int, ..
             r.fail(f"{name}.hide", "expected a list of texts to hide until the answer, like [\"3.48\"]")
         hide = tuple(r.string(h, f"{name}.hide[{j}]") for j, h in enumerate(hide))
         explanation = r.string(q.get("explanation", ""), f"{name}.explanation")
+        for key, text in (("prompt", prompt), ("explanation", explanation)):
+            for figure in figure_names(text):
+                if figure not in FIGURES or (key == "prompt" and figure in AFTER_PHASE):
+                    known = ", ".join(f for f in FIGURES if key == "explanation" or f not in AFTER_PHASE)
+                    r.fail(f"{name}.{key}", f"expected figures from {known} in braces, got {{{figure}}}")
         asked = ask_point(step, phase, layers)
         if any(other.ask_at == asked for other in out):
             r.fail(f"{name}.phase", f"another question is already asked before step {step}, {phase}: give each "

@@ -143,7 +143,7 @@ async def test_xor_numbers_never_garble_the_picture(width, height):
         room = diagram.outer_size.width - 6
         assert diagram.border_subtitle and cell_len(diagram.border_subtitle) <= room
         subtitle = diagram.border_subtitle
-        assert "sample 3" in subtitle or "w[2,2]" in subtitle or subtitle.startswith("edges w · ŷ")
+        assert "sample 3" in subtitle or "w1₂₂" in subtitle or subtitle.startswith("edges w · ŷ")
         if width == 44:
             assert nodes and "sample 3" in subtitle
 
@@ -181,14 +181,14 @@ async def test_a_selected_bias_has_its_number_in_the_legend():
         diagram.styles.border = ("round", "white")
         diagram.select(0, 0, 1, 0)  # the inspector's bias: its input index is fan_in
         await pilot.pause()
-        assert diagram.border_subtitle.startswith("b[1] −0.5 · "), diagram.border_subtitle
+        assert diagram.border_subtitle.startswith("b −0.5 · "), diagram.border_subtitle  # the inspector's "Bias b"
         diagram.select(0, 0, 0, 0)  # the weight: on its edge, not repeated in the legend
         await pilot.pause()
-        assert "0.5" in "".join(lines_of(diagram)) and not diagram.border_subtitle.startswith("w[1,1]")
+        assert "0.5" in "".join(lines_of(diagram)) and not diagram.border_subtitle.startswith("w ")
         diagram.show_gradients = True
         diagram.select(0, 0, 1, 0)
         await pilot.pause()
-        assert diagram.border_subtitle.startswith("∂L/∂b[1] · · "), diagram.border_subtitle  # backward: not yet
+        assert diagram.border_subtitle.startswith("∂L/∂b · · "), diagram.border_subtitle  # backward: not yet
 
 
 async def test_the_diagram_uses_the_lessons_names_for_the_output_and_the_loss():
@@ -206,3 +206,43 @@ async def test_the_diagram_uses_the_lessons_names_for_the_output_and_the_loss():
         await pilot.press("D")
         await pilot.pause()
         assert "∂C/∂w" in diagram.border_subtitle and "∂L/∂w" not in diagram.border_subtitle
+
+
+# ------------------------------------------------- an output beside its target
+def chain_step_two() -> Session:
+    session = chain_after_backward()
+    session.step()  # the update of step 1
+    session.step()  # step 2, up to its backward pass
+    assert session.step_count == 1 and session.last_phase == "backward L1"
+    return session
+
+
+def test_an_output_near_its_target_keeps_the_digits_that_tell_them_apart():
+    """QA2 7: "ŷ 30 y 30" while ŷ = 30.3456 and C = 0.05972: a wrong output looked right."""
+    from tui_backprop.app.diagram_numbers import beside_target
+
+    snap = chain_step_two().snapshot()
+    assert float(snap.layers[-1].a[0, 0]) == pytest.approx(30.3456, abs=1e-4) and snap.loss == pytest.approx(0.05972, abs=1e-5)
+    assert node_texts(snap, 0, gradients=False) == [["2"], ["7"], ["ŷ 30.3 y 30"]]
+    assert beside_target(0.9996, 1.0) == "<1" and beside_target(29.99999996, 30.0) == "<30"
+    assert beside_target(30.0, 30.0) == "30" and beside_target(0.46, 1.0) == "0.46"
+    assert beside_target(1e-9, 0.0) == "1e−9" and beside_target(0.998, 1.0) == "0.998"
+
+
+@pytest.mark.parametrize("width, height", [(44, 7), (38, 5)])
+async def test_the_diagram_draws_an_output_near_its_target_apart_from_it(width, height):
+    diagram = NetworkDiagram(chain_step_two().snapshot())
+    async with WidgetApp(diagram).run_test(size=(width + 2, height + 2)) as pilot:
+        diagram.styles.border = ("round", "white")
+        diagram.styles.height = height + 2
+        await pilot.pause()
+        row = next(line for line in lines_of(diagram) if "○" in line)
+        assert "ŷ 30.3 y 30" in row, row
+
+
+def test_a_runaway_output_beside_its_target_stays_a_number():
+    """A NaN run's output (−8e155) beside y 4 crashed the pane ("−8e1.6e2" is no number)."""
+    from tui_backprop.app.diagram_numbers import beside_target
+
+    assert number(-8.06e155) == "−8e155" and beside_target(-8.06e155, 4.0) == "−8e155"
+    assert beside_target(float("nan"), 1.0) == "NaN" and beside_target(float("inf"), 1.0) == "∞"

@@ -189,7 +189,20 @@ def test_the_chain_rule_uses_the_lessons_names():
     text = text_of(session, config, (0, 0, 0, 0))
     assert "  = −24 · 1 · 2 = −48\n" in text and " batch mean = −48 = ∂C/∂w1 ✓\n" in text
     text = text_of(session, config, (1, 0, 0, 0))
-    assert "  = −6 · 1 · 6 = −36\n  ∂ℓ/∂a = ∂C/∂ŷ, from the loss phase\n batch mean = −36 = ∂C/∂w2 ✓\n" in text
+    assert "  = −6 · 1 · 6 = −36\n  ∂C/∂a = ∂C/∂ŷ, from the loss phase\n batch mean = −36 = ∂C/∂w2 ✓\n" in text
+    # one example (batch of one): the chain rule differentiates the lesson's C, not a per-sample ℓ (QA2 11)
+    assert "Weight w2 = 4 (h → neuron 1)\n ∂C/∂a · ∂a/∂z · ∂z/∂w2  (sample 1)\n" in text and "ℓ" not in text
+
+
+def test_a_bias_chain_rule_names_the_bias_once_and_the_output_as_the_pane_does():
+    """QA2 5: "Bias b[1]" over "∂ℓ/∂w = δ · ∂z/∂b", "δ = a−y" beside ŷ and "= ∂L/∂b2" for the same bias."""
+    session, config = after("xor", "backward L1")
+    text = text_of(session, config, (1, 0, 4, 0))
+    out = session.snapshot().layers[1]
+    assert float(out.a[0, 0]) == pytest.approx(0.2452, abs=1e-4) and float(out.grad_biases[0]) == pytest.approx(-0.03665, abs=1e-5)
+    assert ("Bias b2 = 0\n δ = ∂ℓ/∂z comes straight from the loss:\n δ = ŷ − y = 0.2452 − 0 = 0.2452\n"
+            " ∂ℓ/∂b2 = δ · ∂z/∂b2\n  = 0.2452 · 1 = 0.2452\n batch mean (10) = −0.03665 = ∂L/∂b2 ✓\n") in text
+    assert "b[" not in text and "∂ℓ/∂w" not in text and "a−y" not in text
 
 
 def test_near_convergence_the_chain_rules_product_adds_up_as_written():

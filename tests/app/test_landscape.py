@@ -78,7 +78,25 @@ async def test_xors_caption_names_weights_as_the_inspector_does():
         g1, g2 = screen.result.gradient
         assert "over w1₁₁ → and w1₁₂ ↑" in caption  # layer 1, unit 1, inputs 1 and 2: not "L1 w[1,1]"
         assert f"∂L/∂w1₁₁ = {g1:.4g}".replace("-", "−") in caption
-        assert f"∂L/∂w1₁₂ = {g2:.4g}. Other parameters held where they are.".replace("-", "−") in caption
+        assert (f"∂L/∂w1₁₂ = {g2:.4g} at step 5's updated weights. Other parameters "
+                "fixed.").replace("-", "−") in caption
+
+
+async def test_the_slope_says_at_which_weights_it_is():
+    """QA2 9: H said ∂C/∂w1 = 3.014 while G said −48 after step 1: H's slope is at the updated weights."""
+    app = BackpropApp(load_preset("chain-two-weights"), questions=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n", "n", "H")  # step 1's backward (∂C/∂w1 = −48), then its update: w1 3.48, w2 4.36
+        screen = await landscape_shown(pilot, step=1)
+        assert app.session.last_phase == "update"
+        assert app.session.network.grads.tolist() == [-48.0, -36.0]  # the inspector's and G's: before the update
+        caption = str(screen.query_one("#landscape-caption").render())
+        assert "∂C/∂w1 = 3.014, ∂C/∂w2 = 2.405 at step 1's updated weights" in caption
+        assert screen.result.gradient == pytest.approx((0.3456 * 8.72, 0.3456 * 6.96))
+        await pilot.press("escape", "n", "H")  # step 2's backward: the weights it uses are the weights now
+        screen = await landscape_shown(pilot, step=1)
+        caption = str(screen.query_one("#landscape-caption").render())
+        assert caption.endswith("∂C/∂w1 = 3.014, ∂C/∂w2 = 2.405") and "update" not in caption  # as the inspector's
 
 
 async def test_the_grid_is_reused_while_the_point_stays_inside():

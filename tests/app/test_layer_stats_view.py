@@ -93,3 +93,13 @@ async def test_pause_within_100_ms_with_the_statistics_open():
         latencies = await pause_latencies(pilot, app)
         assert isinstance(app.screen, LayerStatsScreen)
     assert latencies[1] <= 0.1, latencies
+
+
+async def test_the_view_names_the_loss_as_the_lesson_does():
+    """QA2 11: chain-two-weights calls the loss C (lesson, inspector); U said ∂L/∂a."""
+    app = BackpropApp(load_preset("chain-two-weights"), questions=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n", "U")
+        await pilot.pause(0.5)
+        text = str(app.screen.query_one("#layer-stats-text").render())
+        assert "∂C/∂a: per sample" in text and "  ∂C/∂a " in text and "∂L/" not in text

@@ -171,7 +171,7 @@ async def test_stepping_back_before_a_question_hides_its_answer_again():
         await pilot.pause()
         assert app.session.step_count == 0
         text = str(pane.render())
-        assert "−48" not in text and "3.48" not in text and "Questions: 0 of 2 correct" in text
+        assert "−48" not in text and "3.48" not in text and "Questions: none asked yet (this lesson asks 2)" in text
 
 
 async def test_the_enter_that_goes_on_does_not_answer_the_next_question():
@@ -210,3 +210,29 @@ async def test_a_run_goes_on_after_two_questions_at_one_step():
         await pilot.press("enter")
         assert await until(pilot, lambda: app.session.step_count > 2)  # running again
         await pilot.press("space")
+
+
+async def test_xor_question_with_another_seed_shows_that_runs_numbers():
+    import dataclasses
+
+    config = load_preset("xor")
+    config = dataclasses.replace(config, network=dataclasses.replace(config.network, seed=12))
+    app = BackpropApp(config)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n")
+        assert await until(pilot, lambda: isinstance(app.screen, QuestionScreen))
+        prompt = str(app.screen.query_one("#question-prompt").render())
+        assert "(the batch's outputs average 0.58, its targets 0.6)" in prompt  # seed 7's: 0.46, 0.5
+        await pilot.press("escape")
+        await pilot.pause()
+        said = result_text(app)
+        assert "the value: −0.0171387" in said and "= 0.583 − 0.6 = −0.017: negative" in said
+
+
+async def test_before_any_question_the_pane_scores_nothing():
+    """QA2 12: "Questions: 0 of 1 correct" on the first screen, before any question was asked."""
+    app = BackpropApp(load_preset("xor"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        text = str(app.query_one(LessonPane).render())
+        assert "Questions: none asked yet (this lesson asks 1)" in text and "0 of 1" not in text

@@ -13,6 +13,8 @@ from tui_backprop.core.datasets import FEATURES, make_dataset
 from tui_backprop.presets import load_preset
 from tui_backprop.training.session import Session, accuracy
 
+from tests.conftest import until
+
 
 def test_playground_preset_has_playgrounds_defaults():
     c = load_preset("playground")
@@ -87,18 +89,44 @@ def test_editing_a_weight_changes_the_loss_by_a_forward_pass():
     s = Session(load_preset("xor"))
     s.run(20)
     s.step()  # pause_after none: a whole step; now between steps
-    loss = s.set_parameter(0, 1, 0, 2.5)
+    _, loss = s.set_parameter(0, 1, 0, 2.5)
     assert s.network.layers[0].weights[1, 0] == 2.5
     assert s.last_phase == "loss" and s.next_phase == "backward L2"
     x, y = s._x[:, :-1], s._y
     assert loss == pytest.approx(s.network.evaluate(x, y), rel=1e-12)
     # Mid-step: the same batch is redone with the new bias.
-    loss2 = s.set_parameter(1, 0, 4, -1.0)
+    before, loss2 = s.set_parameter(1, 0, 4, -1.0)
+    assert before == loss  # the same batch, before this edit
     assert s.network.layers[1].biases[0] == -1.0
     assert loss2 == pytest.approx(s.network.evaluate(x, y), rel=1e-12)
     assert loss2 != loss
     s.step()  # backward and update use the edited weights
     assert s.step_count == 22
+
+
+def test_an_edit_reports_the_loss_before_and_after_on_one_batch():
+    """QA2 3: "loss 0.6621 (was 0.664)": 0.664 was step 40's batch, the redone pass step 41's."""
+    s = Session(load_preset("xor"))
+    s.run(40)
+    before, after = s.set_parameter(0, 0, 0, -2.0)
+    assert s.step_count == 40 and s.last_phase == "loss"
+    assert before == pytest.approx(0.65275, abs=1e-5) and after == pytest.approx(0.6621, abs=1e-4)
+    assert before != pytest.approx(0.6640, abs=1e-4)  # step 40's batch loss, the toast's old "was"
+
+
+async def test_the_edit_toast_says_both_losses_of_that_batch():
+    app = BackpropApp(load_preset("xor"), questions=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("e", "e", "e", "e")  # four epochs of 10 steps, as the QA pass did
+        assert await until(pilot, lambda: app.session.step_count == 40 and not app.runner.running)
+        await pilot.press("w")
+        assert await until(pilot, lambda: type(app.screen).__name__ == "EditWeightScreen")
+        await pilot.press("minus", "2", "enter")
+        assert await until(pilot, lambda: type(app.screen).__name__ != "EditWeightScreen")
+        await pilot.pause()
+        notes = [str(n.message) for n in app._notifications]
+        assert any("w1₁₁ = −2: forward pass redone on step 41's batch, loss 0.6621 (with the old value "
+                   "0.6528)" in m for m in notes), notes
 
 
 async def test_pilot_edit_weight_key():

@@ -78,7 +78,7 @@ async def test_inspector_chain_rule_for_w1(chain_after_backward):
         assert "= −24 · 1 · 2 = −48" in text
         assert "4·(−6)" in text
         assert "batch mean = −48 = ∂L/∂w1 ✓" in text  # a bare app has no lesson names: L, not C
-        assert "Weight w[1,1] = 3" in text
+        assert "Weight w1 = 3" in text
         assert " z 6  a 6  δ −24" in text
 
 
@@ -143,7 +143,7 @@ async def test_inspector_keys_on_xor_and_messages():
         ]
         layer = snapshot.layers[0]
         text = inspector.build_text()[0].plain
-        assert "Weight w[1,2]" in text and "sample 2/10" in text
+        assert "Weight w1₁₂" in text and "sample 2/10" in text
         # The per-sample product, with the real numbers of sample 2.
         grad_a, a = layer.grad_a[1, 0], layer.a[1, 0]
         assert layer.delta[1, 0] == pytest.approx(grad_a * (1 - a * a))
@@ -427,7 +427,7 @@ async def test_inspector_after_update_uses_the_weights_of_the_pass(chain_after_b
         # δ and ∂ℓ/∂a are this pass's: −24 = w2·δ2 = 4·(−6), with the w2 before the update.
         assert "= −24 · 1 · 2 = −48" in text
         assert "Σ w·δ of layer 2 = 4·(−6)" in text and "4.36·" not in text
-        assert "w[1,1] was 4 in this pass" in text
+        assert "(layer 2: w2 was 4 in this pass, before the update)" in text  # named as the lesson does
         assert "weight now 3.48 (after the update)" in text
         assert "the pass below used 3" in text
         assert "Not applied yet" not in text

@@ -154,3 +154,12 @@ def test_update_ratio_comes_with_its_reference():
     s.run(3)
     assert UPDATE_RATIO_REFERENCE == 1e-3
     assert all(d.update_ratio_reference == 1e-3 for d in s.diagnostics())
+
+
+def test_a_saturated_tanh_layer_is_warned_about_with_f_prime_not_the_sigmoids():
+    """QA2 12: "⚠ 88% saturated (σ'≈0)" on a tanh layer; σ' is the sigmoid's derivative."""
+    from tui_backprop.core.diagnostics import LayerDiagnostics
+
+    diag = LayerDiagnostics(layer=0, weight_norm=1.0, grad_norm=1.0, bias_grad_norm=0.0, update_ratio=0.001,
+                            dead_share=0.0, saturated_share=0.88, has_nan=False)
+    assert diag.warnings == ["88% saturated (f'≈0)"]

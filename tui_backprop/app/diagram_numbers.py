@@ -15,10 +15,11 @@ does not fit is left out whole: a number is never cut.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
-from tui_backprop.app.graph_layout import PENDING
-from tui_backprop.core.figures import fmt
+from tui_backprop.app.graph_layout import PENDING, names_for
+from tui_backprop.core.figures import MINUS, fmt
 from tui_backprop.training.snapshot import Snapshot
 
 CELLS = 5  # a number's cells at most ("−0.46", "1.2e4"): the layout stays put while the values change
@@ -38,8 +39,33 @@ def number(value: float | None, most: int = 2) -> str:
         text = fmt(value, digits)
         if len(text) <= CELLS:
             return text
-    mantissa, _, exponent = f"{value:.0e}".partition("e")  # 3e-07 → 3e−7
-    return fmt(float(mantissa), 1) + "e" + fmt(float(exponent), 2)
+    mantissa, _, exponent = f"{value:.0e}".partition("e")  # 3e-07 → 3e−7; 8e+155 → 8e155 (not 8e1.6e2)
+    return fmt(float(mantissa), 1) + "e" + str(int(exponent)).replace("-", MINUS)
+
+
+def beside_target(value: float | None, target: float | None) -> str:
+    """An output beside its target y: more digits (within five cells) while it would print as y, and "<30"
+    or ">30" where even five cells would: ŷ 30.35 beside y 30 (not 30), so a wrong output never looks right."""
+    text = number(value)
+    if value is None or target is None or value == target or not math.isfinite(value):
+        return text
+    shown_y = number(target)
+
+    def looks_equal(t: str) -> bool:
+        try:
+            return t == shown_y or float(t.replace(MINUS, "-")) == target
+        except ValueError:  # NaN, ∞: never y
+            return False
+
+    for digits in range(3, CELLS + 1):
+        if not looks_equal(text):
+            return text
+        wider = fmt(value, digits)
+        if len(wider) <= CELLS:
+            text = wider
+    if looks_equal(text):
+        return ("<" if value < target else ">") + shown_y
+    return text
 
 
 def clamp_sample(snap: Snapshot, sample: int) -> int:
@@ -53,13 +79,19 @@ def batch_rows(snap: Snapshot) -> int:
     return first.inputs.shape[0] if first.inputs is not None else 0
 
 
-def output_label(units: int, j: int, renames: dict | None = None) -> tuple[str, str]:
+def output_label(units: int, j: int, renames: dict | None = None, classes: bool = False) -> tuple[str, str]:
     """The diagram's names of output j and its target: ŷ and y, or the lesson's (``[names]``: a for ŷ);
-    ŷ2, y2 with several outputs."""
+    ŷ2, y2 with several outputs; ŷ0 … ŷ9 where the outputs are classes (a softmax's), as the data labels them."""
     if units == 1:
         renames = renames or {}
         return renames.get("ŷ", "ŷ"), renames.get("y", "y")
-    return f"ŷ{j + 1}", f"y{j + 1}"
+    number = j if classes else j + 1
+    return f"ŷ{number}", f"y{number}"
+
+
+def is_classes(snap: Snapshot) -> bool:
+    """Are the outputs classes (a softmax: one probability per class)?"""
+    return snap.layers[-1].activation == "softmax"
 
 
 def node_texts(snap: Snapshot, sample: int, gradients: bool, renames: dict | None = None) -> list[list[str]]:
@@ -85,11 +117,13 @@ def node_texts(snap: Snapshot, sample: int, gradients: bool, renames: dict | Non
         if index == last:
             named = []
             for j, text in enumerate(texts):
-                name, target = output_label(layer.units, j, renames)
+                name, target = output_label(layer.units, j, renames, is_classes(snap))
                 if gradients:
                     named.append(f"{name} δ {text}")
                 else:
                     y = None if snap.batch_y is None else float(snap.batch_y[s, j])  # data: known before ŷ
+                    if layer.a is not None:
+                        text = beside_target(float(layer.a[s, j]), y)
                     named.append(f"{name} {text} {target} {number(y)}")
             texts = named
         columns.append(texts)
@@ -117,7 +151,7 @@ class Shown:
     output: bool  # ŷ and y (or the output's δ)
     edges: bool  # numbers on edges
     pending: bool  # a "·" among the node numbers
-    selected: str | None = None  # the selected weight's number when its edge has none ("w[1,2] −0.62")
+    selected: str | None = None  # the selected weight's number when its edge has none ("w1₁₂ −0.62")
 
 
 def legend_forms(snap: Snapshot, sample: int, gradients: bool, shown: Shown,
@@ -130,7 +164,7 @@ def legend_forms(snap: Snapshot, sample: int, gradients: bool, shown: Shown,
 
 def _legend_forms(snap: Snapshot, sample: int, gradients: bool, shown: Shown, renames: dict | None):
     rows = batch_rows(snap)
-    output, target = output_label(snap.layers[-1].units, 0, renames)
+    output, target = output_label(snap.layers[-1].units, 0, renames, is_classes(snap))
     s = clamp_sample(snap, sample) + 1
     if not (shown.nodes or shown.output or shown.edges or shown.selected):
         return ("edges ∂L/∂w · nodes δ (D: weights)", "edges ∂L/∂w · nodes δ", "∂L/∂w, δ") if gradients else ()
@@ -157,20 +191,22 @@ def _legend_forms(snap: Snapshot, sample: int, gradients: bool, shown: Shown, re
     return tuple(dict.fromkeys(forms))  # in order, without repeats
 
 
-def selected_text(snap: Snapshot, layer: int, j: int, k: int, gradients: bool) -> str | None:
+def selected_text(snap: Snapshot, layer: int, j: int, k: int, gradients: bool,
+                  renames: dict | None = None) -> str | None:
     """The selected weight (or bias: the inspector's input fan_in) as the inspector names it, with its
-    number: "w[1,2] −0.62", "b[1] −0.5" (None: no such parameter)."""
+    number: "w1₁₂ −0.62", "b2 −0.5" (None: no such parameter)."""
     if not 0 <= layer < len(snap.layers):
         return None
     info = snap.layers[layer]
+    names = names_for(snap, tuple((renames or {}).items()))
     prefix = "∂L/∂" if gradients else ""
     if k == info.fan_in and info.biases is not None and 0 <= j < info.units:
         value = float(info.biases[j]) if not gradients else (
             None if info.delta is None else float(info.grad_biases[j]))
-        return f"{prefix}b[{j + 1}] {number(value)}"
+        return f"{prefix}{names.bias(layer, j)} {number(value)}"
     if not (0 <= j < info.units and 0 <= k < info.fan_in):
         return None
-    return f"{prefix}w[{j + 1},{k + 1}] {number(edge_value(snap, layer, j, k, gradients))}"
+    return f"{prefix}{names.weight(layer, j, k)} {number(edge_value(snap, layer, j, k, gradients))}"
 
 
 # ------------------------------------------------------------------ places

@@ -49,7 +49,9 @@ def lesson_renames(widget) -> tuple:
 
 def names_for(snap: Snapshot, renames=()) -> Names:
     layers = [(layer.units, layer.has_bias) for layer in snap.layers]
-    return Names(snap.layers[0].fan_in, layers, snap.input_names, dict(renames))
+    # a softmax's outputs are classes: ŷ₀ … ŷ₉, numbered as the data's labels (the digits 0 … 9)
+    return Names(snap.layers[0].fan_in, layers, snap.input_names, dict(renames),
+                 classes=snap.layers[-1].activation == "softmax")
 
 
 # ------------------------------------------------------------------ nodes

@@ -45,6 +45,12 @@ def pass_weights(snap: Snapshot, layer: LayerSnapshot) -> np.ndarray:
     return layer.weights
 
 
+def sample_loss(snap: Snapshot, names: Names) -> str:
+    """The loss a chain rule differentiates: the lesson's name (C) for a batch of one, else ℓ, one sample's."""
+    last = snap.layers[-1]
+    return names.loss if last.a is None or last.a.shape[0] == 1 else "ℓ"
+
+
 def pending(what: str, layer: LayerSnapshot, is_pending: bool) -> str:
     return f"pending: {what} L{layer.index + 1} not run yet" if is_pending else f"press p to run the {what} pass"
 
@@ -52,6 +58,8 @@ def pending(what: str, layer: LayerSnapshot, is_pending: bool) -> str:
 # ------------------------------------------------------------------ neuron
 def neuron_section(out: Text, snap: Snapshot, info: LayerSnapshot, names: Names, neuron: int, sample: int) -> None:
     out.append(f"Neuron {neuron + 1}/{info.units}", style="bold")
+    if names.classes and info.index == len(snap.layers) - 1:
+        out.append(f" (class {neuron})", style="bold")  # ŷ₀ … ŷ₉ below: classes count from 0, as the data's labels
     if info.z is None:
         out.append("\n z, a: — (press p to run the forward pass)\n", style="dim")
         return
@@ -119,11 +127,13 @@ def weight_section(out: Text, snap: Snapshot, info: LayerSnapshot, names: Names,
     is_bias = column == info.fan_in
     source = "bias" if is_bias else names.layer_input(info.index, column)
     j = neuron + 1
+    # one name per parameter: the header's is the one ∂L/∂… below uses (b2, w1₁₂, or the lesson's)
+    param = names.bias(info.index, neuron) if is_bias else names.weight(info.index, neuron, column)
     if is_bias:
-        out.append(f"Bias b[{j}]", style="bold")
+        out.append(f"Bias {param}", style="bold")
         value, grad = info.biases[neuron], info.grad_biases[neuron]
     else:
-        out.append(f"Weight w[{j},{column + 1}]", style="bold")
+        out.append(f"Weight {param}", style="bold")
         value, grad = info.weights[neuron, column], info.grad_weights[neuron, column]
     if after_update(snap) and info.delta is not None:
         # The optimizer has moved the value; every number below is from the pass before it.
@@ -143,24 +153,27 @@ def weight_section(out: Text, snap: Snapshot, info: LayerSnapshot, names: Names,
     x = 1.0 if is_bias else float(info.inputs[sample, column])
     delta = float(info.delta[sample, neuron])
     per_sample = delta * x
-    dzdw = "∂z/∂b" if is_bias else "∂z/∂w"
+    ell = sample_loss(snap, names)
+    dzdw = f"∂z/∂{param}"
     if info.delta_from_loss:
         a = float(info.a[sample, neuron])
         y = float(snap.batch_y[sample, neuron])
         units = info.a.shape[1]
-        out.append(" δ = ∂ℓ/∂z comes straight from the loss:\n", style="dim")
-        scale = f"(a{MINUS}y)/{units}" if info.activation == "sigmoid" and units > 1 else f"a{MINUS}y"
+        out.append(f" δ = ∂{ell}/∂z comes straight from the loss:\n", style="dim")
+        # the output as the neuron line above names it (ŷ, or the lesson's a), not a generic a
+        diff = f"{names.a(info.index, neuron)} {MINUS} {names.target(neuron)}"
+        scale = f"({diff})/{units}" if info.activation == "sigmoid" and units > 1 else diff
         times = 1 / units if info.activation == "sigmoid" and units > 1 else 1.0
         # each line's numbers with the digits it takes to come out as written (near convergence a is 30.00000001)
         a_text, y_text = operands([a, y], delta, lambda u, v: times * (u - v))
         out.append(f" δ = {scale} = {a_text} {MINUS} {y_text} = {fmt(delta)}\n")
-        out.append(f" ∂ℓ/∂w = δ · {dzdw}\n", style="dim")
+        out.append(f" ∂{ell}/∂{param} = δ · {dzdw}\n", style="dim")
         delta_text, x_text = operands([delta, x], per_sample, lambda d, v: d * v)
         out.append(f"  = {delta_text} · {x_text} = ")
     else:
         grad_a = float(info.grad_a[sample, neuron])
         slope = float(info.f_prime[sample, neuron])
-        out.append(f" ∂ℓ/∂a · ∂a/∂z · {dzdw}  (sample {sample + 1})\n", style="dim")
+        out.append(f" ∂{ell}/∂a · ∂a/∂z · {dzdw}  (sample {sample + 1})\n", style="dim")
         texts = operands([grad_a, slope, x], per_sample, lambda g, f, v: g * f * v)
         out.append(f"  = {' · '.join(texts)} = ")
     out.append(fmt(per_sample), style="bold")
@@ -171,7 +184,7 @@ def weight_section(out: Text, snap: Snapshot, info: LayerSnapshot, names: Names,
     inputs = np.ones(rows) if is_bias else info.inputs[:, column]
     batch_mean = float(np.mean(info.delta[:, neuron] * inputs))
     # as the lesson writes it: ∂C/∂w1 on chain-two-weights
-    symbol = f"∂{names.loss}/∂{names.bias(info.index, neuron) if is_bias else names.weight(info.index, neuron, column)}"
+    symbol = f"∂{names.loss}/∂{param}"
     out.append(f" batch mean ({rows}) = " if rows > 1 else " batch mean = ", style="dim")
     out.append(fmt(batch_mean), style="bold")
     if close(batch_mean, grad):
@@ -211,22 +224,22 @@ def regularization_line(out: Text, snap: Snapshot, info: LayerSnapshot, neuron: 
 
 def grad_a_origin(out: Text, snap: Snapshot, info: LayerSnapshot, names: Names, neuron: int, sample: int) -> None:
     """Where ∂ℓ/∂a came from: the loss, or the deltas of the layer above."""
+    ell = sample_loss(snap, names)
     if info.index == len(snap.layers) - 1:
-        loss = names.loss if info.a.shape[0] == 1 else "ℓ"  # as the loss line above names it
-        out.append(f"  ∂ℓ/∂a = ∂{loss}/∂{names.a(info.index, neuron)}, from the loss phase\n", style="dim")
+        out.append(f"  ∂{ell}/∂a = ∂{ell}/∂{names.a(info.index, neuron)}, from the loss phase\n", style="dim")
         return
     above = snap.layers[info.index + 1]
     if above.delta is None:
         return
     weights = pass_weights(snap, above)
     terms = [(float(weights[r, neuron]), float(above.delta[sample, r])) for r in range(above.units)]
-    out.append(f"  ∂ℓ/∂a = Σ w·δ of layer {above.index + 1}", style="dim")
+    out.append(f"  ∂{ell}/∂a = Σ w·δ of layer {above.index + 1}", style="dim")
     if len(terms) <= 2:
         out.append(" = " + " + ".join(f"{paren(w)}·{paren(d)}" for w, d in terms), style="dim")
     out.append("\n")
     if after_update(snap):
         # The update has moved these weights since; the backward pass used the old values.
-        used = ", ".join(f"w[{r + 1},{neuron + 1}] was {fmt(weights[r, neuron], 3)}"
+        used = ", ".join(f"{names.weight(above.index, r, neuron)} was {fmt(weights[r, neuron], 3)}"
                          for r in range(min(above.units, 2)))
         more = " …" if above.units > 2 else ""
         out.append(f"  (layer {above.index + 1}: {used}{more} in this pass, before the update)\n", style="dim")

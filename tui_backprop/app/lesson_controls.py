@@ -5,11 +5,13 @@ A mixin for the main view (``screens/main.py``) so app.py only wires it in (a bi
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rich.markup import escape
 
 from tui_backprop.app.screens.question import QuestionScreen
 from tui_backprop.app.widgets.lesson_pane import LessonPane
-from tui_backprop.lessons import Question, mask, phase_reached, question_value, show_number
+from tui_backprop.lessons import Question, fill, mask, phase_reached, question_figures, question_value, show_number
 
 
 class LessonControls:
@@ -32,7 +34,10 @@ class LessonControls:
         if q is not None and not snap.running and not self.runner.running and self._question_shown is None \
                 and self.questions_on:
             self._question_shown = q
-            self.app.push_screen(QuestionScreen(q, self._reveal), self._question_closed)
+            # The prompt's figures are this run's (another seed, new data, an edited weight: other numbers).
+            asked = replace(q, prompt=fill(q.prompt, question_figures(snap, q)))
+            self.app.push_screen(QuestionScreen(asked, lambda _asked, typed: self._reveal(q, typed)),
+                                 self._question_closed)
 
     def _reveal(self, q: Question, typed: str | None) -> str:
         """Run the phase the question is about, then say how the prediction did."""
@@ -58,7 +63,8 @@ class LessonControls:
             head = ("[green]✓ correct[/green]: " if correct else "[red]✗[/red] ") + \
                    (f"[b]{escape(shown)}[/b]" if correct else escape(said))
         self.lesson_pane.answered(q, verdict)
-        explanation = f"\n{escape(q.explanation)}" if q.explanation else ""
+        said = fill(q.explanation, question_figures(snap, q))
+        explanation = f"\n{escape(said)}" if said else ""
         return head + explanation
 
     def _question_closed(self, _result=None) -> None:

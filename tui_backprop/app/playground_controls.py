@@ -3,7 +3,8 @@ views it opens (sweep, loss landscape, digits, layer statistics): a mixin for ``
 
 from __future__ import annotations
 
-from tui_backprop.core.figures import fmt
+from tui_backprop.core.figures import change, fmt
+from tui_backprop.core.names import Names
 from tui_backprop.app.widgets.boundary import DecisionBoundary
 from tui_backprop.app.widgets.inspector import Inspector
 from tui_backprop.training.session import Session
@@ -59,19 +60,24 @@ class PlaygroundControls:
         block = net.layers[layer].param_block
         column = min(column, block.shape[1] - 1)
         is_bias = net.layers[layer].has_bias and column == net.layers[layer].fan_in
-        name = f"b[{row + 1}] of layer {layer + 1}" if is_bias else f"w[{row + 1},{column + 1}] of layer {layer + 1}"
-        before = self.session.loss
+        # as the inspector names it (w1₁₁, b2, or the lesson's w1)
+        names = Names(net.layers[0].fan_in, [(l.units, l.has_bias) for l in net.layers],
+                      renames=dict(self.session.config.names))
+        name = names.bias(layer, row) if is_bias else names.weight(layer, row, column)
 
         def chosen(value: float | None) -> None:
             if value is None:
                 return
             try:
-                loss = self.session.set_parameter(layer, row, column, value)
+                before, after = self.session.set_parameter(layer, row, column, value)
             except ValueError as exc:
                 self.notify(str(exc), severity="error")
                 return
-            change = "" if before is None else f" (was {fmt(before)})"
-            self.notify(f"{name} = {fmt(value, 6)}: forward pass redone, loss {fmt(loss)}{change}", timeout=5)
+            # both losses on the batch the redone pass used: the last step's loss was another batch's
+            old, new = change(before, after)
+            step = self.session.step_count + 1
+            self.notify(f"{name} = {fmt(value, 6)}: forward pass redone on step {step:,}'s batch, "
+                        f"loss {new} (with the old value {old})", timeout=5)
             self.publish_now()
 
         self.app.push_screen(EditWeightScreen(name, float(block[row, column])), chosen)

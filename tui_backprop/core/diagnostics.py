@@ -78,7 +78,7 @@ class LayerDiagnostics:
             out.append(f"{self.dead_share:.0%} ReLUs dead")
         # A confident output layer is the goal, not a fault: only hidden layers count as saturated.
         if self.saturated_share >= 0.5 and not self.is_output:
-            out.append(f"{self.saturated_share:.0%} saturated (σ'≈0)")
+            out.append(f"{self.saturated_share:.0%} saturated (f'≈0)")  # tanh or sigmoid: f' as in the chain rule
         return out
 
 

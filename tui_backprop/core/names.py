@@ -5,6 +5,8 @@ network reads w, b, z, a and a chain of two single units reads w1, w2, a1, ŷ.
 Layer numbers follow the letter (w2), unit and input numbers are subscripts
 (w1₂₁: layer 1, unit 2, input 1). A preset's ``[names]`` table renames any of
 them; its keys spell subscripts as digits after an underscore (``w1_21``).
+Outputs that are classes (a softmax's) are named by their class, from 0 like the
+data's labels: ŷ₀ … ŷ₉ and y₀ … y₉ for the digits 0 … 9.
 """
 
 from __future__ import annotations
@@ -38,8 +40,9 @@ class Names:
     """Every quantity's display name for one network shape."""
 
     def __init__(self, inputs: int, layers: list[tuple[int, bool]], input_names: tuple[str, ...] = (),
-                 renames: dict[str, str] | None = None):
+                 renames: dict[str, str] | None = None, classes: bool = False):
         self.inputs = inputs
+        self.classes = classes  # the outputs are classes: ŷ and y numbered by class, from 0
         self.layers = list(layers)  # (units, has_bias) per layer
         self.input_names = tuple(input_names)
         self.renames = dict(renames or {})
@@ -73,11 +76,11 @@ class Names:
 
     def a(self, layer: int, unit: int) -> str:
         if layer == len(self.layers) - 1:
-            return self._named("ŷ" + self._unit(layer, unit))
+            return self._named("ŷ" + self._output(unit))
         return self._named("a" + self._layer(layer) + self._unit(layer, unit))
 
     def target(self, unit: int) -> str:
-        return self._named("y" + self._unit(len(self.layers) - 1, unit))
+        return self._named("y" + self._output(unit))
 
     def layer_input(self, layer: int, k: int) -> str:
         """What feeds input k of a layer: an input of the network or an activation below."""
@@ -87,13 +90,19 @@ class Names:
     def loss(self) -> str:
         return self._named("L")
 
+    def _output(self, unit: int) -> str:
+        """An output's subscript: its class (from 0) when outputs are classes, else its unit (from 1)."""
+        if self.classes:
+            return str(unit).translate(_SUBSCRIPT) if unit <= 9 else f"[{unit}]"
+        return self._unit(len(self.layers) - 1, unit)
+
     def _unit(self, layer: int, unit: int) -> str:
         return subscript(unit + 1) if self.layers[layer][0] > 1 else ""
 
     # --------------------------------------------------------- validation
     def defaults(self) -> list[str]:
         """Every default name (as a ``[names]`` key) this network has."""
-        plain = Names(self.inputs, self.layers, self.input_names)
+        plain = Names(self.inputs, self.layers, self.input_names, classes=self.classes)
         out = [key_of(plain.input(k)) for k in range(self.inputs)]
         for layer, (units, has_bias) in enumerate(self.layers):
             for j in range(units):

@@ -303,13 +303,15 @@ class Session(SessionStep, SessionStops, SessionState, SessionReading, SessionTi
         return "steps"
 
     # -------------------------------------------------- hands-on changes
-    def set_parameter(self, layer: int, row: int, column: int, value: float) -> float:
+    def set_parameter(self, layer: int, row: int, column: int, value: float) -> tuple[float, float]:
         """Set one weight (``column == fan_in``: the bias) by hand, then redo the forward pass.
 
         Between steps this runs the next step's forward and loss phases; in the
         middle of a step it redoes them on the same batch. Either way the session
         ends after the loss phase, so the loss shown is the edited network's and
         the next key runs backward with the new value.
+        Returns (loss with the old value, loss with the new), both on that one batch: the
+        previous step's loss was another batch's, so it cannot say whether the edit helped.
         """
         from tui_backprop.core.gradcheck import flat_index
 
@@ -323,17 +325,19 @@ class Session(SessionStep, SessionStops, SessionState, SessionReading, SessionTi
         cols = net.layers[layer].param_block.shape[1]
         if not 0 <= column < cols:
             raise ValueError("no such weight")
-        net.params[flat_index(net, layer, row, column)] = value
         through_loss = len(net.layers) + 1
-        if self._done == 0:
+        if self._done == 0:  # the next step's batch, first with the old value
             with np.errstate(all="ignore"):
                 while self._done < through_loss and self._phase():
                     pass
         else:
             self._replay(through_loss)
+        before = self.loss
+        net.params[flat_index(net, layer, row, column)] = value
+        self._replay(through_loss)  # the same batch with the new value
         self.message = None
         self.timeline.keep(self, change=True)
-        return self.loss
+        return before, self.loss
 
     def regenerate_data(self, data_seed: int) -> None:
         """New data from another seed, same network: does it generalise?"""

@@ -53,6 +53,14 @@ class Result:
     loss: float  # the first run's loss there
     step: int
     data: str  # what the loss is computed on, in words
+    after_update: bool = False  # the weights now are after step ``step``'s update, its batch's pass used the old
+
+    @property
+    def where(self) -> str:
+        """At which weights the slope is: after an update they are not those the inspector's ∂ was computed at."""
+        if self.after_update:
+            return f" at step {self.step:,}'s updated weights"  # the inspector's ∂: at those before the update
+        return ""  # mid-step: the weights this step's pass uses, as the inspector's
 
 
 def default_axes(params: list[Parameter], selection: tuple[int, int, int] | None) -> tuple[int, int]:
@@ -284,7 +292,8 @@ class LandscapeScreen(ViewScreen):
             surface = evaluate_surface(net, params, axes, x, y, reach, size)
             self._last_surface = now
             self._surface_params = params
-        return Result(surface, runs, gradient, loss, head.step, words)
+        return Result(surface, runs, gradient, loss, head.step, words,
+                      after_update=head.last_phase == "update" and head.step > 0)
 
     def _others_moved(self, old: Result, head) -> bool:
         """Did parameters other than the chosen ones change since the grid was made (its shape with them)?"""
@@ -326,19 +335,22 @@ class LandscapeScreen(ViewScreen):
             head = f"[b]Loss landscape[/b]: {loss}({names[0]}) on {data}"
             if r and r.gradient:
                 tangent = "the straight line through ●" if mono else "orange"
-                head += (f", after {steps(r.step)}. Slope of the tangent ({tangent}) = ∂{loss}/∂{names[0]} = "
-                         f"{fmt(r.gradient[0])}: the derivative is the slope.")
+                after = "" if r.after_update else f", after {steps(r.step)}"  # the slope's words say the step
+                head += (f"{after}. Slope of the tangent ({tangent}) = ∂{loss}/∂{names[0]} = "
+                         f"{fmt(r.gradient[0])}{r.where}: the derivative is the slope.")
         else:
             head = f"[b]Loss landscape[/b] over {names[0]} → and {names[1]} ↑ on {data}"
-            if r:
+            slopes = r is not None and bool(r.gradient) and len(self.source.labels) <= 1
+            if r and not (slopes and r.after_update):  # else the slopes' words say the step
                 head += f", after {steps(r.step)}"
             head += ". • path so far  ● now  ∙→ next step −lr·g"
             if len(self.source.labels) > 1:
                 head += "  " + "  ".join(f"{glyph[1]} {label}" for glyph, label in zip(PATH_GLYPHS, self.source.labels))
             elif r and r.gradient:
-                head += "; " + ", ".join(f"∂{self.loss_name}/∂{n} = {fmt(v)}" for n, v in zip(names, r.gradient))
+                head += "; " + ", ".join(f"∂{self.loss_name}/∂{n} = {fmt(v)}" for n, v in zip(names, r.gradient)) \
+                    + r.where
         if len(self.params) > 2:
-            head += ("" if head.endswith(".") else ".") + " Other parameters held where they are."
+            head += ("" if head.endswith(".") else ".") + " Other parameters fixed."
         if mono and not self.one:  # without colour the shades are glyphs: say what they mean
             head += f" {NO_COLOR_SHADES}"
         self.query_one("#landscape-caption", Static).update(head)

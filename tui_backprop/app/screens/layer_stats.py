@@ -43,17 +43,18 @@ def sparkline(hist: Histogram | None) -> str:
     return f"{fmt(float(hist.edges[0]), 2):>7} {bars} {fmt(float(hist.edges[-1]), 2):<7}"
 
 
-def describe(stats: LayerStats) -> str:
-    """One layer: a line of shares, then the three histograms."""
+def describe(stats: LayerStats, loss: str = "L") -> str:
+    """One layer: a line of shares, then the three histograms (``loss``: the lesson's name for L, C in the chains)."""
     head = []
     if stats.saturated_share is not None:
         head.append(f"saturated {stats.saturated_share:.0%}")
     if stats.dead_share is not None:
         head.append(f"zero {stats.dead_share:.0%}")
     if stats.grad_to_weight is not None:
-        head.append(f"std(∂L/∂W)/std(W) {fmt(stats.grad_to_weight, 2)}")
+        head.append(f"std(∂{loss}/∂W)/std(W) {fmt(stats.grad_to_weight, 2)}")
     lines = [" · ".join(head)] if head else []
-    for name, hist in (("a", stats.activations), ("∂L/∂a", stats.gradients), ("∂L/∂W", stats.weight_gradients)):
+    for name, hist in (("a", stats.activations), (f"∂{loss}/∂a", stats.gradients),
+                       (f"∂{loss}/∂W", stats.weight_gradients)):
         line = f"  {name:<6} {sparkline(hist)}"
         if hist is not None:
             line += f"  mean {fmt(hist.mean, 2)} std {fmt(hist.std, 2)}"
@@ -124,12 +125,14 @@ class LayerStatsScreen(ViewScreen):
         plot.border_title = "log10 update:weight ratio ‖ΔW‖/‖W‖ per step (grey: −3, healthy)"
         plot.border_subtitle = legend
         plot.show(snap)
+        config = getattr(self.owner, "config", None)  # (mounting: lesson_renames(self) has no app config yet)
+        loss = dict(getattr(config, "names", ()) or ()).get("L", "L")  # the lesson's name, as the inspector's (C)
         blocks = [f"[b]After step {snap.step:,}[/b] ({escape(snap.state_word)}). a: activations, saturated: tanh "
-                  "|a| > 0.96 or sigmoid a < 0.02 or > 0.98, zero: ReLU off. ∂L/∂a: per sample. "
-                  "std(∂L/∂W)/std(W): how big the gradient is next to the weights."]
+                  f"|a| > 0.96 or sigmoid a < 0.02 or > 0.98, zero: ReLU off. ∂{escape(loss)}/∂a: per sample. "
+                  f"std(∂{escape(loss)}/∂W)/std(W): how big the gradient is next to the weights."]
         for layer in snap.layers:
             stats = layer_stats(layer, BINS)
             title = f"[b]Layer {layer.index + 1}[/b] · {layer.activation} · {layer.units} unit{'s' if layer.units != 1 else ''}"
-            text = describe(stats)
+            text = describe(stats, loss)
             blocks.append(title + (" · " if not text.startswith(" ") else "\n") + escape(text))
         self.query_one("#layer-stats-text", Static).update("\n".join(blocks))

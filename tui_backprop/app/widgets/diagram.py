@@ -27,8 +27,10 @@ from tui_backprop.app.diagram_numbers import (
     Shown,
     edge_value,
     fits_numbers,
+    is_classes,
     legend_forms,
     node_texts,
+    output_label,
     place_edge_numbers,
     reserved_widths,
     selected_text,
@@ -174,7 +176,7 @@ class NetworkDiagram(FittedTitles, Widget):
         missing = selected not in {edge.key for edge in numbered}
         shown = Shown(nodes_shown, any(texts[-1]), bool(numbered),
                       any(PENDING in t.split() for col in texts for t in col),
-                      selected_text(snap, *selected, self._show_gradients) if missing else None)
+                      selected_text(snap, *selected, self._show_gradients, self._renames()) if missing else None)
         forms = legend_forms(snap, self.selected_sample, self._show_gradients, shown, self._renames())
         if forms != self._subtitle_forms:
             self.call_later(self.set_subtitle_forms, *forms)
@@ -355,8 +357,8 @@ class NetworkDiagram(FittedTitles, Widget):
                 elif self._show_gradients and c > 0:
                     glyph, style = "○", Style(dim=True, reverse=is_selected)  # δ pending
                 put(y, x, glyph, style)
-                label = inputs[unit] if c == 0 else ("ŷ" if c == last and len(node_rows) == 1 else
-                                                     f"ŷ{unit + 1}" if c == last else "")
+                label = inputs[unit] if c == 0 else (output_label(len(node_rows), unit, classes=is_classes(snap))[0]
+                                                     if c == last else "")
                 if c == 0 and label:
                     start = max(x - len(label) - 1, 0)
                     put(y, start, label[: x - start - 1] if x - start > 1 else "")

@@ -253,8 +253,11 @@ class LessonPane(LessonText):
             correct = sum(v == "correct" for v in self.answers.values())
             skipped = sum(v == "skipped" for v in self.answers.values())
             state = "" if self.questions_on else " — questions off (y turns them on)"
-            parts.append([(f"[b]Questions[/b]: {correct} of {len(c.questions)} correct"
-                           + (f", {skipped} skipped" if skipped else "") + state, False)])
+            n = len(c.questions)
+            # before the first question comes up there is nothing to score: say what is coming
+            score = (f"{correct} of {n} correct" + (f", {skipped} skipped" if skipped else "") if self.answers
+                     else f"none asked yet (this lesson asks {n})")
+            parts.append([(f"[b]Questions[/b]: {score}" + state, False)])
         if c.lesson.strip():
             parts.append(lesson_blocks(mask(c.lesson, self.unanswered())))
         else:
