@@ -217,8 +217,8 @@ def _parse_names(r: Reader, raw, network: NetworkConfig, data: DataConfig) -> tu
     out = []
     for key, value in raw.items():
         if key not in known:
-            shown = ", ".join(known[:12]) + (" …" if len(known) > 12 else "")
-            r.fail(f"names.{key}", f"unknown name; this network's names are {shown}")
+            listed = ", ".join(known[:12]) + (" …" if len(known) > 12 else "")
+            r.fail(f"names.{key}", f"unknown name; this network's names are {listed}")
         value = r.string(value, f"names.{key}")
         if not NAME_PATTERN.match(value):
             r.fail(f"names.{key}", f"expected a short name without spaces (1 to 10 characters), got {shown(value)}")

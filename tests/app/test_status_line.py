@@ -52,7 +52,7 @@ async def test_a_long_running_line_keeps_state_step_losses_lr_and_speed_at_80_co
         await pilot.pause()
         status.show(wide)
         assert status.render().plain == ("● running  step 352,500 done  epoch 35,250  batch loss 0.1460  "
-                                         "test loss 0.4880  test acc 92%  lr 0.1  full speed (, .)  "
+                                         "test loss 0.4880 (step 10)  test acc 92%  lr 0.1  full speed (, .)  "
                                          "23,456 steps/s")
 
 
