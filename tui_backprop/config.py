@@ -206,13 +206,13 @@ def _parse_network(r: Reader, raw) -> NetworkConfig:
 
 def _parse_names(r: Reader, raw, network: NetworkConfig, data: DataConfig) -> tuple[tuple[str, str], ...]:
     """[names]: the lesson's names for quantities, keyed by their default names (see core.names)."""
-    from tui_backprop.core.names import NAME_PATTERN, Names
+    from tui_backprop.core.names import NAME_PATTERN, Names, outputs_are_classes
 
     if not isinstance(raw, dict):
         r.fail("names", f"expected a table like [names] with L = \"C\", got {_kind(raw)}")
     inputs = len(data.features) or network.inputs
     shape = Names(inputs, [(layer.units, layer.bias) for layer in network.layers], data.features,
-                  classes=network.layers[-1].activation == "softmax")
+                  classes=outputs_are_classes(network.layers[-1].activation))
     known = shape.defaults()
     out = []
     for key, value in raw.items():

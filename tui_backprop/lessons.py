@@ -195,16 +195,12 @@ def question_figures(snap, q: Question) -> dict[str, float | str]:
             f"a live ReLU (z > 0 for {live:,} of the batch's {len(layer.z):,} points)"
         out["relu_note"] = "" if live == 0 else \
             f"In this run neuron {q.neuron} is alive (z > 0 for {live:,} points), so its gradients need not be 0. "
-    if q.value in ("weight", "gradient") and layer is not None:
-        row, bias = q.neuron - 1, q.weight == "bias"
-        pick = (lambda block: block[row]) if bias else (lambda block: block[row, q.weight - 1])
-        grads, updates, values = ((layer.grad_biases, layer.update_biases, layer.biases) if bias else
-                                  (layer.grad_weights, layer.update_weights, layer.weights))
-        if grads is not None:
-            out["grad"] = float(pick(grads))
-            if q.value == "weight" and q.phase == "update":
-                out["change"] = float(pick(updates))
-                out["old"] = float(pick(values)) - out["change"]
+    if q.value in ("weight", "gradient") and layer is not None \
+            and (layer.grad_biases if q.weight == "bias" else layer.grad_weights) is not None:
+        out["grad"] = _asked(q, layer.grad_weights, layer.grad_biases)
+        if q.value == "weight" and q.phase == "update":
+            out["change"] = _asked(q, layer.update_weights, layer.update_biases)
+            out["old"] = _asked(q, layer.weights, layer.biases) - out["change"]
     value = question_value(snap, q)
     if value is not None:
         out["value"] = value
@@ -244,10 +240,14 @@ def question_value(snap, q: Question) -> float | None:
     if q.value == "output":
         return None if snap.output is None else float(snap.output[0, q.neuron - 1])
     layer = snap.layers[q.layer - 1]
-    row = q.neuron - 1
     if q.value == "weight":
-        return float(layer.biases[row] if q.weight == "bias" else layer.weights[row, q.weight - 1])
-    return float(layer.grad_biases[row] if q.weight == "bias" else layer.grad_weights[row, q.weight - 1])
+        return _asked(q, layer.weights, layer.biases)
+    return _asked(q, layer.grad_weights, layer.grad_biases)
+
+
+def _asked(q: Question, weights, biases) -> float:
+    """The entry of a layer's weights (or of its biases) that question ``q`` asks about."""
+    return float(biases[q.neuron - 1] if q.weight == "bias" else weights[q.neuron - 1, q.weight - 1])
 
 
 # -------------------------------------------------------------------- goals

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tui_backprop.config import Config, ConfigError
-from tui_backprop.core.figures import beside
+from tui_backprop.core.figures import beside, counted
 from tui_backprop.core.network import Network
 from tui_backprop.core.population import SHUFFLES_AHEAD, Population
 from tui_backprop.training.session import Session, dataset_for
@@ -196,11 +196,6 @@ def histogram(values, bins: int = 8, width: int = 30, bound: float | None = None
     for count, a, b in zip(counts, edges[:-1], edges[1:]):
         lines.append(f"  {beside(a, bound):>9} – {beside(b, bound):<9} {'#' * math.ceil(count / scale)} {count}")
     return lines
-
-
-def counted(n: int, noun: str) -> str:
-    """"1 learning rate", "16 seeds": the plural only where there are several."""
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def summary(sweep: Sweep, results: list[dict], title: str, elapsed: float) -> list[str]:

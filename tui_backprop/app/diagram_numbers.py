@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from tui_backprop.app.graph_layout import PENDING, names_for
 from tui_backprop.core.figures import MINUS, fmt
+from tui_backprop.core.names import outputs_are_classes
 from tui_backprop.training.snapshot import Snapshot
 
 CELLS = 5  # a number's cells at most ("−0.46", "1.2e4"): the layout stays put while the values change
@@ -91,7 +92,7 @@ def output_label(units: int, j: int, renames: dict | None = None, classes: bool 
 
 def is_classes(snap: Snapshot) -> bool:
     """Are the outputs classes (a softmax: one probability per class)?"""
-    return snap.layers[-1].activation == "softmax"
+    return outputs_are_classes(snap.layers[-1].activation)
 
 
 def node_texts(snap: Snapshot, sample: int, gradients: bool, renames: dict | None = None) -> list[list[str]]:

@@ -23,7 +23,7 @@ import numpy as np
 
 from tui_backprop.core.figures import MINUS, change, fmt
 from tui_backprop.core.losses import get_loss
-from tui_backprop.core.names import Names
+from tui_backprop.core.names import Names, outputs_are_classes
 from tui_backprop.training.session import Snapshot
 
 PENDING = "·"
@@ -51,7 +51,7 @@ def names_for(snap: Snapshot, renames=()) -> Names:
     layers = [(layer.units, layer.has_bias) for layer in snap.layers]
     # a softmax's outputs are classes: ŷ₀ … ŷ₉, numbered as the data's labels (the digits 0 … 9)
     return Names(snap.layers[0].fan_in, layers, snap.input_names, dict(renames),
-                 classes=snap.layers[-1].activation == "softmax")
+                 classes=outputs_are_classes(snap.layers[-1].activation))
 
 
 # ------------------------------------------------------------------ nodes

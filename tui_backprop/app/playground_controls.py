@@ -61,8 +61,7 @@ class PlaygroundControls:
         column = min(column, block.shape[1] - 1)
         is_bias = net.layers[layer].has_bias and column == net.layers[layer].fan_in
         # as the inspector names it (w1₁₁, b2, or the lesson's w1)
-        names = Names(net.layers[0].fan_in, [(l.units, l.has_bias) for l in net.layers],
-                      renames=dict(self.session.config.names))
+        names = Names.of_network(net, self.session.config.names)
         name = names.bias(layer, row) if is_bias else names.weight(layer, row, column)
 
         def chosen(value: float | None) -> None:

@@ -110,3 +110,8 @@ def operands(values: list[float], result: float, compute, digits: int = 4, least
         if got == want:
             return texts
     return [fmt(v, least) for v in values]  # no digits make it hold: not rounding, so no 17-digit figures
+
+
+def counted(n: int, noun: str) -> str:
+    """"1 learning rate", "16 seeds": the plural only where there are several."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"

@@ -37,7 +37,7 @@ def parameters(net: Network, names: Names | None = None) -> list[Parameter]:
     w1₂₁ for layer 1's weight from input 1 to unit 2, b1₂ for its bias; ``names`` carries a lesson's renames.
     """
     if names is None:
-        names = Names(net.layers[0].fan_in, [(layer.units, layer.has_bias) for layer in net.layers])
+        names = Names.of_network(net)
     out = []
     offset = 0
     for layer in net.layers:

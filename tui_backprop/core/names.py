@@ -36,6 +36,11 @@ def key_of(name: str) -> str:
     return name
 
 
+def outputs_are_classes(output_activation: str) -> bool:
+    """A softmax's outputs are classes (one probability each), named from 0 like the data's labels."""
+    return output_activation == "softmax"
+
+
 class Names:
     """Every quantity's display name for one network shape."""
 
@@ -46,6 +51,12 @@ class Names:
         self.layers = list(layers)  # (units, has_bias) per layer
         self.input_names = tuple(input_names)
         self.renames = dict(renames or {})
+
+    @classmethod
+    def of_network(cls, net, renames=None) -> "Names":
+        """The names of a ``Network``'s quantities, with a lesson's ``renames``."""
+        return cls(net.layers[0].fan_in, [(layer.units, layer.has_bias) for layer in net.layers],
+                   renames=dict(renames or {}), classes=outputs_are_classes(net.layers[-1].activation.name))
 
     def _named(self, default: str) -> str:
         return self.renames.get(key_of(default), self.renames.get(default, default))

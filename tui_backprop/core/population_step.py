@@ -154,7 +154,7 @@ class StackedStep:
         ]
         # Each layer's dL/da → delta: a multiply by its f'(z) computed after the forward pass, or its backward.
         backward = [(np.multiply, (flat[i][2], _flat(self.derivatives[i]), flat[i][3])) if self.derivatives[i] is not None
-                    else (pop.activations[i].backward, flat[i]) for i, wide in enumerate(self.wide)]
+                    else (pop.activations[i].backward, flat[i]) for i in range(len(self.wide))]
         self.loss_plan = (self.a[last], self.grad_a[last], self.delta[last], self.loss_scratch, self.loss_scratch2,
                           self.z[last], *backward[last])
         self.backward_plan = [

@@ -131,9 +131,7 @@ class SessionReading:
                 forward_pending=self.in_step and not f_ok,
                 backward_pending=self.in_step and not b_ok,
                 f_prime=act.derivative(fwd[i].z, fwd[i].a) if f_ok else None,
-                # the network's own test of whether the output pair simplifies (one scratch array)
-                delta_from_loss=i == depth - 1 and f_ok and self._y is not None and net.loss.fused_delta(
-                    act.name, fwd[i].a, self._y, np.empty_like(fwd[i].a)) is not None,
+                delta_from_loss=i == depth - 1 and f_ok and self._y is not None and net.loss.fuses_output_delta,
             ))
         steps, losses = self.history.train.arrays()
         tsteps, tloss = self.history.test.arrays()

@@ -57,7 +57,7 @@ class Runner:
         self.chunk_seconds = chunk_seconds
         self._stop = threading.Event()
         self._lock = threading.Lock()  # held while the session is being stepped
-        self._pending: list[Callable[[Session], None]] = []
+        self._pending: list[Callable[[Session], None]] = []  # changes asked for during a replay
         self.running = False
         self.last_stop_reason: str | None = None
         self.steps_per_second = 0.0
@@ -98,13 +98,7 @@ class Runner:
             if self.replaying_to is not None:
                 self._pending.append(fn)
                 return
-            self._apply_pending()
             fn(self.session)
-
-    def _apply_pending(self) -> None:
-        for fn in self._pending:
-            fn(self.session)
-        self._pending.clear()
 
     def replay(self, step: int) -> Coroutine[None, None, bool]:
         """Go to the earlier ``step`` in the worker thread (await the result: whether it was reached).
@@ -142,7 +136,9 @@ class Runner:
             self.running = False
             with self._lock:
                 self.replaying_to = None
-                self._apply_pending()  # changes asked for while it replayed
+                for fn in self._pending:  # changes asked for while it replayed
+                    fn(self.session)
+                self._pending.clear()
             self.last_stop_reason = "steps" if reached else "requested"
             self.publish(self._take(False))
         return reached
@@ -177,7 +173,6 @@ class Runner:
     # -------------------------------------------------------------- the loop
     def _chunk(self) -> tuple[str, int, float]:
         with self._lock:
-            self._apply_pending()
             t0 = time.perf_counter()
             before = self.session.step_count
             network = getattr(self.session, "network", None)  # a compare session has two
@@ -245,7 +240,5 @@ class Runner:
         finally:
             self.running = False
             self.last_stop_reason = reason
-            with self._lock:
-                self._apply_pending()
             self.publish(self._take(False))
         return reason

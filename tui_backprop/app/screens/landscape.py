@@ -24,7 +24,7 @@ from tui_backprop.app.widgets.footer import FittedFooter
 from tui_backprop.app.screens.view import ViewScreen
 from tui_backprop.app.widgets.landscape import NO_COLOR_SHADES, PATH_GLYPHS, LandscapePlot, Run
 from tui_backprop.app.curve_series import round_ticks
-from tui_backprop.core.figures import fmt, tick
+from tui_backprop.core.figures import counted, fmt, tick
 from tui_backprop.core.landscape import (Parameter, Surface, evaluate_surface, flat_params, half_widths, parameters,
                                          work_per_point)
 from tui_backprop.core.names import Names
@@ -70,10 +70,6 @@ def default_axes(params: list[Parameter], selection: tuple[int, int, int] | None
         first = next((i for i, p in enumerate(params) if (p.layer, p.row, p.column) == tuple(selection)), 0)
     second = first + 1 if first + 1 < len(params) else max(first - 1, 0)
     return first, second
-
-
-def steps(n: int) -> str:
-    return f"{n:,} step" if n == 1 else f"{n:,} steps"
 
 
 class LandscapeCurve(PlotextPlot):
@@ -139,8 +135,7 @@ class LandscapeScreen(ViewScreen):
         session = source.sessions(source.runner().session)[0]
         network = session.network
         # Named as the inspector names them, with the lesson's renames (w1 → "w1" in chain-two-weights).
-        shape = Names(network.layers[0].fan_in, [(layer.units, layer.has_bias) for layer in network.layers],
-                      renames=dict(session.config.names))
+        shape = Names.of_network(network, session.config.names)
         self.params = parameters(network, shape)
         self.loss_name = escape(shape.loss)  # the lesson's name for the loss (C in the chain lessons)
         self.axes = default_axes(self.params, selection)  # indices into self.params
@@ -335,14 +330,14 @@ class LandscapeScreen(ViewScreen):
             head = f"[b]Loss landscape[/b]: {loss}({names[0]}) on {data}"
             if r and r.gradient:
                 tangent = "the straight line through ●" if mono else "orange"
-                after = "" if r.after_update else f", after {steps(r.step)}"  # the slope's words say the step
+                after = "" if r.after_update else f", after {counted(r.step, 'step')}"  # the slope's words say the step
                 head += (f"{after}. Slope of the tangent ({tangent}) = ∂{loss}/∂{names[0]} = "
                          f"{fmt(r.gradient[0])}{r.where}: the derivative is the slope.")
         else:
             head = f"[b]Loss landscape[/b] over {names[0]} → and {names[1]} ↑ on {data}"
             slopes = r is not None and bool(r.gradient) and len(self.source.labels) <= 1
             if r and not (slopes and r.after_update):  # else the slopes' words say the step
-                head += f", after {steps(r.step)}"
+                head += f", after {counted(r.step, 'step')}"
             head += ". • path so far  ● now  ∙→ next step −lr·g"
             if len(self.source.labels) > 1:
                 head += "  " + "  ".join(f"{glyph[1]} {label}" for glyph, label in zip(PATH_GLYPHS, self.source.labels))

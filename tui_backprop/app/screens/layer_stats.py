@@ -19,7 +19,7 @@ from textual_plotext import PlotextPlot
 
 from tui_backprop.app.screens.view import ViewScreen
 from tui_backprop.app.curve_series import step_ticks
-from tui_backprop.core.figures import fmt
+from tui_backprop.core.figures import counted, fmt
 from tui_backprop.app.widgets.footer import FittedFooter
 from tui_backprop.core.layer_stats import HEALTHY_LOG_RATIO, NO_UPDATE, Histogram, LayerStats, layer_stats
 
@@ -132,7 +132,7 @@ class LayerStatsScreen(ViewScreen):
                   f"std(∂{escape(loss)}/∂W)/std(W): how big the gradient is next to the weights."]
         for layer in snap.layers:
             stats = layer_stats(layer, BINS)
-            title = f"[b]Layer {layer.index + 1}[/b] · {layer.activation} · {layer.units} unit{'s' if layer.units != 1 else ''}"
+            title = f"[b]Layer {layer.index + 1}[/b] · {layer.activation} · {counted(layer.units, 'unit')}"
             text = describe(stats, loss)
             blocks.append(title + (" · " if not text.startswith(" ") else "\n") + escape(text))
         self.query_one("#layer-stats-text", Static).update("\n".join(blocks))
