@@ -333,6 +333,11 @@ class CoreResult:
     torch: float | None
     max_param_diff: float | None
     torch_loop: float | None = None  # seconds per step of TorchLoop
+    # Ratios (torch's time per step / ours), each the median of the rounds' ratios, and the middle half of those.
+    core_ratio: float | None = None
+    session_ratio: float | None = None
+    loop_ratio: float | None = None
+    spread: dict[str, tuple[float, float]] | None = None
 
 
 def session_chunk(case: Case) -> int:
@@ -344,21 +349,31 @@ def run_core(repeats: int = 7, seconds: float = 0.15, threads: int | None = None
 
     results = []
     for index, case in enumerate(CASES):
-        contenders = {"core": Contender("benchmarks.core_bench:core_step", index, threads=threads),
-                      "session": Contender("benchmarks.core_bench:session_steps", index, threads=threads)}
+        # Each round runs session, torch, core, torch loop: every ratio compares neighbours (or next but one).
+        contenders = {"session": Contender("benchmarks.core_bench:session_steps", index, threads=threads)}
         diff = None
         if torch is not None:
             contenders["torch"] = Contender("benchmarks.core_bench:TorchContender", index, threads=threads)
-            contenders["torch_loop"] = Contender("benchmarks.core_bench:TorchLoop", index, threads=threads)
             diff = contenders["torch"].ask("info", "same_math")
+        contenders["core"] = Contender("benchmarks.core_bench:core_step", index, threads=threads)
+        if torch is not None:
+            contenders["torch_loop"] = Contender("benchmarks.core_bench:TorchLoop", index, threads=threads)
         try:
             times = interleaved_processes(contenders, repeats, seconds)
         finally:
             for c in contenders.values():
                 c.close()
         loop = times.get("torch_loop")
-        r = CoreResult(case, times["core"], times["session"] / session_chunk(case), times.get("torch"), diff,
-                       loop / session_chunk(case) if loop else None)
+        chunk = session_chunk(case)
+        r = CoreResult(case, times["core"], times["session"] / chunk, times.get("torch"), diff,
+                       loop / chunk if loop else None)
+        if r.torch is not None:
+            r.core_ratio = times.ratio("torch", "core")
+            r.session_ratio = chunk * times.ratio("torch", "session")
+            r.loop_ratio = times.ratio("torch_loop", "session")
+            r.spread = {"core": times.middle_half("torch", "core"),
+                        "session": tuple(chunk * v for v in times.middle_half("torch", "session")),
+                        "loop": times.middle_half("torch_loop", "session")}
         log(f"  {case.label}: core {1 / r.core:,.0f}/s, session {1 / r.session:,.0f}/s"
             + (f", torch {1 / r.torch:,.0f}/s, torch loop {1 / r.torch_loop:,.0f}/s" if r.torch
                else ", torch not installed"))

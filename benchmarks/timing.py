@@ -133,8 +133,36 @@ class Contender:
 GAP_SECONDS = 0.15
 
 
-def interleaved_processes(contenders: dict[str, Contender], repeats: int, seconds: float) -> dict[str, float]:
-    """Like ``interleaved``, each contender in its own process, one running at a time."""
+class Timings(dict):
+    """Median seconds per call of each contender (the dict), and every round's sample.
+
+    ``ratio(a, b)`` is the median over rounds of a's time / b's time in the same
+    round: blocks run moments apart share the machine's slow and fast patches,
+    so a round's ratio varies much less than either time does (on the shared
+    2-core machine here a contender's blocks range over 2x within one run).
+    """
+
+    def __init__(self, samples: dict[str, list[float]]):
+        super().__init__({name: statistics.median(values) for name, values in samples.items()})
+        self.samples = samples
+
+    def round_ratios(self, a, b) -> list[float]:
+        return [x / y for x, y in zip(self.samples[a], self.samples[b])]
+
+    def ratio(self, a, b) -> float:
+        return statistics.median(self.round_ratios(a, b))
+
+    def middle_half(self, a, b) -> tuple[float, float]:
+        """The quartiles of the rounds' ratios: where the middle half of them fell."""
+        low, _, high = statistics.quantiles(self.round_ratios(a, b), n=4, method="inclusive")
+        return low, high
+
+
+def interleaved_processes(contenders: dict[str, Contender], repeats: int, seconds: float) -> Timings:
+    """Like ``interleaved``, each contender in its own process, one running at a time.
+
+    Contenders run in the dict's order each round: put the ones a ratio compares next to each other.
+    """
     counts = {}
     for name, c in contenders.items():
         counts[name] = c.ask("calibrate", seconds)
@@ -144,4 +172,4 @@ def interleaved_processes(contenders: dict[str, Contender], repeats: int, second
         for name, c in contenders.items():
             samples[name].append(c.ask("block", counts[name]))
             time.sleep(GAP_SECONDS)
-    return {name: statistics.median(values) for name, values in samples.items()}
+    return Timings(samples)

@@ -128,7 +128,10 @@ def test_cli_gradcheck_agrees_on_every_shipped_preset(capsys, steps):
 
 def test_cli_gradcheck_exits_1_when_a_layer_disagrees(capsys, monkeypatch):
     act = ACTIVATIONS["tanh"]
-    monkeypatch.setattr(act, "backward", lambda z, a, g, out, scratch: np.multiply(g, 1.0, out=out))  # f' forgotten
+    # f' forgotten, on both paths: a layer's own backward and the derivative the whole step takes for all its layers
+    monkeypatch.setattr(act, "backward", lambda z, a, g, out, scratch: np.multiply(g, 1.0, out=out))
+    monkeypatch.setattr(act, "derivative", lambda z, a, out=None: np.multiply(a, 0.0, out=out) + 1.0 if out is None
+                        else np.add(np.multiply(a, 0.0, out=out), 1.0, out=out))
     assert main(["gradcheck", "--preset", "xor", "--steps", "3"]) == 1
     out = capsys.readouterr().out
     assert "layer 1 (4×2 +bias, tanh)" in out and "DISAGREES" in out

@@ -269,14 +269,18 @@ class Network:
         """
         ws = self._require_forward()
         last = len(self.layers) - 1
+        for activation, z, a, derivative in ws.derivative_plan:  # f'(z) of every layer of this activation
+            activation.derivative(z, a, out=derivative)
         self.loss.grad_output(ws.a[last], y, out=ws.grad_a[last], scratch=ws.loss_scratch)  # dL/da of the output
-        self._output_delta(ws, y)  # delta = f'(z) ⊙ dL/da (bce/ce: delta = a − y)
+        if self.loss.fused_delta(self.layers[last].activation.name, ws.a[last], y, ws.delta[last]) is None:
+            to_delta, args = ws.to_delta[last]
+            to_delta(*args)  # delta = f'(z) ⊙ dL/da (bce/ce: delta = a − y)
         for delta, inp, grad_block, product, below in ws.backward_plan:
             product(delta.T, inp, out=grad_block)  # dL/dW = Σ delta a_prevᵀ (and dL/db = Σ delta: the ones column)
             if below is not None:
-                weights, grad_a, activation_backward, z, a, delta_below, scratch, product = below
+                weights, grad_a, product, to_delta, args = below
                 product(delta, weights, out=grad_a)  # dL/da_prev = Wᵀ delta
-                activation_backward(z, a, grad_a, delta_below, scratch)  # delta_prev = f'(z_prev) ⊙ dL/da_prev
+                to_delta(*args)  # delta_prev = f'(z_prev) ⊙ dL/da_prev
         grads = self.grads
         np.multiply(grads, 1.0 / ws.batch, out=grads)  # the sums above ÷ batch: dL/dW = mean(delta a_prevᵀ)
 

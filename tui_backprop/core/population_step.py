@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from tui_backprop.core.workspace import shares_derivative
+
 
 def _flat(array: np.ndarray) -> np.ndarray:
     """``[K, batch, units]`` as ``[K * batch, units]`` (a view): the single network's element-wise code reads rows."""
@@ -66,14 +68,11 @@ class StackedStep:
         # extra column of z holds a number it maps to exactly 1, so no copy of a; the extra columns of dL/da
         # and delta are never read), and whether its f'(z) comes from one call for every layer of its activation.
         layers = []
-        for i, (units, activation) in enumerate(zip(pop.units, pop.activations)):
+        for i, (units, activation, shared) in enumerate(zip(pop.units, pop.activations,
+                                                            shares_derivative(pop.activations, pop.loss))):
             one = _maps_to_one(activation) if i < last else None
-            shared = (activation.elementwise and activation.backward_multiplies_derivative
-                      and not (i == last and pop.loss.fuses_output_delta))
             layers.append((units, units if one is None else units + 1, one, activation.name if shared else None))
-        # Layers of one activation keep z, a and f'(z) in one buffer each, so that after the forward pass one
-        # derivative call serves them all and each layer's backward is one multiply (a tanh network: 2 calls
-        # instead of 2 per layer; each number is the one its own layer's backward computes).
+        # Layers of one activation keep z, a and f'(z) in one buffer each, as a single network's workspace does.
         sizes: dict[str, int] = {}
         for _, width, _, name in layers:
             if name is not None:
