@@ -110,6 +110,7 @@ ZOOM = Binding.Group("zoom", compact=True)
 
 
 class LandscapeScreen(ViewScreen):
+    VIEW_ACTION = "landscape"
     BINDINGS = [
         Binding("m", "toggle_mode", "1/2 weights", id="landscape.mode",
                 tooltip="One parameter (L(w) and its tangent) or two (the contour)"),

@@ -93,6 +93,7 @@ class RatioPlot(PlotextPlot):
 
 
 class LayerStatsScreen(ViewScreen):
+    VIEW_ACTION = "layer_stats"
     DEFAULT_CSS = """
     LayerStatsScreen RatioPlot { height: 1fr; min-height: 6; border: round $primary; }
     LayerStatsScreen #layer-stats-scroll { height: 1fr; border: round $primary; }

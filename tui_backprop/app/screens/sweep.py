@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Static
 from textual_plotext import PlotextPlot
 
 from tui_backprop.app.screens.closes_once import ClosesOnce
+from tui_backprop.app.screens.view import SwitchesViews, view_bindings
 from tui_backprop.app.curve_series import CLIP, downsample, spans_decades, step_ticks
 from tui_backprop.app.widgets.footer import FittedFooter
 from tui_backprop.config import Config
@@ -124,8 +125,10 @@ class SweepCurves(PlotextPlot):
         self.refresh()
 
 
-class SweepScreen(ClosesOnce, Screen[int | None]):
+class SweepScreen(SwitchesViews, ClosesOnce, Screen[int | None]):
     """Dismissed with the seed to open in the main view, or None."""
+
+    VIEW_ACTION = "sweep"
 
     BINDINGS = [
         # ? and q first, as on every other view (the footer shows them in this order)
@@ -133,6 +136,7 @@ class SweepScreen(ClosesOnce, Screen[int | None]):
         Binding("q", "app.quit", "quit", id="sweep.quit"),
         Binding("escape", "leave", "back", id="sweep.back"),
         Binding("l", "toggle_log", "log", id="sweep.log"),
+        *view_bindings(switch=True),
     ]
     DEFAULT_CSS = """
     SweepScreen #sweep-title { height: auto; max-height: 2; padding: 0 1; }
