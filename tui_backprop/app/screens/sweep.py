@@ -61,16 +61,17 @@ def headline(picture: SweepPicture) -> str:
 
 
 def set_ticks(plt, max_steps: int, y: np.ndarray, log: bool) -> None:
-    """Three y labels (real losses on a log axis); the step axis spans the whole budget, 0 … 3,000, from the
-    start (it read 2 … 2,950: the first and last points drawn), with whole-step labels as the loss curve has."""
+    """Three y labels (real losses on a log axis); the step axis spans the whole budget, 1 … 3,000, from the
+    start (it read 2 … 2,950: the first and last points drawn), with whole-step labels and steps counted from
+    1 as on the loss curve."""
     low, high = float(y.min()), float(y.max())
     if high - low < 1e-12:
         low, high = low - 0.5, high + 0.5
     ticks = np.linspace(low, high, 3)
     plt.yticks(ticks.tolist(), [tick(10**t if log else t) for t in ticks])
     last = max(int(max_steps), 1)
-    plt.xlim(0, last)
-    step_ticks(plt, 0, last)
+    plt.xlim(1, last)
+    step_ticks(plt, 1, last)
 
 
 class SweepCurves(PlotextPlot):
