@@ -216,3 +216,9 @@ async def test_at_80_columns_the_footer_shows_each_pair_of_keys_whole():
                 assert widget.region.right <= 80, f"{widget!r} is cut at column 80"
         labels = [str(label.content) for label in footer.query(FooterLabel) if label.display]
         assert labels[:2] == ["1st", "2nd"], labels
+
+
+def test_the_legends_two_ends_share_one_format():
+    """QA2: "loss, log scale: 0.00012 █████████ 7.3e2"."""
+    text = "".join(s.text for s in LandscapePlot()._legend(np.geomspace(0.00012, 730.0, 10), [], True, 80))
+    assert text.startswith("loss, log scale: 1.2e−4 ") and " 7.3e2, each shade" in text, text

@@ -52,6 +52,13 @@ def test_sparkline_draws_counts_as_bars():
     assert sparkline(None) == "(pending)"
 
 
+def test_a_histogram_of_equal_values_says_the_value_at_both_ends():
+    """QA2: "a 5.5 █ 6.5" (the bins' padding) but "∂L/∂a −24 █ −24" (the same padding, rounded away)."""
+    for values, text in (([6.0], "6"), ([-24.0], "−24"), ([0.1] * 3, "0.1")):
+        ends = sparkline(histogram(values, 16)).split()
+        assert (ends[0], ends[-1]) == (text, text), ends
+
+
 def test_a_bound_of_negative_zero_reads_0():
     # digits' softmax layer: ∂L/∂a of the hidden units is at most −0.0 (np.histogram keeps the sign)
     h = histogram(np.array([-9.8, -0.5, -0.0, -0.0]), bins=4)

@@ -38,12 +38,15 @@ REDRAW_EVERY = 0.25  # seconds
 
 
 def sparkline(hist: Histogram | None) -> str:
-    """The histogram as one line of bars, with its range: "−1 ▁▂▅█▅▂▁ 1"."""
+    """The histogram as one line of bars, with its range: "−1 ▁▂▅█▅▂▁ 1"; all values equal: "6 █ 6"."""
     if hist is None:
         return "(pending)"
     top = hist.counts.max()
     bars = "".join(" " if c == 0 else BARS[min(int(c / top * len(BARS)), len(BARS) - 1)] for c in hist.counts)
-    return f"{fmt(float(hist.edges[0]), 2):>7} {bars} {fmt(float(hist.edges[-1]), 2):<7}"
+    low, high = float(hist.edges[0]), float(hist.edges[-1])
+    if hist.std <= 1e-12 * abs(hist.mean):  # all the same value: both ends say it (the bins' ±0.5 read 5.5 … 6.5)
+        low = high = hist.mean
+    return f"{fmt(low, 2):>7} {bars} {fmt(high, 2):<7}"
 
 
 def describe(stats: LayerStats, loss: str = "L") -> str:
