@@ -158,7 +158,8 @@ def phase_reached(done: str | None, wanted: str, layers: int) -> bool:
 
 
 # Figures a question's prompt and explanation may name, as {name} or {name:.3f} (a Python format): filled
-# from the run that is loaded, so another seed, new data or an edited weight gets its own numbers.
+# from the run that is loaded, so another seed, new data or an edited weight gets its own numbers (a worked
+# "−6 · 4 · 2 = −48" written as figures stays right after the learner sets w2 with w).
 FIGURES = {
     "output_mean": "the mean of the batch's outputs (the question's neuron)",
     "target_mean": "the mean of the batch's targets (the question's neuron)",
@@ -169,6 +170,11 @@ FIGURES = {
     "grad": "the gradient of the parameter asked about, this step's (the explanation only)",
     "change": "the update just applied to the weight asked about (an update question's explanation)",
     "old": "the weight asked about before that update (an update question's explanation)",
+    "weight": "the weight (or bias) asked about, as the snapshot has it (an update's explanation: after it)",
+    "input": "the input the weight asked about multiplies, its batch mean (x in the chain rule; 1 for a bias)",
+    "next_weight": "the weight from the question's neuron to the next layer's first neuron (w2 in w2·(w1·x))",
+    "error": "output_mean − target_mean: the error signal ŷ − y (the question's neuron)",
+    "f_prime": "f'(z) of the question's neuron, its batch mean (σ'(z) for a sigmoid)",
     "value_sign": "the value's sign in words: negative, positive or zero (the explanation only)",
     "update_moves": "what gradient descent does to a gradient's parameter: raises, lowers or leaves (explanation)",
 }
@@ -188,7 +194,10 @@ def question_figures(snap, q: Question) -> dict[str, float | str]:
     if snap.output is not None and snap.batch_y is not None and column < snap.output.shape[1]:
         out["output_mean"] = float(snap.output[:, column].mean())
         out["target_mean"] = float(snap.batch_y[:, column].mean())
+    if "output_mean" in out:
+        out["error"] = out["output_mean"] - out["target_mean"]
     layer = snap.layers[q.layer - 1] if q.layer <= len(snap.layers) else None
+    out.update(_chain_figures(snap, q, layer))
     if layer is not None and layer.z is not None and q.neuron <= layer.units:
         live = int((layer.z[:, q.neuron - 1] > 0).sum())
         out["relu_state"] = "a dead ReLU" if live == 0 else \
@@ -207,6 +216,25 @@ def question_figures(snap, q: Question) -> dict[str, float | str]:
         out["value_sign"] = "negative" if value < 0 else "positive" if value > 0 else "zero"
         if q.value == "gradient":  # a step against the gradient's sign
             out["update_moves"] = "raises" if value < 0 else "lowers" if value > 0 else "leaves"
+    return out
+
+
+def _chain_figures(snap, q: Question, layer) -> dict[str, float]:
+    """The factors of the chain rule at the question's weight: the weight, its input, f'(z), the next weight."""
+    out: dict[str, float] = {}
+    if layer is None or q.neuron > layer.units:
+        return out
+    bias = q.weight == "bias"
+    if bias or q.weight <= layer.fan_in:
+        out["weight"] = _asked(q, layer.weights, layer.biases)
+    if bias:
+        out["input"] = 1.0
+    elif layer.inputs is not None and q.weight <= layer.fan_in:
+        out["input"] = float(layer.inputs[:, q.weight - 1].mean())
+    if layer.f_prime is not None:
+        out["f_prime"] = float(layer.f_prime[:, q.neuron - 1].mean())
+    if q.layer < len(snap.layers):
+        out["next_weight"] = float(snap.layers[q.layer].weights[0, q.neuron - 1])
     return out
 
 
