@@ -770,3 +770,7 @@ async def test_every_views_key_switches_to_it_from_any_view():
         await pilot.press("H", "escape")
         await pilot.pause()
         assert app.screen is app.main
+        await pilot.press("H", "I")  # no digits in xor: the view stays, a toast says why
+        await pilot.pause()
+        assert isinstance(app.screen, LandscapeScreen)
+        assert any("digits view needs" in n.message for n in app._notifications)

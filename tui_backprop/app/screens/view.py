@@ -45,6 +45,9 @@ class SwitchesViews:
         opens = getattr(owner, f"action_{action}", None)
         if opens is None:
             return  # not a view of this owner (compare mode: U, S, G do nothing there, as on its screen)
+        if action != self.VIEW_ACTION and not getattr(owner, f"can_open_{action}", lambda: True)():
+            opens()  # it says why (I without the digits lesson), and this view stays open
+            return
         self.action_leave()
         if action == self.VIEW_ACTION:
             return
