@@ -24,7 +24,7 @@ FORBIDDEN = {
 }
 # "config" is a set of top-level modules rather than a folder.
 CONFIG_MODULES = ("config.py", "config_reader.py", "config_checks.py", "config_writer.py", "schema.py",
-                  "lessons.py", "lesson_reader.py", "presets.py")
+                  "lessons.py", "lesson_figures.py", "lesson_reader.py", "presets.py")
 
 
 def layer_files(layer: str, package: Path) -> list[Path]:

@@ -632,3 +632,44 @@ def test_a_figure_written_as_an_operator_takes_its_sign():
     assert fill("3 {change:±g} = {v:g}", {"change": -0.48, "v": 2.52}) == "3 − 0.48 = 2.52"
     assert fill("{old:g} {change:±g}", {"old": 3.0, "change": 0.48}) == "3 + 0.48"
     assert fill("{missing} {x:.2f}", {"x": -0.5}) == "? −0.50"
+
+
+def _edited_then_asked(name, layer, row, column, value):
+    """(prompt, explanation, truth) of the question a weight edit before step 1 reaches, as the app fills them."""
+    from tui_backprop.lessons import fill, phase_reached, question_figures, question_value
+
+    session = Session(load_preset(name))
+    session.pause_after, session.ask_questions = "none", True
+    session.set_parameter(layer, row, column, value)
+    q = session.question
+    assert q is not None, "the edit's pass ran through the ask point: the question is asked (it was skipped)"
+    prompt = fill(q.prompt, question_figures(session.snapshot(grid=False), q))
+    for _ in range(12):
+        if session.advance_phase() is None or phase_reached(session.last_phase, q.phase, len(session.network.layers)):
+            break
+    snap = session.snapshot(grid=False)
+    return prompt, fill(q.explanation, question_figures(snap, q)), question_value(snap, q)
+
+
+def test_a_question_after_a_weight_edit_states_the_edited_networks_numbers():
+    """QA2: the gradient questions' worked numbers were the preset's start weights' (w2 = 4, −6 · 4 · 2 = −48)
+    whatever the learner had set with w before step 1."""
+    prompt, said, truth = _edited_then_asked("chain-two-weights", 1, 0, 0, 4.5)  # w2 = 4.5: ŷ = 27
+    assert truth == pytest.approx(-27.0)
+    assert said == ("∂C/∂w1 = (ŷ − y) · w2 · x = −3 · 4.5 · 2 = −27: the error signal −3, passed back through "
+                    "w2 = 4.5, times w1's input x = 2.")
+    prompt, said, truth = _edited_then_asked("one-weight", 0, 0, 0, 2.5)  # ŷ = 5 > y = 4: the sign flips
+    assert prompt == "Predict ∂L/∂w at w = 2.5" and truth == pytest.approx(4.0)
+    assert said == "∂L/∂w = 2(ŷ − y)·x = 2·(5 − 4)·2 = 4: positive, so a step against it lowers w."
+    _, said, truth = _edited_then_asked("neuron-with-bias", 0, 0, 1, 5.0)  # b = 5: ŷ = 13
+    assert said == "∂L/∂w = ∂L/∂ŷ · x = 2(ŷ − y) · x = 2(13 − 20) · 4 = −56." and truth == pytest.approx(-56.0)
+    _, said, truth = _edited_then_asked("sigmoid-neuron", 0, 0, 0, 0.0)
+    assert f"= {truth:.4f}".replace("-", "−") in said and "0.6225" not in said
+
+
+def test_the_lessons_worked_questions_read_as_before_without_an_edit():
+    said = [explanation for _, explanation in _all_asked(load_preset("chain-two-weights"))]
+    assert said[0] == ("∂C/∂w1 = (ŷ − y) · w2 · x = −6 · 4 · 2 = −48: the error signal −6, passed back through "
+                       "w2 = 4, times w1's input x = 2.")
+    assert _all_asked(load_preset("sigmoid-neuron"))[0][1].startswith(
+        "delta = (a − y)·σ'(z) = (0.6225 − 1)·0.2350 = −0.0887; σ'(z) = a(1 − a) is at most 0.25")

@@ -6,8 +6,8 @@ Called by ``config.py`` with its reader ``r`` (``config_reader.py``), so every p
 
 from __future__ import annotations
 
-from tui_backprop.lessons import (AFTER_PHASE, FIGURES, LOCKABLE, MEASURES, SIGNS, VALUES, Goal, Locks, Question,
-                                  ask_point, figure_names)
+from tui_backprop.lesson_figures import AFTER_PHASE, FIGURES, figure_names
+from tui_backprop.lessons import LOCKABLE, MEASURES, SIGNS, VALUES, Goal, Locks, Question, ask_point
 from tui_backprop.schema import phase_names
 
 QUESTION_KEYS = {"step", "phase", "prompt", "answer", "tolerance", "choices", "explanation", "value", "layer",

@@ -24,7 +24,7 @@ class SweepPicture:
     seeds: tuple[int, ...]
     goal: float  # training loss a run must get below
     goal_source: str  # where the goal came from, in a few words
-    curve_steps: np.ndarray  # [E]: 0, then each epoch end
+    curve_steps: np.ndarray  # [E]: 1 (the start), then each epoch end
     curves: np.ndarray  # [E, K] full training loss; a run's column is NaN after it stopped
     median: np.ndarray  # [E] median over runs (a finished run counts with its last value)
     loss: np.ndarray  # [K] each run's latest training loss
@@ -133,7 +133,8 @@ class BackgroundSweep:
     def _publish(self, sweep: Sweep, finished: bool) -> None:
         pop = sweep.population
         steps, rows = pop.epoch_history()
-        curve_steps = np.concatenate([[0.0], steps])
+        # The start at step 1, as on the loss curve: step 1's loss is the one at the initial weights.
+        curve_steps = np.concatenate([[1.0], steps])
         curves = np.vstack([self._start[None, :], rows]) if len(rows) else self._start[None, :].copy()
         filled = forward_fill(curves)
         with np.errstate(all="ignore"), warnings.catch_warnings():

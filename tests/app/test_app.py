@@ -740,3 +740,37 @@ async def test_stepping_back_in_the_middle_of_a_step_says_which_phases_it_undid(
         notes = [n.message for n in app._notifications]
         assert any(m.startswith("Step 4's phases undone (it had run through forward L2): back at step 3 done")
                    for m in notes), notes
+
+
+async def test_every_views_key_switches_to_it_from_any_view():
+    """QA2: U and S did nothing while H was open (Escape first), although G → H worked."""
+    from tui_backprop.app.screens.landscape import LandscapeScreen
+    from tui_backprop.app.screens.layer_stats import LayerStatsScreen
+    from tui_backprop.app.screens.sweep import SweepScreen
+
+    app = make_app("xor")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n")
+        depth = len(app.screen_stack)
+        for key, view in (("H", LandscapeScreen), ("U", LayerStatsScreen), ("S", SweepScreen),
+                          ("H", LandscapeScreen), ("S", SweepScreen), ("U", LayerStatsScreen)):
+            await pilot.press(key)
+            await pilot.pause()
+            assert isinstance(app.screen, view), (key, type(app.screen).__name__)
+            assert len(app.screen_stack) == depth + 1, "one view at a time: escape returns to the main view"
+        await pilot.press("U")  # a view's own key closes it, as G closes the graph
+        await pilot.pause()
+        assert app.screen is app.main
+        await pilot.press("H", "G")  # from a view to the graph: the main view, with the graph shown
+        await pilot.pause()
+        assert app.screen is app.main and app.main.has_class("-graph")
+        await pilot.press("H", "G")  # the graph was under the view already: it stays
+        await pilot.pause()
+        assert app.screen is app.main and app.main.has_class("-graph")
+        await pilot.press("H", "escape")
+        await pilot.pause()
+        assert app.screen is app.main
+        await pilot.press("H", "I")  # no digits in xor: the view stays, a toast says why
+        await pilot.pause()
+        assert isinstance(app.screen, LandscapeScreen)
+        assert any("digits view needs" in n.message for n in app._notifications)

@@ -59,6 +59,26 @@ async def test_compare_preset_opens_in_compare_mode_and_steps_both():
 
 
 @pytest.mark.flaky(reruns=2)
+@pytest.mark.parametrize("preset", ["optimizers", "narrow-valley", "batch-vs-stochastic"])
+async def test_at_80_columns_both_compare_status_lines_keep_the_speed_and_lr(preset):
+    """QA2: the second line ("• Adam, learning rate 0.01: …") dropped the speed the first one and the main
+    status line show; its label now gives way first (lr is on the line, the label on the curve)."""
+    from tui_backprop.training.runner import speed_text
+
+    app = BackpropApp(load_preset(preset))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        for keys in ((), ("n", "n")):
+            await pilot.press(*keys)
+            await pilot.pause()
+            for i, session in enumerate(screen.compare.sessions):
+                status = screen.query_one(f"#compare-status-{i}").render().plain
+                speed = speed_text(screen.compare.sessions[0].snapshot().speed_limit)
+                assert speed in status and "lr " in status, status
+                assert status.startswith(("━ ", "• ")) and len(status) <= 78, status
+
+
 async def test_note_pauses_run_at_its_step_and_phase():
     config = load_preset("chain-two-weights")  # note: step 1, after backward
     app = BackpropApp(config.replace("training", pause_after="none", speed=None), questions=False)

@@ -9,6 +9,7 @@ import pytest
 from rich.cells import cell_len
 
 from tests.app.test_widgets import WidgetApp, lines_of, session_for
+from tui_backprop.app.app import BackpropApp
 from tui_backprop.app.diagram_numbers import (
     CELLS,
     Edge,
@@ -246,3 +247,42 @@ def test_a_runaway_output_beside_its_target_stays_a_number():
 
     assert number(-8.06e155) == "−8e155" and beside_target(-8.06e155, 4.0) == "−8e155"
     assert beside_target(float("nan"), 1.0) == "NaN" and beside_target(float("inf"), 1.0) == "∞"
+
+
+def test_a_column_of_numbers_has_one_format():
+    """QA2: the D view's gradients read "−8e−3", "−0.25", "0.003", "5e−4" down one column."""
+    from tui_backprop.app.diagram_numbers import column
+
+    assert column([-0.008, -0.25, 0.003, 0.0005]) == ["−8e−3", "−2e−1", "3e−3", "5e−4"]
+    assert column([0.027, 0.053, 0.13, None]) == ["0.027", "0.053", "0.13", "·"]  # no power needed: none
+    assert column([2.0, 30.0]) == ["2", "30"]
+
+
+async def test_the_gradient_view_writes_each_column_and_each_gap_in_one_format(monkeypatch):
+    import tui_backprop.app.widgets.diagram as diagram_module
+
+    placed = []
+
+    def spy(*args, **kwargs):
+        spots = place_edge_numbers(*args, **kwargs)
+        placed.extend(spots)
+        return spots
+
+    monkeypatch.setattr(diagram_module, "place_edge_numbers", spy)
+    app = BackpropApp(load_preset("xor"), questions=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.session.run(100)  # seed 7: hidden δ 0.027, 0.053, 0.13, −0.001 (it read "−1e−3" below "0.13")
+        app.screen.publish_now()
+        await pilot.pause(0.3)
+        placed.clear()  # the weights drawn before
+        await pilot.press("D")
+        await pilot.pause(0.3)
+        snap = app.main.latest_snapshot
+        for texts in node_texts(snap, 0, True):
+            numbers = [t.split()[-1] for t in texts if t]
+            assert len({"e" in n for n in numbers if n != "0"}) <= 1, numbers
+        assert placed
+        for gap in {spot.key[0] for spot in placed}:
+            texts = [spot.text for spot in placed if spot.key[0] == gap]
+            assert len({"e" in t for t in texts if t != "0"}) <= 1, texts

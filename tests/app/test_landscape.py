@@ -195,3 +195,30 @@ def test_a_nearly_flat_loss_says_so_with_digits_that_differ():
     steep = np.array([[0.31, 1.0], [2.0, 2.6]])
     text = "".join(s.text for s in plot._legend(np.geomspace(0.31, 2.6, 10), [], True, 80, steep))
     assert text.startswith("loss, log scale: 0.31 ") and ", each shade ×1.3" in text
+
+
+async def test_at_80_columns_the_footer_shows_each_pair_of_keys_whole():
+    """QA2: the footer ended "… t batch/all [ 2nd ←": the "]" of the pair (and < > z Z) had gone."""
+    from textual.widgets._footer import FooterKey, FooterLabel
+
+    app = BackpropApp(load_preset("xor"), questions=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n", "H")
+        await landscape_shown(pilot)
+        footer = app.screen.query_one("FittedFooter")
+        keys = {key.key_display: key for key in footer.query(FooterKey)}
+        for pair in (("<", ">"), ("[", "]"), ("z", "Z")):
+            assert keys[pair[0]].display == keys[pair[1]].display, f"{pair} shown apart"
+        shown = [key.key_display for key in footer.query(FooterKey) if key.display and key.parent.display]
+        assert {"m", "t", "<", ">", "[", "]"} <= set(shown), shown
+        for widget in list(footer.query(FooterKey)) + list(footer.query(FooterLabel)):
+            if widget.display and widget.parent.display:
+                assert widget.region.right <= 80, f"{widget!r} is cut at column 80"
+        labels = [str(label.content) for label in footer.query(FooterLabel) if label.display]
+        assert labels[:2] == ["1st", "2nd"], labels
+
+
+def test_the_legends_two_ends_share_one_format():
+    """QA2: "loss, log scale: 0.00012 █████████ 7.3e2"."""
+    text = "".join(s.text for s in LandscapePlot()._legend(np.geomspace(0.00012, 730.0, 10), [], True, 80))
+    assert text.startswith("loss, log scale: 1.2e−4 ") and " 7.3e2, each shade" in text, text

@@ -52,6 +52,13 @@ def test_sparkline_draws_counts_as_bars():
     assert sparkline(None) == "(pending)"
 
 
+def test_a_histogram_of_equal_values_says_the_value_at_both_ends():
+    """QA2: "a 5.5 █ 6.5" (the bins' padding) but "∂L/∂a −24 █ −24" (the same padding, rounded away)."""
+    for values, text in (([6.0], "6"), ([-24.0], "−24"), ([0.1] * 3, "0.1")):
+        ends = sparkline(histogram(values, 16)).split()
+        assert (ends[0], ends[-1]) == (text, text), ends
+
+
 def test_a_bound_of_negative_zero_reads_0():
     # digits' softmax layer: ∂L/∂a of the hidden units is at most −0.0 (np.histogram keeps the sign)
     h = histogram(np.array([-9.8, -0.5, -0.0, -0.0]), bins=4)
@@ -82,7 +89,43 @@ def test_the_ratio_plots_step_labels_have_separators():
     snap = SimpleNamespace(update_ratio_steps=np.array([16, 1828, 3640]),
                            update_ratio_history=np.array([[-3.0], [-2.5], [-2.8]]))
     plot.show(snap)
-    assert got == {"ticks": [16, 1828, 3640], "labels": ["16", "1,828", "3,640"], "y_labels": ["−3", "−2"]}
+    assert got == {"ticks": [16, 1828, 3640], "labels": ["16", "1,828", "3,640"], "y_labels": ["−3"]}
+
+
+def test_the_ratio_axis_has_round_ticks_in_even_steps_through_minus_3():
+    """QA2: the y labels read −1, −3, −4 (the ends rounded, and −3)."""
+    from tui_backprop.app.screens.layer_stats import ratio_ticks
+
+    assert ratio_ticks(-4.6, -0.4, 12) == [-4, -3, -2, -1]
+    assert ratio_ticks(-4.6, -0.4, 5) == [-3, -1]
+    assert ratio_ticks(-6.4, -0.7, 3) == [-5, -3, -1]  # a short plot: no two labels on one row
+    assert ratio_ticks(-9.3, 0.3, 6) == [-9, -7, -5, -3, -1]
+    assert ratio_ticks(-3.3, -2.7, 5) == [-3]
+    for low, high, rows in ((-4.6, -0.4, 12), (-12.0, 2.0, 8), (-3.9, -1.1, 3), (-7.0, 0.0, 2)):
+        ticks = ratio_ticks(low, high, rows)
+        assert -3 in ticks and len(set(np.diff(ticks))) <= 1 and low <= ticks[0] and ticks[-1] <= high
+        on_rows = [int(0.5 + (rows - 1) * (t - low) / (high - low)) for t in ticks]  # plotext's row
+        assert len(set(on_rows)) == len(on_rows), (low, high, rows, ticks)
+
+
+async def test_after_a_long_run_the_ratio_axis_starts_at_step_1():
+    """QA2: the U view's x axis started at "16"."""
+    app = BackpropApp(load_preset("xor"), questions=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.session.run(3000)
+        app.screen.publish_now()
+        plot = None
+        got = {}
+        await pilot.press("U")
+        await pilot.pause(0.5)
+        plot = app.screen.query_one(RatioPlot)
+        plot.plt.xticks = lambda ticks, labels=None: got.update(x=labels)
+        plot.plt.yticks = lambda ticks, labels=None: got.update(y=labels)
+        plot.show(app.main.latest_snapshot)
+        assert got["x"][0] == "1" and got["x"][-1] == "3,000", got
+        ys = [float(t.replace("−", "-")) for t in got["y"]]
+        assert -3 in ys and len(set(np.diff(ys))) <= 1, got
 
 
 @pytest.mark.flaky(reruns=2)

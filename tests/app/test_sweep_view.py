@@ -45,6 +45,7 @@ async def test_s_opens_the_sweep_pauses_the_main_run_and_counts_the_stuck_seeds(
         reached = int((pop.stopped_at >= 0).sum())
         assert (picture.reached, picture.stuck, picture.halted) == (reached, 32 - reached, 0)
         assert list(picture.stopped_at) == list(pop.stopped_at)
+        assert picture.curve_steps[0] == 1  # steps counted from 1, as on the loss curve (QA2: from 0)
         counts = str(screen.query_one("#sweep-counts").render())
         assert f"stuck: {32 - reached} of 32 ({(32 - reached) / 32:.0%})" in counts
         assert f"reached loss < 0.05: {reached} of 32" in counts
@@ -146,8 +147,9 @@ async def test_a_preset_too_big_to_sweep_says_why(monkeypatch):
 
 
 @pytest.mark.parametrize("log", [False, True])
-def test_the_step_axis_reads_0_to_the_budget_with_separators(log):
-    """QA: the axis read from the first point drawn to the last (2, 1,476, 2,950), not 0 … 3,000."""
+def test_the_step_axis_reads_1_to_the_budget_with_separators(log):
+    """QA: the axis read from the first point drawn to the last (2, 1,476, 2,950), not 1 … 3,000; QA2: it
+    started at 0, the loss curve at step 1."""
     from tui_backprop.app.screens.sweep import set_ticks
 
     class Plot:
@@ -162,8 +164,8 @@ def test_the_step_axis_reads_0_to_the_budget_with_separators(log):
 
     plt = Plot()
     set_ticks(plt, 3000, np.array([-1.3, -0.1]) if log else np.array([0.05, 0.78]), log)
-    assert plt.x == ([0, 1500, 3000], ["0", "1,500", "3,000"])
-    assert plt.xlim_ == (0, 3000)
+    assert plt.x == ([1, 1500, 3000], ["1", "1,500", "3,000"])
+    assert plt.xlim_ == (1, 3000)
     assert all(isinstance(t, int) for t in plt.x[0])
 
 

@@ -81,3 +81,15 @@ def test_operands_get_the_digits_that_make_the_arithmetic_hold():
     assert operands([-0.5, 0.25], -0.125, lambda a, b: a * b) == [MINUS + "0.5", "0.25"]
     # a sum that is off for another reason than rounding gets no 17-digit figures
     assert operands([0.123456789, 2.0], 1.0, lambda a, b: a * b) == ["0.1235", "2"]
+
+
+def test_figures_side_by_side_share_one_format():
+    """QA2: the landscape's legend read "0.00012 █████ 7.3e2"."""
+    from tui_backprop.core.figures import alike
+
+    assert alike([0.00012, 730.0], 2) == ["1.2e−4", "7.3e2"]
+    assert alike([0.25, 3.1], 2) == ["0.25", "3.1"]
+    assert alike([-0.00008, 0.5], 1) == ["−8e−5", "5e−1"]
+    assert alike([1.5e-6, 700.0], 2) == ["1.5e−6", "7e2"]  # trailing zeros go, as fmt's
+    assert fmt(730.0, 2, powers=True) == "7.3e2" and fmt(0.0, 2, powers=True) == "0"
+    assert fmt(700.0, 2, zeros=True, powers=True) == "7.0e2"

@@ -43,6 +43,22 @@ def test_update_ratios_stay_bounded_over_a_long_run():
     assert np.isfinite(ratios).all()
 
 
+def test_a_thinned_run_still_starts_at_step_1():
+    """QA2: after thinning the U view's axis started at step 16 (steps were kept only if divisible by 16)."""
+    s = session("xor")
+    s.update_ratios = UpdateRatios(s.network, capacity=64)
+    s.run(5000)
+    steps, ratios = s.update_ratios.arrays()
+    stride = s.update_ratios.series.stride
+    assert steps[0] == 1 and len(steps) <= 64 and steps[-1] > 5000 - stride
+    assert np.all(np.diff(steps[1:]) == stride) and np.isfinite(ratios).all()
+    tiny = UpdateRatios(s.network, capacity=2).series  # the smallest buffer: the first row stays
+    for step in range(1, 10):
+        if tiny.slot(step) >= 0:
+            tiny.commit()
+        assert tiny.count <= 2 and tiny.steps[0] == 1
+
+
 def test_learning_rate_moves_the_ratio_by_its_factor():
     """Ten times the learning rate, ten times the SGD step: the log ratio rises by one."""
     high = Session(load_preset("one-weight").replace("training", learning_rate=0.01))

@@ -15,6 +15,7 @@ does not fit is left out whole: a number is never cut.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -28,10 +29,13 @@ T_ORDER = (0.5, 0.4, 0.6, 0.3, 0.7, 0.25, 0.75, 0.2, 0.8)  # where along an edge
 MIN_EDGE_CELLS = 2  # cells of edge still visible between a node's number and the next column
 
 
-def number(value: float | None, most: int = 2) -> str:
-    """``most`` significant digits, or fewer, in at most five cells (the inspector has the full numbers)."""
+def number(value: float | None, most: int = 2, powers: bool = False) -> str:
+    """``most`` significant digits, or fewer, in at most five cells (the inspector has the full numbers);
+    ``powers``: one digit and a power of ten, as the others in its column (``column``)."""
     if value is None:
         return PENDING
+    if powers and math.isfinite(value):
+        return fmt(value, 1, powers=True)
     if 1 <= abs(value) < 10 ** CELLS:
         whole = fmt(round(value), CELLS)
         if abs(value) >= 10 and len(whole) <= CELLS:
@@ -42,6 +46,28 @@ def number(value: float | None, most: int = 2) -> str:
             return text
     mantissa, _, exponent = f"{value:.0e}".partition("e")  # 3e-07 → 3e−7; 8e+155 → 8e155 (not 8e1.6e2)
     return fmt(float(mantissa), 1) + "e" + str(int(exponent)).replace("-", MINUS)
+
+
+def needs_powers(values) -> bool:
+    """Does any of these numbers take a power of ten in five cells ("5e−4", "−8e−3")?"""
+    return any("e" in number(v) for v in values if v is not None)
+
+
+def column(values: list[float | None]) -> list[str]:
+    """One column's gradients in one format: all with a power of ten where one needs it ("−8e−3 −2e−1 3e−3
+    5e−4", not "−8e−3 −0.25 0.003 5e−4"), else as ``number`` writes them. (Gradients span decades, and
+    the powers then compare them; weights and activations stay decimals, a lone "5e−4" among them: ≈0.)"""
+    powers = needs_powers(values)
+    return [number(v, powers=powers) for v in values]
+
+
+def alike_placed(placed: list["Placed"], values: dict) -> list["Placed"]:
+    """The numbers placed between two columns of nodes in one format, as a column of nodes is (``values``:
+    each edge's value by key). A shorter text sits where the longer one fitted."""
+    powers = {gap for gap in {p.key[0] for p in placed}
+              if len({"e" in p.text for p in placed if p.key[0] == gap and p.text != "0"}) > 1}
+    return [dataclasses.replace(p, text=number(values[p.key], powers=True)) if p.key[0] in powers else p
+            for p in placed]
 
 
 def beside_target(value: float | None, target: float | None) -> str:
@@ -112,7 +138,7 @@ def node_texts(snap: Snapshot, sample: int, gradients: bool, renames: dict | Non
     for index, layer in enumerate(snap.layers):
         if gradients:
             deltas = None if layer.delta is None else layer.delta.mean(axis=0)
-            texts = [number(None if deltas is None else float(deltas[j])) for j in range(layer.units)]
+            texts = column([None if deltas is None else float(deltas[j]) for j in range(layer.units)])
         else:
             texts = [number(None if layer.a is None else float(layer.a[s, j])) for j in range(layer.units)]
         if index == last:

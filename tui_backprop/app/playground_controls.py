@@ -107,10 +107,13 @@ class PlaygroundControls:
     def action_digits(self) -> None:
         from tui_backprop.app.screens.digits import DigitsScreen
 
-        if self.session.data.source != "digits" or self.session.network.layers[0].fan_in != 64:
+        if not self.can_open_digits():
             self.notify("The digits view needs the handwritten digits: open the digits preset (o).", timeout=4)
             return
         self.app.push_screen(DigitsScreen(self))
+
+    def can_open_digits(self) -> bool:
+        return self.session.data.source == "digits" and self.session.network.layers[0].fan_in == 64
 
     def action_layer_stats(self) -> None:
         from tui_backprop.app.screens.layer_stats import LayerStatsScreen

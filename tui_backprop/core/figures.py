@@ -3,7 +3,8 @@
 ``fmt``: a figure with a real minus sign (−, not -), "1e−5" rather than
 "1e-05", 0 for −0, NaN and ∞ spelled out, "—" where there is none; with
 ``zeros=True`` a measurement keeps its trailing zeros (0.1460 beside 0.4449,
-not 0.146), while a value a lesson set stays short (w1 3, not 3.000). ``tick``: an
+not 0.146), while a value a lesson set stays short (w1 3, not 3.000); ``alike``:
+figures side by side in one format. ``tick``: an
 axis label of at most 5 characters. ``beside``: a figure next to a threshold
 never prints equal to it. ``operands``: the numbers of a worked sum, with the
 digits it takes for the sum to come out as written.
@@ -16,11 +17,12 @@ import math
 MINUS = "\u2212"  # a real minus sign: "-" reads as a hyphen and is narrower than the digits
 
 
-def fmt(value: float | None, digits: int = 4, zeros: bool = False) -> str:
+def fmt(value: float | None, digits: int = 4, zeros: bool = False, powers: bool = False) -> str:
     """A number as a learner reads it: ``digits`` significant digits, a real minus, no "e-05" or −0.
 
     ``zeros``: keep trailing zeros (a measured loss reads 0.1460, as wide as 0.4449 beside it); a whole
-    number stays whole (C 18, not 18.00).
+    number stays whole (C 18, not 18.00). ``powers``: with a power of ten even where a decimal fits
+    (7.3e2 beside 1.2e−4, see ``alike``).
     """
     if value is None:
         return "—"
@@ -31,7 +33,21 @@ def fmt(value: float | None, digits: int = 4, zeros: bool = False) -> str:
         return "∞" if value > 0 else f"{MINUS}∞"
     if value == 0:
         return "0"
+    if powers:
+        mantissa, _, exponent = f"{value:.{max(digits, 1) - 1}e}".partition("e")
+        if not zeros and "." in mantissa:
+            mantissa = mantissa.rstrip("0").rstrip(".")  # 7e2, as fmt writes 700 (7.0e2 with zeros)
+        return _plain(mantissa + "e" + exponent)
     return _plain(_digits(value, digits, zeros))
+
+
+def alike(values: list[float], digits: int = 4) -> list[str]:
+    """Figures read side by side (a legend's two ends, a column) in one format: each with a power of ten
+    where ``fmt`` writes any of them so ("1.2e−4 … 7.3e2", not "0.00012 … 7.3e2"), else as ``fmt`` does."""
+    texts = [fmt(v, digits) for v in values]
+    if any("e" in text for text in texts):
+        texts = [fmt(v, digits, powers=True) for v in values]
+    return texts
 
 
 def measured(value: float | None, digits: int = 4) -> str:

@@ -2,7 +2,9 @@
 
 A run of a million steps keeps at most ``capacity`` rows: when the buffer is
 full every other row is dropped and from then on only every ``stride``-th step
-is kept, so a long run keeps its whole shape at a coarser resolution.
+is kept, so a long run keeps its whole shape at a coarser resolution. The first
+row (step 1 of the update ratios) is always kept: a plot of it starts where the run
+started, as the loss curve does.
 """
 
 from __future__ import annotations
@@ -35,12 +37,12 @@ class DecimatedSeries:
         """The row to fill for ``step``, or -1 if this step is not kept. Call ``commit`` once it is filled."""
         if step <= self._last:
             self.truncate(step)  # a reset or a step back: forget what came after
+        if step % self.stride and self.count:
+            return -1
+        while self.count == self.capacity:  # twice at most: with the first row kept, 2 rows may halve to 2
+            self._thin()
         if step % self.stride:
             return -1
-        if self.count == self.capacity:
-            self._thin()
-            if step % self.stride:
-                return -1
         self.steps[self.count] = step
         self._last = step
         return self.count
@@ -52,7 +54,7 @@ class DecimatedSeries:
         self.stride *= 2
         kept = 0
         for i in range(self.count):  # rare (once per doubling): a loop keeps it free of temporaries
-            if self.steps[i] % self.stride == 0:
+            if self.steps[i] % self.stride == 0 or i == 0:
                 self.steps[kept] = self.steps[i]
                 self.values[kept] = self.values[i]
                 kept += 1

@@ -337,6 +337,7 @@ class Session(SessionStep, SessionStops, SessionState, SessionReading, SessionTi
         self._replay(through_loss)  # the same batch with the new value
         self.message = None
         self.timeline.keep(self, change=True)
+        self.ask_passed(step_phases(len(net.layers))[:through_loss])
         return before, self.loss
 
     def regenerate_data(self, data_seed: int) -> None:

@@ -47,6 +47,19 @@ class SessionStops:
         lesson = self.use_notes and bool(self._pauses or (self.ask_questions and self._questions))
         return lesson or self._pause_phase == "update"
 
+    def ask_passed(self, phases: list[str]) -> None:
+        """A question whose ask point a redone pass ran through (a weight edit) is asked now, about the edited
+        network: without it an edit before step 1 skipped the lesson's first question."""
+        if not (self.use_notes and self.ask_questions) or self.question is not None:
+            return
+        step = self.step_count + 1
+        for (at_step, phase), q in self._questions:
+            if at_step == step and phase in phases and q not in self._asked:
+                self._asked.add(q)
+                self.question = q
+                self.timeline.keep(self, change=True)  # step back knows it was asked here
+                return
+
     def stop_reason(self, phase: str) -> str | None:
         """Why the session should stop after ``phase`` (just run), if it should.
 

@@ -6,6 +6,9 @@ Both loss curves share one plot; each run keeps its own status line and, for
 
 from __future__ import annotations
 
+import re
+
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -118,7 +121,9 @@ class CompareScreen(ClosesOnce, SnapshotView, Screen[None]):
         self.query_one(CompareCurve).show(snap)
         for i, (label, run) in enumerate(zip(snap.labels, snap.runs)):
             status = self.query_one(f"#compare-status-{i}", StatusLine)
-            status.show(run, prefix=f"[{MARKUP_COLORS[i]}]{LEGEND[i]}[/] {label}: ")
+            mark = f"[{MARKUP_COLORS[i]}]{LEGEND[i]}[/]"
+            short = re.split(r",| \(", label)[0]  # "Adam, learning rate 0.01" → "Adam": lr is on the line
+            status.show(run, prefix=(f"{mark} {escape(label)}: ", f"{mark} {escape(short)}: ", f"{mark} "))
             boundary = self.query(f"#compare-boundary-{i}")
             if boundary:
                 boundary.first().show(run)

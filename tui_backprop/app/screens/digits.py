@@ -116,6 +116,7 @@ class UnitPictures(Widget):
 
 
 class DigitsScreen(ViewScreen):
+    VIEW_ACTION = "digits"
     BINDINGS = [
         Binding("left,comma", "sample(-1)", "digit", key_display="←", id="digits.previous",
                 tooltip="The previous digit"),

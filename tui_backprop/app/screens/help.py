@@ -28,7 +28,7 @@ SECTIONS = {
     "curve": "Loss curve (when it has focus)",
     "graph": "Computation graph (when it has focus)",
     "playground": "Playground",
-    "view": "Views (escape returns; space and n still run and step)",
+    "view": "Views (escape returns; space and n still run and step; a view's key switches to it from any view)",
     "files": "Files",
     "anywhere": "Anywhere",
     "landscape": "Loss landscape (H)",

@@ -104,22 +104,29 @@ class LandscapeCurve(PlotextPlot):
         self.refresh()
 
 
+FIRST = Binding.Group("1st", compact=True)
+SECOND = Binding.Group("2nd", compact=True)
+ZOOM = Binding.Group("zoom", compact=True)
+
+
 class LandscapeScreen(ViewScreen):
+    VIEW_ACTION = "landscape"
     BINDINGS = [
         Binding("m", "toggle_mode", "1/2 weights", id="landscape.mode",
                 tooltip="One parameter (L(w) and its tangent) or two (the contour)"),
         Binding("t", "toggle_data", "batch/all", id="landscape.data",
                 tooltip="Loss on the current batch or on the whole training set"),
-        Binding("left_square_bracket", "second(-1)", "2nd ←", key_display="[", id="landscape.second_prev",
-                tooltip="The second weight: previous"),
-        Binding("right_square_bracket", "second(1)", "2nd →", key_display="]", id="landscape.second_next",
-                tooltip="The second weight: next"),
+        # Pairs share one footer entry ("< > 1st"): at 80 columns a pair shows whole or goes to ? help.
         Binding("less_than_sign,comma", "first(-1)", "1st ←", key_display="<", id="landscape.first_prev",
-                tooltip="The first weight: previous"),
+                tooltip="The first weight (→ axis): previous", group=FIRST),
         Binding("greater_than_sign,full_stop", "first(1)", "1st →", key_display=">", id="landscape.first_next",
-                tooltip="The first weight: next"),
-        Binding("z", "zoom(0.5)", "zoom in", id="landscape.zoom_in", tooltip="Zoom in"),
-        Binding("Z", "zoom(2.0)", "zoom out", id="landscape.zoom_out", tooltip="Zoom out"),
+                tooltip="The first weight (→ axis): next", group=FIRST),
+        Binding("left_square_bracket", "second(-1)", "2nd ←", key_display="[", id="landscape.second_prev",
+                tooltip="The second weight (↑ axis): previous", group=SECOND),
+        Binding("right_square_bracket", "second(1)", "2nd →", key_display="]", id="landscape.second_next",
+                tooltip="The second weight (↑ axis): next", group=SECOND),
+        Binding("z", "zoom(0.5)", "zoom in", id="landscape.zoom_in", tooltip="Zoom in", group=ZOOM),
+        Binding("Z", "zoom(2.0)", "zoom out", id="landscape.zoom_out", tooltip="Zoom out", group=ZOOM),
     ]
     DEFAULT_CSS = """
     LandscapeScreen #landscape-caption { height: auto; max-height: 4; padding: 0 1; }

@@ -10,6 +10,8 @@ of ∂L/∂W with its size relative to W. Histograms are drawn as bars of
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from rich.markup import escape
 from textual.app import ComposeResult
@@ -19,7 +21,7 @@ from textual_plotext import PlotextPlot
 
 from tui_backprop.app.screens.view import ViewScreen
 from tui_backprop.app.curve_series import step_ticks
-from tui_backprop.core.figures import counted, fmt
+from tui_backprop.core.figures import counted, fmt, tick
 from tui_backprop.app.widgets.footer import FittedFooter
 from tui_backprop.core.layer_stats import HEALTHY_LOG_RATIO, NO_UPDATE, Histogram, LayerStats, layer_stats
 
@@ -31,16 +33,20 @@ MARKUP_COLORS = ("cyan", "dark_orange", "green", "magenta", "red", "blue", "yell
 MARKERS = ("braille", "•", "x", "+", "o", "*", "#", "@", "%", "&")
 LEGEND = ("━", "•", "x", "+", "o", "*", "#", "@", "%", "&")
 BINS = 16
+PLOT_FRAME_ROWS = 4  # plotext's box (2), its step labels and "step": rows of the pane that are not the plot's
 REDRAW_EVERY = 0.25  # seconds
 
 
 def sparkline(hist: Histogram | None) -> str:
-    """The histogram as one line of bars, with its range: "−1 ▁▂▅█▅▂▁ 1"."""
+    """The histogram as one line of bars, with its range: "−1 ▁▂▅█▅▂▁ 1"; all values equal: "6 █ 6"."""
     if hist is None:
         return "(pending)"
     top = hist.counts.max()
     bars = "".join(" " if c == 0 else BARS[min(int(c / top * len(BARS)), len(BARS) - 1)] for c in hist.counts)
-    return f"{fmt(float(hist.edges[0]), 2):>7} {bars} {fmt(float(hist.edges[-1]), 2):<7}"
+    low, high = float(hist.edges[0]), float(hist.edges[-1])
+    if hist.std <= 1e-12 * abs(hist.mean):  # all the same value: both ends say it (the bins' ±0.5 read 5.5 … 6.5)
+        low = high = hist.mean
+    return f"{fmt(low, 2):>7} {bars} {fmt(high, 2):<7}"
 
 
 def describe(stats: LayerStats, loss: str = "L") -> str:
@@ -62,10 +68,30 @@ def describe(stats: LayerStats, loss: str = "L") -> str:
     return "\n".join(lines)
 
 
+def ratio_ticks(low: float, high: float, rows: int) -> list[float]:
+    """Whole log10 values in even steps through −3 (the healthy line): "−4 −3 −2 −1", or "−5 −3 −1" on a short
+    plot, where a step of 1 would put two labels on one row (plotext then keeps either, by a string hash)."""
+    span = max(high - low, 1e-9)
+    for step in (1, 2, 5, 10, 20, 50, 100):
+        first, last = math.ceil((low - HEALTHY_LOG_RATIO) / step), math.floor((high - HEALTHY_LOG_RATIO) / step)
+        ticks = [float(HEALTHY_LOG_RATIO + k * step) for k in range(first, last + 1)]
+        on_rows = {math.floor(0.5 + (max(rows, 1) - 1) * (t - low) / span) for t in ticks}  # plotext's rounding
+        if len(on_rows) == len(ticks):
+            return ticks
+    return [HEALTHY_LOG_RATIO]
+
+
 class RatioPlot(PlotextPlot):
     """log10 ‖ΔW‖/‖W‖ per layer against the step, and the line at −3."""
 
+    _snap = None
+
+    def on_resize(self) -> None:
+        if self._snap is not None:
+            self.show(self._snap)  # the labels' spacing depends on the height (the first show can precede layout)
+
     def show(self, snap) -> None:
+        self._snap = snap
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
@@ -85,14 +111,18 @@ class RatioPlot(PlotextPlot):
                 plt.plot(steps[ok].tolist(), y[ok].tolist(), color=COLORS[i % len(COLORS)],
                          marker=MARKERS[i % len(MARKERS)])
                 low, high = min(low, float(y[ok].min())), max(high, float(y[ok].max()))
-        ticks = sorted({round(low), HEALTHY_LOG_RATIO, round(high)})
-        plt.yticks(ticks, [f"{t:g}".replace("-", "−") for t in ticks])  # the title's minus: "grey: −3"
+        low, high = min(low, HEALTHY_LOG_RATIO) - 0.3, max(high, HEALTHY_LOG_RATIO) + 0.3
+        ticks = ratio_ticks(low, high, self.size.height - PLOT_FRAME_ROWS)
+        plt.yticks(ticks, [tick(t) for t in ticks])  # the title's minus: "grey: −3"
+        plt.ylim(low, high)
+        # From the first step drawn (step 1: the series keeps it), as the loss curve's axis.
+        plt.xlim(x[0], max(x[-1], x[0] + 1))
         step_ticks(plt, x[0], x[-1])
-        plt.ylim(min(low, HEALTHY_LOG_RATIO) - 0.3, max(high, HEALTHY_LOG_RATIO) + 0.3)
         self.refresh()
 
 
 class LayerStatsScreen(ViewScreen):
+    VIEW_ACTION = "layer_stats"
     DEFAULT_CSS = """
     LayerStatsScreen RatioPlot { height: 1fr; min-height: 6; border: round $primary; }
     LayerStatsScreen #layer-stats-scroll { height: 1fr; border: round $primary; }

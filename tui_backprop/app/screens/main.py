@@ -22,6 +22,7 @@ from textual.widgets import Static, TabbedContent, TabPane
 from tui_backprop.app.lesson_controls import LessonControls
 from tui_backprop.app.playground_controls import PlaygroundControls
 from tui_backprop.app.side_pane import SidePane
+from tui_backprop.app.screens.view import view_bindings
 from tui_backprop.app.snapshot_view import SnapshotView
 from tui_backprop.app.toast_place import place_toasts
 from tui_backprop.app.training_controls import TrainingControls
@@ -76,17 +77,7 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
                 tooltip="Configuration form (escape leaves it; Enter or Apply uses it)"),
         Binding("escape", "close_side", "close", id="look.close_side", show=False,
                 tooltip="Close the lesson / configuration pane on a narrow terminal"),
-        Binding("G", "toggle_graph", "graph", id="view.computation_graph", show=False,
-                tooltip="Computation graph"),
-        Binding("D", "toggle_diagram_gradients", "diagram grads", id="view.diagram_gradients", show=False,
-                tooltip="Network diagram: weights or gradients"),
-        Binding("S", "sweep", "sweep", id="view.sweep", show=False, tooltip="Sweep seeds"),
-        Binding("H", "landscape", "landscape", id="view.loss_landscape", show=False,
-                tooltip="Loss landscape: loss over two weights, the path, the next step −lr·g"),
-        Binding("U", "layer_stats", "statistics", id="view.layer_statistics", show=False,
-                tooltip="Layer statistics: update:weight ratio per layer over time, histograms"),
-        Binding("I", "digits", "digits", id="view.digits", show=False,
-                tooltip="Digits (digits lesson): the selected image, its probabilities, layer 1's weights"),
+        *view_bindings(),  # G D S H U I
         Binding("i", "hint", "hint", id="lesson.hint", show=False, tooltip="Lesson: show the next hint"),
         Binding("u", "solution", "solution", id="lesson.solution", show=False,
                 tooltip="Lesson: show the solution; again: apply it"),

@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Static
 from textual_plotext import PlotextPlot
 
 from tui_backprop.app.screens.closes_once import ClosesOnce
+from tui_backprop.app.screens.view import SwitchesViews, view_bindings
 from tui_backprop.app.curve_series import CLIP, downsample, spans_decades, step_ticks
 from tui_backprop.app.widgets.footer import FittedFooter
 from tui_backprop.config import Config
@@ -60,16 +61,17 @@ def headline(picture: SweepPicture) -> str:
 
 
 def set_ticks(plt, max_steps: int, y: np.ndarray, log: bool) -> None:
-    """Three y labels (real losses on a log axis); the step axis spans the whole budget, 0 … 3,000, from the
-    start (it read 2 … 2,950: the first and last points drawn), with whole-step labels as the loss curve has."""
+    """Three y labels (real losses on a log axis); the step axis spans the whole budget, 1 … 3,000, from the
+    start (it read 2 … 2,950: the first and last points drawn), with whole-step labels and steps counted from
+    1 as on the loss curve."""
     low, high = float(y.min()), float(y.max())
     if high - low < 1e-12:
         low, high = low - 0.5, high + 0.5
     ticks = np.linspace(low, high, 3)
     plt.yticks(ticks.tolist(), [tick(10**t if log else t) for t in ticks])
     last = max(int(max_steps), 1)
-    plt.xlim(0, last)
-    step_ticks(plt, 0, last)
+    plt.xlim(1, last)
+    step_ticks(plt, 1, last)
 
 
 class SweepCurves(PlotextPlot):
@@ -124,8 +126,10 @@ class SweepCurves(PlotextPlot):
         self.refresh()
 
 
-class SweepScreen(ClosesOnce, Screen[int | None]):
+class SweepScreen(SwitchesViews, ClosesOnce, Screen[int | None]):
     """Dismissed with the seed to open in the main view, or None."""
+
+    VIEW_ACTION = "sweep"
 
     BINDINGS = [
         # ? and q first, as on every other view (the footer shows them in this order)
@@ -133,6 +137,7 @@ class SweepScreen(ClosesOnce, Screen[int | None]):
         Binding("q", "app.quit", "quit", id="sweep.quit"),
         Binding("escape", "leave", "back", id="sweep.back"),
         Binding("l", "toggle_log", "log", id="sweep.log"),
+        *view_bindings(switch=True),
     ]
     DEFAULT_CSS = """
     SweepScreen #sweep-title { height: auto; max-height: 2; padding: 0 1; }

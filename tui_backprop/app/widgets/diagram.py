@@ -25,6 +25,7 @@ from tui_backprop.app.diagram_header import header_labels, place_labels
 from tui_backprop.app.diagram_numbers import (
     Edge,
     Shown,
+    alike_placed,
     edge_value,
     fits_numbers,
     is_classes,
@@ -283,7 +284,10 @@ class NetworkDiagram(FittedTitles, Widget):
         per_layer = Counter(edge.key[0] for edge in edges)
         known = [edge for edge in edges if edge.value is not None and (
             per_layer[edge.key[0]] <= DENSE or edge.key[:2] == (self.selected_layer, self.selected_neuron))]
-        for spot in place_edge_numbers(known, blocked, width, rows, self._edge_cells):
+        placed = place_edge_numbers(known, blocked, width, rows, self._edge_cells)
+        if self._show_gradients:  # one format between two columns, as in a column of δ
+            placed = alike_placed(placed, {edge.key: edge.value for edge in known})
+        for spot in placed:
             edge = by_key[spot.key]
             layer, j, k = spot.key
             selected = layer == self.selected_layer and j == self.selected_neuron

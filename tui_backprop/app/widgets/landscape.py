@@ -18,7 +18,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from tui_backprop.app.plane_picture import luminance, uses_ansi_palette
-from tui_backprop.core.figures import beside, change, fmt
+from tui_backprop.core.figures import alike, beside, change, fmt
 from tui_backprop.core.landscape import Surface
 
 UPPER_HALF = "▀"
@@ -166,7 +166,7 @@ class LandscapePlot(Widget):
         if finite.size and low == high:  # (the shades then span a made-up decade: bands())
             return [Segment(f"loss {fmt(low)} everywhere here: flat", plain)]
         flat = low > 0 and high / low < FLAT
-        low_text, high_text = change(low, high, 2) if flat else (fmt(float(edges[0]), 2), fmt(float(edges[-1]), 2))
+        low_text, high_text = change(low, high, 2) if flat else alike([float(edges[0]), float(edges[-1])], 2)
         segments = [Segment(f"loss, log scale: {low_text} ", plain)]
         if mono:
             segments.append(Segment(DENSITY, plain))

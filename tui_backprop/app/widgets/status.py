@@ -20,8 +20,9 @@ from tui_backprop.training.session import Snapshot
 # the state, the step, the loss, the accuracy (lessons point to it here; the test loss has its curve), lr
 # and the speed level (+ − , . change them). Each name takes its part one form shorter; the loss, the step
 # and the state are never dropped.
-FITTING = ("measured", "epoch", "step", "speed", "loss", "state", "pause", "test", "test", "acc", "phase", "pause",
-           "speed", "lr")
+# Compare mode's run label ("prefix") gives way before the speed and lr: the line has lr, the curve the label.
+FITTING = ("measured", "epoch", "step", "speed", "prefix", "loss", "state", "pause", "test", "test", "acc", "phase",
+           "pause", "prefix", "speed", "lr")
 
 STATE_STYLES = {"running": "bold green", "paused": "bold yellow", "halted": "bold red",
                 "paused after backward": "bold magenta", "replaying": "bold cyan"}
@@ -90,8 +91,9 @@ class StatusLine(Widget):
             out["pause"] = ((f"pauses after {snap.pause_after}", f"pauses after {short}", ""), "magenta")
         return out
 
-    def show(self, snap: Snapshot, prefix: str = "") -> None:
-        self._last = (snap, prefix)
+    def show(self, snap: Snapshot, prefix: str | tuple[str, ...] = "") -> None:
+        """``prefix``: markup before the parts, or its forms longest first (they give way as the parts do)."""
+        self._last = (snap, (prefix,) if isinstance(prefix, str) else tuple(prefix))
         self._render_line()
 
     def on_resize(self) -> None:
@@ -99,29 +101,32 @@ class StatusLine(Widget):
             self._render_line()
 
     def _render_line(self) -> None:
-        snap, prefix = self._last
+        snap, prefixes = self._last
         parts = self.parts(snap)
-        head = Text.from_markup(prefix) if prefix else Text()
+        heads = [Text.from_markup(p) if p else Text() for p in prefixes]
         width = max(self.size.width, 20)
         form = dict.fromkeys(parts, 0)
+        form["prefix"] = 0
+        forms = {name: len(part[0]) for name, part in parts.items()} | {"prefix": len(heads)}
 
         def line() -> list[tuple[str, str]]:
-            return [(forms[form[name]], style) for name, (forms, style) in parts.items() if forms[form[name]]]
+            return [(texts[form[name]], style) for name, (texts, style) in parts.items() if texts[form[name]]]
 
         def fits() -> bool:
-            return head.cell_len + sum(cell_len(t) + 2 for t, _ in line()) - 2 <= width
+            return heads[form["prefix"]].cell_len + sum(cell_len(t) + 2 for t, _ in line()) - 2 <= width
 
         given: list[str] = []
         for name in FITTING:
             if fits():
                 break
-            if name in parts and form[name] < len(parts[name][0]) - 1:
+            if name in forms and form[name] < forms[name] - 1:
                 form[name] += 1
                 given.append(name)
         for name in reversed(given):  # room left over: the later (more important) parts take it back first
             form[name] -= 1
             if not fits():
                 form[name] += 1
+        head = heads[form["prefix"]]
         text = head.copy()
         for i, (t, style) in enumerate(line()):
             if i:
