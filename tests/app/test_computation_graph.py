@@ -12,6 +12,7 @@ from tui_backprop.presets import load_preset
 from tui_backprop.training.session import Session
 
 from tests.app.test_widgets import WidgetApp, lines_of
+from tests.conftest import until
 
 
 def graph_text(app) -> str:
@@ -62,7 +63,8 @@ async def test_graph_fills_left_to_right_then_right_to_left_and_shows_the_update
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("G")
         graph = app.query_one(ComputationGraph)
-        assert app.screen.has_class("-graph") and graph.display and app.focused is graph
+        assert app.screen.has_class("-graph") and graph.display
+        assert await until(pilot, lambda: app.focused is graph)  # focused once shown (a refresh later)
         assert "x ·" in graph_text(app)
         await walk_to(pilot, "forward")
         text = graph_text(app)

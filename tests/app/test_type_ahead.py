@@ -32,7 +32,8 @@ async def test_a_value_typed_right_after_w_is_applied_and_the_next_key_steps():
         await press_at_once(pilot, "w", "ctrl+u", "minus", "0", ".", "5", "enter", "n")
         assert isinstance(app.screen, MainScreen)
         assert app.session.network.layers[0].weights[0, 0] != 0.5402819  # edited, then the step updated it
-        assert app.session.step_count == 1  # the n after Enter reached the main view, not the closing dialog
+        # the n after Enter reached the main view, not the closing dialog (its step may finish a moment later)
+        assert await until(pilot, lambda: app.session.step_count == 1)
         notes = [n.message for n in app._notifications]
         assert any("= −0.5: forward pass redone" in m for m in notes)
 
