@@ -247,7 +247,8 @@ def test_no_regularization_no_term():
 
 
 def test_mid_step_the_update_ratio_says_it_is_the_last_steps():
-    """Bug: paused after step 2's backward, 'update/W 0.083' read as this step's; it is step 1's 0.36 / 4.36."""
+    """Bug: paused after step 2's backward, 'update/W 0.09' read as this step's; it is step 1's 0.36 / 4 (the
+    update over the weight it was added to)."""
     session, config = after("chain-two-weights", "update")  # step 1 applied: w2 4 → 4.36
     for _ in range(20):
         if session.run_phase() == "backward L1":
@@ -255,8 +256,8 @@ def test_mid_step_the_update_ratio_says_it_is_the_last_steps():
     snap = session.snapshot()
     assert snap.step == 1 and snap.paused_after_backward
     text = text_of(session, config, (1, 0, 0, 0))
-    assert "‖W‖ 4.36  ‖∇W‖ 2.41\nlast update/W 0.083 (step 1)\n" in text
-    assert abs(snap.layers[1].diagnostics.update_ratio - 0.36 / 4.36) < 1e-12
+    assert "‖W‖ 4.36  ‖∇W‖ 2.41\nlast update/W 0.09 (step 1)\n" in text
+    assert abs(snap.layers[1].diagnostics.update_ratio - 0.36 / 4) < 1e-12
     session.run_phase()  # step 2's update: now the figure is this step's own
     text = text_of(session, config, (1, 0, 0, 0))
     ratio = session.snapshot().layers[1].diagnostics.update_ratio

@@ -25,9 +25,11 @@ def test_update_ratios_are_log10_of_weight_update_over_weights():
     offset = 0
     for i, layer in enumerate(s.network.layers):
         size = layer.param_block.size
-        update = s.optimizer.last_update[offset: offset + size].reshape(layer.param_block.shape)[:, : layer.fan_in]
+        weights_of = lambda flat: flat[offset: offset + size].reshape(layer.param_block.shape)[:, : layer.fan_in]
+        update, before = weights_of(s.optimizer.last_update), weights_of(s.optimizer.previous_params)
         offset += size
-        expected = math.log10(np.linalg.norm(update) / np.linalg.norm(layer.weights))  # biases left out
+        # over the weights the update was added to; biases left out
+        expected = math.log10(np.linalg.norm(update) / np.linalg.norm(before))
         assert ratios[-1, i] == pytest.approx(expected, rel=1e-12)
     snap = s.snapshot(grid=False)
     assert snap.update_ratio_steps.tolist() == [1, 2, 3, 4]
@@ -67,10 +69,21 @@ def test_learning_rate_moves_the_ratio_by_its_factor():
         s.use_notes = False
         s.run(1)
     first = lambda s: s.update_ratios.arrays()[1][0, 0]
-    # w moves from 1 by lr·8: log10(0.08 / 1.08) against log10(0.008 / 1.008).
-    assert first(high) == pytest.approx(math.log10(0.08 / 1.08))
-    assert first(low) == pytest.approx(math.log10(0.008 / 1.008))
+    # w moves from 1 by lr·8: log10(0.08 / 1) against log10(0.008 / 1), one apart.
+    assert first(high) == pytest.approx(math.log10(0.08))
+    assert first(low) == pytest.approx(math.log10(0.008))
     assert HEALTHY_LOG_RATIO == -3.0
+
+
+def test_an_exploding_step_reads_far_above_its_weights():
+    """exploding-gradients' first updates are hundreds of times the weights they were added to (against the
+    weights after the step, which are then the step itself, every layer read 10⁰ however violent the step)."""
+    s = session("exploding-gradients")
+    s.run(1)
+    ratios = s.update_ratios.arrays()[1][0]
+    assert (ratios > 2.0).all(), ratios
+    shown = [d.update_ratio for d in s.diagnostics()]  # the inspector's update/W: the same ratio
+    assert np.allclose(np.log10(shown), ratios, rtol=1e-12)
 
 
 def test_layer_distributions_of_a_snapshot():

@@ -157,15 +157,18 @@ def saturated_share(activation: str, a: np.ndarray | None) -> float:
 
 def diagnose(net: Network, update: np.ndarray | None = None, z: list | None = None,
              a: list | None = None, has_gradients: bool = True, dead: list[float] | None = None,
-             dead_step: int | None = None, growth: list[float | None] | None = None) -> list[LayerDiagnostics]:
-    """``update`` is the optimizer's last step (flat); ``z``/``a`` per layer from the forward pass.
+             dead_step: int | None = None, growth: list[float | None] | None = None,
+             before: np.ndarray | None = None) -> list[LayerDiagnostics]:
+    """``update`` is the optimizer's last step (flat) and ``before`` the parameters it was added to (the
+    update ratio is ‖ΔW‖ over those weights, as CS231n's; the weights after a huge step are the step itself,
+    so against them every explosion reads 1); ``z``/``a`` per layer from the forward pass.
 
     ``has_gradients``: a backward pass has run, so gradient warnings mean something.
     ``dead``: each layer's dead share on the training set (``HealthWatch.dead``),
     measured at ``dead_step``; ``growth``: ‖∇W‖ over its value a step earlier.
     """
     with np.errstate(all="ignore"):  # a diverging run is reported, not warned about
-        layers = _diagnose(net, update, z, a)
+        layers = _diagnose(net, update, z, a, before)
     if dead is not None:
         layers = [dataclasses.replace(d, dead_share=share, dead_measured_step=dead_step)
                   for d, share in zip(layers, dead)]
@@ -184,13 +187,15 @@ def diagnose(net: Network, update: np.ndarray | None = None, z: list | None = No
     return out
 
 
-def _diagnose(net, update, z, a) -> list[LayerDiagnostics]:
+def _diagnose(net, update, z, a, before=None) -> list[LayerDiagnostics]:
     out = []
     offset = 0
     for layer in net.layers:
         size = layer.param_block.size
-        up = update[offset : offset + size].reshape(layer.param_block.shape)[:, : layer.fan_in] if update is not None else None
+        weights_of = lambda flat: flat[offset : offset + size].reshape(layer.param_block.shape)[:, : layer.fan_in]  # noqa: E731
+        up = weights_of(update) if update is not None else None
         wn = _norm(layer.weights)
+        stepped_from = _norm(weights_of(before)) if before is not None else wn
         zl = z[layer.index] if z is not None else None
         al = a[layer.index] if a is not None else None
         nan = not (np.isfinite(layer.param_block).all() and np.isfinite(layer.grad_block).all())
@@ -201,7 +206,7 @@ def _diagnose(net, update, z, a) -> list[LayerDiagnostics]:
             weight_norm=wn,
             grad_norm=_norm(layer.grad_weights),
             bias_grad_norm=_norm(layer.grad_biases),
-            update_ratio=_norm(up) / wn if (up is not None and wn > 0) else 0.0,
+            update_ratio=_norm(up) / stepped_from if (up is not None and stepped_from > 0) else 0.0,
             dead_share=0.0,  # measured on the training set by HealthWatch, not on one batch
             saturated_share=saturated_share(layer.activation.name, al),
             has_nan=nan,

@@ -23,7 +23,8 @@ NO_UPDATE = -150.0  # the log10 ratio recorded for an update of exactly 0 (½·l
 
 
 class UpdateRatios:
-    """log10(‖ΔW‖ / ‖W‖) of every layer's weights (biases left out) after each update.
+    """log10(‖ΔW‖ / ‖W‖) of every layer's weights (biases left out) at each update, W the weights it was
+    added to (as CS231n's ratio: after a huge step the weights are the step, so the ratio would read 1).
 
     A handful of whole-network NumPy calls per recorded step, whatever the
     number of layers, and no new arrays: it runs inside the training loop.
@@ -42,7 +43,8 @@ class UpdateRatios:
         self._scratch = np.zeros(net.params.size)
         self._sizes = np.zeros(len(net.layers))
 
-    def record(self, step: int, params: np.ndarray, update: np.ndarray) -> None:
+    def record(self, step: int, before: np.ndarray, update: np.ndarray) -> None:
+        """``update`` (flat, new − old) and ``before``, the parameters it was added to."""
         row = self.series.slot(step)
         if row < 0:
             return
@@ -50,7 +52,7 @@ class UpdateRatios:
         scratch, sizes = self._scratch, self._sizes
         np.multiply(update, update, out=scratch)
         np.dot(self._weights_of, scratch, out=ratio)  # ‖ΔW‖² per layer
-        np.multiply(params, params, out=scratch)
+        np.multiply(before, before, out=scratch)
         np.dot(self._weights_of, scratch, out=sizes)  # ‖W‖² per layer
         np.maximum(sizes, FLOOR, out=sizes)
         np.divide(ratio, sizes, out=ratio)

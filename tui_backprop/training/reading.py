@@ -33,7 +33,8 @@ class SessionReading:
                         [f.a if ok else None for f, ok in zip(fwd, done)] if fwd else None,
                         # halfway through the backward pass the layers' gradients are of two steps: no verdict
                         has_gradients=backward_done or (self.step_count > 0 and not self._backward_done(depth - 1)),
-                        dead=dead, dead_step=dead_step, growth=growth)
+                        dead=dead, dead_step=dead_step, growth=growth,
+                        before=self.optimizer.previous_params if self.optimizer.steps else None)
 
     def check_weight(self, layer: int, row: int, column: int) -> tuple[float, float]:
         """(backprop's gradient, finite-difference gradient) of one weight on the current batch.

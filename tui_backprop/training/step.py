@@ -109,7 +109,7 @@ class SessionStep:
         optimizer.step(params, net.grads, net.weight_mask)
         self.step_count = step = self.step_count + 1
         self.parameter_path.record(step, params)
-        self.update_ratios.record(step, params, optimizer.last_update)
+        self.update_ratios.record(step, optimizer.previous_params, optimizer.last_update)
         self.history.train.add(step, self.loss)
         self.batch_in_epoch += 1
         if self.batch_in_epoch >= self.steps_per_epoch:

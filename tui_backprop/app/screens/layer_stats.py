@@ -1,7 +1,7 @@
 """The layer statistics view, in the style of makemore part 3 and TensorBoard's histograms.
 
-Top: log10 of each layer's update:weight ratio ‖ΔW‖/‖W‖ over the whole run,
-with the reference line at −3 (about a thousandth of the weight per step is
+Top: log10 of each layer's update:weight ratio ‖ΔW‖/‖W‖ over the whole run (W: the
+weights the step was added to), with the reference line at −3 (about a thousandth of the weight per step is
 a healthy speed). Below: per layer, the distributions of this step's
 activations (with the saturated or dead share), of the gradients ∂L/∂a, and
 of ∂L/∂W with its size relative to W. Histograms are drawn as bars of
