@@ -215,5 +215,5 @@ def cmd_gradcheck(args) -> int:
         agree = agree and check.passed
         print(f"  layer {layer.index + 1} ({layer.units}×{layer.fan_in}{' +bias' if layer.has_bias else ''}, "
               f"{layer.activation.name}): max relative error {check.max_relative_error:.1e}, "
-              f"max difference {check.max_abs_error:.1e}: {'agrees' if check.passed else 'DISAGREES'}")
+              f"max difference {check.max_abs_error:.1e}: {check.verdict}")
     return 0 if agree else 1

@@ -141,3 +141,32 @@ def test_cli_gradcheck_bad_preset_is_one_line(capsys):
     assert main(["gradcheck", "--preset", "no-such-lesson"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no-such-lesson" in err
+
+
+def test_a_weight_on_a_relu_kink_is_named_not_failed(capsys):
+    """QA3: exploding-gradients after 3 steps put a ReLU's z at exactly 0 (its inputs all 0, its bias 0): the
+    loss bends there, finite differences see 10¹⁶ on one side and 0 on the other, and the check said DISAGREES."""
+    assert main(["gradcheck", "--preset", "exploding-gradients", "--steps", "3"]) == 0
+    out = capsys.readouterr().out
+    line = next(l for l in out.splitlines() if "layer 3" in l)
+    assert "agrees; 1 weight at a kink left out" in line and "DISAGREES" not in out
+
+
+def test_a_kink_is_only_where_the_two_sides_slope_differently():
+    """A smooth point whose gradient is wrong stays DISAGREES: its two one-sided slopes agree."""
+    from tui_backprop.core.gradcheck import at_kink, one_sided_slopes
+
+    net = Network(1, [LayerSpec(1, "relu"), LayerSpec(1, "linear")], "mse", "xavier", seed=0)
+    net.layers[0].weights[...] = 1.0
+    net.layers[0].biases[...] = 0.0
+    net.layers[1].weights[...] = 2.0
+    x, y = np.array([[0.0]]), np.array([[1.0]])  # z = 1·0 + 0 = 0 exactly: a kink along the bias
+    bias = net.layers[0].param_block.size - 1
+    left, right = one_sided_slopes(net, x, y, bias, 1e-8)
+    assert left == pytest.approx(0.0, abs=1e-6) and right == pytest.approx(-4.0, rel=1e-6)  # 2·(ŷ−y)·w2
+    assert at_kink(net, x, y, bias, 0.0, 1.0, 1e-6)  # backprop's f'(0) = 0 gives 0: between the two
+    assert not at_kink(net, x, y, bias, 7.0, 1.0, 1e-6)  # outside them: an error, not a kink
+    x = np.array([[0.5]])  # z = 0.5: smooth; ŷ = y, a minimum along the bias, where the slopes differ by h·L''
+    assert not at_kink(net, x, y, bias, 0.0, 1.0, 1e-6)
+    y = np.array([[3.0]])  # smooth and sloping
+    assert not at_kink(net, x, y, bias, 0.0, 1.0, 1e-6) and not at_kink(net, x, y, bias, -8.0, 1.0, 1e-6)

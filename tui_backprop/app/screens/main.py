@@ -230,9 +230,10 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
         analytic, numeric = self.session.check_weight(layer, neuron, weight)
         inspector.set_layer_check(layer, check)
         inspector.set_weight_check(layer, neuron, weight, analytic, numeric)
-        verdict = "agrees" if check.passed else "DISAGREES"
+        verdict, _, kinks = check.verdict.partition("; ")
         self.notify(f"Layer {layer + 1}: backprop {verdict} with finite differences "
-                    f"(max relative error {fmt(check.max_relative_error, 2)})", timeout=3)
+                    f"(max relative error {fmt(check.max_relative_error, 2)})" + (f"; {kinks}" if kinks else ""),
+                    timeout=3)
 
     def on_inspector_selection_changed(self, event: Inspector.SelectionChanged) -> None:
         self.query_one(NetworkDiagram).select(event.layer, event.neuron, event.weight, event.sample)
