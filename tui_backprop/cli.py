@@ -241,8 +241,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "steps", 0) is not None and getattr(args, "steps", 0) < 0:
         return _fail("--steps: expected 0 or more")
+    from tui_backprop.schema import SEED_LIMIT
+
     seed = getattr(args, "seed", None)
-    if seed is not None and not 0 <= seed < 2**63:
+    if seed is not None and not 0 <= seed < SEED_LIMIT:
         return _fail("--seed: expected 0 or more (below 2**63)")
     if getattr(args, "history_points", None) is not None and args.history_points < 1:
         return _fail("--history-points: expected 1 or more")

@@ -20,6 +20,7 @@ from tui_backprop.config import Config, ConfigError
 from tui_backprop.core.figures import beside, counted
 from tui_backprop.core.network import Network
 from tui_backprop.core.population import SHUFFLES_AHEAD, Population
+from tui_backprop.schema import SEED_LIMIT
 from tui_backprop.training.session import Session, dataset_for
 
 MEMORY_SHARE = 0.8  # of the memory available now, the most a sweep may plan to use
@@ -46,6 +47,8 @@ def parse_seeds(text: str) -> range:
         raise ValueError(f"--seeds: {text} is an empty range (A:B runs seeds A to B−1, so B must exceed A)")
     if first < 0:
         raise ValueError(f"--seeds: seeds must be 0 or more, got {first}")
+    if stop > SEED_LIMIT:  # run k is `train --seed k`, which refuses the same seeds
+        raise ValueError(f"--seeds: seeds must be below 2**63, got {stop - 1}")
     return range(first, stop)
 
 
@@ -100,10 +103,12 @@ def build_sweep(config: Config, seeds, learning_rates=None, steps: int = 0, stop
                 track_epochs: bool = False, memory: int | None = None) -> Sweep:
     """Runs for every seed × learning rate (seeds outer). Raises ConfigError or ValueError on bad input."""
     rates = tuple(learning_rates) if learning_rates else (config.training.learning_rate,)
-    if not len(seeds):
+    # a range of 2**63 seeds is longer than len() can say
+    count = seeds.stop - seeds.start if isinstance(seeds, range) else len(seeds)
+    if count <= 0:
         raise ValueError("--seeds: no seeds to run")
     first = Session(config.with_seed(seeds[0]))  # validates the preset (data, shapes, targets) once
-    runs = len(seeds) * len(rates)
+    runs = count * len(rates)
     t = config.training
     if t.stop_after_epochs is not None:
         steps = min(steps, t.stop_after_epochs * first.steps_per_epoch)
