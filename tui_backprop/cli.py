@@ -253,16 +253,58 @@ def main(argv: list[str] | None = None) -> int:
     func = getattr(args, "func", None)
     if func is None:
         return cmd_app(args)
+    real_stdout, sys.stdout = sys.stdout, _Stdout(sys.stdout)
     try:
         with warnings.catch_warnings():
             # An overflowing run is reported by its NaN halt; NumPy's warnings about it are noise.
             warnings.simplefilter("ignore", RuntimeWarning)
-            return func(args)
+            code = func(args)
+        sys.stdout.flush()  # a full disk shows here, not in the interpreter's final flush
+        return code
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
-        # The reader went away (`| head`): not an error. Point stdout at /dev/null so the
-        # interpreter's final flush does not fail again.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        # The reader went away (`| head`): not an error.
+        _drop_stdout(real_stdout)
         return 0
+    except StdoutError as exc:
+        _drop_stdout(real_stdout)  # what was done (a --save, a written file) stays; only the printing is lost
+        return _fail(f"cannot write to standard output ({exc.__cause__.strerror or exc.__cause__})")
+    finally:
+        sys.stdout = real_stdout
+
+
+class StdoutError(Exception):
+    """Standard output cannot be written (a full disk, an I/O error); a closed pipe stays BrokenPipeError."""
+
+
+class _Stdout:
+    """sys.stdout, whose failures say they are standard output's (a file's OSError is the command's to report)."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text):
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise StdoutError() from exc
+
+    def flush(self):
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise StdoutError() from exc
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def _drop_stdout(stream) -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, stream.fileno())

@@ -267,16 +267,11 @@ def cmd_sweep(args) -> int:
         sys.stderr.write("\n")
     pop.finish_all()
     results = run_results(sweep)
-    try:
-        if args.json:
-            json.dump({"preset": config.name, "steps": sweep.max_steps, "stop_below_loss": pop.stop_below_loss,
-                       "runs": results}, sys.stdout)
-            sys.stdout.write("\n")
-        else:
-            print("\n".join(summary(sweep, results, f"{config.title} ({config.name})", elapsed)))
-        sys.stdout.flush()
-    except BrokenPipeError:  # e.g. piped into head: the reader has what it wanted
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+    if args.json:  # a closed pipe or a full disk: cli.main says so
+        json.dump({"preset": config.name, "steps": sweep.max_steps, "stop_below_loss": pop.stop_below_loss,
+                   "runs": results}, sys.stdout)
+        sys.stdout.write("\n")
+    else:
+        print("\n".join(summary(sweep, results, f"{config.title} ({config.name})", elapsed)))
     return 0
 

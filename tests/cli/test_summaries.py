@@ -80,8 +80,8 @@ def test_resumed_run_continues_the_per_step_history(capsys, tmp_path):
 
 
 def _cli(*args, **kwargs):
-    return subprocess.run([sys.executable, "-m", "tui_backprop", *args], capture_output=True, text=True,
-                          timeout=120, **kwargs)
+    kwargs.setdefault("capture_output", "stdout" not in kwargs)
+    return subprocess.run([sys.executable, "-m", "tui_backprop", *args], text=True, timeout=120, **kwargs)
 
 
 @pytest.mark.parametrize("command", [
@@ -93,6 +93,25 @@ def test_a_closed_pipe_is_not_an_error(command):
     result = subprocess.run(["bash", "-o", "pipefail", "-c", shell + " >/dev/null"], capture_output=True,
                             text=True, timeout=120)
     assert result.stderr == "" and result.returncode == 0
+
+
+@pytest.mark.parametrize("args", [
+    ["train", "--preset", "xor", "--steps", "5", "--json"], ["train", "--preset", "xor", "--steps", "5"],
+    ["sweep", "--preset", "xor", "--seeds", "0:2", "--steps", "5"], ["presets"], ["gradcheck", "--preset", "xor"],
+    ["export", "--preset", "xor", "--history-csv", "-"],
+])
+def test_a_full_disk_on_standard_output_is_one_line(args):
+    with open("/dev/full", "w") as full:
+        result = _cli(*args, stdout=full, stderr=subprocess.PIPE)
+    assert result.returncode == 2
+    assert result.stderr == "tui-backprop: cannot write to standard output (No space left on device)\n"
+
+
+def test_a_full_standard_output_keeps_the_saved_session(tmp_path):
+    with open("/dev/full", "w") as full:
+        result = _cli("train", "--preset", "xor", "--steps", "5", "--save", str(tmp_path / "s.npz"),
+                      stdout=full, stderr=subprocess.PIPE)
+    assert result.returncode == 2 and (tmp_path / "s.npz").exists()
 
 
 def test_an_overflowing_run_prints_no_numpy_warnings(tmp_path):
