@@ -239,9 +239,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if getattr(args, "steps", 0) is not None and getattr(args, "steps", 0) < 0:
+    from tui_backprop.schema import MAX_STEPS, SEED_LIMIT
+
+    steps = getattr(args, "steps", None)
+    if steps is not None and steps < 0:
         return _fail("--steps: expected 0 or more")
-    from tui_backprop.schema import SEED_LIMIT
+    if steps is not None and steps > MAX_STEPS:
+        return _fail(f"--steps: expected at most {MAX_STEPS:,}, got {steps:,}")
 
     seed = getattr(args, "seed", None)
     if seed is not None and not 0 <= seed < SEED_LIMIT:

@@ -22,8 +22,9 @@ from tui_backprop.config_checks import check_consistency
 from tui_backprop.config_writer import config_to_dict, lesson_parts_to_dict  # noqa: F401 (re-exported)
 from tui_backprop.lesson_reader import parse_goals, parse_hints, parse_locks, parse_questions
 from tui_backprop.lessons import Goal, Locks, Question, Solution
-from tui_backprop.schema import (FIELD, LAYER_FIELD, MAX_HIDDEN_LAYERS, OPTIMIZER_SETTING_NAMES, PAUSE_POINTS,
-                                 PHASES, phase_names, phase_order, resolve_phase, section_keys, step_phases)
+from tui_backprop.schema import (FIELD, LAYER_FIELD, MAX_HIDDEN_LAYERS, MAX_STEPS, OPTIMIZER_SETTING_NAMES,
+                                 PAUSE_POINTS, PHASES, phase_names, phase_order, resolve_phase, section_keys,
+                                 step_phases)
 
 __all__ = ["PHASES", "PAUSE_POINTS", "Config", "ConfigError", "Note", "load_config", "parse_config",
            "config_to_dict", "phase_names", "resolve_phase", "step_phases"]
@@ -330,7 +331,7 @@ def _parse_notes(r: Reader, raw: dict, layers: int) -> tuple[Note, ...]:
         r.table(note, name, NOTE_KEYS)
         if "step" not in note or "text" not in note:
             r.fail(name, "expected a step and a text")
-        step = r.integer(note["step"], f"{name}.step", 1)
+        step = r.integer(note["step"], f"{name}.step", 1, MAX_STEPS)
         text = r.string(note["text"], f"{name}.text")
         phase = _parse_phase(r, note.get("phase", "update"), f"{name}.phase", layers)
         out.append(Note(step, text, phase))

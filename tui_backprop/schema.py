@@ -21,6 +21,10 @@ PAUSE_POINTS = ("none",) + PHASES
 
 MAX_UNITS = 512  # per layer: the form, the presets and saved sessions share this limit
 MAX_HIDDEN_LAYERS = 8
+# Steps of one run: the CLI's --steps and a lesson's questions[].step / notes[].step (which the checker
+# trains up to). A run keeps a loss per step (80 MB at this limit) and takes about an hour to get there at
+# a few thousand steps a second; past it a typo runs for days.
+MAX_STEPS = 10_000_000
 SEED_LIMIT = 2**63  # seeds are below it: the presets, train --seed and sweep --seeds share this limit
 
 

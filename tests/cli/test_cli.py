@@ -124,3 +124,27 @@ def test_a_diverging_run_exits_3_with_the_report(capsys, tmp_path):
     assert "halted" in result and "loss phase" in result["halted"]
     assert result["steps"] < 1000
     assert len(out.err.splitlines()) == 1 and "NaN or infinite" in out.err
+
+
+@pytest.mark.parametrize("command", [
+    ["train", "--preset", "circle"], ["export", "--preset", "circle", "--history-csv", "-"],
+    ["gradcheck", "--preset", "circle"], ["sweep", "--preset", "circle", "--seeds", "0:2"],
+])
+def test_steps_beyond_the_limit_are_refused_in_one_line(capsys, command):
+    assert main([*command, "--steps", "99999999999999999999"]) == 2  # it trained for days
+    out = capsys.readouterr()
+    assert out.out == ""
+    assert out.err == "tui-backprop: --steps: expected at most 10,000,000, got 99,999,999,999,999,999,999\n"
+
+
+@pytest.mark.parametrize("table", ["questions", "notes"])
+def test_a_lesson_step_beyond_the_limit_is_refused_by_the_checker(capsys, tmp_path, table):
+    from tui_backprop.presets import shipped_dir
+
+    text = (shipped_dir() / "chain-two-weights.toml").read_text()
+    at = text.index(f"[[{table}]]")
+    far = tmp_path / "far.toml"
+    far.write_text(text[:at] + text[at:].replace("step = ", "step = 99999999999  # ", 1))
+    assert main(["presets", "--check", str(far)]) == 2  # it trained up to that step (hours)
+    err = capsys.readouterr().err
+    assert err == (f"tui-backprop: {far}: {table}[0].step: expected at most 10,000,000, got 99,999,999,999\n")
