@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import warnings
@@ -178,8 +179,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--history-points", type=int, metavar="K",
                        help="with --json: at most K loss_history points, each the mean of consecutive steps "
                             "(their centre steps in loss_history_steps)")
-    train.add_argument("--stop-after-epochs", type=int, help="stop after this many epochs")
-    train.add_argument("--stop-below-loss", type=float, help="stop when the training loss falls below this")
+    train.add_argument("--stop-after-epochs", type=int,
+                       help="stop after this many epochs (0: never, even if the preset stops)")
+    train.add_argument("--stop-below-loss", type=float,
+                       help="stop when the training loss falls below this (0: never, even if the preset stops)")
     train.add_argument("--solution", action="store_true",
                        help="train the preset's [solution] instead (a challenge's goals are then met)")
     train.add_argument("--save", metavar="PATH", help="save the whole session here afterwards (atomic write)")
@@ -230,7 +233,8 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--seeds", required=True, metavar="A:B", help="seeds A to B−1, e.g. 0:32")
     sweep.add_argument("--learning-rates", metavar="R1,R2,…", help="each seed at each of these rates (default: the preset's)")
     sweep.add_argument("--steps", type=int, required=True, help="steps per run (fewer if a run stops)")
-    sweep.add_argument("--stop-below-loss", type=float, help="a run stops when its training loss falls below this")
+    sweep.add_argument("--stop-below-loss", type=float,
+                       help="a run stops when its training loss falls below this (0: never, even if the preset stops)")
     sweep.add_argument("--json", action="store_true", help="print one JSON object to stdout")
     sweep.set_defaults(func=cmd_sweep)
     return parser
@@ -250,6 +254,11 @@ def main(argv: list[str] | None = None) -> int:
     seed = getattr(args, "seed", None)
     if seed is not None and not 0 <= seed < SEED_LIMIT:
         return _fail("--seed: expected 0 or more (below 2**63)")
+    stop_epochs, stop_loss = getattr(args, "stop_after_epochs", None), getattr(args, "stop_below_loss", None)
+    if stop_epochs is not None and stop_epochs < 0:
+        return _fail(f"--stop-after-epochs: expected 0 (never stop) or more, got {stop_epochs}")
+    if stop_loss is not None and not (math.isfinite(stop_loss) and stop_loss >= 0):
+        return _fail(f"--stop-below-loss: expected a finite number, 0 (never stop) or more, got {stop_loss:g}")
     if getattr(args, "history_points", None) is not None and args.history_points < 1:
         return _fail("--history-points: expected 1 or more")
     if getattr(args, "resume", None) and getattr(args, "seed", None) is not None:

@@ -83,9 +83,13 @@ def cmd_train(args) -> int:
     if args.trace and session.in_step:
         return _fail(f"{args.resume}: --trace needs a session saved between steps (this one stopped after "
                      f"the {session.last_phase} phase)")
-    if args.stop_after_epochs is not None or args.stop_below_loss is not None:
-        session.set_training(stop_after_epochs=args.stop_after_epochs or config.training.stop_after_epochs,
-                             stop_below_loss=args.stop_below_loss or config.training.stop_below_loss)
+    stops = {}  # given ones only; 0 is "never" (it switches the preset's own stop off, as in sweep)
+    if args.stop_after_epochs is not None:
+        stops["stop_after_epochs"] = args.stop_after_epochs or None
+    if args.stop_below_loss is not None:
+        stops["stop_below_loss"] = args.stop_below_loss or None
+    if stops:
+        session.set_training(**stops)
     from tui_backprop.run_summary import RunRecord
 
     steps = args.steps

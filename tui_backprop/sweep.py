@@ -132,7 +132,7 @@ def build_sweep(config: Config, seeds, learning_rates=None, steps: int = 0, stop
             run_seeds.append(seed)
             run_rates.append(rate)
     threshold = 0.0 if config.data.labels == "plus_minus_one" else 0.5
-    stop = t.stop_below_loss if stop_below_loss is None else stop_below_loss
+    stop = t.stop_below_loss if stop_below_loss is None else stop_below_loss or None  # 0: never, as in train
     population = Population(first.network, np.array(params), datasets, run_seeds, t.batch_size, t.optimizer,
                             run_rates, t.regularization, t.regularization_rate, dict(t.optimizer_settings),
                             stop_below_loss=stop, accuracy_threshold=threshold, track_epochs=track_epochs)
@@ -247,9 +247,7 @@ def cmd_sweep(args) -> int:
 
     try:
         seeds = parse_seeds(args.seeds)
-        rates = parse_learning_rates(args.learning_rates) if args.learning_rates else None
-        if args.stop_below_loss is not None and not math.isfinite(args.stop_below_loss):
-            raise ValueError("--stop-below-loss: expected a finite number")
+        rates = parse_learning_rates(args.learning_rates) if args.learning_rates is not None else None
         config = _load(args.preset, None)
         sweep = build_sweep(config, seeds, rates, args.steps, args.stop_below_loss)
     except (ConfigError, ValueError) as exc:

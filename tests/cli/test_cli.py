@@ -148,3 +148,41 @@ def test_a_lesson_step_beyond_the_limit_is_refused_by_the_checker(capsys, tmp_pa
     assert main(["presets", "--check", str(far)]) == 2  # it trained up to that step (hours)
     err = capsys.readouterr().err
     assert err == (f"tui-backprop: {far}: {table}[0].step: expected at most 10,000,000, got 99,999,999,999\n")
+
+
+def test_a_zero_stop_switches_the_presets_stop_off_in_train_as_in_sweep(capsys):
+    # xor-two-hidden stops below 0.05 (seed 2: at step 254); with 0 it runs all its steps, as sweep's runs do
+    args = ["--preset", "xor-two-hidden", "--steps", "400", "--stop-below-loss", "0"]
+    alone = run_json(capsys, *args, "--seed", "2")
+    assert alone["steps"] == 400 and "stopped" not in alone
+    assert main(["sweep", *args, "--seeds", "2:3", "--json"]) == 0
+    run = json.loads(capsys.readouterr().out)["runs"][0]
+    assert run["steps"] == 400 and run["final_loss"] == pytest.approx(alone["final_loss"], rel=1e-12)
+
+
+def test_zero_epochs_switches_the_presets_epoch_stop_off(capsys, tmp_path):
+    from tui_backprop.presets import shipped_dir
+
+    two = tmp_path / "two.toml"  # xor (10 steps an epoch) that stops after 2 epochs
+    two.write_text((shipped_dir() / "xor.toml").read_text().replace("[training]", "[training]\nstop_after_epochs = 2"))
+    assert run_json(capsys, "--preset", str(two), "--steps", "50")["steps"] == 20
+    assert run_json(capsys, "--preset", str(two), "--steps", "50", "--stop-after-epochs", "3")["steps"] == 30
+    assert run_json(capsys, "--preset", str(two), "--steps", "50", "--stop-after-epochs", "0")["steps"] == 50
+
+
+def test_a_given_stop_still_overrides_the_presets(capsys):
+    result = run_json(capsys, "--preset", "xor-two-hidden", "--seed", "2", "--steps", "1000",
+                      "--stop-below-loss", "0.01")
+    assert result["steps"] == 768
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--stop-after-epochs", "-1"], "--stop-after-epochs: expected 0 (never stop) or more, got -1"),
+    (["--stop-below-loss", "-1"], "--stop-below-loss: expected a finite number, 0 (never stop) or more, got -1"),
+    (["--stop-below-loss", "nan"], "got nan"),
+    (["--stop-below-loss", "inf"], "got inf"),
+])
+def test_nonsense_stops_are_refused_in_one_line(capsys, args, words):
+    assert main(["train", "--preset", "circle", "--steps", "10", *args]) == 2
+    out = capsys.readouterr()
+    assert out.out == "" and len(out.err.splitlines()) == 1 and words in out.err

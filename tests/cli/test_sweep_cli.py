@@ -90,6 +90,9 @@ def test_a_diverging_run_is_reported_not_fatal(capsys):
     (["--seeds", "0:99999999999999999999"], "--seeds: seeds must be below 2**63, got 99999999999999999998"),
     (["--seeds", "9223372036854775808:9223372036854775810"], "below 2**63"),
     (["--seeds", "0:9223372036854775808"], "runs of 10 steps need about"),  # the last seed is 2**63 − 1
+    (["--seeds", "0:2", "--learning-rates", ""], "--learning-rates: expected numbers separated by commas, got ''"),
+    (["--seeds", "0:2", "--stop-below-loss", "-1"], "--stop-below-loss: expected a finite number, 0 (never stop)"),
+    (["--seeds", "0:2", "--stop-below-loss", "nan"], "--stop-below-loss: expected a finite number"),
 ])
 def test_bad_input_is_one_line_and_exit_2(capsys, args, words):
     base = ["sweep", "--preset", "xor", "--steps", "10"]
