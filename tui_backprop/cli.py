@@ -122,6 +122,8 @@ def cmd_serve(args) -> int:
                      "use --preset")
     if args.max_sessions < 1:
         return _fail("--max-sessions: expected 1 or more")
+    if not 0 <= args.port <= 65535:
+        return _fail(f"--port: expected 0 to 65535 (0: any free port), got {args.port}")
     if args.token is not None and args.no_token:
         return _fail("--token and --no-token contradict each other; choose one")
     if args.no_token and not is_loopback(args.host) and not args.i_understand:
@@ -144,10 +146,12 @@ def cmd_serve(args) -> int:
                              args.public_url, token=token, max_sessions=args.max_sessions)
     except ImportError:
         return _fail(HINT)
+    except OSError as exc:  # before the URL is printed
+        return _fail(f"cannot serve on {args.host}:{args.port} ({exc.strerror or exc})")
     try:
         server.serve()
     except OSError as exc:
-        return _fail(f"cannot serve on {args.host}:{args.port} ({exc.strerror or exc})")
+        return _fail(f"cannot serve on {args.host}:{server.port} ({exc.strerror or exc})")
     return 0
 
 
@@ -209,7 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="serve the app to web browsers (needs the 'serve' extra: textual-serve)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
-    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0: any free port, the one printed)")
     serve.add_argument("--public-url", help="the URL browsers use, when it differs from http://HOST:PORT")
     serve.add_argument("--preset", help="preset each browser session opens (default: xor)")
     serve.add_argument("--seed", type=int, help="override the preset's seed")
