@@ -210,8 +210,13 @@ def cmd_gradcheck(args) -> int:
         print(f"tui-backprop: {session.halted.message}\ntui-backprop: gradcheck: the run halted, so there is "
               f"no finite gradient to check", file=sys.stderr)
         return 3
-    where = (f"the batch of step {session.step_count:,}, weights before its update" if session.step_count
-             else "the first batch, initial weights")
+    step = session.checked_step
+    if step == 1:
+        where = "the first batch, initial weights"
+    elif step == session.step_count:
+        where = f"the batch of step {step:,}, weights before its update"
+    else:  # the next step's, as after --resume
+        where = f"the batch of step {step:,}, weights after step {step - 1:,}"
     print(f"{config.name} after {session.step_count:,} steps: backprop vs finite differences on {where}")
     agree = True
     for layer in session.network.layers:

@@ -186,3 +186,18 @@ def test_nonsense_stops_are_refused_in_one_line(capsys, args, words):
     assert main(["train", "--preset", "circle", "--steps", "10", *args]) == 2
     out = capsys.readouterr()
     assert out.out == "" and len(out.err.splitlines()) == 1 and words in out.err
+
+
+def test_gradcheck_after_resume_names_the_step_it_checks(capsys, tmp_path):
+    saved = tmp_path / "s.npz"
+    assert main(["train", "--preset", "xor", "--steps", "30", "--save", str(saved)]) == 0
+    capsys.readouterr()
+    assert main(["gradcheck", "--resume", str(saved)]) == 0
+    resumed = capsys.readouterr().out.splitlines()
+    # a loaded session has no backward pass at hand: the check is on the next step's batch
+    assert resumed[0] == ("xor after 30 steps: backprop vs finite differences on the batch of step 31, "
+                          "weights after step 30")
+    assert main(["gradcheck", "--preset", "xor", "--steps", "31"]) == 0
+    fresh = capsys.readouterr().out.splitlines()
+    assert fresh[0].endswith("on the batch of step 31, weights before its update")
+    assert resumed[1:] == fresh[1:]  # the same numbers: the same batch and weights
