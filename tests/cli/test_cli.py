@@ -201,3 +201,20 @@ def test_gradcheck_after_resume_names_the_step_it_checks(capsys, tmp_path):
     fresh = capsys.readouterr().out.splitlines()
     assert fresh[0].endswith("on the batch of step 31, weights before its update")
     assert resumed[1:] == fresh[1:]  # the same numbers: the same batch and weights
+
+
+def test_accuracy_on_the_training_data_when_there_is_no_test_set(capsys):
+    # xor-two-hidden: four inline 0/1 points under bce, all of them training data; seed 0 is stuck
+    result = run_json(capsys, "--preset", "xor-two-hidden", "--steps", "500")
+    assert result["accuracy"] == 0.5 and result["test_loss"] is None
+    assert len(result["accuracy_history"]) == 500
+    assert main(["train", "--preset", "xor-two-hidden", "--steps", "500"]) == 0
+    assert "  training accuracy now 50.0%" in capsys.readouterr().out.splitlines()
+    assert main(["sweep", "--preset", "xor-two-hidden", "--seeds", "0:3", "--steps", "1000", "--json"]) == 0
+    runs = json.loads(capsys.readouterr().out)["runs"]
+    assert [r["accuracy"] for r in runs] == [0.5, 0.5, 1.0]  # seed 2 solves XOR
+
+
+def test_inline_targets_that_are_not_labels_stay_regression(capsys):
+    result = run_json(capsys, "--preset", "one-weight", "--steps", "3")  # mse: no accuracy
+    assert "accuracy" not in result
