@@ -103,7 +103,7 @@ def cmd_export(args) -> int:
                 return _fail(f"{path}: cannot write ({exc.strerror or exc})")
             print(f"wrote {path}", file=said)
     if session.halted:
-        print(f"tui-backprop: {session.halted.message}", file=sys.stderr)
+        print(f"tui-backprop: {session.halted.stopped_message}", file=sys.stderr)
         return 3
     return 0
 

@@ -139,7 +139,7 @@ def cmd_train(args) -> int:
         return 2
     _report(args, session, record, trace, stop_reason, elapsed)
     if session.halted:
-        print(f"tui-backprop: {session.halted.message}", file=sys.stderr)
+        print(f"tui-backprop: {session.halted.stopped_message}", file=sys.stderr)
         return 3
     return 0
 
@@ -176,7 +176,7 @@ def _report(args, session, record, trace, stop_reason: str, elapsed: float) -> N
         if args.trace:
             out["trace"] = trace
         if session.halted:
-            out["halted"] = session.halted.message
+            out["halted"] = session.halted.stopped_message
         if stop_reason == "stop":
             out["stopped"] = session.message
         json.dump(out, sys.stdout)
@@ -207,7 +207,7 @@ def cmd_gradcheck(args) -> int:
     session.run(args.steps)
     config = session.config
     if session.halted:
-        print(f"tui-backprop: {session.halted.message}\ntui-backprop: gradcheck: the run halted, so there is "
+        print(f"tui-backprop: {session.halted.stopped_message}\ntui-backprop: gradcheck: the run halted, so there is "
               f"no finite gradient to check", file=sys.stderr)
         return 3
     step = session.checked_step

@@ -218,3 +218,12 @@ def test_accuracy_on_the_training_data_when_there_is_no_test_set(capsys):
 def test_inline_targets_that_are_not_labels_stay_regression(capsys):
     result = run_json(capsys, "--preset", "one-weight", "--steps", "3")  # mse: no accuracy
     assert "accuracy" not in result
+
+
+@pytest.mark.parametrize("command", [["train", "--steps", "20"], ["export", "--steps", "20", "--history-csv", "-"],
+                                     ["gradcheck", "--steps", "20"]])
+def test_a_nan_halt_says_what_the_command_line_did(capsys, command):
+    assert main([*command, "--preset", "exploding-gradients"]) == 3
+    first = capsys.readouterr().err.splitlines()[0]
+    assert first == ("tui-backprop: In step 6: a gradient became NaN or infinite in layer 2 during the backward "
+                     "phase. Training stopped after 5 steps. Try a smaller learning rate or smaller initial weights.")
