@@ -227,3 +227,17 @@ def test_a_nan_halt_says_what_the_command_line_did(capsys, command):
     first = capsys.readouterr().err.splitlines()[0]
     assert first == ("tui-backprop: In step 6: a gradient became NaN or infinite in layer 2 during the backward "
                      "phase. Training stopped after 5 steps. Try a smaller learning rate or smaller initial weights.")
+
+
+@pytest.mark.parametrize("where, reason", [("missing/x.npz", "No such file or directory"), (".", "Is a directory")])
+def test_save_where_no_file_can_be_written_fails_before_training(capsys, tmp_path, monkeypatch, where, reason):
+    def run(*_, **__):
+        raise AssertionError("trained, then could not save")
+
+    monkeypatch.setattr(Session, "run", run)
+    path = tmp_path / where
+    assert main(["train", "--preset", "circle", "--steps", "10", "--save", str(path)]) == 2
+    out = capsys.readouterr()
+    assert out.out == ""  # nothing trained, nothing lost
+    assert out.err == f"tui-backprop: {path}: cannot write the session file ({reason})\n"
+    assert list(tmp_path.iterdir()) == []  # and no temporary file left behind
