@@ -263,6 +263,10 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(f"--stop-after-epochs: expected 0 (never stop) or more, got {stop_epochs}")
     if stop_loss is not None and not (math.isfinite(stop_loss) and stop_loss >= 0):
         return _fail(f"--stop-below-loss: expected a finite number, 0 (never stop) or more, got {stop_loss:g}")
+    for flag, given in (("--trace", getattr(args, "trace", False)),
+                        ("--history-points", getattr(args, "history_points", None) is not None)):
+        if given and not args.json:  # they shape the JSON; the text summary has no place for them
+            return _fail(f"{flag} needs --json")
     if getattr(args, "history_points", None) is not None and args.history_points < 1:
         return _fail("--history-points: expected 1 or more")
     if getattr(args, "resume", None) and getattr(args, "seed", None) is not None:

@@ -241,3 +241,11 @@ def test_save_where_no_file_can_be_written_fails_before_training(capsys, tmp_pat
     assert out.out == ""  # nothing trained, nothing lost
     assert out.err == f"tui-backprop: {path}: cannot write the session file ({reason})\n"
     assert list(tmp_path.iterdir()) == []  # and no temporary file left behind
+
+
+@pytest.mark.parametrize("flags, words", [(["--trace"], "--trace needs --json"),
+                                          (["--history-points", "3"], "--history-points needs --json")])
+def test_json_only_options_without_json_are_refused(capsys, flags, words):
+    assert main(["train", "--preset", "circle", "--steps", "10", *flags]) == 2  # it was silently ignored
+    out = capsys.readouterr()
+    assert out.out == "" and out.err == f"tui-backprop: {words}\n"
