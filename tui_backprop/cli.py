@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 import sys
 import warnings
 
@@ -246,7 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_joined_negatives(sys.argv[1:] if argv is None else argv))
     from tui_backprop.schema import MAX_STEPS, SEED_LIMIT
 
     steps = getattr(args, "steps", None)
@@ -293,6 +294,16 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(f"cannot write to standard output ({exc.__cause__.strerror or exc.__cause__})")
     finally:
         sys.stdout = real_stdout
+
+
+def _joined_negatives(argv: list[str]) -> list[str]:
+    """``--seeds -3:2`` as ``--seeds=-3:2``: argparse takes a value such as -3:2 or -0.1,0.2 for an option
+    (and says "expected one argument"); joined, it reaches the option's own message."""
+    out = list(argv)
+    for i in range(len(out) - 2, -1, -1):
+        if out[i] in ("--seeds", "--learning-rates") and re.match(r"-[\d.]", out[i + 1]):
+            out[i:i + 2] = [f"{out[i]}={out[i + 1]}"]
+    return out
 
 
 class StdoutError(Exception):

@@ -93,6 +93,8 @@ def test_a_diverging_run_is_reported_not_fatal(capsys):
     (["--seeds", "0:2", "--learning-rates", ""], "--learning-rates: expected numbers separated by commas, got ''"),
     (["--seeds", "0:2", "--stop-below-loss", "-1"], "--stop-below-loss: expected a finite number, 0 (never stop)"),
     (["--seeds", "0:2", "--stop-below-loss", "nan"], "--stop-below-loss: expected a finite number"),
+    (["--seeds", "-3:2"], "--seeds: seeds must be 0 or more, got -3"),  # not argparse's "expected one argument"
+    (["--seeds", "0:2", "--learning-rates", "-0.1,0.2"], "every learning rate must be a positive number, got -0.1"),
 ])
 def test_bad_input_is_one_line_and_exit_2(capsys, args, words):
     base = ["sweep", "--preset", "xor", "--steps", "10"]
