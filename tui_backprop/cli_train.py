@@ -8,6 +8,7 @@ import sys
 import time
 
 from tui_backprop.config import ConfigError
+from tui_backprop.core.figures import counted
 
 
 def _json_float(value):
@@ -192,7 +193,7 @@ def _report(args, session, record, trace, stop_reason: str, elapsed: float) -> N
         sys.stdout.write("\n")
         return
     print(f"{config.title} ({config.name}, seed {config.network.seed})")
-    print(f"  {session.step_count:,} steps, {session.epoch:,} epochs in {elapsed:.2f} s "
+    print(f"  {counted(session.step_count, 'step')}, {counted(session.epoch, 'epoch')} in {elapsed:.2f} s "
           f"({session.step_count / max(elapsed, 1e-9):,.0f} steps/s)")
     if record.losses:
         # (6 significant digits, zeros kept: 0.754372 beside 0.0437800, not 0.04378)
@@ -226,7 +227,7 @@ def cmd_gradcheck(args) -> int:
         where = f"the batch of step {step:,}, weights before its update"
     else:  # the next step's, as after --resume
         where = f"the batch of step {step:,}, weights after step {step - 1:,}"
-    print(f"{config.name} after {session.step_count:,} steps: backprop vs finite differences on {where}")
+    print(f"{config.name} after {counted(session.step_count, 'step')}: backprop vs finite differences on {where}")
     agree = True
     for layer in session.network.layers:
         check = session.check_layer(layer.index)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tui_backprop.core.datasets import FEATURES, GENERATED
+from tui_backprop.core.figures import counted
 from tui_backprop.core.network import LayerSpec
 from tui_backprop.core.optimizers import OPTIMIZER_SETTINGS
 from tui_backprop.config_reader import ConfigError, Reader, _kind, shown
@@ -242,7 +243,7 @@ def _parse_data(r: Reader, raw, source) -> DataConfig:
         x = r.matrix(raw["x"], "data.x")
         y = r.matrix(raw["y"], "data.y")
         if len(x) != len(y):
-            r.fail("data.y", f"expected {len(x)} rows (one per row of data.x), got {len(y)}")
+            r.fail("data.y", f"expected {counted(len(x), 'row')} (one per row of data.x), got {len(y)}")
     else:
         for key in ("x", "y"):
             if key in raw:

@@ -115,7 +115,7 @@ def build_sweep(config: Config, seeds, learning_rates=None, steps: int = 0, stop
     need = runs * bytes_per_run(first, steps)
     have = int((available_memory() if memory is None else memory) * MEMORY_SHARE)
     if need > have:
-        raise ValueError(f"--seeds/--learning-rates: {runs} runs of {steps:,} steps need about {_size(need)} of "
+        raise ValueError(f"--seeds/--learning-rates: {counted(runs, 'run')} of {counted(steps, 'step')} need about {_size(need)} of "
                          f"memory, more than the {_size(have)} this machine can spare; use fewer runs or steps")
     net = config.network
     params, datasets, run_seeds, run_rates = [], [], [], []
@@ -206,7 +206,7 @@ def histogram(values, bins: int = 8, width: int = 30, bound: float | None = None
 def summary(sweep: Sweep, results: list[dict], title: str, elapsed: float) -> list[str]:
     pop = sweep.population
     lines = [f"{title}: {counted(pop.runs, 'run')} ({counted(len(set(sweep.seeds)), 'seed')} × "
-             f"{counted(len(set(sweep.learning_rates)), 'learning rate')}), up to {sweep.max_steps:,} steps"]
+             f"{counted(len(set(sweep.learning_rates)), 'learning rate')}), up to {counted(sweep.max_steps, 'step')}"]
     for rate in dict.fromkeys(sweep.learning_rates):
         group = [r for r in results if r["learning_rate"] == rate]
         lines.append(f"learning rate {rate:g}: {counted(len(group), 'run')}")
@@ -238,7 +238,7 @@ def _progress(pop: Population, total: int, started: float) -> None:
     filled = int(width * pop.step_count / total) if total else width
     rate = pop.steps.sum() / max(time.perf_counter() - started, 1e-9)
     sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] step {pop.step_count:,}/{total:,}  "
-                     f"{int(pop.active.sum())}/{pop.runs} runs training  {rate:,.0f} updates/s ")
+                     f"{int(pop.active.sum())}/{counted(pop.runs, 'run')} training  {rate:,.0f} updates/s ")
     sys.stderr.flush()
 
 

@@ -249,3 +249,18 @@ def test_json_only_options_without_json_are_refused(capsys, flags, words):
     assert main(["train", "--preset", "circle", "--steps", "10", *flags]) == 2  # it was silently ignored
     out = capsys.readouterr()
     assert out.out == "" and out.err == f"tui-backprop: {words}\n"
+
+
+def test_one_of_a_thing_is_singular(capsys, tmp_path):
+    assert main(["train", "--preset", "xor-two-hidden", "--steps", "1", "--stop-after-epochs", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "  1 step, 1 epoch in " in out and "Stopped after 1 epoch (stop_after_epochs = 1)." in out
+    assert main(["gradcheck", "--preset", "xor", "--steps", "1"]) == 0
+    assert capsys.readouterr().out.startswith("xor after 1 step: ")
+    assert main(["sweep", "--preset", "xor", "--seeds", "0:1", "--steps", "1"]) == 0
+    assert "1 run (1 seed × 1 learning rate), up to 1 step\n" in capsys.readouterr().out
+    bad = tmp_path / "one.toml"
+    bad.write_text('[data]\nsource = "inline"\nx = [[0.0]]\ny = [[0.0], [1.0]]\n[network]\ninputs = 1\n'
+                   '[[network.layers]]\nunits = 1\n')
+    assert main(["train", "--preset", str(bad), "--steps", "1"]) == 2
+    assert "data.y: expected 1 row (one per row of data.x), got 2" in capsys.readouterr().err

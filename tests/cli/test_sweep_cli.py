@@ -84,7 +84,7 @@ def test_a_diverging_run_is_reported_not_fatal(capsys):
     (["--seeds", "0:2", "--learning-rates", "0.1,x"], "expected numbers separated by commas"),
     (["--seeds", "0:2", "--learning-rates", "0.1,0.1"], "--learning-rates: 0.1 is given twice; give each rate once"),
     (["--seeds", "0:2", "--learning-rates", "0.3,0.1,0.30"], "0.3 is given twice"),
-    (["--seeds", "0:100000000"], "100000000 runs of 10 steps need about"),
+    (["--seeds", "0:100000000"], "100,000,000 runs of 10 steps need about"),
     (["--seeds", "0:2", "--preset", "no-such-preset"], "no preset with that name"),
     # train --seed's limit: every seed of a sweep can be rerun alone
     (["--seeds", "0:99999999999999999999"], "--seeds: seeds must be below 2**63, got 99999999999999999998"),
