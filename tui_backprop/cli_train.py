@@ -107,6 +107,7 @@ def cmd_train(args) -> int:
     record = RunRecord(session)
     stop_reason = "steps"
     show_progress = not args.json and sys.stderr.isatty()
+    saved_steps = session.step_count  # a resumed run's, not counted in its speed
     started = time.perf_counter()
     if args.trace:
         for _ in range(steps):
@@ -147,14 +148,14 @@ def cmd_train(args) -> int:
     elapsed = time.perf_counter() - started
     if args.save and _save(session, args.save):
         return 2
-    _report(args, session, record, trace, stop_reason, elapsed)
+    _report(args, session, record, trace, stop_reason, session.step_count - saved_steps, elapsed)
     if session.halted:
         print(f"tui-backprop: {session.halted.stopped_message}", file=sys.stderr)
         return 3
     return 0
 
 
-def _report(args, session, record, trace, stop_reason: str, elapsed: float) -> None:
+def _report(args, session, record, trace, stop_reason: str, ran: int, elapsed: float) -> None:
     """train's summary: every figure is the final network's, or says which step it belongs to."""
     from tui_backprop.run_summary import downsample, final_accuracy, final_test_loss
 
@@ -193,12 +194,16 @@ def _report(args, session, record, trace, stop_reason: str, elapsed: float) -> N
         sys.stdout.write("\n")
         return
     print(f"{config.title} ({config.name}, seed {config.network.seed})")
-    print(f"  {counted(session.step_count, 'step')}, {counted(session.epoch, 'epoch')} in {elapsed:.2f} s "
-          f"({session.step_count / max(elapsed, 1e-9):,.0f} steps/s)")
+    saved = session.step_count - ran
+    resumed = "" if not saved else f" ({ran:,} after the saved {saved:,})" if ran else " (all saved)"
+    print(f"  {counted(session.step_count, 'step')}{resumed}"
+          + f", {counted(session.epoch, 'epoch')} in {elapsed:.2f} s"
+          + (f" ({ran / max(elapsed, 1e-9):,.0f} steps/s)" if ran else ""))
     if record.losses:
         # (6 significant digits, zeros kept: 0.754372 beside 0.0437800, not 0.04378)
-        print(f"  batch loss of step {record.steps[0]:,} {record.losses[0]:#.6g}, "
-              f"of step {record.steps[-1]:,} {record.losses[-1]:#.6g}")
+        first = f"batch loss of step {record.steps[0]:,} {record.losses[0]:#.6g}"
+        print(f"  {first}" + (f", of step {record.steps[-1]:,} {record.losses[-1]:#.6g}"
+                              if len(record.losses) > 1 else ""))
     print(f"  training loss now {final:#.6g}" + (f", test loss now {test_loss:#.6g}" if test_loss is not None else ""))
     if acc is not None:
         print(f"  {'test' if len(session.data.x_test) else 'training'} accuracy now {acc:.1%}")

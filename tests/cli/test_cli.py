@@ -1,6 +1,7 @@
 """Headless CLI: presets list, train summary, --json, --trace, --steps 0, --seed."""
 
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -264,3 +265,22 @@ def test_one_of_a_thing_is_singular(capsys, tmp_path):
                    '[[network.layers]]\nunits = 1\n')
     assert main(["train", "--preset", str(bad), "--steps", "1"]) == 2
     assert "data.y: expected 1 row (one per row of data.x), got 2" in capsys.readouterr().err
+
+
+def test_a_resumed_runs_speed_counts_only_its_own_steps(capsys, tmp_path, monkeypatch):
+    saved = tmp_path / "s.npz"
+    assert main(["train", "--preset", "xor", "--steps", "300", "--save", str(saved)]) == 0
+    capsys.readouterr()
+    assert main(["train", "--resume", str(saved), "--steps", "0"]) == 0
+    line = capsys.readouterr().out.splitlines()[1]
+    assert line.startswith("  300 steps (all saved), 30 epochs in ") and "steps/s" not in line
+    ticks = iter(range(100))  # each reading of the clock one second later: the run takes 1 s
+    monkeypatch.setattr("tui_backprop.cli_train.time", SimpleNamespace(perf_counter=lambda: float(next(ticks))))
+    assert main(["train", "--resume", str(saved), "--steps", "200"]) == 0
+    line = capsys.readouterr().out.splitlines()[1]
+    assert line == "  500 steps (200 after the saved 300), 50 epochs in 1.00 s (200 steps/s)"  # not 500 steps/s
+
+
+def test_a_one_step_summary_names_its_loss_once(capsys):
+    assert main(["train", "--preset", "circle", "--steps", "1"]) == 0
+    assert "  batch loss of step 1 0.791233\n" in capsys.readouterr().out
