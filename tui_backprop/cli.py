@@ -40,6 +40,14 @@ def cmd_presets(args) -> int:
     width = max((len(p.name) for p in presets), default=0)
     for p in presets:
         mark = "" if p.origin == "shipped" else "  (user)"
+        error = p.error
+        if error is None and p.origin == "user":  # (the shipped ones are checked by the tests)
+            try:
+                load_config(p.path, p.name)
+            except ConfigError as exc:
+                error = str(exc)
+        if error:  # it fails on use: say so here
+            mark += f"  ✗ {error}"
         print(f"{p.name:<{width}}  {p.title}{mark}")
     return 0
 

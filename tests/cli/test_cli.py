@@ -27,7 +27,10 @@ def run_json(capsys, *args):
 def test_presets_lists_name_and_title(capsys, tmp_path):
     user = tmp_path / "config" / "presets"  # conftest points TUI_BACKPROP_CONFIG_DIR at tmp_path/config
     user.mkdir(parents=True)
-    (user / "mine.toml").write_text('title = "My own lesson"\n')
+    from tui_backprop.presets import shipped_dir
+
+    xor = (shipped_dir() / "xor.toml").read_text()
+    (user / "mine.toml").write_text(xor.replace('title = "XOR with one hidden layer"', 'title = "My own lesson"'))
     assert main(["presets"]) == 0
     lines = capsys.readouterr().out.splitlines()
     rows = {line.split()[0]: line for line in lines}
@@ -284,3 +287,27 @@ def test_a_resumed_runs_speed_counts_only_its_own_steps(capsys, tmp_path, monkey
 def test_a_one_step_summary_names_its_loss_once(capsys):
     assert main(["train", "--preset", "circle", "--steps", "1"]) == 0
     assert "  batch loss of step 1 0.791233\n" in capsys.readouterr().out
+
+
+def test_presets_marks_broken_user_presets_and_skips_what_is_not_a_file(capsys, tmp_path):
+    user = tmp_path / "config" / "presets"
+    user.mkdir(parents=True)
+    (user / "unterminated.toml").write_text('title = "x\n')
+    (user / "empty.toml").write_text("")
+    (user / "dir.toml").mkdir()
+    (user / "loop.toml").symlink_to("loop.toml")
+    assert main(["presets"]) == 0
+    rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
+    assert "dir" not in rows and "loop" not in rows
+    assert f"(user)  ✗ {user / 'unterminated.toml'}: not valid TOML (" in rows["unterminated"]
+    assert rows["empty"].endswith(f"(user)  ✗ {user / 'empty.toml'}: network: missing; a lesson says what it "
+                                  "trains: add a [network] table")
+    assert "✗" not in rows["xor"]
+    assert main(["train", "--preset", "dir", "--steps", "1"]) == 2
+    assert "dir," not in capsys.readouterr().err  # the names it knows are those it can open
+
+
+def test_an_empty_preset_name_is_named_as_the_flag(capsys):
+    assert main(["train", "--preset", "", "--steps", "1"]) == 2
+    assert capsys.readouterr().err == ("tui-backprop: --preset: expected a preset name or a .toml file, "
+                                       "got an empty name\n")  # it said <config>
