@@ -178,7 +178,7 @@ def _report(args, session, record, trace, stop_reason: str, ran: int, elapsed: f
             steps_x, losses = downsample(record.steps, record.losses, args.history_points)
             out["loss_history"] = [_json_float(v) for v in losses]
             out["loss_history_steps"] = steps_x
-        elif not record.exact:
+        elif not record.exact or args.history_points is not None:  # asked for points: one schema, however many
             out["loss_history_steps"] = [float(s) for s in record.steps]
         if session.data.task == "classification":
             out["accuracy_history"] = [_json_float(v) for v in record.accuracies]

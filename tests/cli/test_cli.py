@@ -311,3 +311,8 @@ def test_an_empty_preset_name_is_named_as_the_flag(capsys):
     assert main(["train", "--preset", "", "--steps", "1"]) == 2
     assert capsys.readouterr().err == ("tui-backprop: --preset: expected a preset name or a .toml file, "
                                        "got an empty name\n")  # it said <config>
+
+
+def test_history_points_beyond_the_steps_still_say_their_steps(capsys):
+    result = run_json(capsys, "--preset", "circle", "--steps", "10", "--history-points", "100")
+    assert result["loss_history_steps"] == [float(s) for s in range(1, 11)] and len(result["loss_history"]) == 10
