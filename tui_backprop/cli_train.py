@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import sys
 import time
 
@@ -32,13 +33,22 @@ def _load(preset: str, seed: int | None):
     return config
 
 
-def _progress(done: int, total: int, loss: float | None, started: float) -> None:
-    width = 30
+def progress_line(done: int, total: int, text: str) -> str:
+    """``[####......] text`` as wide as the terminal less one column: a line that wraps puts every update on
+    a new row. The bar narrows first (30 marks at most), then goes; the text is cut last."""
+    columns = shutil.get_terminal_size().columns - 1
+    width = min(30, columns - len(text) - 3)
+    if width < 5:
+        return text[:columns].ljust(columns)
     filled = int(width * done / total) if total else width
+    return f"[{'#' * filled}{'.' * (width - filled)}] {text}".ljust(columns)  # covers a longer line before
+
+
+def _progress(done: int, total: int, loss: float | None, started: float) -> None:
     rate = done / max(time.perf_counter() - started, 1e-9)
     loss_text = f"{loss:.6g}" if loss is not None else "-"
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} steps  loss {loss_text}  "
-                     f"{rate:,.0f} steps/s")
+    sys.stderr.write("\r" + progress_line(done, total, f"{done:,}/{total:,} steps  loss {loss_text}  "
+                                                        f"{rate:,.0f} steps/s"))
     sys.stderr.flush()
 
 

@@ -234,11 +234,12 @@ def summary(sweep: Sweep, results: list[dict], title: str, elapsed: float) -> li
 
 
 def _progress(pop: Population, total: int, started: float) -> None:
-    width = 30
-    filled = int(width * pop.step_count / total) if total else width
+    from tui_backprop.cli_train import progress_line
+
     rate = pop.steps.sum() / max(time.perf_counter() - started, 1e-9)
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] step {pop.step_count:,}/{total:,}  "
-                     f"{int(pop.active.sum())}/{counted(pop.runs, 'run')} training  {rate:,.0f} updates/s ")
+    sys.stderr.write("\r" + progress_line(pop.step_count, total, f"step {pop.step_count:,}/{total:,}  "
+                                           f"{int(pop.active.sum())}/{counted(pop.runs, 'run')} training  "
+                                           f"{rate:,.0f} updates/s"))
     sys.stderr.flush()
 
 

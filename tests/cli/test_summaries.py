@@ -151,3 +151,17 @@ def test_speed_levels_and_progress_have_separators(capsys):
     assert speed_text(3000) == "3,000 steps/s" and speed_text(30) == "30 steps/s" and speed_text(None) == "full speed"
     _progress(1500, 20000, 0.25, time.perf_counter())
     assert "] 1,500/20,000 steps  loss 0.25  " in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("columns", [80, 60, 30])
+def test_the_progress_line_fits_the_terminal(monkeypatch, columns):
+    import os
+
+    from tui_backprop.cli_train import progress_line
+
+    monkeypatch.setattr("shutil.get_terminal_size", lambda *a, **k: os.terminal_size((columns, 24)))
+    text = "30,000/200,000 steps  loss 3.09774e-09  9,278 steps/s"  # it wrapped at 80 columns
+    line = progress_line(30000, 200000, text)
+    assert len(line) == columns - 1
+    if columns == 80:
+        assert line.startswith("[") and line.rstrip().endswith("9,278 steps/s")
