@@ -115,8 +115,9 @@ def build_sweep(config: Config, seeds, learning_rates=None, steps: int = 0, stop
     need = runs * bytes_per_run(first, steps)
     have = int((available_memory() if memory is None else memory) * MEMORY_SHARE)
     if need > have:
-        raise ValueError(f"--seeds/--learning-rates: {counted(runs, 'run')} of {counted(steps, 'step')} need about {_size(need)} of "
-                         f"memory, more than the {_size(have)} this machine can spare; use fewer runs or steps")
+        raise ValueError(f"--seeds/--learning-rates: {counted(runs, 'run')} of {counted(steps, 'step')} need "
+                         f"about {_size(need)} of memory, more than the {_size(have)} this machine can spare; "
+                         "use fewer runs or steps")
     net = config.network
     params, datasets, run_seeds, run_rates = [], [], [], []
     data_cache: dict[int, object] = {}

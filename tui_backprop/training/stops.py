@@ -89,7 +89,8 @@ class SessionStops:
         if phase == "update" and self.batch_in_epoch == 0:
             t = self.config.training
             if t.stop_after_epochs is not None and self.epoch >= t.stop_after_epochs:
-                self.message = f"Stopped after {counted(self.epoch, 'epoch')} (stop_after_epochs = {t.stop_after_epochs})."
+                self.message = (f"Stopped after {counted(self.epoch, 'epoch')} "
+                                f"(stop_after_epochs = {t.stop_after_epochs}).")
                 return "stop"
             if t.stop_below_loss is not None and self.train_loss is not None and self.train_loss < t.stop_below_loss:
                 # One line at 80 columns; "after the update" tells it from the status line's batch loss.
