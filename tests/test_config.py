@@ -213,6 +213,13 @@ def test_compare_runs_are_checked_too():
     assert info.value.field == "compare[1].training.learning_rate"
 
 
+def test_whole_number_limits_are_written_in_full():
+    raw = {"network": NET, "data": {"source": "xor", "samples": 10**9}}
+    with pytest.raises(ConfigError) as info:
+        parse_config(raw, "x.toml")
+    assert info.value.message == "expected at most 1,000,000, got 1,000,000,000"  # not 1e+06, 1e+09
+
+
 def test_error_without_a_file_says_config():
     with pytest.raises(ConfigError) as info:
         parse_config({"network": NET, "data": {"source": "xor"}, "training": {"learning_rate": "x"}})

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
+import re
 import sys
 import warnings
 
@@ -38,6 +40,14 @@ def cmd_presets(args) -> int:
     width = max((len(p.name) for p in presets), default=0)
     for p in presets:
         mark = "" if p.origin == "shipped" else "  (user)"
+        error = p.error
+        if error is None and p.origin == "user":  # (the shipped ones are checked by the tests)
+            try:
+                load_config(p.path, p.name)
+            except ConfigError as exc:
+                error = str(exc)
+        if error:  # it fails on use: say so here
+            mark += f"  ✗ {error}"
         print(f"{p.name:<{width}}  {p.title}{mark}")
     return 0
 
@@ -102,7 +112,7 @@ def cmd_export(args) -> int:
                 return _fail(f"{path}: cannot write ({exc.strerror or exc})")
             print(f"wrote {path}", file=said)
     if session.halted:
-        print(f"tui-backprop: {session.halted.message}", file=sys.stderr)
+        print(f"tui-backprop: {session.halted.stopped_message}", file=sys.stderr)
         return 3
     return 0
 
@@ -121,6 +131,8 @@ def cmd_serve(args) -> int:
                      "use --preset")
     if args.max_sessions < 1:
         return _fail("--max-sessions: expected 1 or more")
+    if not 0 <= args.port <= 65535:
+        return _fail(f"--port: expected 0 to 65535 (0: any free port), got {args.port}")
     if args.token is not None and args.no_token:
         return _fail("--token and --no-token contradict each other; choose one")
     if args.no_token and not is_loopback(args.host) and not args.i_understand:
@@ -143,10 +155,12 @@ def cmd_serve(args) -> int:
                              args.public_url, token=token, max_sessions=args.max_sessions)
     except ImportError:
         return _fail(HINT)
+    except OSError as exc:  # before the URL is printed
+        return _fail(f"cannot serve on {args.host}:{args.port} ({exc.strerror or exc})")
     try:
         server.serve()
     except OSError as exc:
-        return _fail(f"cannot serve on {args.host}:{args.port} ({exc.strerror or exc})")
+        return _fail(f"cannot serve on {args.host}:{server.port} ({exc.strerror or exc})")
     return 0
 
 
@@ -178,8 +192,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--history-points", type=int, metavar="K",
                        help="with --json: at most K loss_history points, each the mean of consecutive steps "
                             "(their centre steps in loss_history_steps)")
-    train.add_argument("--stop-after-epochs", type=int, help="stop after this many epochs")
-    train.add_argument("--stop-below-loss", type=float, help="stop when the training loss falls below this")
+    train.add_argument("--stop-after-epochs", type=int,
+                       help="stop after this many epochs (0: never, even if the preset stops)")
+    train.add_argument("--stop-below-loss", type=float,
+                       help="stop when the training loss falls below this (0: never, even if the preset stops)")
     train.add_argument("--solution", action="store_true",
                        help="train the preset's [solution] instead (a challenge's goals are then met)")
     train.add_argument("--save", metavar="PATH", help="save the whole session here afterwards (atomic write)")
@@ -206,7 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="serve the app to web browsers (needs the 'serve' extra: textual-serve)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
-    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0: any free port, the one printed)")
     serve.add_argument("--public-url", help="the URL browsers use, when it differs from http://HOST:PORT")
     serve.add_argument("--preset", help="preset each browser session opens (default: xor)")
     serve.add_argument("--seed", type=int, help="override the preset's seed")
@@ -230,7 +246,8 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--seeds", required=True, metavar="A:B", help="seeds A to B−1, e.g. 0:32")
     sweep.add_argument("--learning-rates", metavar="R1,R2,…", help="each seed at each of these rates (default: the preset's)")
     sweep.add_argument("--steps", type=int, required=True, help="steps per run (fewer if a run stops)")
-    sweep.add_argument("--stop-below-loss", type=float, help="a run stops when its training loss falls below this")
+    sweep.add_argument("--stop-below-loss", type=float,
+                       help="a run stops when its training loss falls below this (0: never, even if the preset stops)")
     sweep.add_argument("--json", action="store_true", help="print one JSON object to stdout")
     sweep.set_defaults(func=cmd_sweep)
     return parser
@@ -238,12 +255,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if getattr(args, "steps", 0) is not None and getattr(args, "steps", 0) < 0:
+    args = parser.parse_args(_joined_negatives(sys.argv[1:] if argv is None else argv))
+    from tui_backprop.schema import MAX_STEPS, SEED_LIMIT
+
+    steps = getattr(args, "steps", None)
+    if steps is not None and steps < 0:
         return _fail("--steps: expected 0 or more")
+    if steps is not None and steps > MAX_STEPS:
+        return _fail(f"--steps: expected at most {MAX_STEPS:,}, got {steps:,}")
+
     seed = getattr(args, "seed", None)
-    if seed is not None and not 0 <= seed < 2**63:
+    if seed is not None and not 0 <= seed < SEED_LIMIT:
         return _fail("--seed: expected 0 or more (below 2**63)")
+    stop_epochs, stop_loss = getattr(args, "stop_after_epochs", None), getattr(args, "stop_below_loss", None)
+    if stop_epochs is not None and stop_epochs < 0:
+        return _fail(f"--stop-after-epochs: expected 0 (never stop) or more, got {stop_epochs}")
+    if stop_loss is not None and not (math.isfinite(stop_loss) and stop_loss >= 0):
+        return _fail(f"--stop-below-loss: expected a finite number, 0 (never stop) or more, got {stop_loss:g}")
+    for flag, given in (("--trace", getattr(args, "trace", False)),
+                        ("--history-points", getattr(args, "history_points", None) is not None)):
+        if given and not args.json:  # they shape the JSON; the text summary has no place for them
+            return _fail(f"{flag} needs --json")
     if getattr(args, "history_points", None) is not None and args.history_points < 1:
         return _fail("--history-points: expected 1 or more")
     if getattr(args, "resume", None) and getattr(args, "seed", None) is not None:
@@ -251,16 +283,68 @@ def main(argv: list[str] | None = None) -> int:
     func = getattr(args, "func", None)
     if func is None:
         return cmd_app(args)
+    real_stdout, sys.stdout = sys.stdout, _Stdout(sys.stdout)
     try:
         with warnings.catch_warnings():
             # An overflowing run is reported by its NaN halt; NumPy's warnings about it are noise.
             warnings.simplefilter("ignore", RuntimeWarning)
-            return func(args)
+            code = func(args)
+        sys.stdout.flush()  # a full disk shows here, not in the interpreter's final flush
+        return code
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
-        # The reader went away (`| head`): not an error. Point stdout at /dev/null so the
-        # interpreter's final flush does not fail again.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        # The reader went away (`| head`): not an error.
+        _drop_stdout(real_stdout)
         return 0
+    except StdoutError as exc:
+        _drop_stdout(real_stdout)  # what was done (a --save, a written file) stays; only the printing is lost
+        return _fail(f"cannot write to standard output ({exc.__cause__.strerror or exc.__cause__})")
+    finally:
+        sys.stdout = real_stdout
+
+
+def _joined_negatives(argv: list[str]) -> list[str]:
+    """``--seeds -3:2`` as ``--seeds=-3:2``: argparse takes a value such as -3:2 or -0.1,0.2 for an option
+    (and says "expected one argument"); joined, it reaches the option's own message."""
+    out = list(argv)
+    for i in range(len(out) - 2, -1, -1):
+        if out[i] in ("--seeds", "--learning-rates") and re.match(r"-[\d.]", out[i + 1]):
+            out[i:i + 2] = [f"{out[i]}={out[i + 1]}"]
+    return out
+
+
+class StdoutError(Exception):
+    """Standard output cannot be written (a full disk, an I/O error); a closed pipe stays BrokenPipeError."""
+
+
+class _Stdout:
+    """sys.stdout, whose failures say they are standard output's (a file's OSError is the command's to report)."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text):
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise StdoutError() from exc
+
+    def flush(self):
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise StdoutError() from exc
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def _drop_stdout(stream) -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, stream.fileno())

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import sys
 import time
 
 from tui_backprop.config import ConfigError
+from tui_backprop.core.figures import counted
 
 
 def _json_float(value):
@@ -31,13 +33,22 @@ def _load(preset: str, seed: int | None):
     return config
 
 
-def _progress(done: int, total: int, loss: float | None, started: float) -> None:
-    width = 30
+def progress_line(done: int, total: int, text: str) -> str:
+    """``[####......] text`` as wide as the terminal less one column: a line that wraps puts every update on
+    a new row. The bar narrows first (30 marks at most), then goes; the text is cut last."""
+    columns = shutil.get_terminal_size().columns - 1
+    width = min(30, columns - len(text) - 3)
+    if width < 5:
+        return text[:columns].ljust(columns)
     filled = int(width * done / total) if total else width
+    return f"[{'#' * filled}{'.' * (width - filled)}] {text}".ljust(columns)  # covers a longer line before
+
+
+def _progress(done: int, total: int, loss: float | None, started: float) -> None:
     rate = done / max(time.perf_counter() - started, 1e-9)
     loss_text = f"{loss:.6g}" if loss is not None else "-"
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} steps  loss {loss_text}  "
-                     f"{rate:,.0f} steps/s")
+    sys.stderr.write("\r" + progress_line(done, total, f"{done:,}/{total:,} steps  loss {loss_text}  "
+                                                        f"{rate:,.0f} steps/s"))
     sys.stderr.flush()
 
 
@@ -53,11 +64,18 @@ def _session_for(args):
     return Session.headless(_load(args.preset, args.seed), step_back=False)  # the CLI never steps back
 
 
-def _save(session, path) -> int:
-    from tui_backprop.persist import save_session
+def _save(session, path, check: bool = False) -> int:
+    """Save (or with ``check``, see that the file can be written, before the run fills it)."""
+    from tui_backprop.persist import SessionFileError, check_writable, save_session
 
     try:
-        save_session(session, path)
+        if not check:
+            save_session(session, path)
+        else:
+            try:
+                check_writable(path)
+            except OSError as exc:
+                raise SessionFileError(path, f"cannot write the session file ({exc.strerror or exc})") from None
     except ConfigError as exc:
         return _fail(str(exc))
     return 0
@@ -83,9 +101,15 @@ def cmd_train(args) -> int:
     if args.trace and session.in_step:
         return _fail(f"{args.resume}: --trace needs a session saved between steps (this one stopped after "
                      f"the {session.last_phase} phase)")
-    if args.stop_after_epochs is not None or args.stop_below_loss is not None:
-        session.set_training(stop_after_epochs=args.stop_after_epochs or config.training.stop_after_epochs,
-                             stop_below_loss=args.stop_below_loss or config.training.stop_below_loss)
+    stops = {}  # given ones only; 0 is "never" (it switches the preset's own stop off, as in sweep)
+    if args.stop_after_epochs is not None:
+        stops["stop_after_epochs"] = args.stop_after_epochs or None
+    if args.stop_below_loss is not None:
+        stops["stop_below_loss"] = args.stop_below_loss or None
+    if stops:
+        session.set_training(**stops)
+    if args.save and _save(session, args.save, check=True):
+        return 2
     from tui_backprop.run_summary import RunRecord
 
     steps = args.steps
@@ -93,6 +117,7 @@ def cmd_train(args) -> int:
     record = RunRecord(session)
     stop_reason = "steps"
     show_progress = not args.json and sys.stderr.isatty()
+    saved_steps = session.step_count  # a resumed run's, not counted in its speed
     started = time.perf_counter()
     if args.trace:
         for _ in range(steps):
@@ -133,14 +158,14 @@ def cmd_train(args) -> int:
     elapsed = time.perf_counter() - started
     if args.save and _save(session, args.save):
         return 2
-    _report(args, session, record, trace, stop_reason, elapsed)
+    _report(args, session, record, trace, stop_reason, session.step_count - saved_steps, elapsed)
     if session.halted:
-        print(f"tui-backprop: {session.halted.message}", file=sys.stderr)
+        print(f"tui-backprop: {session.halted.stopped_message}", file=sys.stderr)
         return 3
     return 0
 
 
-def _report(args, session, record, trace, stop_reason: str, elapsed: float) -> None:
+def _report(args, session, record, trace, stop_reason: str, ran: int, elapsed: float) -> None:
     """train's summary: every figure is the final network's, or says which step it belongs to."""
     from tui_backprop.run_summary import downsample, final_accuracy, final_test_loss
 
@@ -163,7 +188,7 @@ def _report(args, session, record, trace, stop_reason: str, elapsed: float) -> N
             steps_x, losses = downsample(record.steps, record.losses, args.history_points)
             out["loss_history"] = [_json_float(v) for v in losses]
             out["loss_history_steps"] = steps_x
-        elif not record.exact:
+        elif not record.exact or args.history_points is not None:  # asked for points: one schema, however many
             out["loss_history_steps"] = [float(s) for s in record.steps]
         if session.data.task == "classification":
             out["accuracy_history"] = [_json_float(v) for v in record.accuracies]
@@ -172,19 +197,23 @@ def _report(args, session, record, trace, stop_reason: str, elapsed: float) -> N
         if args.trace:
             out["trace"] = trace
         if session.halted:
-            out["halted"] = session.halted.message
+            out["halted"] = session.halted.stopped_message
         if stop_reason == "stop":
             out["stopped"] = session.message
         json.dump(out, sys.stdout)
         sys.stdout.write("\n")
         return
     print(f"{config.title} ({config.name}, seed {config.network.seed})")
-    print(f"  {session.step_count:,} steps, {session.epoch:,} epochs in {elapsed:.2f} s "
-          f"({session.step_count / max(elapsed, 1e-9):,.0f} steps/s)")
+    saved = session.step_count - ran
+    resumed = "" if not saved else f" ({ran:,} after the saved {saved:,})" if ran else " (all saved)"
+    print(f"  {counted(session.step_count, 'step')}{resumed}"
+          + f", {counted(session.epoch, 'epoch')} in {elapsed:.2f} s"
+          + (f" ({ran / max(elapsed, 1e-9):,.0f} steps/s)" if ran else ""))
     if record.losses:
         # (6 significant digits, zeros kept: 0.754372 beside 0.0437800, not 0.04378)
-        print(f"  batch loss of step {record.steps[0]:,} {record.losses[0]:#.6g}, "
-              f"of step {record.steps[-1]:,} {record.losses[-1]:#.6g}")
+        first = f"batch loss of step {record.steps[0]:,} {record.losses[0]:#.6g}"
+        print(f"  {first}" + (f", of step {record.steps[-1]:,} {record.losses[-1]:#.6g}"
+                              if len(record.losses) > 1 else ""))
     print(f"  training loss now {final:#.6g}" + (f", test loss now {test_loss:#.6g}" if test_loss is not None else ""))
     if acc is not None:
         print(f"  {'test' if len(session.data.x_test) else 'training'} accuracy now {acc:.1%}")
@@ -203,12 +232,17 @@ def cmd_gradcheck(args) -> int:
     session.run(args.steps)
     config = session.config
     if session.halted:
-        print(f"tui-backprop: {session.halted.message}\ntui-backprop: gradcheck: the run halted, so there is "
+        print(f"tui-backprop: {session.halted.stopped_message}\ntui-backprop: gradcheck: the run halted, so there is "
               f"no finite gradient to check", file=sys.stderr)
         return 3
-    where = (f"the batch of step {session.step_count:,}, weights before its update" if session.step_count
-             else "the first batch, initial weights")
-    print(f"{config.name} after {session.step_count:,} steps: backprop vs finite differences on {where}")
+    step = session.checked_step
+    if step == 1:
+        where = "the first batch, initial weights"
+    elif step == session.step_count:
+        where = f"the batch of step {step:,}, weights before its update"
+    else:  # the next step's, as after --resume
+        where = f"the batch of step {step:,}, weights after step {step - 1:,}"
+    print(f"{config.name} after {counted(session.step_count, 'step')}: backprop vs finite differences on {where}")
     agree = True
     for layer in session.network.layers:
         check = session.check_layer(layer.index)

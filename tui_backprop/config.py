@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tui_backprop.core.datasets import FEATURES, GENERATED
+from tui_backprop.core.figures import counted
 from tui_backprop.core.network import LayerSpec
 from tui_backprop.core.optimizers import OPTIMIZER_SETTINGS
 from tui_backprop.config_reader import ConfigError, Reader, _kind, shown
@@ -22,8 +23,9 @@ from tui_backprop.config_checks import check_consistency
 from tui_backprop.config_writer import config_to_dict, lesson_parts_to_dict  # noqa: F401 (re-exported)
 from tui_backprop.lesson_reader import parse_goals, parse_hints, parse_locks, parse_questions
 from tui_backprop.lessons import Goal, Locks, Question, Solution
-from tui_backprop.schema import (FIELD, LAYER_FIELD, MAX_HIDDEN_LAYERS, OPTIMIZER_SETTING_NAMES, PAUSE_POINTS,
-                                 PHASES, phase_names, phase_order, resolve_phase, section_keys, step_phases)
+from tui_backprop.schema import (FIELD, LAYER_FIELD, MAX_HIDDEN_LAYERS, MAX_STEPS, OPTIMIZER_SETTING_NAMES,
+                                 PAUSE_POINTS, PHASES, phase_names, phase_order, resolve_phase, section_keys,
+                                 step_phases)
 
 __all__ = ["PHASES", "PAUSE_POINTS", "Config", "ConfigError", "Note", "load_config", "parse_config",
            "config_to_dict", "phase_names", "resolve_phase", "step_phases"]
@@ -241,7 +243,7 @@ def _parse_data(r: Reader, raw, source) -> DataConfig:
         x = r.matrix(raw["x"], "data.x")
         y = r.matrix(raw["y"], "data.y")
         if len(x) != len(y):
-            r.fail("data.y", f"expected {len(x)} rows (one per row of data.x), got {len(y)}")
+            r.fail("data.y", f"expected {counted(len(x), 'row')} (one per row of data.x), got {len(y)}")
     else:
         for key in ("x", "y"):
             if key in raw:
@@ -330,7 +332,7 @@ def _parse_notes(r: Reader, raw: dict, layers: int) -> tuple[Note, ...]:
         r.table(note, name, NOTE_KEYS)
         if "step" not in note or "text" not in note:
             r.fail(name, "expected a step and a text")
-        step = r.integer(note["step"], f"{name}.step", 1)
+        step = r.integer(note["step"], f"{name}.step", 1, MAX_STEPS)
         text = r.string(note["text"], f"{name}.text")
         phase = _parse_phase(r, note.get("phase", "update"), f"{name}.phase", layers)
         out.append(Note(step, text, phase))

@@ -19,6 +19,11 @@ class ConfigError(ValueError):
         super().__init__(where + message)
 
 
+def _limit(value) -> str:
+    """A limit or the value past it: a whole number in full (1,000,000, not 1e+06)."""
+    return f"{value:,}" if isinstance(value, int) else f"{value:g}"
+
+
 class Reader:
     """Reads one value at a time against its field's expectation; the first problem is a ``ConfigError``."""
 
@@ -56,9 +61,9 @@ class Reader:
 
     def _range(self, value, name, low, high):
         if low is not None and value < low:
-            self.fail(name, f"expected at least {low:g}, got {value:g}")
+            self.fail(name, f"expected at least {_limit(low)}, got {_limit(value)}")
         if high is not None and value > high:
-            self.fail(name, f"expected at most {high:g}, got {value:g}")
+            self.fail(name, f"expected at most {_limit(high)}, got {_limit(value)}")
 
     def string(self, value, name):
         if not isinstance(value, str):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from tui_backprop.lesson_figures import AFTER_PHASE, FIGURES, figure_names
 from tui_backprop.lessons import LOCKABLE, MEASURES, SIGNS, VALUES, Goal, Locks, Question, ask_point
-from tui_backprop.schema import phase_names
+from tui_backprop.schema import MAX_STEPS, phase_names
 
 QUESTION_KEYS = {"step", "phase", "prompt", "answer", "tolerance", "choices", "explanation", "value", "layer",
                  "neuron", "weight", "hide"}
@@ -28,7 +28,7 @@ def parse_questions(r, raw, layer_units: tuple[int, ...], fan_ins: tuple[int, ..
         for key in ("step", "prompt", "answer"):
             if key not in q:
                 r.fail(f"{name}.{key}", "missing; a question needs a step, a prompt and an answer")
-        step = r.integer(q["step"], f"{name}.step", 1)
+        step = r.integer(q["step"], f"{name}.step", 1, MAX_STEPS)
         phase = r.choice(q.get("phase", "update"), f"{name}.phase", phase_names(layers))
         if step == 1 and phase in ("forward", "forward L1"):
             r.fail(f"{name}.phase", "a question is asked before its phase runs, and step 1's forward pass has "

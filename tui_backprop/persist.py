@@ -117,6 +117,19 @@ def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> Path:
     return path
 
 
+def check_writable(path: str | Path) -> None:
+    """Raise the OSError ``atomic_write(path, …)`` would meet for want of a folder or permission, before the
+    work that fills the file (a long run) is done."""
+    path = Path(os.path.realpath(path))
+    if path.is_dir():
+        raise IsADirectoryError(21, "Is a directory")
+    if path.exists() and not path.is_file():
+        return  # a pipe or a terminal is written straight in
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    os.unlink(tmp)
+
+
 def write_text_atomic(path: str | Path, text: str) -> Path:
     return atomic_write(path, lambda f: f.write(text.encode("utf-8")))
 

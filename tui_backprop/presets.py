@@ -58,12 +58,15 @@ def list_presets() -> list[PresetInfo]:
     for origin, folder in (("shipped", shipped_dir()), ("user", user_dir())):
         if folder.is_dir():
             for path in sorted(folder.glob("*.toml")):
-                found[path.stem] = _info(path, origin)
+                if path.is_file():  # not a folder named x.toml, nor a link to nowhere (or to itself)
+                    found[path.stem] = _info(path, origin)
     return sorted(found.values(), key=lambda p: (p.origin != "shipped", p.name))
 
 
 def resolve(name_or_path: str | Path) -> Path:
     text = str(name_or_path)
+    if not text:
+        raise ConfigError("--preset", "", "expected a preset name or a .toml file, got an empty name")
     candidate = Path(text).expanduser()
     if text.endswith(".toml") or os.sep in text or "/" in text:
         if candidate.is_file():

@@ -21,6 +21,11 @@ PAUSE_POINTS = ("none",) + PHASES
 
 MAX_UNITS = 512  # per layer: the form, the presets and saved sessions share this limit
 MAX_HIDDEN_LAYERS = 8
+# Steps of one run: the CLI's --steps and a lesson's questions[].step / notes[].step (which the checker
+# trains up to). A run keeps a loss per step (80 MB at this limit) and takes about an hour to get there at
+# a few thousand steps a second; past it a typo runs for days.
+MAX_STEPS = 10_000_000
+SEED_LIMIT = 2**63  # seeds are below it: the presets, train --seed and sweep --seeds share this limit
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,7 @@ OPTIMIZER_SETTING_NAMES = tuple(dict.fromkeys(k for cls in OPTIMIZERS.values() f
 
 FIELDS: tuple[Field, ...] = (
     _f("network", "inputs", "int", 2, low=1, high=10_000, says="the input features"),
-    _f("network", "seed", "int", 0, low=0, high=2**63 - 1, label="Seed", says="the seed"),
+    _f("network", "seed", "int", 0, low=0, high=SEED_LIMIT - 1, label="Seed", says="the seed"),
     _f("network", "init", "choice", "xavier", choices=INITS, says="the initialisation"),
     _f("network", "bias_init", "number", 0.0, low=-100.0, high=100.0, label="Initial bias (every unit)",
        says="the initial bias"),
@@ -71,7 +76,7 @@ FIELDS: tuple[Field, ...] = (
     _f("data", "samples", "int", 200, low=2, high=1_000_000, says="the number of samples"),
     _f("data", "noise", "number", 0.0, low=0.0, high=0.5, label="Noise", says="the noise"),
     _f("data", "test_fraction", "number", 0.5, low=0.0, high=0.9, label="Test fraction", says="the test fraction"),
-    _f("data", "seed", "int", None, low=0, high=2**63 - 1, optional=True, says="the data seed"),
+    _f("data", "seed", "int", None, low=0, high=SEED_LIMIT - 1, optional=True, says="the data seed"),
     _f("data", "target_columns", "int", 1, low=1, high=1000, says="the target columns"),
     _f("data", "labels", "choice", "zero_one", choices=LABEL_FORMATS, says="the labels"),
     _f("data", "classes", "int", 2, low=2, high=10, says="the number of classes"),

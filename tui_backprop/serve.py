@@ -97,6 +97,17 @@ def share_host(host: str) -> str:
         return socket.gethostname()
 
 
+def bound_port(host: str, port: int) -> int:
+    """Bind ``host:port`` once and let go: a bad host or a port in use fails here (OSError), before the URL
+    is printed. The port bound: for port 0, the free one the system chose."""
+    family, _, _, _, address = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM,
+                                                   flags=socket.AI_PASSIVE)[0]
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will
+        s.bind(address)
+        return s.getsockname()[1]
+
+
 def _page(title: str, text: str) -> str:
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title></head>"
             f"<body style='background:#0c181f;color:#eee;font:18px sans-serif;padding:3em'>"
@@ -116,11 +127,14 @@ def full_page(limit: int) -> str:
 
 def make_server(command: str, host: str = "127.0.0.1", port: int = 8000, public_url: str | None = None,
                 token: str | None = None, max_sessions: int = DEFAULT_MAX_SESSIONS):
-    """A textual-serve ``Server`` with a token and a session limit; raises ImportError without textual-serve."""
+    """A textual-serve ``Server`` with a token and a session limit; raises ImportError without textual-serve,
+    OSError when ``host:port`` cannot be served."""
     from aiohttp import web
     import aiohttp_jinja2
     from textual_serve.app_service import AppService
     from textual_serve.server import Server, log, to_int
+
+    port = bound_port(host, port)
 
     class Session(AppService):
         """One browser tab's app process; stopping it never leaves the process behind."""

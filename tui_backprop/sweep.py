@@ -20,6 +20,7 @@ from tui_backprop.config import Config, ConfigError
 from tui_backprop.core.figures import beside, counted
 from tui_backprop.core.network import Network
 from tui_backprop.core.population import SHUFFLES_AHEAD, Population
+from tui_backprop.schema import SEED_LIMIT
 from tui_backprop.training.session import Session, dataset_for
 
 MEMORY_SHARE = 0.8  # of the memory available now, the most a sweep may plan to use
@@ -46,6 +47,8 @@ def parse_seeds(text: str) -> range:
         raise ValueError(f"--seeds: {text} is an empty range (A:B runs seeds A to B−1, so B must exceed A)")
     if first < 0:
         raise ValueError(f"--seeds: seeds must be 0 or more, got {first}")
+    if stop > SEED_LIMIT:  # run k is `train --seed k`, which refuses the same seeds
+        raise ValueError(f"--seeds: seeds must be below 2**63, got {stop - 1}")
     return range(first, stop)
 
 
@@ -100,18 +103,21 @@ def build_sweep(config: Config, seeds, learning_rates=None, steps: int = 0, stop
                 track_epochs: bool = False, memory: int | None = None) -> Sweep:
     """Runs for every seed × learning rate (seeds outer). Raises ConfigError or ValueError on bad input."""
     rates = tuple(learning_rates) if learning_rates else (config.training.learning_rate,)
-    if not len(seeds):
+    # a range of 2**63 seeds is longer than len() can say
+    count = seeds.stop - seeds.start if isinstance(seeds, range) else len(seeds)
+    if count <= 0:
         raise ValueError("--seeds: no seeds to run")
     first = Session(config.with_seed(seeds[0]))  # validates the preset (data, shapes, targets) once
-    runs = len(seeds) * len(rates)
+    runs = count * len(rates)
     t = config.training
     if t.stop_after_epochs is not None:
         steps = min(steps, t.stop_after_epochs * first.steps_per_epoch)
     need = runs * bytes_per_run(first, steps)
     have = int((available_memory() if memory is None else memory) * MEMORY_SHARE)
     if need > have:
-        raise ValueError(f"--seeds/--learning-rates: {runs} runs of {steps:,} steps need about {_size(need)} of "
-                         f"memory, more than the {_size(have)} this machine can spare; use fewer runs or steps")
+        raise ValueError(f"--seeds/--learning-rates: {counted(runs, 'run')} of {counted(steps, 'step')} need "
+                         f"about {_size(need)} of memory, more than the {_size(have)} this machine can spare; "
+                         "use fewer runs or steps")
     net = config.network
     params, datasets, run_seeds, run_rates = [], [], [], []
     data_cache: dict[int, object] = {}
@@ -127,7 +133,7 @@ def build_sweep(config: Config, seeds, learning_rates=None, steps: int = 0, stop
             run_seeds.append(seed)
             run_rates.append(rate)
     threshold = 0.0 if config.data.labels == "plus_minus_one" else 0.5
-    stop = t.stop_below_loss if stop_below_loss is None else stop_below_loss
+    stop = t.stop_below_loss if stop_below_loss is None else stop_below_loss or None  # 0: never, as in train
     population = Population(first.network, np.array(params), datasets, run_seeds, t.batch_size, t.optimizer,
                             run_rates, t.regularization, t.regularization_rate, dict(t.optimizer_settings),
                             stop_below_loss=stop, accuracy_threshold=threshold, track_epochs=track_epochs)
@@ -201,7 +207,7 @@ def histogram(values, bins: int = 8, width: int = 30, bound: float | None = None
 def summary(sweep: Sweep, results: list[dict], title: str, elapsed: float) -> list[str]:
     pop = sweep.population
     lines = [f"{title}: {counted(pop.runs, 'run')} ({counted(len(set(sweep.seeds)), 'seed')} × "
-             f"{counted(len(set(sweep.learning_rates)), 'learning rate')}), up to {sweep.max_steps:,} steps"]
+             f"{counted(len(set(sweep.learning_rates)), 'learning rate')}), up to {counted(sweep.max_steps, 'step')}"]
     for rate in dict.fromkeys(sweep.learning_rates):
         group = [r for r in results if r["learning_rate"] == rate]
         lines.append(f"learning rate {rate:g}: {counted(len(group), 'run')}")
@@ -229,11 +235,12 @@ def summary(sweep: Sweep, results: list[dict], title: str, elapsed: float) -> li
 
 
 def _progress(pop: Population, total: int, started: float) -> None:
-    width = 30
-    filled = int(width * pop.step_count / total) if total else width
+    from tui_backprop.cli_train import progress_line
+
     rate = pop.steps.sum() / max(time.perf_counter() - started, 1e-9)
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] step {pop.step_count:,}/{total:,}  "
-                     f"{int(pop.active.sum())}/{pop.runs} runs training  {rate:,.0f} updates/s ")
+    sys.stderr.write("\r" + progress_line(pop.step_count, total, f"step {pop.step_count:,}/{total:,}  "
+                                           f"{int(pop.active.sum())}/{counted(pop.runs, 'run')} training  "
+                                           f"{rate:,.0f} updates/s"))
     sys.stderr.flush()
 
 
@@ -242,9 +249,7 @@ def cmd_sweep(args) -> int:
 
     try:
         seeds = parse_seeds(args.seeds)
-        rates = parse_learning_rates(args.learning_rates) if args.learning_rates else None
-        if args.stop_below_loss is not None and not math.isfinite(args.stop_below_loss):
-            raise ValueError("--stop-below-loss: expected a finite number")
+        rates = parse_learning_rates(args.learning_rates) if args.learning_rates is not None else None
         config = _load(args.preset, None)
         sweep = build_sweep(config, seeds, rates, args.steps, args.stop_below_loss)
     except (ConfigError, ValueError) as exc:
@@ -262,16 +267,11 @@ def cmd_sweep(args) -> int:
         sys.stderr.write("\n")
     pop.finish_all()
     results = run_results(sweep)
-    try:
-        if args.json:
-            json.dump({"preset": config.name, "steps": sweep.max_steps, "stop_below_loss": pop.stop_below_loss,
-                       "runs": results}, sys.stdout)
-            sys.stdout.write("\n")
-        else:
-            print("\n".join(summary(sweep, results, f"{config.title} ({config.name})", elapsed)))
-        sys.stdout.flush()
-    except BrokenPipeError:  # e.g. piped into head: the reader has what it wanted
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+    if args.json:  # a closed pipe or a full disk: cli.main says so
+        json.dump({"preset": config.name, "steps": sweep.max_steps, "stop_below_loss": pop.stop_below_loss,
+                   "runs": results}, sys.stdout)
+        sys.stdout.write("\n")
+    else:
+        print("\n".join(summary(sweep, results, f"{config.title} ({config.name})", elapsed)))
     return 0
 

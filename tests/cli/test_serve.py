@@ -372,6 +372,8 @@ def test_no_token_beyond_loopback_needs_i_understand(served, capsys):
     (["serve", "--token", "has spaces in it"], "--token: expected 8 to 128"),
     (["serve", "--token", "abcdefgh12", "--no-token"], "contradict"),
     (["serve", "--max-sessions", "0"], "--max-sessions: expected 1 or more"),
+    (["serve", "--port", "70000"], "--port: expected 0 to 65535 (0: any free port), got 70000"),
+    (["serve", "--port", "-1"], "--port: expected 0 to 65535"),
     (["--resume", "run.npz", "serve"], "--resume is off in the browser"),
     (["--served", "--resume", "run.npz"], "--resume is off in a served session"),
 ])
@@ -380,6 +382,40 @@ def test_bad_serve_options_are_one_line_and_exit_2(served, capsys, argv, expecte
     err = capsys.readouterr().err
     assert expected in err and err.startswith("tui-backprop: ") and err.count("\n") == 1
     assert served == []
+
+
+def test_an_address_that_cannot_be_served_fails_before_the_url_is_printed(capsys):
+    pytest.importorskip("textual_serve")
+    assert cli.main(["serve", "--host", "256.1.1.1", "--port", str(_free_port())]) == 2
+    out = capsys.readouterr()
+    assert out.out == "" and out.err.startswith("tui-backprop: cannot serve on 256.1.1.1:") and out.err.count("\n") == 1
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert cli.main(["serve", "--port", str(port)]) == 2
+    out = capsys.readouterr()
+    assert out.out == "" and out.err == f"tui-backprop: cannot serve on 127.0.0.1:{port} (Address already in use)\n"
+
+
+def test_port_0_prints_the_port_it_serves_on():
+    pytest.importorskip("textual_serve")
+    proc = subprocess.Popen([sys.executable, "-m", "tui_backprop", "serve", "--port", "0", "--preset", "xor"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        line = proc.stdout.readline()
+        port = int(re.fullmatch(r"tui-backprop in the browser: open http://127\.0\.0\.1:(\d+)/\n", line)[1])
+        assert port != 0
+        deadline = time.monotonic() + 30  # the URL is printed just before the server listens
+        while True:
+            try:
+                assert "textual-terminal" in _fetch(f"http://127.0.0.1:{port}/")  # it answers there
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "serve did not answer within 30 s"
+                time.sleep(0.2)
+    finally:
+        _stop(proc)
 
 
 def test_loopback_is_only_this_machine():

@@ -37,7 +37,7 @@ def test_history_points_downsamples_with_its_steps(capsys):
     assert result["loss_history"] == pytest.approx([np.mean(full["loss_history"][i:i + 25]) for i in (0, 25, 50, 75)],
                                                    rel=1e-14)
     same = run_json(capsys, "--preset", "xor", "--steps", "10", "--history-points", "50")  # fewer steps: all of them
-    assert len(same["loss_history"]) == 10 and "loss_history_steps" not in same
+    assert len(same["loss_history"]) == 10 and same["loss_history_steps"] == [float(s) for s in range(1, 11)]
 
 
 def test_history_points_must_be_positive(capsys):
@@ -80,8 +80,8 @@ def test_resumed_run_continues_the_per_step_history(capsys, tmp_path):
 
 
 def _cli(*args, **kwargs):
-    return subprocess.run([sys.executable, "-m", "tui_backprop", *args], capture_output=True, text=True,
-                          timeout=120, **kwargs)
+    kwargs.setdefault("capture_output", "stdout" not in kwargs)
+    return subprocess.run([sys.executable, "-m", "tui_backprop", *args], text=True, timeout=120, **kwargs)
 
 
 @pytest.mark.parametrize("command", [
@@ -93,6 +93,25 @@ def test_a_closed_pipe_is_not_an_error(command):
     result = subprocess.run(["bash", "-o", "pipefail", "-c", shell + " >/dev/null"], capture_output=True,
                             text=True, timeout=120)
     assert result.stderr == "" and result.returncode == 0
+
+
+@pytest.mark.parametrize("args", [
+    ["train", "--preset", "xor", "--steps", "5", "--json"], ["train", "--preset", "xor", "--steps", "5"],
+    ["sweep", "--preset", "xor", "--seeds", "0:2", "--steps", "5"], ["presets"], ["gradcheck", "--preset", "xor"],
+    ["export", "--preset", "xor", "--history-csv", "-"],
+])
+def test_a_full_disk_on_standard_output_is_one_line(args):
+    with open("/dev/full", "w") as full:
+        result = _cli(*args, stdout=full, stderr=subprocess.PIPE)
+    assert result.returncode == 2
+    assert result.stderr == "tui-backprop: cannot write to standard output (No space left on device)\n"
+
+
+def test_a_full_standard_output_keeps_the_saved_session(tmp_path):
+    with open("/dev/full", "w") as full:
+        result = _cli("train", "--preset", "xor", "--steps", "5", "--save", str(tmp_path / "s.npz"),
+                      stdout=full, stderr=subprocess.PIPE)
+    assert result.returncode == 2 and (tmp_path / "s.npz").exists()
 
 
 def test_an_overflowing_run_prints_no_numpy_warnings(tmp_path):
@@ -132,3 +151,17 @@ def test_speed_levels_and_progress_have_separators(capsys):
     assert speed_text(3000) == "3,000 steps/s" and speed_text(30) == "30 steps/s" and speed_text(None) == "full speed"
     _progress(1500, 20000, 0.25, time.perf_counter())
     assert "] 1,500/20,000 steps  loss 0.25  " in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("columns", [80, 60, 30])
+def test_the_progress_line_fits_the_terminal(monkeypatch, columns):
+    import os
+
+    from tui_backprop.cli_train import progress_line
+
+    monkeypatch.setattr("shutil.get_terminal_size", lambda *a, **k: os.terminal_size((columns, 24)))
+    text = "30,000/200,000 steps  loss 3.09774e-09  9,278 steps/s"  # it wrapped at 80 columns
+    line = progress_line(30000, 200000, text)
+    assert len(line) == columns - 1
+    if columns == 80:
+        assert line.startswith("[") and line.rstrip().endswith("9,278 steps/s")

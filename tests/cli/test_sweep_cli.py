@@ -84,8 +84,17 @@ def test_a_diverging_run_is_reported_not_fatal(capsys):
     (["--seeds", "0:2", "--learning-rates", "0.1,x"], "expected numbers separated by commas"),
     (["--seeds", "0:2", "--learning-rates", "0.1,0.1"], "--learning-rates: 0.1 is given twice; give each rate once"),
     (["--seeds", "0:2", "--learning-rates", "0.3,0.1,0.30"], "0.3 is given twice"),
-    (["--seeds", "0:100000000"], "100000000 runs of 10 steps need about"),
+    (["--seeds", "0:100000000"], "100,000,000 runs of 10 steps need about"),
     (["--seeds", "0:2", "--preset", "no-such-preset"], "no preset with that name"),
+    # train --seed's limit: every seed of a sweep can be rerun alone
+    (["--seeds", "0:99999999999999999999"], "--seeds: seeds must be below 2**63, got 99999999999999999998"),
+    (["--seeds", "9223372036854775808:9223372036854775810"], "below 2**63"),
+    (["--seeds", "0:9223372036854775808"], "runs of 10 steps need about"),  # the last seed is 2**63 − 1
+    (["--seeds", "0:2", "--learning-rates", ""], "--learning-rates: expected numbers separated by commas, got ''"),
+    (["--seeds", "0:2", "--stop-below-loss", "-1"], "--stop-below-loss: expected a finite number, 0 (never stop)"),
+    (["--seeds", "0:2", "--stop-below-loss", "nan"], "--stop-below-loss: expected a finite number"),
+    (["--seeds", "-3:2"], "--seeds: seeds must be 0 or more, got -3"),  # not argparse's "expected one argument"
+    (["--seeds", "0:2", "--learning-rates", "-0.1,0.2"], "every learning rate must be a positive number, got -0.1"),
 ])
 def test_bad_input_is_one_line_and_exit_2(capsys, args, words):
     base = ["sweep", "--preset", "xor", "--steps", "10"]

@@ -56,6 +56,14 @@ class SessionReading:
         x, y = self._current_batch()
         return check_layers(self._checked_network(), x, y, layers=[layer])[0]
 
+    @property
+    def checked_step(self) -> int:
+        """The step whose batch ``check_layer`` uses, with the weights before that step's update: the last
+        step when its backward pass is at hand, else the next one (e.g. a session just loaded)."""
+        if not self.in_step and self._x is not None and self.optimizer.steps:
+            return self.step_count
+        return self.step_count + 1
+
     def _checked_network(self):
         """A copy with the weights the gradients on screen came from: between steps, those before the update."""
         net = self.network.clone()

@@ -368,6 +368,15 @@ def _check_targets(cfg: Config, data: Dataset) -> None:
 def dataset_for(config: Config) -> Dataset:
     """The data a configuration describes, from its data seed."""
     d = config.data
-    return make_dataset(d.source, d.samples, d.noise, d.test_fraction, config.data_seed, x=d.x, y=d.y,
+    data = make_dataset(d.source, d.samples, d.noise, d.test_fraction, config.data_seed, x=d.x, y=d.y,
                         path=d.path, target_columns=d.target_columns, labels=d.labels, classes=d.classes,
                         features=d.features)
+    if data.task == "regression" and config.training.loss in ("bce", "cross_entropy") and _labels(data.y_train):
+        # inline or CSV targets of 0 and 1 under a classifier's loss (xor-two-hidden) are classes: accuracy counts
+        data.task = "classification"
+    return data
+
+
+def _labels(y) -> bool:
+    """0/1 targets: one column, or one 1 a row (one-hot)."""
+    return bool(np.isin(y, (0.0, 1.0)).all() and (y.shape[1] == 1 or (y.sum(axis=1) == 1).all()))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tui_backprop.core.diagnostics import LayerDiagnostics
+from tui_backprop.core.figures import counted
 
 
 @dataclass(frozen=True)
@@ -17,10 +18,20 @@ class NanReport:
     what: str
 
     @property
-    def message(self) -> str:
+    def problem(self) -> str:
         where = f" in layer {self.layer + 1}" if self.layer is not None else ""
-        return (f"In step {self.step:,}: {self.what} became NaN or infinite{where} during the {self.phase} "
-                f"phase. Training paused. Try a smaller learning rate or smaller initial weights, then reset.")
+        return f"In step {self.step:,}: {self.what} became NaN or infinite{where} during the {self.phase} phase."
+
+    @property
+    def message(self) -> str:
+        """The app's: training pauses there and can be reset."""
+        return f"{self.problem} Training paused. Try a smaller learning rate or smaller initial weights, then reset."
+
+    @property
+    def stopped_message(self) -> str:
+        """The command line's: nothing pauses, the run ends after the last whole step."""
+        return (f"{self.problem} Training stopped after {counted(self.step - 1, 'step')}. Try a smaller learning "
+                f"rate or smaller initial weights.")
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ when nothing can stop inside the step (``_steps_stopping_inside``).
 from __future__ import annotations
 
 from tui_backprop.config import resolve_phase, step_phases
-from tui_backprop.core.figures import beside
+from tui_backprop.core.figures import beside, counted
 
 
 class SessionStops:
@@ -89,7 +89,8 @@ class SessionStops:
         if phase == "update" and self.batch_in_epoch == 0:
             t = self.config.training
             if t.stop_after_epochs is not None and self.epoch >= t.stop_after_epochs:
-                self.message = f"Stopped after {self.epoch} epochs (stop_after_epochs = {t.stop_after_epochs})."
+                self.message = (f"Stopped after {counted(self.epoch, 'epoch')} "
+                                f"(stop_after_epochs = {t.stop_after_epochs}).")
                 return "stop"
             if t.stop_below_loss is not None and self.train_loss is not None and self.train_loss < t.stop_below_loss:
                 # One line at 80 columns; "after the update" tells it from the status line's batch loss.
