@@ -262,3 +262,17 @@ def test_mid_step_the_update_ratio_says_it_is_the_last_steps():
     text = text_of(session, config, (1, 0, 0, 0))
     ratio = session.snapshot().layers[1].diagnostics.update_ratio
     assert f"  update/W {fmt(ratio, 2)}\n" in text and "last update/W" not in text
+
+
+def test_the_norms_line_never_leaves_a_label_without_its_value():
+    """QA3 K7: at 80×24 the line '‖W‖ 1.58  ‖∇W‖ 0.235  update/W 0.071' wrapped after 'update/W'."""
+    session, config = after("xor-two-hidden", "update")
+    wide = text_of(session, config, width=60)
+    line = next(l for l in wide.splitlines() if l.startswith("‖W‖"))
+    assert "  ‖∇W‖ " in line and "  update/W " in line  # room: two spaces apart
+    narrow = text_of(session, config, width=len(line) + 1)  # text_width = width − 3: two columns short
+    assert next(l for l in narrow.splitlines() if l.startswith("‖W‖")) == line.replace("  ", " ")
+    tight = text_of(session, config, width=22)
+    lines = tight.splitlines()
+    i = next(i for i, l in enumerate(lines) if l.startswith("‖W‖"))
+    assert "update/W" not in lines[i] and lines[i + 1].startswith("update/W ") and len(lines[i + 1].split()) == 2

@@ -92,6 +92,12 @@ class Inspector(VerticalScroll, can_focus=True):
         self.border_title = "Gradients"
         self._render_body()
 
+    def on_resize(self) -> None:
+        # The text is laid out for the pane's width (View.width): a snapshot shown before the first layout,
+        # or a new width, would leave lines fitted to another width.
+        if self._body_height is None or self._body_height[0] != self.query_one("#inspector-body").content_size.width:
+            self._render_body()
+
     # ------------------------------------------------------------ public API
     def show(self, snapshot: Snapshot | None) -> None:
         """Show a new snapshot, keeping the selection where it still exists."""
