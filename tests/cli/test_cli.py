@@ -49,6 +49,16 @@ def test_train_prints_a_summary(capsys):
     assert "training loss now" in out and "accuracy" in out
 
 
+def test_train_on_a_compare_lesson_says_what_it_trains(capsys):
+    """QA3 C4: batch-vs-stochastic trained batch 10, neither half of the lesson, without a word."""
+    assert main(["train", "--preset", "batch-vs-stochastic", "--steps", "5"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1] == ("  (a compare lesson: this trains its base configuration; the app runs full batch; "
+                        "stochastic (batch of 1) side by side)")
+    assert main(["train", "--preset", "xor", "--steps", "5"]) == 0
+    assert "compare lesson" not in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("preset,extra", [("one-weight", EXTRA_REGRESSION), ("xor", EXTRA_CLASSIFICATION)])
 def test_json_keys(capsys, preset, extra):
     result = run_json(capsys, "--preset", preset, "--steps", "12")
