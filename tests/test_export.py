@@ -105,6 +105,13 @@ def test_network_json_of_the_chain_example_after_one_step():
     assert [layer["activation"] for layer in data["layers"]] == ["linear", "linear"]
 
 
+def test_network_json_names_the_input_features():
+    """QA3 C7: a network trained on computed features said only "inputs": 7."""
+    data = network_dict(Session(load_preset("challenge-spiral-features").solution.config))
+    assert data["inputs"] == 7 and data["features"] == ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"]
+    assert network_dict(trained("xor", 0))["features"] is None  # the data's own columns
+
+
 def test_network_json_writes_null_for_non_finite_weights():
     session = trained("one-weight", 0)
     session.network.params[:] = np.inf

@@ -83,6 +83,8 @@ def network_dict(session) -> dict:
         "step": int(session.step_count),
         "epoch": int(session.epoch),
         "inputs": net.inputs,
+        # what each input is, when the preset computes features from the data's columns (null: the columns)
+        "features": list(session.config.data.features) or None,
         "loss": net.loss.name,
         "layers": [
             {
