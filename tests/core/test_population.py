@@ -234,7 +234,7 @@ def test_memory_grows_linearly_with_runs():
 
 def test_too_many_runs_for_the_memory_is_refused():
     config = make_config([(4, "tanh"), (1, "sigmoid")])
-    with pytest.raises(ValueError, match=r"1000 runs of 100 steps need about .* more than the"):
+    with pytest.raises(ValueError, match=r"1,000 runs of 100 steps need about .* more than the"):
         build_sweep(config, range(1000), None, 100, memory=1_000_000)
 
 
