@@ -205,8 +205,10 @@ def _report(args, session, record, trace, stop_reason: str, ran: int, elapsed: f
         return
     print(f"{config.title} ({config.name}, seed {config.network.seed})")
     if config.compare:  # the lesson's point is its compared runs, which only the app trains side by side
-        labels = "; ".join(label for label, _ in config.compare)
-        print(f"  (a compare lesson: this trains its base configuration; the app runs {labels} side by side)")
+        labels = " and ".join(f"'{label}'" for label, _ in config.compare)
+        t = config.training
+        print(f"  A compare lesson: this trains its base configuration ({t.optimizer}, learning rate "
+              f"{t.learning_rate:g}, batch size {t.batch_size}); the app runs {labels} side by side.")
     saved = session.step_count - ran
     resumed = "" if not saved else f" ({ran:,} after the saved {saved:,})" if ran else " (all saved)"
     print(f"  {counted(session.step_count, 'step')}{resumed}"

@@ -5,9 +5,10 @@ import time
 import numpy as np
 import pytest
 
-from tests.conftest import finished, pause_latencies, press_at_once, wait_until_stopped
+from tests.conftest import finished, pause_latencies, press_at_once, until, wait_until_stopped
 from tui_backprop.app.app import LEARNING_RATES, BackpropApp, next_learning_rate
 from tui_backprop.app.widgets.inspector import Inspector
+from tui_backprop.app.widgets.diagram import NetworkDiagram
 from tui_backprop.presets import load_preset
 
 
@@ -764,13 +765,28 @@ async def test_every_views_key_switches_to_it_from_any_view():
         await pilot.press("H", "G")  # from a view to the graph: the main view, with the graph shown
         await pilot.pause()
         assert app.screen is app.main and app.main.has_class("-graph")
-        await pilot.press("H", "G")  # the graph was under the view already: it stays
+        await pilot.press("H", "G")  # the graph → a view → the graph again
         await pilot.pause()
         assert app.screen is app.main and app.main.has_class("-graph")
-        await pilot.press("H", "escape")
+        await pilot.press("H", "escape")  # QA4: escape from a view opened over the graph landed on the graph
         await pilot.pause()
-        assert app.screen is app.main
+        assert app.screen is app.main and not app.main.has_class("-graph")
+        await pilot.press("G", "D")  # QA4: D from the graph only toasted about a diagram out of sight
+        await pilot.pause()
+        assert not app.main.has_class("-graph") and app.main.query_one(NetworkDiagram).show_gradients
+        await pilot.press("D")
         await pilot.press("H", "I")  # no digits in xor: the view stays, a toast says why
         await pilot.pause()
         assert isinstance(app.screen, LandscapeScreen)
         assert any("digits view needs" in n.message for n in app._notifications)
+
+
+async def test_opening_the_sweep_says_the_running_training_pauses():
+    """QA4: S paused a running run without a word (H, U, G keep it running)."""
+    app = make_app("xor")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("space")
+        assert await until(pilot, lambda: app.session.step_count > 0)
+        await pilot.press("S")
+        assert await until(pilot, lambda: not app.main.runner.running)
+        assert any("Training paused while the seeds train" in n.message for n in app._notifications)

@@ -53,8 +53,8 @@ def test_train_on_a_compare_lesson_says_what_it_trains(capsys):
     """QA3 C4: batch-vs-stochastic trained batch 10, neither half of the lesson, without a word."""
     assert main(["train", "--preset", "batch-vs-stochastic", "--steps", "5"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[1] == ("  (a compare lesson: this trains its base configuration; the app runs full batch; "
-                        "stochastic (batch of 1) side by side)")
+    assert lines[1] == ("  A compare lesson: this trains its base configuration (sgd, learning rate 0.3, batch size "
+                        "10); the app runs 'full batch' and 'stochastic (batch of 1)' side by side.")
     assert main(["train", "--preset", "xor", "--steps", "5"]) == 0
     assert "compare lesson" not in capsys.readouterr().out
 

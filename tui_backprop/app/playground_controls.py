@@ -85,6 +85,9 @@ class PlaygroundControls:
         """The main run pauses; the chosen run's seed (if any) opens here afterwards."""
         from tui_backprop.app.screens.sweep import SweepScreen
 
+        self.leave_graph()
+        if self.runner.running:
+            self.notify("Training paused while the seeds train (space resumes it after).", timeout=4)
         self.runner.pause()
 
         def chosen(seed: int | None) -> None:
@@ -100,6 +103,7 @@ class PlaygroundControls:
     def action_landscape(self) -> None:
         from tui_backprop.app.screens.landscape import LandscapeScreen, Source
 
+        self.leave_graph()
         source = Source(self, lambda: self.runner, lambda session: [session],
                         lambda: [self.latest_snapshot] if self.latest_snapshot is not None else [])
         self.app.push_screen(LandscapeScreen(source, self.query_one(Inspector).selection[:3]))
@@ -110,6 +114,7 @@ class PlaygroundControls:
         if not self.can_open_digits():
             self.notify("The digits view needs the handwritten digits: open the digits preset (o).", timeout=4)
             return
+        self.leave_graph()
         self.app.push_screen(DigitsScreen(self))
 
     def can_open_digits(self) -> bool:
@@ -118,4 +123,5 @@ class PlaygroundControls:
     def action_layer_stats(self) -> None:
         from tui_backprop.app.screens.layer_stats import LayerStatsScreen
 
+        self.leave_graph()
         self.app.push_screen(LayerStatsScreen(self))

@@ -233,7 +233,7 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
         verdict, _, kinks = check.verdict.partition("; ")
         self.notify(f"Layer {layer + 1}: backprop {verdict} with finite differences "
                     f"(max relative error {fmt(check.max_relative_error, 2)})" + (f"; {kinks}" if kinks else ""),
-                    timeout=3)
+                    timeout=10 if kinks else 4)  # a projected class reads the kink's explanation
 
     def on_inspector_selection_changed(self, event: Inspector.SelectionChanged) -> None:
         self.query_one(NetworkDiagram).select(event.layer, event.neuron, event.weight, event.sample)
@@ -261,7 +261,14 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
             self.query_one(Inspector).focus()
         self.call_after_refresh(place_toasts, self)
 
+    def leave_graph(self) -> None:
+        """Before another view opens: views open over the main view, one at a time, so escape returns there
+        (not to the graph, which a view opened from it used to leave underneath)."""
+        if self.has_class("-graph"):
+            self.action_toggle_graph()
+
     def action_toggle_diagram_gradients(self) -> None:
+        self.leave_graph()  # from the graph: the diagram it switches is on the main view
         diagram = self.query_one(NetworkDiagram)
         diagram.show_gradients = not diagram.show_gradients
         self.notify("Diagram: " + ("gradients ∂L/∂w, δ" if diagram.show_gradients else "weights w, a"), timeout=2)

@@ -27,7 +27,8 @@ from textual.app import App
 from textual.screen import Screen
 
 POLL = 0.01  # seconds between looks at a screen being mounted or closed, or a key on its way
-IN_FLIGHT_MAX = 0.5  # seconds: a sent key not heard of again by then (stopped by a widget) is done
+IN_FLIGHT_MAX = 2.0  # seconds: a sent key not heard of again by then (stopped by a widget) is done (0.5 s let
+# the key after an Enter go while a loaded machine was still closing the dialog: it was lost, ~1 run in 10)
 GIVE_UP = 3.0  # seconds: a screen that never gets ready has the keys anyway
 REMEMBERED = 256  # keys on their way remembered (a key a widget stops never comes back)
 

@@ -49,11 +49,8 @@ class SwitchesViews:
             opens()  # it says why (I without the digits lesson), and this view stays open
             return
         self.action_leave()
-        if action == self.VIEW_ACTION:
-            return
-        if action == "toggle_graph" and owner.has_class("-graph"):
-            return  # the graph is under this view already: closing it shows the graph
-        opens()
+        if action != self.VIEW_ACTION:
+            opens()  # (never over the graph: the main view leaves it before a view opens)
 
 
 class ViewScreen(SwitchesViews, ClosesOnce, Screen[None]):
