@@ -48,7 +48,8 @@ def parse_seeds(text: str) -> range:
     if first < 0:
         raise ValueError(f"--seeds: seeds must be 0 or more, got {first}")
     if stop > SEED_LIMIT:  # run k is `train --seed k`, which refuses the same seeds
-        raise ValueError(f"--seeds: seeds must be below 2**63, got {stop - 1}")
+        # (the end as typed: A:B's last seed is B − 1, a number the user never wrote)
+        raise ValueError(f"--seeds: seeds must be below 2**63 (A:B runs A to B−1), got {text}")
     return range(first, stop)
 
 

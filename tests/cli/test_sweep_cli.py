@@ -87,7 +87,8 @@ def test_a_diverging_run_is_reported_not_fatal(capsys):
     (["--seeds", "0:100000000"], "100,000,000 runs of 10 steps need about"),
     (["--seeds", "0:2", "--preset", "no-such-preset"], "no preset with that name"),
     # train --seed's limit: every seed of a sweep can be rerun alone
-    (["--seeds", "0:99999999999999999999"], "--seeds: seeds must be below 2**63, got 99999999999999999998"),
+    (["--seeds", "0:99999999999999999999"], "--seeds: seeds must be below 2**63 (A:B runs A to B−1), got "
+                                             "0:99999999999999999999"),
     (["--seeds", "9223372036854775808:9223372036854775810"], "below 2**63"),
     (["--seeds", "0:9223372036854775808"], "runs of 10 steps need about"),  # the last seed is 2**63 − 1
     (["--seeds", "0:2", "--learning-rates", ""], "--learning-rates: expected numbers separated by commas, got ''"),
