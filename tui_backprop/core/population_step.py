@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tui_backprop.core.workspace import shares_derivative
+from tui_backprop.core.workspace import derivative_groups
 
 
 def _flat(array: np.ndarray) -> np.ndarray:
@@ -66,35 +66,22 @@ class StackedStep:
         last = len(pop.units) - 1
         # Per layer: its width (one column wider if the activation can write the next layer's input [a, 1]: the
         # extra column of z holds a number it maps to exactly 1, so no copy of a; the extra columns of dL/da
-        # and delta are never read), and whether its f'(z) comes from one call for every layer of its activation.
+        # and delta are never read).
         layers = []
-        for i, (units, activation, shared) in enumerate(zip(pop.units, pop.activations,
-                                                            shares_derivative(pop.activations, pop.loss))):
+        for i, (units, activation) in enumerate(zip(pop.units, pop.activations)):
             one = _maps_to_one(activation) if i < last else None
-            layers.append((units, units if one is None else units + 1, one, activation.name if shared else None))
+            layers.append((units, units if one is None else units + 1, one))
         # Layers of one activation keep z, a and f'(z) in one buffer each, as a single network's workspace does.
-        sizes: dict[str, int] = {}
-        for _, width, _, name in layers:
-            if name is not None:
-                sizes[name] = sizes.get(name, 0) + k * batch * width
-        grouped = {name: (np.zeros(size), np.zeros(size), np.zeros(size)) for name, size in sizes.items()}
-        used = dict.fromkeys(sizes, 0)
-        self.derivative_plan = [(activation, *grouped[activation.name]) for activation in
-                                {pop.activations[i].name: pop.activations[i] for i in range(last + 1)}.values()
-                                if activation.name in grouped]
+        self.derivative_plan, grouped = derivative_groups(pop.activations, pop.loss,
+                                                          [(k, batch, width) for _, width, _ in layers])
         # Fewer buffers, fewer cache misses at large K: each layer's delta overwrites its dL/da (every
         # activation's backward reads an element of dL/da before writing that element of delta), and the
         # activations' scratch is one buffer for all layers.
-        shared_scratch = np.zeros(k * batch * max(width for _, width, _, _ in layers))
+        shared_scratch = np.zeros(k * batch * max(width for _, width, _ in layers))
         self.wide: list[tuple[np.ndarray, ...] | None] = []
         self.derivatives: list[np.ndarray | None] = []  # f'(z) of layers whose backward multiplies by it
-        for units, width, one, name in layers:
+        for (units, width, one), (z, a, derivative) in zip(layers, grouped):
             shape = (k, batch, width)
-            if name is None:
-                z, a, derivative = np.zeros(shape), np.zeros(shape), None
-            else:
-                start, used[name] = used[name], used[name] + k * batch * width
-                z, a, derivative = (block[start : used[name]].reshape(shape) for block in grouped[name])
             self.derivatives.append(derivative)
             grad_a = np.zeros(shape)
             scratch = shared_scratch[: k * batch * width].reshape(shape)

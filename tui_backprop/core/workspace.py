@@ -8,6 +8,7 @@ unpack without attribute look-ups.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -38,29 +39,15 @@ class Workspace:
         first = np.ones((batch, net.inputs + 1))
         self.own_first = first
         self.x_part = first[:, : net.inputs]
-        # Layers of one activation keep z, a and f'(z) in one buffer each: after the forward pass one
-        # derivative call serves them all, and each layer's backward is one multiply (the numbers its
-        # activation's backward gives; a 2-8-8-1 tanh network: 5 calls instead of 9).
-        shared = shares_derivative([layer.activation for layer in net.layers], net.loss)
-        groups: dict[str, list] = {}
-        for layer, joins in zip(net.layers, shared):
-            if joins:
-                groups.setdefault(layer.activation.name, [layer.activation, 0])[1] += batch * layer.units
-        blocks = {name: (np.zeros(size), np.zeros(size), np.zeros(size)) for name, (_, size) in groups.items()}
-        self.derivative_plan = [(activation, *blocks[name]) for name, (activation, _) in groups.items()]
+        # a 2-8-8-1 tanh network: 5 calls in the backward pass instead of 9 (see ``derivative_groups``)
+        self.derivative_plan, buffers = derivative_groups([layer.activation for layer in net.layers], net.loss,
+                                                          [(batch, layer.units) for layer in net.layers])
         self.derivatives: list[np.ndarray | None] = []  # f'(z) of the layers whose backward is one multiply
-        used = dict.fromkeys(groups, 0)
-        for i, layer in enumerate(net.layers):
+        for i, (layer, (z, a, derivative)) in enumerate(zip(net.layers, buffers)):
             if i + 1 < len(net.layers):
                 nxt = np.ones((batch, layer.units + 1))
                 self.inputs_aug.append(nxt)
                 self.a_into_next.append(nxt[:, : layer.units])
-            if shared[i]:
-                name, size = layer.activation.name, batch * layer.units
-                start, used[name] = used[name], used[name] + size
-                z, a, derivative = (block[start : start + size].reshape(batch, layer.units) for block in blocks[name])
-            else:
-                z, a, derivative = np.zeros((batch, layer.units)), np.zeros((batch, layer.units)), None
             self.z.append(z)
             self.a.append(a)
             self.derivatives.append(derivative)
@@ -109,6 +96,34 @@ def shares_derivative(activations, loss) -> list[bool]:
     last = len(activations) - 1
     return [a.elementwise and a.backward_multiplies_derivative and not (i == last and loss.fuses_output_delta)
             for i, a in enumerate(activations)]
+
+
+def derivative_groups(activations, loss, shapes) -> tuple[list, list[tuple[np.ndarray, np.ndarray, np.ndarray | None]]]:
+    """Each layer's z, a and f'(z) buffers (``shapes``, one per layer), and the derivative calls to make.
+
+    Layers of one activation (those ``shares_derivative`` picks) keep z, a and f'(z) in one block each, layer
+    after layer: after the forward pass one derivative call per activation serves them all, and each layer's
+    backward is one multiply, with the numbers its activation's backward gives. Other layers get z and a of
+    their own and no f'(z) (None). Returns ([(activation, z block, a block, f'(z) block)], [(z, a, f'(z))]).
+    """
+    shared = shares_derivative(activations, loss)
+    sizes: dict[str, int] = {}
+    for activation, joins, shape in zip(activations, shared, shapes):
+        if joins:
+            sizes[activation.name] = sizes.get(activation.name, 0) + math.prod(shape)
+    blocks = {name: (np.zeros(size), np.zeros(size), np.zeros(size)) for name, size in sizes.items()}
+    plan = [(activation, *blocks[activation.name])
+            for activation in {a.name: a for a, joins in zip(activations, shared) if joins}.values()]
+    used = dict.fromkeys(sizes, 0)
+    buffers = []
+    for activation, joins, shape in zip(activations, shared, shapes):
+        if joins:
+            name, size = activation.name, math.prod(shape)
+            start, used[name] = used[name], used[name] + size
+            buffers.append(tuple(block[start : start + size].reshape(shape) for block in blocks[name]))
+        else:
+            buffers.append((np.zeros(shape), np.zeros(shape), None))
+    return plan, buffers
 
 
 def _product(left: np.ndarray, right: np.ndarray):
