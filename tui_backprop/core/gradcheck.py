@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tui_backprop.core import reference
+from tui_backprop.core.figures import counted
 from tui_backprop.core.network import Network
 
 
@@ -62,10 +63,9 @@ class LayerCheck:
     def verdict(self) -> str:
         """"agrees" or "DISAGREES", and where some weights sit on a kink, how many (left out of the figures)."""
         word = "agrees" if self.passed else "DISAGREES"
-        n = self.kink_count
-        if not n:
+        if not self.kink_count:
             return word
-        return (f"{word}; {n} weight{'s' if n > 1 else ''} at a kink left out (a ReLU's z is exactly 0: the "
+        return (f"{word}; {counted(self.kink_count, 'weight')} at a kink left out (a ReLU's z is exactly 0: the "
                 f"slope differs on each side, backprop takes f'(0) = 0)")
 
 
@@ -89,36 +89,33 @@ def extended_loss(net: Network, x, y):
                               np.asarray(x, dtype=ld), np.asarray(y, dtype=ld))
 
 
-def _central(net: Network, x, y, index: int, h: float):
+def _loss_at(net: Network, x, y, index: int, value):
+    """The loss with parameter ``index`` set to ``value`` (then put back), and the value as stored (float64)."""
     params = net.params
     old = params[index]
-    h = h * max(1.0, abs(float(old)))  # a step that still moves a large weight
     try:
-        params[index] = old + h
-        up = params[index]  # the values actually stored (old ± h rounded to float64)
-        plus = extended_loss(net, x, y)
-        params[index] = old - h
-        down = params[index]
-        minus = extended_loss(net, x, y)
+        params[index] = value
+        return extended_loss(net, x, y), np.longdouble(params[index])
     finally:
         params[index] = old
-    return (plus - minus) / (np.longdouble(up) - np.longdouble(down))
+
+
+def _central(net: Network, x, y, index: int, h: float):
+    old = net.params[index]
+    h = h * max(1.0, abs(float(old)))  # a step that still moves a large weight
+    plus, up = _loss_at(net, x, y, index, old + h)  # (the values actually stored: old ± h rounded to float64)
+    minus, down = _loss_at(net, x, y, index, old - h)
+    return (plus - minus) / (up - down)
 
 
 def one_sided_slopes(net: Network, x, y, index: int, h: float) -> tuple[float, float]:
     """(slope from the left, slope from the right) of the loss along one parameter, over steps of ``h``."""
-    params = net.params
-    old = params[index]
+    old = net.params[index]
     h = h * max(1.0, abs(float(old)))
-    try:
-        here = extended_loss(net, x, y)
-        params[index] = old - h
-        left = (here - extended_loss(net, x, y)) / (np.longdouble(old) - np.longdouble(params[index]))
-        params[index] = old + h
-        right = (extended_loss(net, x, y) - here) / (np.longdouble(params[index]) - np.longdouble(old))
-    finally:
-        params[index] = old
-    return float(left), float(right)
+    here = extended_loss(net, x, y)
+    minus, down = _loss_at(net, x, y, index, old - h)
+    plus, up = _loss_at(net, x, y, index, old + h)
+    return float((here - minus) / (np.longdouble(old) - down)), float((plus - here) / (up - np.longdouble(old)))
 
 
 def at_kink(net: Network, x, y, index: int, analytic: float, loss: float, h: float) -> bool:
