@@ -194,23 +194,24 @@ def layer_section(out: Text, snap: Snapshot, info: LayerSnapshot, view: View) ->
     norms = [("‖W‖", fmt(diag.weight_norm, 3)),
              ("‖∇W‖", "pending" if info.backward_pending else
               fmt(diag.grad_norm, 3) if info.delta is not None or snap.step else "—")]
-    # Mid-step the ratio is still the previous step's update: say so (on its own line), or it reads as this step's.
+    ratio = fmt(diag.update_ratio, 2) if snap.step else "—"
+    # Mid-step the ratio is still the previous step's update: on its own line, saying so, or it reads as this
+    # step's. Otherwise on the line, two spaces apart where that fits, one where that keeps it on the line
+    # (80×24), else on its own line: never a label at a line's end and its value on the next.
     last = bool(snap.step and snap.last_phase != "update")
-    ratio = ("update/W", fmt(diag.update_ratio, 2) if snap.step else "—")
-    # Two spaces between the figures where they fit, one where that keeps them on the line (80×24), else
-    # the ratio on a line of its own: never a label at a line's end and its value on the next.
-    gap = next((g for g in ("  ", " ") if last or len(g.join(f"{k} {v}" for k, v in [*norms, ratio]))
-                <= view.text_width), None)
-    for i, (label, value) in enumerate(norms if last or gap is None else [*norms, ratio]):
-        out.append(f"{gap or '  ' if i else ''}{label} ", style="dim")
+    line, gap = [*norms, ("update/W", ratio)], None
+    if not last:
+        gap = next((g for g in ("  ", " ") if len(g.join(f"{k} {v}" for k, v in line)) <= view.text_width), None)
+    if gap is None:
+        line, gap = norms, "  "
+    for i, (label, value) in enumerate(line):
+        out.append(f"{gap if i else ''}{label} ", style="dim")
         out.append(value)
-    if last:
-        out.append("\nlast update/W ", style="dim")
-        out.append(ratio[1])
-        out.append(f" (step {snap.step})", style="dim")
-    elif gap is None:
-        out.append("\nupdate/W ", style="dim")
-        out.append(ratio[1])
+    if line is norms:
+        out.append("\nlast update/W " if last else "\nupdate/W ", style="dim")
+        out.append(ratio)
+        if last:
+            out.append(f" (step {snap.step})", style="dim")
     out.append("\n")
     if info.forward_pending:
         out.append(f"dead/saturated: pending (forward L{info.index + 1} not run yet)\n", style="dim")
