@@ -325,16 +325,15 @@ class _Stdout:
         self._stream = stream
 
     def write(self, text):
-        try:
-            return self._stream.write(text)
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise StdoutError() from exc
+        return self._calling(self._stream.write, text)
 
     def flush(self):
+        return self._calling(self._stream.flush)
+
+    @staticmethod
+    def _calling(method, *args):
         try:
-            self._stream.flush()
+            return method(*args)
         except BrokenPipeError:
             raise
         except OSError as exc:

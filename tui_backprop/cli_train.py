@@ -64,20 +64,24 @@ def _session_for(args):
     return Session.headless(_load(args.preset, args.seed), step_back=False)  # the CLI never steps back
 
 
-def _save(session, path, check: bool = False) -> int:
-    """Save (or with ``check``, see that the file can be written, before the run fills it)."""
-    from tui_backprop.persist import SessionFileError, check_writable, save_session
+def _save(session, path) -> int:
+    from tui_backprop.persist import save_session
 
     try:
-        if not check:
-            save_session(session, path)
-        else:
-            try:
-                check_writable(path)
-            except OSError as exc:
-                raise SessionFileError(path, f"cannot write the session file ({exc.strerror or exc})") from None
+        save_session(session, path)
     except ConfigError as exc:
         return _fail(str(exc))
+    return 0
+
+
+def _check_save_path(path) -> int:
+    """Can ``--save`` write its file? Asked before the run that fills it."""
+    from tui_backprop.persist import SessionFileError, check_writable
+
+    try:
+        check_writable(path)
+    except OSError as exc:
+        return _fail(str(SessionFileError(path, f"cannot write the session file ({exc.strerror or exc})")))
     return 0
 
 
@@ -108,7 +112,7 @@ def cmd_train(args) -> int:
         stops["stop_below_loss"] = args.stop_below_loss or None
     if stops:
         session.set_training(**stops)
-    if args.save and _save(session, args.save, check=True):
+    if args.save and _check_save_path(args.save):
         return 2
     from tui_backprop.run_summary import RunRecord
 

@@ -30,8 +30,9 @@ def view_bindings(switch: bool = False) -> list[Binding]:
 
 
 class SwitchesViews:
-    """Mix in before ``Screen`` and add ``view_bindings(switch=True)`` to BINDINGS: from this view, another view's key closes it and opens that one, as G → H does
-    from the main view (one view at a time: escape then returns to the main view); its own key closes it."""
+    """Mix in before ``Screen`` and add ``view_bindings(switch=True)`` to BINDINGS: from this view, another
+    view's key closes it and opens that one (one view at a time: escape then returns to the main view); its
+    own key closes it."""
 
     VIEW_ACTION = ""  # the main view's action that opens this view
 
