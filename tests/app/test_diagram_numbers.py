@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from contextlib import asynccontextmanager
 
 import numpy as np
 import pytest
@@ -107,15 +108,27 @@ def test_an_edge_gets_three_digits_where_its_line_has_room_else_two():
 
 
 # ------------------------------------------------------------------ the widget
-@pytest.mark.parametrize("width, height", [(44, 7), (38, 5)])  # the pane at 100×30 and at 80×24
-async def test_diagram_shows_chain_two_weights_numbers(width, height):
-    """x 2 —3→ h 6 —4→ ŷ 24 beside y 30, on the picture, with a legend saying which is which."""
-    diagram = NetworkDiagram(chain_after_backward().snapshot())
+@asynccontextmanager
+async def diagram_in_pane(snapshot, width: int, height: int):
+    """(diagram, pilot): the diagram of ``snapshot`` alone in a bordered pane ``width`` × ``height`` inside, laid out."""
+    diagram = NetworkDiagram(snapshot)
     async with WidgetApp(diagram).run_test(size=(width + 2, height + 2)) as pilot:
         diagram.styles.border = ("round", "white")
         diagram.styles.height = height + 2
         await pilot.pause()
-        row = next(line for line in lines_of(diagram) if "○" in line)
+        yield diagram, pilot
+
+
+def input_row(diagram) -> str:
+    """The picture's row with the (first) input node."""
+    return next(line for line in lines_of(diagram) if "○" in line)
+
+
+@pytest.mark.parametrize("width, height", [(44, 7), (38, 5)])  # the pane at 100×30 and at 80×24
+async def test_diagram_shows_chain_two_weights_numbers(width, height):
+    """x 2 —3→ h 6 —4→ ŷ 24 beside y 30, on the picture, with a legend saying which is which."""
+    async with diagram_in_pane(chain_after_backward().snapshot(), width, height) as (diagram, _):
+        row = input_row(diagram)
         cells = row.split()
         assert cells[:3] == ["x", "○", "2"], row
         assert "ŷ 24 y 30" in row
@@ -127,10 +140,7 @@ async def test_diagram_shows_chain_two_weights_numbers(width, height):
 @pytest.mark.parametrize("width, height", [(44, 7), (38, 5), (30, 5)])
 async def test_xor_numbers_never_garble_the_picture(width, height):
     snap = session_for("xor", 3).snapshot()
-    diagram = NetworkDiagram(snap)
-    async with WidgetApp(diagram).run_test(size=(width + 2, height + 2)) as pilot:
-        diagram.styles.border = ("round", "white")
-        diagram.styles.height = height + 2
+    async with diagram_in_pane(snap, width, height) as (diagram, pilot):
         diagram.select(0, 1, 1, 2)  # w[2,2] of layer 1, sample 3
         await pilot.pause()
         body = "\n".join(lines_of(diagram)[1:])
@@ -232,12 +242,8 @@ def test_an_output_near_its_target_keeps_the_digits_that_tell_them_apart():
 
 @pytest.mark.parametrize("width, height", [(44, 7), (38, 5)])
 async def test_the_diagram_draws_an_output_near_its_target_apart_from_it(width, height):
-    diagram = NetworkDiagram(chain_step_two().snapshot())
-    async with WidgetApp(diagram).run_test(size=(width + 2, height + 2)) as pilot:
-        diagram.styles.border = ("round", "white")
-        diagram.styles.height = height + 2
-        await pilot.pause()
-        row = next(line for line in lines_of(diagram) if "○" in line)
+    async with diagram_in_pane(chain_step_two().snapshot(), width, height) as (diagram, _):
+        row = input_row(diagram)
         assert "ŷ 30.3 y 30" in row, row
 
 
