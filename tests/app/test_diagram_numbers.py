@@ -110,7 +110,7 @@ def test_an_edge_gets_three_digits_where_its_line_has_room_else_two():
 # ------------------------------------------------------------------ the widget
 @asynccontextmanager
 async def diagram_in_pane(snapshot, width: int, height: int):
-    """(diagram, pilot): the diagram of ``snapshot`` alone in a bordered pane ``width`` × ``height`` inside, laid out."""
+    """(diagram, pilot): the diagram of ``snapshot`` alone in a bordered pane, ``width`` × ``height`` inside."""
     diagram = NetworkDiagram(snapshot)
     async with WidgetApp(diagram).run_test(size=(width + 2, height + 2)) as pilot:
         diagram.styles.border = ("round", "white")
