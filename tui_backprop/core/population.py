@@ -114,14 +114,24 @@ class Population:
         # At each epoch's start every run's training data is gathered in its new order, in one ``take`` from
         # the [K * n] rows of all runs, batch by batch: batch j of every run is one block ``[K, batch, …]``, so
         # a step reads contiguous inputs and targets and gathers nothing.
-        self._x_rows = self.x_train_ones.reshape(k * n, -1)
-        self._y_rows = self.y_train.reshape(k * n, -1)
+        # Inputs and targets side by side in one row: one ``take`` an epoch (rows of 32 bytes, as playground's
+        # x1, x2, 1, y are, take NumPy's fast path), and a batch's x and y are column views of its rows. Not
+        # when layer 1 has one unit: BLAS then reads the batch as a matrix-vector product, whose sums change
+        # with the row length, and each run's numbers would drift from its single network's.
         b = self.batch_size
         whole, rest = divmod(n, b)
         if self.full_batch:
             blocks = [(self.x_train_ones, self.y_train)]
         else:
-            self._x_epoch, self._y_epoch = np.empty_like(self._x_rows), np.empty_like(self._y_rows)
+            x_rows, y_rows = self.x_train_ones.reshape(k * n, -1), self.y_train.reshape(k * n, -1)
+            if self.units[0] > 1:
+                rows = np.concatenate([x_rows, y_rows], axis=1)
+                epoch_rows = np.empty_like(rows)
+                x_epoch, y_epoch = epoch_rows[:, : x_rows.shape[1]], epoch_rows[:, x_rows.shape[1] :]
+                self._gathers = [(rows, epoch_rows)]  # (all runs' rows, the epoch's in batch order)
+            else:
+                x_epoch, y_epoch = np.empty_like(x_rows), np.empty_like(y_rows)
+                self._gathers = [(x_rows, x_epoch), (y_rows, y_epoch)]
             # Where run k's p-th sample of the epoch sits in that layout, and so which order entry each row takes
             p = np.arange(n)
             in_whole = p < whole * b
@@ -132,8 +142,8 @@ class Population:
             self._epoch_orders = np.empty(k * n, dtype=np.intp)
             sizes = [b] * whole + [rest] * (rest > 0)
             starts = np.cumsum([0] + [k * size for size in sizes])
-            blocks = [(self._x_epoch[start : start + k * size].reshape(k, size, -1),
-                       self._y_epoch[start : start + k * size].reshape(k, size, -1))
+            blocks = [(x_epoch[start : start + k * size].reshape(k, size, -1),
+                       y_epoch[start : start + k * size].reshape(k, size, -1))
                       for start, size in zip(starts, sizes)]
         self._workspaces: dict[int, StackedStep] = {}
         self._batches = []  # per batch of an epoch: (its step's buffers, inputs, targets)
@@ -210,8 +220,10 @@ class Population:
         return sum(a.nbytes for a in arrays) + 8 * self.runs * (len(self._loss_rows) + len(self._epoch_rows))
 
     def _epoch_data(self) -> list[np.ndarray]:
-        return [] if self.full_batch else [self._x_epoch, self._y_epoch, self._shuffles, self._by_batch,
-                                           self._epoch_orders]
+        if self.full_batch:
+            return []
+        owned = [a for pair in self._gathers for a in pair if a.base is None]  # (not views of the data above)
+        return [*owned, self._shuffles, self._by_batch, self._epoch_orders]
 
     # ----------------------------------------------------------- evaluation
     def predict(self, x: np.ndarray, params: np.ndarray | None = None) -> np.ndarray:
@@ -297,8 +309,8 @@ class Population:
             self._orders, self._next_orders = self._next_orders, self._orders
             self._shuffles_used += 1
             self._orders.take(self._by_batch, out=self._epoch_orders, mode="clip")
-            self._x_rows.take(self._epoch_orders, axis=0, out=self._x_epoch, mode="clip")
-            self._y_rows.take(self._epoch_orders, axis=0, out=self._y_epoch, mode="clip")
+            for rows, epoch_rows in self._gathers:
+                rows.take(self._epoch_orders, axis=0, out=epoch_rows, mode="clip")
         return self._batches[self.batch_in_epoch]
 
     def step(self) -> None:
