@@ -63,7 +63,8 @@ def neuron_section(out: Text, snap: Snapshot, info: LayerSnapshot, names: Names,
                    width: int) -> None:
     head = [piece((f"Neuron {neuron + 1}/{info.units}", "bold"))]
     if names.classes and info.index == len(snap.layers) - 1:
-        head.append(piece((f"(class {neuron})", "bold")))  # ŷ₀ … ŷ₉ below: classes count from 0, as the data's labels
+        # ŷ₀ … ŷ₉ below: classes count from 0, as the data's labels
+        head.append(piece((f"(class {neuron})", "bold")))
     if info.z is None:
         flow(out, head, width, "", gap=" ")
         prose(out, f"z, a: — (press{NBSP}p to run the forward pass)", width)
@@ -112,8 +113,8 @@ def loss_line(out: Text, snap: Snapshot, names: Names, output: int | None, sampl
         flow(out, [own, piece((f"∂{per_sample}/∂ŷ: see layer {last.index + 1}", "dim"))], width)
         return
     j = 0 if output is None else output
-    flow(out, [own, piece((f"∂{per_sample}/∂{names.a(last.index, j)} ", "dim"), (fmt(last.grad_a[sample, j]), "bold"))],
-         width)
+    gradient = piece((f"∂{per_sample}/∂{names.a(last.index, j)} ", "dim"), (fmt(last.grad_a[sample, j]), "bold"))
+    flow(out, [own, gradient], width)
 
 
 # ------------------------------------------------------------------ weight

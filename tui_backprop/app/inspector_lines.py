@@ -1,6 +1,6 @@
 """Inspector lines that wrap between label-and-value pairs, never inside one.
 
-A narrow pane (80×24: 33 columns) cannot hold "mean of 10: z 0.065 a 0.146 δ 0.00581" on one line;
+A narrow pane (80×24: 35 columns) cannot hold "mean of 10: z 0.065 a 0.146 δ 0.00581" on one line;
 left to rich, it breaks at any space and leaves "δ" at a line's end with its value on the next. Here a
 line is a list of pieces (a label with its value, a factor, a bracketed note) laid out up to a width,
 and a piece that does not fit starts the next line, indented under the line's first value.

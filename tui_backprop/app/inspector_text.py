@@ -258,7 +258,8 @@ def maps(out: Text, info: LayerSnapshot, neuron: int, weight: int, width: int, l
     cols = window(weight, columns, show_cols)
     # "(backward L2)" under ∇W where the header would not fit (80×24)
     grads_at = 2 * show_cols + 4
-    what, note = ("∇W pending", f"(backward L{info.index + 1})") if info.backward_pending else ("∇W", f"(∂{loss}/∂W)")
+    pending = info.backward_pending
+    what, note = ("∇W pending", f"(backward L{info.index + 1})") if pending else ("∇W", f"(∂{loss}/∂W)")
     flow(out, [piece((" W".ljust(grads_at) + what, "dim")), piece((note, "dim"))], width, "", grads_at, " ")
     w_scale, g_scale = finite_scale(weights), finite_scale(grads)
     for row in rows:
