@@ -292,3 +292,29 @@ async def test_the_gradient_view_writes_each_column_and_each_gap_in_one_format(m
         for gap in {spot.key[0] for spot in placed}:
             texts = [spot.text for spot in placed if spot.key[0] == gap]
             assert len({"e" in t for t in texts if t != "0"}) <= 1, texts
+
+
+@pytest.mark.parametrize("preset", ["circle", "spiral"])
+@pytest.mark.parametrize("width, height", [(38, 5), (44, 7)])  # the pane at 80×24 and at 100×30
+async def test_a_wide_layers_plus_n_sits_under_its_own_column_on_a_row_of_notes_only(preset, width, height):
+    """QA: at 80×24 the '+5' of circle's 8-unit layer shared X₂'s row, 'X₂ ○ 0.67    +5', and read as X₂'s.
+    The notes get the bottom row to themselves, each under its own layer's nodes."""
+    session = Session(load_preset(preset))
+    session.step()
+    async with diagram_in_pane(session.snapshot(), width, height) as (diagram, _):
+        lines = lines_of(diagram)[1:]  # under the header
+        notes = [(m.start(), m.group()) for m in re.finditer(r"\+\d+", lines[-1])]
+        assert notes, lines
+        assert not re.search(r"[○●◉X]", lines[-1]), lines  # no input, no node on the notes' row
+        hidden = [layer.units - sum(row[x] in "●◉" for row in lines[:-1] if x < len(row))
+                  for layer, x in zip(session.snapshot().layers, diagram_columns(lines[:-1]))]
+        for start, note in notes:
+            column = next(x for x in diagram_columns(lines[:-1]) if start <= x < start + len(note))
+            under = [row[column] for row in lines[:-1] if column < len(row) and row[column] in "●◉"]
+            assert under, (note, column, lines)  # the layer's nodes are straight above it
+        assert sorted(int(n[1:]) for _, n in notes) == sorted(h for h in hidden if h > 0), (notes, hidden, lines)
+
+
+def diagram_columns(lines: list[str]) -> list[int]:
+    """The x of each layer's nodes (● or ◉), left to right."""
+    return sorted({x for line in lines for x, ch in enumerate(line) if ch in "●◉"})

@@ -270,9 +270,54 @@ def test_the_norms_line_never_leaves_a_label_without_its_value():
     wide = text_of(session, config, width=60)
     line = next(l for l in wide.splitlines() if l.startswith("‖W‖"))
     assert "  ‖∇W‖ " in line and "  update/W " in line  # room: two spaces apart
-    narrow = text_of(session, config, width=len(line) + 1)  # text_width = width − 3: two columns short
+    narrow = text_of(session, config, width=len(line) - 1)  # text_width = width − 1: two columns short
     assert next(l for l in narrow.splitlines() if l.startswith("‖W‖")) == line.replace("  ", " ")
     tight = text_of(session, config, width=22)
     lines = tight.splitlines()
     i = next(i for i, l in enumerate(lines) if l.startswith("‖W‖"))
     assert "update/W" not in lines[i] and lines[i + 1].startswith("update/W ") and len(lines[i + 1].split()) == 2
+
+
+NARROW = 36  # the inspector's width at 80×24, its scrollbar's column included; 42 at 100×30
+
+
+def every_text(preset: str, width: int, phases: int = 24, selections=None):
+    """The inspector's text after each of the first ``phases`` phases, for a few selections on every layer."""
+    config = load_preset(preset)
+    session = Session(config)
+    for _ in range(phases):
+        session.run_phase()
+        snap = session.snapshot()
+        for i, layer in enumerate(snap.layers):
+            for selection in selections or ((i, 0, 0, 0), (i, layer.units - 1, layer.fan_in, 1)):
+                yield build(snap, View(selection=selection, width=width, renames=config.names))[0].plain
+
+
+@pytest.mark.parametrize("preset", ["xor", "xor-two-hidden", "playground", "spiral-3-classes", "exploding-gradients"])
+@pytest.mark.parametrize("width", [NARROW, 42])
+def test_every_inspector_line_fits_the_pane_so_no_label_wraps_away_from_its_value(preset, width):
+    """QA: at 80×24 'mean of 10: … δ' ended a line and '0.00581' began the next; the chain rule broke as
+    '(sample' / '1)'. Every line is now at most text_width long, wrapped between label-and-value pairs."""
+    text_width = View(width=width).text_width
+    assert text_width == width - 1  # the body's width beside the scrollbar (35 at 80×24): no wider, no narrower
+    for text in every_text(preset, width):
+        for line in text.splitlines():
+            assert len(line) <= text_width, f"{len(line)} > {text_width}: {line!r}\n{text}"
+
+
+def test_at_80x24_the_mean_line_wraps_under_its_first_value():
+    session, config = after("xor", "update")
+    for _ in range(2):
+        session.step()
+    lines = text_of(session, config, width=NARROW).splitlines()
+    i = next(i for i, line in enumerate(lines) if line.startswith(" mean of 10: z "))
+    head = " mean of 10: "
+    assert lines[i + 1].startswith(" " * len(head) + "δ ") and len(lines[i + 1].split()) == 2, lines[i:i + 2]
+    assert not lines[i].rstrip().endswith("δ")
+
+
+def test_at_80x24_the_chain_rule_keeps_sample_n_whole():
+    session, config = after("playground", "backward L1")
+    text = text_of(session, config, (1, 1, 0, 1), width=NARROW)
+    assert "(sample 2)" in text.replace("\n", "|")  # one piece: never '(sample' / '2)'
+    assert all(len(line) <= View(width=NARROW).text_width for line in text.splitlines())

@@ -3,10 +3,11 @@
 import numpy as np
 import pytest
 from rich.text import Text
+from textual.geometry import Region
 
 from tests.conftest import pause_latencies
 from tui_backprop.app.app import BackpropApp
-from tui_backprop.app.screens.layer_stats import LayerStatsScreen, RatioPlot, sparkline
+from tui_backprop.app.screens.layer_stats import TICK_STEPS, LayerStatsScreen, RatioPlot, plot_row, sparkline
 from tui_backprop.core.layer_stats import histogram
 from tui_backprop.presets import load_preset
 
@@ -92,20 +93,42 @@ def test_the_ratio_plots_step_labels_have_separators():
     assert got == {"ticks": [16, 1828, 3640], "labels": ["16", "1,828", "3,640"], "y_labels": ["−3"]}
 
 
-def test_the_ratio_axis_has_round_ticks_in_even_steps_through_minus_3():
-    """QA2: the y labels read −1, −3, −4 (the ends rounded, and −3)."""
-    from tui_backprop.app.screens.layer_stats import ratio_ticks
+def test_the_ratio_axis_has_whole_decades_on_evenly_spaced_rows_through_minus_3():
+    """QA2: the y labels read −1, −3, −4 (the ends rounded, and −3). Then at 80×24 (five rows) −1, −2, −3 sat on
+    rows 4, 2, 1: two rows apart, then one; and the grey line at −3 was drawn a row below its label."""
+    from tui_backprop.app.screens.layer_stats import ratio_axis
 
-    assert ratio_ticks(-4.6, -0.4, 12) == [-4, -3, -2, -1]
-    assert ratio_ticks(-4.6, -0.4, 5) == [-3, -1]
-    assert ratio_ticks(-6.4, -0.7, 3) == [-5, -3, -1]  # a short plot: no two labels on one row
-    assert ratio_ticks(-9.3, 0.3, 6) == [-9, -7, -5, -3, -1]
-    assert ratio_ticks(-3.3, -2.7, 5) == [-3]
-    for low, high, rows in ((-4.6, -0.4, 12), (-12.0, 2.0, 8), (-3.9, -1.1, 3), (-7.0, 0.0, 2)):
-        ticks = ratio_ticks(low, high, rows)
-        assert -3 in ticks and len(set(np.diff(ticks))) <= 1 and low <= ticks[0] and ticks[-1] <= high
-        on_rows = [int(0.5 + (rows - 1) * (t - low) / (high - low)) for t in ticks]  # plotext's row
-        assert len(set(on_rows)) == len(on_rows), (low, high, rows, ticks)
+    assert ratio_axis(-3.3, -0.7, 5) == ([-4, -3, -2, -1, 0], -4, 0)  # xor at 80×24: one decade a row
+    assert ratio_axis(-4.6, -0.4, 12)[0] == [-5, -4, -3, -2, -1, 0]  # every other row
+    assert ratio_axis(-9.3, 0.3, 6)[0] == [-8, -3, 2]  # a subset of the decades, two rows apart
+    assert ratio_axis(-3.3, -2.7, 5)[0] == [-3, -2]  # a narrow range: still two labels, the scale readable
+    for rows in range(5, 31):
+        for low, high in ((-4.6, -0.4), (-12.0, 2.0), (-3.9, -1.1), (-3.3, -2.7), (-153.3, -2.7), (-7.0, 0.0)):
+            ticks, bottom, top = ratio_axis(low, high, rows)
+            assert bottom <= low and high <= top  # every point in view
+            assert -3 in ticks and len(ticks) >= 2 and all(t == round(t) for t in ticks)
+            assert len(set(np.diff(ticks))) == 1 and np.diff(ticks)[0] in TICK_STEPS
+            on_rows = [plot_row(t, bottom, top, rows) for t in ticks]  # plotext's own rounding
+            assert len(set(np.diff(on_rows))) == 1 and 0 <= on_rows[0] and on_rows[-1] <= rows - 1, (low, high, rows)
+            # a braille line (four dots a row) at −3 lands in the row of the label "−3"
+            assert plot_row(-3, bottom, top, 4 * rows) // 4 == plot_row(-3, bottom, top, rows)
+
+
+async def test_at_80x24_the_ratio_axis_labels_are_evenly_spaced_on_screen():
+    app = BackpropApp(load_preset("xor"), questions=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.session.run(50)
+        app.screen.publish_now()
+        await pilot.press("U")
+        await pilot.pause(0.5)
+        plot = app.screen.query_one(RatioPlot)
+        lines = [strip.text for strip in plot.render_lines(Region(0, 0, *plot.size))]
+        labelled = [(i, line.split("┤")[0].strip("│ ")) for i, line in enumerate(lines) if "┤" in line]
+        rows, labels = zip(*labelled)
+        values = [int(label.replace("−", "-")) for label in labels]
+        assert len(rows) >= 2 and len(set(np.diff(rows))) == 1, lines
+        assert len(set(np.diff(values))) == 1 and -3 in values, lines
 
 
 async def test_after_a_long_run_the_ratio_axis_starts_at_step_1():

@@ -427,7 +427,8 @@ async def test_inspector_after_update_uses_the_weights_of_the_pass(chain_after_b
         # δ and ∂ℓ/∂a are this pass's: −24 = w2·δ2 = 4·(−6), with the w2 before the update.
         assert "= −24 · 1 · 2 = −48" in text
         assert "Σ w·δ of layer 2 = 4·(−6)" in text and "4.36·" not in text
-        assert "(layer 2: w2 was 4 in this pass, before the update)" in text  # named as the lesson does
+        # named as the lesson does (the pane is narrower than the note: it wraps between words)
+        assert "(layer 2: w2 was 4 in this pass, before the update)" in " ".join(text.split())
         assert "weight now 3.48 (after the update)" in text
         assert "the pass below used 3" in text
         assert "Not applied yet" not in text
@@ -463,12 +464,13 @@ async def test_pressing_p_to_the_loss_phase_shows_the_loss_in_the_app_at_80x24()
         await pilot.press("p", "p")
         await pilot.pause()
         inspector = app.query_one(Inspector)
-        assert " C: — (pending: loss phase not run yet)" in inspector.build_text()[0].plain
+        # wider than the 80×24 pane: wrapped between words, and indented under the line's start
+        assert " C: — (pending: loss phase not run\n   yet)" in inspector.build_text()[0].plain
         inspector.focus()
         await pilot.press("right")  # the output layer: ŷ beside y, the loss still to come
         await pilot.pause()
         text = inspector.build_text()[0].plain
-        assert " z 24  ŷ 24  y 30  δ —" in text and " C: — (pending: loss phase not run yet)" in text
+        assert " z 24  ŷ 24  y 30  δ —" in text and " C: — (pending: loss phase not run\n   yet)" in text
         await pilot.press("p")
         await pilot.pause()
         body = app.query_one("#inspector-body")

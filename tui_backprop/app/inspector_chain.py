@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from rich.text import Text
 
+from tui_backprop.app.inspector_lines import NBSP, flow, piece, prose
 from tui_backprop.core.figures import MINUS, fmt, operands
 from tui_backprop.core.gradcheck import LayerCheck, agrees
 from tui_backprop.core.losses import get_loss
@@ -52,103 +53,99 @@ def sample_loss(snap: Snapshot, names: Names) -> str:
 
 
 def pending(what: str, layer: LayerSnapshot, is_pending: bool) -> str:
-    return f"pending: {what} L{layer.index + 1} not run yet" if is_pending else f"press p to run the {what} pass"
+    """Why a figure is missing, as prose for ``prose`` ("backward L2" and "press p" never split)."""
+    return (f"pending: {what}{NBSP}L{layer.index + 1} not run yet" if is_pending
+            else f"press{NBSP}p to run the {what} pass")
 
 
 # ------------------------------------------------------------------ neuron
-def neuron_section(out: Text, snap: Snapshot, info: LayerSnapshot, names: Names, neuron: int, sample: int) -> None:
-    out.append(f"Neuron {neuron + 1}/{info.units}", style="bold")
+def neuron_section(out: Text, snap: Snapshot, info: LayerSnapshot, names: Names, neuron: int, sample: int,
+                   width: int) -> None:
+    head = [piece((f"Neuron {neuron + 1}/{info.units}", "bold"))]
     if names.classes and info.index == len(snap.layers) - 1:
-        out.append(f" (class {neuron})", style="bold")  # ŷ₀ … ŷ₉ below: classes count from 0, as the data's labels
+        # ŷ₀ … ŷ₉ below: classes count from 0, as the data's labels
+        head.append(piece((f"(class {neuron})", "bold")))
     if info.z is None:
-        out.append("\n z, a: — (press p to run the forward pass)\n", style="dim")
+        flow(out, head, width, "", gap=" ")
+        prose(out, f"z, a: — (press{NBSP}p to run the forward pass)", width)
         return
     batch = info.z.shape[0]
     is_output = info.index == len(snap.layers) - 1
-    out.append(f" · sample {sample + 1}/{batch}\n")
-    out.append(" z ", style="dim")
-    out.append(fmt(info.z[sample, neuron]))
+    flow(out, [*head, piece(f"· sample {sample + 1}/{batch}")], width, "", gap=" ")
     a_name = names.a(info.index, neuron) if is_output else "a"  # ŷ as the lesson names it
-    out.append(f"  {a_name} ", style="dim")
-    out.append(fmt(info.a[sample, neuron]))
+    target = None
     if is_output and snap.batch_y is not None:
-        out.append(f"  {names.target(neuron)} ", style="dim")
-        out.append(fmt(snap.batch_y[sample, neuron]), style="bold")
-    out.append("  δ ", style="dim")
-    out.append(fmt(info.delta[sample, neuron]) if info.delta is not None else "—")
-    out.append("\n")
+        target = piece((f"{names.target(neuron)} ", "dim"), (fmt(snap.batch_y[sample, neuron]), "bold"))
+    flow(out, [piece(("z ", "dim"), fmt(info.z[sample, neuron])),
+               piece((f"{a_name} ", "dim"), fmt(info.a[sample, neuron])), target,
+               piece(("δ ", "dim"), fmt(info.delta[sample, neuron]) if info.delta is not None else "—")], width)
     if batch > 1:
-        out.append(f" mean of {batch}: z ", style="dim")
-        out.append(fmt(info.z[:, neuron].mean(), 3))
-        out.append(f" {a_name} ", style="dim")
-        out.append(fmt(info.a[:, neuron].mean(), 3))
-        out.append(" δ ", style="dim")
-        out.append(fmt(info.delta[:, neuron].mean(), 3) if info.delta is not None else "—")
-        out.append("\n")
-    loss_line(out, snap, names, neuron if is_output else None, sample)
+        # continued under its z: a δ alone at a line's start would read as the sample's
+        head = f" mean of {batch}: "
+        flow(out, [piece((f"{head.strip()} z ", "dim"), fmt(info.z[:, neuron].mean(), 3)),
+                   piece((f"{a_name} ", "dim"), fmt(info.a[:, neuron].mean(), 3)),
+                   piece(("δ ", "dim"), fmt(info.delta[:, neuron].mean(), 3) if info.delta is not None else "—")],
+             width, hang=len(head), gap=" ")
+    loss_line(out, snap, names, neuron if is_output else None, sample, width)
     if info.delta is None:
-        out.append(f" δ: — ({pending('backward', info, info.backward_pending)})\n", style="dim")
+        prose(out, f"δ: — ({pending('backward', info, info.backward_pending)})", width)
 
 
-def loss_line(out: Text, snap: Snapshot, names: Names, output: int | None, sample: int) -> None:
+def loss_line(out: Text, snap: Snapshot, names: Names, output: int | None, sample: int, width: int) -> None:
     """The loss and ∂L/∂ŷ of the selected sample once the loss phase has run (``output`` None: a hidden layer)."""
     last = snap.layers[-1]
     if last.z is None or snap.batch_y is None:
         return
     loss = names.loss
     if last.grad_a is None or snap.loss is None:
-        out.append(f" {loss}: — (pending: loss phase not run yet)\n", style="dim")
+        prose(out, f"{loss}: — (pending: loss phase not run yet)", width)
         return
     batch, outputs = last.a.shape
     if batch == 1:
-        out.append(f" {loss} ", style="dim")
-        out.append(fmt(snap.loss), style="bold")
-        per_sample = loss
+        own, per_sample = piece((f"{loss} ", "dim"), (fmt(snap.loss), "bold")), loss
     else:
         # The selected sample's own loss ℓ, by the core's per-sample formula (the batch mean is
         # the status line's loss: a narrow pane has no room for both here).
-        own = get_loss(snap.loss_name).per_sample(last.a[sample : sample + 1], snap.batch_y[sample : sample + 1],
-                                                  z=last.z[sample : sample + 1])
-        out.append(" ℓ ", style="dim")
-        out.append(fmt(float(own[0])), style="bold")
-        per_sample = "ℓ"
+        value = get_loss(snap.loss_name).per_sample(last.a[sample : sample + 1], snap.batch_y[sample : sample + 1],
+                                                    z=last.z[sample : sample + 1])
+        own, per_sample = piece(("ℓ ", "dim"), (fmt(float(value[0])), "bold")), "ℓ"
     if output is None and outputs > 1:
-        out.append(f"  ∂{per_sample}/∂ŷ: see layer {last.index + 1}\n", style="dim")
+        flow(out, [own, piece((f"∂{per_sample}/∂ŷ: see layer {last.index + 1}", "dim"))], width)
         return
     j = 0 if output is None else output
-    out.append(f"  ∂{per_sample}/∂{names.a(last.index, j)} ", style="dim")
-    out.append(fmt(last.grad_a[sample, j]), style="bold")
-    out.append("\n")
+    gradient = piece((f"∂{per_sample}/∂{names.a(last.index, j)} ", "dim"), (fmt(last.grad_a[sample, j]), "bold"))
+    flow(out, [own, gradient], width)
 
 
 # ------------------------------------------------------------------ weight
 def weight_section(out: Text, snap: Snapshot, info: LayerSnapshot, names: Names, neuron: int, column: int,
-                   sample: int, weight_check: tuple[float, float] | None, layer_check: LayerCheck | None) -> None:
+                   sample: int, weight_check: tuple[float, float] | None, layer_check: LayerCheck | None,
+                   width: int) -> None:
     is_bias = column == info.fan_in
     source = "bias" if is_bias else names.layer_input(info.index, column)
     j = neuron + 1
     # one name per parameter: the header's is the one ∂L/∂… below uses (b2, w1₁₂, or the lesson's)
     param = names.bias(info.index, neuron) if is_bias else names.weight(info.index, neuron, column)
     if is_bias:
-        out.append(f"Bias {param}", style="bold")
         value, grad = info.biases[neuron], info.grad_biases[neuron]
     else:
-        out.append(f"Weight {param}", style="bold")
         value, grad = info.weights[neuron, column], info.grad_weights[neuron, column]
+    name = piece((f"{'Bias' if is_bias else 'Weight'} {param}", "bold"))
+    where = None if is_bias else piece((f"({source} → neuron {j})", "dim"))
     if after_update(snap) and info.delta is not None:
         # The optimizer has moved the value; every number below is from the pass before it.
         update = info.update_biases[neuron] if is_bias else info.update_weights[neuron, column]
-        out.append(f" ({source} → neuron {j})\n" if not is_bias else "\n", style="dim")
-        out.append(f" {'bias' if is_bias else 'weight'} now {fmt(value)} (after the update)\n", style="bold")
-        out.append(f" the pass below used {fmt(value - update)}\n", style="dim")
+        flow(out, [name, where], width, "", gap=" ")
+        flow(out, [piece((f"{'bias' if is_bias else 'weight'} now {fmt(value)}", "bold")),
+                   piece(("(after the update)", "bold"))], width, gap=" ")
+        flow(out, [piece(("the pass below used ", "dim"), (fmt(value - update), "dim"))], width)
     else:
-        out.append(f" = {fmt(value)}")
-        out.append(f" ({source} → neuron {j})\n" if not is_bias else "\n", style="dim")
+        flow(out, [piece(name, f" = {fmt(value)}"), where], width, "", gap=" ")
     if info.z is None:
-        out.append(f" chain rule: — ({pending('forward', info, info.forward_pending)})\n", style="dim")
+        prose(out, f"chain rule: — ({pending('forward', info, info.forward_pending)})", width)
         return
     if info.delta is None:
-        out.append(f" chain rule: — ({pending('backward', info, info.backward_pending)})\n", style="dim")
+        prose(out, f"chain rule: — ({pending('backward', info, info.backward_pending)})", width)
         return
     x = 1.0 if is_bias else float(info.inputs[sample, column])
     delta = float(info.delta[sample, neuron])
@@ -159,94 +156,98 @@ def weight_section(out: Text, snap: Snapshot, info: LayerSnapshot, names: Names,
         a = float(info.a[sample, neuron])
         y = float(snap.batch_y[sample, neuron])
         units = info.a.shape[1]
-        out.append(f" δ = ∂{ell}/∂z comes straight from the loss:\n", style="dim")
+        prose(out, f"δ{NBSP}={NBSP}∂{ell}/∂z comes straight from the loss:", width)
         # the output as the neuron line above names it (ŷ, or the lesson's a), not a generic a
         diff = f"{names.a(info.index, neuron)} {MINUS} {names.target(neuron)}"
         scale = f"({diff})/{units}" if info.activation == "sigmoid" and units > 1 else diff
         times = 1 / units if info.activation == "sigmoid" and units > 1 else 1.0
         # each line's numbers with the digits it takes to come out as written (near convergence a is 30.00000001)
         a_text, y_text = operands([a, y], delta, lambda u, v: times * (u - v))
-        out.append(f" δ = {scale} = {a_text} {MINUS} {y_text} = {fmt(delta)}\n")
-        out.append(f" ∂{ell}/∂{param} = δ · {dzdw}\n", style="dim")
-        delta_text, x_text = operands([delta, x], per_sample, lambda d, v: d * v)
-        out.append(f"  = {delta_text} · {x_text} = ")
+        flow(out, [piece(f"δ = {scale}"), piece(f"= {a_text} {MINUS} {y_text}"), piece(f"= {fmt(delta)}")],
+             width, gap=" ")
+        flow(out, [piece((f"∂{ell}/∂{param}", "dim")), piece(("= δ", "dim")), piece((f"· {dzdw}", "dim"))],
+             width, gap=" ")
+        texts = operands([delta, x], per_sample, lambda d, v: d * v)
     else:
         grad_a = float(info.grad_a[sample, neuron])
         slope = float(info.f_prime[sample, neuron])
-        out.append(f" ∂{ell}/∂a · ∂a/∂z · {dzdw}  (sample {sample + 1})\n", style="dim")
+        flow(out, [piece((f"∂{ell}/∂a", "dim")), piece(("· ∂a/∂z", "dim")), piece((f"· {dzdw}", "dim")),
+                   ("  ", piece((f"(sample {sample + 1})", "dim")))], width, gap=" ")
         texts = operands([grad_a, slope, x], per_sample, lambda g, f, v: g * f * v)
-        out.append(f"  = {' · '.join(texts)} = ")
-    out.append(fmt(per_sample), style="bold")
-    out.append("\n")
+    # "  = −0.0789 · 0.97 · 0.00023 = −1.8e−5": broken before a factor or the result, never inside one
+    flow(out, [piece(f"= {texts[0]}"), *(piece(f"· {t}") for t in texts[1:]), piece("= ", (fmt(per_sample), "bold"))],
+         width, "  ", gap=" ")
     if not info.delta_from_loss:
-        grad_a_origin(out, snap, info, names, neuron, sample)
+        grad_a_origin(out, snap, info, names, neuron, sample, width)
     rows = info.delta.shape[0]
     inputs = np.ones(rows) if is_bias else info.inputs[:, column]
     batch_mean = float(np.mean(info.delta[:, neuron] * inputs))
     # as the lesson writes it: ∂C/∂w1 on chain-two-weights
     symbol = f"∂{names.loss}/∂{param}"
-    out.append(f" batch mean ({rows}) = " if rows > 1 else " batch mean = ", style="dim")
-    out.append(fmt(batch_mean), style="bold")
-    if close(batch_mean, grad):
-        out.append(f" = {symbol} ✓\n")
-    else:
-        out.append(f" ≠ {symbol} {fmt(grad)} ✗\n", style="bold red")
+    mean = piece((f"batch mean ({rows}) = " if rows > 1 else "batch mean = ", "dim"), (fmt(batch_mean), "bold"))
+    same = close(batch_mean, grad)
+    flow(out, [mean, piece(f"= {symbol} ✓") if same else piece((f"≠ {symbol} {fmt(grad)} ✗", "bold red"))],
+         width, gap=" ")
     if not is_bias:
-        regularization_line(out, snap, info, neuron, column, grad)
+        regularization_line(out, snap, info, neuron, column, grad, width)
     if snap.last_phase == "update" and snap.step:
         update = info.update_biases[neuron] if is_bias else info.update_weights[neuron, column]
-        out.append(" applied update ", style="dim")
-        out.append(f"{fmt(update)}", style="bold")
-        out.append(f" ({fmt(value - update)} → {fmt(value)})\n", style="dim")
-    check_line(out, snap, neuron, column, weight_check, layer_check)
+        flow(out, [piece(("applied update ", "dim"), (fmt(update), "bold")),
+                   piece((f"({fmt(value - update)} → {fmt(value)})", "dim"))], width, gap=" ")
+    check_line(out, snap, neuron, column, weight_check, layer_check, width)
 
 
 def regularization_line(out: Text, snap: Snapshot, info: LayerSnapshot, neuron: int, column: int,
-                        grad: float) -> None:
+                        grad: float, width: int) -> None:
     """What the optimizer adds to ∂L/∂w (biases are never regularized), with the weight the pass used."""
     rate = snap.regularization_rate
     if snap.regularization == "none" or rate == 0.0:
         return
     w = float(pass_weights(snap, info)[neuron, column])
     if snap.regularization == "playground_l1":
-        out.append(f" + L1 (Playground's): after the step |w| shrinks by lr·λ = {fmt(snap.learning_rate * rate)},"
-                   " stopping at 0\n", style="dim")
+        shrink = fmt(snap.learning_rate * rate).replace(" ", NBSP)
+        prose(out, f"+ L1 (Playground's): after the step |w| shrinks by lr·λ{NBSP}={NBSP}{shrink}, stopping at 0",
+              width)
         return
     if snap.regularization == "l2":
         term, written = rate * w, f"λ·w = {fmt(rate)}·{paren(w)}"
     else:
         term, written = rate * float(np.sign(w)), f"λ·sign(w) = {fmt(rate)}·{paren(float(np.sign(w)))}"
-    out.append(f" + {snap.regularization.upper()} {written} = {fmt(term)}\n", style="dim")
-    out.append(" the optimizer's gradient ", style="dim")
-    out.append(fmt(grad + term), style="bold")
-    out.append(f" = {fmt(grad)} + {paren(term)}\n", style="dim")
+    flow(out, [piece((f"+ {snap.regularization.upper()} {written}", "dim")), piece((f"= {fmt(term)}", "dim"))],
+         width, gap=" ")
+    flow(out, [piece(("the optimizer's gradient ", "dim"), (fmt(grad + term), "bold")),
+               piece((f"= {fmt(grad)} + {paren(term)}", "dim"))], width, gap=" ")
 
 
-def grad_a_origin(out: Text, snap: Snapshot, info: LayerSnapshot, names: Names, neuron: int, sample: int) -> None:
+def grad_a_origin(out: Text, snap: Snapshot, info: LayerSnapshot, names: Names, neuron: int, sample: int,
+                  width: int) -> None:
     """Where ∂ℓ/∂a came from: the loss, or the deltas of the layer above."""
     ell = sample_loss(snap, names)
     if info.index == len(snap.layers) - 1:
-        out.append(f"  ∂{ell}/∂a = ∂{ell}/∂{names.a(info.index, neuron)}, from the loss phase\n", style="dim")
+        flow(out, [piece((f"∂{ell}/∂a = ∂{ell}/∂{names.a(info.index, neuron)},", "dim")),
+                   piece(("from the loss phase", "dim"))], width, "  ", gap=" ")
         return
     above = snap.layers[info.index + 1]
     if above.delta is None:
         return
     weights = pass_weights(snap, above)
     terms = [(float(weights[r, neuron]), float(above.delta[sample, r])) for r in range(above.units)]
-    out.append(f"  ∂{ell}/∂a = Σ w·δ of layer {above.index + 1}", style="dim")
+    sum_of = [piece((f"∂{ell}/∂a = Σ w·δ of layer {above.index + 1}", "dim"))]
     if len(terms) <= 2:
-        out.append(" = " + " + ".join(f"{paren(w)}·{paren(d)}" for w, d in terms), style="dim")
-    out.append("\n")
+        sum_of += [piece((f"{'=' if i == 0 else '+'} {paren(w)}·{paren(d)}", "dim")) for i, (w, d) in enumerate(terms)]
+    flow(out, sum_of, width, "  ", gap=" ")
     if after_update(snap):
         # The update has moved these weights since; the backward pass used the old values.
-        used = ", ".join(f"{names.weight(above.index, r, neuron)} was {fmt(weights[r, neuron], 3)}"
-                         for r in range(min(above.units, 2)))
-        more = " …" if above.units > 2 else ""
-        out.append(f"  (layer {above.index + 1}: {used}{more} in this pass, before the update)\n", style="dim")
+        shown = min(above.units, 2)
+        used = [f"{names.weight(above.index, r, neuron)} was {fmt(weights[r, neuron], 3)}"
+                + ("," if r < shown - 1 else " …" if above.units > 2 else "") for r in range(shown)]
+        used[0] = f"(layer {above.index + 1}: {used[0]}"
+        flow(out, [*(piece((u, "dim")) for u in used),
+                   piece(("in this pass,", "dim")), piece(("before the update)", "dim"))], width, "  ", gap=" ")
 
 
 def check_line(out: Text, snap: Snapshot, neuron: int, column: int, weight_check: tuple[float, float] | None,
-               layer_check: LayerCheck | None) -> None:
+               layer_check: LayerCheck | None, width: int) -> None:
     """Finite differences for the selected weight, judged by the core's rule (gradcheck.agrees)."""
     if weight_check is not None:
         analytic, numeric = weight_check
@@ -261,7 +262,6 @@ def check_line(out: Text, snap: Snapshot, neuron: int, column: int, weight_check
     scale = max(abs(analytic), abs(numeric), 1e-12)
     error = abs(analytic - numeric) / scale
     ok = agrees(analytic, numeric, loss)
-    out.append(" finite diff ", style="dim")
-    out.append(fmt(numeric, 6))
-    out.append(f" rel err {fmt(error, 2)} ", style="dim")
-    out.append("✓\n" if ok else "✗\n", style="bold" if ok else "bold red")
+    flow(out, [piece(("finite diff ", "dim"), fmt(numeric, 6)),
+               piece((f"rel err {fmt(error, 2)} ", "dim"), ("✓" if ok else "✗", "bold" if ok else "bold red"))],
+         width, gap=" ")

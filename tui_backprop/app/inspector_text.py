@@ -19,6 +19,7 @@ from rich.text import Text
 from tui_backprop.app.graph_layout import names_for
 from tui_backprop.core.figures import MINUS, fmt  # one number format for every pane
 from tui_backprop.app.inspector_chain import has_gradients, neuron_section, weight_section
+from tui_backprop.app.inspector_lines import NBSP, flow, piece, prose
 from tui_backprop.core.gradcheck import LayerCheck
 from tui_backprop.training.snapshot import LayerSnapshot, Snapshot
 
@@ -43,15 +44,15 @@ class View:
     """What the text depends on besides the snapshot."""
 
     selection: tuple[int, int, int, int] = (0, 0, 0, 0)  # layer, neuron, weight input (fan_in: bias), sample
-    width: int | None = None  # the pane's columns (None: not laid out yet)
+    width: int | None = None  # the pane's content columns, scrollbar included (None: not laid out yet)
     renames: tuple = ()  # the lesson's [names]
     layer_check: LayerCheck | None = None  # finite differences of the selected layer, this batch
     weight_check: tuple[float, float] | None = None  # (backprop, finite difference) of the selected weight
 
     @property
     def text_width(self) -> int:
-        """Columns the text can use without wrapping (padding and scrollbar taken off)."""
-        return 40 if not self.width or self.width <= 0 else max(self.width - 3, 10)
+        """Columns the text can use without wrapping: the scrollbar's one taken off (35 at 80×24)."""
+        return 40 if not self.width or self.width <= 0 else max(self.width - 1, 10)
 
     @property
     def map_width(self) -> int:
@@ -129,9 +130,10 @@ def build(snap: Snapshot | None, view: View = View()) -> tuple[Text, dict[str, i
     gradient_table(out, snap, layer_i, view.text_width)
     layer_section(out, snap, info, view)
     lines["neuron"] = out.plain.count("\n")
-    neuron_section(out, snap, info, names, neuron, sample)
+    neuron_section(out, snap, info, names, neuron, sample, view.text_width)
     lines["weight"] = out.plain.count("\n")
-    weight_section(out, snap, info, names, neuron, weight, sample, view.weight_check, view.layer_check)
+    weight_section(out, snap, info, names, neuron, weight, sample, view.weight_check, view.layer_check,
+                   view.text_width)
     lines["end"] = out.plain.count("\n") + 1
     return out, lines
 
@@ -144,8 +146,8 @@ def gradient_table(out: Text, snap: Snapshot, selected: int, text_width: int) ->
     ready = has_gradients(snap)
     norms = [layer.diagnostics.grad_norm for layer in layers]
     largest = max((n for n in norms if math.isfinite(n)), default=0.0)
-    out.append("‖∇W‖ per layer", style="bold")
-    out.append(" (bar: log, █ = ×10)\n" if ready else " (after a backward pass)\n", style="dim")
+    note = "(bar: log, █ = ×10)" if ready else "(after a backward pass)"
+    flow(out, [piece(("‖∇W‖ per layer", "bold")), piece((note, "dim"))], text_width, indent="", gap=" ")
     shown = list(range(len(layers)))
     if len(shown) > TABLE_MAX_LAYERS:
         # Keep the first and last layers and the selected one in view.
@@ -176,20 +178,24 @@ def gradient_table(out: Text, snap: Snapshot, selected: int, text_width: int) ->
         out.append("\n")
 
 
-def state_line(out: Text, snap: Snapshot) -> None:
+def state_line(out: Text, snap: Snapshot, width: int) -> None:
     """Where the step stands, when that changes what the numbers mean."""
     if snap.halted:
-        out.append("⚠ training halted: press r to reset\n", style="bold reverse")
+        parts = ("⚠ training halted:", "press r to reset")
     elif snap.paused_after_backward:
-        out.append("Not applied yet — n applies\n", style="bold reverse")
+        parts = ("Not applied yet —", "n applies")
+    else:
+        return
+    flow(out, [piece((part, "bold reverse")) for part in parts], width, indent="", gap=" ", gap_style="bold reverse")
 
 
 def layer_section(out: Text, snap: Snapshot, info: LayerSnapshot, view: View) -> None:
     n = len(snap.layers)
     role = "output" if info.index == n - 1 else "hidden"
-    out.append(f"Layer {info.index + 1}/{n}", style="bold")
-    out.append(f" {role} · {info.units}×{info.fan_in}{' +bias' if info.has_bias else ''} · {info.activation}\n")
-    state_line(out, snap)
+    shape = f"{info.units}×{info.fan_in}{' +bias' if info.has_bias else ''}"
+    flow(out, [piece((f"Layer {info.index + 1}/{n}", "bold"), f" {role}"), piece(f"· {shape}"),
+               piece(f"· {info.activation}")], view.text_width, indent="", gap=" ")
+    state_line(out, snap, view.text_width)
     diag = info.diagnostics
     norms = [("‖W‖", fmt(diag.weight_norm, 3)),
              ("‖∇W‖", "pending" if info.backward_pending else
@@ -213,23 +219,26 @@ def layer_section(out: Text, snap: Snapshot, info: LayerSnapshot, view: View) ->
         if last:
             out.append(f" (step {snap.step})", style="dim")
     out.append("\n")
+    width = view.text_width
     if info.forward_pending:
-        out.append(f"dead/saturated: pending (forward L{info.index + 1} not run yet)\n", style="dim")
+        prose(out, f"dead/saturated: pending (forward{NBSP}L{info.index + 1} not run yet)", width, "")
     elif info.z is None:
-        out.append("dead/saturated: — (press p to run the forward pass)\n", style="dim")
+        prose(out, f"dead/saturated: — (press{NBSP}p to run the forward pass)", width, "")
     elif info.activation in ("relu", "leaky_relu"):
         out.append("dead ReLUs ", style="dim")
         out.append(f"{diag.dead_share:.0%}\n")
     elif info.activation in ("sigmoid", "tanh"):
         out.append("saturated ", style="dim")
         out.append(f"{diag.saturated_share:.0%}\n")
-    for warning in diag.warnings:
-        out.append(f"⚠ {warning}\n", style="bold #f59322")
+    for warning in diag.warnings:  # the core's words: "gradients vanishing (4e−19 of the largest layer's)"
+        what, bracket, why = warning.partition(" (")
+        flow(out, [piece((f"⚠ {what}", "bold #f59322")), piece((bracket.strip() + why, "bold #f59322"))
+                   if bracket else None], width, "", gap=" ")
     if view.layer_check is not None:
         result = view.layer_check
         mark = "✓" if result.passed else "✗"
-        out.append(f"grad check {mark} ", style="bold" if result.passed else "bold #f59322")
-        out.append(f"max rel err {fmt(result.max_relative_error, 2)}\n")
+        flow(out, [piece((f"grad check {mark}", "bold" if result.passed else "bold #f59322")),
+                   piece(f"max rel err {fmt(result.max_relative_error, 2)}")], width, "", gap=" ")
     maps(out, info, view.selection[1], view.selection[2], view.map_width, names_for(snap, view.renames).loss)
 
 
@@ -247,9 +256,11 @@ def maps(out: Text, info: LayerSnapshot, neuron: int, weight: int, width: int, l
     show_cols = max(1, min(columns, (width - 6) // 4))  # 2 cells per weight, 2 maps
     rows = window(neuron, info.units, min(info.units, MAP_ROWS))
     cols = window(weight, columns, show_cols)
-    out.append(" W".ljust(2 * show_cols + 3), style="dim")
-    out.append(f" ∇W pending (backward L{info.index + 1})\n" if info.backward_pending else f" ∇W (∂{loss}/∂W)\n",
-               style="dim")
+    # "(backward L2)" under ∇W where the header would not fit (80×24)
+    grads_at = 2 * show_cols + 4
+    pending = info.backward_pending
+    what, note = ("∇W pending", f"(backward L{info.index + 1})") if pending else ("∇W", f"(∂{loss}/∂W)")
+    flow(out, [piece((" W".ljust(grads_at) + what, "dim")), piece((note, "dim"))], width, "", grads_at, " ")
     w_scale, g_scale = finite_scale(weights), finite_scale(grads)
     for row in rows:
         out.append("▸" if row == neuron else " ", style="bold")

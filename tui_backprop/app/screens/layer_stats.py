@@ -68,17 +68,40 @@ def describe(stats: LayerStats, loss: str = "L") -> str:
     return "\n".join(lines)
 
 
-def ratio_ticks(low: float, high: float, rows: int) -> list[float]:
-    """Whole log10 values in even steps through −3 (the healthy line): "−4 −3 −2 −1", or "−5 −3 −1" on a short
-    plot, where a step of 1 would put two labels on one row (plotext then keeps either, by a string hash)."""
+TICK_STEPS = (1, 2, 5, 10, 20, 50, 100)  # decades between two labels
+
+
+def plot_row(value: float, low: float, high: float, rows: int) -> int:
+    """The row (0 at the bottom) plotext draws ``value`` on, or labels it on: its own rounding."""
+    return math.floor(round(0.5 + (rows - 1) * (value - low) / (high - low), 8))
+
+
+def ratio_axis(low: float, high: float, rows: int) -> tuple[list[float], float, float]:
+    """Labels and limits for the log10 axis: whole decades through −3 (the healthy line), a fixed number of
+    decades apart and a fixed number of rows apart, so "−4 −3 −2 −1" sit one row apart, never two then one.
+
+    The limits are chosen so each label falls exactly on a row: then plotext's rounding cannot move one (and a
+    braille line at −3 is drawn on the row of its label). The fewest decades between labels wins, then the
+    most rows between them (the finest scale) that still hold ``low``…``high`` with at least two labels in
+    view; then, of the rows −3 can take, the one with the most labels, then the most centred.
+    """
+    top = max(rows - 1, 1)
     span = max(high - low, 1e-9)
-    for step in (1, 2, 5, 10, 20, 50, 100):
-        first, last = math.ceil((low - HEALTHY_LOG_RATIO) / step), math.floor((high - HEALTHY_LOG_RATIO) / step)
-        ticks = [float(HEALTHY_LOG_RATIO + k * step) for k in range(first, last + 1)]
-        on_rows = {math.floor(0.5 + (max(rows, 1) - 1) * (t - low) / span) for t in ticks}  # plotext's rounding
-        if len(on_rows) == len(ticks):
-            return ticks
-    return [HEALTHY_LOG_RATIO]
+    for step, k in ((step, k) for step in TICK_STEPS for k in range(top, 0, -1)):
+        per_row = step / k
+        if top * per_row < span:
+            continue
+        # the healthy line's row: the data in view below it and above it
+        lowest, highest = math.ceil((HEALTHY_LOG_RATIO - low) / per_row - 1e-9), math.floor(
+            top - (high - HEALTHY_LOG_RATIO) / per_row + 1e-9)
+        centre = top / 2 - ((low + high) / 2 - HEALTHY_LOG_RATIO) / per_row  # −3's row with the data centred
+        labelled = {at: range(at % k, top + 1, k) for at in range(max(lowest, 0), min(highest, top) + 1)}
+        labelled = {at: rows_of for at, rows_of in labelled.items() if len(rows_of) >= 2}
+        if labelled:
+            at = max(labelled, key=lambda row: (len(labelled[row]), -abs(row - centre)))
+            bottom = HEALTHY_LOG_RATIO - at * per_row
+            return [float(round(bottom + row * per_row)) for row in labelled[at]], bottom, bottom + top * per_row
+    return [HEALTHY_LOG_RATIO], low, high  # under two rows: the healthy line's label alone
 
 
 class RatioPlot(PlotextPlot):
@@ -112,7 +135,7 @@ class RatioPlot(PlotextPlot):
                          marker=MARKERS[i % len(MARKERS)])
                 low, high = min(low, float(y[ok].min())), max(high, float(y[ok].max()))
         low, high = min(low, HEALTHY_LOG_RATIO) - 0.3, max(high, HEALTHY_LOG_RATIO) + 0.3
-        ticks = ratio_ticks(low, high, self.size.height - PLOT_FRAME_ROWS)
+        ticks, low, high = ratio_axis(low, high, self.size.height - PLOT_FRAME_ROWS)
         plt.yticks(ticks, [tick(t) for t in ticks])  # the title's minus: "grey: −3"
         plt.ylim(low, high)
         # From the first step drawn (step 1: the series keeps it), as the loss curve's axis.

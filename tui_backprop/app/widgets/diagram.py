@@ -162,7 +162,10 @@ class NetworkDiagram(FittedTitles, Widget):
             return [Strip([Segment("No network yet.".ljust(width)[:width], Style(dim=True))])]
         rows = height - 1  # first line: layer names
         sizes = [snap.layers[0].fan_in] + [layer.units for layer in snap.layers]
-        placed = [self.node_rows(units, rows) for units in sizes]
+        # A wide layer's "+N" takes the bottom row: the columns that fit keep off it, or at 80×24 the "+5" of
+        # an 8-unit layer shared X₂'s row and read as X₂'s ("X₂ ○ 0.67    +5").
+        noted = any(units > rows for units in sizes)
+        placed = [self.node_rows(units, rows - 1 if noted and units < rows else rows) for units in sizes]
         texts, xs = self._fit_numbers(snap, placed, width)
         header = self._draw_header(snap, xs, width)
         chars = [[" "] * width for _ in range(rows)]
