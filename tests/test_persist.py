@@ -93,6 +93,17 @@ def test_round_trip_restores_everything(tmp_path):
     assert header["state"]["step_count"] == 37
 
 
+def test_a_saved_run_remembers_a_weight_typed_by_hand(tmp_path):
+    """The lesson pane says its numbers are the preset's once a weight was typed (w): a resumed run says so too."""
+    a = xor()
+    a.run(3)
+    a.set_parameter(0, 0, 0, 1.25)
+    assert a.weights_edited
+    b = load_session(save_session(a, tmp_path / "run.npz"))
+    assert b.weights_edited and b.snapshot(grid=False).weights_edited
+    assert_same_state(a, b)
+
+
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "rmsprop", "adagrad", "adam"])
 def test_resume_is_bit_identical(tmp_path, optimizer):
     n, m = 23, 41  # 10 steps per epoch: both cross epoch ends and the save is mid-epoch

@@ -214,6 +214,7 @@ def _session_state(session) -> tuple[dict, dict[str, np.ndarray]]:
             "notes_fired": [[int(step), phase] for step, phase in state["notes_fired"]],
             "halted": None if halted is None else {"step": halted.step, "phase": halted.phase,
                                                    "layer": halted.layer, "what": halted.what},
+            "weights_edited": bool(state["weights_edited"]),
         },
         "optimizer": {
             "name": o["name"],
@@ -345,6 +346,7 @@ def _restore(zf: zipfile.ZipFile, header: dict, path: Path):
                         for step, phase in state.get("notes_fired", state.get("checkpoints_fired", []))],
         "halted": None if h is None else NanReport(int(h["step"]), str(h["phase"]),
                                                    None if h["layer"] is None else int(h["layer"]), str(h["what"])),
+        "weights_edited": bool(state.get("weights_edited", False)),
         "params": _read_array(zf, "network.params", np.float64, size),
         "initial_params": _read_array(zf, "network.initial_params", np.float64, size),
         "grads": (_read_array(zf, "network.grads", np.float64, size) if "network.grads.npy" in zf.namelist()

@@ -189,6 +189,29 @@ async def test_shift_l_toggles_log_scale_and_g_checks_gradients():
         assert any("agrees with finite differences" in m for m in notes), notes
 
 
+async def test_g_while_running_pauses_the_run_and_checks_it():
+    """g did nothing while the run went on, and said nothing (it is not in the footer to grey out)."""
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("space")
+        assert await until(pilot, lambda: app.session.step_count > 0)
+        await pilot.press("g")
+        await wait_until_stopped(pilot, app)
+        assert not app.runner.running
+        notes = [n.message for n in app._notifications]
+        assert any(m.startswith("Training paused for the check (space resumes it). Layer 1: backprop agrees")
+                   for m in notes), notes
+        step = app.session.step_count
+        await pilot.pause(0.3)
+        assert app.session.step_count == step  # it stays paused
+        text = app.query_one("#inspector").build_text()[0].plain
+        assert "grad check ✓" in text and app.main._shown.step == step, text  # the check of the step on screen
+        await pilot.press("space")  # and space resumes it
+        assert await until(pilot, lambda: app.session.step_count > step)
+        await pilot.press("space")
+        await wait_until_stopped(pilot, app)
+
+
 async def test_invalid_form_value_is_refused_in_place():
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:

@@ -104,3 +104,38 @@ async def test_before_any_training_key_the_lesson_still_opens_over_the_panes_at_
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
         assert app.main.has_class("-side-open") and app.main.has_class("-narrow")
+
+
+async def test_after_a_weight_is_typed_the_lesson_says_its_numbers_are_the_presets():
+    """The lesson's worked numbers (w1 = 3, w2 = 4, −48 …) stayed as they were after w set w1 = 5 (its questions
+    already follow the edit): a line above the text now says whose weights they are, until r or a step back."""
+    from tests.conftest import until
+    from tui_backprop.app.widgets.lesson_pane import WEIGHTS_EDITED
+
+    app = BackpropApp(load_preset("chain-two-weights"), questions=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.query_one(LessonPane)
+
+        async def edit_w1(value: str) -> None:
+            await pilot.press("w")
+            assert await until(pilot, lambda: type(app.screen).__name__ == "EditWeightScreen")
+            app.screen.query_one("Input").value = value
+            await pilot.press("enter")
+            assert await until(pilot, lambda: type(app.screen).__name__ != "EditWeightScreen")
+            await pilot.pause()
+
+        await edit_w1("3")  # w1's own value: nothing edited
+        assert WEIGHTS_EDITED not in pane.render().plain
+        await edit_w1("5")
+        text = pane.render().plain
+        assert WEIGHTS_EDITED in text and "w1 = 3 and w2 = 4" in text, text
+        assert text.index(WEIGHTS_EDITED) < text.index("The smallest network")
+        await pilot.press("r")  # the preset's weights again
+        await pilot.pause()
+        assert WEIGHTS_EDITED not in pane.render().plain
+        await pilot.press(*["p"] * 6)  # two forward phases, the loss, two backward, the update: step 1 done
+        await edit_w1("5")  # on step 2's pass
+        assert WEIGHTS_EDITED in pane.render().plain
+        await pilot.press("backspace")  # back to step 1, before the edit
+        await pilot.pause()
+        assert app.session.step_count == 1 and WEIGHTS_EDITED not in pane.render().plain

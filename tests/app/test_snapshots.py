@@ -50,3 +50,16 @@ def test_help(snap_compare):
 def test_chain_two_weights_lesson_first_screen(snap_compare, size):
     """The lesson a teacher opens first: its formulas keep their lines and alignment at both sizes."""
     assert snap_compare(BackpropApp(load_preset("chain-two-weights")), terminal_size=size)
+
+
+async def test_picker_frame_holds_still_after_typing():
+    """test_picker's frame is the same however late it is taken: a loaded machine took it after the
+    filter box's cursor had blinked off (same text, other styles). Frames over 1.2 s, two blinks' time."""
+    app = BackpropApp(load_preset("xor"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("o", "c", "i", "r")
+        await pilot.pause()
+        first = app.export_screenshot()
+        for _ in range(4):
+            await pilot.pause(0.3)
+            assert app.export_screenshot() == first

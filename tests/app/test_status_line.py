@@ -2,9 +2,13 @@
 a replay shows the step it has reached beside its loss (QA 16), losses keep their 4 digits (QA 7)."""
 
 import dataclasses
+import re
+
+import numpy as np
 
 from tests.conftest import until
 from tui_backprop.app.app import BackpropApp
+from tui_backprop.app.widgets.status import fitted
 from tui_backprop.core.figures import MINUS, measured
 from tui_backprop.presets import load_preset
 
@@ -52,7 +56,7 @@ async def test_a_long_running_line_keeps_state_step_losses_lr_and_speed_at_80_co
         await pilot.pause()
         status.show(wide)
         assert status.render().plain == ("● running  step 352,500 done  epoch 35,250  batch loss 0.1460  "
-                                         "test loss 0.4880 (step 10)  test acc 92%  lr 0.1  full speed (, .)  "
+                                         "test loss 0.4880 (step 10)  test acc 92% (step 10)  lr 0.1  full speed (, .)  "
                                          "23,456 steps/s")
 
 
@@ -137,3 +141,68 @@ async def test_a_test_loss_from_an_earlier_epoch_end_says_its_step_where_there_i
         assert await until(pilot, lambda: not app.runner.running and app.session.step_count == 20, 5.0)
         await pilot.pause()
         assert f"test loss {measured(app.session.test_loss)}  " in status_text(app), status_text(app)
+
+
+async def test_the_accuracy_says_the_step_it_was_measured_at_as_the_test_loss_does():
+    """The accuracy comes from the last epoch end too: mid-epoch it says "(step 10)", at the epoch end nothing."""
+    app = BackpropApp(load_preset("xor"), questions=False)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await pilot.press("v", "e", *["n"] * 5)  # an epoch (10 steps), then 5 steps into the next
+        assert await until(pilot, lambda: not app.runner.running and app.session.step_count == 15, 5.0)
+        await pilot.pause()
+        acc = f"test acc {app.session.accuracy:.0%}"
+        assert f"test loss {measured(app.session.test_loss)} (step 10)  {acc} (step 10)" in status_text(app)
+        await pilot.resize_terminal(80, 24)  # no room for the test loss: the accuracy keeps its mark
+        await pilot.pause()
+        assert f"{acc} (step 10)" in status_text(app) and "test loss" not in status_text(app), status_text(app)
+        await pilot.press("e")  # at an epoch end both are the step's own
+        assert await until(pilot, lambda: not app.runner.running and app.session.step_count == 20, 5.0)
+        await pilot.pause()
+        assert f"{acc[:9]}{app.session.accuracy:.0%}  " in status_text(app), status_text(app)
+
+
+def marks(text: str) -> dict[str, bool]:
+    """Each end-of-epoch figure on the line: whether it says the step it was measured at."""
+    return {m[1]: bool(m[2]) for m in re.finditer(r"(test loss|test acc) \S+( \(step [\d,]+\))?", text)}
+
+
+async def test_the_test_loss_and_accuracy_are_never_left_one_marked_one_not():
+    """Paused, a test loss beside a later step always says its step; running, the two marks go together."""
+    app = BackpropApp(load_preset("xor"), questions=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("e")
+        assert await until(pilot, lambda: not app.runner.running and app.session.test_loss is not None, 5.0)
+        status = app.query_one("#status")
+        seen = set()
+        for running in (False, True):
+            snap = dataclasses.replace(app.session.snapshot(), step=1_578, epoch=157, running=running,
+                                       steps_per_second=98.0, loss=0.2402, test_loss=0.31, accuracy=0.91,
+                                       test_steps=np.array([1_570]), accuracy_steps=np.array([1_570]))
+            for width in range(58, 159):
+                text = fitted(status.parts(snap), ("",), width, running).plain
+                shown = marks(text)
+                seen.add(tuple(sorted(shown.items())))
+                assert len(set(shown.values())) <= 1, (width, text)
+                if not running and "test loss" in shown:
+                    assert shown["test loss"], (width, text)
+        assert (("test acc", True), ("test loss", True)) in seen and (("test acc", False),) in seen
+
+
+async def test_a_running_line_keeps_the_epoch_at_80_columns():
+    """The epoch went first of all: at 80 columns a running xor never showed it. Now the step's "done", the
+    keys hint, "batch", the end-of-epoch marks and the test loss give way before it."""
+    app = BackpropApp(load_preset("xor"), questions=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("e")
+        assert await until(pilot, lambda: not app.runner.running and app.session.test_loss is not None, 5.0)
+        status = app.query_one("#status")
+        snap = dataclasses.replace(app.session.snapshot(), step=578, epoch=57, running=True, steps_per_second=98.0, speed_limit=100,
+                                   loss=0.2402, test_loss=0.31, accuracy=0.91, test_steps=np.array([570]),
+                                   accuracy_steps=np.array([570]))
+        status.show(snap)
+        text = status.render().plain
+        assert text == "● running  step 578  epoch 57  loss 0.2402  test acc 91%  lr 0.1  100 steps/s", text
+        await pilot.press("space")  # and a real run shows it too
+        assert await until(pilot, lambda: "epoch" in status_text(app) and app.runner.running, 5.0), status_text(app)
+        await pilot.press("space")
+        assert await until(pilot, lambda: not app.runner.running, 5.0)

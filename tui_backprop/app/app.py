@@ -16,6 +16,7 @@ from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.notifications import Notification, Notify
+from textual.widgets import Input
 
 from tui_backprop import collector
 from tui_backprop.app.screens.main import MainScreen, reflow
@@ -96,6 +97,12 @@ class BackpropApp(App[int]):
                 self.type_ahead.handled(event)
             else:
                 self.type_ahead.sent(event)  # keys typed next wait until this one is handled
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """Run headless (tests, snapshots), a text box's cursor stays on: a frame taken half a second
+        after the last key, as on a loaded machine, would catch it blinked off (same text, other styles)."""
+        if self.is_headless and isinstance(event.widget, Input):
+            event.widget.cursor_blink = False
 
     def on_ready(self) -> None:
         collector.resume()  # the first frame is on screen (the CLI paused the collector for the start)

@@ -23,8 +23,8 @@ def next_learning_rate(current: float, direction: int) -> float:
 # Going back further than this many steps of replay runs in the training worker (space stops it): the UI stays live.
 FAR_REPLAY = 1_000
 
-# Keys that need a paused session: shown greyed out while it runs.
-NEEDS_PAUSE = ("step", "phase", "epoch", "gradient_check", "edit_weight", "new_data", "step_back")
+# Keys that need a paused session: shown greyed out while it runs. (g pauses the run itself: screens/main.py.)
+NEEDS_PAUSE = ("step", "phase", "epoch", "edit_weight", "new_data", "step_back")
 
 
 class TrainingControls:

@@ -164,7 +164,7 @@ class SessionReading:
             input_names=self._input_names, grid=self.grid_snapshot() if grid else None,
             data_points=self._points, has_test_data=len(self.data.x_test) > 0, running=running,
             steps_per_second=steps_per_second,
-            taken_at=time.monotonic(), history_points=self.history.points(),
+            taken_at=time.monotonic(), history_points=self.history.points(), weights_edited=self.weights_edited,
         )
 
     def layers_json(self) -> list[dict]:

@@ -109,6 +109,7 @@ class Session(SessionStep, SessionStops, SessionState, SessionReading, SessionTi
         self.test_loss: float | None = None
         self.accuracy: float | None = None
         self.halted: NanReport | None = None
+        self.weights_edited = False  # a weight typed by hand (w) since the start: the lesson's numbers are not this run's
         self.message: str | None = None
         self._fired: set[tuple[int, str]] = set()
         self.question = None  # a lesson question waiting for its answer (lessons.Question)
@@ -333,7 +334,9 @@ class Session(SessionStep, SessionStops, SessionState, SessionReading, SessionTi
         else:
             self._replay(through_loss)
         before = self.loss
-        net.params[flat_index(net, layer, row, column)] = value
+        index = flat_index(net, layer, row, column)
+        self.weights_edited = self.weights_edited or float(net.params[index]) != value
+        net.params[index] = value
         self._replay(through_loss)  # the same batch with the new value
         self.message = None
         self.timeline.keep(self, change=True)

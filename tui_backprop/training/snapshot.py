@@ -107,6 +107,7 @@ class Snapshot:
     regularization_rate: float = 0.0
     phases: tuple[str, ...] = ()  # all phases of one step, in order
     history_points: dict | None = None  # LossHistory.points(): each series with its buckets' ranges
+    weights_edited: bool = False  # a weight was typed by hand (w) since the start (Session.weights_edited)
 
     @property
     def paused_after_backward(self) -> bool:

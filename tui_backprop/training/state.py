@@ -35,6 +35,7 @@ class SessionState:
             "message": self.message,
             "notes_fired": tuple(sorted(self._fired)),
             "halted": self.halted,
+            "weights_edited": self.weights_edited,
             "params": net.params.copy(),
             "grads": net.grads.copy(),
             "initial_params": self.initial_params.copy(),
@@ -120,6 +121,7 @@ class SessionState:
         self._fired = {(int(step), resolve_phase(str(phase), depth)) for step, phase in state["notes_fired"]}
         self._set_pauses()
         self.halted = state["halted"]
+        self.weights_edited = bool(state.get("weights_edited", False))  # (files from before it: not known, False)
         if "goals" in state:  # (saved session files do not carry lesson progress)
             self.goals.load_state(state["goals"])
         if "questions_asked" in state:

@@ -221,9 +221,12 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
         curve = self.query_one(LossCurve)
         curve.show_accuracy = not curve.show_accuracy
 
-    def action_gradient_check(self) -> None:
+    async def action_gradient_check(self) -> None:
+        """Check the selected layer and weight; a running session pauses first (as S and s do), and says so."""
+        paused = ""
         if self.runner.running:
-            return
+            await self.stop_training()
+            paused = "Training paused for the check (space resumes it). "
         inspector = self.query_one(Inspector)
         layer, neuron, weight, _sample = inspector.selection
         check = self.session.check_layer(layer)
@@ -231,9 +234,9 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
         inspector.set_layer_check(layer, check)
         inspector.set_weight_check(layer, neuron, weight, analytic, numeric)
         verdict, _, kinks = check.verdict.partition("; ")
-        self.notify(f"Layer {layer + 1}: backprop {verdict} with finite differences "
+        self.notify(f"{paused}Layer {layer + 1}: backprop {verdict} with finite differences "
                     f"(max relative error {fmt(check.max_relative_error, 2)})" + (f"; {kinks}" if kinks else ""),
-                    timeout=10 if kinks else 4)  # a projected class reads the kink's explanation
+                    timeout=10 if kinks else 6 if paused else 4)  # a projected class reads the kink's explanation
 
     def on_inspector_selection_changed(self, event: Inspector.SelectionChanged) -> None:
         self.query_one(NetworkDiagram).select(event.layer, event.neuron, event.weight, event.sample)

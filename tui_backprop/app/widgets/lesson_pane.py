@@ -22,6 +22,10 @@ from tui_backprop.lessons import GoalResult, Question, mask
 
 Block = tuple[str, bool]  # (Rich markup, preformatted?)
 
+# Above the lesson once a weight is typed by hand: its worked numbers follow the preset's weights, the run does not.
+WEIGHTS_EDITED = ("You edited a weight (w): numbers in the lesson text are for the preset's start weights, "
+                  "not this run's (r resets to them).")
+
 
 def _is_preformatted(line: str) -> bool:
     return line.startswith((" ", "\t")) and bool(line.strip())
@@ -192,11 +196,18 @@ class LessonPane(LessonText):
     def show_lesson(self, config: Config, modified: bool) -> None:
         self.config = config
         self.modified = modified
+        self.weights_edited = False  # the run's snapshots say (set_weights_edited)
         self.goals: tuple[GoalResult, ...] = ()
         self.answers: dict[Question, str] = {}  # "correct", "wrong" or "skipped"
         self.hints_shown = 0
         self.solution_shown = False
         self.redraw()
+
+    def set_weights_edited(self, edited: bool) -> None:
+        """A weight was typed by hand (w) in the state on screen: the lesson's numbers are not this run's."""
+        if edited != self.weights_edited:
+            self.weights_edited = edited
+            self.redraw()
 
     def unanswered(self) -> tuple[Question, ...]:
         """Questions still to come, whose answers stay hidden (none while questions are off)."""
@@ -233,6 +244,8 @@ class LessonPane(LessonText):
         if self.modified:
             parts.append([("[i]You changed this preset in the Config tab, so the lesson below may no longer match "
                            "what you see. Press o to reload a preset.[/i]", False)])
+        if self.weights_edited:
+            parts.append([(f"[i]{WEIGHTS_EDITED}[/i]", False)])
         if c.goals:
             met = sum(g.met for g in self.goals)
             lines = [f"[b]Goals[/b] ({met} of {len(c.goals)} met" + (": solved!)" if met == len(c.goals) else ")")]

@@ -20,12 +20,24 @@ from tui_backprop.training.session import Snapshot
 # the state, the step, the loss, the accuracy (lessons point to it here; the test loss has its curve), lr
 # and the speed level (+ − , . change them). Each name takes its part one form shorter; the loss, the step
 # and the state are never dropped.
+# The end-of-epoch figures' "(step N)" marks give way together ("marks": the test loss and the accuracy are
+# never left one marked, one not). Paused, the test loss shows only with its mark (no reading it as this step's)
+# and the epoch gives way before the marks; running, the marks go first, so the epoch stays at 80 columns.
 # Compare mode's run label ("prefix") gives way before the speed and lr: the line has lr, the curve the label.
-FITTING = ("measured", "epoch", "step", "speed", "prefix", "loss", "state", "pause", "test", "test", "acc", "phase",
+FITTING = ("measured", "epoch", "step", "speed", "prefix", "loss", "state", "pause", "test", "marks", "acc", "phase",
            "pause", "prefix", "speed", "lr")
+FITTING_RUNNING = ("measured", "step", "speed", "prefix", "loss", "marks", "test", "state", "pause", "epoch", "acc",
+                   "phase", "pause", "prefix", "speed", "lr")
+TOGETHER = {"marks": ("test", "acc")}  # a name in FITTING for parts that give way (and come back) together
 
 STATE_STYLES = {"running": "bold green", "paused": "bold yellow", "halted": "bold red",
                 "paused after backward": "bold magenta", "replaying": "bold cyan"}
+
+
+def at_step(steps, step: int) -> str:
+    """" (step N)": the step an end-of-epoch figure was measured at (``steps``' last), if not ``step``."""
+    at = int(steps[-1]) if steps is not None and len(steps) else step
+    return f" (step {at:,})" if at != step else ""
 
 
 class StatusLine(Widget):
@@ -71,14 +83,16 @@ class StatusLine(Widget):
         # "batch": the loss of the step's own forward pass, before its update, not the training loss at epoch end.
         loss = f"loss {named + ' ' if named else ''}{measured(snap.loss)}{loss_of}"  # lesson's name (C)
         out["loss"] = ((f"batch {loss}", loss), "")
+        # End-of-epoch figures say the step they were measured at once the run has moved on from there
+        # (FITTING: while paused the test loss shows only so).
         if snap.test_loss is not None:
             test = f"test loss {measured(snap.test_loss)}"
-            # measured at the last epoch end: say when, once the step has moved on from there
-            at = int(snap.test_steps[-1]) if len(snap.test_steps) else snap.step
-            out["test"] = (((f"{test} (step {at:,})",) if at != snap.step else ()) + (test, ""), "")
+            marked = f"{test}{at_step(snap.test_steps, snap.step)}"
+            out["test"] = ((marked, test, "") if snap.running else (marked, ""), "")
         if snap.accuracy is not None:
             # the end-of-epoch accuracy is the test data's when there is any (training/step.py)
-            out["acc"] = ((f"{'test' if snap.test_loss is not None else 'train'} acc {snap.accuracy:.0%}", ""), "")
+            acc = f"{'test' if snap.test_loss is not None else 'train'} acc {snap.accuracy:.0%}"
+            out["acc"] = ((f"{acc}{at_step(snap.accuracy_steps, snap.step)}", acc, ""), "")
         out["lr"] = ((f"lr {fmt(snap.learning_rate)}", ""), "")
         if not replaying:  # a replay runs at full speed whatever the level
             # The speed level and its keys, so a class sees why the run is slow.
@@ -102,34 +116,42 @@ class StatusLine(Widget):
 
     def _render_line(self) -> None:
         snap, prefixes = self._last
-        parts = self.parts(snap)
-        heads = [Text.from_markup(p) if p else Text() for p in prefixes]
-        width = max(self.size.width, 20)
-        form = dict.fromkeys(parts, 0)
-        form["prefix"] = 0
-        forms = {name: len(part[0]) for name, part in parts.items()} | {"prefix": len(heads)}
+        self.update(fitted(self.parts(snap), prefixes, max(self.size.width, 20), snap.running))
 
-        def line() -> list[tuple[str, str]]:
-            return [(texts[form[name]], style) for name, (texts, style) in parts.items() if texts[form[name]]]
 
-        def fits() -> bool:
-            return heads[form["prefix"]].cell_len + sum(cell_len(t) + 2 for t, _ in line()) - 2 <= width
+def fitted(parts: dict[str, tuple[tuple[str, ...], str]], prefixes: tuple[str, ...], width: int,
+           running: bool) -> Text:
+    """The line of ``parts`` (``StatusLine.parts``) after ``prefixes``' form that fits ``width`` cells."""
+    heads = [Text.from_markup(p) if p else Text() for p in prefixes]
+    form = dict.fromkeys(parts, 0)
+    form["prefix"] = 0
+    forms = {name: len(part[0]) for name, part in parts.items()} | {"prefix": len(heads)}
 
-        given: list[str] = []
-        for name in FITTING:
-            if fits():
-                break
-            if name in forms and form[name] < forms[name] - 1:
-                form[name] += 1
-                given.append(name)
-        for name in reversed(given):  # room left over: the later (more important) parts take it back first
-            form[name] -= 1
-            if not fits():
-                form[name] += 1
-        head = heads[form["prefix"]]
-        text = head.copy()
-        for i, (t, style) in enumerate(line()):
-            if i:
-                text.append("  ")
-            text.append(t, style=style)
-        self.update(text)
+    def line() -> list[tuple[str, str]]:
+        return [(texts[form[name]], style) for name, (texts, style) in parts.items() if texts[form[name]]]
+
+    def fits() -> bool:
+        return heads[form["prefix"]].cell_len + sum(cell_len(t) + 2 for t, _ in line()) - 2 <= width
+
+    given: list[list[tuple[str, int]]] = []  # each step of giving way: (part, the form it went to)
+    for entry in FITTING_RUNNING if running else FITTING:
+        if fits():
+            break
+        step = [(n, form[n] + 1) for n in TOGETHER.get(entry, (entry,)) if n in forms and form[n] < forms[n] - 1]
+        for name, to in step:
+            form[name] = to
+        if step:
+            given.append(step)
+    for step in reversed(given):  # room left over: the later (more important) parts take it back first
+        back = [(name, to) for name, to in step if form[name] == to]  # (not a part a later step took further)
+        for name, to in back:
+            form[name] = to - 1
+        if not fits():
+            for name, to in back:
+                form[name] = to
+    text = heads[form["prefix"]].copy()
+    for i, (t, style) in enumerate(line()):
+        if i:
+            text.append("  ")
+        text.append(t, style=style)
+    return text
