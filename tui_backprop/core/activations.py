@@ -16,6 +16,7 @@ class Activation:
     name = ""
     elementwise = True  # each output from its own input (softmax: from the whole row)
     backward_multiplies_derivative = True  # ``backward`` is dL/da · ``derivative``, with the same numbers
+    ufunc = None  # a NumPy ufunc that is the whole ``forward`` (a sweep's step calls it directly), or None
 
     def forward(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         raise NotImplementedError
@@ -77,6 +78,7 @@ class Sigmoid(Activation):
 
 class Tanh(Activation):
     name = "tanh"
+    ufunc = np.tanh
 
     def forward(self, z, out=None):
         return np.tanh(z, out=out)

@@ -35,11 +35,14 @@ class Loss:
         """One batch loss per run of stacked ``[runs, batch, outputs]`` arrays."""
         return self._value(output, target, scratch, scratch2, z, True)
 
-    def run_values_and_grad(self, output, target, grad_out, scratch, scratch2, z) -> np.ndarray:
-        """``run_values`` and ``grad_output`` of stacked runs at once (the same numbers as the two calls)."""
-        values = self._value(output, target, scratch, scratch2, z, True)
-        self.grad_output(output, target, out=grad_out, scratch=scratch)
-        return values
+    def values_and_grad_call(self, output, target, grad_out, scratch, scratch2, z):
+        """A function of no arguments giving ``run_values`` and filling ``grad_output`` of stacked runs, on these
+        buffers (the same numbers as the two calls; a sweep lays it out once and calls it every step)."""
+        def values_and_grad() -> np.ndarray:
+            values = self._value(output, target, scratch, scratch2, z, True)
+            self.grad_output(output, target, out=grad_out, scratch=scratch)
+            return values
+        return values_and_grad
 
     def _value(self, output, target, scratch, scratch2, z, stacked: bool):
         raise NotImplementedError
@@ -80,17 +83,24 @@ class MSE(Loss):
     def per_sample(self, output, target, z=None):
         return self.scale * np.mean((output - target) ** 2, axis=-1)
 
-    def run_values_and_grad(self, output, target, grad_out, scratch, scratch2, z):
-        diff = np.subtract(output, target, out=grad_out)  # one subtraction serves the loss and its gradient
-        np.multiply(diff, diff, out=scratch)
-        values = _total(scratch, True)  # a new array: scaled in place, as scale · total / count
-        if self.scale != 1.0:  # (× 1 changes no number)
-            values *= self.scale
-        values /= _count(scratch, True)
+    def values_and_grad_call(self, output, target, grad_out, scratch, scratch2, z):
+        if not scratch.flags.c_contiguous:
+            return super().values_and_grad_call(output, target, grad_out, scratch, scratch2, z)
+        subtract, multiply, add = np.subtract, np.multiply, np.add.reduce
+        rows, scale, count = scratch.reshape(len(scratch), -1), self.scale, _count(scratch, True)
         factor = 2.0 * self.scale / output.shape[-1]
-        if factor != 1.0:  # (half_mse of one output: × 1 changes no number)
-            diff *= factor
-        return values
+
+        def values_and_grad() -> np.ndarray:
+            diff = subtract(output, target, grad_out)  # one subtraction serves the loss and its gradient
+            multiply(diff, diff, scratch)
+            values = add(rows, 1)  # ``_total``: each run's terms are one row; a new array, scaled in place
+            if scale != 1.0:  # (× 1 changes no number)
+                values *= scale
+            values /= count
+            if factor != 1.0:  # (half_mse of one output: × 1 changes no number)
+                diff *= factor
+            return values
+        return values_and_grad
 
     def grad_output(self, output, target, out=None, scratch=None):
         out = np.subtract(output, target, out=out)

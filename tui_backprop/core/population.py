@@ -146,10 +146,10 @@ class Population:
                        y_epoch[start : start + k * size].reshape(k, size, -1))
                       for start, size in zip(starts, sizes)]
         self._workspaces: dict[int, StackedStep] = {}
-        self._batches = []  # per batch of an epoch: (its step's buffers, inputs, targets)
+        self._batches = []  # per batch of an epoch: (its step's buffers, its calls)
         for x, y in blocks:
             ws = self._workspace(x.shape[1])
-            self._batches.append((ws, ws.first_input(x), y))
+            self._batches.append((ws, ws.calls(ws.first_input(x), y)))
 
         self.learning_rates = np.broadcast_to(np.asarray(learning_rates, dtype=np.float64), (k,)).copy()
         if not (np.isfinite(self.learning_rates).all() and (self.learning_rates > 0).all()):
@@ -296,7 +296,7 @@ class Population:
             ws = self._workspaces[batch] = StackedStep(self, batch)
         return ws
 
-    def _select_batch(self) -> tuple[StackedStep, np.ndarray, np.ndarray]:
+    def _select_batch(self) -> tuple[StackedStep, tuple]:
         if self.batch_in_epoch == 0 and not self.full_batch:
             shuffles, n = self._shuffles, self.samples
             if self._shuffles_used == len(shuffles):
@@ -315,9 +315,12 @@ class Population:
 
     def step(self) -> None:
         """One step of every run (finished runs compute on, ignored)."""
-        ws, x, y = self._select_batch()
-        ws.forward(x)
-        losses = ws.loss_and_backward(x, y)
+        ws, (forward, (loss, loss_args), backward) = self._select_batch()
+        for call, args in forward:
+            call(*args)
+        losses = loss(*loss_args)
+        for call, args in backward:
+            call(*args)
         params = self.params
         self.optimizer.step(params, self.grads, self.weight_mask)
         step = self.step_count + 1
