@@ -133,8 +133,9 @@ class StackedStep:
         flat = [(_flat(self.z[i]), _flat(self.a[i]), _flat(self.grad_a[i]), _flat(self.delta[i]),
                  _flat(self.scratch[i])) if wide is None else tuple(_flat(array) for array in wide)
                 for i, wide in enumerate(self.wide)]
+        activate = [activation.ufunc or activation.forward for activation in pop.activations]
         self.forward_plan = [
-            (inputs[i], self.weights_t[i], self.z[i], flat[i][0], flat[i][1], pop.activations[i].ufunc or pop.activations[i].forward,
+            (inputs[i], self.weights_t[i], self.z[i], flat[i][0], flat[i][1], activate[i],
              self.inputs_aug[i + 1][:, :, :-1] if i < last and self.wide[i] is None else None, self.a[i])
             for i in range(last + 1)
         ]
