@@ -11,6 +11,7 @@ from rich.cells import cell_len
 
 from tests.app.test_widgets import WidgetApp, lines_of, session_for
 from tui_backprop.app.app import BackpropApp
+from tui_backprop.app.plane_picture import first_fitting
 from tui_backprop.app.diagram_numbers import (
     CELLS,
     Edge,
@@ -74,6 +75,18 @@ def test_node_numbers_are_the_selected_samples():
     forms = legend_forms(snap, 3, False, Shown(nodes=True, output=True, edges=True, pending=False))
     assert forms[0] == "edges w (updated) · nodes a (sample 4 of 10) (D: gradients)"
     assert all(form for form in forms)
+
+
+def test_a_short_legend_keeps_that_the_edges_are_updated_before_the_batch_size():
+    # At 80×24 the diagram's legend has 34 cells: it dropped "(updated)" for "(sample 1 of 10)", so new weights on
+    # the edges sat beside the last pass's activations without a word.
+    snap = session_for("xor", 3).snapshot()
+    forms = legend_forms(snap, 0, False, Shown(nodes=True, output=True, edges=True, pending=False))
+    assert first_fitting(forms, 34) == "w (updated) · nodes a (sample 1)"
+    assert first_fitting(forms, 60) == "edges w (updated) · nodes a (sample 1 of 10) (D: gradients)"
+    before = legend_forms(session_for("xor", 0).snapshot(), 0, False, Shown(True, True, True, False))
+    assert not any("updated" in form for form in before)  # no step yet: longest first, as before
+    assert list(before[1:-1]) == sorted(before[1:-1], key=len, reverse=True)
 
 
 def test_edge_numbers_never_overlap_and_sit_on_their_own_line():

@@ -203,15 +203,19 @@ def _legend_forms(snap: Snapshot, sample: int, gradients: bool, shown: Shown, re
         nodes = [f"nodes δ (mean of {rows})" if rows > 1 else "nodes δ", "nodes δ", "δ"] \
             if shown.nodes or shown.output else [""]
     else:
-        edges = ["edges w (updated)" if after_update(snap) else "edges w", "edges w", "w"]
+        edges = ["edges w (updated)", "w (updated)", "edges w", "w"] if after_update(snap) else ["edges w", "w"]
         key = "(D: gradients)"
         name = "nodes a" if shown.nodes else f"{output}, {target}"
         nodes = [name + (f" (sample {s} of {rows})" if rows > 1 else ""), name + (f" (sample {s})" if rows > 1 else ""),
                  ("a" if shown.nodes else output) + (f" sample {s}" if rows > 1 else "")] \
             if shown.nodes or shown.output else [""]
     mark = f" · {PENDING} pending" if shown.pending else ""
-    combos = {" · ".join(p for p in (edge, node) if p) for edge in edges for node in nodes}
-    forms = sorted((form + mark for form in combos), key=len, reverse=True)
+    combos = [" · ".join(p for p in (edge, node) if p) for edge in edges for node in nodes]  # in preference order
+    # Longest first (of equal length, the earlier in order), but when the edges are the new weights every form that
+    # says so comes before any that does not: the edges and nodes being from different moments matters more than
+    # the batch size.
+    forms = sorted((form + mark for form in dict.fromkeys(combos)),
+                   key=lambda form: ("(updated)" not in form, -len(form)))
     forms = [forms[0] + " " + key] + forms + [min(combos, key=len)]
     if shown.selected:
         forms = [f"{shown.selected} · {form}" for form in forms[:3] + forms[-1:]] + forms
