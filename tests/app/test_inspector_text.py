@@ -256,12 +256,25 @@ def test_mid_step_the_update_ratio_says_it_is_the_last_steps():
     snap = session.snapshot()
     assert snap.step == 1 and snap.paused_after_backward
     text = text_of(session, config, (1, 0, 0, 0))
-    assert "‖W‖ 4.36  ‖∇W‖ 2.41\nlast update/W 0.09 (step 1)\n" in text
+    assert "‖W‖ 4.36  ‖∇W‖ 2.41\nlast update/W 0.09 (step 1) (‖W‖ before 4)\n" in text
     assert abs(snap.layers[1].diagnostics.update_ratio - 0.36 / 4) < 1e-12
     session.run_phase()  # step 2's update: now the figure is this step's own
     text = text_of(session, config, (1, 0, 0, 0))
     ratio = session.snapshot().layers[1].diagnostics.update_ratio
-    assert f"  update/W {fmt(ratio, 2)}\n" in text and "last update/W" not in text
+    assert f"  update/W {fmt(ratio, 2)} (‖W‖ before 4.36)\n" in text and "last update/W" not in text
+
+
+def test_the_update_ratio_names_the_weights_it_is_over_where_they_read_otherwise():
+    """QA5 C3: '‖W‖ 0.677  ‖∇W‖ 0.177  update/W 0.35': ‖W‖ is after the step, the ratio over the weights before
+    it (0.177 / 0.5), so the line's own figures gave 0.26."""
+    session, config = after("chain-two-weights", "update")  # w2: 4 → 4.36
+    diag = session.snapshot().layers[1].diagnostics
+    assert diag.stepped_from_norm == 4.0 and abs(diag.update_ratio - 0.36 / 4.0) < 1e-12
+    assert "update/W 0.09 (‖W‖ before 4)" in text_of(session, config, (1, 0, 0, 0))
+    session, config = after("xor", "update")  # weights that barely move read the same: no note
+    diag = session.snapshot().layers[0].diagnostics
+    assert fmt(diag.stepped_from_norm, 3) == fmt(diag.weight_norm, 3)
+    assert "before" not in next(l for l in text_of(session, config).splitlines() if "update/W" in l)
 
 
 def test_the_norms_line_never_leaves_a_label_without_its_value():
@@ -269,13 +282,13 @@ def test_the_norms_line_never_leaves_a_label_without_its_value():
     session, config = after("xor-two-hidden", "update")
     wide = text_of(session, config, width=60)
     line = next(l for l in wide.splitlines() if l.startswith("‖W‖"))
-    assert "  ‖∇W‖ " in line and "  update/W " in line  # room: two spaces apart
+    assert "  ‖∇W‖ " in line and "  update/W " in line and "(‖W‖ before 1.65)" in line  # room: two spaces apart
     narrow = text_of(session, config, width=len(line) - 1)  # text_width = width − 1: two columns short
     assert next(l for l in narrow.splitlines() if l.startswith("‖W‖")) == line.replace("  ", " ")
     tight = text_of(session, config, width=22)
     lines = tight.splitlines()
     i = next(i for i, l in enumerate(lines) if l.startswith("‖W‖"))
-    assert "update/W" not in lines[i] and lines[i + 1].startswith("update/W ") and len(lines[i + 1].split()) == 2
+    assert "update/W" not in lines[i] and lines[i + 1] == "update/W 0.071" and lines[i + 2] == "  (‖W‖ before 1.65)"
 
 
 NARROW = 36  # the inspector's width at 80×24, its scrollbar's column included; 42 at 100×30

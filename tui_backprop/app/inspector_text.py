@@ -201,11 +201,14 @@ def layer_section(out: Text, snap: Snapshot, info: LayerSnapshot, view: View) ->
              ("‖∇W‖", "pending" if info.backward_pending else
               fmt(diag.grad_norm, 3) if info.delta is not None or snap.step else "—")]
     ratio = fmt(diag.update_ratio, 2) if snap.step else "—"
+    # ‖W‖ is now; the ratio is over the weights the update was added to: where those read otherwise, say so.
+    before = (f"(‖W‖ before {fmt(diag.stepped_from_norm, 3)})" if snap.step and diag.stepped_from_norm is not None
+              and fmt(diag.stepped_from_norm, 3) != norms[0][1] else None)
     # Mid-step the ratio is still the previous step's update: on its own line, saying so, or it reads as this
     # step's. Otherwise on the line, two spaces apart where that fits, one where that keeps it on the line
     # (80×24), else on its own line: never a label at a line's end and its value on the next.
     last = bool(snap.step and snap.last_phase != "update")
-    line, gap = [*norms, ("update/W", ratio)], None
+    line, gap = [*norms, ("update/W", f"{ratio} {before}" if before else ratio)], None
     if not last:
         gap = next((g for g in ("  ", " ") if len(g.join(f"{k} {v}" for k, v in line)) <= view.text_width), None)
     if gap is None:
@@ -213,12 +216,11 @@ def layer_section(out: Text, snap: Snapshot, info: LayerSnapshot, view: View) ->
     for i, (label, value) in enumerate(line):
         out.append(f"{gap if i else ''}{label} ", style="dim")
         out.append(value)
-    if line is norms:
-        out.append("\nlast update/W " if last else "\nupdate/W ", style="dim")
-        out.append(ratio)
-        if last:
-            out.append(f" (step {snap.step})", style="dim")
     out.append("\n")
+    if line is norms:
+        flow(out, [piece(("last update/W " if last else "update/W ", "dim"), ratio),
+                   piece((f"(step {snap.step})", "dim")) if last else None,
+                   piece((before, "dim")) if before else None], view.text_width, indent="", gap=" ")
     width = view.text_width
     if info.forward_pending:
         prose(out, f"dead/saturated: pending (forward{NBSP}L{info.index + 1} not run yet)", width, "")

@@ -37,7 +37,7 @@ class LayerDiagnostics:
     weight_norm: float
     grad_norm: float
     bias_grad_norm: float
-    update_ratio: float  # ‖last update‖ / ‖weights‖ (healthy: ≈ UPDATE_RATIO_REFERENCE)
+    update_ratio: float  # ‖last update‖ / ‖weights it was added to‖ (healthy: ≈ UPDATE_RATIO_REFERENCE)
     dead_share: float  # ReLU units never active on the whole training set (0 unless measured, see HealthWatch)
     saturated_share: float  # sigmoid/tanh outputs pinned near their limits
     has_nan: bool
@@ -47,6 +47,7 @@ class LayerDiagnostics:
     growth: float | None = None  # ‖∇W‖ / its value one step earlier (None: that step was not seen)
     dead_measured_step: int | None = None  # the step whose weights the dead share was measured with
     update_ratio_reference: float = UPDATE_RATIO_REFERENCE
+    stepped_from_norm: float | None = None  # ‖W‖ before the last update (the ratio's denominator), if known
 
     @property
     def vanishing(self) -> bool:
@@ -211,6 +212,7 @@ def _diagnose(net, update, z, a, before=None) -> list[LayerDiagnostics]:
             saturated_share=saturated_share(layer.activation.name, al),
             has_nan=nan,
             is_output=layer.index == len(net.layers) - 1,
+            stepped_from_norm=stepped_from if before is not None else None,
         ))
         offset += size
     return out
