@@ -45,6 +45,16 @@ def test_landscape_at_80x24(snap_compare):
                         terminal_size=(80, 24))
 
 
+async def test_before_the_first_step_a_minibatch_preset_says_no_batch_is_drawn_yet():
+    """QA5 B7: circle (batches of 10) at step 0 said 'the whole training set (= the batch)'."""
+    app = BackpropApp(load_preset("circle"), questions=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("H")
+        screen = await landscape_shown(pilot, step=0)
+        assert screen.result.data == "the whole training set (no batch drawn yet)"
+        assert "(= the batch)" not in str(screen.query_one("#landscape-caption").render())
+
+
 async def test_grid_path_and_arrow_are_the_sessions_numbers():
     app = BackpropApp(load_preset("chain-two-weights"), questions=False)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -259,7 +259,8 @@ class LandscapeScreen(ViewScreen):
             x, y, words = head.batch_x, head.batch_y, f"the current batch of {len(head.batch_x)}"
         else:
             x, y = data.x_train, data.y_train
-            words = "the whole training set" + (" (= the batch)" if not self.whole_set else "")
+            words = "the whole training set" + ("" if self.whole_set else " (no batch drawn yet)" if head.batch_x is None
+                                                else " (= the batch)")
         runs = []
         gradient = ()
         loss = float("nan")
