@@ -334,3 +334,16 @@ def test_at_80x24_the_chain_rule_keeps_sample_n_whole():
     text = text_of(session, config, (1, 1, 0, 1), width=NARROW)
     assert "(sample 2)" in text.replace("\n", "|")  # one piece: never '(sample' / '2)'
     assert all(len(line) <= View(width=NARROW).text_width for line in text.splitlines())
+
+
+def test_the_applied_update_says_when_it_is_not_minus_lr_times_the_gradient():
+    """QA5 C6: under Adam 'applied update −0.003' beside ∂L/∂w = 0.034 and lr 0.003 (−lr·g would be −0.0001)."""
+    session, config = after("xor", "update")
+    line = next(l for l in text_of(session, config).splitlines() if "applied update" in l)
+    update = session.snapshot().layers[0].update_weights[0, 0]
+    assert update == pytest.approx(-0.1 * session.snapshot().layers[0].grad_weights[0, 0])  # plain SGD: −lr·g
+    assert "not −lr" not in line
+    adam = load_preset("xor").replace("training", optimizer="adam", learning_rate=0.01)
+    session, config = after(adam, "update")
+    text = text_of(session, config)
+    assert "applied update" in text and "(by adam, not −lr·∂L/∂w)" in text

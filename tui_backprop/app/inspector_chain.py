@@ -192,7 +192,9 @@ def weight_section(out: Text, snap: Snapshot, info: LayerSnapshot, names: Names,
         regularization_line(out, snap, info, neuron, column, grad, width)
     if snap.last_phase == "update" and snap.step:
         update = info.update_biases[neuron] if is_bias else info.update_weights[neuron, column]
-        flow(out, [piece(("applied update ", "dim"), (fmt(update), "bold")),
+        # Only plain SGD steps by −lr·∂L/∂w: another optimizer's step is its own (momentum, Adam's scaling).
+        how = None if snap.optimizer == "sgd" else piece((f"(by {snap.optimizer}, not −lr·∂{names.loss}/∂w)", "dim"))
+        flow(out, [piece(("applied update ", "dim"), (fmt(update), "bold")), how,
                    piece((f"({fmt(value - update)} → {fmt(value)})", "dim"))], width, gap=" ")
     check_line(out, snap, neuron, column, weight_check, layer_check, width)
 

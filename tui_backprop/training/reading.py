@@ -152,6 +152,7 @@ class SessionReading:
             phases_done=self.phases_done, loss=self.loss, train_loss=self.train_loss,
             test_loss=self.test_loss, accuracy=self.accuracy, learning_rate=self.learning_rate,
             regularization=self.optimizer.regularization, regularization_rate=self.optimizer.regularization_rate,
+            optimizer=self.optimizer.name,
             pause_after=self.pause_after, halted=self.halted, message=self.message,
             history_steps=steps, history_loss=losses, test_steps=tsteps, test_loss_history=tloss,
             layers=tuple(layers),

@@ -105,6 +105,7 @@ class Snapshot:
     replaying_to: int | None = None  # the runner is going back to this step by a replay
     regularization: str = "none"  # on the weights: the optimizer adds its term to ∂L/∂w
     regularization_rate: float = 0.0
+    optimizer: str = "sgd"  # its name: only plain SGD's update is −lr·∂L/∂w
     phases: tuple[str, ...] = ()  # all phases of one step, in order
     history_points: dict | None = None  # LossHistory.points(): each series with its buckets' ranges
     weights_edited: bool = False  # a weight was typed by hand (w) since the start (Session.weights_edited)
