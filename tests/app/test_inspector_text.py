@@ -187,9 +187,9 @@ def test_no_network_yet():
 def test_the_chain_rule_uses_the_lessons_names():
     session, config = after("chain-two-weights", "backward L1")
     text = text_of(session, config, (0, 0, 0, 0))
-    assert "  = −24 · 1 · 2 = −48\n" in text and " batch mean = −48 = ∂C/∂w1 ✓\n" in text
+    assert "  = (−24) · 1 · 2 = −48\n" in text and " batch mean = −48 = ∂C/∂w1 ✓\n" in text
     text = text_of(session, config, (1, 0, 0, 0))
-    assert "  = −6 · 1 · 6 = −36\n  ∂C/∂a = ∂C/∂ŷ, from the loss phase\n batch mean = −36 = ∂C/∂w2 ✓\n" in text
+    assert "  = (−6) · 1 · 6 = −36\n  ∂C/∂a = ∂C/∂ŷ, from the loss phase\n batch mean = −36 = ∂C/∂w2 ✓\n" in text
     # one example (batch of one): the chain rule differentiates the lesson's C, not a per-sample ℓ (QA2 11)
     assert "Weight w2 = 4 (h → neuron 1)\n ∂C/∂a · ∂a/∂z · ∂z/∂w2  (sample 1)\n" in text and "ℓ" not in text
 

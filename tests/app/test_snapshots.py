@@ -25,12 +25,12 @@ def test_chain_paused_after_backward_shows_w1_breakdown(snap_compare, size):
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 async def test_chain_breakdown_is_on_screen(size):
-    """The frame above shows w1's chain rule: ∂ℓ/∂a · ∂a/∂z · ∂z/∂w = −24 · 1 · 2 = −48."""
+    """The frame above shows w1's chain rule: ∂ℓ/∂a · ∂a/∂z · ∂z/∂w = (−24) · 1 · 2 = −48."""
     app = BackpropApp(load_preset("chain-two-weights"), questions=False)
     async with app.run_test(size=size) as pilot:
         await pilot.press("n")
         text = app.query_one("#inspector").build_text()[0].plain
-        assert "−24 · 1 · 2 = −48" in text
+        assert "(−24) · 1 · 2 = −48" in text
         assert "batch mean = −48" in text
 
 

@@ -75,7 +75,7 @@ async def test_inspector_chain_rule_for_w1(chain_after_backward):
         text = inspector.build_text()[0].plain
         assert "Not applied yet — n applies" in text
         # ∂ℓ/∂a1 = w2·(ŷ − y) = 4·(−6) = −24, ∂a/∂z = 1 (linear), ∂z/∂w1 = x = 2
-        assert "= −24 · 1 · 2 = −48" in text
+        assert "= (−24) · 1 · 2 = −48" in text
         assert "4·(−6)" in text
         assert "batch mean = −48 = ∂L/∂w1 ✓" in text  # a bare app has no lesson names: L, not C
         assert "Weight w1 = 3" in text
@@ -90,8 +90,8 @@ async def test_inspector_output_layer_and_keys_move_selection(chain_after_backwa
         await pilot.press("right")
         assert inspector.selection == (1, 0, 0, 0)
         text = inspector.build_text()[0].plain
-        # ∂C/∂w2 = (ŷ − y)·1·(w1·x) = −6 · 1 · 6 = −36
-        assert "= −6 · 1 · 6 = −36" in text
+        # ∂C/∂w2 = (ŷ − y)·1·(w1·x) = (−6) · 1 · 6 = −36
+        assert "= (−6) · 1 · 6 = −36" in text
         assert "batch mean = −36 = ∂L/∂w2 ✓" in text
         assert "from the loss" in text
         await pilot.press("right", "l")  # already the last layer: stays
@@ -425,7 +425,7 @@ async def test_inspector_after_update_uses_the_weights_of_the_pass(chain_after_b
         await pilot.pause()
         text = inspector.build_text()[0].plain
         # δ and ∂ℓ/∂a are this pass's: −24 = w2·δ2 = 4·(−6), with the w2 before the update.
-        assert "= −24 · 1 · 2 = −48" in text
+        assert "= (−24) · 1 · 2 = −48" in text
         assert "Σ w·δ of layer 2 = 4·(−6)" in text and "4.36·" not in text
         # named as the lesson does (the pane is narrower than the note: it wraps between words)
         assert "(layer 2: w2 was 4 in this pass, before the update)" in " ".join(text.split())

@@ -15,8 +15,8 @@ import math
 
 import numpy as np
 
-from tui_backprop.app.graph_layout import SYMBOL, GraphValues, Node, bracket
-from tui_backprop.core.figures import MINUS, fmt, operands
+from tui_backprop.app.graph_layout import SYMBOL, GraphValues, Node
+from tui_backprop.core.figures import MINUS, bracket, fmt, operands
 from tui_backprop.core.activations import get_activation
 from tui_backprop.core.losses import get_loss
 

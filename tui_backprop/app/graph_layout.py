@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tui_backprop.core.figures import MINUS, change, fmt
+from tui_backprop.core.figures import bracket, change, fmt
 from tui_backprop.core.losses import get_loss
 from tui_backprop.core.names import Names, outputs_are_classes
 from tui_backprop.training.session import Snapshot
@@ -34,11 +34,6 @@ SYMBOL = {"sigmoid": "σ", "tanh": "tanh", "relu": "relu", "leaky_relu": "lrelu"
 def paren(value: float, digits: int = 4) -> str:
     """A factor in a product: negative numbers in brackets, as on paper."""
     return bracket(fmt(value, digits))
-
-
-def bracket(text: str) -> str:
-    """A written number as a factor: in brackets when negative."""
-    return f"({text})" if text.startswith(MINUS) else text
 
 
 def lesson_renames(widget) -> tuple:

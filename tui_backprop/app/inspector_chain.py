@@ -11,7 +11,7 @@ import numpy as np
 from rich.text import Text
 
 from tui_backprop.app.inspector_lines import NBSP, flow, piece, prose
-from tui_backprop.core.figures import MINUS, fmt, operands
+from tui_backprop.core.figures import MINUS, bracket, fmt, operands
 from tui_backprop.core.gradcheck import LayerCheck, agrees
 from tui_backprop.core.losses import get_loss
 from tui_backprop.core.names import Names
@@ -20,8 +20,7 @@ from tui_backprop.training.snapshot import LayerSnapshot, Snapshot
 
 def paren(value: float) -> str:
     """A factor in a product: negative numbers in brackets, as on paper."""
-    text = fmt(value, 3)
-    return f"({text})" if text.startswith(MINUS) else text
+    return bracket(fmt(value, 3))
 
 
 def close(a: float, b: float) -> bool:
@@ -175,7 +174,8 @@ def weight_section(out: Text, snap: Snapshot, info: LayerSnapshot, names: Names,
                    ("  ", piece((f"(sample {sample + 1})", "dim")))], width, gap=" ")
         texts = operands([grad_a, slope, x], per_sample, lambda g, f, v: g * f * v)
     # "  = −0.0789 · 0.97 · 0.00023 = −1.8e−5": broken before a factor or the result, never inside one
-    flow(out, [piece(f"= {texts[0]}"), *(piece(f"· {t}") for t in texts[1:]), piece("= ", (fmt(per_sample), "bold"))],
+    flow(out, [piece(f"= {bracket(texts[0])}"), *(piece(f"· {bracket(t)}") for t in texts[1:]),
+               piece("= ", (fmt(per_sample), "bold"))],
          width, "  ", gap=" ")
     if not info.delta_from_loss:
         grad_a_origin(out, snap, info, names, neuron, sample, width)

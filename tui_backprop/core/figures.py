@@ -41,6 +41,11 @@ def fmt(value: float | None, digits: int = 4, zeros: bool = False, powers: bool 
     return _plain(_digits(value, digits, zeros))
 
 
+def bracket(text: str) -> str:
+    """A written number as a factor in a product: in brackets when negative, as on paper."""
+    return f"({text})" if text.startswith(MINUS) else text
+
+
 def alike(values: list[float], digits: int = 4) -> list[str]:
     """Figures read side by side (a legend's two ends, a column) in one format: each with a power of ten
     where ``fmt`` writes any of them so ("1.2e−4 … 7.3e2", not "0.00012 … 7.3e2"), else as ``fmt`` does."""
