@@ -347,3 +347,16 @@ def test_the_applied_update_says_when_it_is_not_minus_lr_times_the_gradient():
     session, config = after(adam, "update")
     text = text_of(session, config)
     assert "applied update" in text and "(by adam, not −lr·∂L/∂w)" in text
+
+
+def test_mid_backward_the_gradient_table_marks_layers_not_reached_yet():
+    """QA5 C9: spiral, step 2 after backward L3: the table showed L1 and L2 with step 1's norms beside L3's."""
+    session, config = after("spiral", "update")
+    for _ in range(20):
+        if session.run_phase() == "backward L3":
+            break
+    snap = session.snapshot()
+    assert [layer.backward_pending for layer in snap.layers] == [True, True, False]
+    rows = [line for line in text_of(session, config).splitlines() if line[1:3] in ("L1", "L2", "L3")]
+    assert "pending" in rows[0] and "pending" in rows[1] and "█" not in rows[0] + rows[1]
+    assert fmt(snap.layers[2].diagnostics.grad_norm, 2) in rows[2] and "█" in rows[2]

@@ -144,8 +144,10 @@ def gradient_table(out: Text, snap: Snapshot, selected: int, text_width: int) ->
     if len(layers) < TABLE_MIN_LAYERS:
         return
     ready = has_gradients(snap)
-    norms = [layer.diagnostics.grad_norm for layer in layers]
-    largest = max((n for n in norms if math.isfinite(n)), default=0.0)
+    # Mid-backward a layer not reached yet still holds the last step's norm: "pending", as its section says,
+    # and left out of the bars' scale (they compare this step's layers).
+    norms = [None if layer.backward_pending else layer.diagnostics.grad_norm for layer in layers]
+    largest = max((n for n in norms if n is not None and math.isfinite(n)), default=0.0)
     note = "(bar: log, █ = ×10)" if ready else "(after a backward pass)"
     flow(out, [piece(("‖∇W‖ per layer", "bold")), piece((note, "dim"))], text_width, indent="", gap=" ")
     shown = list(range(len(layers)))
@@ -171,9 +173,12 @@ def gradient_table(out: Text, snap: Snapshot, selected: int, text_width: int) ->
         out.append(f"L{i + 1}".ljust(name_width) + " ", style=row_style)
         out.append(f"{layer.units}×{layer.fan_in}".ljust(shape_width) + " ", style="dim")
         out.append(short_activation(layer.activation).ljust(5), style="dim")
-        out.append((fmt(norms[i], 2) if ready else "—").rjust(7) + " ", style=row_style)
-        out.append(log_bar(norms[i], largest, bar_cells) if ready else "", style=row_style)
-        if layer.diagnostics.warnings:
+        if not ready or norms[i] is None:
+            out.append(("—" if not ready else "pending").rjust(7) + " ", style="dim")
+        else:
+            out.append(fmt(norms[i], 2).rjust(7) + " ", style=row_style)
+            out.append(log_bar(norms[i], largest, bar_cells), style=row_style)
+        if layer.diagnostics.warnings and norms[i] is not None:
             out.append(" ⚠", style="bold #f59322")
         out.append("\n")
 
