@@ -360,3 +360,15 @@ def test_mid_backward_the_gradient_table_marks_layers_not_reached_yet():
     rows = [line for line in text_of(session, config).splitlines() if line[1:3] in ("L1", "L2", "L3")]
     assert "pending" in rows[0] and "pending" in rows[1] and "█" not in rows[0] + rows[1]
     assert fmt(snap.layers[2].diagnostics.grad_norm, 2) in rows[2] and "█" in rows[2]
+
+
+def test_a_saturated_layer_is_said_once_as_a_warning():
+    """QA5 K6: 'saturated 52%' and, right below, '⚠ 52% saturated (f'≈0)'."""
+    session, config = after("xor", "update")
+    for _ in range(4):
+        session.step()
+    diag = session.snapshot().layers[0].diagnostics
+    assert diag.saturated_share >= 0.5  # xor's hidden layer after 5 steps (the case QA saw: 52%)
+    text = text_of(session, config)
+    assert f"⚠ {diag.saturated_share:.0%} saturated" in text and "\nsaturated " not in text
+    assert "\nsaturated " in text_of(session, config, (1, 0, 0, 0))  # the output layer: no warning, the plain line

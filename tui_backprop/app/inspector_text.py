@@ -231,10 +231,10 @@ def layer_section(out: Text, snap: Snapshot, info: LayerSnapshot, view: View) ->
         prose(out, f"dead/saturated: pending (forward{NBSP}L{info.index + 1} not run yet)", width, "")
     elif info.z is None:
         prose(out, f"dead/saturated: — (press{NBSP}p to run the forward pass)", width, "")
-    elif info.activation in ("relu", "leaky_relu"):
-        out.append("dead ReLUs ", style="dim")
+    elif info.activation in ("relu", "leaky_relu") and not any("ReLUs dead" in w for w in diag.warnings):
+        out.append("dead ReLUs ", style="dim")  # (a warning below says it once, when it is one)
         out.append(f"{diag.dead_share:.0%}\n")
-    elif info.activation in ("sigmoid", "tanh"):
+    elif info.activation in ("sigmoid", "tanh") and not any("saturated" in w for w in diag.warnings):
         out.append("saturated ", style="dim")
         out.append(f"{diag.saturated_share:.0%}\n")
     for warning in diag.warnings:  # the core's words: "gradients vanishing (4e−19 of the largest layer's)"
