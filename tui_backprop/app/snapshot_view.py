@@ -69,6 +69,16 @@ class SnapshotView:
             except Exception:  # noqa: BLE001 - a failed or cancelled worker has stopped too
                 pass
 
+    async def pause_first(self, why: str, resumes: str = "space resumes it") -> str:
+        """A key that acts on one state, pressed while the run goes on: the run stops first (its step finished),
+        then the key acts. Returns the words that say so, to begin the key's toast ("" when it was not running):
+        "Training paused for the check (space resumes it). " for ``why`` "for the check". One place for g, S,
+        n, p, e, backspace, d, w, s and Enter on the curve, so they pause and say it alike."""
+        if not self.runner.running:
+            return ""
+        await self.stop_training()
+        return f"Training paused {why} ({resumes}). "
+
     def _redraw(self) -> None:
         # On a timer: draw only when there is something new.
         snap = self._latest
