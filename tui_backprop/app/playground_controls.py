@@ -59,8 +59,7 @@ class PlaygroundControls:
         paused = await self.pause_first("to type a weight")
         if self._halted_note():
             return
-        if paused:
-            self.notify(paused.strip(), timeout=4)
+        self.say_paused(paused)
         layer, row, column, _sample = self.query_one(Inspector).selection
         net = self.session.network
         block = net.layers[layer].param_block
@@ -93,8 +92,7 @@ class PlaygroundControls:
 
         self.leave_graph()
         paused = await self.pause_first("while the seeds train", "space resumes it after")
-        if paused:
-            self.notify(paused.strip(), timeout=4)
+        self.say_paused(paused)
 
         def chosen(seed: int | None) -> None:
             if seed is not None:

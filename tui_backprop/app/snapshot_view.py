@@ -79,6 +79,12 @@ class SnapshotView:
         await self.stop_training()
         return f"Training paused {why} ({resumes}). "
 
+    def say_paused(self, paused: str) -> None:
+        """The toast of a key that paused the run and has nothing else to say (n p e w S): it takes the place
+        of the last such toast, so a burst of keys leaves one over the curve, not a pile."""
+        if paused:
+            self.app.notify_replacing("paused", paused.strip(), timeout=4)
+
     def _redraw(self) -> None:
         # On a timer: draw only when there is something new.
         snap = self._latest

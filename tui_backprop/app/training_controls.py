@@ -52,8 +52,8 @@ class TrainingControls:
         self._lesson_makes_way()
         paused = await self.pause_first(why)
         self._manual(fn)
-        if paused and not self.session.halted:
-            self.notify(paused.strip(), timeout=4)
+        if not self.session.halted:
+            self.say_paused(paused)
 
     async def action_step(self) -> None:
         await self._paused_manual(self.session.step, "for one step")

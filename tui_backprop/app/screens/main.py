@@ -283,8 +283,8 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
         def saved(paths: list[Path] | None) -> None:
             if paths:
                 self.notify(paused + "Saved " + ", ".join(str(p) for p in paths), timeout=8 if paused else 6)
-            elif paused:
-                self.notify(paused.strip(), timeout=4)
+            else:
+                self.say_paused(paused)
 
         self.app.push_screen(SaveScreen(self.session, base, served=self.app.served), saved)
 
