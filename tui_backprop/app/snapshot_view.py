@@ -57,7 +57,7 @@ class SnapshotView:
                 self.last_run_reason = reason  # why it stopped (a lesson question resumes the run after)
 
         self._worker = self.run_worker(run(), group="training", exclusive=True, exit_on_error=False)
-        self.publish_now()  # the runner is running from here on: keys that need a pause grey out at once
+        self.publish_now()  # running from here on: a key that acts on one state pauses it first (pause_first)
 
     async def stop_training(self) -> None:
         """Pause and wait until the worker has finished its step (a file must hold one state)."""

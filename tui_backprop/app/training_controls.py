@@ -109,7 +109,7 @@ class TrainingControls:
             self._arrived(before, step, phases, paused)
             return
         runner = self.runner
-        going = runner.replay(step)  # running from here on: space stops it, keys that need a pause wait
+        going = runner.replay(step)  # running from here on: space stops it, as does a key that pauses first
 
         async def replay() -> None:
             await going

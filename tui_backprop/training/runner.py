@@ -106,7 +106,7 @@ class Runner:
         The nearest kept state is loaded, then the steps to ``step`` are
         replayed in chunks, a snapshot published between them as in a run;
         ``pause()`` stops the replay at the exact state of the step it got to.
-        ``running`` is true until it ends, so keys that need a pause wait.
+        ``running`` is true until it ends, so keys that act on one state stop it first.
         """
         self._stop.clear()
         self.running = True
