@@ -212,6 +212,132 @@ async def test_g_while_running_pauses_the_run_and_checks_it():
         await wait_until_stopped(pilot, app)
 
 
+async def run_then_press(pilot, app, *keys: str) -> int:
+    """Start the run (2 steps a second), press ``keys`` while it runs; the step the run stopped at.
+    The keys below did nothing and said nothing while the run went on."""
+    stopped = []
+    runner, publish = app.runner, app.runner.publish
+    runner.publish = lambda snap: (stopped.append(snap.step) if not snap.running else None, publish(snap))
+    runner.max_steps_per_second = 2
+    await pilot.press("space")
+    assert await until(pilot, lambda: app.session.step_count > 0)
+    await pilot.press(*keys)
+    await wait_until_stopped(pilot, app)
+    runner.publish = publish
+    assert not app.runner.running and stopped, stopped
+    return stopped[-1]
+
+
+async def paused_toast(pilot, app, start: str) -> str:
+    """The toast that begins with ``start`` (once the key has acted)."""
+    assert await until(pilot, lambda: any(n.message.startswith(start) for n in app._notifications)), \
+        [n.message for n in app._notifications]
+    return next(n.message for n in app._notifications if n.message.startswith(start))
+
+
+@pytest.mark.parametrize("key,why", [("n", "for one step"), ("e", "for one epoch"), ("backspace", "to step back")])
+async def test_n_e_and_backspace_while_running_pause_the_run_then_act(key, why):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        before = await run_then_press(pilot, app, key)
+        said = await paused_toast(pilot, app, f"Training paused {why} (space resumes it).")
+        per_epoch = app.session.steps_per_epoch
+        after = {"n": before + 1, "e": (before // per_epoch + 1) * per_epoch, "backspace": before - 1}[key]
+        assert app.session.step_count == after, (before, app.session.step_count)
+        if key == "backspace":
+            assert said.endswith(f"Back at step {after:,} (from step {before:,}): the exact state then"), said
+        await pilot.pause(0.6)
+        assert app.session.step_count == after and not app.runner.running  # it stays paused
+        await pilot.press("space")  # and space resumes it
+        assert await until(pilot, lambda: app.session.step_count > after)
+        await pilot.press("space")
+        await wait_until_stopped(pilot, app)
+
+
+async def test_p_while_running_pauses_then_runs_one_phase():
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        before = await run_then_press(pilot, app, "p")
+        await paused_toast(pilot, app, "Training paused for one phase (space resumes it).")
+        assert app.session.step_count == before and app.session.last_phase == "forward L1"
+        assert f"step {before + 1}: forward L1 done" in app.query_one("#status").render().plain
+
+
+async def test_d_while_running_pauses_then_gives_new_data():
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        seed = app.session.config.data_seed
+        x = app.session.data.x_train.copy()
+        await run_then_press(pilot, app, "d")
+        said = await paused_toast(pilot, app, "Training paused for new data (space resumes it).")
+        assert said.endswith(f"New data from seed {seed + 1}; the network keeps its weights."), said
+        assert app.session.config.data_seed == seed + 1 and not np.array_equal(app.session.data.x_train, x)
+
+
+async def test_w_and_s_while_running_pause_then_open_their_dialogs():
+    from tui_backprop.app.screens.edit_weight import EditWeightScreen
+    from tui_backprop.app.screens.save import SaveScreen
+
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await run_then_press(pilot, app, "w")
+        await paused_toast(pilot, app, "Training paused to type a weight (space resumes it).")
+        assert isinstance(app.screen, EditWeightScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        await run_then_press(pilot, app, "s")
+        assert isinstance(app.screen, SaveScreen)
+        await pilot.press("escape")  # the note comes once the dialog closes (at 80×24 it would cover it)
+        await paused_toast(pilot, app, "Training paused to save (space resumes it).")
+
+
+async def test_n_in_a_view_while_running_pauses_then_steps():
+    """A view's n is the main view's: over the running main view it pauses the run too (it did nothing)."""
+    from tui_backprop.app.screens.layer_stats import LayerStatsScreen
+
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        before = await run_then_press(pilot, app, "U", "n")
+        await paused_toast(pilot, app, "Training paused for one step (space resumes it).")
+        assert app.session.step_count == before + 1 and isinstance(app.screen, LayerStatsScreen)
+
+
+async def test_the_footer_shows_n_p_e_while_running_not_greyed_out():
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.runner.max_steps_per_second = 2
+        await pilot.press("space")
+        assert await until(pilot, lambda: app.main.running)
+        keys = app.main.active_bindings
+        assert all(keys[k].enabled for k in ("n", "p", "e", "w", "d", "backspace"))
+        await pilot.press("space")
+        await wait_until_stopped(pilot, app)
+
+
+async def test_space_then_the_pausing_keys_in_one_burst():
+    """Each key pauses the run space started just before it, then acts; none is lost, nothing fails."""
+    from tui_backprop.app.screens.edit_weight import EditWeightScreen
+
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        seed = app.session.config.data_seed
+        await press_at_once(pilot, "space", "n", "space", "p", "space", "e", "space", "backspace", "space", "d",
+                            "space", "g", "space", "w")
+        assert await until(pilot, lambda: isinstance(app.screen, EditWeightScreen))
+        assert not app.runner.running
+        assert app.session.config.data_seed == seed + 1
+        await pilot.pause(0.1)
+        notes = [n.message for n in app._notifications]
+        for why in ("to step back", "for new data", "for the check", "to type a weight"):
+            assert any(m.startswith(f"Training paused {why} (space resumes it).") for m in notes), (why, notes)
+        # n, p, e and w have nothing else to say: each took the place of the one before (one toast, not four)
+        assert sum(m.endswith("(space resumes it).") for m in notes) == 1, notes
+        await pilot.press("escape")
+        await press_at_once(pilot, "space", "n", "space", "n", "space", "backspace")
+        await pilot.pause(0.2)
+        assert not app.runner.running
+
+
 async def test_invalid_form_value_is_refused_in_place():
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:

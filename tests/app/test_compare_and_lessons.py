@@ -128,3 +128,33 @@ async def test_command_palette_offers_the_actions_by_name():
         for words in ("Run / pause training", "One training step", "Pause after the backward pass on / off",
                       "Reset to the initial weights", "Open a preset", "Save the session"):
             assert any(words in t for t in titles), (words, titles)
+
+
+async def test_compare_n_and_e_while_running_pause_both_runs_then_step():
+    """n and e were greyed out while the two runs went on, and did nothing: they pause first now, as on the
+    main view, and say so."""
+    from tests.conftest import finished, until
+
+    app = BackpropApp(load_preset("optimizers"), questions=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert type(screen).__name__ == "CompareScreen"
+        for key in ("n", "e"):
+            stopped = []
+            runner, publish = screen.runner, screen.runner.publish
+            runner.publish = lambda snap: (None if snap.running else stopped.append(snap.runs[0].step), publish(snap))
+            runner.max_steps_per_second = 2
+            await pilot.press("space")
+            assert await until(pilot, lambda: screen.running)
+            assert screen.active_bindings[key].enabled  # shown in the footer, not greyed out
+            await pilot.press(key)
+            await finished(screen._worker)
+            runner.publish = publish
+            why = {"n": "for one step", "e": "for one epoch"}[key]
+            assert await until(pilot, lambda: any(n.message == f"Training paused {why} (space resumes it)."
+                                                  for n in app._notifications))
+            counts = [s.step_count for s in screen.compare.sessions]
+            assert not runner.running and counts[0] == counts[1] > stopped[-1], (counts, stopped)
+            if key == "n":
+                assert counts[0] == stopped[-1] + 1

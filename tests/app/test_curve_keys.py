@@ -50,3 +50,26 @@ async def test_the_readout_keeps_its_rows_so_the_plot_keeps_its_height():
             await pilot.press("pagedown")
         assert kinds == {"step", "steps"}, kinds
         assert len(tops) == 1, tops
+
+
+async def test_enter_while_running_pauses_then_goes_to_the_step():
+    """Enter on the curve while the run went on only paused it ("press Enter again"): now it goes there too."""
+    from tests.conftest import until
+
+    app = BackpropApp(load_preset("xor"), questions=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.session.run(10)
+        app.main.publish_now()
+        curve = app.query_one(LossCurve)
+        curve.focus()
+        await pilot.press("home", "right", "right")  # the third point: step 3
+        app.runner.max_steps_per_second = 2
+        await pilot.press("space")
+        assert await until(pilot, lambda: app.session.step_count > 10)
+        await pilot.press("enter")
+        await wait_until_stopped(pilot, app)
+        assert await until(pilot, lambda: app.session.step_count == 3)
+        messages = [n.message for n in app._notifications]
+        assert any(m.startswith("Training paused to go to that step (space resumes it). Back at step 3 (from step 1")
+                   for m in messages), messages
+        assert not app.runner.running

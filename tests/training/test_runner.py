@@ -132,3 +132,21 @@ def test_runner_stops_on_nan_and_reports_it():
     assert asyncio.run(go()) == "halted"
     assert snaps[-1].halted is not None and snaps[-1].halted.phase == "loss"
     assert snaps[-1].state_word == "halted"
+
+
+def test_pause_at_one_step_a_second_ends_the_wait_for_the_next_step():
+    """The slowest level waited out its second before the pause took effect: space seemed to do nothing."""
+    async def go():
+        runner = Runner(xor_session(), fps=20)
+        runner.max_steps_per_second = 1
+        task = runner.start()
+        while runner.session.step_count < 1:
+            await asyncio.sleep(0.005)
+        await asyncio.sleep(0.05)  # waiting for the next step's turn
+        t0 = time.perf_counter()
+        runner.pause()
+        await task
+        return time.perf_counter() - t0, runner.session.step_count
+
+    took, steps = asyncio.run(go())
+    assert steps == 1 and took < 0.2, (took, steps)

@@ -42,19 +42,24 @@ class PlaygroundControls:
         else:
             boundary.set_title_forms("Decision boundary", "Boundary")
 
-    def action_new_data(self) -> None:
-        if self.runner.running or self.locked("new_data"):
+    async def action_new_data(self) -> None:
+        if self.locked("new_data"):
             return
+        paused = await self.pause_first("for new data")
         seed = self.session.config.data_seed + 1
         self.session.regenerate_data(seed)
-        self.notify(f"New data from seed {seed}; the network keeps its weights.", timeout=3)
+        self.notify(f"{paused}New data from seed {seed}; the network keeps its weights.", timeout=5 if paused else 3)
         self.publish_now()
 
-    def action_edit_weight(self) -> None:
+    async def action_edit_weight(self) -> None:
         from tui_backprop.app.screens.edit_weight import EditWeightScreen
 
-        if self.runner.running or self.session.halted or self.locked("edit_weight"):
+        if self.locked("edit_weight"):
             return
+        paused = await self.pause_first("to type a weight")
+        if self._halted_note():
+            return
+        self.say_paused(paused)
         layer, row, column, _sample = self.query_one(Inspector).selection
         net = self.session.network
         block = net.layers[layer].param_block
@@ -81,14 +86,13 @@ class PlaygroundControls:
 
         self.app.push_screen(EditWeightScreen(name, float(block[row, column])), chosen)
 
-    def action_sweep(self) -> None:
+    async def action_sweep(self) -> None:
         """The main run pauses; the chosen run's seed (if any) opens here afterwards."""
         from tui_backprop.app.screens.sweep import SweepScreen
 
         self.leave_graph()
-        if self.runner.running:
-            self.notify("Training paused while the seeds train (space resumes it after).", timeout=4)
-        self.runner.pause()
+        paused = await self.pause_first("while the seeds train", "space resumes it after")
+        self.say_paused(paused)
 
         def chosen(seed: int | None) -> None:
             if seed is not None:

@@ -57,7 +57,7 @@ class SnapshotView:
                 self.last_run_reason = reason  # why it stopped (a lesson question resumes the run after)
 
         self._worker = self.run_worker(run(), group="training", exclusive=True, exit_on_error=False)
-        self.publish_now()  # the runner is running from here on: keys that need a pause grey out at once
+        self.publish_now()  # running from here on: a key that acts on one state pauses it first (pause_first)
 
     async def stop_training(self) -> None:
         """Pause and wait until the worker has finished its step (a file must hold one state)."""
@@ -68,6 +68,22 @@ class SnapshotView:
                 await worker.wait()
             except Exception:  # noqa: BLE001 - a failed or cancelled worker has stopped too
                 pass
+
+    async def pause_first(self, why: str, resumes: str = "space resumes it") -> str:
+        """A key that acts on one state, pressed while the run goes on: the run stops first (its step finished),
+        then the key acts. Returns the words that say so, to begin the key's toast ("" when it was not running):
+        "Training paused for the check (space resumes it). " for ``why`` "for the check". One place for g, S,
+        n, p, e, backspace, d, w, s and Enter on the curve, so they pause and say it alike."""
+        if not self.runner.running:
+            return ""
+        await self.stop_training()
+        return f"Training paused {why} ({resumes}). "
+
+    def say_paused(self, paused: str) -> None:
+        """The toast of a key that paused the run and has nothing else to say (n p e w S): it takes the place
+        of the last such toast, so a burst of keys leaves one over the curve, not a pile."""
+        if paused:
+            self.app.notify_replacing("paused", paused.strip(), timeout=4)
 
     def _redraw(self) -> None:
         # On a timer: draw only when there is something new.

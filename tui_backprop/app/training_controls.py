@@ -1,8 +1,9 @@
 """The main view's training keys (run / pause, step, phase, epoch, pause after backward, step back, reset,
 learning rate, speed): a mixin for ``screens/main.py``.
 
-Manual steps need a paused session; keys that change a running session are
-applied between steps (``Runner.call_between_steps``).
+Manual steps act on a paused session: pressed while it runs, they pause it first and say so
+(``pause_first``, space resumes it); keys that change a running session are applied between steps
+(``Runner.call_between_steps``).
 """
 
 from __future__ import annotations
@@ -23,17 +24,9 @@ def next_learning_rate(current: float, direction: int) -> float:
 # Going back further than this many steps of replay runs in the training worker (space stops it): the UI stays live.
 FAR_REPLAY = 1_000
 
-# Keys that need a paused session: shown greyed out while it runs. (g pauses the run itself: screens/main.py.)
-NEEDS_PAUSE = ("step", "phase", "epoch", "edit_weight", "new_data", "step_back")
-
 
 class TrainingControls:
     """Keys that drive the session: run, manual steps, going back, the learning rate and the speed."""
-
-    def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action in NEEDS_PAUSE and self.running:
-            return None  # shown greyed out: pause first
-        return True
 
     def _halted_note(self) -> bool:
         if self.session.halted:
@@ -54,14 +47,22 @@ class TrainingControls:
         fn()
         self.publish_now()
 
-    def action_step(self) -> None:
-        self._manual(self.session.step)
+    async def _paused_manual(self, fn, why: str) -> None:
+        """A manual step pressed while the run goes on: the run pauses, the step is taken, a toast says so."""
+        self._lesson_makes_way()
+        paused = await self.pause_first(why)
+        self._manual(fn)
+        if not self.session.halted:
+            self.say_paused(paused)
 
-    def action_phase(self) -> None:
-        self._manual(self.session.advance_phase)
+    async def action_step(self) -> None:
+        await self._paused_manual(self.session.step, "for one step")
 
-    def action_epoch(self) -> None:
-        self._manual(self.session.run_epoch)
+    async def action_phase(self) -> None:
+        await self._paused_manual(self.session.advance_phase, "for one phase")
+
+    async def action_epoch(self) -> None:
+        await self._paused_manual(self.session.run_epoch, "for one epoch")
 
     def action_toggle_pause_after_backward(self) -> None:
         def toggle(session: Session) -> None:
@@ -74,24 +75,26 @@ class TrainingControls:
         self.notify(f"Pause after backward: {state}", timeout=2)
         self.publish_now()
 
-    def action_step_back(self) -> None:
-        self._manual(lambda: self._time_travel(self.session.step_back_target))
+    async def action_step_back(self) -> None:
+        self._lesson_makes_way()
+        paused = await self.pause_first("to step back")
+        self._manual(lambda: self._time_travel(self.session.step_back_target, paused))
 
-    def action_go_to_curve_step(self) -> None:
+    async def action_go_to_curve_step(self) -> None:
         """Enter on the loss curve (its binding): the exact state at the step under the cursor."""
         step = self.query_one("#curve").cursor_step
         if step is not None:
-            self.go_to_step(step)
+            self.go_to_step(step, await self.pause_first("to go to that step"))
 
-    def go_to_step(self, step: int) -> None:
+    def go_to_step(self, step: int, paused: str = "") -> None:
         """The exact state at ``step``: here at once, or a replay started that space stops."""
         self.runner.pause()
         if self.runner.running:
             self.notify("Pausing: press Enter again to go to that step", timeout=3)
             return
-        self._manual(lambda: self._time_travel(lambda: step))
+        self._manual(lambda: self._time_travel(lambda: step, paused))
 
-    def _time_travel(self, target) -> None:
+    def _time_travel(self, target, paused: str = "") -> None:
         """Go to the step ``target()`` names: here if the replay is short, else in the training worker."""
         before = self.session.step_count
         phases = self.session.last_phase if self.session.in_step else None  # a step half done: undone to its start
@@ -99,23 +102,23 @@ class TrainingControls:
             step = target()
             far = self.session.replay_distance(step) > FAR_REPLAY
         except ValueError as exc:
-            self.notify(str(exc), severity="warning")
+            self.notify(paused + str(exc), severity="warning")
             return
         if not far:
             self.session.go_to_step(step)
-            self._arrived(before, step, phases)
+            self._arrived(before, step, phases, paused)
             return
         runner = self.runner
-        going = runner.replay(step)  # running from here on: space stops it, keys that need a pause wait
+        going = runner.replay(step)  # running from here on: space stops it, as does a key that pauses first
 
         async def replay() -> None:
             await going
             if runner is self.runner:
-                self._arrived(before, step)
+                self._arrived(before, step, paused=paused)
 
         self._worker = self.run_worker(replay(), group="training", exclusive=True, exit_on_error=False)
 
-    def _arrived(self, before: int, step: int, phases: str | None = None) -> None:
+    def _arrived(self, before: int, step: int, phases: str | None = None, paused: str = "") -> None:
         now = self.session.step_count
         self.lesson_pane.keep_answers(self.session.questions_asked)
         if now != step:
@@ -125,7 +128,7 @@ class TrainingControls:
         else:
             said = (f"Back at step {now:,} (from step {before:,}): the exact state then" if now < before
                     else f"At step {now:,}: the exact state then")
-        self.app.notify_replacing("time travel", said)
+        self.app.notify_replacing("time travel", paused + said, timeout=5 if paused else 3)
 
     def action_reset(self) -> None:
         self.runner.pause()

@@ -106,7 +106,7 @@ class Runner:
         The nearest kept state is loaded, then the steps to ``step`` are
         replayed in chunks, a snapshot published between them as in a run;
         ``pause()`` stops the replay at the exact state of the step it got to.
-        ``running`` is true until it ends, so keys that need a pause wait.
+        ``running`` is true until it ends, so keys that act on one state stop it first.
         """
         self._stop.clear()
         self.running = True
@@ -199,6 +199,16 @@ class Runner:
         self.running = True
         return self._loop()
 
+    async def _paced_sleep(self, seconds: float) -> None:
+        """Wait for the next step of a slow level, cut short by a pause: at 1 step a second, space (or a key
+        that pauses first) took up to a second to show anything."""
+        end = time.perf_counter() + seconds
+        while not self._stop.is_set():
+            left = end - time.perf_counter()
+            if left <= 0:
+                return
+            await asyncio.sleep(min(left, 0.02))
+
     async def _loop(self) -> str:
         self._last_publish = 0.0
         window_steps, window_start = 0, time.perf_counter()
@@ -218,7 +228,7 @@ class Runner:
                     paced_steps += steps
                     wait = paced_start + paced_steps / rate - time.perf_counter()
                     if wait > 0 and reason == "steps":
-                        await asyncio.sleep(wait)
+                        await self._paced_sleep(wait)
                     elif wait < -0.5:  # fell far behind (a slow step): do not rush to catch up
                         paced_start, paced_steps = time.perf_counter(), 0
                 elif reason == "steps" and elapsed > 0:

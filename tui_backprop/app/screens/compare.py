@@ -128,11 +128,6 @@ class CompareScreen(ClosesOnce, SnapshotView, Screen[None]):
             if boundary:
                 boundary.first().show(run)
 
-    def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action in ("step", "epoch") and self.running:
-            return None
-        return True
-
     def action_toggle_run(self) -> None:
         if self.runner.running:
             self.runner.pause()
@@ -142,15 +137,18 @@ class CompareScreen(ClosesOnce, SnapshotView, Screen[None]):
             return
         self.start_training()
 
-    def action_step(self) -> None:
-        if not self.runner.running:
-            self.compare.step()
-            self.publish_now()
+    async def action_step(self) -> None:
+        """One step of each run; while they run, they pause first and a toast says so (as on the main view)."""
+        paused = await self.pause_first("for one step")
+        self.compare.step()
+        self.publish_now()
+        self.say_paused(paused)
 
-    def action_epoch(self) -> None:
-        if not self.runner.running:
-            self.compare.run_epoch()
-            self.publish_now()
+    async def action_epoch(self) -> None:
+        paused = await self.pause_first("for one epoch")
+        self.compare.run_epoch()
+        self.publish_now()
+        self.say_paused(paused)
 
     def action_reset(self) -> None:
         self.runner.pause()

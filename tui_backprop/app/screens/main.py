@@ -222,11 +222,8 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
         curve.show_accuracy = not curve.show_accuracy
 
     async def action_gradient_check(self) -> None:
-        """Check the selected layer and weight; a running session pauses first (as S and s do), and says so."""
-        paused = ""
-        if self.runner.running:
-            await self.stop_training()
-            paused = "Training paused for the check (space resumes it). "
+        """Check the selected layer and weight; a running session pauses first and says so (``pause_first``)."""
+        paused = await self.pause_first("for the check")
         inspector = self.query_one(Inspector)
         layer, neuron, weight, _sample = inspector.selection
         check = self.session.check_layer(layer)
@@ -280,13 +277,14 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
     async def action_save(self) -> None:
         from tui_backprop.app.screens.save import SaveScreen
 
-        if self.runner.running:
-            await self.stop_training()
+        paused = await self.pause_first("to save")  # said once the dialog closes: at 80×24 it would cover it
         base = Path.cwd() / f"{self.config.name}-step{self.session.step_count}"
 
         def saved(paths: list[Path] | None) -> None:
             if paths:
-                self.notify("Saved " + ", ".join(str(p) for p in paths), timeout=6)
+                self.notify(paused + "Saved " + ", ".join(str(p) for p in paths), timeout=8 if paused else 6)
+            else:
+                self.say_paused(paused)
 
         self.app.push_screen(SaveScreen(self.session, base, served=self.app.served), saved)
 

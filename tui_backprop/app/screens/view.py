@@ -3,6 +3,8 @@ driving training, and the keys of the other views (G H U S I D) switch to them a
 
 from __future__ import annotations
 
+from inspect import isawaitable
+
 from textual.binding import Binding
 from textual.screen import Screen
 
@@ -20,6 +22,12 @@ VIEWS = [  # key, the main view's action, footer word, binding id, what the help
      "Layer statistics: update:weight ratio per layer over time, histograms"),
     ("I", "digits", "digits", "view.digits", "Digits (digits lesson): the selected image, its probabilities, layer 1's weights"),
 ]
+
+
+async def acted(result) -> None:
+    """Await an owner's action if it is a coroutine (the main view's keys that pause the run first)."""
+    if isawaitable(result):
+        await result
 
 
 def view_bindings(switch: bool = False) -> list[Binding]:
@@ -41,17 +49,17 @@ class SwitchesViews:
         """The screen whose actions open the views (the main view; compare mode has the landscape only)."""
         return self.app.main
 
-    def action_switch_view(self, action: str) -> None:
+    async def action_switch_view(self, action: str) -> None:
         owner = self.views_owner
         opens = getattr(owner, f"action_{action}", None)
         if opens is None:
             return  # not a view of this owner (compare mode: U, S, G do nothing there, as on its screen)
         if action != self.VIEW_ACTION and not getattr(owner, f"can_open_{action}", lambda: True)():
-            opens()  # it says why (I without the digits lesson), and this view stays open
+            await acted(opens())  # it says why (I without the digits lesson), and this view stays open
             return
         self.action_leave()
         if action != self.VIEW_ACTION:
-            opens()  # (never over the graph: the main view leaves it before a view opens)
+            await acted(opens())  # (never over the graph: the main view leaves it before a view opens)
 
 
 class ViewScreen(SwitchesViews, ClosesOnce, Screen[None]):
@@ -81,5 +89,5 @@ class ViewScreen(SwitchesViews, ClosesOnce, Screen[None]):
     def action_toggle_run(self) -> None:
         self.owner.action_toggle_run()
 
-    def action_step(self) -> None:
-        self.owner.action_step()
+    async def action_step(self) -> None:
+        await acted(self.owner.action_step())  # the main view's pauses a running session first
