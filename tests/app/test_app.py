@@ -939,3 +939,23 @@ async def test_opening_the_sweep_says_the_running_training_pauses():
         await pilot.press("S")
         assert await until(pilot, lambda: not app.main.runner.running)
         assert any("Training paused while the seeds train" in n.message for n in app._notifications)
+
+
+async def test_after_a_nan_halt_backspace_steps_back_to_the_last_finite_step():
+    """QA5 C12: after exploding-gradients halted in step 6, ⌫ (and Enter on the curve) only said 'press r to
+    reset', though step 5, with its huge gradients, is the state a teacher wants to show."""
+    app = BackpropApp(load_preset("exploding-gradients"), questions=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        session = app.session
+        session.use_notes = False
+        with np.errstate(all="ignore"):
+            session.run(50)
+        assert session.halted is not None
+        halted_in = session.halted.step
+        await pilot.press("backspace")
+        await pilot.pause(0.2)
+        assert session.halted is None and session.step_count == halted_in - 1
+        assert np.isfinite(session.network.params).all()
+        await pilot.press("n")  # stepping on from there halts again, exactly as before
+        await pilot.pause(0.2)
+        assert session.halted is not None and session.halted.step == halted_in

@@ -443,7 +443,7 @@ async def test_inspector_shows_the_halt_instead_of_the_pause():
     async with WidgetApp(inspector).run_test(size=(48, 30)) as pilot:
         await pilot.pause()
         text = inspector.build_text()[0].plain
-        assert "training halted: press r to reset" in text
+        assert "training halted: r resets, ⌫ steps back" in text
         assert "not applied yet" not in text.lower()
 
 

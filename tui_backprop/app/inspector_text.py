@@ -186,7 +186,7 @@ def gradient_table(out: Text, snap: Snapshot, selected: int, text_width: int) ->
 def state_line(out: Text, snap: Snapshot, width: int) -> None:
     """Where the step stands, when that changes what the numbers mean."""
     if snap.halted:
-        parts = ("⚠ training halted:", "press r to reset")
+        parts = ("⚠ training halted:", "r resets,", "⌫ steps back")
     elif snap.paused_after_backward:
         parts = ("Not applied yet —", "n applies")
     else:

@@ -30,7 +30,7 @@ class TrainingControls:
 
     def _halted_note(self) -> bool:
         if self.session.halted:
-            self.notify("Training halted on NaN/inf: press r to reset.", severity="warning")
+            self.notify("Training halted on NaN/inf: r resets, ⌫ steps back to the last finite step.", severity="warning")
         return bool(self.session.halted)
 
     def action_toggle_run(self) -> None:
@@ -40,9 +40,10 @@ class TrainingControls:
         elif not self._halted_note():
             self.start_training()
 
-    def _manual(self, fn) -> None:
+    def _manual(self, fn, going_back: bool = False) -> None:
+        """``fn`` on the paused session; after a NaN/inf halt only going back (to a finite state) is allowed."""
         self._lesson_makes_way()
-        if self.runner.running or self._halted_note():
+        if self.runner.running or (not going_back and self._halted_note()):
             return
         fn()
         self.publish_now()
@@ -78,7 +79,7 @@ class TrainingControls:
     async def action_step_back(self) -> None:
         self._lesson_makes_way()
         paused = await self.pause_first("to step back")
-        self._manual(lambda: self._time_travel(self.session.step_back_target, paused))
+        self._manual(lambda: self._time_travel(self.session.step_back_target, paused), going_back=True)
 
     async def action_go_to_curve_step(self) -> None:
         """Enter on the loss curve (its binding): the exact state at the step under the cursor."""
@@ -92,7 +93,7 @@ class TrainingControls:
         if self.runner.running:
             self.notify("Pausing: press Enter again to go to that step", timeout=3)
             return
-        self._manual(lambda: self._time_travel(lambda: step, paused))
+        self._manual(lambda: self._time_travel(lambda: step, paused), going_back=True)
 
     def _time_travel(self, target, paused: str = "") -> None:
         """Go to the step ``target()`` names: here if the replay is short, else in the training worker."""
