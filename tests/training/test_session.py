@@ -367,3 +367,21 @@ def test_halt_messages_write_step_counts_with_separators():
     assert NanReport(21894, "loss", None, "the loss").message.startswith("In step 21,894: the loss became NaN")
     assert RunHalt(21894, "update", 0, "a weight").message == (
         "in step 21,894: a weight became NaN or infinite in layer 1 during the update phase")
+
+
+def test_a_lesson_note_written_for_other_settings_says_so_first():
+    """QA5 B4: after the lesson's own "press - to drop the rate", learning-rate-too-high's notes quoted lr 0.3's
+    figures ("w = 4.744") as this run's while the screen showed w = 1.992 and the loss falling."""
+    config = load_preset("learning-rate-too-high")
+    as_written = Session(config)
+    assert as_written.run(10) == "note" and as_written.step_count == 1
+    assert as_written.message.startswith("Step 1: loss 4") and as_written.differs_from_lesson() is None
+    session = Session(config)
+    session.set_learning_rate(0.1)
+    session.reset()
+    assert session.run(10) == "note" and session.step_count == 1
+    assert session.message.startswith("(Written for the lesson's settings; this run has lr 0.1, not 0.3.) Step 1:")
+    session.set_parameter(0, 0, 0, 1.5)
+    assert session.differs_from_lesson() == "lr 0.1, not 0.3, weights typed by hand"
+    sweep_seed = Session(config.with_seed(7), lesson=config)  # a seed opened from the sweep
+    assert sweep_seed.differs_from_lesson() == "seed 7"

@@ -97,7 +97,7 @@ class PlaygroundControls:
         def chosen(seed: int | None) -> None:
             if seed is not None:
                 config = self.config.with_seed(seed)
-                self.switch_session(Session(config), changed=self.modified)
+                self.switch_session(Session(config, lesson=self.session.lesson_config), changed=self.modified)
                 # Nothing else on the main screen says the run changed: name the seed where the preset's name is.
                 self.query_one("#side").border_title += f" · seed {seed} of the sweep"
                 self.notify(f"Seed {seed} of the sweep opened: space trains it.", timeout=5)

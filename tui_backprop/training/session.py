@@ -43,8 +43,11 @@ __all__ = ["PHASES", "DataPoints", "GridSnapshot", "LayerSnapshot", "NanReport",
 class Session(SessionStep, SessionStops, SessionState, SessionReading, SessionTimeline):
     grid_size = (48, 48)  # rows, cols of the decision-boundary grid
 
-    def __init__(self, config: Config):
+    def __init__(self, config: Config, lesson: Config | None = None):
         self.config = config
+        # The lesson's own settings (``lesson``: those of the run this one was made from): its notes' numbers
+        # are for them, and a note says so when this run's differ (``SessionStops.differs_from_lesson``).
+        self.lesson_config = lesson or config
         self.pause_after = config.training.pause_after
         self.use_notes = True  # headless runs ignore the lessons' notes (and questions)
         self.ask_questions = False  # stop for the lesson's questions (the app asks them; off headless)

@@ -7,6 +7,8 @@ when nothing can stop inside the step (``_steps_stopping_inside``).
 
 from __future__ import annotations
 
+import dataclasses
+
 from tui_backprop.config import resolve_phase, step_phases
 from tui_backprop.core.figures import beside, counted
 
@@ -60,6 +62,24 @@ class SessionStops:
                 self.timeline.keep(self, change=True)  # step back knows it was asked here
                 return
 
+    TRAINING_KNOBS = ("loss", "optimizer", "batch_size", "regularization", "regularization_rate", "optimizer_settings")
+
+    def differs_from_lesson(self) -> str | None:
+        """How this run differs from the lesson's own settings, in a few words, or None."""
+        mine, lesson = self.config, self.lesson_config
+        what = []
+        if mine.training.learning_rate != lesson.training.learning_rate:
+            what.append(f"lr {mine.training.learning_rate:g}, not {lesson.training.learning_rate:g}")
+        if mine.network.seed != lesson.network.seed or mine.data.seed != lesson.data.seed:
+            what.append(f"seed {mine.network.seed}")
+        if (dataclasses.replace(mine.network, seed=0) != dataclasses.replace(lesson.network, seed=0)
+                or dataclasses.replace(mine.data, seed=None) != dataclasses.replace(lesson.data, seed=None)
+                or any(getattr(mine.training, k) != getattr(lesson.training, k) for k in self.TRAINING_KNOBS)):
+            what.append("other settings")
+        if self.weights_edited:
+            what.append("weights typed by hand")
+        return ", ".join(what) or None
+
     def stop_reason(self, phase: str) -> str | None:
         """Why the session should stop after ``phase`` (just run), if it should.
 
@@ -74,7 +94,9 @@ class SessionStops:
             for key, text in self._pauses:
                 if key == (step, phase) and key not in self._fired:
                     self._fired.add(key)
-                    self.message = text
+                    changed = self.differs_from_lesson()  # then its numbers are the lesson's run's: say so first
+                    self.message = text if changed is None else \
+                        f"(Written for the lesson's settings; this run has {changed}.) {text}"
                     reason = "note"
                     break
             if self.ask_questions:

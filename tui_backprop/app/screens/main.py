@@ -337,7 +337,7 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
                 form.confirm_applied(form.config, "Not applied: the form shows the settings in use again.")
                 return
             try:
-                session = Session(event.config)
+                session = Session(event.config, lesson=self.session.lesson_config)
             except ConfigError as exc:
                 form.confirm_applied(form.config, f"[red]{exc}[/red]")
                 return
