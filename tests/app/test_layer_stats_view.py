@@ -169,3 +169,13 @@ async def test_the_view_names_the_loss_as_the_lesson_does():
         await pilot.pause(0.5)
         text = str(app.screen.query_one("#layer-stats-text").render())
         assert "∂C/∂a: per sample" in text and "  ∂C/∂a " in text and "∂L/" not in text
+
+
+def test_values_that_are_not_finite_are_said_in_words():
+    """QA5 B2: a blown-up layer's histograms say so; all NaN read "(pending)" before."""
+    assert sparkline(histogram(np.full(16, np.nan), 16)) == "all 16 NaN"
+    assert sparkline(histogram([np.inf] * 3 + [np.nan], 4)) == "all 4 not finite: 1 NaN, 3 +∞"
+    line = sparkline(histogram([1.0, 2.0, np.inf, np.nan, np.nan], 4))
+    assert line.endswith("· 2 NaN, 1 +∞") and line.split()[0] == "1"
+    ends = sparkline(histogram(np.full(10, 2.8918816491234076e145), 16)).split()
+    assert (ends[0], ends[-1]) == ("2.9e145", "2.9e145")

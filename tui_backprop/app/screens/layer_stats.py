@@ -38,15 +38,34 @@ REDRAW_EVERY = 0.25  # seconds
 
 
 def sparkline(hist: Histogram | None) -> str:
-    """The histogram as one line of bars, with its range: "−1 ▁▂▅█▅▂▁ 1"; all values equal: "6 █ 6"."""
+    """The histogram as one line of bars, with its range: "−1 ▁▂▅█▅▂▁ 1"; all values equal: "6 █ 6".
+
+    Values that are not finite are counted after it in words ("· 3 NaN"); with none finite, the words alone
+    ("all 10 NaN").
+    """
     if hist is None:
         return "(pending)"
+    if hist.total == 0:
+        return f"all {hist.size} {not_finite(hist)}" if hist.size else "(no values)"  # "all 16 NaN"
     top = hist.counts.max()
     bars = "".join(" " if c == 0 else BARS[min(int(c / top * len(BARS)), len(BARS) - 1)] for c in hist.counts)
     low, high = float(hist.edges[0]), float(hist.edges[-1])
     if hist.std <= 1e-12 * abs(hist.mean):  # all the same value: both ends say it (the bins' ±0.5 read 5.5 … 6.5)
         low = high = hist.mean
-    return f"{fmt(low, 2):>7} {bars} {fmt(high, 2):<7}"
+    line = f"{fmt(low, 2):>7} {bars} {fmt(high, 2):<7}"
+    if hist.total < hist.size:
+        line += f" · {not_finite(hist)}"
+    return line
+
+
+def not_finite(hist: Histogram) -> str:
+    """The values left out of the bars, in words: "3 NaN, 1 +∞"; with no bars, "NaN" or "not finite: 1 NaN, 3 +∞"."""
+    parts = [(hist.nan, "NaN"), (hist.posinf, "+∞"), (hist.neginf, "−∞")]
+    parts = [(n, word) for n, word in parts if n]
+    if hist.total == 0 and len(parts) == 1:
+        return parts[0][1]
+    counts = ", ".join(f"{n} {word}" for n, word in parts)
+    return f"not finite: {counts}" if hist.total == 0 else counts
 
 
 def describe(stats: LayerStats, loss: str = "L") -> str:
@@ -62,7 +81,7 @@ def describe(stats: LayerStats, loss: str = "L") -> str:
     for name, hist in (("a", stats.activations), (f"∂{loss}/∂a", stats.gradients),
                        (f"∂{loss}/∂W", stats.weight_gradients)):
         line = f"  {name:<6} {sparkline(hist)}"
-        if hist is not None:
+        if hist is not None and hist.total:
             line += f"  mean {fmt(hist.mean, 2)} std {fmt(hist.std, 2)}"
         lines.append(line)
     return "\n".join(lines)
