@@ -9,6 +9,7 @@ inside it, so training and the pause key never wait for it.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -92,7 +93,8 @@ class LandscapeCurve(PlotextPlot):
         keep = (tangent >= low - 0.05 * (high - low)) & (tangent <= high)
         if keep.any():
             plt.plot(xs[keep].tolist(), tangent[keep].tolist(), marker="braille", color="orange")
-        plt.scatter([w0], [l0], marker="●", color="white")
+        if math.isfinite(w0) and math.isfinite(l0):
+            plt.scatter([w0], [l0], marker="●", color="white")
         # the app's own ticks: a real minus sign (plotext writes "-0.07"), at most 5 cells
         x_ticks = round_ticks(float(xs[0]), float(xs[-1]))
         plt.xticks(x_ticks, [tick(t) for t in x_ticks])
@@ -335,7 +337,9 @@ class LandscapeScreen(ViewScreen):
         if self.one:
             loss = self.loss_name
             head = f"[b]Loss landscape[/b]: {loss}({names[0]}) on {data}"
-            if r and r.gradient:
+            if r and r.gradient and not math.isfinite(r.gradient[0]):  # no tangent is drawn (the words below)
+                head += f", after {counted(r.step, 'step')}. ∂{loss}/∂{names[0]} = {fmt(r.gradient[0])}{r.where}"
+            elif r and r.gradient:
                 tangent = "the straight line through ●" if mono else "orange"
                 after = "" if r.after_update else f", after {counted(r.step, 'step')}"  # the slope's words say the step
                 head += (f"{after}. Slope of the tangent ({tangent}) = ∂{loss}/∂{names[0]} = "
@@ -351,6 +355,10 @@ class LandscapeScreen(ViewScreen):
             elif r and r.gradient:
                 head += "; " + ", ".join(f"∂{self.loss_name}/∂{n} = {fmt(v)}" for n, v in zip(names, r.gradient)) \
                     + r.where
+        if r and r.gradient and not all(math.isfinite(v) for v in r.gradient):
+            # (the arrow and the tangent need a finite slope: neither is drawn)
+            what = "NaN" if any(math.isnan(v) for v in r.gradient) else "infinite"
+            head += ("" if head.endswith(".") else ".") + f" The gradient is {what}: no next step to draw (r resets)."
         if len(self.params) > 2:
             head += ("" if head.endswith(".") else ".") + " Other parameters fixed."
         if mono and not self.one:  # without colour the shades are glyphs: say what they mean

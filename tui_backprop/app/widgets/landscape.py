@@ -187,9 +187,12 @@ class LandscapePlot(Widget):
         def cell(a: float, b: float) -> tuple[int, int] | None:
             if not (math.isfinite(a) and math.isfinite(b)) or not (x0 <= a <= x1 and y0 <= b <= y1):
                 return None
-            col = int(round((a - x0) / (x1 - x0) * (cols - 1)))
-            pixel = int(round((b - y0) / (y1 - y0) * (2 * rows - 1)))
-            return rows - 1 - pixel // 2, col
+            # halves: a grid from −1.7e308 to 1.7e308 has a width that overflows, its half does not
+            across = (a / 2 - x0 / 2) / (x1 / 2 - x0 / 2) * (cols - 1)
+            up = (b / 2 - y0 / 2) / (y1 / 2 - y0 / 2) * (2 * rows - 1)
+            if not (math.isfinite(across) and math.isfinite(up)):
+                return None
+            return rows - 1 - int(round(up)) // 2, int(round(across))
 
         marks: dict[tuple[int, int], str] = {}
         for run, (dot, _now) in zip(self.runs, PATH_GLYPHS):
@@ -202,11 +205,12 @@ class LandscapePlot(Widget):
                 continue
             (a, b), (da, db) = run.point, run.step
             start, end = cell(a, b), cell(a + da, b + db)
-            if start is None:
+            angle = math.atan2(db / ((y1 - y0) or 1.0), da / ((x1 - x0) or 1.0))
+            if start is None or not (math.isfinite(da) and math.isfinite(db) and math.isfinite(angle)):
+                # a NaN or infinite gradient has no step to draw: no arrow (the caption says why)
                 continue
             if end is None:  # the step leaves the picture: point the way at the edge
                 end = start
-            angle = math.atan2(db / ((y1 - y0) or 1.0), da / ((x1 - x0) or 1.0))
             head = ARROWS[int(round(angle / (math.pi / 4))) % 8]
             n = max(abs(end[0] - start[0]), abs(end[1] - start[1]))
             for k in range(1, n):  # the shaft
