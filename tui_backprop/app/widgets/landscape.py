@@ -103,7 +103,12 @@ class LandscapePlot(Widget):
         surface = self.surface
         if surface is None or surface.ys is None:
             return [Strip([Segment("computing the landscape …", Style())])]
-        cols, rows = max(4, width - Y_MARGIN), max(2, height - 2)
+        rows = max(2, height - 2)
+        y_labels = {0: surface.ys[-1], rows // 2: (surface.ys[0] + surface.ys[-1]) / 2, rows - 1: surface.ys[0]}
+        y_labels = {row: fmt(float(value), 2) for row, value in y_labels.items()}
+        # wider than 5 cells ("−5.5e18"): the labels get the room, not a cut that reads 6.1e1 for 6.1e18
+        margin = max(Y_MARGIN, 2 + max(len(label) for label in y_labels.values()))
+        cols = max(4, width - margin)
         palette = ANSI_SHADES if ansi else SHADES
         index, edges = bands(surface.loss, len(palette))
         # Resample the grid to the picture: [2·rows pixels (top first), cols].
@@ -113,11 +118,10 @@ class LandscapePlot(Widget):
         overlay = self._overlay(surface, cols, rows)
         plain = Style()
         strips = []
-        y_labels = {0: surface.ys[-1], rows // 2: (surface.ys[0] + surface.ys[-1]) / 2, rows - 1: surface.ys[0]}
         for row in range(rows):
-            label = fmt(float(y_labels[row]), 2) if row in y_labels else ""
+            label = y_labels.get(row, "")
             tick = " ┤" if row in y_labels else " │"
-            segments = [Segment(label.rjust(Y_MARGIN - 2)[: Y_MARGIN - 2] + tick, plain)]
+            segments = [Segment(label.rjust(margin - 2) + tick, plain)]
             upper, lower = pixels[2 * row], pixels[2 * row + 1]
             for col in range(cols):
                 up, low = int(upper[col]), int(lower[col])
@@ -136,21 +140,21 @@ class LandscapePlot(Widget):
                 else:
                     segments.append(Segment(UPPER_HALF, Style(color=palette[up], bgcolor=palette[low])))
             strips.append(Strip(list(Segment.simplify(segments))))
-        strips.append(Strip([Segment(self._x_ticks(surface, cols), plain)]))
+        strips.append(Strip([Segment(self._x_ticks(surface, cols, margin), plain)]))
         strips.append(Strip(self._legend(edges, palette, mono, width, surface.loss)))
         return strips
 
-    def _x_ticks(self, surface: Surface, cols: int) -> str:
-        line = [" "] * (Y_MARGIN + cols)
+    def _x_ticks(self, surface: Surface, cols: int, margin: int = Y_MARGIN) -> str:
+        line = [" "] * (margin + cols)
         for frac in (0.0, 0.5, 1.0):
             value = surface.xs[0] + frac * (surface.xs[-1] - surface.xs[0])
             text = fmt(float(value), 2)
-            at = Y_MARGIN + int(round(frac * (cols - 1)))
-            start = min(max(Y_MARGIN, at - len(text) // 2), Y_MARGIN + cols - len(text))
+            at = margin + int(round(frac * (cols - 1)))
+            start = min(max(margin, at - len(text) // 2), margin + cols - len(text))
             line[start: start + len(text)] = list(text)
         name = f"{self.names[0]} →"
         if len(name) + 2 < cols // 2 - 6:  # between the left and the middle label
-            start = Y_MARGIN + cols // 4 - len(name) // 2
+            start = margin + cols // 4 - len(name) // 2
             line[start: start + len(name)] = list(name)
         return "".join(line)
 
