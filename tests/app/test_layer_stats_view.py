@@ -179,3 +179,19 @@ def test_values_that_are_not_finite_are_said_in_words():
     assert line.endswith("· 2 NaN, 1 +∞") and line.split()[0] == "1"
     ends = sparkline(histogram(np.full(10, 2.8918816491234076e145), 16)).split()
     assert (ends[0], ends[-1]) == ("2.9e145", "2.9e145")
+
+
+def test_a_dip_below_the_margin_thins_the_margin_before_it_doubles_the_scale():
+    """QA5 C1: xor at 80×24 (5 rows), data −3.76 … −1.07: the 0.3 margin pushed it past −4 … 0, the axis went
+    to −7 … 1 (two decades a row) and L1 at 10^−1.8 drew on the row labelled −1."""
+    from tui_backprop.app.screens.layer_stats import ratio_axis, ratio_limits
+
+    assert ratio_axis(-3.76 - 0.3, -1.07 + 0.3, 5)[0] == [-7, -5, -3, -1, 1]  # what it was
+    assert ratio_limits(-3.76, -1.07, 5) == ([-4, -3, -2, -1, 0], -4, 0)
+    assert ratio_limits(-3.7, -1.3, 5) == ratio_axis(-4.0, -1.0, 5)  # room for the margin: unchanged
+    for rows in range(5, 31):
+        for low, high in ((-3.76, -1.07), (-3.99, -1.01), (-7.48, -0.82), (-12.0, 2.0), (-3.3, -3.0), (-153.3, -3.0)):
+            ticks, bottom, top = ratio_limits(low, high, rows)
+            assert bottom <= low and high <= top and -3 in ticks  # every point in view
+            wide = ratio_axis(low - 0.3, high + 0.3, rows)
+            assert top - bottom <= wide[2] - wide[1]  # never a coarser scale than the 0.3 margin's
