@@ -175,8 +175,14 @@ def test_values_that_are_not_finite_are_said_in_words():
     """QA5 B2: a blown-up layer's histograms say so; all NaN read "(pending)" before."""
     assert sparkline(histogram(np.full(16, np.nan), 16)) == "all 16 NaN"
     assert sparkline(histogram([np.inf] * 3 + [np.nan], 4)) == "all 4 not finite: 1 NaN, 3 +∞"
-    line = sparkline(histogram([1.0, 2.0, np.inf, np.nan, np.nan], 4))
-    assert line.endswith("· 2 NaN, 1 +∞") and line.split()[0] == "1"
+    from tui_backprop.app.screens.layer_stats import describe
+    from tui_backprop.core.layer_stats import LayerStats
+
+    some = histogram([1.0, 2.0, np.inf, np.nan, np.nan], 4)
+    assert sparkline(some).split()[0] == "1" and sparkline(some).split()[-1] == "2"
+    lines = describe(LayerStats(1, "relu", None, None, 0.0, None, some, None)).splitlines()
+    assert lines[-2].startswith("  ∂L/∂W") and "mean 1.5 std 0.5" in lines[-2]
+    assert lines[-1] == "         and 2 NaN, 1 +∞, not in the bars or the mean"
     ends = sparkline(histogram(np.full(10, 2.8918816491234076e145), 16)).split()
     assert (ends[0], ends[-1]) == ("2.9e145", "2.9e145")
 

@@ -40,8 +40,8 @@ REDRAW_EVERY = 0.25  # seconds
 def sparkline(hist: Histogram | None) -> str:
     """The histogram as one line of bars, with its range: "−1 ▁▂▅█▅▂▁ 1"; all values equal: "6 █ 6".
 
-    Values that are not finite are counted after it in words ("· 3 NaN"); with none finite, the words alone
-    ("all 10 NaN").
+    Values that are not finite are left out of the bars (``describe`` counts them on a line of their own);
+    with none finite, the words alone ("all 10 NaN").
     """
     if hist is None:
         return "(pending)"
@@ -52,10 +52,7 @@ def sparkline(hist: Histogram | None) -> str:
     low, high = float(hist.edges[0]), float(hist.edges[-1])
     if hist.std <= 1e-12 * abs(hist.mean):  # all the same value: both ends say it (the bins' ±0.5 read 5.5 … 6.5)
         low = high = hist.mean
-    line = f"{fmt(low, 2):>7} {bars} {fmt(high, 2):<7}"
-    if hist.total < hist.size:
-        line += f" · {not_finite(hist)}"
-    return line
+    return f"{fmt(low, 2):>7} {bars} {fmt(high, 2):<7}"
 
 
 def not_finite(hist: Histogram) -> str:
@@ -84,6 +81,8 @@ def describe(stats: LayerStats, loss: str = "L") -> str:
         if hist is not None and hist.total:
             line += f"  mean {fmt(hist.mean, 2)} std {fmt(hist.std, 2)}"
         lines.append(line)
+        if hist is not None and 0 < hist.total < hist.size:  # (its own line: at 80 columns it wrapped mid-figure)
+            lines.append(f"  {'':<6} and {not_finite(hist)}, not in the bars or the mean")
     return "\n".join(lines)
 
 
