@@ -6,7 +6,7 @@ import pytest
 from tests.conftest import pause_latencies
 from tui_backprop.app.app import BackpropApp
 from tui_backprop.app.screens.landscape import LandscapeScreen
-from tui_backprop.app.widgets.landscape import LandscapePlot, bands
+from tui_backprop.app.widgets.landscape import LandscapePlot, Run, bands
 from tui_backprop.presets import load_preset
 
 
@@ -232,3 +232,34 @@ def test_the_legends_two_ends_share_one_format():
     """QA2: "loss, log scale: 0.00012 █████████ 7.3e2"."""
     text = "".join(s.text for s in LandscapePlot()._legend(np.geomspace(0.00012, 730.0, 10), [], True, 80))
     assert text.startswith("loss, log scale: 1.2e−4 ") and " 7.3e2, each shade" in text, text
+
+
+def test_a_gradient_that_is_not_finite_draws_no_arrow_and_never_raises():
+    """QA5 B3: exploding-gradients' halt: ARROWS[int(round(nan))] took the app down."""
+    from tui_backprop.app.widgets.landscape import ARROWS, Run
+    from tui_backprop.core.landscape import Surface
+
+    xs, ys = np.linspace(-3e18, 3.3e17, 20), np.linspace(-5.5e18, 6.1e18, 12)
+    surface = Surface((0, 1), xs, ys, np.full((12, 20), 8.36e290), (-1.3e18, 2.8e17))
+    plot = LandscapePlot()
+    for step in ((np.nan, np.nan), (np.inf, 1.0), (-np.inf, np.nan)):
+        plot.runs = [Run(np.array([[-1.3e18, 2.8e17]]), (-1.3e18, 2.8e17), step)]
+        marks = plot._overlay(surface, 40, 10)
+        assert "●" in marks.values() and not set(marks.values()) & set(ARROWS)
+    huge = Surface((0, 1), 1.7e308 * np.linspace(-1.0, 1.0, 20), ys, np.ones((12, 20)), (0.0, 0.0))
+    plot.runs = [Run(np.zeros((0, 2)), (0.0, 0.0), (1e308, 0.0))]
+    assert "●" in plot._overlay(huge, 40, 10).values()  # a grid whose width overflows
+
+
+def test_long_y_labels_get_room_instead_of_being_cut():
+    """QA5 B3's picture: "6.1e1" for 6.1e17 and "−2.4e" for −2.4e18 (cut to 5 cells)."""
+    from tui_backprop.core.landscape import Surface
+
+    xs, ys = np.linspace(-3e18, 3.3e17, 20), np.linspace(-5.5e18, 6.1e17, 12)
+    plot = LandscapePlot()
+    plot.show(Surface((0, 1), xs, ys, np.full((12, 20), 8.36e290), (-1.3e18, 2.8e17)),
+              [Run(np.array([[-1.3e18, 2.8e17]]), (-1.3e18, 2.8e17), (np.nan, np.nan))], ("w1₁₁", "w1₁₂"))
+    lines = ["".join(seg.text for seg in strip) for strip in plot.build_strips(60, 12, True, False)]
+    labels = [line.split("┤")[0].strip() for line in lines if "┤" in line]
+    assert labels == ["6.1e17", "−2.4e18", "−5.5e18"]
+    assert len({line.index("┤") for line in lines if "┤" in line}) == 1 and all(len(line) <= 60 for line in lines)

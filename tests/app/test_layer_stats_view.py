@@ -169,3 +169,35 @@ async def test_the_view_names_the_loss_as_the_lesson_does():
         await pilot.pause(0.5)
         text = str(app.screen.query_one("#layer-stats-text").render())
         assert "∂C/∂a: per sample" in text and "  ∂C/∂a " in text and "∂L/" not in text
+
+
+def test_values_that_are_not_finite_are_said_in_words():
+    """QA5 B2: a blown-up layer's histograms say so; all NaN read "(pending)" before."""
+    assert sparkline(histogram(np.full(16, np.nan), 16)) == "all 16 NaN"
+    assert sparkline(histogram([np.inf] * 3 + [np.nan], 4)) == "all 4 not finite: 1 NaN, 3 +∞"
+    from tui_backprop.app.screens.layer_stats import describe
+    from tui_backprop.core.layer_stats import LayerStats
+
+    some = histogram([1.0, 2.0, np.inf, np.nan, np.nan], 4)
+    assert sparkline(some).split()[0] == "1" and sparkline(some).split()[-1] == "2"
+    lines = describe(LayerStats(1, "relu", None, None, 0.0, None, some, None)).splitlines()
+    assert lines[-2].startswith("  ∂L/∂W") and "mean 1.5 std 0.5" in lines[-2]
+    assert lines[-1] == "         and 2 NaN, 1 +∞, not in the bars or the mean"
+    ends = sparkline(histogram(np.full(10, 2.8918816491234076e145), 16)).split()
+    assert (ends[0], ends[-1]) == ("2.9e145", "2.9e145")
+
+
+def test_a_dip_below_the_margin_thins_the_margin_before_it_doubles_the_scale():
+    """QA5 C1: xor at 80×24 (5 rows), data −3.76 … −1.07: the 0.3 margin pushed it past −4 … 0, the axis went
+    to −7 … 1 (two decades a row) and L1 at 10^−1.8 drew on the row labelled −1."""
+    from tui_backprop.app.screens.layer_stats import ratio_axis, ratio_limits
+
+    assert ratio_axis(-3.76 - 0.3, -1.07 + 0.3, 5)[0] == [-7, -5, -3, -1, 1]  # what it was
+    assert ratio_limits(-3.76, -1.07, 5) == ([-4, -3, -2, -1, 0], -4, 0)
+    assert ratio_limits(-3.7, -1.3, 5) == ratio_axis(-4.0, -1.0, 5)  # room for the margin: unchanged
+    for rows in range(5, 31):
+        for low, high in ((-3.76, -1.07), (-3.99, -1.01), (-7.48, -0.82), (-12.0, 2.0), (-3.3, -3.0), (-153.3, -3.0)):
+            ticks, bottom, top = ratio_limits(low, high, rows)
+            assert bottom <= low and high <= top and -3 in ticks  # every point in view
+            wide = ratio_axis(low - 0.3, high + 0.3, rows)
+            assert top - bottom <= wide[2] - wide[1]  # never a coarser scale than the 0.3 margin's

@@ -650,6 +650,9 @@ class _RecordingPlot:
     def xlim(self, left, right):
         self.xlimits = (left, right)
 
+    def ylim(self, low, high):
+        self.ylimits = (low, high)
+
 
 def test_log_scale_draws_a_loss_of_exactly_zero_at_a_labelled_floor():
     """Issue 11 bug 4: one-weight reaches loss 0; the log axis kept its labels upright and drew the curve."""

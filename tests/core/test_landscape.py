@@ -160,3 +160,12 @@ def test_parameter_path_of_a_large_network_stays_within_its_budget():
     path.record(1, np.ones(size))
     steps, points = path.columns((0,))
     assert steps.tolist() == [0, 1] and points[:, 0].tolist() == [0.0, 1.0]
+
+
+def test_a_grid_wider_than_the_float_maximum_stays_finite():
+    """linspace(c − r, c + r) with 2r above 1.8e308 made every grid value NaN (QA5 B3's blown-up weights)."""
+    s = session("chain-two-weights")
+    net, data = s.network, s.data
+    surface = evaluate_surface(net, net.params, (0, 1), data.x_train, data.y_train, (1.5e308, 1e307), (5, 5))
+    assert np.isfinite(surface.xs).all() and np.isfinite(surface.ys).all()
+    assert surface.xs[0] < 0 < surface.xs[-1] and surface.xs[2] == pytest.approx(3.0)

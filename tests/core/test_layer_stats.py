@@ -120,5 +120,51 @@ def test_saturated_share_and_dead_share():
 def test_histogram_counts_finite_values_in_fixed_limits():
     h = histogram([-1.0, -0.5, 0.0, 0.5, 1.0, np.nan], bins=4, limits=(-1.0, 1.0))
     assert h.counts.tolist() == [1, 1, 1, 2] and h.total == 5
-    assert histogram([np.nan]) is None
+    none = histogram([np.nan])  # counted, not None (which the U view read as "(pending)")
+    assert none.total == 0 and none.nan == 1
     assert histogram([3.0, 3.0]).edges[0] == 2.5  # one value: a bin around it
+
+
+# QA5 B2: the U view crashed (np.histogram "Too many bins for data range") on a blown-up layer.
+
+def test_equal_huge_values_make_one_bar_that_says_the_value():
+    """exploding-gradients' output layer: all 10 values 2.9e145 (±0.5 widened nothing at that size)."""
+    for value in (2.8918816491234076e145, 1e14, -3e200, np.finfo(np.float64).max, -np.finfo(np.float64).max):
+        h = histogram(np.full(10, value), 16)
+        assert h.total == 10 and h.counts.max() == 10 and h.counts[8] == 10  # one bar, the middle bin
+        assert h.mean == value and h.std == 0.0
+        assert np.isfinite(h.edges).all() and h.edges[0] <= value <= h.edges[-1]
+
+
+def test_a_range_whose_width_overflows_still_has_its_bins():
+    h = histogram([-1e308, 0.0, 1e308, 1.7e308], 16)
+    assert h.total == 4 and np.isfinite(h.edges).all() and (np.diff(h.edges) > 0).all()
+    assert h.edges[0] == -1e308 and h.edges[-1] == 1.7e308
+    assert h.mean == pytest.approx((1.7e308 / 4)) and math.isfinite(h.std) and h.std > 1e307
+    h = histogram([1e-323, 1.5e-323], 4)  # subnormals: np.histogram's own bins would be zero-sized
+    assert h.total == 2
+
+
+def test_values_that_are_not_finite_are_counted_not_binned():
+    h = histogram([np.nan, 1.0, np.inf, 2.0, -np.inf, np.nan], 4)
+    assert h.total == 2 and h.size == 6 and (h.nan, h.posinf, h.neginf) == (2, 1, 1)
+    assert h.mean == 1.5 and h.edges[0] == 1.0 and h.edges[-1] == 2.0
+
+
+def test_a_histogram_of_nan_alone_still_counts_them():
+    h = histogram(np.full(16, np.nan), 16)  # it was None, which the view read as "(pending)"
+    assert h is not None and h.total == 0 and h.size == 16 and h.nan == 16
+    h = histogram([np.inf, np.inf], 4)
+    assert h.total == 0 and h.posinf == 2
+
+
+def test_layer_stats_of_a_blown_up_network_never_raise():
+    s = session("exploding-gradients")
+    for _ in range(100):
+        if s.run_phase() is None:
+            break
+    assert s.halted and s.halted.step == 6  # in step 6's backward pass; step 5's output is 2.9e145 for all 10
+    snap = s.snapshot(grid=False)
+    for layer in snap.layers:
+        stats = layer_stats(layer, 16)
+        assert stats.grad_to_weight is None or math.isfinite(stats.grad_to_weight)

@@ -51,6 +51,8 @@ def columns(points: Points, start: float, end: float, count: int) -> Points:
 
     A group's value is the count-weighted mean, its range the min of the lows and
     the max of the highs, so a spike in any bucket survives as the group's max.
+    The weights are divided before the values are added: a sum of two losses near the
+    float maximum (a run on its way to overflow) would be inf, their mean is not.
     """
     n = len(points)
     if n <= count or count < 2:
@@ -59,9 +61,10 @@ def columns(points: Points, start: float, end: float, count: int) -> Points:
     where = np.clip(((points.x - start) / span * count).astype(int), 0, count - 1)
     edges = np.flatnonzero(np.r_[True, where[1:] != where[:-1]])
     w = np.add.reduceat(points.count, edges)
+    share = points.count / np.repeat(w, np.diff(np.r_[edges, n]))  # each entry's weight in its group
     with np.errstate(invalid="ignore"):
-        return Points(np.add.reduceat(points.x * points.count, edges) / w,
-                      np.add.reduceat(points.y * points.count, edges) / w,
+        return Points(np.add.reduceat(points.x * share, edges),
+                      np.add.reduceat(points.y * share, edges),
                       np.fmin.reduceat(points.low, edges), np.fmax.reduceat(points.high, edges),
                       points.first[edges], points.last[np.r_[edges[1:] - 1, n - 1]], w)
 
@@ -130,8 +133,10 @@ def draw_series(plt, series, log: bool, percent: bool = False, rows: int = 3) ->
         if c.count[0] > 1 and p.count[0] == 1:  # the exact start, before the first group's mean
             xs, ys = np.r_[p.x[0], xs], np.r_[shown(p.y[:1]), ys]
         drawn.append((roughness(shown(c.y), lo, hi), i, colour, xs, ys, c.x, lo, hi))
-    low = min(float(np.nanmin(np.r_[d[4], d[6]])) for d in drawn)
-    high = max(float(np.nanmax(np.r_[d[4], d[7]])) for d in drawn)
+    # The axis spans what is finite: a bucket's max of inf (or its log) would make every tick NaN.
+    ends = np.concatenate([np.r_[d[4], d[6], d[7]] for d in drawn])
+    ends = ends[np.isfinite(ends)]
+    low, high = (float(ends.min()), float(ends.max())) if ends.size else (0.0, 1.0)
     drawn.sort(key=lambda d: -d[0])
     for _, i, colour, xs, ys, bx, lo, hi in drawn:  # every band behind every line
         band = np.isfinite(lo) & np.isfinite(hi)
@@ -158,6 +163,7 @@ def draw_series(plt, series, log: bool, percent: bool = False, rows: int = 3) ->
     else:
         labels = [tick(t) for t in ticks]
     plt.yticks(ticks.tolist(), labels)
+    plt.ylim(low, high)  # the labels' range: with one value plotext would pick its own, and they would miss its rows
     # The axis starts at the first step drawn (step 1 for a whole run), not at 0.
     plt.xlim(first, max(last, first + 1))
     step_ticks(plt, first, last)

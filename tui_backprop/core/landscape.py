@@ -112,7 +112,10 @@ def evaluate_surface(net: Network, params: np.ndarray, axes: tuple[int, ...], x:
     """
     params = np.asarray(params, dtype=np.float64)
     centre = tuple(float(params[a]) for a in axes)
-    grids = [np.linspace(c - r, c + r, n) for c, r, n in zip(centre, reach, size)]
+    # c + r·t, not linspace(c − r, c + r): a width 2r above the float maximum made the whole grid NaN
+    top = np.finfo(np.float64).max
+    with np.errstate(over="ignore"):
+        grids = [np.clip(c + r * np.linspace(-1.0, 1.0, n), -top, top) for c, r, n in zip(centre, reach, size)]
     if len(axes) == 1:
         points = grids[0][:, None]
     else:

@@ -10,6 +10,7 @@ above, it thrashes.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -68,27 +69,71 @@ class UpdateRatios:
 
 @dataclass(frozen=True)
 class Histogram:
-    edges: np.ndarray  # bins + 1
-    counts: np.ndarray
-    mean: float
+    edges: np.ndarray  # bins + 1 (NaN when no value is finite)
+    counts: np.ndarray  # of the finite values
+    mean: float  # of the finite values (NaN when none is)
     std: float
+    nan: int = 0  # values left out of the bins: NaN, +inf and −inf
+    posinf: int = 0
+    neginf: int = 0
 
     @property
     def total(self) -> int:
+        """How many values are in the bins (the finite ones)."""
         return int(self.counts.sum())
 
+    @property
+    def size(self) -> int:
+        """How many values there were, finite or not."""
+        return self.total + self.nan + self.posinf + self.neginf
 
-def histogram(values, bins: int = 20, limits: tuple[float, float] | None = None) -> Histogram | None:
-    """A histogram of the finite values (None if there are none)."""
+
+def moments(v: np.ndarray) -> tuple[float, float]:
+    """Mean and std of finite values, taken over their largest size: a square of 1e200 would overflow."""
+    size = float(np.max(np.abs(v))) if v.size else 0.0
+    size = size or 1.0
+    return float(np.mean(v / size)) * size, float(np.std(v / size)) * size
+
+
+EQUAL = 1e-12  # a range narrower than this share of its values' size is one value (np.histogram needs wider bins)
+
+
+def histogram(values, bins: int = 20, limits: tuple[float, float] | None = None) -> Histogram:
+    """A histogram of the finite values, the others counted (NaN, ±inf); never raises on huge values.
+
+    All values equal (or within ``EQUAL`` of each other): one bar in the middle bin, the range widened by
+    ±0.5, or by a millionth of the value where ±0.5 would not widen it (a blown-up layer's 2.9e145).
+    The bins are made on the values divided by their largest size, so a range such as −1e308 … 1e308
+    (whose width overflows) and its mean and std stay finite.
+    """
     v = np.asarray(values, dtype=np.float64).ravel()
-    v = v[np.isfinite(v)]
+    ok = np.isfinite(v)
+    nan, posinf = int(np.isnan(v).sum()), int(np.isposinf(v).sum())
+    neginf = v.size - int(ok.sum()) - nan - posinf
+    v = v[ok]
     if v.size == 0:
-        return None
+        return Histogram(np.full(bins + 1, np.nan), np.zeros(bins, dtype=np.int64), math.nan, math.nan,
+                         nan, posinf, neginf)
+    mean, std = moments(v)
     lo, hi = limits if limits is not None else (float(v.min()), float(v.max()))
-    if not hi > lo:
-        lo, hi = lo - 0.5, hi + 0.5
-    counts, edges = np.histogram(v, bins=bins, range=(lo, hi))
-    return Histogram(edges, counts, float(v.mean()), float(v.std()))
+    scale = max(abs(lo), abs(hi))
+    if hi - lo > EQUAL * scale:
+        s = scale  # bins made on values within −1 … 1: a width such as 2e308 would overflow
+        ulo, uhi = lo / s, hi / s
+    else:  # one value: ±0.5 around it, or a millionth of it where ±0.5 is below its precision
+        s = max(scale, 1.0)
+        middle, half = lo / s / 2 + hi / s / 2, max(0.5 / s, 1e-6)
+        ulo, uhi = middle - half, middle + half
+    counts, edges = np.histogram(v / s, bins=bins, range=(ulo, uhi))
+    with np.errstate(over="ignore"):
+        edges = np.clip(edges * s, -np.finfo(np.float64).max, np.finfo(np.float64).max)
+    return Histogram(edges, counts, mean, std, nan, posinf, neginf)
+
+
+def spread(values) -> float:
+    """The std of an array, NaN if a value is not finite (never an overflow warning)."""
+    v = np.asarray(values, dtype=np.float64).ravel()
+    return moments(v)[1] if np.isfinite(v).all() else math.nan
 
 
 ACTIVATION_RANGES = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0), "softmax": (0.0, 1.0)}
@@ -117,6 +162,7 @@ def layer_stats(layer, bins: int = 20) -> LayerStats:
     grads = histogram(layer.grad_a, bins) if layer.grad_a is not None else None
     has_grads = layer.grad_a is not None or np.any(layer.grad_weights)
     wgrads = histogram(layer.grad_weights, bins) if has_grads else None
-    w_std = float(np.std(layer.weights))
-    ratio = float(np.std(layer.grad_weights)) / w_std if has_grads and w_std > 0 else None
+    w_std = spread(layer.weights)
+    g_std = spread(layer.grad_weights)
+    ratio = g_std / w_std if has_grads and w_std > 0 and math.isfinite(g_std / w_std) else None
     return LayerStats(layer.index, layer.activation, acts, saturated, dead, grads, wgrads, ratio)

@@ -9,6 +9,7 @@ inside it, so training and the pause key never wait for it.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -72,6 +73,13 @@ def default_axes(params: list[Parameter], selection: tuple[int, int, int] | None
     return first, second
 
 
+def scale_of(values: np.ndarray) -> float:
+    """1, or the power of ten of the largest finite size when it is above 1e12 (plotted values then stay small)."""
+    finite = np.abs(values[np.isfinite(values)])
+    top = float(finite.max()) if finite.size else 0.0
+    return 10.0 ** math.floor(math.log10(top)) if top > 1e12 else 1.0
+
+
 class LandscapeCurve(PlotextPlot):
     """One parameter: the loss curve, the tangent at the current point, and the point."""
 
@@ -83,22 +91,28 @@ class LandscapeCurve(PlotextPlot):
             self.refresh()
             return
         s = result.surface
-        xs, loss = s.xs, s.loss
         w0, l0, g = result.runs[0].point[0], result.loss, result.gradient[0]
-        finite = loss[np.isfinite(loss)]
+        finite = s.loss[np.isfinite(s.loss)]
         low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-        plt.plot(xs.tolist(), np.nan_to_num(loss, nan=high).tolist(), marker="braille", color="cyan")
-        tangent = l0 + g * (xs - w0)
-        keep = (tangent >= low - 0.05 * (high - low)) & (tangent <= high)
+        # plotext's arithmetic overflows near 1e308 (learning-rate-too-high's last steps): it is given the
+        # values over a power of ten, and the labels say the values themselves. A line stays a line.
+        sx, sy = scale_of(s.xs), scale_of(np.array([low, high]))
+        xs, loss = s.xs / sx, np.nan_to_num(s.loss, nan=high, posinf=high, neginf=low) / sy
+        low, high, w = low / sy, high / sy, w0 / sx
+        plt.plot(xs.tolist(), loss.tolist(), marker="braille", color="cyan")
+        with np.errstate(all="ignore"):
+            tangent = l0 / sy + g * (sx / sy) * (xs - w)  # (NaN throughout for a NaN gradient: not drawn)
+        keep = np.isfinite(tangent) & (tangent >= low - 0.05 * (high - low)) & (tangent <= high)
         if keep.any():
             plt.plot(xs[keep].tolist(), tangent[keep].tolist(), marker="braille", color="orange")
-        plt.scatter([w0], [l0], marker="●", color="white")
+        if math.isfinite(w) and math.isfinite(l0 / sy):
+            plt.scatter([w], [l0 / sy], marker="●", color="white")
         # the app's own ticks: a real minus sign (plotext writes "-0.07"), at most 5 cells
         x_ticks = round_ticks(float(xs[0]), float(xs[-1]))
-        plt.xticks(x_ticks, [tick(t) for t in x_ticks])
+        plt.xticks(x_ticks, [tick(t * sx) for t in x_ticks])
         bottom = min(low, float(tangent[keep].min())) if keep.any() else low
         y_ticks = round_ticks(bottom, high, 4)
-        plt.yticks(y_ticks, [tick(t) for t in y_ticks])
+        plt.yticks(y_ticks, [tick(t * sy) for t in y_ticks])
         plt.xlabel(name)
         plt.ylabel("loss")
         self.refresh()
@@ -336,7 +350,11 @@ class LandscapeScreen(ViewScreen):
         if self.one:
             loss = self.loss_name
             head = f"[b]Loss landscape[/b]: {loss}({names[0]}) on {data}"
-            if r and r.gradient:
+            if r and r.gradient and not (math.isfinite(r.gradient[0]) and math.isfinite(r.loss)):
+                # no tangent is drawn (the words below say why)
+                head += (f", after {counted(r.step, 'step')}. {loss} = {fmt(r.loss)}, "
+                         f"∂{loss}/∂{names[0]} = {fmt(r.gradient[0])}{r.where}")
+            elif r and r.gradient:
                 tangent = "the straight line through ●" if mono else "orange"
                 after = "" if r.after_update else f", after {counted(r.step, 'step')}"  # the slope's words say the step
                 head += (f"{after}. Slope of the tangent ({tangent}) = ∂{loss}/∂{names[0]} = "
@@ -352,6 +370,13 @@ class LandscapeScreen(ViewScreen):
             elif r and r.gradient:
                 head += "; " + ", ".join(f"∂{self.loss_name}/∂{n} = {fmt(v)}" for n, v in zip(names, r.gradient)) \
                     + r.where
+        if r and r.gradient and not all(math.isfinite(v) for v in r.gradient):
+            # (the arrow and the tangent need a finite slope: neither is drawn)
+            what = "NaN" if any(math.isnan(v) for v in r.gradient) else "infinite"
+            head += ("" if head.endswith(".") else ".") + f" The gradient is {what}: no next step to draw (r resets)."
+        elif self.one and r and r.gradient and not math.isfinite(r.loss):
+            head += ("" if head.endswith(".") else ".") + " The loss here is too large for a number: no point or " \
+                "tangent to draw (r resets)."
         if len(self.params) > 2:
             head += ("" if head.endswith(".") else ".") + " Other parameters fixed."
         if mono and not self.one:  # without colour the shades are glyphs: say what they mean

@@ -38,15 +38,31 @@ REDRAW_EVERY = 0.25  # seconds
 
 
 def sparkline(hist: Histogram | None) -> str:
-    """The histogram as one line of bars, with its range: "−1 ▁▂▅█▅▂▁ 1"; all values equal: "6 █ 6"."""
+    """The histogram as one line of bars, with its range: "−1 ▁▂▅█▅▂▁ 1"; all values equal: "6 █ 6".
+
+    Values that are not finite are left out of the bars (``describe`` counts them on a line of their own);
+    with none finite, the words alone ("all 10 NaN").
+    """
     if hist is None:
         return "(pending)"
+    if hist.total == 0:
+        return f"all {hist.size} {not_finite(hist)}" if hist.size else "(no values)"  # "all 16 NaN"
     top = hist.counts.max()
     bars = "".join(" " if c == 0 else BARS[min(int(c / top * len(BARS)), len(BARS) - 1)] for c in hist.counts)
     low, high = float(hist.edges[0]), float(hist.edges[-1])
     if hist.std <= 1e-12 * abs(hist.mean):  # all the same value: both ends say it (the bins' ±0.5 read 5.5 … 6.5)
         low = high = hist.mean
     return f"{fmt(low, 2):>7} {bars} {fmt(high, 2):<7}"
+
+
+def not_finite(hist: Histogram) -> str:
+    """The values left out of the bars, in words: "3 NaN, 1 +∞"; with no bars, "NaN" or "not finite: 1 NaN, 3 +∞"."""
+    parts = [(hist.nan, "NaN"), (hist.posinf, "+∞"), (hist.neginf, "−∞")]
+    parts = [(n, word) for n, word in parts if n]
+    if hist.total == 0 and len(parts) == 1:
+        return parts[0][1]
+    counts = ", ".join(f"{n} {word}" for n, word in parts)
+    return f"not finite: {counts}" if hist.total == 0 else counts
 
 
 def describe(stats: LayerStats, loss: str = "L") -> str:
@@ -62,9 +78,11 @@ def describe(stats: LayerStats, loss: str = "L") -> str:
     for name, hist in (("a", stats.activations), (f"∂{loss}/∂a", stats.gradients),
                        (f"∂{loss}/∂W", stats.weight_gradients)):
         line = f"  {name:<6} {sparkline(hist)}"
-        if hist is not None:
+        if hist is not None and hist.total:
             line += f"  mean {fmt(hist.mean, 2)} std {fmt(hist.std, 2)}"
         lines.append(line)
+        if hist is not None and 0 < hist.total < hist.size:  # (its own line: at 80 columns it wrapped mid-figure)
+            lines.append(f"  {'':<6} and {not_finite(hist)}, not in the bars or the mean")
     return "\n".join(lines)
 
 
@@ -104,6 +122,22 @@ def ratio_axis(low: float, high: float, rows: int) -> tuple[list[float], float, 
     return [HEALTHY_LOG_RATIO], low, high  # under two rows: the healthy line's label alone
 
 
+MARGINS = (0.3, 0.15, 0.0)  # decades kept between the data and the frame, thinner where that keeps the scale finer
+
+
+def ratio_limits(low: float, high: float, rows: int) -> tuple[list[float], float, float]:
+    """``ratio_axis`` for data from ``low`` to ``high`` with a margin of 0.3 decades, or a thinner one (down to
+    the data on the frame) when that gives fewer decades a row: QA5 C1, xor's minimum wandering across −3.7
+    flipped the 5-row axis between one decade a row (−4 … 0) and two (−7 … 1), and drew the lines a decade off."""
+    best = None
+    for margin in MARGINS:
+        axis = ratio_axis(low - margin, high + margin, rows)
+        per_row = (axis[2] - axis[1]) / max(rows - 1, 1)
+        if best is None or per_row < best[0] - 1e-9:
+            best = (per_row, axis)
+    return best[1]
+
+
 class RatioPlot(PlotextPlot):
     """log10 ‖ΔW‖/‖W‖ per layer against the step, and the line at −3."""
 
@@ -134,8 +168,8 @@ class RatioPlot(PlotextPlot):
                 plt.plot(steps[ok].tolist(), y[ok].tolist(), color=COLORS[i % len(COLORS)],
                          marker=MARKERS[i % len(MARKERS)])
                 low, high = min(low, float(y[ok].min())), max(high, float(y[ok].max()))
-        low, high = min(low, HEALTHY_LOG_RATIO) - 0.3, max(high, HEALTHY_LOG_RATIO) + 0.3
-        ticks, low, high = ratio_axis(low, high, self.size.height - PLOT_FRAME_ROWS)
+        ticks, low, high = ratio_limits(min(low, HEALTHY_LOG_RATIO), max(high, HEALTHY_LOG_RATIO),
+                                        self.size.height - PLOT_FRAME_ROWS)
         plt.yticks(ticks, [tick(t) for t in ticks])  # the title's minus: "grey: −3"
         plt.ylim(low, high)
         # From the first step drawn (step 1: the series keeps it), as the loss curve's axis.

@@ -103,7 +103,12 @@ class LandscapePlot(Widget):
         surface = self.surface
         if surface is None or surface.ys is None:
             return [Strip([Segment("computing the landscape …", Style())])]
-        cols, rows = max(4, width - Y_MARGIN), max(2, height - 2)
+        rows = max(2, height - 2)
+        y_labels = {0: surface.ys[-1], rows // 2: (surface.ys[0] + surface.ys[-1]) / 2, rows - 1: surface.ys[0]}
+        y_labels = {row: fmt(float(value), 2) for row, value in y_labels.items()}
+        # wider than 5 cells ("−5.5e18"): the labels get the room, not a cut that reads 6.1e1 for 6.1e18
+        margin = max(Y_MARGIN, 2 + max(len(label) for label in y_labels.values()))
+        cols = max(4, width - margin)
         palette = ANSI_SHADES if ansi else SHADES
         index, edges = bands(surface.loss, len(palette))
         # Resample the grid to the picture: [2·rows pixels (top first), cols].
@@ -113,11 +118,10 @@ class LandscapePlot(Widget):
         overlay = self._overlay(surface, cols, rows)
         plain = Style()
         strips = []
-        y_labels = {0: surface.ys[-1], rows // 2: (surface.ys[0] + surface.ys[-1]) / 2, rows - 1: surface.ys[0]}
         for row in range(rows):
-            label = fmt(float(y_labels[row]), 2) if row in y_labels else ""
+            label = y_labels.get(row, "")
             tick = " ┤" if row in y_labels else " │"
-            segments = [Segment(label.rjust(Y_MARGIN - 2)[: Y_MARGIN - 2] + tick, plain)]
+            segments = [Segment(label.rjust(margin - 2) + tick, plain)]
             upper, lower = pixels[2 * row], pixels[2 * row + 1]
             for col in range(cols):
                 up, low = int(upper[col]), int(lower[col])
@@ -136,21 +140,21 @@ class LandscapePlot(Widget):
                 else:
                     segments.append(Segment(UPPER_HALF, Style(color=palette[up], bgcolor=palette[low])))
             strips.append(Strip(list(Segment.simplify(segments))))
-        strips.append(Strip([Segment(self._x_ticks(surface, cols), plain)]))
+        strips.append(Strip([Segment(self._x_ticks(surface, cols, margin), plain)]))
         strips.append(Strip(self._legend(edges, palette, mono, width, surface.loss)))
         return strips
 
-    def _x_ticks(self, surface: Surface, cols: int) -> str:
-        line = [" "] * (Y_MARGIN + cols)
+    def _x_ticks(self, surface: Surface, cols: int, margin: int = Y_MARGIN) -> str:
+        line = [" "] * (margin + cols)
         for frac in (0.0, 0.5, 1.0):
             value = surface.xs[0] + frac * (surface.xs[-1] - surface.xs[0])
             text = fmt(float(value), 2)
-            at = Y_MARGIN + int(round(frac * (cols - 1)))
-            start = min(max(Y_MARGIN, at - len(text) // 2), Y_MARGIN + cols - len(text))
+            at = margin + int(round(frac * (cols - 1)))
+            start = min(max(margin, at - len(text) // 2), margin + cols - len(text))
             line[start: start + len(text)] = list(text)
         name = f"{self.names[0]} →"
         if len(name) + 2 < cols // 2 - 6:  # between the left and the middle label
-            start = Y_MARGIN + cols // 4 - len(name) // 2
+            start = margin + cols // 4 - len(name) // 2
             line[start: start + len(name)] = list(name)
         return "".join(line)
 
@@ -187,9 +191,12 @@ class LandscapePlot(Widget):
         def cell(a: float, b: float) -> tuple[int, int] | None:
             if not (math.isfinite(a) and math.isfinite(b)) or not (x0 <= a <= x1 and y0 <= b <= y1):
                 return None
-            col = int(round((a - x0) / (x1 - x0) * (cols - 1)))
-            pixel = int(round((b - y0) / (y1 - y0) * (2 * rows - 1)))
-            return rows - 1 - pixel // 2, col
+            # halves: a grid from −1.7e308 to 1.7e308 has a width that overflows, its half does not
+            across = (a / 2 - x0 / 2) / (x1 / 2 - x0 / 2) * (cols - 1)
+            up = (b / 2 - y0 / 2) / (y1 / 2 - y0 / 2) * (2 * rows - 1)
+            if not (math.isfinite(across) and math.isfinite(up)):
+                return None
+            return rows - 1 - int(round(up)) // 2, int(round(across))
 
         marks: dict[tuple[int, int], str] = {}
         for run, (dot, _now) in zip(self.runs, PATH_GLYPHS):
@@ -202,11 +209,12 @@ class LandscapePlot(Widget):
                 continue
             (a, b), (da, db) = run.point, run.step
             start, end = cell(a, b), cell(a + da, b + db)
-            if start is None:
+            angle = math.atan2(db / ((y1 - y0) or 1.0), da / ((x1 - x0) or 1.0))
+            if start is None or not (math.isfinite(da) and math.isfinite(db) and math.isfinite(angle)):
+                # a NaN or infinite gradient has no step to draw: no arrow (the caption says why)
                 continue
             if end is None:  # the step leaves the picture: point the way at the edge
                 end = start
-            angle = math.atan2(db / ((y1 - y0) or 1.0), da / ((x1 - x0) or 1.0))
             head = ARROWS[int(round(angle / (math.pi / 4))) % 8]
             n = max(abs(end[0] - start[0]), abs(end[1] - start[1]))
             for k in range(1, n):  # the shaft
