@@ -213,3 +213,48 @@ async def test_the_footer_starts_with_help_and_quit_as_on_every_view():
         assert isinstance(app.screen, SweepScreen)
         shown = [binding.key for (_, binding, _, _) in app.screen.active_bindings.values() if binding.show]
         assert shown[:4] == ["question_mark", "q", "escape", "l"], shown
+
+
+async def test_o_from_the_sweep_closes_it_before_another_preset_loads():
+    """QA5 B5: `o` loaded another preset under the sweep, and Enter on a row then opened that seed in the
+    new preset. Now the sweep closes first: the picker loads the preset into the main view, with no sweep
+    of the old one left over it."""
+    app = BackpropApp(load_preset("circle"), questions=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("S")
+        await pilot.pause(0.2)
+        sweep = app.screen
+        assert isinstance(sweep, SweepScreen)
+        await pilot.press("o", *"xor-two", "enter")
+        await pilot.pause(0.3)
+        assert app.config.name == "xor-two-hidden"
+        assert not any(isinstance(s, SweepScreen) for s in app.screen_stack)
+        assert app.screen is app.main
+        sweep.sweep.join(5)
+        assert not sweep.sweep._thread.is_alive()  # the circle runs stopped with their view
+
+
+async def test_a_preset_loaded_under_the_sweep_closes_it_and_a_row_opens_the_swept_configuration():
+    """Whatever path loads another configuration under the sweep (the palette's "open preset"), the sweep
+    closes; and a row's seed always opens in the configuration the row was trained with."""
+    from tui_backprop.presets import resolve
+
+    app = BackpropApp(load_preset("circle"), questions=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("S")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, SweepScreen)
+        app.load_preset_file(resolve("xor-two-hidden"))
+        await pilot.pause(0.3)
+        assert app.config.name == "xor-two-hidden" and app.screen is app.main
+
+        await pilot.press("S")  # a sweep of xor-two-hidden, then its learning rate changed from outside
+        await pilot.pause(0.2)
+        swept = app.screen.config
+        app.main.action_learning_rate(+1)
+        await pilot.pause(0.2)
+        assert app.session.learning_rate != swept.training.learning_rate
+        await pilot.press("down", "enter")  # seed 1, as the sweep trained it
+        await pilot.pause(0.3)
+        assert app.screen is app.main
+        assert app.config == swept.with_seed(1)

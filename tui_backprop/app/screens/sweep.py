@@ -137,6 +137,9 @@ class SweepScreen(SwitchesViews, ClosesOnce, Screen[int | None]):
         Binding("q", "app.quit", "quit", id="sweep.quit"),
         Binding("escape", "leave", "back", id="sweep.back"),
         Binding("l", "toggle_log", "log", id="sweep.log"),
+        # The app's "open a preset", after this view closes: a sweep of one preset left over another (QA5 B5).
+        Binding("o", "open_preset", "open", id="sweep.open_preset", show=False,
+                tooltip="Close the sweep and open a preset"),
         *view_bindings(switch=True),
     ]
     DEFAULT_CSS = """
@@ -210,6 +213,10 @@ class SweepScreen(SwitchesViews, ClosesOnce, Screen[int | None]):
     def action_leave(self) -> None:
         self.sweep.cancel()
         self.dismiss(None)
+
+    def action_open_preset(self) -> None:
+        self.action_leave()
+        self.app.action_open_preset()
 
     def on_unmount(self) -> None:
         self.sweep.cancel()
