@@ -15,6 +15,9 @@ import numpy as np
 from tui_backprop.config import Config, ConfigError
 from tui_backprop.sweep import Sweep, build_sweep
 
+DIVERGED = 10.0  # a run whose training loss ends over this many times its start diverged (QA5 C8), not stuck
+
+
 @dataclass(frozen=True)
 class SweepPicture:
     """What the sweep view draws, copied at one instant."""
@@ -43,10 +46,21 @@ class SweepPicture:
     def halted(self) -> int:
         return sum(1 for h in self.halts if h is not None)
 
+    def diverged_run(self, k: int) -> bool:
+        """Run k spent the budget and its loss ended over ``DIVERGED`` times its start: it blew up without
+        overflowing yet (exploding-gradients: 1e4 → 1e65), which "stuck" would hide."""
+        if not self.finished or self.halts[k] is not None or self.stopped_at[k] >= 0 or not len(self.curves):
+            return False
+        return bool(self.loss[k] > DIVERGED * self.curves[0, k])
+
+    @property
+    def diverged(self) -> int:
+        return sum(self.diverged_run(k) for k in range(self.runs)) if self.finished else 0
+
     @property
     def stuck(self) -> int:
-        """Runs that spent the whole budget above the goal (only known once the sweep is over)."""
-        return self.runs - self.reached - self.halted if self.finished else 0
+        """Runs that spent the whole budget above the goal without diverging (only known once the sweep is over)."""
+        return self.runs - self.reached - self.halted - self.diverged if self.finished else 0
 
     @property
     def runs(self) -> int:

@@ -258,3 +258,22 @@ async def test_a_preset_loaded_under_the_sweep_closes_it_and_a_row_opens_the_swe
         await pilot.pause(0.3)
         assert app.screen is app.main
         assert app.config == swept.with_seed(1)
+
+
+def test_runs_whose_loss_grew_far_past_its_start_are_diverged_not_stuck():
+    """QA5 C8: on exploding-gradients, runs ending at a loss of 1e16 … 1e173 (from a start near 1e4) were
+    counted "stuck". A run whose loss ends over 10× its start diverged; stuck is flat above the goal."""
+    from tui_backprop.app.screens.sweep import outcome
+    from tui_backprop.sweep_background import SweepPicture
+
+    start = np.array([2e4, 3e4, 0.3, 0.31])
+    final = np.array([5.286e65, 2.2e3, 0.3475, np.nan])
+    picture = SweepPicture(step=3000, max_steps=3000, seeds=(0, 1, 2, 3), goal=2.55e3, goal_source="",
+                           curve_steps=np.array([1.0, 3000.0]), curves=np.vstack([start, final]),
+                           median=np.zeros(2), loss=np.array([5.286e65, 2.2e3, 0.3475, 5.0]),
+                           steps=np.array([3000, 40, 3000, 5]), stopped_at=np.array([-1, 40, -1, -1]),
+                           halts=(None, None, None, object()), finished=True, updates_per_second=1.0)
+    assert [outcome(picture, k) for k in range(3)] == ["diverged", "reached at 40", "stuck"]
+    assert (picture.reached, picture.stuck, picture.diverged, picture.halted) == (1, 1, 1, 1)
+    text = headline(picture)
+    assert "stuck: 1 of 4 (25%)" in text and "diverged (loss over 10× its start): 1 of 4 (25%)" in text

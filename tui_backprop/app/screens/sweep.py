@@ -1,7 +1,7 @@
 """Sweep seeds: 32 seeds of the current configuration trained at once, in the background.
 
 Every run's training-loss curve is drawn faintly, their median on top; the
-table lists each seed's outcome (reached the goal at step N, stuck, halted),
+table lists each seed's outcome (reached the goal at step N, stuck, diverged, halted),
 and Enter on a row opens that seed in the main view.
 """
 
@@ -22,7 +22,7 @@ from tui_backprop.app.curve_series import CLIP, downsample, spans_decades, step_
 from tui_backprop.app.widgets.footer import FittedFooter
 from tui_backprop.config import Config
 from tui_backprop.core.figures import beside, tick
-from tui_backprop.sweep_background import BackgroundSweep, SweepPicture
+from tui_backprop.sweep_background import DIVERGED, BackgroundSweep, SweepPicture
 
 RUNS = 32
 MAX_STEPS = 3000
@@ -34,6 +34,8 @@ def outcome(picture: SweepPicture, k: int) -> str:
         return f"NaN/inf at {halt.step:,}"
     if picture.stopped_at[k] >= 0:
         return f"reached at {picture.stopped_at[k]:,}"
+    if picture.diverged_run(k):
+        return "diverged"
     return "stuck" if picture.finished else "training"
 
 
@@ -50,7 +52,11 @@ def headline(picture: SweepPicture) -> str:
     parts = [f"step {picture.step:,} of {picture.max_steps:,}" + (" (done)" if picture.finished else ""),
              f"reached loss < {picture.goal:.3g}: {picture.reached} of {runs} ({picture.reached / runs:.0%})"]
     if picture.finished:
-        parts.append(f"[b]stuck: {picture.stuck} of {runs} ({picture.stuck / runs:.0%})[/b]")
+        if picture.stuck or not picture.diverged:  # (none stuck where runs diverged: room for the halted count)
+            parts.append(f"[b]stuck: {picture.stuck} of {runs} ({picture.stuck / runs:.0%})[/b]")
+        if picture.diverged:
+            parts.append(f"[b]diverged (loss over {DIVERGED:g}× its start): {picture.diverged} of {runs} "
+                         f"({picture.diverged / runs:.0%})[/b]")
     else:
         parts.append(f"still training: {runs - picture.reached - picture.halted}")
     if picture.halted:
@@ -197,7 +203,7 @@ class SweepScreen(SwitchesViews, ClosesOnce, Screen[int | None]):
             cells = (outcome(picture, k), loss_text(picture, k))
             if self._cells.get(k) != cells:  # only changed cells: each update re-renders the table
                 self._cells[k] = cells
-                style = "bold" if cells[0] == "stuck" else ""
+                style = "bold" if cells[0] in ("stuck", "diverged") else ""
                 table.update_cell(str(seed), "outcome", Text(cells[0], style=style))
                 table.update_cell(str(seed), "loss", cells[1])
 
