@@ -212,7 +212,7 @@ async def test_the_footer_starts_with_help_and_quit_as_on_every_view():
         await pilot.pause(0.2)
         assert isinstance(app.screen, SweepScreen)
         shown = [binding.key for (_, binding, _, _) in app.screen.active_bindings.values() if binding.show]
-        assert shown[:4] == ["question_mark", "q", "escape", "l"], shown
+        assert shown[:5] == ["question_mark", "q", "escape", "l", "enter"], shown
 
 
 async def test_o_from_the_sweep_closes_it_before_another_preset_loads():
@@ -277,3 +277,20 @@ def test_runs_whose_loss_grew_far_past_its_start_are_diverged_not_stuck():
     assert (picture.reached, picture.stuck, picture.diverged, picture.halted) == (1, 1, 1, 1)
     text = headline(picture)
     assert "stuck: 1 of 4 (25%)" in text and "diverged (loss over 10× its start): 1 of 4 (25%)" in text
+
+
+async def test_the_footer_and_help_say_enter_opens_the_runs_seed():
+    """QA5 C4: the footer offered "o open" (the preset picker) and nothing for Enter, the key that opens the
+    selected run; the help's sweep section didn't list Enter either."""
+    app = BackpropApp(load_preset("xor-two-hidden"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("S")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, SweepScreen)
+        shown = {binding.key: binding.description
+                 for (_, binding, _, _) in app.screen.active_bindings.values() if binding.show}
+        assert shown.get("enter") == "open seed" and "o" not in shown, shown
+        footer = " ".join(str(key.render()) for key in app.screen.query("FooterKey"))
+        assert "open seed" in footer, footer
+        sections = dict(help_rows(app))
+        assert ("⏎", "Open the selected run's seed in the main view") in sections["Sweep seeds (S)"]

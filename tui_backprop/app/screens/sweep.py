@@ -12,6 +12,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.coordinate import Coordinate
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 from textual_plotext import PlotextPlot
@@ -132,6 +133,12 @@ class SweepCurves(PlotextPlot):
         self.refresh()
 
 
+class SweepTable(DataTable, inherit_bindings=False):
+    """The runs, one a row. Enter is the screen's key, so the footer shows it after ? and q (QA5 C4)."""
+
+    BINDINGS = [binding for binding in DataTable.BINDINGS if binding.key != "enter"]
+
+
 class SweepScreen(SwitchesViews, ClosesOnce, Screen[int | None]):
     """Dismissed with the seed to open in the main view, or None."""
 
@@ -139,10 +146,12 @@ class SweepScreen(SwitchesViews, ClosesOnce, Screen[int | None]):
 
     BINDINGS = [
         # ? and q first, as on every other view (the footer shows them in this order)
-        Binding("question_mark", "app.help", "help", id="sweep.help", key_display="?"),
-        Binding("q", "app.quit", "quit", id="sweep.quit"),
-        Binding("escape", "leave", "back", id="sweep.back"),
-        Binding("l", "toggle_log", "log", id="sweep.log"),
+        Binding("question_mark", "app.help", "help", id="sweep.help", key_display="?", tooltip="All keys"),
+        Binding("q", "app.quit", "quit", id="sweep.quit", tooltip="Quit"),
+        Binding("escape", "leave", "back", id="sweep.back", tooltip="Back to the main view (the runs stop)"),
+        Binding("l", "toggle_log", "log", id="sweep.log", tooltip="Log scale for the loss axis (on by itself when the losses span decades)"),
+        Binding("enter", "open_seed", "open seed", id="sweep.open_seed", key_display="⏎",
+                tooltip="Open the selected run's seed in the main view"),
         # The app's "open a preset", after this view closes: a sweep of one preset left over another (QA5 B5).
         Binding("o", "open_preset", "open", id="sweep.open_preset", show=False,
                 tooltip="Close the sweep and open a preset"),
@@ -170,7 +179,7 @@ class SweepScreen(SwitchesViews, ClosesOnce, Screen[int | None]):
                      f"same settings, trained together. Enter on a run opens its seed.", id="sweep-title")
         with Horizontal(id="sweep-body"):
             yield SweepCurves(id="sweep-curves")
-            yield DataTable(id="sweep-runs", cursor_type="row", zebra_stripes=False)
+            yield SweepTable(id="sweep-runs", cursor_type="row", zebra_stripes=False)
         yield Static("", id="sweep-counts")
         yield FittedFooter()
 
@@ -207,9 +216,15 @@ class SweepScreen(SwitchesViews, ClosesOnce, Screen[int | None]):
                 table.update_cell(str(seed), "outcome", Text(cells[0], style=style))
                 table.update_cell(str(seed), "loss", cells[1])
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:  # a click on the selected row
         self.sweep.cancel()
         self.dismiss(int(event.row_key.value))
+
+    def action_open_seed(self) -> None:
+        table = self.query_one(SweepTable)
+        if table.row_count:
+            self.sweep.cancel()
+            self.dismiss(int(table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value))
 
     def action_toggle_log(self) -> None:
         curves = self.query_one(SweepCurves)
