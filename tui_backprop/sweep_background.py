@@ -26,7 +26,7 @@ class SweepPicture:
     max_steps: int
     seeds: tuple[int, ...]
     goal: float  # training loss a run must get below
-    goal_source: str  # where the goal came from, in a few words
+    goal_source: str  # where the goal came from, in a few words ("the lesson's goal")
     curve_steps: np.ndarray  # [E]: 1 (the start), then each epoch end
     curves: np.ndarray  # [E, K] full training loss; a run's column is NaN after it stopped
     median: np.ndarray  # [E] median over runs (a finished run counts with its last value)
@@ -123,7 +123,7 @@ class BackgroundSweep:
                 goal = 0.1 * float(np.nanmedian(start))
                 source = "a tenth of the median start"  # a preset's stop_below_loss chooses it instead
             else:
-                source = "the lesson's"
+                source = "the lesson's goal"
             pop.stop_below_loss = goal
         except (ConfigError, ValueError) as exc:
             self._publish_error(str(exc))

@@ -48,8 +48,8 @@ async def test_s_opens_the_sweep_pauses_the_main_run_and_counts_the_stuck_seeds(
         assert picture.curve_steps[0] == 1  # steps counted from 1, as on the loss curve (QA2: from 0)
         counts = str(screen.query_one("#sweep-counts").render())
         assert f"stuck: {32 - reached} of 32 ({(32 - reached) / 32:.0%})" in counts
-        assert f"reached loss < 0.05: {reached} of 32" in counts
-        assert screen.query_one("#sweep-curves").border_subtitle == "goal: loss < 0.05 (the lesson's)"
+        assert f"reached loss < 0.05 (the lesson's goal): {reached} of 32" in counts
+        assert screen.query_one("#sweep-curves").border_subtitle == "goal: loss < 0.05"
         table = screen.query_one("#sweep-runs")
         stuck_seed = next(k for k in range(32) if pop.stopped_at[k] < 0)
         assert str(table.get_cell(str(stuck_seed), "outcome")) == "stuck"
@@ -90,7 +90,8 @@ async def test_escape_returns_unchanged_and_stops_the_runs():
         pop = build_sweep(app.config, screen.sweep.seeds, None, 0).population
         goal = 0.1 * float(np.median(pop.evaluate(pop.x_train, pop.y_train)))
         assert screen._shown.goal == pytest.approx(goal, rel=1e-12)
-        assert screen.query_one("#sweep-curves").border_subtitle == f"goal: loss < {goal:.3g} (a tenth of the median start)"
+        assert screen.query_one("#sweep-curves").border_subtitle == f"goal: loss < {goal:.3g}"
+        assert f"reached loss < {goal:.3g} (a tenth of the median start): " in str(screen.query_one("#sweep-counts").render())
         await pilot.press("space")  # the main view's keys do nothing here
         await pilot.press("escape")
         await pilot.pause(0.1)
@@ -294,3 +295,18 @@ async def test_the_footer_and_help_say_enter_opens_the_runs_seed():
         assert "open seed" in footer, footer
         sections = dict(help_rows(app))
         assert ("⏎", "Open the selected run's seed in the main view") in sections["Sweep seeds (S)"]
+
+
+def test_numbers_read_as_everywhere_else_and_the_goal_says_where_it_comes_from():
+    """QA5 K1: "4.937e+05" and "goal: loss < 2.55e+03" (the status line writes 3.787e5), and at 80×24 the
+    pane's caption was cut ("(th…"): the caption is the goal alone, its source goes with the counts."""
+    from tui_backprop.app.screens.sweep import loss_text
+    from tui_backprop.sweep_background import SweepPicture
+
+    picture = SweepPicture(step=3000, max_steps=3000, seeds=(3, 4), goal=2550.43, goal_source="a tenth of the median start",
+                           curve_steps=np.array([1.0, 3000.0]), curves=np.array([[4e4, 3e4], [4.937e5, 2175.0]]),
+                           median=np.zeros(2), loss=np.array([4.937e5, 2175.0]), steps=np.array([6, 2170]),
+                           stopped_at=np.array([-1, 2170]), halts=(None, None), finished=True, updates_per_second=1.0)
+    assert loss_text(picture, 0) == "4.937e5"
+    text = headline(picture)
+    assert "reached loss < 2.55e3 (a tenth of the median start): 1 of 2 (50%)" in text and "e+" not in text

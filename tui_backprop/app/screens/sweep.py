@@ -22,7 +22,7 @@ from tui_backprop.app.screens.view import SwitchesViews, view_bindings
 from tui_backprop.app.curve_series import CLIP, downsample, spans_decades, step_ticks
 from tui_backprop.app.widgets.footer import FittedFooter
 from tui_backprop.config import Config
-from tui_backprop.core.figures import beside, tick
+from tui_backprop.core.figures import beside, fmt, tick
 from tui_backprop.sweep_background import DIVERGED, BackgroundSweep, SweepPicture
 
 RUNS = 32
@@ -51,7 +51,8 @@ def headline(picture: SweepPicture) -> str:
         return f"[b]Cannot sweep:[/b] {picture.error}"
     runs = picture.runs
     parts = [f"step {picture.step:,} of {picture.max_steps:,}" + (" (done)" if picture.finished else ""),
-             f"reached loss < {picture.goal:.3g}: {picture.reached} of {runs} ({picture.reached / runs:.0%})"]
+             f"reached loss < {fmt(picture.goal, 3)}{f' ({picture.goal_source})' if picture.goal_source else ''}: "
+             f"{picture.reached} of {runs} ({picture.reached / runs:.0%})"]
     if picture.finished:
         if picture.stuck or not picture.diverged:  # (none stuck where runs diverged: room for the halted count)
             parts.append(f"[b]stuck: {picture.stuck} of {runs} ({picture.stuck / runs:.0%})[/b]")
@@ -100,7 +101,8 @@ class SweepCurves(PlotextPlot):
         plt.xlabel("step")
         picture = self.picture
         if picture is not None and not picture.error:
-            self.border_subtitle = f"goal: loss < {picture.goal:.3g} ({picture.goal_source})"
+            # (where the goal comes from is said with the counts: at 80 columns it cut this caption short)
+            self.border_subtitle = f"goal: loss < {fmt(picture.goal, 3)}"
         if picture is None or picture.error or len(picture.curve_steps) < 2:
             plt.title("starting the runs …")
             self.refresh()
@@ -162,7 +164,7 @@ class SweepScreen(SwitchesViews, ClosesOnce, Screen[int | None]):
     SweepScreen #sweep-body { height: 1fr; }
     SweepScreen #sweep-curves { width: 1fr; border: round $primary; }
     SweepScreen #sweep-runs { width: 40; border: round $primary; }
-    SweepScreen #sweep-counts { height: auto; max-height: 2; padding: 0 1; }
+    SweepScreen #sweep-counts { height: auto; max-height: 3; padding: 0 1; }
     """
 
     def __init__(self, config: Config, runs: int = RUNS, max_steps: int = MAX_STEPS, fps: float = 2.0):
