@@ -310,3 +310,31 @@ def test_numbers_read_as_everywhere_else_and_the_goal_says_where_it_comes_from()
     assert loss_text(picture, 0) == "4.937e5"
     text = headline(picture)
     assert "reached loss < 2.55e3 (a tenth of the median start): 1 of 2 (50%)" in text and "e+" not in text
+
+
+async def test_the_title_says_how_the_swept_configuration_differs_from_its_preset():
+    """QA5 K14: with 3 hidden units (the lesson's own suggestion) the sweep was titled with the preset alone,
+    while the main pane said "(changed)". The title says what is swept."""
+    import dataclasses
+
+    app = BackpropApp(load_preset("xor-two-hidden"), questions=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        config = app.config
+        wider = (dataclasses.replace(config.network.layers[0], units=3),) + config.network.layers[1:]
+        app.main.switch_session(type(app.session)(config.replace("network", layers=wider)), changed=True)
+        app.main.action_learning_rate(-1)
+        await pilot.pause(0.2)
+        await pilot.press("S")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, SweepScreen)
+        title = str(app.screen.query_one("#sweep-title").render())
+        assert ("XOR with two hidden units: luck of the seed, changed: hidden layers 3 tanh, learning rate "
+                f"{app.config.training.learning_rate:g}: 32 runs") in title, title
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        app.main.action_learning_rate(+1)
+        app.main.switch_session(type(app.session)(load_preset("xor-two-hidden")))
+        await pilot.pause(0.2)
+        await pilot.press("S")
+        await pilot.pause(0.2)
+        assert "luck of the seed: 32 runs" in str(app.screen.query_one("#sweep-title").render())

@@ -7,6 +7,8 @@ and Enter on a row opens that seed in the main view.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 from rich.text import Text
 from textual.app import ComposeResult
@@ -21,12 +23,41 @@ from tui_backprop.app.screens.closes_once import ClosesOnce
 from tui_backprop.app.screens.view import SwitchesViews, view_bindings
 from tui_backprop.app.curve_series import CLIP, downsample, spans_decades, step_ticks
 from tui_backprop.app.widgets.footer import FittedFooter
-from tui_backprop.config import Config
+from tui_backprop.config import Config, ConfigError, load_config
 from tui_backprop.core.figures import beside, fmt, tick
+from tui_backprop.schema import says
 from tui_backprop.sweep_background import DIVERGED, BackgroundSweep, SweepPicture
 
 RUNS = 32
 MAX_STEPS = 3000
+
+
+def changes_from_preset(config: Config) -> str:
+    """How the swept configuration differs from its preset's file, in a few words ("hidden layers 3 tanh,
+    learning rate 0.3"), or "" (QA5 K14: a sweep of 3 hidden units was titled as the 2-unit lesson)."""
+    if config.path is None:
+        return ""
+    try:
+        preset = load_config(config.path, config.name)
+    except (ConfigError, OSError):
+        return ""
+    words = []
+    for section in ("network", "data", "training"):
+        old, new = getattr(preset, section), getattr(config, section)
+        for field in dataclasses.fields(old):
+            value = getattr(new, field.name)
+            if field.name in ("seed", "speed", "pause_after") or getattr(old, field.name) == value:
+                continue  # the seeds are the sweep's own; speed and pauses don't change a run
+            if field.name == "layers":
+                hidden = ", ".join(f"{layer.units} {layer.activation}" for layer in value[:-1]) or "none"
+                words.append(f"hidden layers {hidden}")  # as the Config tab writes them
+                if value[-1:] != old.layers[-1:]:
+                    words.append(f"output {value[-1].units} {value[-1].activation}")
+                continue
+            name = says(f"{section}.{field.name}").removeprefix("the ")
+            plain = isinstance(value, (int, float, str)) and not isinstance(value, bool)
+            words.append(f"{name} {value:g}" if isinstance(value, float) else f"{name} {value}" if plain else name)
+    return ", ".join(words)
 
 
 def outcome(picture: SweepPicture, k: int) -> str:
@@ -177,8 +208,13 @@ class SweepScreen(SwitchesViews, ClosesOnce, Screen[int | None]):
 
     def compose(self) -> ComposeResult:
         first, last = self.sweep.seeds[0], self.sweep.seeds[-1]
-        yield Static(f"[b]Sweep seeds:[/b] {self.config.title}: {len(self.sweep.seeds)} runs, seeds {first}–{last}, "
-                     f"same settings, trained together. Enter on a run opens its seed.", id="sweep-title")
+        changes = changes_from_preset(self.config)
+        what = f"{self.config.title}, changed: {changes}" if changes else self.config.title
+        # (the footer's "⏎ open seed" says it too: a changed configuration needs the room)
+        enter = "" if changes else " Enter on a run opens its seed."
+        yield Static(Text.from_markup("[b]Sweep seeds:[/b] ") + Text(
+            f"{what}: {len(self.sweep.seeds)} runs, seeds {first}–{last}, same settings, trained together.{enter}"),
+            id="sweep-title")
         with Horizontal(id="sweep-body"):
             yield SweepCurves(id="sweep-curves")
             yield SweepTable(id="sweep-runs", cursor_type="row", zebra_stripes=False)
