@@ -338,3 +338,20 @@ async def test_the_title_says_how_the_swept_configuration_differs_from_its_prese
         await pilot.press("S")
         await pilot.pause(0.2)
         assert "luck of the seed: 32 runs" in str(app.screen.query_one("#sweep-title").render())
+
+
+async def test_opening_a_seed_replaces_the_toast_about_the_paused_run():
+    """QA5 K10: "Training paused while the seeds train (space resumes it after)." stayed stacked over "Seed 1 of
+    the sweep opened", though the paused run was gone."""
+    app = BackpropApp(load_preset("xor-two-hidden"), questions=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("space")
+        await pilot.pause(0.3)
+        await pilot.press("S")
+        await pilot.pause(0.3)
+        assert any("Training paused" in n.message for n in app._notifications)
+        await pilot.press("down", "enter")
+        await pilot.pause(0.3)
+        messages = [n.message for n in app._notifications]
+        assert "Seed 1 of the sweep opened: space trains it." in messages
+        assert not any("Training paused" in m for m in messages), messages

@@ -87,7 +87,9 @@ class PlaygroundControls:
 
         self.leave_graph()
         if self.runner.running:
-            self.notify("Training paused while the seeds train (space resumes it after).", timeout=4)
+            # one toast of kind "sweep": the seed opened from it takes this one's place (QA5 K10)
+            self.app.notify_replacing("sweep", "Training paused while the seeds train (space resumes it after).",
+                                      timeout=4)
         self.runner.pause()
 
         swept = self.config
@@ -98,7 +100,7 @@ class PlaygroundControls:
                 self.switch_session(Session(config), changed=self.modified)
                 # Nothing else on the main screen says the run changed: name the seed where the preset's name is.
                 self.query_one("#side").border_title += f" · seed {seed} of the sweep"
-                self.notify(f"Seed {seed} of the sweep opened: space trains it.", timeout=5)
+                self.app.notify_replacing("sweep", f"Seed {seed} of the sweep opened: space trains it.", timeout=5)
 
         self.app.push_screen(SweepScreen(swept), chosen)
 
