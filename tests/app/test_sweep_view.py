@@ -355,3 +355,25 @@ async def test_opening_a_seed_replaces_the_toast_about_the_paused_run():
         messages = [n.message for n in app._notifications]
         assert "Seed 1 of the sweep opened: space trains it." in messages
         assert not any("Training paused" in m for m in messages), messages
+
+
+def test_the_thick_line_is_a_loss_some_run_has():
+    """QA5 C7: 16 runs reached ≈0.05 and 16 stuck at ≈0.3475, and the thick "median" ran at 0.199, between
+    the groups, where no run is. The line is the median run's loss: with an even count, the lower middle run."""
+    from tui_backprop.sweep_background import median_run
+
+    curves = np.array([[0.7] * 32, [0.05] * 16 + [0.3475] * 16, [np.nan] * 2 + [0.049] * 15 + [0.3475] * 15])
+    assert median_run(curves).tolist() == [0.7, 0.05, 0.049]
+    assert median_run(np.array([[1.0, 3.0, 2.0]])).tolist() == [2.0]  # an odd count: the middle one
+    assert np.isnan(median_run(np.array([[np.nan, np.nan]])))[0]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_legend_says_the_thick_line_is_the_median_run(size):
+    app = BackpropApp(load_preset("xor-two-hidden"), questions=False)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("S")
+        await pilot.pause(0.5)
+        curves = app.screen.query_one("#sweep-curves")
+        title = curves.border_title
+        assert "median run (" in title and len(title) + 6 <= curves.outer_size.width, title

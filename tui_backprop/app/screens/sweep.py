@@ -1,6 +1,6 @@
 """Sweep seeds: 32 seeds of the current configuration trained at once, in the background.
 
-Every run's training-loss curve is drawn faintly, their median on top; the
+Every run's training-loss curve is drawn faintly, the median run's on top; the
 table lists each seed's outcome (reached the goal at step N, stuck, diverged, halted),
 and Enter on a row opens that seed in the main view.
 """
@@ -113,8 +113,12 @@ def set_ticks(plt, max_steps: int, y: np.ndarray, log: bool) -> None:
     step_ticks(plt, 1, last)
 
 
+LEGENDS = ("Loss: every run (dots), the median run (thick)", "Loss: runs (dots), median run (thick)",
+           "Loss: runs (dots), median run (▀▄)", "Loss: runs (dots), median run")
+
+
 class SweepCurves(PlotextPlot):
-    """Every run's training loss (faint) and the median over runs (bold)."""
+    """Every run's training loss (faint) and the median run's (bold)."""
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -130,6 +134,8 @@ class SweepCurves(PlotextPlot):
         plt.clear_data()
         plt.clear_figure()
         plt.xlabel("step")
+        # The legend, as long as the border has room for: the thick line is, at each step, the median run's loss.
+        self.border_title = next((t for t in LEGENDS if len(t) <= self.outer_size.width - 6), LEGENDS[-1])
         picture = self.picture
         if picture is not None and not picture.error:
             # (where the goal comes from is said with the counts: at 80 columns it cut this caption short)
@@ -223,7 +229,7 @@ class SweepScreen(SwitchesViews, ClosesOnce, Screen[int | None]):
 
     def on_mount(self) -> None:
         curves = self.query_one(SweepCurves)
-        curves.border_title = "Loss: runs (dots), median (thick)"
+        curves.border_title = LEGENDS[-1]  # (replot fits the longest one the border has room for)
         table = self.query_one(DataTable)
         table.border_title = "Runs"
         # Fixed widths: a cell update then re-renders one row, not the whole table's layout.
