@@ -13,9 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tui_backprop.config import Config, ConfigError
-from tui_backprop.sweep import Sweep, build_sweep
-
-DIVERGED = 10.0  # a run whose training loss ends over this many times its start diverged (QA5 C8), not stuck
+from tui_backprop.sweep import DIVERGED, Sweep, build_sweep
 
 
 @dataclass(frozen=True)

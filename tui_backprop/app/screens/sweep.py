@@ -26,7 +26,8 @@ from tui_backprop.app.widgets.footer import FittedFooter
 from tui_backprop.config import Config, ConfigError, load_config
 from tui_backprop.core.figures import beside, fmt, tick
 from tui_backprop.schema import says
-from tui_backprop.sweep_background import DIVERGED, BackgroundSweep, SweepPicture
+from tui_backprop.sweep import DIVERGED
+from tui_backprop.sweep_background import BackgroundSweep, SweepPicture
 
 RUNS = 32
 MAX_STEPS = 3000
