@@ -40,7 +40,7 @@ def changes_from_preset(config: Config) -> str:
         return ""
     try:
         preset = load_config(config.path, config.name)
-    except (ConfigError, OSError):
+    except (ConfigError, OSError, ValueError):  # (a title's nicety: never a reason the sweep fails)
         return ""
     words = []
     for section in ("network", "data", "training"):
@@ -126,6 +126,13 @@ class SweepCurves(PlotextPlot):
         self.picture: SweepPicture | None = None
         self.log_scale = False
 
+    def fit_legend(self) -> None:
+        """The legend, as long as the border has room for: the thick line is, at each step, the median run's loss."""
+        self.border_title = next((t for t in LEGENDS if len(t) <= self.outer_size.width - 6), LEGENDS[-1])
+
+    def on_resize(self) -> None:
+        self.fit_legend()
+
     def show(self, picture: SweepPicture) -> None:
         self.picture = picture
         self.replot()
@@ -135,8 +142,7 @@ class SweepCurves(PlotextPlot):
         plt.clear_data()
         plt.clear_figure()
         plt.xlabel("step")
-        # The legend, as long as the border has room for: the thick line is, at each step, the median run's loss.
-        self.border_title = next((t for t in LEGENDS if len(t) <= self.outer_size.width - 6), LEGENDS[-1])
+        self.fit_legend()
         picture = self.picture
         if picture is not None and not picture.error:
             # (where the goal comes from is said with the counts: at 80 columns it cut this caption short)
