@@ -24,6 +24,7 @@ from tui_backprop.schema import SEED_LIMIT
 from tui_backprop.training.session import Session, dataset_for
 
 MEMORY_SHARE = 0.8  # of the memory available now, the most a sweep may plan to use
+DIVERGED = 10.0  # a run whose training loss ends over this many times its start diverged (QA5 C8), not stuck
 
 
 @dataclass(frozen=True)
@@ -205,8 +206,18 @@ def histogram(values, bins: int = 8, width: int = 30, bound: float | None = None
     return lines
 
 
-def summary(sweep: Sweep, results: list[dict], title: str, elapsed: float) -> list[str]:
+def diverged(results: list[dict], start) -> list[bool]:
+    """Per run: not halted, not at the goal, and its final training loss over ``DIVERGED`` times its start."""
+    if start is None:
+        return [False] * len(results)
+    return [r["halted"] is None and r["stopped_at"] is None and r["final_loss"] is not None
+            and r["final_loss"] > DIVERGED * float(s) for r, s in zip(results, start)]
+
+
+def summary(sweep: Sweep, results: list[dict], title: str, elapsed: float, start=None) -> list[str]:
+    """``start``: each run's training loss at its initial weights (runs that diverged are counted)."""
     pop = sweep.population
+    blew_up = diverged(results, start)
     lines = [f"{title}: {counted(pop.runs, 'run')} ({counted(len(set(sweep.seeds)), 'seed')} × "
              f"{counted(len(set(sweep.learning_rates)), 'learning rate')}), up to {counted(sweep.max_steps, 'step')}"]
     for rate in dict.fromkeys(sweep.learning_rates):
@@ -223,6 +234,9 @@ def summary(sweep: Sweep, results: list[dict], title: str, elapsed: float) -> li
         halted = sum(1 for r in group if r["halted"])
         if halted:
             lines.append(f"  halted on NaN/inf: {halted} of {counted(len(group), 'run')}")
+        grew = sum(b for r, b in zip(results, blew_up) if r["learning_rate"] == rate)
+        if grew:
+            lines.append(f"  diverged (final loss over {DIVERGED:g}× its start): {grew} of {counted(len(group), 'run')}")
         lines.append(f"  final training loss  {quantiles((r['final_loss'] for r in group), bound=pop.stop_below_loss)}")
         if any(r["test_loss"] is not None for r in group):
             lines.append(f"  final test loss      {quantiles(r['test_loss'] for r in group)}")
@@ -256,6 +270,8 @@ def cmd_sweep(args) -> int:
     except (ConfigError, ValueError) as exc:
         return _fail(str(exc))
     pop = sweep.population
+    with np.errstate(all="ignore"):
+        start = pop.evaluate(pop.x_train, pop.y_train)  # each run's loss at its initial weights
     show_progress = not args.json and sys.stderr.isatty()
     started = time.perf_counter()
     chunk = max(1, min(200, sweep.max_steps // 100 or 1))
@@ -273,6 +289,6 @@ def cmd_sweep(args) -> int:
                    "runs": results}, sys.stdout)
         sys.stdout.write("\n")
     else:
-        print("\n".join(summary(sweep, results, f"{config.title} ({config.name})", elapsed)))
+        print("\n".join(summary(sweep, results, f"{config.title} ({config.name})", elapsed, start)))
     return 0
 

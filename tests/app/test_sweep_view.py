@@ -48,8 +48,8 @@ async def test_s_opens_the_sweep_pauses_the_main_run_and_counts_the_stuck_seeds(
         assert picture.curve_steps[0] == 1  # steps counted from 1, as on the loss curve (QA2: from 0)
         counts = str(screen.query_one("#sweep-counts").render())
         assert f"stuck: {32 - reached} of 32 ({(32 - reached) / 32:.0%})" in counts
-        assert f"reached loss < 0.05: {reached} of 32" in counts
-        assert screen.query_one("#sweep-curves").border_subtitle == "goal: loss < 0.05 (the lesson's)"
+        assert f"reached loss < 0.05 (the lesson's goal): {reached} of 32" in counts
+        assert screen.query_one("#sweep-curves").border_subtitle == "goal: loss < 0.05"
         table = screen.query_one("#sweep-runs")
         stuck_seed = next(k for k in range(32) if pop.stopped_at[k] < 0)
         assert str(table.get_cell(str(stuck_seed), "outcome")) == "stuck"
@@ -90,7 +90,8 @@ async def test_escape_returns_unchanged_and_stops_the_runs():
         pop = build_sweep(app.config, screen.sweep.seeds, None, 0).population
         goal = 0.1 * float(np.median(pop.evaluate(pop.x_train, pop.y_train)))
         assert screen._shown.goal == pytest.approx(goal, rel=1e-12)
-        assert screen.query_one("#sweep-curves").border_subtitle == f"goal: loss < {goal:.3g} (a tenth of the median start)"
+        assert screen.query_one("#sweep-curves").border_subtitle == f"goal: loss < {goal:.3g}"
+        assert f"reached loss < {goal:.3g} (a tenth of the median start): " in str(screen.query_one("#sweep-counts").render())
         await pilot.press("space")  # the main view's keys do nothing here
         await pilot.press("escape")
         await pilot.pause(0.1)
@@ -212,4 +213,167 @@ async def test_the_footer_starts_with_help_and_quit_as_on_every_view():
         await pilot.pause(0.2)
         assert isinstance(app.screen, SweepScreen)
         shown = [binding.key for (_, binding, _, _) in app.screen.active_bindings.values() if binding.show]
-        assert shown[:4] == ["question_mark", "q", "escape", "l"], shown
+        assert shown[:5] == ["question_mark", "q", "escape", "l", "enter"], shown
+
+
+async def test_o_from_the_sweep_closes_it_before_another_preset_loads():
+    """QA5 B5: `o` loaded another preset under the sweep, and Enter on a row then opened that seed in the
+    new preset. Now the sweep closes first: the picker loads the preset into the main view, with no sweep
+    of the old one left over it."""
+    app = BackpropApp(load_preset("circle"), questions=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("S")
+        await pilot.pause(0.2)
+        sweep = app.screen
+        assert isinstance(sweep, SweepScreen)
+        await pilot.press("o", *"xor-two", "enter")
+        await pilot.pause(0.3)
+        assert app.config.name == "xor-two-hidden"
+        assert not any(isinstance(s, SweepScreen) for s in app.screen_stack)
+        assert app.screen is app.main
+        sweep.sweep.join(5)
+        assert not sweep.sweep._thread.is_alive()  # the circle runs stopped with their view
+
+
+async def test_a_preset_loaded_under_the_sweep_closes_it_and_a_row_opens_the_swept_configuration():
+    """Whatever path loads another configuration under the sweep (the palette's "open preset"), the sweep
+    closes; and a row's seed always opens in the configuration the row was trained with."""
+    from tui_backprop.presets import resolve
+
+    app = BackpropApp(load_preset("circle"), questions=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("S")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, SweepScreen)
+        app.load_preset_file(resolve("xor-two-hidden"))
+        await pilot.pause(0.3)
+        assert app.config.name == "xor-two-hidden" and app.screen is app.main
+
+        await pilot.press("S")  # a sweep of xor-two-hidden, then its learning rate changed from outside
+        await pilot.pause(0.2)
+        swept = app.screen.config
+        app.main.action_learning_rate(+1)
+        await pilot.pause(0.2)
+        assert app.session.learning_rate != swept.training.learning_rate
+        await pilot.press("down", "enter")  # seed 1, as the sweep trained it
+        await pilot.pause(0.3)
+        assert app.screen is app.main
+        assert app.config == swept.with_seed(1)
+
+
+def test_runs_whose_loss_grew_far_past_its_start_are_diverged_not_stuck():
+    """QA5 C8: on exploding-gradients, runs ending at a loss of 1e16 … 1e173 (from a start near 1e4) were
+    counted "stuck". A run whose loss ends over 10× its start diverged; stuck is flat above the goal."""
+    from tui_backprop.app.screens.sweep import outcome
+    from tui_backprop.sweep_background import SweepPicture
+
+    start = np.array([2e4, 3e4, 0.3, 0.31])
+    final = np.array([5.286e65, 2.2e3, 0.3475, np.nan])
+    picture = SweepPicture(step=3000, max_steps=3000, seeds=(0, 1, 2, 3), goal=2.55e3, goal_source="",
+                           curve_steps=np.array([1.0, 3000.0]), curves=np.vstack([start, final]),
+                           median=np.zeros(2), loss=np.array([5.286e65, 2.2e3, 0.3475, 5.0]),
+                           steps=np.array([3000, 40, 3000, 5]), stopped_at=np.array([-1, 40, -1, -1]),
+                           halts=(None, None, None, object()), finished=True, updates_per_second=1.0)
+    assert [outcome(picture, k) for k in range(3)] == ["diverged", "reached at 40", "stuck"]
+    assert (picture.reached, picture.stuck, picture.diverged, picture.halted) == (1, 1, 1, 1)
+    text = headline(picture)
+    assert "stuck: 1 of 4 (25%)" in text and "diverged (loss over 10× its start): 1 of 4 (25%)" in text
+
+
+async def test_the_footer_and_help_say_enter_opens_the_runs_seed():
+    """QA5 C4: the footer offered "o open" (the preset picker) and nothing for Enter, the key that opens the
+    selected run; the help's sweep section didn't list Enter either."""
+    app = BackpropApp(load_preset("xor-two-hidden"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("S")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, SweepScreen)
+        shown = {binding.key: binding.description
+                 for (_, binding, _, _) in app.screen.active_bindings.values() if binding.show}
+        assert shown.get("enter") == "open seed" and "o" not in shown, shown
+        footer = " ".join(str(key.render()) for key in app.screen.query("FooterKey"))
+        assert "open seed" in footer, footer
+        sections = dict(help_rows(app))
+        assert ("⏎", "Open the selected run's seed in the main view") in sections["Sweep seeds (S)"]
+
+
+def test_numbers_read_as_everywhere_else_and_the_goal_says_where_it_comes_from():
+    """QA5 K1: "4.937e+05" and "goal: loss < 2.55e+03" (the status line writes 3.787e5), and at 80×24 the
+    pane's caption was cut ("(th…"): the caption is the goal alone, its source goes with the counts."""
+    from tui_backprop.app.screens.sweep import loss_text
+    from tui_backprop.sweep_background import SweepPicture
+
+    picture = SweepPicture(step=3000, max_steps=3000, seeds=(3, 4), goal=2550.43, goal_source="a tenth of the median start",
+                           curve_steps=np.array([1.0, 3000.0]), curves=np.array([[4e4, 3e4], [4.937e5, 2175.0]]),
+                           median=np.zeros(2), loss=np.array([4.937e5, 2175.0]), steps=np.array([6, 2170]),
+                           stopped_at=np.array([-1, 2170]), halts=(None, None), finished=True, updates_per_second=1.0)
+    assert loss_text(picture, 0) == "4.937e5"
+    text = headline(picture)
+    assert "reached loss < 2.55e3 (a tenth of the median start): 1 of 2 (50%)" in text and "e+" not in text
+
+
+async def test_the_title_says_how_the_swept_configuration_differs_from_its_preset():
+    """QA5 K14: with 3 hidden units (the lesson's own suggestion) the sweep was titled with the preset alone,
+    while the main pane said "(changed)". The title says what is swept."""
+    import dataclasses
+
+    app = BackpropApp(load_preset("xor-two-hidden"), questions=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        config = app.config
+        wider = (dataclasses.replace(config.network.layers[0], units=3),) + config.network.layers[1:]
+        app.main.switch_session(type(app.session)(config.replace("network", layers=wider)), changed=True)
+        app.main.action_learning_rate(-1)
+        await pilot.pause(0.2)
+        await pilot.press("S")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, SweepScreen)
+        title = str(app.screen.query_one("#sweep-title").render())
+        assert ("XOR with two hidden units: luck of the seed, changed: hidden layers 3 tanh, learning rate "
+                f"{app.config.training.learning_rate:g}: 32 runs") in title, title
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        app.main.action_learning_rate(+1)
+        app.main.switch_session(type(app.session)(load_preset("xor-two-hidden")))
+        await pilot.pause(0.2)
+        await pilot.press("S")
+        await pilot.pause(0.2)
+        assert "luck of the seed: 32 runs" in str(app.screen.query_one("#sweep-title").render())
+
+
+async def test_opening_a_seed_replaces_the_toast_about_the_paused_run():
+    """QA5 K10: "Training paused while the seeds train (space resumes it after)." stayed stacked over "Seed 1 of
+    the sweep opened", though the paused run was gone."""
+    app = BackpropApp(load_preset("xor-two-hidden"), questions=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("space")
+        await pilot.pause(0.3)
+        await pilot.press("S")
+        await pilot.pause(0.3)
+        assert any("Training paused" in n.message for n in app._notifications)
+        await pilot.press("down", "enter")
+        await pilot.pause(0.3)
+        messages = [n.message for n in app._notifications]
+        assert "Seed 1 of the sweep opened: space trains it." in messages
+        assert not any("Training paused" in m for m in messages), messages
+
+
+def test_the_thick_line_is_a_loss_some_run_has():
+    """QA5 C7: 16 runs reached ≈0.05 and 16 stuck at ≈0.3475, and the thick "median" ran at 0.199, between
+    the groups, where no run is. The line is the median run's loss: with an even count, the lower middle run."""
+    from tui_backprop.sweep_background import median_run
+
+    curves = np.array([[0.7] * 32, [0.05] * 16 + [0.3475] * 16, [np.nan] * 2 + [0.049] * 15 + [0.3475] * 15])
+    assert median_run(curves).tolist() == [0.7, 0.05, 0.049]
+    assert median_run(np.array([[1.0, 3.0, 2.0]])).tolist() == [2.0]  # an odd count: the middle one
+    assert np.isnan(median_run(np.array([[np.nan, np.nan]])))[0]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_legend_says_the_thick_line_is_the_median_run(size):
+    app = BackpropApp(load_preset("xor-two-hidden"), questions=False)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("S")
+        await pilot.pause(0.5)
+        curves = app.screen.query_one("#sweep-curves")
+        title = curves.border_title
+        assert "median run (" in title and len(title) + 6 <= curves.outer_size.width, title

@@ -117,3 +117,12 @@ def test_a_loss_below_the_goal_never_prints_as_the_goal_and_steps_have_separator
     assert "median 13,672" in text
     assert "min 0.04998" in text and "max 0.049999" in text
     assert "0.05 " not in text.split("runs per range:")[1]  # the histogram's edges: min and max, each below
+
+
+def test_the_summary_counts_the_runs_that_diverged(capsys):
+    """QA5 C8: on exploding-gradients, runs whose loss ends at 1e38 … 1e65 (from about 1e4) read as mere numbers
+    in the quantiles; the summary counts them as diverged, apart from the NaN/inf halts."""
+    assert main(["sweep", "--preset", "exploding-gradients", "--seeds", "0:8", "--steps", "3000"]) == 0
+    out = capsys.readouterr().out
+    assert "  halted on NaN/inf: 4 of 8 runs\n  diverged (final loss over 10× its start): 2 of 8 runs\n" in out, out
+    assert "e+" not in out  # 4.938e37, as the app writes it

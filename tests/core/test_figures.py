@@ -68,6 +68,10 @@ def test_beside_keeps_zeros_and_its_side_of_the_bound():
     assert beside(0.0798, 0.05, 4, zeros=True) == "0.07980"  # the sweep column: every loss 4 digits wide
     assert beside(0.079951, 0.08, 4, zeros=True) == "0.07995"
     assert beside(0.0799999, 0.08, 4, zeros=True) == "0.0799999"
+    # QA5 K1: powers of ten as fmt writes them, zeros kept in a large (whole) float too
+    assert beside(4.937e5, 2550.0, 4, zeros=True) == "4.937e5"
+    assert beside(1.1303542e73, 2550.0, 4, zeros=True) == "1.130e73"
+    assert beside(2175.0, 2550.0, 4, zeros=True) == "2175"
 
 
 def test_operands_get_the_digits_that_make_the_arithmetic_hold():

@@ -94,15 +94,18 @@ class PlaygroundControls:
         paused = await self.pause_first("while the seeds train", "space resumes it after")
         self.say_paused(paused)
 
+        swept = self.config
+
         def chosen(seed: int | None) -> None:
             if seed is not None:
-                config = self.config.with_seed(seed)
+                config = swept.with_seed(seed)  # the configuration the row was trained with, whatever came since
                 self.switch_session(Session(config, lesson=self.session.lesson_config), changed=self.modified)
                 # Nothing else on the main screen says the run changed: name the seed where the preset's name is.
                 self.query_one("#side").border_title += f" · seed {seed} of the sweep"
-                self.notify(f"Seed {seed} of the sweep opened: space trains it.", timeout=5)
+                # (in the pause toast's place: that run is no longer on screen)
+                self.app.notify_replacing("paused", f"Seed {seed} of the sweep opened: space trains it.", timeout=5)
 
-        self.app.push_screen(SweepScreen(self.config), chosen)
+        self.app.push_screen(SweepScreen(swept), chosen)
 
     def action_landscape(self) -> None:
         from tui_backprop.app.screens.landscape import LandscapeScreen, Source

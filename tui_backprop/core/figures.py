@@ -60,8 +60,8 @@ def measured(value: float | None, digits: int = 4) -> str:
     return fmt(value, digits, zeros=True)
 
 
-def _digits(value: float, digits: int, zeros: bool) -> str:
-    if not zeros or value == round(value):  # a whole number stays whole: C 18, as the lesson writes it
+def _digits(value: float, digits: int, zeros: bool, whole: bool = True) -> str:
+    if not zeros or (whole and value == round(value)):  # a whole number stays whole: C 18, as the lesson writes it
         return f"{value:.{digits}g}"
     text = f"{value:#.{digits}g}"  # "#" keeps the zeros, and a bare point ("3.") with one digit
     mantissa, e, exponent = text.partition("e")
@@ -100,16 +100,19 @@ def beside(value: float, bound: float | None = None, digits: int = 3, zeros: boo
     """``value`` with ``digits`` significant digits, more while fewer would print it equal to ``bound``.
 
     A loss of 0.049976 next to "reached < 0.05" reads 0.04998, not 0.05: the figure stays on its side of
-    the threshold. ``zeros``: keep trailing zeros, as ``fmt`` does.
+    the threshold. ``zeros``: keep trailing zeros, as ``fmt`` does. Powers of ten and minus signs as ``fmt``
+    writes them (4.937e5, not 4.937e+05).
     """
     value = float(value)
-    text = _digits(value, digits, zeros) if math.isfinite(value) else f"{value:g}"
-    if bound is None or not math.isfinite(value) or value == bound:
-        return text
-    while digits < 17 and (float(text) == bound or (float(text) < bound) != (value < bound)):
-        digits += 1
-        text = _digits(value, digits, zeros)
-    return text
+    if not math.isfinite(value):
+        return f"{value:g}"
+    # A float past 10**digits is whole, yet measured: it keeps its zeros (1.130e73 above 1.189e140).
+    text = _digits(value, digits, zeros, whole=abs(value) < 10**digits)
+    if bound is not None and value != bound:
+        while digits < 17 and (float(text) == bound or (float(text) < bound) != (value < bound)):
+            digits += 1
+            text = _digits(value, digits, zeros, whole=abs(value) < 10**digits)
+    return _plain(text)  # 4.937e5, as fmt writes it, not Python's 4.937e+05
 
 
 def operands(values: list[float], result: float, compute, digits: int = 4, least: int | None = None) -> list[str]:

@@ -292,8 +292,12 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
         """Show another session (a loaded preset, or rebuilt from the form)."""
         from tui_backprop.app.screens.compare import CompareScreen
 
+        from tui_backprop.app.screens.sweep import SweepScreen
+
         while isinstance(self.app.screen, CompareScreen):
             self.app.pop_screen()
+        if isinstance(self.app.screen, SweepScreen):  # a sweep of the old configuration: its rows aren't this one's
+            self.app.screen.action_leave()
         self.session = session
         self.use_runner(session)  # the old runner is cancelled; anything it still publishes is dropped
         self.modified = changed

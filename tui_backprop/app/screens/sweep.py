@@ -1,17 +1,20 @@
 """Sweep seeds: 32 seeds of the current configuration trained at once, in the background.
 
-Every run's training-loss curve is drawn faintly, their median on top; the
-table lists each seed's outcome (reached the goal at step N, stuck, halted),
+Every run's training-loss curve is drawn faintly, the median run's on top; the
+table lists each seed's outcome (reached the goal at step N, stuck, diverged, halted),
 and Enter on a row opens that seed in the main view.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.coordinate import Coordinate
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 from textual_plotext import PlotextPlot
@@ -20,12 +23,42 @@ from tui_backprop.app.screens.closes_once import ClosesOnce
 from tui_backprop.app.screens.view import SwitchesViews, view_bindings
 from tui_backprop.app.curve_series import CLIP, downsample, spans_decades, step_ticks
 from tui_backprop.app.widgets.footer import FittedFooter
-from tui_backprop.config import Config
-from tui_backprop.core.figures import beside, tick
+from tui_backprop.config import Config, ConfigError, load_config
+from tui_backprop.core.figures import beside, fmt, tick
+from tui_backprop.schema import says
+from tui_backprop.sweep import DIVERGED
 from tui_backprop.sweep_background import BackgroundSweep, SweepPicture
 
 RUNS = 32
 MAX_STEPS = 3000
+
+
+def changes_from_preset(config: Config) -> str:
+    """How the swept configuration differs from its preset's file, in a few words ("hidden layers 3 tanh,
+    learning rate 0.3"), or "" (QA5 K14: a sweep of 3 hidden units was titled as the 2-unit lesson)."""
+    if config.path is None:
+        return ""
+    try:
+        preset = load_config(config.path, config.name)
+    except (ConfigError, OSError, ValueError):  # (a title's nicety: never a reason the sweep fails)
+        return ""
+    words = []
+    for section in ("network", "data", "training"):
+        old, new = getattr(preset, section), getattr(config, section)
+        for field in dataclasses.fields(old):
+            value = getattr(new, field.name)
+            if field.name in ("seed", "speed", "pause_after") or getattr(old, field.name) == value:
+                continue  # the seeds are the sweep's own; speed and pauses don't change a run
+            if field.name == "layers":
+                hidden = ", ".join(f"{layer.units} {layer.activation}" for layer in value[:-1]) or "none"
+                words.append(f"hidden layers {hidden}")  # as the Config tab writes them
+                if value[-1:] != old.layers[-1:]:
+                    words.append(f"output {value[-1].units} {value[-1].activation}")
+                continue
+            name = says(f"{section}.{field.name}").removeprefix("the ")
+            plain = isinstance(value, (int, float, str)) and not isinstance(value, bool)
+            words.append(f"{name} {value:g}" if isinstance(value, float) else f"{name} {value}" if plain else name)
+    return ", ".join(words)
 
 
 def outcome(picture: SweepPicture, k: int) -> str:
@@ -34,6 +67,8 @@ def outcome(picture: SweepPicture, k: int) -> str:
         return f"NaN/inf at {halt.step:,}"
     if picture.stopped_at[k] >= 0:
         return f"reached at {picture.stopped_at[k]:,}"
+    if picture.diverged_run(k):
+        return "diverged"
     return "stuck" if picture.finished else "training"
 
 
@@ -48,9 +83,14 @@ def headline(picture: SweepPicture) -> str:
         return f"[b]Cannot sweep:[/b] {picture.error}"
     runs = picture.runs
     parts = [f"step {picture.step:,} of {picture.max_steps:,}" + (" (done)" if picture.finished else ""),
-             f"reached loss < {picture.goal:.3g}: {picture.reached} of {runs} ({picture.reached / runs:.0%})"]
+             f"reached loss < {fmt(picture.goal, 3)}{f' ({picture.goal_source})' if picture.goal_source else ''}: "
+             f"{picture.reached} of {runs} ({picture.reached / runs:.0%})"]
     if picture.finished:
-        parts.append(f"[b]stuck: {picture.stuck} of {runs} ({picture.stuck / runs:.0%})[/b]")
+        if picture.stuck or not picture.diverged:  # (none stuck where runs diverged: room for the halted count)
+            parts.append(f"[b]stuck: {picture.stuck} of {runs} ({picture.stuck / runs:.0%})[/b]")
+        if picture.diverged:
+            parts.append(f"[b]diverged (loss over {DIVERGED:g}× its start): {picture.diverged} of {runs} "
+                         f"({picture.diverged / runs:.0%})[/b]")
     else:
         parts.append(f"still training: {runs - picture.reached - picture.halted}")
     if picture.halted:
@@ -74,13 +114,24 @@ def set_ticks(plt, max_steps: int, y: np.ndarray, log: bool) -> None:
     step_ticks(plt, 1, last)
 
 
+LEGENDS = ("Loss: every run (dots), the median run (thick)", "Loss: runs (dots), median run (thick)",
+           "Loss: runs (dots), median run (▀▄)", "Loss: runs (dots), median run")
+
+
 class SweepCurves(PlotextPlot):
-    """Every run's training loss (faint) and the median over runs (bold)."""
+    """Every run's training loss (faint) and the median run's (bold)."""
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.picture: SweepPicture | None = None
         self.log_scale = False
+
+    def fit_legend(self) -> None:
+        """The legend, as long as the border has room for: the thick line is, at each step, the median run's loss."""
+        self.border_title = next((t for t in LEGENDS if len(t) <= self.outer_size.width - 6), LEGENDS[-1])
+
+    def on_resize(self) -> None:
+        self.fit_legend()
 
     def show(self, picture: SweepPicture) -> None:
         self.picture = picture
@@ -91,9 +142,11 @@ class SweepCurves(PlotextPlot):
         plt.clear_data()
         plt.clear_figure()
         plt.xlabel("step")
+        self.fit_legend()
         picture = self.picture
         if picture is not None and not picture.error:
-            self.border_subtitle = f"goal: loss < {picture.goal:.3g} ({picture.goal_source})"
+            # (where the goal comes from is said with the counts: at 80 columns it cut this caption short)
+            self.border_subtitle = f"goal: loss < {fmt(picture.goal, 3)}"
         if picture is None or picture.error or len(picture.curve_steps) < 2:
             plt.title("starting the runs …")
             self.refresh()
@@ -126,6 +179,12 @@ class SweepCurves(PlotextPlot):
         self.refresh()
 
 
+class SweepTable(DataTable, inherit_bindings=False):
+    """The runs, one a row. Enter is the screen's key, so the footer shows it after ? and q (QA5 C4)."""
+
+    BINDINGS = [binding for binding in DataTable.BINDINGS if binding.key != "enter"]
+
+
 class SweepScreen(SwitchesViews, ClosesOnce, Screen[int | None]):
     """Dismissed with the seed to open in the main view, or None."""
 
@@ -133,10 +192,15 @@ class SweepScreen(SwitchesViews, ClosesOnce, Screen[int | None]):
 
     BINDINGS = [
         # ? and q first, as on every other view (the footer shows them in this order)
-        Binding("question_mark", "app.help", "help", id="sweep.help", key_display="?"),
-        Binding("q", "app.quit", "quit", id="sweep.quit"),
-        Binding("escape", "leave", "back", id="sweep.back"),
-        Binding("l", "toggle_log", "log", id="sweep.log"),
+        Binding("question_mark", "app.help", "help", id="sweep.help", key_display="?", tooltip="All keys"),
+        Binding("q", "app.quit", "quit", id="sweep.quit", tooltip="Quit"),
+        Binding("escape", "leave", "back", id="sweep.back", tooltip="Back to the main view (the runs stop)"),
+        Binding("l", "toggle_log", "log", id="sweep.log", tooltip="Log scale for the loss axis (on by itself when the losses span decades)"),
+        Binding("enter", "open_seed", "open seed", id="sweep.open_seed", key_display="⏎",
+                tooltip="Open the selected run's seed in the main view"),
+        # The app's "open a preset", after this view closes: a sweep of one preset left over another (QA5 B5).
+        Binding("o", "open_preset", "open", id="sweep.open_preset", show=False,
+                tooltip="Close the sweep and open a preset"),
         *view_bindings(switch=True),
     ]
     DEFAULT_CSS = """
@@ -144,7 +208,7 @@ class SweepScreen(SwitchesViews, ClosesOnce, Screen[int | None]):
     SweepScreen #sweep-body { height: 1fr; }
     SweepScreen #sweep-curves { width: 1fr; border: round $primary; }
     SweepScreen #sweep-runs { width: 40; border: round $primary; }
-    SweepScreen #sweep-counts { height: auto; max-height: 2; padding: 0 1; }
+    SweepScreen #sweep-counts { height: auto; max-height: 3; padding: 0 1; }
     """
 
     def __init__(self, config: Config, runs: int = RUNS, max_steps: int = MAX_STEPS, fps: float = 2.0):
@@ -157,17 +221,22 @@ class SweepScreen(SwitchesViews, ClosesOnce, Screen[int | None]):
 
     def compose(self) -> ComposeResult:
         first, last = self.sweep.seeds[0], self.sweep.seeds[-1]
-        yield Static(f"[b]Sweep seeds:[/b] {self.config.title}: {len(self.sweep.seeds)} runs, seeds {first}–{last}, "
-                     f"same settings, trained together. Enter on a run opens its seed.", id="sweep-title")
+        changes = changes_from_preset(self.config)
+        what = f"{self.config.title}, changed: {changes}" if changes else self.config.title
+        # (the footer's "⏎ open seed" says it too: a changed configuration needs the room)
+        enter = "" if changes else " Enter on a run opens its seed."
+        yield Static(Text.from_markup("[b]Sweep seeds:[/b] ") + Text(
+            f"{what}: {len(self.sweep.seeds)} runs, seeds {first}–{last}, same settings, trained together.{enter}"),
+            id="sweep-title")
         with Horizontal(id="sweep-body"):
             yield SweepCurves(id="sweep-curves")
-            yield DataTable(id="sweep-runs", cursor_type="row", zebra_stripes=False)
+            yield SweepTable(id="sweep-runs", cursor_type="row", zebra_stripes=False)
         yield Static("", id="sweep-counts")
         yield FittedFooter()
 
     def on_mount(self) -> None:
         curves = self.query_one(SweepCurves)
-        curves.border_title = "Loss: runs (dots), median (thick)"
+        curves.border_title = LEGENDS[-1]  # (replot fits the longest one the border has room for)
         table = self.query_one(DataTable)
         table.border_title = "Runs"
         # Fixed widths: a cell update then re-renders one row, not the whole table's layout.
@@ -194,13 +263,19 @@ class SweepScreen(SwitchesViews, ClosesOnce, Screen[int | None]):
             cells = (outcome(picture, k), loss_text(picture, k))
             if self._cells.get(k) != cells:  # only changed cells: each update re-renders the table
                 self._cells[k] = cells
-                style = "bold" if cells[0] == "stuck" else ""
+                style = "bold" if cells[0] in ("stuck", "diverged") else ""
                 table.update_cell(str(seed), "outcome", Text(cells[0], style=style))
                 table.update_cell(str(seed), "loss", cells[1])
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:  # a click on the selected row
         self.sweep.cancel()
         self.dismiss(int(event.row_key.value))
+
+    def action_open_seed(self) -> None:
+        table = self.query_one(SweepTable)
+        if table.row_count:
+            self.sweep.cancel()
+            self.dismiss(int(table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value))
 
     def action_toggle_log(self) -> None:
         curves = self.query_one(SweepCurves)
@@ -210,6 +285,10 @@ class SweepScreen(SwitchesViews, ClosesOnce, Screen[int | None]):
     def action_leave(self) -> None:
         self.sweep.cancel()
         self.dismiss(None)
+
+    def action_open_preset(self) -> None:
+        self.action_leave()
+        self.app.action_open_preset()
 
     def on_unmount(self) -> None:
         self.sweep.cancel()
