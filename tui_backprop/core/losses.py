@@ -81,7 +81,8 @@ class MSE(Loss):
         return self.scale * _total(diff, stacked) / _count(diff, stacked)
 
     def per_sample(self, output, target, z=None):
-        return self.scale * np.mean((output - target) ** 2, axis=-1)
+        with np.errstate(over="ignore"):  # a diverged run's loss is ∞, as shown: no warning on the terminal
+            return self.scale * np.mean((output - target) ** 2, axis=-1)
 
     def values_and_grad_call(self, output, target, grad_out, scratch, scratch2, z):
         if not scratch.flags.c_contiguous:
