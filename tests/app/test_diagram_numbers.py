@@ -316,8 +316,9 @@ async def test_a_wide_layers_plus_n_sits_under_its_own_column_on_a_row_of_notes_
     session.step()
     async with diagram_in_pane(session.snapshot(), width, height) as (diagram, _):
         lines = lines_of(diagram)[1:]  # under the header
-        notes = [(m.start(), m.group()) for m in re.finditer(r"\+\d+", lines[-1])]
+        notes = [(m.start(), m.group()) for m in re.finditer(r"\+\d+(?: more)?", lines[-1])]
         assert notes, lines
+        assert all(note.endswith(" more") for _, note in notes), lines  # QA5 C11: a bare "+5" reads as a value
         assert not re.search(r"[○●◉X]", lines[-1]), lines  # no input, no node on the notes' row
         hidden = [layer.units - sum(row[x] in "●◉" for row in lines[:-1] if x < len(row))
                   for layer, x in zip(session.snapshot().layers, diagram_columns(lines[:-1]))]
@@ -325,7 +326,7 @@ async def test_a_wide_layers_plus_n_sits_under_its_own_column_on_a_row_of_notes_
             column = next(x for x in diagram_columns(lines[:-1]) if start <= x < start + len(note))
             under = [row[column] for row in lines[:-1] if column < len(row) and row[column] in "●◉"]
             assert under, (note, column, lines)  # the layer's nodes are straight above it
-        assert sorted(int(n[1:]) for _, n in notes) == sorted(h for h in hidden if h > 0), (notes, hidden, lines)
+        assert sorted(int(n[1:].split()[0]) for _, n in notes) == sorted(h for h in hidden if h > 0), (notes, hidden, lines)
 
 
 def diagram_columns(lines: list[str]) -> list[int]:

@@ -378,7 +378,9 @@ class NetworkDiagram(FittedTitles, Widget):
                 elif label and c > 0:
                     put(y, x + 2, label)
             if hidden:
-                note = f"+{hidden}"
+                # "+5 more" where the gap to the next column's note allows (a bare "+5" reads as a value)
+                room = xs[c + 1] - x - 1 if c + 1 < len(xs) else 2 * (width - x) - 1  # centred under x
+                note = f"+{hidden} more" if len(f"+{hidden} more") <= room else f"+{hidden}"
                 y = node_rows[-1] + 1
                 if y < len(chars):
                     put(y, max(x - len(note) // 2, 0), note, Style(dim=True))
