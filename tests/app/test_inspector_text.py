@@ -372,3 +372,14 @@ def test_a_saturated_layer_is_said_once_as_a_warning():
     text = text_of(session, config)
     assert f"⚠ {diag.saturated_share:.0%} saturated" in text and "\nsaturated " not in text
     assert "\nsaturated " in text_of(session, config, (1, 0, 0, 0))  # the output layer: no warning, the plain line
+
+
+def test_mid_step_a_missing_forward_pass_has_one_reason():
+    """QA5 K11: spiral, step 3 after forward L1, layer 3: 'dead/saturated: pending (forward L3 not run yet)' and
+    the chain rule's '(pending: forward L3 not run yet)', but the neuron line between them said 'press p'."""
+    session, config = after("spiral", "update")
+    session.step()
+    assert session.run_phase() == "forward L1"
+    text = text_of(session, config, (2, 0, 0, 0))
+    assert "press p" not in text.replace("\n", " ")
+    assert text.count("(pending: forward L3 not run yet)") >= 2, text

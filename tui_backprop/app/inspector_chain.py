@@ -66,7 +66,7 @@ def neuron_section(out: Text, snap: Snapshot, info: LayerSnapshot, names: Names,
         head.append(piece((f"(class {neuron})", "bold")))
     if info.z is None:
         flow(out, head, width, "", gap=" ")
-        prose(out, f"z, a: — (press{NBSP}p to run the forward pass)", width)
+        prose(out, f"z, a: — ({pending('forward', info, info.forward_pending)})", width)
         return
     batch = info.z.shape[0]
     is_output = info.index == len(snap.layers) - 1

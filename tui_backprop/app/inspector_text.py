@@ -18,7 +18,7 @@ from rich.text import Text
 
 from tui_backprop.app.graph_layout import names_for
 from tui_backprop.core.figures import MINUS, fmt  # one number format for every pane
-from tui_backprop.app.inspector_chain import has_gradients, neuron_section, weight_section
+from tui_backprop.app.inspector_chain import has_gradients, neuron_section, pending, weight_section
 from tui_backprop.app.inspector_lines import NBSP, flow, piece, prose
 from tui_backprop.core.gradcheck import LayerCheck
 from tui_backprop.training.snapshot import LayerSnapshot, Snapshot
@@ -227,10 +227,8 @@ def layer_section(out: Text, snap: Snapshot, info: LayerSnapshot, view: View) ->
                    piece((f"(step {snap.step})", "dim")) if last else None,
                    piece((before, "dim")) if before else None], view.text_width, indent="", gap=" ")
     width = view.text_width
-    if info.forward_pending:
-        prose(out, f"dead/saturated: pending (forward{NBSP}L{info.index + 1} not run yet)", width, "")
-    elif info.z is None:
-        prose(out, f"dead/saturated: — (press{NBSP}p to run the forward pass)", width, "")
+    if info.forward_pending or info.z is None:  # one reason for the missing pass, worded as the neuron's and chain rule's lines say it
+        prose(out, f"dead/saturated: — ({pending('forward', info, info.forward_pending)})", width, "")
     elif info.activation in ("relu", "leaky_relu") and not any("ReLUs dead" in w for w in diag.warnings):
         out.append("dead ReLUs ", style="dim")  # (a warning below says it once, when it is one)
         out.append(f"{diag.dead_share:.0%}\n")
