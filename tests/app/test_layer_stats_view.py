@@ -74,7 +74,7 @@ def test_each_layer_has_its_own_mark_so_no_color_tells_them_apart():
     plot = RatioPlot()
     marks = []
     plot.plt.plot = lambda x, y, color=None, marker=None: marks.append(marker)
-    snap = SimpleNamespace(update_ratio_steps=np.array([16, 32, 48]),
+    snap = SimpleNamespace(update_ratio_steps=np.array([16, 32, 48]), step=48, layers=(),
                            update_ratio_history=np.array([[-3.0, -2.0, -1.0]] * 3))
     plot.show(snap)
     assert marks == ["braille", "braille", "•", "x"]  # the grey −3 line, then L1, L2, L3
@@ -87,7 +87,7 @@ def test_the_ratio_plots_step_labels_have_separators():
     got = {}
     plot.plt.xticks = lambda ticks, labels=None: got.update(ticks=ticks, labels=labels)
     plot.plt.yticks = lambda ticks, labels=None: got.update(y_labels=labels)
-    snap = SimpleNamespace(update_ratio_steps=np.array([16, 1828, 3640]),
+    snap = SimpleNamespace(update_ratio_steps=np.array([16, 1828, 3640]), step=3640, layers=(),
                            update_ratio_history=np.array([[-3.0], [-2.5], [-2.8]]))
     plot.show(snap)
     assert got == {"ticks": [16, 1828, 3640], "labels": ["16", "1,828", "3,640"], "y_labels": ["−3"]}
@@ -149,6 +149,28 @@ async def test_after_a_long_run_the_ratio_axis_starts_at_step_1():
         assert got["x"][0] == "1" and got["x"][-1] == "3,000", got
         ys = [float(t.replace("−", "-")) for t in got["y"]]
         assert -3 in ys and len(set(np.diff(ys))) <= 1, got
+
+
+async def test_the_ratio_lines_end_at_the_step_the_run_is_at():
+    """QA5 K12: the series keeps every k-th step, so the axis ended at 1,996 under 'After step 1,998'."""
+    app = BackpropApp(load_preset("xor"), questions=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.session.run(2998)
+        app.screen.publish_now()
+        await pilot.press("U")
+        await pilot.pause(0.5)
+        snap = app.main.latest_snapshot
+        assert snap.step == 2998 and snap.update_ratio_steps[-1] < 2998  # thinned: the last kept step is earlier
+        plot = app.screen.query_one(RatioPlot)
+        got, lines = {}, []
+        plot.plt.xticks = lambda ticks, labels=None: got.update(x=labels)
+        plot.plt.plot = lambda x, y, color=None, marker=None: lines.append((x, y))
+        plot.show(snap)
+        assert got["x"][-1] == "2,998", got
+        last = [layer.diagnostics.update_ratio for layer in snap.layers]
+        assert [line[0][-1] for line in lines[1:]] == [2998, 2998]  # each layer's line ends at this step …
+        assert [line[1][-1] for line in lines[1:]] == pytest.approx(np.log10(last))  # … at its ratio
 
 
 @pytest.mark.flaky(reruns=2)

@@ -23,6 +23,15 @@ FLOOR = 1e-300  # ratios of exactly 0 (no update yet) are drawn at the bottom, n
 NO_UPDATE = -150.0  # the log10 ratio recorded for an update of exactly 0 (½·log10 FLOOR)
 
 
+def with_latest(steps: np.ndarray, history: np.ndarray, step: int, ratios) -> tuple[np.ndarray, np.ndarray]:
+    """The thinned series (``UpdateRatios.arrays``) with the latest step's ratios (each layer's ‖ΔW‖ / ‖W‖, the
+    same definition) after its last kept step, so the line ends where the run is, not at a kept step before it."""
+    if step <= 0 or (len(steps) and steps[-1] >= step):
+        return steps, history
+    latest = np.log10(np.maximum(np.asarray(ratios, dtype=float), FLOOR))[None, :]
+    return np.append(steps, step), np.vstack([history.reshape(-1, latest.shape[1]), latest])
+
+
 class UpdateRatios:
     """log10(‖ΔW‖ / ‖W‖) of every layer's weights (biases left out) at each update, W the weights it was
     added to (as CS231n's ratio: after a huge step the weights are the step, so the ratio would read 1).

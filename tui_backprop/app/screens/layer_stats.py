@@ -23,7 +23,7 @@ from tui_backprop.app.screens.view import ViewScreen
 from tui_backprop.app.curve_series import step_ticks
 from tui_backprop.core.figures import counted, fmt, tick
 from tui_backprop.app.widgets.footer import FittedFooter
-from tui_backprop.core.layer_stats import HEALTHY_LOG_RATIO, NO_UPDATE, Histogram, LayerStats, layer_stats
+from tui_backprop.core.layer_stats import HEALTHY_LOG_RATIO, NO_UPDATE, Histogram, LayerStats, layer_stats, with_latest
 
 BARS = "▁▂▃▄▅▆▇█"
 # One per layer (plotext's names, then the same colours in Rich markup); a ninth layer repeats the first.
@@ -154,6 +154,9 @@ class RatioPlot(PlotextPlot):
         plt.clear_figure()
         steps, ratios = snap.update_ratio_steps, snap.update_ratio_history
         plt.xlabel("step")
+        if steps is not None and len(steps):  # the series keeps every k-th step: end the lines at this one
+            steps, ratios = with_latest(steps, ratios, snap.step, [layer.diagnostics.update_ratio
+                                                                   for layer in snap.layers])
         if steps is None or len(steps) == 0:
             plt.title("no update yet: press space or n")
             self.refresh()
