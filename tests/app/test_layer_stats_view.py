@@ -39,7 +39,7 @@ async def test_the_view_shows_this_steps_numbers():
         assert zero > 0.9 and f"zero {zero:.0%}" in text  # the lesson: layer 1's ReLUs die
         assert "After step 10" in text and "Layer 2 · sigmoid · 1 unit" in text
         plot = app.screen.query_one(RatioPlot)
-        assert "grey: −3" in str(plot.border_title)
+        assert "(- - −3, healthy)" in str(plot.border_title)
         assert Text.from_markup(plot.border_subtitle).plain == "━ L1 · • L2"  # marks, not colour alone (NO_COLOR)
         await pilot.press("n")  # keys still drive training from the view
         await pilot.pause(0.5)
@@ -77,7 +77,7 @@ def test_each_layer_has_its_own_mark_so_no_color_tells_them_apart():
     snap = SimpleNamespace(update_ratio_steps=np.array([16, 32, 48]), step=48, layers=(),
                            update_ratio_history=np.array([[-3.0, -2.0, -1.0]] * 3))
     plot.show(snap)
-    assert marks == ["braille", "braille", "•", "x"]  # the grey −3 line, then L1, L2, L3
+    assert marks == ["-", "braille", "•", "x"]  # the −3 line in dashes (QA5 C10: not L1's braille), then L1, L2, L3
 
 
 def test_the_ratio_plots_step_labels_have_separators():

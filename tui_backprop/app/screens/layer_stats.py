@@ -162,7 +162,8 @@ class RatioPlot(PlotextPlot):
             self.refresh()
             return
         x = steps.tolist()
-        plt.plot([x[0], x[-1]], [HEALTHY_LOG_RATIO, HEALTHY_LOG_RATIO], color="gray", marker="braille")
+        # in dashes, no layer's mark: without colour (NO_COLOR) a grey braille line was L1's own
+        plt.plot([x[0], x[-1]], [HEALTHY_LOG_RATIO, HEALTHY_LOG_RATIO], color="gray", marker="-")
         low, high = HEALTHY_LOG_RATIO, HEALTHY_LOG_RATIO
         for i in range(ratios.shape[1]):
             y = ratios[:, i]
@@ -212,7 +213,7 @@ class LayerStatsScreen(ViewScreen):
         legend = " · ".join(f"[{MARKUP_COLORS[i % len(MARKUP_COLORS)]}]{escape(LEGEND[i % len(LEGEND)])} L{i + 1}[/]"
                             for i in range(len(snap.layers)))
         plot = self.query_one(RatioPlot)
-        plot.border_title = "log10 update:weight ratio ‖ΔW‖/‖W‖ per step (grey: −3, healthy)"
+        plot.border_title = "log10 update:weight ratio ‖ΔW‖/‖W‖ per step (- - −3, healthy)"
         plot.border_subtitle = legend
         plot.show(snap)
         config = getattr(self.owner, "config", None)  # (mounting: lesson_renames(self) has no app config yet)
