@@ -959,3 +959,21 @@ async def test_after_a_nan_halt_backspace_steps_back_to_the_last_finite_step():
         await pilot.press("n")  # stepping on from there halts again, exactly as before
         await pilot.pause(0.2)
         assert session.halted is not None and session.halted.step == halted_in
+
+
+async def test_keys_refused_after_a_halt_leave_one_toast_and_d_is_refused_too():
+    """QA6 B1, B4: n n n n after a halt stacked four copies of the halt toast (cutting off anything said after);
+    d was taken on a halted run and showed the halted step's NaN gradients beside new data."""
+    app = BackpropApp(load_preset("exploding-gradients"), questions=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        session = app.session
+        session.use_notes = False
+        with np.errstate(all="ignore"):
+            session.run(50)
+        assert session.halted is not None
+        seed = session.config.data_seed
+        await pilot.press("n", "n", "n", "n", "d")
+        await pilot.pause(0.3)
+        halts = [t for t in app._notifications if "Training halted on NaN/inf" in t.message]
+        assert len(halts) == 1, [t.message for t in app._notifications]
+        assert session.config.data_seed == seed and session.halted is not None

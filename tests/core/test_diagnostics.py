@@ -1,6 +1,7 @@
 """Per-layer health numbers: norms, update ratio, dead and saturated units, warnings."""
 
 import dataclasses
+import math
 
 import numpy as np
 import pytest
@@ -163,3 +164,13 @@ def test_a_saturated_tanh_layer_is_warned_about_with_f_prime_not_the_sigmoids():
     diag = LayerDiagnostics(layer=0, weight_norm=1.0, grad_norm=1.0, bias_grad_norm=0.0, update_ratio=0.001,
                             dead_share=0.0, saturated_share=0.88, has_nan=False)
     assert diag.warnings == ["88% saturated (f'≈0)"]
+
+
+def test_a_huge_finite_gradient_has_a_finite_norm():
+    """QA6 B2: exploding-gradients' layer 4 (|∂L/∂w| up to 1.4e241) read '‖∇W‖ ∞': the squares overflowed."""
+    from tui_backprop.core.diagnostics import _norm
+
+    g = np.array([[3e241, -4e241], [0.0, 0.0]])
+    assert _norm(g) == pytest.approx(5e241)
+    assert _norm(np.array([3.0, 4.0])) == 5.0
+    assert math.isnan(_norm(np.array([1.0, np.nan]))) and _norm(np.array([1.0, np.inf])) == math.inf

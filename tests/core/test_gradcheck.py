@@ -170,3 +170,16 @@ def test_a_kink_is_only_where_the_two_sides_slope_differently():
     assert not at_kink(net, x, y, bias, 0.0, 1.0, 1e-6)
     y = np.array([[3.0]])  # smooth and sloping
     assert not at_kink(net, x, y, bias, 0.0, 1.0, 1e-6) and not at_kink(net, x, y, bias, -8.0, 1.0, 1e-6)
+
+
+def test_a_layer_whose_backprop_overflowed_is_not_said_to_disagree():
+    """QA6 B4: after exploding-gradients' halt, g said 'backprop DISAGREES … (max relative error NaN)' for a
+    float64 pass that overflowed: nothing to compare, not a wrong derivative."""
+    session = Session.headless(load_preset("exploding-gradients"))
+    with np.errstate(all="ignore"):
+        session.run(50)
+    assert session.halted is not None
+    checks = [session.check_layer(i) for i in range(len(session.network.layers))]
+    overflowed = [c for c in checks if c.overflowed]
+    assert overflowed and all(c.verdict.startswith("can't be checked") for c in overflowed)
+    assert all("DISAGREES" not in c.verdict for c in overflowed)

@@ -1,6 +1,7 @@
 """The training session: phases, pause points, reset, epochs, checkpoints, NaN halts, determinism."""
 
 import dataclasses
+import math
 
 import numpy as np
 import pytest
@@ -385,3 +386,23 @@ def test_a_lesson_note_written_for_other_settings_says_so_first():
     assert session.differs_from_lesson() == "lr 0.1, not 0.3, weights typed by hand"
     sweep_seed = Session(config.with_seed(7), lesson=config)  # a seed opened from the sweep
     assert sweep_seed.differs_from_lesson() == "seed 7"
+
+
+def test_a_loss_phase_halt_leaves_that_steps_loss_gradient_not_the_last_steps():
+    """QA6 B3: learning-rate-too-high halts in the loss phase of step 1,054; the computation graph then wrote
+    '∂L/∂ŷ = 2(1.492e154 − 4) = −2.132e154', step 1,053's gradient beside step 1,054's ŷ."""
+    for phase_by_phase in (False, True):
+        session = Session.headless(load_preset("learning-rate-too-high"))
+        with np.errstate(all="ignore"):
+            session.run(1053)
+            if phase_by_phase:
+                while session.run_phase() is not None:
+                    pass
+            else:
+                session.run(10)
+        assert session.halted is not None and session.halted.phase == "loss"
+        data = session.network.forward_data()[-1]
+        y_hat = float(data.a[0, 0])
+        assert math.isfinite(y_hat)
+        grad = float(session.network.backward_data()[-1].grad_a[0, 0])
+        assert grad == 2.0 * (y_hat - 4.0), (phase_by_phase, grad, y_hat)

@@ -66,13 +66,13 @@ class BackpropApp(App[int]):
         self.type_ahead = TypeAhead(self, super().on_event)
         self._last_toast: dict[str, Notification] = {}
 
-    def notify_replacing(self, kind: str, message: str, *, timeout: float = 3) -> None:
+    def notify_replacing(self, kind: str, message: str, *, timeout: float = 3, severity: str = "information") -> None:
         """A toast that takes the place of the last one of its ``kind``: twenty quick step-backs leave one
         toast saying where the run is, not twenty covering the loss curve."""
         old = self._last_toast.get(kind)
         if old is not None:
             old.timeout = 0  # expired: the refresh that shows the new toast drops it
-        toast = self._last_toast[kind] = Notification(message, timeout=timeout)
+        toast = self._last_toast[kind] = Notification(message, severity=severity, timeout=timeout)
         self.post_message(Notify(toast))
 
     def on_mount(self) -> None:

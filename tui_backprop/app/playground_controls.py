@@ -46,6 +46,8 @@ class PlaygroundControls:
         if self.locked("new_data"):
             return
         paused = await self.pause_first("for new data")
+        if self._halted_note():  # (the halted step's NaN gradients would read as the new data's)
+            return
         seed = self.session.config.data_seed + 1
         self.session.regenerate_data(seed)
         self.notify(f"{paused}New data from seed {seed}; the network keeps its weights.", timeout=5 if paused else 3)

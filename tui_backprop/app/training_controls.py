@@ -30,7 +30,9 @@ class TrainingControls:
 
     def _halted_note(self) -> bool:
         if self.session.halted:
-            self.notify("Training halted on NaN/inf: r resets, ⌫ steps back to the last finite step.", severity="warning")
+            # one toast of its kind: refused keys in a row do not stack copies of it over what else is said
+            self.app.notify_replacing("halted", "Training halted on NaN/inf: r resets, ⌫ steps back to the last "
+                                      "finite step.", severity="warning", timeout=5)
         return bool(self.session.halted)
 
     def action_toggle_run(self) -> None:

@@ -84,7 +84,17 @@ class LayerDiagnostics:
 
 
 def _norm(a) -> float:
-    return float(np.sqrt(np.dot(a.ravel(), a.ravel()))) if a is not None and a.size else 0.0
+    """‖a‖, scaled by its largest entry where squares would overflow (a gradient of 1e241 has a norm of ~1e241,
+    not ∞); NaN/inf entries give NaN/inf."""
+    if a is None or not a.size:
+        return 0.0
+    flat = a.ravel()
+    norm = float(np.sqrt(np.dot(flat, flat)))
+    if math.isfinite(norm) or not np.isfinite(flat).all():
+        return norm
+    top = float(np.abs(flat).max())
+    scaled = flat / top
+    return top * float(np.sqrt(np.dot(scaled, scaled)))
 
 
 def dead_share(activation: str, z: np.ndarray | None) -> float:

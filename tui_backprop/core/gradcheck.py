@@ -60,8 +60,15 @@ class LayerCheck:
         return bool(np.all(ok))  # NaN/inf anywhere else: not passed
 
     @property
+    def overflowed(self) -> bool:
+        """Backprop's own gradient is NaN/inf (its float64 pass overflowed): nothing to compare, not a wrong one."""
+        return not bool(np.isfinite(self.analytic).all())
+
+    @property
     def verdict(self) -> str:
         """"agrees" or "DISAGREES", and where some weights sit on a kink, how many (left out of the figures)."""
+        if self.overflowed:
+            return "can't be checked: its gradient overflowed to NaN/inf in float64"
         word = "agrees" if self.passed else "DISAGREES"
         if not self.kink_count:
             return word

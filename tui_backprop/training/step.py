@@ -86,6 +86,8 @@ class SessionStep:
     def _loss(self) -> None:
         self.loss = self.network.compute_loss(self._y)
         if not math.isfinite(self.loss):
+            with np.errstate(all="ignore"):  # this step's ∂L/∂ŷ (often finite), not the last step's left in place
+                self.network.loss_gradient(self._y)
             self._halt("loss", None, "the loss")
             return
         self.network.loss_gradient(self._y)
@@ -144,6 +146,8 @@ class SessionStep:
                 return
             self.loss = loss
             self._done = depth + 1
+            with np.errstate(all="ignore"):  # as the loss phase leaves it (``_loss``)
+                net.loss_gradient(y)
             self._halt("loss", None, "the loss")
             return
         self.loss = loss

@@ -231,6 +231,10 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
         inspector.set_layer_check(layer, check)
         inspector.set_weight_check(layer, neuron, weight, analytic, numeric)
         verdict, _, kinks = check.verdict.partition("; ")
+        if check.overflowed:  # (not "DISAGREES": a NaN from an overflowed pass is no wrong derivative)
+            self.notify(f"{paused}Layer {layer + 1}: backprop {verdict}; nothing to compare with finite differences",
+                        timeout=6)
+            return
         self.notify(f"{paused}Layer {layer + 1}: backprop {verdict} with finite differences "
                     f"(max relative error {fmt(check.max_relative_error, 2)})" + (f"; {kinks}" if kinks else ""),
                     timeout=10 if kinks else 6 if paused else 4)  # a projected class reads the kink's explanation
