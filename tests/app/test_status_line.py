@@ -206,3 +206,11 @@ async def test_a_running_line_keeps_the_epoch_at_80_columns():
         assert await until(pilot, lambda: "epoch" in status_text(app) and app.runner.running, 5.0), status_text(app)
         await pilot.press("space")
         assert await until(pilot, lambda: not app.runner.running, 5.0)
+
+
+def test_one_step_a_second_is_singular():
+    """QA6 K12: the slowest level read '1 steps/s (, .)'."""
+    from tui_backprop.training.runner import per_second, speed_text
+
+    assert speed_text(1.0) == "1 step/s" and speed_text(3000.0) == "3,000 steps/s" and speed_text(None) == "full speed"
+    assert per_second(1.2) == "1 step/s" and per_second(0.5) == "0.5 steps/s" and per_second(21360.4) == "21,360 steps/s"

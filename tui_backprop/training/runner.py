@@ -36,7 +36,13 @@ def next_speed(current: float | None, direction: int) -> float | None:
 
 
 def speed_text(speed: float | None) -> str:
-    return "full speed" if speed is None else f"{speed:,g} steps/s"
+    return "full speed" if speed is None else per_second(speed)
+
+
+def per_second(rate: float) -> str:
+    """'1 step/s', '3 steps/s' (a rate as written: whole rates with thousands separators)."""
+    text = f"{rate:,.0f}" if rate >= 1 else f"{rate:g}"
+    return f"{text} step/s" if text == "1" else f"{text} steps/s"
 
 
 def _timed(fn, *args):

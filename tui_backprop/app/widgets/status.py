@@ -13,7 +13,7 @@ from textual.widget import Widget
 
 from tui_backprop.app.graph_layout import lesson_renames
 from tui_backprop.core.figures import fmt, measured
-from tui_backprop.training.runner import speed_text
+from tui_backprop.training.runner import per_second, speed_text
 from tui_backprop.training.session import Snapshot
 
 # What gives way, in this order, when the line is wider than the terminal: a teacher at 80 columns keeps
@@ -99,7 +99,7 @@ class StatusLine(Widget):
             speed = speed_text(snap.speed_limit)
             out["speed"] = ((f"{speed} (, .)", speed, ""), "cyan")
         if snap.running:
-            out["measured"] = ((f"{snap.steps_per_second:,.0f} steps/s", ""), "dim")
+            out["measured"] = ((per_second(snap.steps_per_second), ""), "dim")
         if snap.pause_after != "none" and state != "paused after " + snap.pause_after:
             short = snap.pause_after.replace("backward", "bwd").replace("forward", "fwd")  # the footer's words
             out["pause"] = ((f"pauses after {snap.pause_after}", f"pauses after {short}", ""), "magenta")
