@@ -84,6 +84,9 @@ def test_a_short_legend_keeps_that_the_edges_are_updated_before_the_batch_size()
     forms = legend_forms(snap, 0, False, Shown(nodes=True, output=True, edges=True, pending=False))
     assert first_fitting(forms, 34) == "w (updated) · nodes a (sample 1)"
     assert first_fitting(forms, 60) == "edges w (updated) · nodes a (sample 1 of 10) (D: gradients)"
+    # QA6 C2: with a weight selected it read 'w1₁₂ −0.78 · w · a sample 1' (the selected number is an edge's)
+    named = legend_forms(snap, 0, False, Shown(True, True, True, False, "w1₁₂ −0.78"))
+    assert first_fitting(named, 34) == "w1₁₂ −0.78 (updated) · a sample 1"
     before = legend_forms(session_for("xor", 0).snapshot(), 0, False, Shown(True, True, True, False))
     assert not any("updated" in form for form in before)  # no step yet: longest first, as before
     assert list(before[1:-1]) == sorted(before[1:-1], key=len, reverse=True)

@@ -214,11 +214,15 @@ def _legend_forms(snap: Snapshot, sample: int, gradients: bool, shown: Shown, re
     # Longest first (of equal length, the earlier in order), but when the edges are the new weights every form that
     # says so comes before any that does not: the edges and nodes being from different moments matters more than
     # the batch size.
-    forms = sorted((form + mark for form in dict.fromkeys(combos)),
-                   key=lambda form: ("(updated)" not in form, -len(form)))
+    order = lambda form: ("(updated)" not in form, -len(form))  # noqa: E731
+    forms = sorted((form + mark for form in dict.fromkeys(combos)), key=order)
     forms = [forms[0] + " " + key] + forms + [min(combos, key=len)]
-    if shown.selected:
-        forms = [f"{shown.selected} · {form}" for form in forms[:3] + forms[-1:]] + forms
+    if shown.selected:  # the selected weight's number first: it is an edge's, so "(updated)" may go with it
+        named = [f"{shown.selected} · {form}" for form in forms]
+        if not gradients and after_update(snap):
+            named += [f"{shown.selected} (updated) · {node}{mark}" for node in nodes if node]
+        forms = sorted(dict.fromkeys(named[1:]), key=order) + forms
+        forms = [named[0]] + forms
     return tuple(dict.fromkeys(forms))  # in order, without repeats
 
 
