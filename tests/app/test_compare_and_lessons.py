@@ -76,6 +76,7 @@ async def test_at_80_columns_both_compare_status_lines_keep_the_speed_and_lr(pre
                 status = screen.query_one(f"#compare-status-{i}").render().plain
                 speed = speed_text(screen.compare.sessions[0].snapshot().speed_limit)
                 assert speed in status and "lr " in status, status
+                assert "(, .)" not in status  # QA6 C6: , and . do nothing in compare mode
                 assert status.startswith(("━ ", "• ")) and len(status) <= 78, status
 
 

@@ -108,7 +108,7 @@ class CompareScreen(ClosesOnce, SnapshotView, Screen[None]):
                         box.border_title = label
                         yield DecisionBoundary(id=f"compare-boundary-{i}")
         for i, label in enumerate(self.compare.labels):
-            yield StatusLine(id=f"compare-status-{i}", classes="run-status")
+            yield StatusLine(id=f"compare-status-{i}", classes="run-status", speed_keys=False)  # (no , . here)
         yield FittedFooter()
 
     def on_mount(self) -> None:

@@ -45,8 +45,9 @@ class StatusLine(Widget):
     StatusLine { height: 1; background: $panel; padding: 0 1; }
     """
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, speed_keys: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
+        self.speed_keys = speed_keys  # "(, .)" after the speed: only where , and . change it
         self._last: tuple[Snapshot, str] | None = None
         self._text = Text()
 
@@ -97,7 +98,7 @@ class StatusLine(Widget):
         if not replaying:  # a replay runs at full speed whatever the level
             # The speed level and its keys, so a class sees why the run is slow.
             speed = speed_text(snap.speed_limit)
-            out["speed"] = ((f"{speed} (, .)", speed, ""), "cyan")
+            out["speed"] = ((f"{speed} (, .)" if self.speed_keys else speed, speed, ""), "cyan")
         if snap.running:
             out["measured"] = ((per_second(snap.steps_per_second), ""), "dim")
         if snap.pause_after != "none" and state != "paused after " + snap.pause_after:
