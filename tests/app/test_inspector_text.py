@@ -383,3 +383,13 @@ def test_mid_step_a_missing_forward_pass_has_one_reason():
     text = text_of(session, config, (2, 0, 0, 0))
     assert "press p" not in text.replace("\n", " ")
     assert text.count("(pending: forward L3 not run yet)") >= 2, text
+
+
+def test_a_large_update_ratio_keeps_its_whole_figures():
+    """QA6 K11: 'update/W 1e2 (‖W‖ before 7.68)' for 103.5: a power of ten reads as no figure at all."""
+    config = load_preset("exploding-gradients").with_seed(4)
+    session, _ = after(config, "update")
+    ratios = [layer.diagnostics.update_ratio for layer in session.snapshot().layers]
+    i = next(i for i, r in enumerate(ratios) if 10 <= r < 1e4)
+    shown = next(l for l in text_of(session, config, (i, 0, 0, 0)).splitlines() if "update/W" in l)
+    assert f"update/W {round(ratios[i]):d}" in shown.replace(",", ""), (shown, ratios[i])

@@ -205,7 +205,9 @@ def layer_section(out: Text, snap: Snapshot, info: LayerSnapshot, view: View) ->
     norms = [("‖W‖", fmt(diag.weight_norm, 3)),
              ("‖∇W‖", "pending" if info.backward_pending else
               fmt(diag.grad_norm, 3) if info.delta is not None or snap.step else "—")]
-    ratio = fmt(diag.update_ratio, 2) if snap.step else "—"
+    # two figures, but whole numbers whole: 103.5 as "104", not "1e2" (a power of ten reads as no figure)
+    digits = int(math.log10(diag.update_ratio)) + 1 if 10 <= diag.update_ratio < 1e4 else 2
+    ratio = fmt(diag.update_ratio, digits) if snap.step else "—"
     # ‖W‖ is now; the ratio is over the weights the update was added to: where those read otherwise, say so.
     before = (f"(‖W‖ before {fmt(diag.stepped_from_norm, 3)})" if snap.step and diag.stepped_from_norm is not None
               and fmt(diag.stepped_from_norm, 3) != norms[0][1] else None)
