@@ -174,3 +174,12 @@ def test_a_huge_finite_gradient_has_a_finite_norm():
     assert _norm(g) == pytest.approx(5e241)
     assert _norm(np.array([3.0, 4.0])) == 5.0
     assert math.isnan(_norm(np.array([1.0, np.nan]))) and _norm(np.array([1.0, np.inf])) == math.inf
+
+
+def test_the_vanishing_warning_writes_its_ratio_as_the_app_does():
+    """QA6 K4: '⚠ gradients vanishing (6e-06 of the largest layer's)', Python's exponent, not the app's 6e−6."""
+    from tui_backprop.core.diagnostics import LayerDiagnostics
+
+    d = LayerDiagnostics(layer=0, weight_norm=1.0, grad_norm=6e-6, bias_grad_norm=0.0, update_ratio=1e-3,
+                         dead_share=0.0, saturated_share=0.0, has_nan=False, gradient_ratio=6e-6)
+    assert "gradients vanishing (6e−6 of the largest layer's)" in d.warnings

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tui_backprop.core.figures import fmt
+
 from tui_backprop.core.network import Network
 
 VANISHING_RATIO = 1e-3  # a layer whose gradient is 1000× smaller than the largest layer's
@@ -72,7 +74,7 @@ class LayerDiagnostics:
         if self.has_nan:
             out.append("NaN/inf present")
         if self.vanishing:
-            out.append(f"gradients vanishing ({self.gradient_ratio:.0e} of the largest layer's)")
+            out.append(f"gradients vanishing ({fmt(self.gradient_ratio, 1)} of the largest layer's)")
         elif self.exploding:
             out.append("gradients exploding")
         if self.dead_share >= 0.5:
