@@ -60,7 +60,7 @@ def test_values_not_computed_yet_are_pending():
     from tui_backprop.app.diagram_numbers import edge_value
     assert edge_value(snap, 0, 0, 0, True) is None  # ∂C/∂w1: backward L1 not run yet
     forms = legend_forms(snap, 0, True, Shown(nodes=True, output=True, edges=False, pending=True))
-    assert forms[0] == "edges ∂L/∂w pending · nodes δ · · pending (D: weights)"
+    assert forms[0] == "edges ∂L/∂w pending · nodes δ (· = pending) (D: weights)"
 
 
 def test_node_numbers_are_the_selected_samples():

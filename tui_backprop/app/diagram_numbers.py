@@ -209,7 +209,7 @@ def _legend_forms(snap: Snapshot, sample: int, gradients: bool, shown: Shown, re
         nodes = [name + (f" (sample {s} of {rows})" if rows > 1 else ""), name + (f" (sample {s})" if rows > 1 else ""),
                  ("a" if shown.nodes else output) + (f" sample {s}" if rows > 1 else "")] \
             if shown.nodes or shown.output else [""]
-    mark = f" · {PENDING} pending" if shown.pending else ""
+    mark = f" ({PENDING} = pending)" if shown.pending else ""  # (" · · pending" read as a stutter)
     combos = [" · ".join(p for p in (edge, node) if p) for edge in edges for node in nodes]  # in preference order
     # Longest first (of equal length, the earlier in order), but when the edges are the new weights every form that
     # says so comes before any that does not: the edges and nodes being from different moments matters more than
