@@ -197,6 +197,19 @@ def test_a_runs_loss_below_the_goal_never_prints_as_the_goal():
     assert [loss_text(picture, k) for k in range(3)] == ["0.04998", "0.3123", "0.07980"]
 
 
+def test_the_goal_has_the_digits_the_loss_nearest_it_needs():
+    """QA6 K2: a row's 0.081927 'reached' under 'goal: loss < 0.0819' (the goal 0.081932 cut to 3 digits)."""
+    from tui_backprop.app.screens.sweep import goal_text, loss_text
+    from tui_backprop.sweep_background import SweepPicture
+
+    picture = SweepPicture(step=3000, max_steps=3000, seeds=(0, 1), goal=0.081932, goal_source="",
+                           curve_steps=np.zeros(1), curves=np.zeros((1, 2)), median=np.zeros(1),
+                           loss=np.array([0.081927, 0.5]), steps=np.full(2, 3000),
+                           stopped_at=np.array([920, -1]), halts=(None, None), finished=True, updates_per_second=1.0)
+    goal, row = goal_text(picture), loss_text(picture, 0)
+    assert float(row) < float(goal) and (row, goal) == ("0.08193", "0.081932")  # as the true 0.081927 < 0.081932
+
+
 @pytest.mark.parametrize("size", [(100, 30), (80, 24)], ids=lambda s: f"{s[0]}x{s[1]}")
 def test_snapshot_after_the_sweep(snap_compare, size):
     async def run_before(pilot):

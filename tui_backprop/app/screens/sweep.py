@@ -24,7 +24,7 @@ from tui_backprop.app.screens.view import SwitchesViews, view_bindings
 from tui_backprop.app.curve_series import CLIP, downsample, spans_decades, step_ticks
 from tui_backprop.app.widgets.footer import FittedFooter
 from tui_backprop.config import Config, ConfigError, load_config
-from tui_backprop.core.figures import beside, fmt, tick
+from tui_backprop.core.figures import beside, tick
 from tui_backprop.schema import says
 from tui_backprop.sweep import DIVERGED
 from tui_backprop.sweep_background import BackgroundSweep, SweepPicture
@@ -77,13 +77,29 @@ def loss_text(picture: SweepPicture, k: int) -> str:
     return beside(picture.loss[k], picture.goal, 4, zeros=True)
 
 
+def goal_text(picture: SweepPicture) -> str:
+    """The goal, with as many digits as the loss nearest it needs to print on its own side (a row's 0.081927
+    under 'loss < 0.0819' looked above the goal it had reached)."""
+    losses = np.asarray(picture.loss, dtype=float)
+    near = np.flatnonzero(np.isfinite(losses) & (losses != picture.goal))
+    if not near.size:
+        return beside(picture.goal, None, 3)
+    k = int(near[np.argmin(np.abs(losses[near] - picture.goal))])
+    row = float(loss_text(picture, k))  # as the row prints it
+    for digits in range(3, 18):  # until the printed goal and row stand as the true ones do
+        text = beside(picture.goal, losses[k], digits)
+        if float(text) != row and (float(text) < row) == (picture.goal < losses[k]):
+            return text
+    return text
+
+
 def headline(picture: SweepPicture) -> str:
     """The counts, in words: the share that got stuck is the point of the view."""
     if picture.error:
         return f"[b]Cannot sweep:[/b] {picture.error}"
     runs = picture.runs
     parts = [f"step {picture.step:,} of {picture.max_steps:,}" + (" (done)" if picture.finished else ""),
-             f"reached loss < {fmt(picture.goal, 3)}{f' ({picture.goal_source})' if picture.goal_source else ''}: "
+             f"reached loss < {goal_text(picture)}{f' ({picture.goal_source})' if picture.goal_source else ''}: "
              f"{picture.reached} of {runs} ({picture.reached / runs:.0%})"]
     if picture.finished:
         if picture.stuck or not picture.diverged:  # (none stuck where runs diverged: room for the halted count)
@@ -146,7 +162,7 @@ class SweepCurves(PlotextPlot):
         picture = self.picture
         if picture is not None and not picture.error:
             # (where the goal comes from is said with the counts: at 80 columns it cut this caption short)
-            self.border_subtitle = f"goal: loss < {fmt(picture.goal, 3)}"
+            self.border_subtitle = f"goal: loss < {goal_text(picture)}"
         if picture is None or picture.error or len(picture.curve_steps) < 2:
             plt.title("starting the runs …")
             self.refresh()
