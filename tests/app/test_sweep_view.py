@@ -390,3 +390,15 @@ async def test_the_legend_says_the_thick_line_is_the_median_run(size):
         curves = app.screen.query_one("#sweep-curves")
         title = curves.border_title
         assert "median run (" in title and len(title) + 6 <= curves.outer_size.width, title
+
+
+def test_the_goal_beside_tiny_losses_reads_with_the_apps_minus():
+    """The goal's digits are found by reading the rows back: 1e−12 (the app's minus) must read as a number."""
+    from tui_backprop.app.screens.sweep import goal_text
+    from tui_backprop.sweep_background import SweepPicture
+
+    picture = SweepPicture(step=10, max_steps=10, seeds=(0,), goal=1e-3, goal_source="",
+                           curve_steps=np.zeros(1), curves=np.zeros((1, 1)), median=np.zeros(1),
+                           loss=np.array([1e-12]), steps=np.full(1, 10), stopped_at=np.array([5]),
+                           halts=(None,), finished=True, updates_per_second=1.0)
+    assert goal_text(picture) == "0.001"

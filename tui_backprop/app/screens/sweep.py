@@ -24,7 +24,7 @@ from tui_backprop.app.screens.view import SwitchesViews, view_bindings
 from tui_backprop.app.curve_series import CLIP, downsample, spans_decades, step_ticks
 from tui_backprop.app.widgets.footer import FittedFooter
 from tui_backprop.config import Config, ConfigError, load_config
-from tui_backprop.core.figures import beside, tick
+from tui_backprop.core.figures import MINUS, beside, tick
 from tui_backprop.schema import says
 from tui_backprop.sweep import DIVERGED
 from tui_backprop.sweep_background import BackgroundSweep, SweepPicture
@@ -85,10 +85,13 @@ def goal_text(picture: SweepPicture) -> str:
     if not near.size:
         return beside(picture.goal, None, 3)
     k = int(near[np.argmin(np.abs(losses[near] - picture.goal))])
-    row = float(loss_text(picture, k))  # as the row prints it
+    def number(text: str) -> float:
+        return float(text.replace(MINUS, "-"))
+
+    row = number(loss_text(picture, k))  # as the row prints it
     for digits in range(3, 18):  # until the printed goal and row stand as the true ones do
         text = beside(picture.goal, losses[k], digits)
-        if float(text) != row and (float(text) < row) == (picture.goal < losses[k]):
+        if number(text) != row and (number(text) < row) == (picture.goal < losses[k]):
             return text
     return text
 
