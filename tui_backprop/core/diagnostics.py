@@ -91,7 +91,8 @@ def _norm(a) -> float:
     if a is None or not a.size:
         return 0.0
     flat = a.ravel()
-    norm = float(np.sqrt(np.dot(flat, flat)))
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is handled below
+        norm = float(np.sqrt(np.dot(flat, flat)))
     if math.isfinite(norm) or not np.isfinite(flat).all():
         return norm
     top = float(np.abs(flat).max())
