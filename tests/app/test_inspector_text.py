@@ -393,3 +393,10 @@ def test_a_large_update_ratio_keeps_its_whole_figures():
     i = next(i for i, r in enumerate(ratios) if 10 <= r < 1e4)
     shown = next(l for l in text_of(session, config, (i, 0, 0, 0)).splitlines() if "update/W" in l)
     assert f"update/W {round(ratios[i]):d}" in shown.replace(",", ""), (shown, ratios[i])
+
+
+def test_an_output_the_lesson_calls_a_does_not_restate_its_gradient():
+    """QA5 K4 / QA6 K8: sigmoid-neuron read '∂C/∂a = ∂C/∂a, from the loss phase'."""
+    session, config = after("sigmoid-neuron", "update")
+    text = text_of(session, config).replace("\n", " ")
+    assert "∂C/∂a = ∂C/∂a" not in text and "∂C/∂a: from the loss phase" in text, text

@@ -226,7 +226,8 @@ def grad_a_origin(out: Text, snap: Snapshot, info: LayerSnapshot, names: Names, 
     """Where ∂ℓ/∂a came from: the loss, or the deltas of the layer above."""
     ell = sample_loss(snap, names)
     if info.index == len(snap.layers) - 1:
-        flow(out, [piece((f"∂{ell}/∂a = ∂{ell}/∂{names.a(info.index, neuron)},", "dim")),
+        name = names.a(info.index, neuron)  # ("a" where the lesson calls the output a: no "∂C/∂a = ∂C/∂a")
+        flow(out, [piece((f"∂{ell}/∂a = ∂{ell}/∂{name}," if name != "a" else f"∂{ell}/∂a:", "dim")),
                    piece(("from the loss phase", "dim"))], width, "  ", gap=" ")
         return
     above = snap.layers[info.index + 1]
