@@ -384,6 +384,9 @@ def test_a_lesson_note_written_for_other_settings_says_so_first():
     assert session.message.startswith("(Written for the lesson's settings; this run has lr 0.1, not 0.3.) Step 1:")
     session.set_parameter(0, 0, 0, 1.5)
     assert session.differs_from_lesson() == "lr 0.1, not 0.3, weights typed by hand"
+    new_data = Session(load_preset("xor"))  # d: new data, the network's seed unchanged
+    new_data.regenerate_data(new_data.config.data_seed + 1)
+    assert new_data.differs_from_lesson() == f"new data (seed {new_data.config.data_seed})"
     sweep_seed = Session(config.with_seed(7), lesson=config)  # a seed opened from the sweep
     assert sweep_seed.differs_from_lesson() == "seed 7"
 

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from tui_backprop.core.figures import fmt
-
 from tui_backprop.core.network import Network
 
 VANISHING_RATIO = 1e-3  # a layer whose gradient is 1000× smaller than the largest layer's

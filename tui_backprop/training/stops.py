@@ -70,8 +70,10 @@ class SessionStops:
         what = []
         if mine.training.learning_rate != lesson.training.learning_rate:
             what.append(f"lr {mine.training.learning_rate:g}, not {lesson.training.learning_rate:g}")
-        if mine.network.seed != lesson.network.seed or mine.data.seed != lesson.data.seed:
+        if mine.network.seed != lesson.network.seed:
             what.append(f"seed {mine.network.seed}")
+        elif mine.data.seed != lesson.data.seed:  # d: new data, the same network seed
+            what.append(f"new data (seed {mine.data_seed})")
         if (dataclasses.replace(mine.network, seed=0) != dataclasses.replace(lesson.network, seed=0)
                 or dataclasses.replace(mine.data, seed=None) != dataclasses.replace(lesson.data, seed=None)
                 or any(getattr(mine.training, k) != getattr(lesson.training, k) for k in self.TRAINING_KNOBS)):
