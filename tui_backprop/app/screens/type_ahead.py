@@ -29,6 +29,7 @@ from textual.screen import Screen
 POLL = 0.01  # seconds between looks at a screen being mounted or closed, or a key on its way
 IN_FLIGHT_MAX = 2.0  # seconds: a sent key not heard of again by then (stopped by a widget) is done (0.5 s let
 # the key after an Enter go while a loaded machine was still closing the dialog: it was lost, ~1 run in 10)
+SETTLE_MAX = 2.0  # seconds: the messages a handled key started (Enter's Input.Submitted) still on their way
 GIVE_UP = 3.0  # seconds: a screen that never gets ready has the keys anyway
 REMEMBERED = 256  # keys on their way remembered (a key a widget stops never comes back)
 
@@ -47,6 +48,7 @@ class TypeAhead:
         self._timer = False
         self._since = 0.0  # when the wait for a ready screen began
         self._sent_at = 0.0  # when the key in flight was sent
+        self._handled_at: float | None = None  # a key's bindings ran then: what they posted may still be queued
 
     @property
     def waiting(self) -> bool:
@@ -84,6 +86,7 @@ class TypeAhead:
             # Not at once: what the key started may still be on its way in messages (Enter's Input.Submitted
             # closes a dialog): a poll later, the next key sees the dialog closing and waits for the view below.
             self.in_flight = None
+            self._handled_at = time.monotonic()
             self._wait()
 
     # ------------------------------------------------------------------ inside
@@ -124,6 +127,24 @@ class TypeAhead:
     def _again(self) -> None:
         self.app.set_timer(POLL, self._look)
 
+    def _settling(self) -> bool:
+        """The last handled key's messages are not all dispatched yet, along the focus up to the screen.
+
+        A poll was not enough: on a loaded machine Enter's Input.Submitted was still queued 10 ms later,
+        so the key after it went into the dialog's box before the dialog closed (1 run in 10)."""
+        if self._handled_at is None:
+            return False
+        if time.monotonic() - self._handled_at < SETTLE_MAX:
+            node = self._top()
+            node = getattr(node, "focused", None) or node
+            while node is not None and node is not self.app:
+                queue = node._message_queue
+                if getattr(queue, "_unfinished_tasks", queue.qsize()):  # queued, or being handled
+                    return True
+                node = node._parent
+        self._handled_at = None
+        return False
+
     def _done_if_stopped(self) -> None:
         """A key in flight that a widget stopped (a box took its letter) never comes back: it is handled."""
         key = self.in_flight
@@ -134,8 +155,8 @@ class TypeAhead:
     def _look(self) -> None:
         waited = time.monotonic() - self._since
         self._done_if_stopped()
-        if self.in_flight is not None:
-            return self._again()  # still on its way through the widgets
+        if self.in_flight is not None or self._settling():
+            return self._again()  # still on its way through the widgets, or what it started is
         screen = self._top()
         if screen is not None and not self.ready():
             if waited >= GIVE_UP:
