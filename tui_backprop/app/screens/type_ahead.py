@@ -138,10 +138,9 @@ class TypeAhead:
             node = self._top()
             node = getattr(node, "focused", None) or node
             while node is not None and node is not self.app:
-                queue = node._message_queue
-                if getattr(queue, "_unfinished_tasks", queue.qsize()):  # queued, or being handled
+                if node.message_queue_size:
                     return True
-                node = node._parent
+                node = node.parent
         self._handled_at = None
         return False
 
