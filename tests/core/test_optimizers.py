@@ -144,3 +144,30 @@ def test_against_torch_optim(name):
         opt_t.step()
         opt.step(params, g.copy(), np.ones(5))
         np.testing.assert_allclose(params, weight.detach().numpy(), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("regularization", ["none", "l2", "playground_l1"])
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_update_calls_take_the_steps_step_takes_bit_for_bit(name, regularization):
+    """A sweep lays an optimizer's update out once as calls (no branches each step): the same numbers as
+    ``step``, with a column of learning rates or one rate for all, regularized or not."""
+    rng = np.random.default_rng(5)
+    shape = (4, 7)
+    mask = np.ones(7)
+    mask[-2:] = 0.0  # biases
+    for rate in (0.03, np.array([[0.01], [0.03], [0.1], [0.3]])):
+        params = rng.normal(size=shape)
+        a = make_optimizer(name, shape, 1.0, regularization, 0.01)
+        b = make_optimizer(name, shape, 1.0, regularization, 0.01)
+        a.learning_rate = b.learning_rate = rate
+        pa, pb, grads = params.copy(), params.copy(), np.zeros(shape)
+        calls = b.update_calls(pb, grads, mask)
+        plain = regularization == "none" and name in ("sgd", "momentum")
+        assert (calls[0][0] != b.step) == plain  # laid out where there are no branches
+        for _ in range(5):
+            grads[...] = rng.normal(size=shape)
+            a.step(pa, grads, mask)
+            for call, args in calls:
+                call(*args)
+            assert np.array_equal(pa, pb) and np.array_equal(a.previous_params, b.previous_params)
+            assert np.array_equal(a.last_update, b.last_update)

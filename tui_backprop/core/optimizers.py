@@ -83,6 +83,19 @@ class Optimizer:
             self._playground_l1(params, weight_mask)
         return self.last_update
 
+    def update_calls(self, params, grads, weight_mask) -> list[tuple]:
+        """``step`` on these buffers as (function, arguments) calls, laid out once for the current learning rate.
+
+        A sweep runs them every step: at K = 64 on a tiny network the Python around ``step`` (its branches and
+        method calls) costs as much as its NumPy calls. Optimizers without such a plan give ``step`` itself.
+        The caller counts ``steps``.
+        """
+        return [(self.step, (params, grads, weight_mask))]
+
+    def _plain_update(self) -> bool:
+        """The gradient is the loss gradient itself, and nothing follows the update (no regularization)."""
+        return self.regularization == "none" or self.regularization_rate == 0.0
+
     def _playground_l1(self, params, weight_mask) -> None:
         """w ← sign(w)·max(|w| − lr·rate, 0) on weights: a weight that would cross 0 stops at 0."""
         shrink, magnitude = self._regularized_grad, self._scratch
@@ -103,6 +116,13 @@ class SGD(Optimizer):
     def _compute_update(self, g, out):
         np.multiply(g, self._descent, out=out)
 
+    def update_calls(self, params, grads, weight_mask):
+        if not self._plain_update():
+            return super().update_calls(params, grads, weight_mask)
+        self.effective_grad = grads
+        return [(np.copyto, (self.previous_params, params)), (np.multiply, (grads, self._descent, self.last_update)),
+                (np.add, (params, self.last_update, params))]
+
 
 class Momentum(Optimizer):
     """torch.optim.SGD(momentum=0.9), no dampening, no Nesterov: v ← μv + g; w ← w − lr·v."""
@@ -120,6 +140,15 @@ class Momentum(Optimizer):
         self.velocity *= self.settings["momentum"]
         self.velocity += g
         np.multiply(self.velocity, self._descent, out=out)
+
+    def update_calls(self, params, grads, weight_mask):
+        if not self._plain_update():
+            return super().update_calls(params, grads, weight_mask)
+        self.effective_grad = grads
+        v = self.velocity
+        return [(np.copyto, (self.previous_params, params)), (np.multiply, (v, self.settings["momentum"], v)),
+                (np.add, (v, grads, v)), (np.multiply, (v, self._descent, self.last_update)),
+                (np.add, (params, self.last_update, params))]
 
 
 class RMSprop(Optimizer):

@@ -156,8 +156,11 @@ class Population:
             raise ValueError("every learning rate must be a positive number")
         self.optimizer = make_optimizer(optimizer, self.params.shape, 1.0, regularization, regularization_rate,
                                         **(optimizer_settings or {}))
-        # [K, 1]: each run's rate scales its own row of the update.
-        self.optimizer.learning_rate = self.learning_rates[:, None]
+        # [K, 1]: each run's rate scales its own row of the update; one rate for all is a plain number (the same
+        # products, through NumPy's faster path for a scalar).
+        rates = self.learning_rates
+        self.optimizer.learning_rate = float(rates[0]) if (rates == rates[0]).all() else rates[:, None]
+        self._update = self.optimizer.update_calls(self.params, self.grads, self.weight_mask)
         self.stop_below_loss = stop_below_loss
         # The full training loss at each epoch end costs more than the epoch's steps on tiny networks:
         # computed only when a stop condition needs it or a picture asks for it.
@@ -321,9 +324,10 @@ class Population:
         losses = loss(*loss_args)
         for call, args in backward:
             call(*args)
+        for call, args in self._update:
+            call(*args)
         params = self.params
-        self.optimizer.step(params, self.grads, self.weight_mask)
-        step = self.step_count + 1
+        step = self.optimizer.steps = self.step_count + 1
         # Finite sums prove every run finite; only then is a run looked at closely. Non-finite gradients make
         # the updated weights non-finite, so the weights' sum stands for both.
         params_ok = math.isfinite(_sum(params, None))
