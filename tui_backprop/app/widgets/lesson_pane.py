@@ -146,7 +146,7 @@ def _measure_console():
 
 
 class LessonText(ScrollView):
-    """Blocks of lesson text: paragraphs wrap, preformatted lines scroll sideways rather than wrap."""
+    """Blocks of lesson text: paragraphs wrap, formula lines wrap with a hanging indent, drawings scroll sideways."""
 
     DEFAULT_CSS = """
     LessonText {
