@@ -75,7 +75,8 @@ def test_the_wrap_helper_hangs_keeps_words_and_cuts_only_a_word_longer_than_a_li
     assert wrap("  a = (b − c)·d = 0.125", 13, 3) == ["  a =", "   (b − c)·d", "   = 0.125"]  # "=" with it won't fit
     assert wrap("  x = 0.6225 − 1", 12, 4) == ["  x = 0.6225", "    − 1"]  # the operator goes with its operand
     long = wrap("  see: supercalifragilisticexpialidocious end", 16, 7)
-    assert long == ["  see:", "       supercali", "       fragilist", "       icexpiali", "       docious", "       end"]
+    assert long == ["  see:", "       supercali", "       fragilist", "       icexpiali", "       docious",
+                    "       end"]
     assert "".join(line.strip() for line in long[1:-1]) == "supercalifragilisticexpialidocious"
     styled = hanging(Text.from_markup("  [b]bold[/b] [red]red words here[/red]"), 12, 4)
     assert [t.plain for t in styled] == ["  bold red", "    words", "    here"]

@@ -16,7 +16,6 @@ import re
 
 from rich.cells import cell_len
 from rich.markup import escape
-from rich.style import Style
 from rich.text import Text
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
