@@ -1,5 +1,7 @@
-"""Lesson text: paragraphs wrap, formulas keep their lines (in the lesson pane and the picker's preview)."""
+"""Lesson text: paragraphs wrap, formulas keep their lines where the pane is wide enough and wrap with a
+hanging indent where it is not (in the lesson pane and the picker's preview)."""
 
+import pytest
 from rich.cells import cell_len
 
 from tui_backprop.app.app import BackpropApp
@@ -17,7 +19,7 @@ def shown_whole(pane: LessonText, line: str) -> bool:
     return line in [text.rstrip() for text in pane.lines()] and cell_len(line) <= pane.scrollable_content_region.width
 
 
-def test_paragraphs_wrap_and_formulas_keep_their_lines():
+def test_paragraphs_wrap_and_formulas_keep_their_lines_where_they_fit():
     lesson = "A paragraph that is long enough\nto be wrapped twice at twenty.\n" \
              "  z = w·x + b = 0.5·2 − 0.5 = 0.5\n\nNext paragraph."
     blocks = lesson_blocks(lesson)
@@ -25,8 +27,60 @@ def test_paragraphs_wrap_and_formulas_keep_their_lines():
                       ("  z = w·x + b = 0.5·2 − 0.5 = 0.5", True), ("", False), ("Next paragraph.", False)]
     lines = [text.plain.rstrip() for text in wrap_blocks(blocks, 20)]
     assert lines == ["A paragraph that is", "long enough to be", "wrapped twice at", "twenty.",
-                     "  z = w·x + b = 0.5·2 − 0.5 = 0.5", "", "Next paragraph."]
+                     "  z = w·x + b", "    = 0.5·2 − 0.5", "    = 0.5", "", "Next paragraph."]
+    assert [text.plain.rstrip() for text in wrap_blocks(blocks, 33)][-3] == "  z = w·x + b = 0.5·2 − 0.5 = 0.5"
     assert preformatted_width(lesson) == 33
+    aligned = lesson_blocks(load_preset("chain-two-weights").lesson)  # its alignment stays where it fits
+    assert "  ∂C/∂w2 = (ŷ − y) · (w1·x)  = −6 · 6     = −36" in [text.plain for text in wrap_blocks(aligned, 47)]
+
+
+def test_formula_lines_hang_under_their_text_at_the_side_panes_width():
+    """The sigmoid-neuron example at the 25 columns the side pane has inside at 100×30: each wrapped line goes on
+    under the text after its label, no line ends on an operator, every number is whole."""
+    blocks = [block for block in lesson_blocks(load_preset("sigmoid-neuron").lesson) if block[1]]
+    lines = [text.plain.rstrip() for text in wrap_blocks(blocks, 25)]
+    assert lines[:6] == ["  forward:  z = 0.5·2",
+                         "            − 0.5 = 0.5,",
+                         "            a = σ(0.5)",
+                         "            = 0.6225, C",
+                         "            = 0.0713",
+                         "  backward: delta = ∂C/∂z"], lines
+    assert all(cell_len(line) <= 25 and line.split()[-1] not in ("=", "−", "→", "·") for line in lines)
+    assert "            = −0.0887" in lines and "    → −0.4113." in lines  # "update (…):" is no label: 2 more in
+
+
+def test_a_drawing_keeps_its_lines():
+    """A block of indented lines with box drawing or bars in it is a table or a diagram: it keeps its lines
+    (the pane scrolls sideways for it); the formula after it still wraps."""
+    lesson = "A table:\n  w    | ∂L/∂w  | after the update\n  0.5  | −0.18  | 0.68\nThen:\n" \
+             "  z = w·x + b = 0.5·2 − 0.5 = 0.5\n\n  x ──► h ──► ŷ   (two weights,\n        one chain of them)"
+    lines = [text.plain.rstrip() for text in wrap_blocks(lesson_blocks(lesson), 20)]
+    assert lines[1:3] == ["  w    | ∂L/∂w  | after the update", "  0.5  | −0.18  | 0.68"]
+    assert lines[-2:] == ["  x ──► h ──► ŷ   (two weights,", "        one chain of them)"]  # the whole run of lines
+    assert lines[4:7] == ["  z = w·x + b", "    = 0.5·2 − 0.5", "    = 0.5"]
+
+
+def test_the_wrap_helper_hangs_keeps_words_and_cuts_only_a_word_longer_than_a_line():
+    from rich.text import Text
+
+    from tui_backprop.app.inspector_lines import hanging
+
+    def wrap(line: str, width: int, hang: int) -> list[str]:
+        return [text.plain for text in hanging(Text(line), width, hang)]
+
+    assert wrap("  label: one two three four", 40, 9) == ["  label: one two three four"]  # fits: as it is
+    assert wrap("  label: one two three four five", 16, 9) == ["  label: one two", "         three", "         four",
+                                                                "         five"]
+    assert wrap("  a = (b − c)·d = 0.125", 14, 3) == ["  a", "   = (b − c)·d", "   = 0.125"]  # a bracket whole
+    assert wrap("  a = (b − c)·d = 0.125", 13, 3) == ["  a =", "   (b − c)·d", "   = 0.125"]  # "=" with it won't fit
+    assert wrap("  x = 0.6225 − 1", 12, 4) == ["  x = 0.6225", "    − 1"]  # the operator goes with its operand
+    long = wrap("  see: supercalifragilisticexpialidocious end", 16, 7)
+    assert long == ["  see:", "       supercali", "       fragilist", "       icexpiali", "       docious",
+                    "       end"]
+    assert "".join(line.strip() for line in long[1:-1]) == "supercalifragilisticexpialidocious"
+    styled = hanging(Text.from_markup("  [b]bold[/b] [red]red words here[/red]"), 12, 4)
+    assert [t.plain for t in styled] == ["  bold red", "    words", "    here"]
+    assert styled[0].spans and styled[-1].spans  # the words keep their styles
 
 
 def test_a_formula_wider_than_the_side_pane_widens_it_or_covers_the_curve():
@@ -45,11 +99,13 @@ async def test_chain_two_weights_formula_on_one_line_at_100x30():
         assert shown_whole(pane, ASKED), pane.lines()
         assert not any(line.rstrip().endswith("w2 ·") for line in pane.lines())  # the old wrap
         assert app.query_one("#inspector").region.width > 0  # the inspector stays beside the lesson
-        await pilot.press("v")  # the curve back: the side pane is narrow, the formula scrolls, never wraps
+        await pilot.press("v")  # the curve back: the side pane is narrow, the formula wraps under its text
         await pilot.pause()
         assert app.query_one("#curve").region.width > 0
-        assert ASKED in [line.rstrip() for line in pane.lines()]
-        assert pane.virtual_size.width >= cell_len(TOLD) > pane.scrollable_content_region.width
+        lines = [line.rstrip() for line in pane.lines()]
+        at = lines.index("  ∂C/∂w1 = (ŷ − y) · w2")  # the answer's line hangs under it, whole
+        assert lines[at + 1] == "    · x  = −6 · 4 · 2 = ?", "\n".join(lines)
+        assert pane.max_scroll_x == 0 and max(map(cell_len, lines)) <= pane.scrollable_content_region.width
 
 
 async def test_with_questions_off_the_formula_shows_minus_48_on_one_line():
@@ -139,3 +195,36 @@ async def test_after_a_weight_is_typed_the_lesson_says_its_numbers_are_the_prese
         await pilot.press("backspace")  # back to step 1, before the edit
         await pilot.pause()
         assert app.session.step_count == 1 and WEIGHTS_EDITED not in pane.render().plain
+
+
+SIGMOID_NUMBERS = ("0.6225", "0.0713", "−0.0887", "0.2350", "−0.1774", "0.6774", "−0.4113")
+
+
+@pytest.mark.parametrize("size", [(100, 30), (80, 24), (140, 40)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_beside_the_panes_the_worked_example_wraps_and_every_number_is_whole(size):
+    """QA6 C3: at 100×30, after escape and n, the 28-column lesson cut '  forward:  z = 0.5·2 − 0' at its edge
+    (the numbers the example exists to show were past it, behind a one-cell sideways scrollbar)."""
+    app = BackpropApp(load_preset("sigmoid-neuron"), questions=False)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        if size == (80, 24):  # the panes are back and the lesson gone: v shows it, over them
+            await pilot.press("v")
+            await pilot.pause()
+        pane = app.query_one(LessonPane)
+        width = pane.scrollable_content_region.width
+        assert width > 0
+        lines = pane.lines()
+        assert all(cell_len(line.rstrip()) <= width for line in lines), (width, lines)
+        assert pane.virtual_size.width <= width and pane.max_scroll_x == 0  # nothing to scroll sideways to
+        shown = "\n".join(lines)
+        for number in SIGMOID_NUMBERS:
+            assert any(number in line for line in lines), (number, shown)
+        # wrapped lines hang under the formula's text (after "forward:  "), not at the pane's left edge
+        start = next(i for i, line in enumerate(lines) if line.startswith("  forward:  z = "))
+        follow = lines[start + 1]
+        if not follow.startswith("  backward:"):
+            assert follow.startswith(" " * 12) and not follow.startswith(" " * 15), lines[start:start + 3]

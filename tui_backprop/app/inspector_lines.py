@@ -1,15 +1,18 @@
-"""Inspector lines that wrap between label-and-value pairs, never inside one.
+"""Lines that wrap between pieces, never inside one, with a hanging indent: the inspector's and the lesson's.
 
 A narrow pane (80×24: 35 columns) cannot hold "mean of 10: z 0.065 a 0.146 δ 0.00581" on one line;
 left to rich, it breaks at any space and leaves "δ" at a line's end with its value on the next. Here a
 line is a list of pieces (a label with its value, a factor, a bracketed note) laid out up to a width,
 and a piece that does not fit starts the next line, indented under the line's first value.
+The lesson pane wraps its worked formulas the same way (``hanging``), a word a piece.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 
@@ -33,8 +36,9 @@ def flow(out: Text, pieces: Iterable[Text | tuple[str, Text] | None], width: int
 
     A piece that would run past ``width`` starts a new line, ``hang`` columns in (default: two more
     than ``indent``, so the continuation reads as part of the line above). None pieces are skipped.
-    A piece wider than the whole line gets a line of its own (and rich folds it). A (gap, piece) pair
-    sets the gap before that one piece ("∂z/∂w2  (sample 1)": two spaces where the rest have one).
+    A piece wider than a whole line is cut at the line's end and goes on at ``hang`` on the next.
+    A (gap, piece) pair sets the gap before that one piece ("∂z/∂w2  (sample 1)": two spaces where
+    the rest have one).
     """
     hang = len(indent) + 2 if hang is None else hang
     out.append(indent)
@@ -51,11 +55,87 @@ def flow(out: Text, pieces: Iterable[Text | tuple[str, Text] | None], width: int
         else:
             out.append(space, style=gap_style)
             column += len(space)
+        while column + part.cell_len > width and column < width:  # longer than the line: cut it there
+            head, part = _cut(part, width - column)
+            if not head:
+                break
+            out.append_text(head)
+            out.append("\n" + " " * hang)
+            column = hang
         out.append_text(part)
         column += part.cell_len
     out.append("\n")
 
 
+def _cut(text: Text, cells: int) -> tuple[Text, Text]:
+    """``text`` cut after at most ``cells`` columns (a wide character is not split)."""
+    used = 0
+    for i, char in enumerate(text.plain):
+        used += cell_len(char)
+        if used > cells:
+            return text[:i], text[i:]
+    return text, Text()
+
+
 def prose(out: Text, text: str, width: int, indent: str = " ", style: str | Style = "dim") -> None:
     """A sentence as one line, or several broken between words (NBSP: a space it never breaks at)."""
     flow(out, words(text, style), width, indent, gap=" ")
+
+
+OPERATORS = frozenset("=−+-·×→/<>≤≥≈")  # a lone one goes to the next line with its operand, not at a line's end
+_WORD = re.compile(r"( *)(\S+)")
+
+
+def hanging(line: Text, width: int, hang: int) -> list[Text]:
+    """``line`` as lines of at most ``width`` columns, broken between words, continuations ``hang`` columns in.
+
+    Its own spacing stays where it does not break (aligned "= −6 · 6     = −36"). Where they fit on a line,
+    a bracket's words stay together and a lone operator goes with the word after it ("= 0.6225", not "="
+    at a line's end); a word longer than a line is cut. A line that fits comes back as it is.
+    """
+    if line.cell_len <= width:
+        return [line]
+    plain = line.plain
+    indent = plain[: len(plain) - len(plain.lstrip(" "))]
+    hang = min(hang, max(width - 1, 0))
+    room = width - hang
+    words = [(m.group(1), line[m.start(2): m.end(2)]) for m in _WORD.finditer(plain, len(indent))]
+    out = Text()
+    flow(out, _glue_operators(_keep_brackets(words, room), room), width, indent=indent, hang=hang)
+    return list(out.split("\n"))
+
+
+Spaced = tuple[str, Text]  # a word and the spaces before it
+
+
+def _joined(words: list[Spaced]) -> Spaced:
+    return words[0][0], Text.assemble(words[0][1], *(part for gap, word in words[1:] for part in (gap, word)))
+
+
+def _keep_brackets(words: list[Spaced], room: int) -> list[Spaced]:
+    """Words inside one bracket as one piece ("(a − y)·σ'(z)"), where it fits in ``room`` columns."""
+    out: list[Spaced] = []
+    group: list[Spaced] = []
+    depth = 0
+    for word in words:
+        text = word[1].plain
+        depth += sum(text.count(c) for c in "([{") - sum(text.count(c) for c in ")]}")
+        group.append(word)
+        if depth <= 0:
+            joined = _joined(group)
+            out.extend([joined] if len(group) > 1 and joined[1].cell_len <= room else group)
+            group, depth = [], 0
+    return out + group
+
+
+def _glue_operators(words: list[Spaced], room: int) -> list[Spaced]:
+    """A lone operator and the word after it as one piece, where that fits in ``room`` columns."""
+    out: list[Spaced] = []
+    for word in words:
+        if out and out[-1][1].plain in OPERATORS:
+            joined = _joined([out[-1], word])
+            if joined[1].cell_len <= room:
+                out[-1] = joined
+                continue
+        out.append(word)
+    return out

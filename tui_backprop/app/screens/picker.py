@@ -47,7 +47,7 @@ class PresetPicker(ClosesOnce, ModalScreen[Path | None]):
             yield Input(placeholder="type to filter presets…", id="filter")
             with Horizontal():
                 yield OptionList(id="preset-list")
-                # Formulas keep their lines here too: a wide one scrolls sideways rather than wraps.
+                # Formulas as in the lesson pane: whole where they fit, else wrapped under their text.
                 yield LessonText(id="preview")
 
     def on_mount(self) -> None:

@@ -2,21 +2,26 @@
 
 Lesson text has two kinds of line: paragraphs, which the pane wraps to its width, and
 preformatted lines (indented in the preset: worked formulas, aligned derivations), which
-keep their breaks and alignment. A preformatted line wider than the pane is never
-wrapped: the pane scrolls sideways instead (and the main view widens the pane when it
-can, see ``screens/main.py``).
+keep their breaks and alignment. The main view widens the pane so they fit when it can
+(``side_pane.py``); where it cannot (the 28-column pane beside the others at 100×30), a
+formula line wider than the pane wraps between its words, its continuation lines hanging
+under the formula's text ("  forward:  z = …": under the z), so no number is past the edge.
+Only a drawing (a block of indented lines with box-drawing characters or "|" in it, which
+no shipped lesson has) keeps its lines whole; the pane scrolls sideways for it.
 """
 
 from __future__ import annotations
 
+import re
+
 from rich.cells import cell_len
 from rich.markup import escape
-from rich.style import Style
 from rich.text import Text
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tui_backprop.app.inspector_lines import hanging
 from tui_backprop.config import Config
 from tui_backprop.lessons import GoalResult, Question, mask
 
@@ -80,18 +85,50 @@ def lesson_layout(screen_width: int, right_width: int, formula_width: int) -> tu
     return "over-all", None
 
 
+# A formula line's label: "  forward:  z = …", "  backward: delta …" (one word and a colon, then its text).
+_LABEL = re.compile(r" *[^\s:]+: +(?=\S)")
+_DRAWN = re.compile(r"[|\u2500-\u259f]")  # box drawing and block elements, or a table's bars
+
+
+def formula_hang(line: str, width: int) -> int:
+    """Where a wrapped formula line goes on: under its text after a label ("forward:  "), else two in from its
+    indent (so it does not read as the next line); never past half the width."""
+    label = _LABEL.match(line)
+    if label and label.end() <= width // 2:
+        return label.end()
+    return min(len(line) - len(line.lstrip(" ")) + 2, width // 2)
+
+
 def wrap_blocks(blocks: list[Block], width: int) -> list[Text]:
-    """The lines the pane shows at ``width`` cells: paragraphs wrapped, preformatted lines whole."""
+    """The lines the pane shows at ``width`` cells: paragraphs wrapped, formula lines wrapped with a hanging
+    indent, the lines of a drawing whole."""
     console = _measure_console()
     lines: list[Text] = []
     width = max(width, 4)
-    for markup, pre in blocks:
+    drawn = _drawings(blocks)
+    for i, (markup, pre) in enumerate(blocks):
         text = Text.from_markup(markup)
-        if pre or not text.plain:
+        if not text.plain or i in drawn:
             lines.append(text)
+        elif pre:
+            lines.extend(hanging(text, width, formula_hang(text.plain, width)))
         else:
             lines.extend(text.wrap(console, width, overflow="fold"))
     return lines
+
+
+def _drawings(blocks: list[Block]) -> set[int]:
+    """Indexes of the preformatted lines in runs of them that draw (a table, a diagram): those keep their lines."""
+    drawn: set[int] = set()
+    run: list[int] = []
+    for i, (markup, pre) in enumerate([*blocks, ("", False)]):
+        if pre:
+            run.append(i)
+            continue
+        if any(_DRAWN.search(blocks[j][0]) for j in run):
+            drawn.update(run)
+        run = []
+    return drawn
 
 
 _CONSOLE = None
@@ -108,7 +145,7 @@ def _measure_console():
 
 
 class LessonText(ScrollView):
-    """Blocks of lesson text: paragraphs wrap, preformatted lines scroll sideways rather than wrap."""
+    """Blocks of lesson text: paragraphs wrap, formula lines wrap with a hanging indent, drawings scroll sideways."""
 
     DEFAULT_CSS = """
     LessonText {
