@@ -42,8 +42,8 @@ def test_formula_lines_hang_under_their_text_at_the_side_panes_width():
     assert lines[:6] == ["  forward:  z = 0.5·2",
                          "            − 0.5 = 0.5,",
                          "            a = σ(0.5)",
-                         "            = 0.6225, C",
-                         "            = 0.0713",
+                         "            = 0.6225,",
+                         "            C = 0.0713",
                          "  backward: delta = ∂C/∂z"], lines
     assert all(cell_len(line) <= 25 and line.split()[-1] not in ("=", "−", "→", "·") for line in lines)
     assert "            = −0.0887" in lines and "    → −0.4113." in lines  # "update (…):" is no label: 2 more in
@@ -72,7 +72,9 @@ def test_the_wrap_helper_hangs_keeps_words_and_cuts_only_a_word_longer_than_a_li
     assert wrap("  label: one two three four five", 16, 9) == ["  label: one two", "         three", "         four",
                                                                 "         five"]
     assert wrap("  a = (b − c)·d = 0.125", 14, 3) == ["  a", "   = (b − c)·d", "   = 0.125"]  # a bracket whole
-    assert wrap("  a = (b − c)·d = 0.125", 13, 3) == ["  a =", "   (b − c)·d", "   = 0.125"]  # "=" with it won't fit
+    # "= (b − c)·d" won't fit: the bracket opens, no line ends on "="
+    assert wrap("  a = (b − c)·d = 0.125", 13, 3) == ["  a = (b", "   − c)·d", "   = 0.125"]
+    assert wrap("  z = 1, C = 0.0713", 14, 4) == ["  z = 1,", "    C = 0.0713"]  # a name stays with its value
     assert wrap("  x = 0.6225 − 1", 12, 4) == ["  x = 0.6225", "    − 1"]  # the operator goes with its operand
     long = wrap("  see: supercalifragilisticexpialidocious end", 16, 7)
     assert long == ["  see:", "       supercali", "       fragilist", "       icexpiali", "       docious",

@@ -101,7 +101,7 @@ def hanging(line: Text, width: int, hang: int) -> list[Text]:
     room = width - hang
     words = [(m.group(1), line[m.start(2): m.end(2)]) for m in _WORD.finditer(plain, len(indent))]
     out = Text()
-    flow(out, _glue_operators(_keep_brackets(words, room), room), width, indent=indent, hang=hang)
+    flow(out, _glue_names(_glue_operators(_keep_brackets(words, room - 2), room), room), width, indent=indent, hang=hang)
     return list(out.split("\n"))
 
 
@@ -113,7 +113,8 @@ def _joined(words: list[Spaced]) -> Spaced:
 
 
 def _keep_brackets(words: list[Spaced], room: int) -> list[Spaced]:
-    """Words inside one bracket as one piece ("(a − y)·σ'(z)"), where it fits in ``room`` columns."""
+    """Words inside one bracket as one piece ("(a − y)·σ'(z)"), where it fits in ``room`` columns (pass two
+    fewer than a line has: an operator before it, "= ", must fit with it or be left at a line's end)."""
     out: list[Spaced] = []
     group: list[Spaced] = []
     depth = 0
@@ -135,6 +136,20 @@ def _glue_operators(words: list[Spaced], room: int) -> list[Spaced]:
         if out and out[-1][1].plain in OPERATORS:
             joined = _joined([out[-1], word])
             if joined[1].cell_len <= room:
+                out[-1] = joined
+                continue
+        out.append(word)
+    return out
+
+
+def _glue_names(words: list[Spaced], room: int) -> list[Spaced]:
+    """A name and the "= value" after it as one piece ("C = 0.0713", not "C" at a line's end), where it fits."""
+    out: list[Spaced] = []
+    for word in words:
+        if out and word[1].plain.startswith("= "):
+            name = out[-1][1].plain
+            joined = _joined([out[-1], word])
+            if " " not in name and not name.endswith(",") and name not in OPERATORS and joined[1].cell_len <= room:
                 out[-1] = joined
                 continue
         out.append(word)
