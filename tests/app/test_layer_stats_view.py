@@ -274,3 +274,25 @@ async def test_exploding_gradients_step_1_is_drawn_above_the_healthy_row(size):
         scroll = app.screen.query_one("#layer-stats-scroll")
         assert scroll.size.height >= 1  # the histograms keep a line at least (and scroll)
 
+
+async def test_mid_step_the_view_says_which_step_and_marks_last_steps_gradients_pending():
+    """QA6 C1: xor, n n p p p (step 3: forward and loss done): "After step 2" over step 3's activations, and
+    step 2's ∂L/∂W unmarked under them, with its ratio on the layer's line."""
+    app = BackpropApp(load_preset("xor"), questions=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("escape", "n", "n", "p", "p", "p", "U")
+        await pilot.pause(0.6)
+        snap = app.main.latest_snapshot
+        assert snap.step == 2 and snap.last_phase == "loss"
+        assert [layer.backward_pending for layer in snap.layers] == [True, True]
+        text = str(app.screen.query_one("#layer-stats-text").render())
+        assert text.startswith("In step 3 (loss done, paused). ") and "After step" not in text
+        assert text.count("  ∂L/∂W  (pending)") == 2 and "std(∂L/∂W)/std(W) 0" not in text
+        assert "  ∂L/∂a  (pending)" in text.split("Layer 2")[0]  # layer 1: not reached either
+        lines = text.split("Layer 2")[1].splitlines()
+        assert lines[2].startswith("  ∂L/∂a ") and "mean" in lines[2]  # the output's: from this step's loss
+        await pilot.press("escape", "p", "p", "U")  # backward L2, L1: each layer's gradient once its pass has run
+        await pilot.pause(0.6)
+        text = str(app.screen.query_one("#layer-stats-text").render())
+        assert text.startswith("In step 3 (backward L1 done, paused). ") and "(pending)" not in text
+        assert "std(∂L/∂W)/std(W) " in text

@@ -90,6 +90,19 @@ def describe(stats: LayerStats, loss: str = "L") -> str:
     return "\n".join(lines)
 
 
+def heading(snap) -> tuple[str, str]:
+    """Which step the histograms are of, and how far it got: "After step 2", or mid-step "In step 3" with the
+    phase run last (QA6 C1: "After step 2" over step 3's activations); ∂L/∂W of a layer the step's backward
+    pass has not reached says "(pending)" (``layer_stats``)."""
+    if snap.last_phase in (None, "update"):
+        return f"After step {snap.step:,}", snap.state_word
+    step = f"In step {snap.step + 1:,}"
+    if snap.halted:
+        layer = f", layer {snap.halted.layer + 1}" if snap.halted.layer is not None else ""
+        return step, f"halted in the {snap.halted.phase} phase{layer}"
+    return step, f"{snap.last_phase} done, {'paused' if snap.state_word.startswith('paused') else snap.state_word}"
+
+
 def ratio_series(snap):
     """(steps, log10 ratios [steps, layers]) to draw, the lines ending at this step; None before any update."""
     steps, ratios = snap.update_ratio_steps, snap.update_ratio_history
@@ -199,7 +212,8 @@ class LayerStatsScreen(ViewScreen):
         plot.show(snap)
         config = getattr(self.owner, "config", None)  # (mounting: lesson_renames(self) has no app config yet)
         loss = dict(getattr(config, "names", ()) or ()).get("L", "L")  # the lesson's name, as the inspector's (C)
-        blocks = [f"[b]After step {snap.step:,}[/b] ({escape(snap.state_word)}). a: activations, saturated: tanh "
+        head, state = heading(snap)
+        blocks = [f"[b]{head}[/b] ({escape(state)}). a: activations, saturated: tanh "
                   f"|a| > 0.96 or sigmoid a < 0.02 or > 0.98, zero: ReLU off. ∂{escape(loss)}/∂a: per sample. "
                   f"std(∂{escape(loss)}/∂W)/std(W): how big the gradient is next to the weights."]
         for layer in snap.layers:
