@@ -79,3 +79,19 @@ def test_data_near_minus_3_keeps_the_rows_it_has():
     low, high, above, below = ratio_range([-3.76, -1.07])
     assert rows_needed(low, high, 5, 12, above, below) == 5
     assert fitted_axis(low, high, 5, above, below) == ([-4, -3, -2, -1, 0], -4, 0)
+
+
+def test_a_few_more_rows_for_a_scale_twice_as_fine():
+    """QA5 C1: vanishing-gradients at 100×30 after 9,140 steps (data −7.53 … −0.82, 8 rows) read 3 … −11 at two
+    decades a row, four rows empty; one row more gives −8 … 0 at one decade a row, each layer on its decade."""
+    from tui_backprop.app.ratio_axis import rows_wanted
+
+    low, high, above, below = -7.53, -0.82, (-1.98,), (-4.0009,)
+    assert rows_needed(low, high, 8, 18, above, below) == 8
+    assert fitted_axis(low, high, 8, above, below)[0] == [-11, -9, -7, -5, -3, -1, 1, 3]
+    assert rows_wanted(low, high, 8, 18, above, below) == 9
+    assert fitted_axis(low, high, 9, above, below) == ([-8, -7, -6, -5, -4, -3, -2, -1, 0], -8, 0)
+    assert rows_wanted(low, high, 8, 8, above, below) == 8  # no room: as it was
+    assert rows_wanted(-3.76, -1.07, 5, 18, (-1.07,)) == 5  # xor: a decade a row already
+    ex_low, ex_high, ex_above, ex_below = ratio_range(EXPLODING)
+    assert rows_wanted(ex_low, ex_high, 5, 12, ex_above, ex_below) == 10  # exploding: nothing twice as fine in 12

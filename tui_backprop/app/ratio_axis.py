@@ -126,3 +126,20 @@ def rows_needed(low: float, high: float, rows: int, most: int, above=(), below=(
             if honest_limits(low, high, r, far) is not None:
                 return r
     return rows
+
+
+FINER_FOR = 3  # rows the chart may take beyond ``rows_needed`` for a scale at least twice as fine
+
+
+def rows_wanted(low: float, high: float, rows: int, most: int, above=(), below=(), most_above: int | None = None) -> int:
+    """``rows_needed``, or up to ``FINER_FOR`` rows more (within ``most``) where they make a scale of more than a
+    decade a row twice as fine (QA5 C1: vanishing-gradients at 100×30 read 3 … −11, two decades a row with four
+    rows empty; −8 … 0, one decade a row, takes one row more)."""
+    need = rows_needed(low, high, rows, most, above, below, most_above)
+    coarse = per_row_of(fitted_axis(low, high, need, above, below), need)
+    if coarse <= 1:  # a decade a row or finer: enough for "about −3"
+        return need
+    for r in range(need + 1, min(need + FINER_FOR, most) + 1):
+        if per_row_of(fitted_axis(low, high, r, above, below), r) <= coarse / 2 + 1e-9:
+            return r
+    return need

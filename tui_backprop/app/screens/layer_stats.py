@@ -20,7 +20,7 @@ from textual_plotext import PlotextPlot
 from tui_backprop.app.screens.view import ViewScreen
 from tui_backprop.app.curve_series import step_ticks
 from tui_backprop.app.ratio_axis import (  # noqa: F401 (the axis's names, as before)
-    TICK_STEPS, fitted_axis, plot_row, ratio_axis, ratio_limits, ratio_range, rows_needed)
+    TICK_STEPS, fitted_axis, plot_row, ratio_axis, ratio_limits, ratio_range, rows_wanted)
 from tui_backprop.core.figures import counted, fmt, tick
 from tui_backprop.app.widgets.footer import FittedFooter
 from tui_backprop.core.layer_stats import HEALTHY_LOG_RATIO, NO_UPDATE, Histogram, LayerStats, layer_stats, with_latest
@@ -191,7 +191,7 @@ class LayerStatsScreen(ViewScreen):
         height = "1fr"
         if series is not None:
             low, high, above, below = ratio_range(series[1])
-            rows = rows_needed(low, high, fair, free - HISTOGRAM_MIN - frame, above, below,
+            rows = rows_wanted(low, high, fair, free - HISTOGRAM_MIN - frame, above, below,
                                most_above=free - HISTOGRAM_LEAST - frame)
             height = rows + frame if rows > fair else "1fr"
         if height != self._plot_height:
