@@ -94,4 +94,4 @@ def test_a_few_more_rows_for_a_scale_twice_as_fine():
     assert rows_wanted(low, high, 8, 8, above, below) == 8  # no room: as it was
     assert rows_wanted(-3.76, -1.07, 5, 18, (-1.07,)) == 5  # xor: a decade a row already
     ex_low, ex_high, ex_above, ex_below = ratio_range(EXPLODING)
-    assert rows_wanted(ex_low, ex_high, 5, 12, ex_above, ex_below) == 10  # exploding: nothing twice as fine in 12
+    assert rows_wanted(ex_low, ex_high, 5, 12, ex_above, ex_below) == 10  # exploding: none twice as fine in 12

@@ -67,7 +67,8 @@ def per_row_of(axis: tuple[list[float], float, float], rows: int) -> float:
     return (axis[2] - axis[1]) / max(rows - 1, 1)
 
 
-def ratio_limits(low: float, high: float, rows: int, coarsest: float = math.inf) -> tuple[list[float], float, float]:
+def ratio_limits(low: float, high: float, rows: int,
+                 coarsest: float = math.inf) -> tuple[list[float], float, float]:
     """``ratio_axis`` for data from ``low`` to ``high`` with a margin of 0.3 decades, or a thinner one (down to
     the data on the frame) when that gives fewer decades a row: QA5 C1, xor's minimum wandering across −3.7
     flipped the 5-row axis between one decade a row (−4 … 0) and two (−7 … 1), and drew the lines a decade off."""
@@ -113,7 +114,8 @@ def fitted_axis(low: float, high: float, rows: int, above=(), below=()) -> tuple
             or ratio_limits(low, high, rows))
 
 
-def rows_needed(low: float, high: float, rows: int, most: int, above=(), below=(), most_above: int | None = None) -> int:
+def rows_needed(low: float, high: float, rows: int, most: int, above=(), below=(),
+                most_above: int | None = None) -> int:
     """The fewest rows, from ``rows`` up to ``most``, on which the axis is honest both ways, else up to
     ``most_above`` (default ``most``) honest above; ``rows`` when neither fits."""
     for far, limit in (((*above, *below), most), (tuple(above), most if most_above is None else most_above)):
@@ -131,7 +133,8 @@ def rows_needed(low: float, high: float, rows: int, most: int, above=(), below=(
 FINER_FOR = 3  # rows the chart may take beyond ``rows_needed`` for a scale at least twice as fine
 
 
-def rows_wanted(low: float, high: float, rows: int, most: int, above=(), below=(), most_above: int | None = None) -> int:
+def rows_wanted(low: float, high: float, rows: int, most: int, above=(), below=(),
+                most_above: int | None = None) -> int:
     """``rows_needed``, or up to ``FINER_FOR`` rows more (within ``most``) where they make a scale of more than a
     decade a row twice as fine (QA5 C1: vanishing-gradients at 100×30 read 3 … −11, two decades a row with four
     rows empty; −8 … 0, one decade a row, takes one row more)."""
