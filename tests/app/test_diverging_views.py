@@ -23,7 +23,8 @@ from tui_backprop.presets import load_preset
 SIZE = (80, 24)  # the QA's terminal
 # preset: (the step it halts in, a step a little before it, words the U view says about the blown-up layers)
 RUNS = {
-    "exploding-gradients": (6, 4, ("all 16 NaN", "2.9e145")),
+    # layer 1's ∂L/∂W: step 5's until the backward pass reaches it, so pending (QA6 C1; it read "all 16 NaN")
+    "exploding-gradients": (6, 4, ("∂L/∂W  (pending)", "and 8 NaN", "2.9e145")),
     "learning-rate-too-high": (1054, 1045, ("1.5e154",)),
 }
 
@@ -74,8 +75,8 @@ async def check_layer_stats(pilot, app, words) -> None:
     await pilot.pause(0.5)
     alive(app)
     text = str(app.screen.query_one("#layer-stats-text").render())
-    step = app.session.halted.step - 1
-    assert f"After step {step:,} (halted)" in text
+    halted = app.session.halted  # the step it halted in, which phase (QA6 C1: "After step 5" over step 6's a)
+    assert text.startswith(f"In step {halted.step:,} (halted in the {halted.phase} phase")
     for word in words:
         assert word in text, (word, text)
 

@@ -223,3 +223,76 @@ def test_a_dip_below_the_margin_thins_the_margin_before_it_doubles_the_scale():
             assert bottom <= low and high <= top and -3 in ticks  # every point in view
             wide = ratio_axis(low - 0.3, high + 0.3, rows)
             assert top - bottom <= wide[2] - wide[1]  # never a coarser scale than the 0.3 margin's
+
+
+def chart_rows(plot) -> tuple[list[str], int, dict[int, float]]:
+    """The plot's rows inside its frame (top first), the column of its y axis, and each labelled row's value."""
+    lines = [strip.text for strip in plot.render_lines(Region(0, 0, *plot.size))]
+    top = next(i for i, line in enumerate(lines) if "┌" in line)
+    bottom = next(i for i, line in enumerate(lines) if "└" in line)
+    axis = lines[top].index("┌")
+    rows = lines[top + 1: bottom]
+    labels = {i: float(row[1:axis].strip().replace("−", "-")) for i, row in enumerate(rows) if row[axis] == "┤"}
+    return rows, axis, labels
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30), (60, 20)])
+async def test_exploding_gradients_step_1_is_drawn_above_the_healthy_row(size):
+    """QA6 C5: at 80×24 the axis took 20 decades a row (5 rows) and step 1's 10^2.4 … 10^3.2, "hundreds of times
+    the weights" in the lesson, was drawn on the row labelled −3, healthy; at 60×20, 100 decades a row, the whole
+    blow-up was. The chart now takes the rows it needs: step 1 is drawn on a row that stands for 10^3.7."""
+    app = BackpropApp(load_preset("exploding-gradients"), questions=False)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("escape")
+        session = app.session
+        for _ in range(20):  # (the lesson's notes stop a run)
+            if session.halted:
+                break
+            session.run(10)
+        app.main.publish_now()
+        await pilot.press("U")
+        await pilot.pause(0.6)
+        snap = app.main.latest_snapshot
+        assert snap.halted and snap.update_ratio_steps[0] == 1
+        step1 = snap.update_ratio_history[0]
+        assert (step1 > 2.3).all() and (step1 < 3.3).all()  # the lesson's "log10 ratio above 2"
+        plot = app.screen.query_one(RatioPlot)
+        rows, axis, labels = chart_rows(plot)
+        (at_a, a), (at_b, b) = sorted(labels.items())[:2]
+        per_row = (a - b) / (at_b - at_a)  # the rows run top down
+        healthy = next(i for i, value in labels.items() if value == -3)
+        drawn = [i for i, row in enumerate(rows) if row[axis + 1] != " "]  # step 1's column
+        assert rows[healthy][axis + 1] == "-"  # the healthy line alone on its row there
+        marks = [i for i in drawn if i != healthy]
+        assert marks and all(i < healthy for i in marks), rows  # every step-1 mark above it …
+        for i in marks:  # … on a row within half a row of what step 1's ratios are, and above 2
+            value = -3 + (healthy - i) * per_row
+            assert min(abs(value - step1)) <= per_row / 2 and value > 2, (value, step1, per_row)
+        if size == (80, 24):
+            assert sorted(labels.values()) == [-3, 17, 37] and per_row == pytest.approx(20 / 3)
+            assert len(rows) == 10 and marks == [healthy - 1]  # 10^3.67
+        scroll = app.screen.query_one("#layer-stats-scroll")
+        assert scroll.size.height >= 1  # the histograms keep a line at least (and scroll)
+
+
+async def test_mid_step_the_view_says_which_step_and_marks_last_steps_gradients_pending():
+    """QA6 C1: xor, n n p p p (step 3: forward and loss done): "After step 2" over step 3's activations, and
+    step 2's ∂L/∂W unmarked under them, with its ratio on the layer's line."""
+    app = BackpropApp(load_preset("xor"), questions=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("escape", "n", "n", "p", "p", "p", "U")
+        await pilot.pause(0.6)
+        snap = app.main.latest_snapshot
+        assert snap.step == 2 and snap.last_phase == "loss"
+        assert [layer.backward_pending for layer in snap.layers] == [True, True]
+        text = str(app.screen.query_one("#layer-stats-text").render())
+        assert text.startswith("In step 3 (loss done, paused). ") and "After step" not in text
+        assert text.count("  ∂L/∂W  (pending)") == 2 and "std(∂L/∂W)/std(W) 0" not in text
+        assert "  ∂L/∂a  (pending)" in text.split("Layer 2")[0]  # layer 1: not reached either
+        lines = text.split("Layer 2")[1].splitlines()
+        assert lines[2].startswith("  ∂L/∂a ") and "mean" in lines[2]  # the output's: from this step's loss
+        await pilot.press("escape", "p", "p", "U")  # backward L2, L1: each layer's gradient once its pass has run
+        await pilot.pause(0.6)
+        text = str(app.screen.query_one("#layer-stats-text").render())
+        assert text.startswith("In step 3 (backward L1 done, paused). ") and "(pending)" not in text
+        assert "std(∂L/∂W)/std(W) " in text

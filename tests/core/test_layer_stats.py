@@ -168,3 +168,23 @@ def test_layer_stats_of_a_blown_up_network_never_raise():
     for layer in snap.layers:
         stats = layer_stats(layer, 16)
         assert stats.grad_to_weight is None or math.isfinite(stats.grad_to_weight)
+
+
+def test_a_layer_the_backward_pass_has_not_reached_has_no_weight_gradient_yet():
+    """QA6 C1: mid-step (forward and loss done) ∂L/∂W read as this step's though it was the last step's."""
+    s = session("xor")
+    s.run(2)
+    while s.last_phase != "loss":
+        s.run_phase()
+    snap = s.snapshot(grid=False)
+    assert snap.step == 2 and all(layer.backward_pending for layer in snap.layers)
+    assert all(np.any(layer.grad_weights) for layer in snap.layers)  # step 2's, still in the arrays
+    for layer in snap.layers:
+        st = layer_stats(layer, 16)
+        assert st.activations.total == layer.a.size  # step 3's forward pass: there
+        assert st.weight_gradients is None and st.grad_to_weight is None  # pending, not step 2's
+    s.run_phase()  # backward L2
+    snap = s.snapshot(grid=False)
+    last, first = layer_stats(snap.layers[1], 16), layer_stats(snap.layers[0], 16)
+    assert last.weight_gradients.total == snap.layers[1].grad_weights.size and last.grad_to_weight > 0
+    assert first.weight_gradients is None

@@ -163,13 +163,17 @@ class LayerStats:
 
 
 def layer_stats(layer, bins: int = 20) -> LayerStats:
-    """Distributions of one layer of a snapshot (``weights``, ``grad_weights``, ``a``, ``grad_a``)."""
+    """Distributions of one layer of a snapshot (``weights``, ``grad_weights``, ``a``, ``grad_a``,
+    ``backward_pending``)."""
     a = layer.a
     acts = histogram(a, bins, ACTIVATION_RANGES.get(layer.activation)) if a is not None else None
     saturated = saturated_share(layer.activation, a) if a is not None and layer.activation in ("tanh", "sigmoid") else None
     dead = float(np.mean(a <= 0.0)) if a is not None and layer.activation == "relu" else None
     grads = histogram(layer.grad_a, bins) if layer.grad_a is not None else None
-    has_grads = layer.grad_a is not None or np.any(layer.grad_weights)
+    # this step's ∂L/∂W: not while the step in progress has yet to reach the layer going backward (its array
+    # still holds the last step's, QA6 C1), nor before any backward pass (all zero)
+    pending = getattr(layer, "backward_pending", False)
+    has_grads = not pending and (layer.grad_a is not None or np.any(layer.grad_weights))
     wgrads = histogram(layer.grad_weights, bins) if has_grads else None
     w_std = spread(layer.weights)
     g_std = spread(layer.grad_weights)

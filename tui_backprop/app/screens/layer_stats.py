@@ -10,8 +10,6 @@ of ∂L/∂W with its size relative to W. Histograms are drawn as bars of
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from rich.markup import escape
 from textual.app import ComposeResult
@@ -21,6 +19,8 @@ from textual_plotext import PlotextPlot
 
 from tui_backprop.app.screens.view import ViewScreen
 from tui_backprop.app.curve_series import step_ticks
+from tui_backprop.app.ratio_axis import (  # noqa: F401 (the axis's names, as before)
+    TICK_STEPS, fitted_axis, plot_row, ratio_axis, ratio_limits, ratio_range, rows_wanted)
 from tui_backprop.core.figures import counted, fmt, tick
 from tui_backprop.app.widgets.footer import FittedFooter
 from tui_backprop.core.layer_stats import HEALTHY_LOG_RATIO, NO_UPDATE, Histogram, LayerStats, layer_stats, with_latest
@@ -35,6 +35,10 @@ LEGEND = ("━", "•", "x", "+", "o", "*", "#", "@", "%", "&")
 BINS = 16
 PLOT_FRAME_ROWS = 4  # plotext's box (2), its step labels and "step": rows of the pane that are not the plot's
 REDRAW_EVERY = 0.25  # seconds
+PLOT_BORDER = 2
+# Rows the histograms keep (their border and three lines, or one) when the chart needs more to be honest both
+# ways (no point far above or below −3 on its row), or above (no blow-up drawn as healthy): they scroll.
+HISTOGRAM_MIN, HISTOGRAM_LEAST = 5, 3
 
 
 def sparkline(hist: Histogram | None) -> str:
@@ -86,56 +90,26 @@ def describe(stats: LayerStats, loss: str = "L") -> str:
     return "\n".join(lines)
 
 
-TICK_STEPS = (1, 2, 5, 10, 20, 50, 100)  # decades between two labels
+def heading(snap) -> tuple[str, str]:
+    """Which step the histograms are of, and how far it got: "After step 2", or mid-step "In step 3" with the
+    phase run last (QA6 C1: "After step 2" over step 3's activations); ∂L/∂W of a layer the step's backward
+    pass has not reached says "(pending)" (``layer_stats``)."""
+    if snap.last_phase in (None, "update"):
+        return f"After step {snap.step:,}", snap.state_word
+    step = f"In step {snap.step + 1:,}"
+    if snap.halted:
+        layer = f", layer {snap.halted.layer + 1}" if snap.halted.layer is not None else ""
+        return step, f"halted in the {snap.halted.phase} phase{layer}"
+    return step, f"{snap.last_phase} done, {'paused' if snap.state_word.startswith('paused') else snap.state_word}"
 
 
-def plot_row(value: float, low: float, high: float, rows: int) -> int:
-    """The row (0 at the bottom) plotext draws ``value`` on, or labels it on: its own rounding."""
-    return math.floor(round(0.5 + (rows - 1) * (value - low) / (high - low), 8))
-
-
-def ratio_axis(low: float, high: float, rows: int) -> tuple[list[float], float, float]:
-    """Labels and limits for the log10 axis: whole decades through −3 (the healthy line), a fixed number of
-    decades apart and a fixed number of rows apart, so "−4 −3 −2 −1" sit one row apart, never two then one.
-
-    The limits are chosen so each label falls exactly on a row: then plotext's rounding cannot move one (and a
-    braille line at −3 is drawn on the row of its label). The fewest decades between labels wins, then the
-    most rows between them (the finest scale) that still hold ``low``…``high`` with at least two labels in
-    view; then, of the rows −3 can take, the one with the most labels, then the most centred.
-    """
-    top = max(rows - 1, 1)
-    span = max(high - low, 1e-9)
-    for step, k in ((step, k) for step in TICK_STEPS for k in range(top, 0, -1)):
-        per_row = step / k
-        if top * per_row < span:
-            continue
-        # the healthy line's row: the data in view below it and above it
-        lowest, highest = math.ceil((HEALTHY_LOG_RATIO - low) / per_row - 1e-9), math.floor(
-            top - (high - HEALTHY_LOG_RATIO) / per_row + 1e-9)
-        centre = top / 2 - ((low + high) / 2 - HEALTHY_LOG_RATIO) / per_row  # −3's row with the data centred
-        labelled = {at: range(at % k, top + 1, k) for at in range(max(lowest, 0), min(highest, top) + 1)}
-        labelled = {at: rows_of for at, rows_of in labelled.items() if len(rows_of) >= 2}
-        if labelled:
-            at = max(labelled, key=lambda row: (len(labelled[row]), -abs(row - centre)))
-            bottom = HEALTHY_LOG_RATIO - at * per_row
-            return [float(round(bottom + row * per_row)) for row in labelled[at]], bottom, bottom + top * per_row
-    return [HEALTHY_LOG_RATIO], low, high  # under two rows: the healthy line's label alone
-
-
-MARGINS = (0.3, 0.15, 0.0)  # decades kept between the data and the frame, thinner where that keeps the scale finer
-
-
-def ratio_limits(low: float, high: float, rows: int) -> tuple[list[float], float, float]:
-    """``ratio_axis`` for data from ``low`` to ``high`` with a margin of 0.3 decades, or a thinner one (down to
-    the data on the frame) when that gives fewer decades a row: QA5 C1, xor's minimum wandering across −3.7
-    flipped the 5-row axis between one decade a row (−4 … 0) and two (−7 … 1), and drew the lines a decade off."""
-    best = None
-    for margin in MARGINS:
-        axis = ratio_axis(low - margin, high + margin, rows)
-        per_row = (axis[2] - axis[1]) / max(rows - 1, 1)
-        if best is None or per_row < best[0] - 1e-9:
-            best = (per_row, axis)
-    return best[1]
+def ratio_series(snap):
+    """(steps, log10 ratios [steps, layers]) to draw, the lines ending at this step; None before any update."""
+    steps, ratios = snap.update_ratio_steps, snap.update_ratio_history
+    if steps is not None and len(steps):  # the series keeps every k-th step: end the lines at this one
+        steps, ratios = with_latest(steps, ratios, snap.step, [layer.diagnostics.update_ratio
+                                                               for layer in snap.layers])
+    return None if steps is None or len(steps) == 0 else (steps, ratios)
 
 
 class RatioPlot(PlotextPlot):
@@ -152,28 +126,25 @@ class RatioPlot(PlotextPlot):
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
-        steps, ratios = snap.update_ratio_steps, snap.update_ratio_history
         plt.xlabel("step")
-        if steps is not None and len(steps):  # the series keeps every k-th step: end the lines at this one
-            steps, ratios = with_latest(steps, ratios, snap.step, [layer.diagnostics.update_ratio
-                                                                   for layer in snap.layers])
-        if steps is None or len(steps) == 0:
+        series = ratio_series(snap)
+        if series is None:
             plt.title("no update yet: press space or n")
             self.refresh()
             return
+        steps, ratios = series
         x = steps.tolist()
         # in dashes, no layer's mark: without colour (NO_COLOR) a grey braille line was L1's own
         plt.plot([x[0], x[-1]], [HEALTHY_LOG_RATIO, HEALTHY_LOG_RATIO], color="gray", marker="-")
-        low, high = HEALTHY_LOG_RATIO, HEALTHY_LOG_RATIO
         for i in range(ratios.shape[1]):
             y = ratios[:, i]
             ok = np.isfinite(y) & (y > NO_UPDATE + 1)  # no update at all: drawn nowhere
             if ok.any():
                 plt.plot(steps[ok].tolist(), y[ok].tolist(), color=COLORS[i % len(COLORS)],
                          marker=MARKERS[i % len(MARKERS)])
-                low, high = min(low, float(y[ok].min())), max(high, float(y[ok].max()))
-        ticks, low, high = ratio_limits(min(low, HEALTHY_LOG_RATIO), max(high, HEALTHY_LOG_RATIO),
-                                        self.size.height - PLOT_FRAME_ROWS)
+        # QA6 C5: a scale on which no point far from −3 is drawn on its row (the view gives it the rows it needs)
+        low, high, above, below = ratio_range(ratios)
+        ticks, low, high = fitted_axis(low, high, self.size.height - PLOT_FRAME_ROWS, above, below)
         plt.yticks(ticks, [tick(t) for t in ticks])  # the title's minus: "grey: −3"
         plt.ylim(low, high)
         # From the first step drawn (step 1: the series keeps it), as the loss curve's axis.
@@ -193,6 +164,7 @@ class LayerStatsScreen(ViewScreen):
     def __init__(self, owner):
         super().__init__(owner)  # the app: its newest snapshot, and its keys to run and step
         self._shown = None
+        self._plot_height = "1fr"
 
     def compose(self) -> ComposeResult:
         yield RatioPlot(id="ratio-plot")
@@ -205,6 +177,27 @@ class LayerStatsScreen(ViewScreen):
         self.set_interval(REDRAW_EVERY, self._redraw)
         self._redraw()
 
+    def on_resize(self) -> None:
+        if self._shown is not None:
+            self._fit_plot(self._shown)
+
+    def _fit_plot(self, snap) -> None:
+        """Give the chart the rows its axis needs to draw each point honestly (QA6 C5: exploding-gradients took
+        20 decades a row in 5 rows), up to all but ``HISTOGRAM_MIN`` rows of the screen; else half of it."""
+        series = ratio_series(snap)
+        free = self.size.height - self.query_one(FittedFooter).outer_size.height
+        frame = PLOT_FRAME_ROWS + PLOT_BORDER
+        fair = free // 2 - frame  # the plot's rows at 1fr: the two panes share the screen
+        height = "1fr"
+        if series is not None:
+            low, high, above, below = ratio_range(series[1])
+            rows = rows_wanted(low, high, fair, free - HISTOGRAM_MIN - frame, above, below,
+                               most_above=free - HISTOGRAM_LEAST - frame)
+            height = rows + frame if rows > fair else "1fr"
+        if height != self._plot_height:
+            self._plot_height = height
+            self.query_one(RatioPlot).styles.height = height
+
     def _redraw(self) -> None:
         snap = self.owner.latest_snapshot
         if snap is None or snap is self._shown:
@@ -215,10 +208,12 @@ class LayerStatsScreen(ViewScreen):
         plot = self.query_one(RatioPlot)
         plot.border_title = "log10 update:weight ratio ‖ΔW‖/‖W‖ per step (- - −3, healthy)"
         plot.border_subtitle = legend
+        self._fit_plot(snap)  # (a new height redraws it again at its size)
         plot.show(snap)
         config = getattr(self.owner, "config", None)  # (mounting: lesson_renames(self) has no app config yet)
         loss = dict(getattr(config, "names", ()) or ()).get("L", "L")  # the lesson's name, as the inspector's (C)
-        blocks = [f"[b]After step {snap.step:,}[/b] ({escape(snap.state_word)}). a: activations, saturated: tanh "
+        head, state = heading(snap)
+        blocks = [f"[b]{head}[/b] ({escape(state)}). a: activations, saturated: tanh "
                   f"|a| > 0.96 or sigmoid a < 0.02 or > 0.98, zero: ReLU off. ∂{escape(loss)}/∂a: per sample. "
                   f"std(∂{escape(loss)}/∂W)/std(W): how big the gradient is next to the weights."]
         for layer in snap.layers:
