@@ -94,9 +94,16 @@ def _norm(a) -> float:
         norm = float(np.sqrt(np.dot(flat, flat)))
     if math.isfinite(norm) or not np.isfinite(flat).all():
         return norm
-    top = float(np.abs(flat).max())
-    scaled = flat / top
+    scaled, top = by_largest(flat)
     return top * float(np.sqrt(np.dot(scaled, scaled)))
+
+
+def by_largest(v: np.ndarray) -> tuple[np.ndarray, float]:
+    """``v`` divided by its largest size, and that size (1 for all zeros or none): squares of 1e200 overflow,
+    squares of the scaled values cannot. Norms, means and spreads of huge values are taken so."""
+    size = float(np.max(np.abs(v))) if v.size else 0.0
+    size = size or 1.0
+    return v / size, size
 
 
 def dead_share(activation: str, z: np.ndarray | None) -> float:

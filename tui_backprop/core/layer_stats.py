@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tui_backprop.core.diagnostics import saturated_share
+from tui_backprop.core.diagnostics import by_largest, saturated_share
 from tui_backprop.core.recording import DecimatedSeries
 
 HEALTHY_LOG_RATIO = -3.0
@@ -99,9 +99,8 @@ class Histogram:
 
 def moments(v: np.ndarray) -> tuple[float, float]:
     """Mean and std of finite values, taken over their largest size: a square of 1e200 would overflow."""
-    size = float(np.max(np.abs(v))) if v.size else 0.0
-    size = size or 1.0
-    return float(np.mean(v / size)) * size, float(np.std(v / size)) * size
+    scaled, size = by_largest(v)
+    return float(np.mean(scaled)) * size, float(np.std(scaled)) * size
 
 
 EQUAL = 1e-12  # a range narrower than this share of its values' size is one value (np.histogram needs wider bins)
