@@ -168,7 +168,9 @@ async def test_after_a_weight_is_typed_the_lesson_says_its_numbers_are_the_prese
     """The lesson's worked numbers (w1 = 3, w2 = 4, −48 …) stayed as they were after w set w1 = 5 (its questions
     already follow the edit): a line above the text now says whose weights they are, until r or a step back."""
     from tests.conftest import until
-    from tui_backprop.app.widgets.lesson_pane import WEIGHTS_EDITED
+    from tui_backprop.app.widgets.lesson_pane import differs_note
+
+    WEIGHTS_EDITED = differs_note("weights typed by hand")
 
     app = BackpropApp(load_preset("chain-two-weights"), questions=False)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -197,6 +199,23 @@ async def test_after_a_weight_is_typed_the_lesson_says_its_numbers_are_the_prese
         await pilot.press("backspace")  # back to step 1, before the edit
         await pilot.pause()
         assert app.session.step_count == 1 and WEIGHTS_EDITED not in pane.render().plain
+
+
+async def test_a_run_off_the_lessons_settings_says_how_above_the_lesson_as_its_notes_do():
+    """One judge (the session's ``differs_from_lesson``) for the line above the lesson and the notes' prefix."""
+    from tests.conftest import until
+
+    app = BackpropApp(load_preset("learning-rate-too-high"), questions=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.query_one(LessonPane)
+        await pilot.pause()
+        assert "Written for the lesson's settings" not in pane.render().plain
+        await pilot.press("minus")  # the lesson's own advice: a lower learning rate
+        assert await until(pilot, lambda: "this run has lr 0.1, not 0.3" in pane.render().plain), pane.render().plain
+        assert "o reloads the lesson" in pane.render().plain and "r resets" not in pane.render().plain
+        assert app.session.differs_from_lesson() == "lr 0.1, not 0.3"
+        await pilot.press("plus")  # back to the lesson's rate
+        assert await until(pilot, lambda: "Written for the lesson's settings" not in pane.render().plain)
 
 
 SIGMOID_NUMBERS = ("0.6225", "0.0713", "−0.0887", "0.2350", "−0.1774", "0.6774", "−0.4113")

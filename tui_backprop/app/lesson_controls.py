@@ -30,7 +30,7 @@ class LessonControls:
     def lesson_after_snapshot(self, snap) -> None:
         pane = self.lesson_pane
         pane.set_goals(self.session.goals.results())
-        pane.set_weights_edited(snap.weights_edited)
+        pane.set_differs(snap.differs_from_lesson)
         q = self.session.question
         if q is not None and not snap.running and not self.runner.running and self._question_shown is None \
                 and self.questions_on:

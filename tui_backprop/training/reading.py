@@ -166,6 +166,7 @@ class SessionReading:
             data_points=self._points, has_test_data=len(self.data.x_test) > 0, running=running,
             steps_per_second=steps_per_second,
             taken_at=time.monotonic(), history_points=self.history.points(), weights_edited=self.weights_edited,
+            differs_from_lesson=self.differs_from_lesson(),
         )
 
     def layers_json(self) -> list[dict]:

@@ -109,6 +109,7 @@ class Snapshot:
     phases: tuple[str, ...] = ()  # all phases of one step, in order
     history_points: dict | None = None  # LossHistory.points(): each series with its buckets' ranges
     weights_edited: bool = False  # a weight was typed by hand (w) since the start (Session.weights_edited)
+    differs_from_lesson: str | None = None  # how this run differs from its lesson's settings (SessionStops)
 
     @property
     def paused_after_backward(self) -> bool:

@@ -305,7 +305,7 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
         self.session = session
         self.use_runner(session)  # the old runner is cancelled; anything it still publishes is dropped
         self.modified = changed
-        self.query_one(LessonPane).show_lesson(session.config, self.modified)
+        self.query_one(LessonPane).show_lesson(session.config)
         self.fit_lesson()
         session.ask_questions = self.questions_on
         if self.form is not None and self.form.is_mounted:

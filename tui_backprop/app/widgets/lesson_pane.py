@@ -27,9 +27,14 @@ from tui_backprop.lessons import GoalResult, Question, mask
 
 Block = tuple[str, bool]  # (Rich markup, preformatted?)
 
-# Above the lesson once a weight is typed by hand: its worked numbers follow the preset's weights, the run does not.
-WEIGHTS_EDITED = ("You edited a weight (w): numbers in the lesson text are for the preset's start weights, "
-                  "not this run's (r resets to them).")
+def differs_note(differs: str) -> str:
+    """Above the lesson when the run is not the lesson's (``SessionStops.differs_from_lesson``, which the notes
+    use too): its worked numbers and notes are for the lesson's own settings."""
+    ways = ["o reloads the lesson"]
+    if "typed by hand" in differs:
+        ways.insert(0, "r resets the weights")
+    return (f"Written for the lesson's settings; this run has {differs}, so its numbers may differ from the "
+            f"lesson's ({', '.join(ways)}).")
 
 
 def _is_preformatted(line: str) -> bool:
@@ -223,27 +228,26 @@ class LessonPane(LessonText):
     def __init__(self, config: Config, questions_on: bool = True, **kwargs):
         super().__init__(**kwargs)
         self.questions_on = questions_on  # off: nothing is asked, so nothing is hidden
-        self.show_lesson(config, modified=False)
+        self.show_lesson(config)
 
     @property
     def preformatted_width(self) -> int:
         """The widest formula line of this lesson (with every answer shown: the width never jumps)."""
         return preformatted_width(self.config.lesson)
 
-    def show_lesson(self, config: Config, modified: bool) -> None:
+    def show_lesson(self, config: Config) -> None:
         self.config = config
-        self.modified = modified
-        self.weights_edited = False  # the run's snapshots say (set_weights_edited)
+        self.differs: str | None = None  # the run's snapshots say (set_differs)
         self.goals: tuple[GoalResult, ...] = ()
         self.answers: dict[Question, str] = {}  # "correct", "wrong" or "skipped"
         self.hints_shown = 0
         self.solution_shown = False
         self.redraw()
 
-    def set_weights_edited(self, edited: bool) -> None:
-        """A weight was typed by hand (w) in the state on screen: the lesson's numbers are not this run's."""
-        if edited != self.weights_edited:
-            self.weights_edited = edited
+    def set_differs(self, differs: str | None) -> None:
+        """How the run on screen differs from the lesson's settings (the session decides, as for its notes)."""
+        if differs != self.differs:
+            self.differs = differs
             self.redraw()
 
     def unanswered(self) -> tuple[Question, ...]:
@@ -278,11 +282,8 @@ class LessonPane(LessonText):
     def blocks(self) -> list[Block]:
         c = self.config
         parts: list[list[Block]] = [[(f"[b]{escape(c.title)}[/b]", False)]]
-        if self.modified:
-            parts.append([("[i]You changed this preset in the Config tab, so the lesson below may no longer match "
-                           "what you see. Press o to reload a preset.[/i]", False)])
-        if self.weights_edited:
-            parts.append([(f"[i]{WEIGHTS_EDITED}[/i]", False)])
+        if self.differs:
+            parts.append([(f"[i]{escape(differs_note(self.differs))}[/i]", False)])
         if c.goals:
             met = sum(g.met for g in self.goals)
             lines = [f"[b]Goals[/b] ({met} of {len(c.goals)} met" + (": solved!)" if met == len(c.goals) else ")")]
