@@ -71,7 +71,7 @@ class SessionStops:
         if mine.training.learning_rate != lesson.training.learning_rate:
             what.append(f"lr {mine.training.learning_rate:g}, not {lesson.training.learning_rate:g}")
         if mine.network.seed != lesson.network.seed:
-            what.append(f"seed {mine.network.seed}")
+            what.append(f"seed {mine.network.seed}, not {lesson.network.seed}")
         elif mine.data.seed != lesson.data.seed:  # d: new data, the same network seed
             what.append(f"new data (seed {mine.data_seed})")
         if (dataclasses.replace(mine.network, seed=0) != dataclasses.replace(lesson.network, seed=0)
