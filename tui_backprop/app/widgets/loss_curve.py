@@ -77,10 +77,10 @@ class LossCurve(LatePlot, Widget, can_focus=True):
         self.make_figure_after_first_frame()
 
     def show(self, snapshot: Snapshot) -> None:
-        had_test = self._snapshot is None or self._snapshot.has_test_data
         self._snapshot = snapshot
-        if snapshot.has_test_data != had_test:
-            self.border_title = self._title()
+        title = self._title()
+        if title != self.border_title:
+            self.border_title = title
         self.replot()
 
     # ------------------------------------------------------------ actions
@@ -128,7 +128,10 @@ class LossCurve(LatePlot, Widget, can_focus=True):
 
     def _title(self) -> str:
         """The legend, shortened until it fits the pane's top border (both series' names stay)."""
-        if self.show_accuracy:
+        if self.show_accuracy and (self._snapshot is None or self._snapshot.accuracy_history is None
+                                   or not len(self._snapshot.accuracy_history)):
+            options = ["Accuracy"]  # no series yet (or none: regression): no legend mark for it
+        elif self.show_accuracy:
             options = [f"Accuracy [cyan]{LEGEND[0]}[/] (test data)", f"Accuracy [cyan]{LEGEND[0]}[/]"]
         else:
             a, b = (f"[{c}]{m}[/]" for c, m in zip(MARKUP_COLOURS, LEGEND))
