@@ -140,3 +140,13 @@ async def test_enter_far_during_a_replay_says_at_once_where_that_replay_stopped_
         now = app.session.step_count
         assert now < 12_000
         assert notes(app) == [f"Replay stopped at step {now:,} (on the way to 12,000): the exact state then"]
+
+
+async def test_a_step_it_cannot_go_to_is_said_as_a_sentence():
+    app = BackpropApp(load_preset("xor"), questions=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.session.run(10)
+        app.main.publish_now()
+        app.main.go_to_step(50)
+        await pilot.pause(0.1)
+        assert notes(app) == ["Step 50 is not in this run (0 to 10)"]

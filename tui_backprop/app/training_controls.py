@@ -111,7 +111,8 @@ class TrainingControls:
             step = target()
             far = self.session.replay_distance(step) > FAR_REPLAY
         except ValueError as exc:
-            self.notify(paused + str(exc), severity="warning")
+            said = str(exc)
+            self.notify(paused + said[:1].upper() + said[1:], severity="warning")  # a sentence after paused's
             return
         if not far:
             self.session.go_to_step(step)
