@@ -148,3 +148,21 @@ async def test_a_toast_that_takes_the_place_of_another_leaves_no_gap_above_it():
         [toast] = app.screen.query(Toast)
         assert str(toast.render()) == "its replacement"
         assert toast.region.y == app.main.toast_area[1]  # the rack's first row
+
+
+async def test_when_the_toasts_move_to_fewer_rows_the_newest_still_shows_whole():
+    """v brings the lesson back at 80×24: the toasts leave the curve (9 rows) for the bottom left (fewer)."""
+    app = BackpropApp(load_preset("xor"), questions=False)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.press("v")
+        await pilot.pause(0.3)
+        for i in range(4):  # two rows each: 8 of the curve's 9
+            app.notify(f"Note {i}: a longer note that wraps onto more than one line", timeout=60)
+        await pilot.pause(0.2)
+        assert len(app.screen.query(Toast)) == 4
+        await pilot.press("v")  # the lesson covers the panes
+        await pilot.pause(0.3)
+        assert app.main.toast_area[0] == "bottom" and app.main.toast_area[4] < 8
+        shown = list(app.screen.query(Toast))
+        said = [str(t.render())[:7] for t in shown]
+        assert said == ["Note 1:", "Note 2:", "Note 3:"] and all(visible(app, t) for t in shown), said

@@ -118,6 +118,8 @@ def _apply(screen: Screen, area: tuple[str, int, int, int, int]) -> None:
     styles.margin = (edge, 0, 0, left) if dock == "top" else (0, 0, edge, left)
     styles.width = box
     styles.max_height = tall
+    if screen is screen.app.screen and hasattr(screen.app, "fit_toasts"):
+        screen.app.fit_toasts(screen)  # fewer rows here (the lesson, a dialog): the newest still shows whole
 
 
 def toast_room(screen: Screen) -> tuple[int, int] | None:
@@ -140,14 +142,15 @@ def toast_rows(note: Notification, width: int) -> int:
     return len(text.wrap(width))
 
 
-def oldest_to_drop(shown: list[Notification], new: Notification, room: tuple[int, int]) -> list[Notification]:
+def oldest_to_drop(shown: list[Notification], room: tuple[int, int]) -> list[Notification]:
     """The oldest of ``shown`` (oldest first, as Textual stacks them, the newest at the bottom) that must go for
-    ``new`` to show whole in the ``room`` that ``toast_room`` gives: a rack that overflows cuts its bottom rows,
-    the newest toast, the answer to the key just pressed."""
+    the newest to show whole in the ``room`` that ``toast_room`` gives: a rack that overflows cuts its bottom
+    rows, the newest toast, the answer to the key just pressed. The newest itself stays (if it alone is too
+    tall, its first rows show)."""
     width, rows = room
-    used = sum(toast_rows(note, width) for note in shown) + toast_rows(new, width)
+    used = sum(toast_rows(note, width) for note in shown)
     dropped = []
-    for note in shown:
+    for note in shown[:-1]:
         if used <= rows:
             break
         dropped.append(note)
