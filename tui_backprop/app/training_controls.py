@@ -120,7 +120,7 @@ class TrainingControls:
             return
         runner = self.runner
         going = runner.replay(step)  # running from here on: space stops it, as does a key that pauses first
-        if getattr(paused, "replay", False):  # Enter during a replay: one toast says where that one stopped and where this goes
+        if getattr(paused, "replay", False):  # Enter during a replay: one toast, where that one stopped and this goes
             self.app.notify_replacing("time travel", f"{paused}Going to step {step:,} (space stops).", timeout=5)
             paused = ""
 
