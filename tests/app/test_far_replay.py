@@ -1,5 +1,7 @@
 """A far step back replays in the training worker: the UI stays live, the status says so, space stops it exactly."""
 
+import pytest
+
 from tests.conftest import assert_same_state, preset_session, until
 from tui_backprop.app.app import BackpropApp
 from tui_backprop.app.training_controls import FAR_REPLAY
@@ -32,7 +34,9 @@ async def test_space_stops_a_far_replay_at_an_exact_step_and_the_status_says_rep
         app.main.go_to_step(16_000)  # 16,000 steps of replay from step 0
         await pilot.pause()
         assert app.runner.running  # (well before 16,000 steps)
-        assert "● replaying to step 16,000 (space stops)" in app.query_one("#status").render().plain
+        # (drawn once the kept state it replays from is loaded, a few ms later)
+        assert await until(pilot, lambda: "● replaying to step 16,000 (space stops)" in
+                           app.query_one("#status").render().plain)
         await pilot.press("space")
         assert await until(pilot, lambda: not app.runner.running, 20.0)
         assert app.runner.paused_at - app.runner.pause_requested_at < 0.5  # within a step or so of the key
@@ -82,7 +86,8 @@ def notes(app) -> list[str]:
     return [n.message for n in app._notifications]
 
 
-async def test_n_during_a_replay_says_the_replay_stopped_and_the_step_taken():
+@pytest.mark.parametrize("key", ["n", "p", "e"])
+async def test_n_p_e_during_a_replay_say_the_replay_stopped_and_what_the_key_did(key):
     """QA6 C4: n during a replay said "Training paused for one step (space resumes it)": nothing was training,
     and space trains on rather than go on with the replay."""
     app = BackpropApp(load_preset("xor"), questions=False)
@@ -91,11 +96,20 @@ async def test_n_during_a_replay_says_the_replay_stopped_and_the_step_taken():
         app.main.publish_now()
         slow_replay(app.session)
         await replaying(pilot, app, 16_000)
-        await pilot.press("n")
-        assert await until(pilot, lambda: not app.runner.running and any("One step" in m for m in notes(app)))
+        await pilot.press(key)
+        assert await until(pilot, lambda: not app.runner.running and any(" run: " in m or " taken: " in m
+                                                                          for m in notes(app)))
         await pilot.pause(0.2)
-        now = app.session.step_count
-        assert notes(app) == [f"Replay to step 16,000 stopped at step {now - 1:,}. One step taken: step {now:,}."]
+        now, per_epoch = app.session.step_count, app.session.steps_per_epoch
+        stopped = {"n": now - 1, "p": now}.get(key)
+        done = {"n": f"One step taken: step {now:,}.", "p": f"One phase run: step {now + 1:,}'s forward L1.",
+                "e": f"One epoch run: step {now:,}."}[key]
+        [said] = notes(app)
+        if key == "e":
+            assert now % per_epoch == 0
+            stopped = int(said.split("stopped at step ")[1].split(".")[0].replace(",", ""))
+            assert now - per_epoch < stopped < now
+        assert said == f"Replay to step 16,000 stopped at step {stopped:,}. {done}"
 
 
 async def test_enter_during_a_replay_says_where_that_replay_stopped_and_where_this_one_goes():
