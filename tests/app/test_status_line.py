@@ -214,3 +214,27 @@ def test_one_step_a_second_is_singular():
 
     assert speed_text(1.0) == "1 step/s" and speed_text(3000.0) == "3,000 steps/s" and speed_text(None) == "full speed"
     assert per_second(1.2) == "1 step/s" and per_second(0.5) == "0.5 steps/s" and per_second(21360.4) == "21,360 steps/s"
+
+
+async def test_the_first_frame_of_a_far_replay_shows_the_state_it_replays_from_not_the_one_it_left():
+    """QA6 C4: "● replaying to step 62,208 (space stops)  step 192,200  loss 0.002141", the step the run left
+    and its loss, then "step 49,153 …" (the kept state the replay starts from)."""
+    app = BackpropApp(load_preset("xor"), questions=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.session.run(20_000)
+        app.main.publish_now()
+        status = app.query_one("#status")
+        shown = []
+        show = app.main.show_snapshot
+
+        def seen(snap):
+            show(snap)
+            shown.append((snap.step, status.render().plain))
+
+        app.main.show_snapshot = seen
+        app.main.go_to_step(16_000)  # 16,000 steps of replay from step 0
+        assert await until(pilot, lambda: any("replaying" in text for _, text in shown), 20.0)
+        await pilot.press("space")
+        assert await until(pilot, lambda: not app.runner.running, 20.0)
+        replaying = [(step, text) for step, text in shown if "replaying" in text]
+        assert replaying and all(step < 16_000 for step, _ in replaying), replaying

@@ -65,15 +65,38 @@ class BackpropApp(App[int]):
         self.main: MainScreen | None = None
         self.type_ahead = TypeAhead(self, super().on_event)
         self._last_toast: dict[str, Notification] = {}
+        self._toasts: list[Notification] = []  # the notes on screen, oldest first (fit_toasts)
 
     def notify_replacing(self, kind: str, message: str, *, timeout: float = 3, severity: str = "information") -> None:
         """A toast that takes the place of the last one of its ``kind``: twenty quick step-backs leave one
         toast saying where the run is, not twenty covering the loss curve."""
+        from tui_backprop.app.toast_place import drop_toasts
+
         old = self._last_toast.get(kind)
         if old is not None:
-            old.timeout = 0  # expired: the refresh that shows the new toast drops it
+            drop_toasts(self.screen_stack, [old])
         toast = self._last_toast[kind] = Notification(message, severity=severity, timeout=timeout)
         self.post_message(Notify(toast))
+
+    def on_notify(self, event: Notify) -> None:
+        """Every toast (``notify``, ``notify_replacing``, Textual's own), before Textual shows it: the oldest
+        toasts make way until the new one fits whole. Textual adds a toast at the bottom of the rack, whose
+        rows are few (over the curve: 9 at 80×24), so a burst of keys (⌫ d g) cut off the newest, the answer
+        to the key just pressed (QA6 B1)."""
+        self._toasts.append(event.notification)
+        self.fit_toasts()
+
+    def fit_toasts(self, screen=None) -> None:
+        """The oldest toasts on ``screen`` (the current one) make way until the newest fits whole: for each new
+        toast, and when the toasts move to fewer rows (``toast_place``: the lesson opened, a dialog)."""
+        from tui_backprop.app.toast_place import drop_toasts, oldest_to_drop, toast_room
+
+        self._toasts = [note for note in self._toasts if not note.has_expired]
+        room = toast_room(screen or self.screen)
+        if room is not None:
+            dropped = oldest_to_drop(self._toasts, room)
+            drop_toasts(self.screen_stack, dropped)
+            self._toasts = self._toasts[len(dropped):]
 
     def on_mount(self) -> None:
         # Toasts over the help, dialogs and views: where the main view puts them (toast_place.py).

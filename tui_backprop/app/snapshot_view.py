@@ -9,6 +9,15 @@ from __future__ import annotations
 from tui_backprop.training.runner import Runner
 
 
+class Paused(str):
+    """What ``pause_first`` says; ``replay``: it stopped a replay, not a run (space does not go on with it)."""
+
+    def __new__(cls, text: str, replay: bool = False):
+        said = super().__new__(cls, text)
+        said.replay = replay
+        return said
+
+
 class SnapshotView:
     """Mixed into a Screen that has a reactive ``running``, ``fps`` and ``show_snapshot``."""
 
@@ -17,6 +26,7 @@ class SnapshotView:
     _shown = None  # the one on screen
     _worker = None  # the training worker while one runs
     last_run_reason: str | None = None  # why the latest run (space) stopped
+    replay_claimed = False  # a key stopped the replay (pause_first): its toast says where, not the replay's
 
     @property
     def latest_snapshot(self):
@@ -73,11 +83,21 @@ class SnapshotView:
         """A key that acts on one state, pressed while the run goes on: the run stops first (its step finished),
         then the key acts. Returns the words that say so, to begin the key's toast ("" when it was not running):
         "Training paused for the check (space resumes it). " for ``why`` "for the check". One place for g, S,
-        n, p, e, backspace, d, w, s and Enter on the curve, so they pause and say it alike."""
+        n, p, e, backspace, d, w, s and Enter on the curve, so they pause and say it alike.
+
+        A replay (Enter on the curve) is stopped, not paused, and space does not go on with it: "Replay to step
+        62,208 stopped at step 50,001. " (``Paused.replay``), and the replay's own toast is left to the key."""
         if not self.runner.running:
-            return ""
+            return Paused("")
+        going_to = self.runner.replaying_to
+        if going_to is None:
+            await self.stop_training()
+            return Paused(f"Training paused {why} ({resumes}). ")
+        self.replay_claimed = True  # before the replay's worker ends: it says nothing of its own
         await self.stop_training()
-        return f"Training paused {why} ({resumes}). "
+        now = self.runner.session.step_count
+        return Paused(f"Replay to step {going_to:,} stopped at step {now:,}. " if now != going_to
+                      else f"Replay to step {going_to:,} done. ", replay=True)
 
     def say_paused(self, paused: str) -> None:
         """The toast of a key that paused the run and has nothing else to say (n p e w S): it takes the place

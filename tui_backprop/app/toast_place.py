@@ -15,10 +15,14 @@ through the dialog's see-through background, under it.
 
 from __future__ import annotations
 
+from textual.content import Content
+from textual.css.query import NoMatches
 from textual.geometry import Region
+from textual.notifications import Notification
 from textual.screen import ModalScreen, Screen
-from textual.widgets._toast import ToastRack
+from textual.widgets._toast import ToastRack  # private in Textual: the one module that names it (and the tests)
 
+TOAST_GUTTER = 3  # columns of a toast that are not text: its left border (1) and padding (0 1)
 MIN_WIDTH = 36  # a short note on one line; a narrower curve lends the pane to its right some cells
 MAX_WIDTH = 50
 COVERED_FIRST = ("#curve", "#boundary")  # the panes a toast may cover, the least missed first
@@ -114,3 +118,57 @@ def _apply(screen: Screen, area: tuple[str, int, int, int, int]) -> None:
     styles.margin = (edge, 0, 0, left) if dock == "top" else (0, 0, edge, left)
     styles.width = box
     styles.max_height = tall
+    if screen is screen.app.screen and hasattr(screen.app, "fit_toasts"):
+        screen.app.fit_toasts(screen)  # fewer rows here (the lesson, a dialog): the newest still shows whole
+
+
+def toast_room(screen: Screen) -> tuple[int, int] | None:
+    """(text width of a toast, rows) of ``screen``'s toasts; None if it shows none (notifications off)."""
+    racks = screen.query(ToastRack)
+    if not racks:
+        return None
+    styles = racks.first().styles
+    width = int(styles.width.resolve(screen.size, screen.size)) if styles.width is not None else screen.size.width
+    rows = int(styles.max_height.resolve(screen.size, screen.size)) if styles.max_height is not None else 0
+    return max(width - TOAST_GUTTER, 1), rows or screen.size.height
+
+
+def toast_rows(note: Notification, width: int) -> int:
+    """The rows ``note``'s toast takes with ``width`` columns of text: its message wrapped as a Toast wraps it
+    (tests/app/test_toasts.py checks the count against the toasts Textual draws), and its title's line."""
+    text = Content.from_markup(note.message) if note.markup else Content(note.message)
+    if note.title:
+        text = Content.assemble(note.title, "\n", text)
+    return len(text.wrap(width))
+
+
+def oldest_to_drop(shown: list[Notification], room: tuple[int, int]) -> list[Notification]:
+    """The oldest of ``shown`` (oldest first, as Textual stacks them, the newest at the bottom) that must go for
+    the newest to show whole in the ``room`` that ``toast_room`` gives: a rack that overflows cuts its bottom
+    rows, the newest toast, the answer to the key just pressed. The newest itself stays (if it alone is too
+    tall, its first rows show)."""
+    width, rows = room
+    used = sum(toast_rows(note, width) for note in shown)
+    dropped = []
+    for note in shown[:-1]:
+        if used <= rows:
+            break
+        dropped.append(note)
+        used -= toast_rows(note, width)
+    return dropped
+
+
+def drop_toasts(screens, notes: list[Notification]) -> None:
+    """Take the toasts of ``notes`` off ``screens`` now. Textual forgets an expired note at its next refresh
+    but then removes only the Toast, not the ToastHolder it wraps it in, and the empty holder kept the toast's
+    rows: a gap at the top of the rack, pushing the newest toast down past its last row. So the holder goes too,
+    found by the id Textual gives it (``ToastRack._toast_id``, private: this is the one place that uses it;
+    tests/app/test_toasts.py fails if it changes)."""
+    for note in notes:
+        note.timeout = 0  # expired: Textual forgets it when it shows the next toast
+        for screen in screens:
+            for rack in screen.query(ToastRack):
+                try:
+                    rack.get_child_by_id(ToastRack._toast_id(note)).remove()
+                except NoMatches:
+                    pass

@@ -48,24 +48,30 @@ class TrainingControls:
         if self.runner.running or (not going_back and self._halted_note()):
             return
         fn()
-        self.publish_now()
+        if self.runner.replaying_to is None:  # a replay started shows its first state once it has loaded it,
+            self.publish_now()  # not the step it left (QA6 C4: "replaying to step 62,208 … step 192,200")
 
-    async def _paused_manual(self, fn, why: str) -> None:
-        """A manual step pressed while the run goes on: the run pauses, the step is taken, a toast says so."""
+    async def _paused_manual(self, fn, why: str, taken) -> None:
+        """A manual step pressed while the run goes on: the run pauses, the step is taken, a toast says so
+        (after a replay it stopped, what was taken: ``taken()``, "One step taken: step 17.")."""
         self._lesson_makes_way()
         paused = await self.pause_first(why)
         self._manual(fn)
         if not self.session.halted:
-            self.say_paused(paused)
+            self.say_paused(paused + taken() if paused.replay else paused)
 
     async def action_step(self) -> None:
-        await self._paused_manual(self.session.step, "for one step")
+        await self._paused_manual(self.session.step, "for one step",
+                                  lambda: f"One step taken: step {self.session.step_count:,}.")
 
     async def action_phase(self) -> None:
-        await self._paused_manual(self.session.advance_phase, "for one phase")
+        await self._paused_manual(self.session.advance_phase, "for one phase", lambda: (
+            f"One phase run: step {self.session.step_count + 1:,}'s {self.session.last_phase}." if
+            self.session.in_step else f"One phase run: step {self.session.step_count:,} done."))
 
     async def action_epoch(self) -> None:
-        await self._paused_manual(self.session.run_epoch, "for one epoch")
+        await self._paused_manual(self.session.run_epoch, "for one epoch",
+                                  lambda: f"One epoch run: step {self.session.step_count:,}.")
 
     def action_toggle_pause_after_backward(self) -> None:
         def toggle(session: Session) -> None:
@@ -105,7 +111,8 @@ class TrainingControls:
             step = target()
             far = self.session.replay_distance(step) > FAR_REPLAY
         except ValueError as exc:
-            self.notify(paused + str(exc), severity="warning")
+            said = str(exc)
+            self.notify(paused + said[:1].upper() + said[1:], severity="warning")  # a sentence after paused's
             return
         if not far:
             self.session.go_to_step(step)
@@ -113,17 +120,25 @@ class TrainingControls:
             return
         runner = self.runner
         going = runner.replay(step)  # running from here on: space stops it, as does a key that pauses first
+        if getattr(paused, "replay", False):  # Enter during a replay: one toast, where that one stopped and this goes
+            self.app.notify_replacing("time travel", f"{paused}Going to step {step:,} (space stops).", timeout=5)
+            paused = ""
 
         async def replay() -> None:
             await going
+            quiet, self.replay_claimed = self.replay_claimed, False
             if runner is self.runner:
-                self._arrived(before, step, paused=paused)
+                self._arrived(before, step, paused=paused, quiet=quiet)
 
         self._worker = self.run_worker(replay(), group="training", exclusive=True, exit_on_error=False)
 
-    def _arrived(self, before: int, step: int, phases: str | None = None, paused: str = "") -> None:
+    def _arrived(self, before: int, step: int, phases: str | None = None, paused: str = "",
+                 quiet: bool = False) -> None:
+        """``quiet``: a key stopped the replay; its toast says where (``pause_first``)."""
         now = self.session.step_count
         self.lesson_pane.keep_answers(self.session.questions_asked)
+        if quiet:
+            return
         if now != step:
             said = f"Replay stopped at step {now:,} (on the way to {step:,}): the exact state then"
         elif now == before and phases is not None:

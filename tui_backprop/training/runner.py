@@ -124,6 +124,7 @@ class Runner:
         self._last_publish = 0.0
         try:
             await asyncio.to_thread(self._locked, lambda s: s.start_going_to(step))
+            self.publish(self._take(True))  # the first state on screen: the kept one it replays from
             chunk = 1
             while not self._stop.is_set():
                 reached, elapsed = await asyncio.to_thread(self._locked, lambda s: _timed(s.replay_to, step, chunk,
