@@ -154,8 +154,9 @@ class BackgroundSweep:
     def _publish(self, sweep: Sweep, finished: bool) -> None:
         pop = sweep.population
         steps, rows = pop.epoch_history()
-        # The start at step 1, as on the loss curve: step 1's loss is the one at the initial weights.
-        curve_steps = np.concatenate([[1.0], steps])
+        # As on the main loss curve, step N's loss is the one at the weights step N starts from: the initial
+        # weights' at step 1, and the loss after step N's update at step N + 1 (QA6 K14: both were at step 1).
+        curve_steps = np.concatenate([[1.0], steps + 1])
         curves = np.vstack([self._start[None, :], rows]) if len(rows) else self._start[None, :].copy()
         filled = forward_fill(curves)
         median = median_run(filled)

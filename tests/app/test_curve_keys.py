@@ -73,3 +73,21 @@ async def test_enter_while_running_pauses_then_goes_to_the_step():
         assert any(m.startswith("Training paused to go to that step (space resumes it). Back at step 3 (from step 1")
                    for m in messages), messages
         assert not app.runner.running
+
+
+async def test_going_back_from_a_step_half_run_names_that_step_and_its_phase():
+    """QA6 K5: Enter on the curve from a run halted in step 6's backward pass said "(from step 5)"."""
+    app = BackpropApp(load_preset("xor"), questions=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.session.run(10)
+        app.main.publish_now()
+        await pilot.press("p", "p")  # step 11's first two phases
+        assert app.session.in_step and app.session.step_count == 10
+        phase = app.session.last_phase
+        curve = app.query_one(LossCurve)
+        curve.focus()
+        await pilot.press("home", "right", "right", "enter")
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert any(f"Back at step 3 (from step 11, run through {phase})" in m for m in messages), messages
+        assert app.session.step_count == 3 and not app.session.in_step

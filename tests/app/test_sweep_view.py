@@ -46,6 +46,9 @@ async def test_s_opens_the_sweep_pauses_the_main_run_and_counts_the_stuck_seeds(
         assert (picture.reached, picture.stuck, picture.halted) == (reached, 32 - reached, 0)
         assert list(picture.stopped_at) == list(pop.stopped_at)
         assert picture.curve_steps[0] == 1  # steps counted from 1, as on the loss curve (QA2: from 0)
+        # the loss after step N's update is step N + 1's, as the main curve has it (QA6 K14: both at step 1)
+        steps, _ = pop.epoch_history()
+        assert list(picture.curve_steps[1:]) == list(steps + 1) and picture.curve_steps[1] == steps[0] + 1
         counts = str(screen.query_one("#sweep-counts").render())
         assert f"stuck: {32 - reached} of 32 ({(32 - reached) / 32:.0%})" in counts
         assert f"reached loss < 0.05 (the lesson's goal): {reached} of 32" in counts
@@ -54,7 +57,7 @@ async def test_s_opens_the_sweep_pauses_the_main_run_and_counts_the_stuck_seeds(
         stuck_seed = next(k for k in range(32) if pop.stopped_at[k] < 0)
         assert str(table.get_cell(str(stuck_seed), "outcome")) == "stuck"
         first = next(k for k in range(32) if pop.stopped_at[k] >= 0)
-        assert str(table.get_cell(str(first), "outcome")) == f"reached at {pop.stopped_at[first]:,}"
+        assert str(table.get_cell(str(first), "outcome")) == f"reached in {pop.stopped_at[first]:,}"
 
 
 async def test_enter_on_a_run_opens_its_seed_in_the_main_view():
@@ -287,7 +290,7 @@ def test_runs_whose_loss_grew_far_past_its_start_are_diverged_not_stuck():
                            median=np.zeros(2), loss=np.array([5.286e65, 2.2e3, 0.3475, 5.0]),
                            steps=np.array([3000, 40, 3000, 5]), stopped_at=np.array([-1, 40, -1, -1]),
                            halts=(None, None, None, object()), finished=True, updates_per_second=1.0)
-    assert [outcome(picture, k) for k in range(3)] == ["diverged", "reached at 40", "stuck"]
+    assert [outcome(picture, k) for k in range(3)] == ["diverged", "reached in 40", "stuck"]
     assert (picture.reached, picture.stuck, picture.diverged, picture.halted) == (1, 1, 1, 1)
     text = headline(picture)
     assert "stuck: 1 of 4 (25%)" in text and "diverged (loss over 10× its start): 1 of 4 (25%)" in text

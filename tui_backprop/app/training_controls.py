@@ -143,8 +143,9 @@ class TrainingControls:
             said = f"Replay stopped at step {now:,} (on the way to {step:,}): the exact state then"
         elif now == before and phases is not None:
             said = f"Step {now + 1:,}'s phases undone (it had run through {phases}): back at step {now:,} done"
-        else:
-            said = (f"Back at step {now:,} (from step {before:,}): the exact state then" if now < before
+        else:  # (a step half run is the one it was in: "from step 6" after a halt in step 6's backward pass)
+            source = f"step {before + 1:,}, run through {phases}" if phases is not None else f"step {before:,}"
+            said = (f"Back at step {now:,} (from {source}): the exact state then" if now < before
                     else f"At step {now:,}: the exact state then")
         self.app.notify_replacing("time travel", paused + said, timeout=5 if paused else 3)
 

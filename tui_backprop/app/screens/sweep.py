@@ -66,7 +66,7 @@ def outcome(picture: SweepPicture, k: int) -> str:
     if halt is not None:
         return f"NaN/inf at {halt.step:,}"
     if picture.stopped_at[k] >= 0:
-        return f"reached at {picture.stopped_at[k]:,}"
+        return f"reached in {picture.stopped_at[k]:,}"  # steps taken: its loss is step N + 1's on the curve
     if picture.diverged_run(k):
         return "diverged"
     return "stuck" if picture.finished else "training"
@@ -245,7 +245,7 @@ class SweepScreen(SwitchesViews, ClosesOnce, Screen[int | None]):
         # (the footer's "⏎ open seed" says it too: a changed configuration needs the room)
         enter = "" if changes else " Enter on a run opens its seed."
         yield Static(Text.from_markup("[b]Sweep seeds:[/b] ") + Text(
-            f"{what}: {len(self.sweep.seeds)} runs, seeds {first}–{last}, same settings, trained together.{enter}"),
+            f"{what}: {len(self.sweep.seeds)} runs, seeds {first}–{last}, alike but the seed, trained together.{enter}"),
             id="sweep-title")
         with Horizontal(id="sweep-body"):
             yield SweepCurves(id="sweep-curves")
