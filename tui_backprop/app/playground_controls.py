@@ -105,7 +105,7 @@ class PlaygroundControls:
                 # Nothing else on the main screen says the run changed: name the seed where the preset's name is.
                 self.query_one("#side").border_title += f" · seed {seed} of the sweep"
                 # (in the pause toast's place: that run is no longer on screen)
-                self.app.notify_replacing("paused", f"Seed {seed} of the sweep opened: space trains it.", timeout=5)
+                self.say_paused(f"Seed {seed} of the sweep opened: space trains it.", timeout=5)
 
         self.app.push_screen(SweepScreen(swept), chosen)
 

@@ -99,11 +99,12 @@ class SnapshotView:
         return Paused(f"Replay to step {going_to:,} stopped at step {now:,}. " if now != going_to
                       else f"Replay to step {going_to:,} done. ", replay=True)
 
-    def say_paused(self, paused: str) -> None:
+    def say_paused(self, paused: str, timeout: float = 4) -> None:
         """The toast of a key that paused the run and has nothing else to say (n p e w S): it takes the place
-        of the last such toast, so a burst of keys leaves one over the curve, not a pile."""
+        of the last such toast, so a burst of keys leaves one over the curve, not a pile. Also what replaces
+        that toast once the run it spoke of has gone (a seed opened from the sweep)."""
         if paused:
-            self.app.notify_replacing("paused", paused.strip(), timeout=4)
+            self.app.notify_replacing("paused", paused.strip(), timeout=timeout)
 
     def _redraw(self) -> None:
         # On a timer: draw only when there is something new.
