@@ -84,3 +84,23 @@ async def test_two_answers_typed_in_one_burst_into_an_open_question_both_count()
         await press_at_once(pilot, "minus", "4", "8", "enter", "enter", "3", ".", "4", "8", "enter")
         assert await until(pilot, lambda: len(app.main.lesson_pane.answers) == 2)
         assert sorted(app.main.lesson_pane.answers.values()) == ["correct", "correct"], app.main.lesson_pane.answers
+
+
+async def test_escape_and_a_key_read_as_one_alt_key_are_both_handled_in_order():
+    """QA5 C5 / QA6 K15: Escape then n within Textual's escape delay (or in one packet over SSH) is parsed as
+    "alt+n": the view stayed open and the run at step 0. The app binds no Alt keys: it is Escape, then n."""
+    from textual import events
+
+    from tui_backprop.app.screens.layer_stats import LayerStatsScreen
+
+    app = xor_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("U")
+        assert await until(pilot, lambda: isinstance(app.screen, LayerStatsScreen))
+        for key, char in (("alt+n", "n"), ("n", "n")):  # as the parser sends "Escape n n"
+            event = events.Key(key, char)
+            event.set_sender(app)
+            app._driver.send_message(event)
+        assert await until(pilot, lambda: app.session.step_count == 2)
+        assert isinstance(app.screen, MainScreen)

@@ -113,6 +113,15 @@ class BackpropApp(App[int]):
         """Keys typed while a screen opens or closes wait for it (``screens/type_ahead.py``)."""
         if not isinstance(event, events.Key):
             return await super().on_event(event)
+        if event.key.startswith("alt+") and not event.is_forwarded:
+            # Escape and a key typed within Textual's escape delay (or in one packet over SSH) arrive as one
+            # "alt+key", and were lost: the app binds no Alt keys, so they are the two keys, in order.
+            char = event.character
+            key = char if char is not None and len(char) == 1 and char.isalnum() else event.key.removeprefix("alt+")
+            for typed in (events.Key("escape", "\x1b"), events.Key(key, char)):
+                typed.set_sender(self)
+                await self.on_event(typed)
+            return None
         back = event.is_forwarded  # back from the focused widget: its bindings run now
         if not self.type_ahead.take(event):
             await super().on_event(event)
