@@ -275,6 +275,30 @@ async def test_exploding_gradients_step_1_is_drawn_above_the_healthy_row(size):
         assert scroll.size.height >= 1  # the histograms keep a line at least (and scroll)
 
 
+async def test_no_ratio_line_is_drawn_across_steps_with_no_update():
+    """QA7 B1: exploding-gradients' steps 3 and 4 moved (almost) no weight, yet each layer's line joined step 2
+    to step 5 straight across them: updates of 10^20 … 10^40 where there were none."""
+    app = BackpropApp(load_preset("exploding-gradients"), questions=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("escape")
+        session = app.session
+        for _ in range(20):
+            if session.halted:
+                break
+            session.run(10)
+        app.main.publish_now()
+        await pilot.press("U")
+        await pilot.pause(0.6)
+        snap = app.main.latest_snapshot
+        assert list(snap.update_ratio_steps) == [1, 2, 3, 4, 5]
+        assert (snap.update_ratio_history[3] < -100).all()  # step 4: no update in any layer
+        rows, axis, _ = chart_rows(app.screen.query_one(RatioPlot))
+        cols = range(axis + 1, len(rows[0]))  # steps 1 … 5, left to right (no frame on the right)
+        between = [c for c in cols if 3.3 < 1 + 4 * (c - cols[0]) / (len(cols) - 1) < 4.7]  # steps 3 … 5
+        assert between and all(row[c] in " -" for row in rows for c in between), [
+            "".join(row[c] for c in between) for row in rows]
+
+
 async def test_mid_step_the_view_says_which_step_and_marks_last_steps_gradients_pending():
     """QA6 C1: xor, n n p p p (step 3: forward and loss done): "After step 2" over step 3's activations, and
     step 2's ∂L/∂W unmarked under them, with its ratio on the layer's line."""

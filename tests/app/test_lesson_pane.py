@@ -39,14 +39,23 @@ def test_formula_lines_hang_under_their_text_at_the_side_panes_width():
     under the text after its label, no line ends on an operator, every number is whole."""
     blocks = [block for block in lesson_blocks(load_preset("sigmoid-neuron").lesson) if block[1]]
     lines = [text.plain.rstrip() for text in wrap_blocks(blocks, 25)]
-    assert lines[:6] == ["  forward:  z = 0.5·2",
-                         "            − 0.5 = 0.5,",
-                         "            a = σ(0.5)",
-                         "            = 0.6225,",
-                         "            C = 0.0713",
+    assert lines[:5] == ["  forward:",  # "forward:  " would leave 15 columns: its lines hang 2 in, as the rest
+                         "    z = 0.5·2 − 0.5",
+                         "    = 0.5, a = σ(0.5)",
+                         "    = 0.6225, C = 0.0713",
                          "  backward: delta = ∂C/∂z"], lines
     assert all(cell_len(line) <= 25 and line.split()[-1] not in ("=", "−", "→", "·") for line in lines)
-    assert "            = −0.0887" in lines and "    → −0.4113." in lines  # "update (…):" is no label: 2 more in
+    assert "      = −0.0887" in lines and "    b → −0.4113." in lines  # a name keeps its "→ value" too
+    assert "    so delta = (0.6225" in lines  # set under "backward: " in the file: under it again, 2 in
+
+
+def test_a_wrapped_formula_never_states_a_false_equation():
+    """QA7 B2: neuron-with-bias at 26 columns read "∂L/∂w = ∂L/∂ŷ · x = −18" (then "· 4 = −72"), a false
+    equation right above "∂L/∂b = … = −18": a clause from one "=" to the next stays whole."""
+    blocks = [block for block in lesson_blocks(load_preset("neuron-with-bias").lesson) if block[1]]
+    lines = [text.plain.rstrip() for text in wrap_blocks(blocks, 26)]
+    at = lines.index("  ∂L/∂w = ∂L/∂ŷ · x")
+    assert lines[at + 1] == "    = −18 · 4 = −72", lines
 
 
 def test_a_drawing_keeps_its_lines():
@@ -105,8 +114,8 @@ async def test_chain_two_weights_formula_on_one_line_at_100x30():
         await pilot.pause()
         assert app.query_one("#curve").region.width > 0
         lines = [line.rstrip() for line in pane.lines()]
-        at = lines.index("  ∂C/∂w1 = (ŷ − y) · w2")  # the answer's line hangs under it, whole
-        assert lines[at + 1] == "    · x  = −6 · 4 · 2 = ?", "\n".join(lines)
+        at = lines.index("  ∂C/∂w1")  # the answer's line hangs under it, whole
+        assert lines[at + 1:at + 3] == ["    = (ŷ − y) · w2 · x", "    = −6 · 4 · 2 = ?"], "\n".join(lines)
         assert pane.max_scroll_x == 0 and max(map(cell_len, lines)) <= pane.scrollable_content_region.width
 
 
@@ -245,7 +254,7 @@ async def test_beside_the_panes_the_worked_example_wraps_and_every_number_is_who
         for number in SIGMOID_NUMBERS:
             assert any(number in line for line in lines), (number, shown)
         # wrapped lines hang under the formula's text (after "forward:  "), not at the pane's left edge
-        start = next(i for i, line in enumerate(lines) if line.startswith("  forward:  z = "))
+        start = next(i for i, line in enumerate(lines) if line.startswith("  forward:"))
         follow = lines[start + 1]
-        if not follow.startswith("  backward:"):
-            assert follow.startswith(" " * 12) and not follow.startswith(" " * 15), lines[start:start + 3]
+        if not follow.startswith("  backward:"):  # under the text after "forward:  ", or 2 in where that is narrow
+            assert follow.startswith(("    z = ", " " * 12)) and not follow.startswith(" " * 15), lines[start:start + 3]

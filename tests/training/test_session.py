@@ -389,6 +389,8 @@ def test_a_lesson_note_written_for_other_settings_says_so_first():
     assert new_data.differs_from_lesson() == f"new data (seed {new_data.config.data_seed})"
     sweep_seed = Session(config.with_seed(7), lesson=config)  # a seed opened from the sweep
     assert sweep_seed.differs_from_lesson() == f"seed 7, not {config.network.seed}"  # both, as the lr form
+    sweep_seed.regenerate_data(sweep_seed.config.data_seed + 1)  # then d: both said (QA7 B3)
+    assert sweep_seed.differs_from_lesson() == f"seed 7, not {config.network.seed}, new data (seed 8)"
 
 
 def test_a_loss_phase_halt_leaves_that_steps_loss_gradient_not_the_last_steps():

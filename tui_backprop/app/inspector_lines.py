@@ -101,7 +101,8 @@ def hanging(line: Text, width: int, hang: int) -> list[Text]:
     room = width - hang
     words = [(m.group(1), line[m.start(2): m.end(2)]) for m in _WORD.finditer(plain, len(indent))]
     out = Text()
-    flow(out, _glue_names(_glue_operators(_keep_brackets(words, room - 2), room), room), width, indent=indent, hang=hang)
+    pieces = _glue_names(_keep_clauses(_glue_operators(_keep_brackets(words, room - 2), room), room), room)
+    flow(out, pieces, width, indent=indent, hang=hang)
     return list(out.split("\n"))
 
 
@@ -142,11 +143,35 @@ def _glue_operators(words: list[Spaced], room: int) -> list[Spaced]:
     return out
 
 
+RELATIONS = ("= ", "→ ")  # a clause starts at one: "= −18 · 4" is kept whole, never "−18" then "· 4 = −72"
+
+
+def _keep_clauses(words: list[Spaced], room: int) -> list[Spaced]:
+    """The words from one "=" (or "→") to the next, or to a comma, as one piece where it fits in ``room``: a
+    line broken inside "= −18 · 4" read "∂L/∂w = ∂L/∂ŷ · x = −18" on its own, a false equation."""
+    out: list[Spaced] = []
+    clause: list[Spaced] = []
+
+    def close() -> None:
+        joined = _joined(clause) if len(clause) > 1 and clause[0][1].plain.startswith(RELATIONS) else None
+        out.extend([joined] if joined is not None and joined[1].cell_len <= room else clause)
+        clause.clear()
+
+    for word in words:
+        if word[1].plain.startswith(RELATIONS):
+            close()
+        clause.append(word)
+        if word[1].plain.endswith((",", ";")):
+            close()
+    close()
+    return out
+
+
 def _glue_names(words: list[Spaced], room: int) -> list[Spaced]:
     """A name and the "= value" after it as one piece ("C = 0.0713", not "C" at a line's end), where it fits."""
     out: list[Spaced] = []
     for word in words:
-        if out and word[1].plain.startswith("= "):
+        if out and word[1].plain.startswith(RELATIONS):
             name = out[-1][1].plain
             joined = _joined([out[-1], word])
             if " " not in name and not name.endswith(",") and name not in OPERATORS and joined[1].cell_len <= room:

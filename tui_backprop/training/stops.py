@@ -72,7 +72,7 @@ class SessionStops:
             what.append(f"lr {mine.training.learning_rate:g}, not {lesson.training.learning_rate:g}")
         if mine.network.seed != lesson.network.seed:
             what.append(f"seed {mine.network.seed}, not {lesson.network.seed}")
-        elif mine.data.seed != lesson.data.seed:  # d: new data, the same network seed
+        if mine.data.seed != lesson.data.seed:  # d: new data (after a sweep's seed too: QA7 B3)
             what.append(f"new data (seed {mine.data_seed})")
         if (dataclasses.replace(mine.network, seed=0) != dataclasses.replace(lesson.network, seed=0)
                 or dataclasses.replace(mine.data, seed=None) != dataclasses.replace(lesson.data, seed=None)

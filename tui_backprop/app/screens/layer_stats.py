@@ -139,8 +139,11 @@ class RatioPlot(PlotextPlot):
         for i in range(ratios.shape[1]):
             y = ratios[:, i]
             ok = np.isfinite(y) & (y > NO_UPDATE + 1)  # no update at all: drawn nowhere
-            if ok.any():
-                plt.plot(steps[ok].tolist(), y[ok].tolist(), color=COLORS[i % len(COLORS)],
+            # One line per run of steps with an update: a line joined across steps with none drew updates of
+            # 10^20 where nothing moved, through the healthy row (exploding-gradients' steps 3–4; QA7 B1).
+            edges = np.flatnonzero(np.diff(np.concatenate([[False], ok, [False]]).astype(np.int8)))
+            for start, end in zip(edges[::2], edges[1::2]):
+                plt.plot(steps[start:end].tolist(), y[start:end].tolist(), color=COLORS[i % len(COLORS)],
                          marker=MARKERS[i % len(MARKERS)])
         # QA6 C5: a scale on which no point far from −3 is drawn on its row (the view gives it the rows it needs)
         low, high, above, below = ratio_range(ratios)

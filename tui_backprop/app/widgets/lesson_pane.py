@@ -95,11 +95,15 @@ _LABEL = re.compile(r" *[^\s:]+: +(?=\S)")
 _DRAWN = re.compile(r"[|\u2500-\u259f]")  # box drawing and block elements, or a table's bars
 
 
+MIN_HUNG = 20  # columns a label's hang must leave: under "backward: " at 26, 14 split "(a − y)·σ'(z)," in two
+
+
 def formula_hang(line: str, width: int) -> int:
-    """Where a wrapped formula line goes on: under its text after a label ("forward:  "), else two in from its
-    indent (so it does not read as the next line); never past half the width."""
+    """Where a wrapped formula line goes on: under its text after a label ("forward:  ") where that leaves
+    ``MIN_HUNG`` columns, else two in from its indent (so it does not read as the next line); never past half
+    the width."""
     label = _LABEL.match(line)
-    if label and label.end() <= width // 2:
+    if label and width - label.end() >= MIN_HUNG:
         return label.end()
     return min(len(line) - len(line.lstrip(" ")) + 2, width // 2)
 
@@ -111,12 +115,23 @@ def wrap_blocks(blocks: list[Block], width: int) -> list[Text]:
     lines: list[Text] = []
     width = max(width, 4)
     drawn = _drawings(blocks)
+    aligned: tuple[int, int] | None = None  # (column, new indent): lines set under a label that could not hang
     for i, (markup, pre) in enumerate(blocks):
         text = Text.from_markup(markup)
+        if not pre:
+            aligned = None
         if not text.plain or i in drawn:
             lines.append(text)
         elif pre:
-            lines.extend(hanging(text, width, formula_hang(text.plain, width)))
+            plain = text.plain
+            indent = len(plain) - len(plain.lstrip(" "))
+            if aligned is not None and indent == aligned[0]:  # "so delta = …" under "backward: ": under it again
+                text = Text.assemble(" " * aligned[1], text[indent:])
+            hang = formula_hang(text.plain, width)
+            label = _LABEL.match(text.plain)
+            if label and hang != label.end() and text.cell_len > width:
+                aligned = (label.end(), hang)
+            lines.extend(hanging(text, width, hang))
         else:
             lines.extend(text.wrap(console, width, overflow="fold"))
     return lines
