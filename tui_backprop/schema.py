@@ -128,6 +128,33 @@ def says(key: str) -> str:
     return field.says if field and field.says else key.split(".")[-1].replace("_", " ")
 
 
+UNCHANGING = ("seed", "speed", "pause_after")  # seeds are said apart; speed and pause points change no number
+
+
+def setting_changes(old, new, skip: tuple[str, ...] = UNCHANGING) -> list[str]:
+    """How configuration ``new`` differs from ``old``, a few words a setting, as the Config tab names them
+    ("hidden layers 3 tanh", "learning rate 0.3"); fields named in ``skip`` are left out."""
+    import dataclasses
+
+    words = []
+    for section in ("network", "data", "training"):
+        before, after = getattr(old, section), getattr(new, section)
+        for field in dataclasses.fields(before):
+            value = getattr(after, field.name)
+            if field.name in skip or getattr(before, field.name) == value:
+                continue
+            if field.name == "layers":
+                hidden = ", ".join(f"{layer.units} {layer.activation}" for layer in value[:-1]) or "none"
+                words.append(f"hidden layers {hidden}")  # as the Config tab writes them
+                if value[-1:] != before.layers[-1:]:
+                    words.append(f"output {value[-1].units} {value[-1].activation}")
+                continue
+            name = says(f"{section}.{field.name}").removeprefix("the ")
+            plain = isinstance(value, (int, float, str)) and not isinstance(value, bool)
+            words.append(f"{name} {value:g}" if isinstance(value, float) else f"{name} {value}" if plain else name)
+    return words
+
+
 def phase_names(layer_count: int) -> tuple[str, ...]:
     """Every phase a pause or a lesson note may name, for a network of ``layer_count`` layers."""
     forward = tuple(f"forward L{i}" for i in range(1, layer_count + 1))

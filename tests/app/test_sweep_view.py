@@ -337,7 +337,7 @@ async def test_the_title_says_how_the_swept_configuration_differs_from_its_prese
     async with app.run_test(size=(80, 24)) as pilot:
         config = app.config
         wider = (dataclasses.replace(config.network.layers[0], units=3),) + config.network.layers[1:]
-        app.main.switch_session(type(app.session)(config.replace("network", layers=wider)), changed=True)
+        app.main.switch_session(type(app.session)(config.replace("network", layers=wider)))
         app.main.action_learning_rate(-1)
         await pilot.pause(0.2)
         await pilot.press("S")

@@ -411,3 +411,18 @@ def test_a_loss_phase_halt_leaves_that_steps_loss_gradient_not_the_last_steps():
         assert math.isfinite(y_hat)
         grad = float(session.network.backward_data()[-1].grad_a[0, 0])
         assert grad == 2.0 * (y_hat - 4.0), (phase_by_phase, grad, y_hat)
+
+
+def test_a_changed_setting_is_named_and_the_lesson_is_the_lessons_again_once_put_back():
+    """QA7 C2: "this run has other settings" named nothing; C1: the title kept "(changed)" after the Config
+    tab was put back to the lesson's settings. One judge, naming the settings as the Config tab does."""
+    from tui_backprop.core.network import LayerSpec as Layer
+
+    xor = load_preset("xor")
+    layers = (Layer(5, "tanh"), *xor.network.layers[1:])
+    wider = Session(xor.replace("network", layers=layers).replace("training", batch_size=4), lesson=xor)
+    assert wider.differs_from_lesson() == "hidden layers 5 tanh, batch size 4" and wider.settings_changed
+    back = Session(xor.replace("training", speed=3.0), lesson=xor)  # the speed changes no number
+    assert back.differs_from_lesson() is None and not back.settings_changed
+    faster = Session(xor.replace("training", learning_rate=0.3), lesson=xor)
+    assert faster.differs_from_lesson() == "lr 0.3, not 0.1" and faster.settings_changed

@@ -101,7 +101,7 @@ class PlaygroundControls:
         def chosen(seed: int | None) -> None:
             if seed is not None:
                 config = swept.with_seed(seed)  # the configuration the row was trained with, whatever came since
-                self.switch_session(Session(config, lesson=self.session.lesson_config), changed=self.modified)
+                self.switch_session(Session(config, lesson=self.session.lesson_config))
                 # Nothing else on the main screen says the run changed: name the seed where the preset's name is.
                 self.query_one("#side").border_title += f" · seed {seed} of the sweep"
                 # (in the pause toast's place: that run is no longer on screen)

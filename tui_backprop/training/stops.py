@@ -7,10 +7,10 @@ when nothing can stop inside the step (``_steps_stopping_inside``).
 
 from __future__ import annotations
 
-import dataclasses
 
 from tui_backprop.config import resolve_phase, step_phases
 from tui_backprop.core.figures import beside, counted
+from tui_backprop.schema import UNCHANGING, setting_changes
 
 
 class SessionStops:
@@ -62,7 +62,10 @@ class SessionStops:
                 self.timeline.keep(self, change=True)  # step back knows it was asked here
                 return
 
-    TRAINING_KNOBS = ("loss", "optimizer", "batch_size", "regularization", "regularization_rate", "optimizer_settings")
+    @property
+    def settings_changed(self) -> bool:
+        """A setting of the lesson's was changed (the Config tab, the learning rate), not just its seeds."""
+        return bool(setting_changes(self.lesson_config, self.config))
 
     def differs_from_lesson(self) -> str | None:
         """How this run differs from the lesson's own settings, in a few words, or None."""
@@ -74,10 +77,7 @@ class SessionStops:
             what.append(f"seed {mine.network.seed}, not {lesson.network.seed}")
         if mine.data.seed != lesson.data.seed:  # d: new data (after a sweep's seed too: QA7 B3)
             what.append(f"new data (seed {mine.data_seed})")
-        if (dataclasses.replace(mine.network, seed=0) != dataclasses.replace(lesson.network, seed=0)
-                or dataclasses.replace(mine.data, seed=None) != dataclasses.replace(lesson.data, seed=None)
-                or any(getattr(mine.training, k) != getattr(lesson.training, k) for k in self.TRAINING_KNOBS)):
-            what.append("other settings")
+        what += setting_changes(lesson, mine, UNCHANGING + ("learning_rate",))  # (said first, with the lesson's)
         if self.weights_edited:
             what.append("weights typed by hand")
         return ", ".join(what) or None

@@ -110,7 +110,6 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
         self.questions_on = questions  # the lesson's questions (y, --no-questions)
         session.ask_questions = questions
         self.use_runner(session)
-        self.modified = False  # the preset was changed in the form: its lesson may not fit any more
         self.form = None  # the configuration form, made just after the first frame
         self._frame = 0
         self._notice_text: str | None = None
@@ -292,7 +291,7 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
 
         self.app.push_screen(SaveScreen(self.session, base, served=self.app.served), saved)
 
-    def switch_session(self, session: Session, changed: bool = False) -> None:
+    def switch_session(self, session: Session) -> None:
         """Show another session (a loaded preset, or rebuilt from the form)."""
         from tui_backprop.app.screens.compare import CompareScreen
 
@@ -304,7 +303,6 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
             self.app.screen.action_leave()
         self.session = session
         self.use_runner(session)  # the old runner is cancelled; anything it still publishes is dropped
-        self.modified = changed
         self.query_one(LessonPane).show_lesson(session.config)
         self.fit_lesson()
         session.ask_questions = self.questions_on
@@ -313,7 +311,8 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
         elif self.form is not None:
             self.form.config = session.config
         self.query_one(ComputationGraph).new_session(session.config.names)
-        self.query_one("#side").border_title = session.config.name + (" (changed)" if self.modified else "")
+        # (the session judges, as for the line above the lesson: put back as it was, it is the lesson's again)
+        self.query_one("#side").border_title = session.config.name + (" (changed)" if session.settings_changed else "")
         inspector = self.query_one(Inspector)
         inspector.select(0, 0, 0, 0)
         inspector.scroll_home(animate=False)
@@ -349,7 +348,7 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
             except ConfigError as exc:
                 form.confirm_applied(form.config, f"[red]{exc}[/red]")
                 return
-            self.switch_session(session, changed=True)
+            self.switch_session(session)
             form.confirm_applied(event.config, "Rebuilt the network with the new settings.")
 
         what = describe_changes(event.changed)

@@ -7,7 +7,6 @@ and Enter on a row opens that seed in the main view.
 
 from __future__ import annotations
 
-import dataclasses
 
 import numpy as np
 from rich.text import Text
@@ -25,7 +24,7 @@ from tui_backprop.app.curve_series import CLIP, downsample, spans_decades, step_
 from tui_backprop.app.widgets.footer import FittedFooter
 from tui_backprop.config import Config, ConfigError, load_config
 from tui_backprop.core.figures import MINUS, beside, tick
-from tui_backprop.schema import says
+from tui_backprop.schema import setting_changes
 from tui_backprop.sweep import DIVERGED
 from tui_backprop.sweep_background import BackgroundSweep, SweepPicture
 
@@ -42,23 +41,7 @@ def changes_from_preset(config: Config) -> str:
         preset = load_config(config.path, config.name)
     except (ConfigError, OSError, ValueError):  # (a title's nicety: never a reason the sweep fails)
         return ""
-    words = []
-    for section in ("network", "data", "training"):
-        old, new = getattr(preset, section), getattr(config, section)
-        for field in dataclasses.fields(old):
-            value = getattr(new, field.name)
-            if field.name in ("seed", "speed", "pause_after") or getattr(old, field.name) == value:
-                continue  # the seeds are the sweep's own; speed and pauses don't change a run
-            if field.name == "layers":
-                hidden = ", ".join(f"{layer.units} {layer.activation}" for layer in value[:-1]) or "none"
-                words.append(f"hidden layers {hidden}")  # as the Config tab writes them
-                if value[-1:] != old.layers[-1:]:
-                    words.append(f"output {value[-1].units} {value[-1].activation}")
-                continue
-            name = says(f"{section}.{field.name}").removeprefix("the ")
-            plain = isinstance(value, (int, float, str)) and not isinstance(value, bool)
-            words.append(f"{name} {value:g}" if isinstance(value, float) else f"{name} {value}" if plain else name)
-    return ", ".join(words)
+    return ", ".join(setting_changes(preset, config))  # (the seeds are the sweep's own)
 
 
 def outcome(picture: SweepPicture, k: int) -> str:
