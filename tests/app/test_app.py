@@ -404,6 +404,12 @@ async def test_o_opens_picker_filter_enter_loads_escape_cancels():
         await pilot.pause()
         assert app.config.name == "chain-two-weights"
         assert app.session.network.layers[0].weights[0, 0] == 3.0
+        app.session.run(5)
+        await pilot.press("o")  # the preset on screen is highlighted: o ⏎ reloads it (QA7 C3)
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.config.name == "chain-two-weights" and app.session.step_count == 0
 
 
 async def test_help_screen_lists_every_key_and_q_quits():

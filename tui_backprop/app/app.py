@@ -169,7 +169,7 @@ class BackpropApp(App[int]):
             if path is not None:
                 self.load_preset_file(path)
 
-        self.push_screen(PresetPicker(), chosen)
+        self.push_screen(PresetPicker(current=self.session.lesson_config.name), chosen)
 
     def load_preset_file(self, path: Path) -> bool:
         try:

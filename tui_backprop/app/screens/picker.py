@@ -37,10 +37,11 @@ class PresetPicker(ClosesOnce, ModalScreen[Path | None]):
     PresetPicker #preview { width: 1fr; height: 1fr; padding: 0 0 0 1; border-left: solid $primary; }
     """
 
-    def __init__(self, presets: list[PresetInfo] | None = None):
+    def __init__(self, presets: list[PresetInfo] | None = None, current: str | None = None):
         super().__init__()
         self.presets = presets if presets is not None else list_presets()
         self.shown: list[PresetInfo] = list(self.presets)
+        self.current = current  # the preset on screen: highlighted until a filter is typed (o ⏎ reloads it)
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -81,7 +82,8 @@ class PresetPicker(ClosesOnce, ModalScreen[Path | None]):
             summary = f"\n  [dim]{escape(p.summary)}[/dim]" if p.summary else ""
             options.add_option(Option(f"[b]{escape(p.name)}[/b]{mark}\n  {escape(p.title)}{summary}", id=p.name))
         if self.shown:
-            options.highlighted = 0
+            names = [p.name for p in self.shown]
+            options.highlighted = names.index(self.current) if not query and self.current in names else 0
         self._preview()
 
     def _preview(self) -> None:
