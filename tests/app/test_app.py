@@ -245,7 +245,7 @@ async def test_n_e_and_backspace_while_running_pause_the_run_then_act(key, why):
         after = {"n": before + 1, "e": (before // per_epoch + 1) * per_epoch, "backspace": before - 1}[key]
         assert app.session.step_count == after, (before, app.session.step_count)
         if key == "backspace":
-            assert said.endswith(f"Back at step {after:,} (from step {before:,}): the exact state then"), said
+            assert said.endswith(f"Back at step {after:,} (from step {before:,}), as it was then."), said
         await pilot.pause(0.6)
         assert app.session.step_count == after and not app.runner.running  # it stays paused
         await pilot.press("space")  # and space resumes it
@@ -894,7 +894,7 @@ async def test_stepping_back_in_the_middle_of_a_step_says_which_phases_it_undid(
         await pilot.pause()
         assert app.session.step_count == 3 and not app.session.in_step
         notes = [n.message for n in app._notifications]
-        assert any(m.startswith("Step 4's phases undone (it had run through forward L2): back at step 3 done")
+        assert any(m.startswith("Step 4's phases undone (it had run through forward L2): back at the end of step 3.")
                    for m in notes), notes
 
 

@@ -91,3 +91,21 @@ async def test_going_back_from_a_step_half_run_names_that_step_and_its_phase():
         messages = [n.message for n in app._notifications]
         assert any(f"Back at step 3 (from step 11, run through {phase})" in m for m in messages), messages
         assert app.session.step_count == 3 and not app.session.in_step
+
+
+async def test_going_back_undoes_a_typed_weight_and_says_so():
+    """QA7 C4: ⌫ after typing a weight undid it without a word ("… back at step 0 done")."""
+    app = BackpropApp(load_preset("xor"), questions=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        app.session.set_parameter(0, 0, 0, 2.0)  # as w does
+        app.session.advance_phase()
+        app.main.publish_now()
+        assert app.session.weights_edited and app.session.in_step
+        await pilot.press("backspace")
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        said = next(m for m in messages if "undone" in m)
+        assert said.startswith("Step 1's phases undone") and "back at the start." in said, said
+        assert said.endswith("The weight typed by hand is undone too."), said
+        assert not app.session.weights_edited

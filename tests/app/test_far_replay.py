@@ -129,7 +129,7 @@ async def test_enter_during_a_replay_says_where_that_replay_stopped_and_where_th
         assert said.startswith("Replay to step 16,000 stopped at step ") and "(space resumes it)" not in said, said
         stopped = int(said.split("stopped at step ")[1].split(".")[0].replace(",", ""))
         assert 3 < stopped < 16_000
-        assert said.endswith(f". Back at step 1 (from step {stopped:,}): the exact state then"), said
+        assert said.endswith(f". Back at step 1 (from step {stopped:,}), as it was then. Steps 2–{stopped:,} are dropped."), said
 
 
 async def test_enter_far_during_a_replay_says_at_once_where_that_replay_stopped_and_where_this_one_goes():
@@ -153,7 +153,8 @@ async def test_enter_far_during_a_replay_says_at_once_where_that_replay_stopped_
         await pilot.pause(0.2)
         now = app.session.step_count
         assert now < 12_000
-        assert notes(app) == [f"Replay stopped at step {now:,} (on the way to 12,000): the exact state then"]
+        assert notes(app) == [f"Replay stopped at step {now:,} (on the way to 12,000), as it was then. "
+                              f"Steps {now + 1:,}–{stopped:,} are dropped."]  # the run forks there (QA7 C5)
 
 
 async def test_a_step_it_cannot_go_to_is_said_as_a_sentence():

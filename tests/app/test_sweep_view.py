@@ -71,7 +71,7 @@ async def test_enter_on_a_run_opens_its_seed_in_the_main_view():
         assert not isinstance(app.screen, SweepScreen)
         assert app.config.network.seed == 3 and app.session.config.network.seed == 3
         assert app.session.step_count == 0
-        assert app.screen.query_one("#side").border_title == "xor-two-hidden · seed 3 of the sweep"
+        assert app.screen.query_one("#side").border_title == "xor-two-hidden · seed 3"
         assert any(n.message == "Seed 3 of the sweep opened: space trains it." for n in app._notifications)
         screen.sweep.join(5)
         assert not screen.sweep._thread.is_alive()  # leaving stops the background runs

@@ -68,7 +68,7 @@ async def test_twenty_quick_step_backs_leave_one_toast_saying_where_the_run_is()
         assert app.session.step_count == 10  # every press counted
         said = [str(toast.render()) for toast in app.screen.query(Toast)]
         travel = [text for text in said if "step" in text]
-        assert travel == ["Back at step 10 (from step 11): the exact state then"], said
+        assert travel == ["Back at step 10 (from step 11), as it was then."], said
 
 
 def visible(app, toast) -> bool:

@@ -107,6 +107,7 @@ class TrainingControls:
         """Go to the step ``target()`` names: here if the replay is short, else in the training worker."""
         before = self.session.step_count
         phases = self.session.last_phase if self.session.in_step else None  # a step half done: undone to its start
+        typed = self.session.weights_edited  # a weight typed by hand: going back may undo it
         try:
             step = target()
             far = self.session.replay_distance(step) > FAR_REPLAY
@@ -116,7 +117,7 @@ class TrainingControls:
             return
         if not far:
             self.session.go_to_step(step)
-            self._arrived(before, step, phases, paused)
+            self._arrived(before, step, phases, paused, typed=typed)
             return
         runner = self.runner
         going = runner.replay(step)  # running from here on: space stops it, as does a key that pauses first
@@ -128,25 +129,30 @@ class TrainingControls:
             await going
             quiet, self.replay_claimed = self.replay_claimed, False
             if runner is self.runner:
-                self._arrived(before, step, paused=paused, quiet=quiet)
+                self._arrived(before, step, paused=paused, quiet=quiet, typed=typed)
 
         self._worker = self.run_worker(replay(), group="training", exclusive=True, exit_on_error=False)
 
     def _arrived(self, before: int, step: int, phases: str | None = None, paused: str = "",
-                 quiet: bool = False) -> None:
+                 quiet: bool = False, typed: bool = False) -> None:
         """``quiet``: a key stopped the replay; its toast says where (``pause_first``)."""
         now = self.session.step_count
         self.lesson_pane.keep_answers(self.session.questions_asked)
         if quiet:
             return
         if now != step:
-            said = f"Replay stopped at step {now:,} (on the way to {step:,}): the exact state then"
+            said = f"Replay stopped at step {now:,} (on the way to {step:,}), as it was then."
         elif now == before and phases is not None:
-            said = f"Step {now + 1:,}'s phases undone (it had run through {phases}): back at step {now:,} done"
+            where = "the start" if now == 0 else f"the end of step {now:,}"
+            said = f"Step {now + 1:,}'s phases undone (it had run through {phases}): back at {where}."
         else:  # (a step half run is the one it was in: "from step 6" after a halt in step 6's backward pass)
             source = f"step {before + 1:,}, run through {phases}" if phases is not None else f"step {before:,}"
-            said = (f"Back at step {now:,} (from {source}): the exact state then" if now < before
-                    else f"At step {now:,}: the exact state then")
+            said = (f"Back at step {now:,} (from {source}), as it was then." if now < before
+                    else f"At step {now:,}, as it was then.")
+        if before - now > 1:  # the run forks here: say what it leaves behind (QA7 C5)
+            said += f" Steps {now + 1:,}–{before:,} are dropped."
+        if typed and not self.session.weights_edited:
+            said += " The weight typed by hand is undone too."
         self.app.notify_replacing("time travel", paused + said, timeout=5 if paused else 3)
 
     def action_reset(self) -> None:

@@ -112,7 +112,7 @@ def set_ticks(plt, max_steps: int, y: np.ndarray, log: bool) -> None:
     ticks = np.linspace(low, high, 3)
     plt.yticks(ticks.tolist(), [tick(10**t if log else t) for t in ticks])
     last = max(int(max_steps), 1)
-    plt.xlim(1, last)
+    plt.xlim(1, last + 1)  # the loss after the last step's update is drawn at last + 1 (as on the loss curve)
     step_ticks(plt, 1, last)
 
 
