@@ -64,6 +64,15 @@ class SweepPicture:
     def runs(self) -> int:
         return len(self.seeds)
 
+    @property
+    def all_alike(self) -> bool:
+        """Every run's losses are the same numbers: the seed changes nothing here (fixed weights and data)."""
+        if self.runs < 2 or not len(self.curves):
+            return False
+        first = self.curves[:, :1]
+        return bool(((self.curves == first) | (np.isnan(self.curves) & np.isnan(first))).all()
+                    and (self.stopped_at == self.stopped_at[0]).all())
+
 
 def forward_fill(curves: np.ndarray) -> np.ndarray:
     """Each NaN replaced by the last finite value above it in its column (a stopped run keeps its loss)."""

@@ -139,6 +139,8 @@ async def test_pilot_edit_weight_key():
         inp.value = "abc"
         await pilot.press("enter")
         assert "not a number" in str(app.screen.query_one("#edit-error").render())
+        await pilot.press("backspace")  # the box changes: the refusal of "abc" no longer applies (QA7 K6)
+        assert str(app.screen.query_one("#edit-error").render()).strip() == ""
         inp.value = "2.5"
         await pilot.press("enter")
         await pilot.pause()

@@ -405,3 +405,20 @@ def test_the_goal_beside_tiny_losses_reads_with_the_apps_minus():
                            loss=np.array([1e-12]), steps=np.full(1, 10), stopped_at=np.array([5]),
                            halts=(None,), finished=True, updates_per_second=1.0)
     assert goal_text(picture) == "0.001"
+
+
+def test_a_sweep_whose_seed_changes_nothing_says_so():
+    """QA7 C7: learning-rate-too-high (one weight from 1, inline data) gave 32 identical rows and one bar."""
+    from tui_backprop.app.screens.sweep import headline
+    from tui_backprop.sweep_background import BackgroundSweep
+
+    sweep = BackgroundSweep(load_preset("learning-rate-too-high").replace("training", learning_rate=0.1), 4, 50)
+    sweep.start()
+    sweep.join(30)
+    picture = sweep.picture()
+    assert picture.finished and picture.all_alike
+    assert "every seed gave the same run" in headline(picture)
+    xor = BackgroundSweep(load_preset("xor"), 4, 50)
+    xor.start()
+    xor.join(30)
+    assert xor.picture().finished and not xor.picture().all_alike

@@ -64,5 +64,10 @@ class EditWeightScreen(ClosesOnce, ModalScreen[float | None]):
             return
         self.dismiss(value)
 
+    @on(Input.Changed)
+    def _typed(self) -> None:
+        """A refusal is about what was submitted: once the box changes it no longer applies (QA7 K6)."""
+        self.query_one("#edit-error", Static).update("")
+
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -99,6 +99,8 @@ def headline(picture: SweepPicture) -> str:
         parts.append(f"halted on NaN/inf: {picture.halted}")
     if not picture.finished:
         parts.append(f"{picture.updates_per_second:,.0f} network updates/s")
+    elif picture.all_alike:  # (learning-rate-too-high: one weight from 1, inline data: 32 copies of one run)
+        parts.append("[b]every seed gave the same run: this preset's seed changes nothing[/b]")
     return " · ".join(parts)
 
 
