@@ -122,7 +122,7 @@ class ConfigForm(VerticalScroll, can_focus=False):
                     validators=[Function(_hidden_valid, "expected e.g. '4 tanh, 2 relu'")])
         yield Static("", classes="field-error", id="hidden-error")
         units = LAYER_FIELD["units"]
-        yield Label(f"Output layer: units ({units.low:g} … {units.high:g})", id="output_units-label")
+        yield Label(f"Output units ({units.low:g} … {units.high:g})", id="output_units-label")  # (26 cells at 100×30)
         yield Input(str(out.units), id="output_units", type="integer",
                     validators=[Number(minimum=units.low, maximum=units.high)])
         yield Static("", classes="field-error", id="output_units-error")
