@@ -8,6 +8,7 @@ from textual.geometry import Region
 from tests.conftest import pause_latencies
 from tui_backprop.app.app import BackpropApp
 from tui_backprop.app.screens.layer_stats import TICK_STEPS, LayerStatsScreen, RatioPlot, plot_row, sparkline
+from tui_backprop.core.figures import fmt
 from tui_backprop.core.layer_stats import histogram
 from tui_backprop.presets import load_preset
 
@@ -40,7 +41,10 @@ async def test_the_view_shows_this_steps_numbers():
         assert "After step 10" in text and "Layer 2 · sigmoid · 1 unit" in text
         plot = app.screen.query_one(RatioPlot)
         assert "(- - −3, healthy)" in str(plot.border_title)
-        assert Text.from_markup(plot.border_subtitle).plain == "━ L1 · • L2"  # marks, not colour alone (NO_COLOR)
+        # marks, not colour alone (NO_COLOR), each with its latest log10 ratio
+        ratios = snap.update_ratio_history[-1]
+        assert Text.from_markup(plot.border_subtitle).plain == (
+            f"step 10: ━ L1 {fmt(float(ratios[0]), 2)} · • L2 {fmt(float(ratios[1]), 2)}")
         await pilot.press("n")  # keys still drive training from the view
         await pilot.pause(0.5)
         assert app.session.step_count == 11 and "After step 11" in str(app.screen.query_one("#layer-stats-text").render())
@@ -292,7 +296,12 @@ async def test_no_ratio_line_is_drawn_across_steps_with_no_update():
         snap = app.main.latest_snapshot
         assert list(snap.update_ratio_steps) == [1, 2, 3, 4, 5]
         assert (snap.update_ratio_history[3] < -100).all()  # step 4: no update in any layer
-        rows, axis, _ = chart_rows(app.screen.query_one(RatioPlot))
+        plot = app.screen.query_one(RatioPlot)
+        # each layer's latest ratio beside its mark: L3's marks sit under L4's (QA7 C6)
+        legend = Text.from_markup(plot.border_subtitle).plain
+        assert legend.startswith("step 5: ") and all(
+            f"L{i + 1} {fmt(float(v), 2)}" in legend for i, v in enumerate(snap.update_ratio_history[-1])), legend
+        rows, axis, _ = chart_rows(plot)
         cols = range(axis + 1, len(rows[0]))  # steps 1 … 5, left to right (no frame on the right)
         between = [c for c in cols if 3.3 < 1 + 4 * (c - cols[0]) / (len(cols) - 1) < 4.7]  # steps 3 … 5
         assert between and all(row[c] in " -" for row in rows for c in between), [

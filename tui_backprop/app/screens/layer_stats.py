@@ -103,6 +103,25 @@ def heading(snap) -> tuple[str, str]:
     return step, f"{snap.last_phase} done, {'paused' if snap.state_word.startswith('paused') else snap.state_word}"
 
 
+def ratio_legend(snap, room: int) -> str:
+    """Each layer's mark and name, with its latest step's log10 ratio where they fit: a layer whose marks sit
+    under another's (exploding-gradients' L3 under L4) is still read (QA7 C6)."""
+    series = ratio_series(snap)
+    marks = [f"{escape(LEGEND[i % len(LEGEND)])} L{i + 1}" for i in range(len(snap.layers))]
+    if series is not None:
+        steps, ratios = series
+        values = ["none" if not np.isfinite(v) or v <= NO_UPDATE + 1 else fmt(float(v), 2) for v in ratios[-1]]
+        with_values = [f"{mark} {value}" for mark, value in zip(marks, values)]
+        head = f"step {int(steps[-1]):,}: "
+        if len(head + " · ".join(with_values)) <= room:
+            marks, prefix = with_values, head
+        else:
+            prefix = ""
+    else:
+        prefix = ""
+    return prefix + " · ".join(f"[{MARKUP_COLORS[i % len(MARKUP_COLORS)]}]{mark}[/]" for i, mark in enumerate(marks))
+
+
 def ratio_series(snap):
     """(steps, log10 ratios [steps, layers]) to draw, the lines ending at this step; None before any update."""
     steps, ratios = snap.update_ratio_steps, snap.update_ratio_history
@@ -123,6 +142,7 @@ class RatioPlot(PlotextPlot):
 
     def show(self, snap) -> None:
         self._snap = snap
+        self.border_subtitle = ratio_legend(snap, self.size.width - 4 if self.size.width else 10**6)  # (resized: again)
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
@@ -206,11 +226,8 @@ class LayerStatsScreen(ViewScreen):
         if snap is None or snap is self._shown:
             return
         self._shown = snap
-        legend = " · ".join(f"[{MARKUP_COLORS[i % len(MARKUP_COLORS)]}]{escape(LEGEND[i % len(LEGEND)])} L{i + 1}[/]"
-                            for i in range(len(snap.layers)))
         plot = self.query_one(RatioPlot)
         plot.border_title = "log10 update:weight ratio ‖ΔW‖/‖W‖ per step (- - −3, healthy)"
-        plot.border_subtitle = legend
         self._fit_plot(snap)  # (a new height redraws it again at its size)
         plot.show(snap)
         config = getattr(self.owner, "config", None)  # (mounting: lesson_renames(self) has no app config yet)
