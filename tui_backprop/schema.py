@@ -6,7 +6,7 @@ so a limit cannot differ between them (see docs/architecture.md, "Where a new le
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from tui_backprop.core.activations import ACTIVATIONS
@@ -134,12 +134,10 @@ UNCHANGING = ("seed", "speed", "pause_after")  # seeds are said apart; speed and
 def setting_changes(old, new, skip: tuple[str, ...] = UNCHANGING) -> list[str]:
     """How configuration ``new`` differs from ``old``, a few words a setting, as the Config tab names them
     ("hidden layers 3 tanh", "learning rate 0.3"); fields named in ``skip`` are left out."""
-    import dataclasses
-
     words = []
     for section in ("network", "data", "training"):
         before, after = getattr(old, section), getattr(new, section)
-        for field in dataclasses.fields(before):
+        for field in fields(before):
             value = getattr(after, field.name)
             if field.name in skip or getattr(before, field.name) == value:
                 continue

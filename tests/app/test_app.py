@@ -947,16 +947,22 @@ async def test_opening_the_sweep_says_the_running_training_pauses():
         assert any("Training paused while the seeds train" in n.message for n in app._notifications)
 
 
+def halted(app):
+    """exploding-gradients (notes off) run into its NaN halt, in step 6; its session."""
+    session = app.session
+    session.use_notes = False
+    with np.errstate(all="ignore"):
+        session.run(50)
+    assert session.halted is not None
+    return session
+
+
 async def test_after_a_nan_halt_backspace_steps_back_to_the_last_finite_step():
     """QA5 C12: after exploding-gradients halted in step 6, ⌫ (and Enter on the curve) only said 'press r to
     reset', though step 5, with its huge gradients, is the state a teacher wants to show."""
     app = BackpropApp(load_preset("exploding-gradients"), questions=False)
     async with app.run_test(size=(100, 30)) as pilot:
-        session = app.session
-        session.use_notes = False
-        with np.errstate(all="ignore"):
-            session.run(50)
-        assert session.halted is not None
+        session = halted(app)
         halted_in = session.halted.step
         await pilot.press("backspace")
         await pilot.pause(0.2)
@@ -972,11 +978,7 @@ async def test_keys_refused_after_a_halt_leave_one_toast_and_d_is_refused_too():
     d was taken on a halted run and showed the halted step's NaN gradients beside new data."""
     app = BackpropApp(load_preset("exploding-gradients"), questions=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        session = app.session
-        session.use_notes = False
-        with np.errstate(all="ignore"):
-            session.run(50)
-        assert session.halted is not None
+        session = halted(app)
         seed = session.config.data_seed
         await pilot.press("n", "n", "n", "n", "d")
         await pilot.pause(0.3)

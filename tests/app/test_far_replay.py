@@ -75,8 +75,12 @@ def slow_replay(session, seconds: float = 0.02) -> None:
     session.replay_to = slowly
 
 
-async def replaying(pilot, app, step: int, kept: int = 0) -> None:
-    """Enter on the curve at ``step`` (far): a replay from the kept step ``kept`` under way, some steps into it."""
+async def replaying(pilot, app, after: int, step: int, kept: int = 0) -> None:
+    """``after`` steps, then Enter on the curve at ``step`` (far): a slowed replay from the kept step ``kept``
+    under way, some steps into it."""
+    app.session.run(after)
+    app.main.publish_now()
+    slow_replay(app.session)
     app.main.go_to_step(step)
     assert await until(pilot, lambda: app.runner.replaying_to == step and kept + 3 < app.session.step_count < step,
                        20.0)
@@ -92,10 +96,7 @@ async def test_n_p_e_during_a_replay_say_the_replay_stopped_and_what_the_key_did
     and space trains on rather than go on with the replay."""
     app = BackpropApp(load_preset("xor"), questions=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        app.session.run(20_000)
-        app.main.publish_now()
-        slow_replay(app.session)
-        await replaying(pilot, app, 16_000)
+        await replaying(pilot, app, 20_000, 16_000)
         await pilot.press(key)
         assert await until(pilot, lambda: not app.runner.running and any(" run: " in m or " taken: " in m
                                                                           for m in notes(app)))
@@ -117,10 +118,7 @@ async def test_enter_during_a_replay_says_where_that_replay_stopped_and_where_th
     first replay, stopped on the way."""
     app = BackpropApp(load_preset("xor"), questions=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        app.session.run(20_000)
-        app.main.publish_now()
-        slow_replay(app.session)
-        await replaying(pilot, app, 16_000)
+        await replaying(pilot, app, 20_000, 16_000)
         app.main.query_one(LossCurve).focus()
         await pilot.press("home", "enter")  # the curve's first point, step 1: near the kept step 0, at once
         assert await until(pilot, lambda: not app.runner.running and app.session.step_count == 1)
@@ -137,10 +135,7 @@ async def test_enter_far_during_a_replay_says_at_once_where_that_replay_stopped_
     second had ended, "Training paused to go to that step (space resumes it). Replay stopped at step 16 …"."""
     app = BackpropApp(load_preset("xor"), questions=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        app.session.run(40_000)  # kept: 0, 16,384, 32,768 and the recent past
-        app.main.publish_now()
-        slow_replay(app.session)
-        await replaying(pilot, app, 34_000, kept=32_768)
+        await replaying(pilot, app, 40_000, 34_000, kept=32_768)  # kept: 0, 16,384, 32,768 and the recent past
         # Enter on the curve at step 12,000, as action_go_to_curve_step does it (far from step 0: a replay)
         paused = await app.main.pause_first("to go to that step")
         stopped = app.session.step_count

@@ -240,6 +240,19 @@ def chart_rows(plot) -> tuple[list[str], int, dict[int, float]]:
     return rows, axis, labels
 
 
+async def halted_with_u_open(pilot, app) -> None:
+    """Run exploding-gradients to its halt (in step 6: ratios for steps 1–5), then open the U view."""
+    await pilot.press("escape")
+    session = app.session
+    for _ in range(20):  # (the lesson's notes stop a run)
+        if session.halted:
+            break
+        session.run(10)
+    app.main.publish_now()
+    await pilot.press("U")
+    await pilot.pause(0.6)
+
+
 @pytest.mark.parametrize("size", [(80, 24), (100, 30), (60, 20)])
 async def test_exploding_gradients_step_1_is_drawn_above_the_healthy_row(size):
     """QA6 C5: at 80×24 the axis took 20 decades a row (5 rows) and step 1's 10^2.4 … 10^3.2, "hundreds of times
@@ -247,15 +260,7 @@ async def test_exploding_gradients_step_1_is_drawn_above_the_healthy_row(size):
     blow-up was. The chart now takes the rows it needs: step 1 is drawn on a row that stands for 10^3.7."""
     app = BackpropApp(load_preset("exploding-gradients"), questions=False)
     async with app.run_test(size=size) as pilot:
-        await pilot.press("escape")
-        session = app.session
-        for _ in range(20):  # (the lesson's notes stop a run)
-            if session.halted:
-                break
-            session.run(10)
-        app.main.publish_now()
-        await pilot.press("U")
-        await pilot.pause(0.6)
+        await halted_with_u_open(pilot, app)
         snap = app.main.latest_snapshot
         assert snap.halted and snap.update_ratio_steps[0] == 1
         step1 = snap.update_ratio_history[0]
@@ -284,15 +289,7 @@ async def test_no_ratio_line_is_drawn_across_steps_with_no_update():
     to step 5 straight across them: updates of 10^20 … 10^40 where there were none."""
     app = BackpropApp(load_preset("exploding-gradients"), questions=False)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("escape")
-        session = app.session
-        for _ in range(20):
-            if session.halted:
-                break
-            session.run(10)
-        app.main.publish_now()
-        await pilot.press("U")
-        await pilot.pause(0.6)
+        await halted_with_u_open(pilot, app)
         snap = app.main.latest_snapshot
         assert list(snap.update_ratio_steps) == [1, 2, 3, 4, 5]
         assert (snap.update_ratio_history[3] < -100).all()  # step 4: no update in any layer

@@ -7,7 +7,6 @@ and Enter on a row opens that seed in the main view.
 
 from __future__ import annotations
 
-
 import numpy as np
 from rich.text import Text
 from textual.app import ComposeResult
