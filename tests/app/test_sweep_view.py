@@ -422,3 +422,30 @@ def test_a_sweep_whose_seed_changes_nothing_says_so():
     xor.start()
     xor.join(30)
     assert xor.picture().finished and not xor.picture().all_alike
+
+
+@pytest.mark.parametrize("preset, keys", [("xor", "U"), ("xor", "H"), ("optimizers", ""), ("optimizers", "H")])
+async def test_o_from_any_view_closes_it_and_the_preset_loads_into_the_main_view(preset, keys):
+    """QA5 C4: U, H and compare mode offered "o open" in their footers, which read as "open this run", and the
+    preset then loaded under a view still showing the old run. Now o is hidden in their footers (the help lists
+    it), closes the view (compare mode too, under H), then opens the picker."""
+    from tui_backprop.app.screens.compare import CompareScreen
+    from tui_backprop.app.screens.picker import PresetPicker
+    from tui_backprop.app.screens.view import ViewScreen
+
+    app = BackpropApp(load_preset(preset), questions=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("n", *keys)
+        await pilot.pause(0.2)
+        view = app.screen
+        assert isinstance(view, (ViewScreen, CompareScreen)) and view is not app.main
+        shown = [b.key for (_, b, _, _) in view.active_bindings.values() if b.show]
+        assert "o" not in shown and "escape" in shown
+        await pilot.press("o")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, PresetPicker)
+        assert [s for s in app.screen_stack if isinstance(s, (ViewScreen, CompareScreen))] == []
+        await pilot.press(*"chain-two", "enter")
+        await pilot.pause(0.3)
+        assert app.config.name == "chain-two-weights" and app.screen is app.main

@@ -18,6 +18,7 @@ from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from tui_backprop.app.screens.closes_once import ClosesOnce
+from tui_backprop.app.screens.view import leave_and_open_preset, open_preset_binding
 
 from tui_backprop.app.snapshot_view import SnapshotView
 from tui_backprop.app.widgets.boundary import DecisionBoundary
@@ -76,6 +77,7 @@ class CompareScreen(ClosesOnce, SnapshotView, Screen[None]):
         Binding("r", "reset", "reset", id="compare.reset", tooltip="Reset both runs"),
         Binding("L", "toggle_log", "log", id="compare.log", tooltip="Log scale"),
         Binding("escape", "leave", "back", id="compare.back", tooltip="Back to the single run"),
+        open_preset_binding("compare"),
         Binding("H", "landscape", "landscape", id="compare.landscape", show=False,
                 tooltip="Loss landscape with both paths"),
     ]
@@ -170,6 +172,9 @@ class CompareScreen(ClosesOnce, SnapshotView, Screen[None]):
     def action_leave(self) -> None:
         self.runner.cancel()
         self.dismiss(None)
+
+    def action_open_preset(self) -> None:
+        leave_and_open_preset(self)
 
     def on_unmount(self) -> None:
         self.runner.cancel()

@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Static
 from textual_plotext import PlotextPlot
 
 from tui_backprop.app.screens.closes_once import ClosesOnce
-from tui_backprop.app.screens.view import SwitchesViews, view_bindings
+from tui_backprop.app.screens.view import SwitchesViews, leave_and_open_preset, open_preset_binding, view_bindings
 from tui_backprop.app.curve_series import CLIP, downsample, spans_decades, step_ticks
 from tui_backprop.app.widgets.footer import FittedFooter
 from tui_backprop.config import Config, ConfigError, load_config
@@ -201,9 +201,7 @@ class SweepScreen(SwitchesViews, ClosesOnce, Screen[int | None]):
         Binding("l", "toggle_log", "log", id="sweep.log", tooltip="Log scale for the loss axis (on by itself when the losses span decades)"),
         Binding("enter", "open_seed", "open seed", id="sweep.open_seed", key_display="⏎",
                 tooltip="Open the selected run's seed in the main view"),
-        # The app's "open a preset", after this view closes: a sweep of one preset left over another (QA5 B5).
-        Binding("o", "open_preset", "open", id="sweep.open_preset", show=False,
-                tooltip="Close the sweep and open a preset"),
+        open_preset_binding("sweep"),
         *view_bindings(switch=True),
     ]
     DEFAULT_CSS = """
@@ -290,8 +288,7 @@ class SweepScreen(SwitchesViews, ClosesOnce, Screen[int | None]):
         self.dismiss(None)
 
     def action_open_preset(self) -> None:
-        self.action_leave()
-        self.app.action_open_preset()
+        leave_and_open_preset(self)
 
     def on_unmount(self) -> None:
         self.sweep.cancel()

@@ -37,6 +37,19 @@ def view_bindings(switch: bool = False) -> list[Binding]:
             for key, action, word, binding_id, text in VIEWS]
 
 
+def open_preset_binding(scope: str) -> Binding:
+    """o on a view: the view closes, then the preset picker opens, so a preset never loads under a view (or a
+    sweep, or compare mode) that would go on showing the old run (QA5 B5). Hidden in the footer: beside a
+    view's keys "o open" read as "open this run" (QA5 C4)."""
+    return Binding("o", "open_preset", "open", id=f"{scope}.open_preset", show=False,
+                   tooltip="Close this view and open a preset")
+
+
+def leave_and_open_preset(screen) -> None:
+    screen.action_leave()
+    screen.app.action_open_preset()
+
+
 class SwitchesViews:
     """Mix in before ``Screen`` and add ``view_bindings(switch=True)`` to BINDINGS: from this view, another
     view's key closes it and opens that one (one view at a time: escape then returns to the main view); its
@@ -72,6 +85,7 @@ class ViewScreen(SwitchesViews, ClosesOnce, Screen[None]):
         Binding("escape", "leave", "back", id="view.back"),
         Binding("space", "toggle_run", "run", id="view.run"),
         Binding("n", "step", "step", id="view.step"),
+        open_preset_binding("view"),
         *view_bindings(switch=True),
     ]
 
@@ -85,6 +99,15 @@ class ViewScreen(SwitchesViews, ClosesOnce, Screen[None]):
 
     def action_leave(self) -> None:
         self.dismiss(None)
+
+    def action_open_preset(self) -> None:
+        # over compare mode, compare mode closes too (the preset replaces its runs)
+        opener = getattr(self.owner, "action_open_preset", None)
+        self.action_leave()
+        if opener is not None:
+            opener()
+        else:
+            self.app.action_open_preset()
 
     def action_toggle_run(self) -> None:
         self.owner.action_toggle_run()
