@@ -427,3 +427,18 @@ def test_the_sum_of_w_times_delta_multiplies_out_to_the_chain_lines_figure():
             assert fmt(w * d, digits) == written, (neuron, sample, lines)
     # where 3 digits come out as written, they stay 3
     assert "  ∂ℓ/∂a = Σ w·δ of layer 2 = 0.745·(−0.541)" in text_of(session, config, (0, 1, 0, 1)).splitlines()
+
+
+def test_negative_factors_are_bracketed_after_the_first_as_in_the_sum_below():
+    """QA5 K3: xor w2₁ after step 2's backward pass read '= −0.2565 · −0.7857 = 0.2015', where the Σ w·δ line
+    writes '(−0.562)·(−0.302)'. Both now bracket a negative factor, the first too."""
+    config = load_preset("xor")
+    session = Session(config)
+    session.run(1)
+    while session.run_phase() != "backward L1":
+        pass
+    assert "  = (−0.2565) · (−0.7857) = 0.2015" in text_of(session, config, (1, 0, 0, 0)).splitlines()
+    hidden = text_of(session, config, (0, 0, 0, 0)).splitlines()
+    chain = next(line for line in hidden if line.startswith("  = "))
+    assert chain.split(" = ")[1].count("(−") == chain.split(" = ")[1].count("−") >= 1, chain
+    assert next(line for line in hidden if "Σ w·δ" in line).count("(−") >= 1
