@@ -5,6 +5,7 @@ The chain example: ŷ = w2·(w1·x), x = 2, y = 30, w1 = 3, w2 = 4, C = ½(ŷ �
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -400,3 +401,44 @@ def test_an_output_the_lesson_calls_a_does_not_restate_its_gradient():
     session, config = after("sigmoid-neuron", "update")
     text = text_of(session, config).replace("\n", " ")
     assert "∂C/∂a = ∂C/∂a" not in text and "∂C/∂a: from the loss phase" in text, text
+
+
+def test_the_sum_of_w_times_delta_multiplies_out_to_the_chain_lines_figure():
+    """QA5 K13: xor step 200, w1₁₁: the chain line wrote ∂ℓ/∂a 0.12283 and the line below it
+    '= (−0.537)·(−0.229)', which a learner multiplies to 0.12297. Its factors now take the digits it needs."""
+    config = load_preset("xor")
+    session = Session(config)
+    session.run(199)
+    while session.run_phase() != "backward L1":
+        pass
+    lines = text_of(session, config).splitlines()
+    chain = next(line for line in lines if line.startswith("  = "))
+    assert chain == "  = 0.12283 · 0.94487 · (−0.73811) = −0.08566"
+    sigma = next(line for line in lines if "Σ w·δ" in line)
+    assert sigma == "  ∂ℓ/∂a = Σ w·δ of layer 2 = (−0.53681)·(−0.22882)"
+    # every neuron and sample: the printed factors give the printed ∂ℓ/∂a, to the digits it is printed with
+    for neuron in range(4):
+        for sample in range(10):
+            lines = text_of(session, config, (0, neuron, 0, sample)).splitlines()
+            written = next(line for line in lines if line.startswith("  = ")).split(" · ")[0][4:].strip("()")
+            w, d = (float(f.strip("()").replace("−", "-"))
+                    for f in next(line for line in lines if "Σ w·δ" in line).split(" = ")[-1].split("·"))
+            digits = len(re.sub(r"e.*|\D", "", written).lstrip("0"))
+            assert fmt(w * d, digits) == written, (neuron, sample, lines)
+    # where 3 digits come out as written, they stay 3
+    assert "  ∂ℓ/∂a = Σ w·δ of layer 2 = 0.745·(−0.541)" in text_of(session, config, (0, 1, 0, 1)).splitlines()
+
+
+def test_negative_factors_are_bracketed_after_the_first_as_in_the_sum_below():
+    """QA5 K3: xor w2₁ after step 2's backward pass read '= −0.2565 · −0.7857 = 0.2015', where the Σ w·δ line
+    writes '(−0.562)·(−0.302)'. Both now bracket a negative factor, the first too."""
+    config = load_preset("xor")
+    session = Session(config)
+    session.run(1)
+    while session.run_phase() != "backward L1":
+        pass
+    assert "  = (−0.2565) · (−0.7857) = 0.2015" in text_of(session, config, (1, 0, 0, 0)).splitlines()
+    hidden = text_of(session, config, (0, 0, 0, 0)).splitlines()
+    chain = next(line for line in hidden if line.startswith("  = "))
+    assert chain.split(" = ")[1].count("(−") == chain.split(" = ")[1].count("−") >= 1, chain
+    assert next(line for line in hidden if "Σ w·δ" in line).count("(−") >= 1

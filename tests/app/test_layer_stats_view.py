@@ -1,5 +1,7 @@
 """The layer statistics view: histograms and the update:weight ratio over time, never in the way of pause."""
 
+import re
+
 import numpy as np
 import pytest
 from rich.text import Text
@@ -326,3 +328,40 @@ async def test_mid_step_the_view_says_which_step_and_marks_last_steps_gradients_
         text = str(app.screen.query_one("#layer-stats-text").render())
         assert text.startswith("In step 3 (backward L1 done, paused). ") and "(pending)" not in text
         assert "std(∂L/∂W)/std(W) " in text
+
+
+def bar_columns(lines: list[str]) -> set[int]:
+    """The column each histogram row's bars start at (after its name and its low end's label)."""
+    columns = set()
+    for line in lines:
+        name = line[2:9].strip()
+        if line.startswith("  ") and name in ("a", "∂L/∂a", "∂L/∂W") and "(pending)" not in line:
+            low = re.match(r"  \S+ +\S+ ", line)
+            assert low and "std" in line, line  # one row each: at 80 columns a row must not wrap
+            columns.add(low.end())
+    return columns
+
+
+@pytest.mark.parametrize("size", [(100, 30), (80, 24)], ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("preset, steps, label", [("vanishing-gradients", 2, "−1.4e−4"),
+                                                  ("neuron-with-bias", 100, "−7.1e−15")])
+async def test_every_histogram_rows_bars_start_in_one_column(size, preset, steps, label):
+    """QA5 K2: vanishing-gradients' '∂L/∂a  −0.00012 ▅▅▅' sat a cell right of '∂L/∂a  −3.6e−5 ▃', its label one
+    cell wider than the 7 the rows kept, and in another format. One quantity's ends now share a format, and the
+    rows keep the widest label's cells: neuron-with-bias's ∂L/∂a reads −7.1e−15 (8 cells) after 100 steps."""
+    app = BackpropApp(load_preset(preset), questions=False)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        for _ in range(3 * steps):  # on past the lesson's pauses (after each backward pass)
+            if app.session.step_count < steps:
+                app.session.run(steps - app.session.step_count)
+        app.screen.publish_now()
+        await pilot.press("U")
+        await pilot.pause(0.5)
+        text = app.screen.query_one("#layer-stats-text")
+        lines = [strip.text[1:] for strip in text.render_lines(Region(0, 0, *text.size))]  # (its padding)
+        assert app.main.latest_snapshot.step == steps and app.main.latest_snapshot.last_phase == "update"
+        assert any(f"∂L/∂a  {label} " in line for line in lines), lines
+        assert len(bar_columns(lines)) == 1, lines
+        gradients = [line.split()[1] for line in lines if line.startswith("  ∂L/∂a ")]
+        assert all("e" in end for end in gradients) and len(gradients) == len(app.session.snapshot().layers)

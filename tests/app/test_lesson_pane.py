@@ -3,12 +3,15 @@ hanging indent where it is not (in the lesson pane and the picker's preview)."""
 
 import pytest
 from rich.cells import cell_len
+from rich.text import Text
 
 from tui_backprop.app.app import BackpropApp
 from tui_backprop.app.screens.picker import PresetPicker
-from tui_backprop.app.widgets.lesson_pane import (LessonPane, LessonText, lesson_blocks, lesson_layout,
-                                                  preformatted_width, wrap_blocks)
-from tui_backprop.presets import load_preset
+from tui_backprop.app.inspector_lines import OPERATORS, RELATIONS
+from tui_backprop.app.widgets.lesson_pane import (SIDE_FRAME, SIDE_WIDTH, LessonPane, LessonText, lesson_blocks,
+                                                  lesson_layout, preformatted_width, wrap_blocks)
+from tui_backprop.lessons import mask
+from tui_backprop.presets import list_presets, load_preset
 
 ASKED = "  ∂C/∂w1 = (ŷ − y) · w2 · x  = −6 · 4 · 2 = ?"
 TOLD = "  ∂C/∂w1 = (ŷ − y) · w2 · x  = −6 · 4 · 2 = −48"
@@ -56,6 +59,74 @@ def test_a_wrapped_formula_never_states_a_false_equation():
     lines = [text.plain.rstrip() for text in wrap_blocks(blocks, 26)]
     at = lines.index("  ∂L/∂w = ∂L/∂ŷ · x")
     assert lines[at + 1] == "    = −18 · 4 = −72", lines
+
+
+RIGHT_WIDTH = 46  # app.tcss: #right
+
+
+def pane_widths(lesson: str) -> set[int]:
+    """The widths the lesson's text gets in the app: beside the panes at 100×30, where ``lesson_layout`` puts
+    it at 100×30 (wider when its formulas need it), and over the panes at 80×24 (the whole width)."""
+    mode, width = lesson_layout(100, RIGHT_WIDTH, preformatted_width(lesson))
+    outer = width or {"side": SIDE_WIDTH, "over-middle": 100 - RIGHT_WIDTH, "over-all": 100}[mode]
+    return {SIDE_WIDTH - SIDE_FRAME, outer - SIDE_FRAME, 80 - SIDE_FRAME}
+
+
+def test_the_widths_swept_are_the_apps():
+    """Measured in the app (the pane's content region): 25 beside the panes at 100×30, 49 over the curve
+    (neuron-with-bias), 95 over everything (sigmoid-neuron), 75 at 80×24."""
+    assert pane_widths(load_preset("xor").lesson) == {25, 75}
+    assert pane_widths(load_preset("neuron-with-bias").lesson) == {25, 49, 75}
+    assert pane_widths(load_preset("sigmoid-neuron").lesson) == {25, 95, 75}
+
+
+def test_a_paragraph_keeps_a_name_with_its_value_and_an_operator_with_its_operands():
+    """QA7 K4: at 25 columns neuron-with-bias read "w = 2 and b =" / "3: ŷ = 11. Loss L = (ŷ −" / "20)² = 81";
+    sigmoid-neuron "a =" / "σ(z)" and "b =" / "−0.5"."""
+    def paragraph_lines(name: str) -> list[str]:
+        blocks = [block for block in lesson_blocks(load_preset(name).lesson) if not block[1]]
+        return [text.plain.rstrip() for text in wrap_blocks(blocks, 25)]
+
+    assert paragraph_lines("neuron-with-bias")[:5] == ["ŷ = w·x + b with x = 4,", "target 20, w = 2 and",
+                                                       "b = 3: ŷ = 11. Loss", "L = (ŷ − 20)² = 81 and",
+                                                       "∂L/∂ŷ = 2(ŷ − 20) = −18."]
+    sigmoid = paragraph_lines("sigmoid-neuron")
+    assert sigmoid[3:7] == ["unit: z = w·x + b,", "a = σ(z), cost", "C = ½(a − y)². With", "x = 2, w = 0.5, b = −0.5"]
+    # an equation longer than the line breaks at an "=", never inside "(2 − 4)²"
+    assert paragraph_lines("one-weight")[3:5] == ["L = (ŷ − y)² = (2 − 4)²", "= 4, and"]
+
+
+def lesson_paragraphs() -> list[tuple[str, str, int]]:
+    """(preset, paragraph, width) for every paragraph a shipped lesson shows (its text with the answers shown and
+    with them hidden, its hints and its solution's text), at each width the app gives that lesson."""
+    cases = []
+    for info in list_presets():
+        if info.origin != "shipped":
+            continue
+        config = load_preset(info.path)
+        texts = [config.lesson, mask(config.lesson, config.questions), *config.hints]
+        if config.solution is not None:
+            texts.append(config.solution.text)
+        for width in sorted(pane_widths(config.lesson)):
+            for text in texts:
+                cases += [(info.name, markup, width) for markup, pre in lesson_blocks(text) if markup and not pre]
+    return cases
+
+
+def test_no_paragraph_of_a_shipped_lesson_leaves_an_operator_at_a_lines_end_or_loses_a_word():
+    """Every paragraph at every width the app uses: no line ends on "=", "→" or another operator (its operand is
+    on the next line), none starts with "−", "·", "+" … (a term cut from its sum; "= 4" may start one where the
+    equation before it fills a line), and the words are all there, in order."""
+    cases = lesson_paragraphs()
+    assert len({name for name, _, _ in cases}) >= 25 and len(cases) > 150
+    for name, markup, width in cases:
+        lines = [text.plain.rstrip() for text in wrap_blocks([(markup, False)], width)]
+        where = (name, width, lines)
+        assert " ".join(lines).split() == Text.from_markup(markup).plain.split(), where
+        assert all(cell_len(line) <= width for line in lines), where
+        for before, line in zip(lines, lines[1:]):
+            assert before.split()[-1] not in OPERATORS, where
+            assert line.split()[0] not in OPERATORS or f"{line.split()[0]} " in RELATIONS, where
 
 
 def test_a_drawing_keeps_its_lines():

@@ -178,7 +178,7 @@ def weight_section(out: Text, snap: Snapshot, info: LayerSnapshot, names: Names,
                piece("= ", (fmt(per_sample), "bold"))],
          width, "  ", gap=" ")
     if not info.delta_from_loss:
-        grad_a_origin(out, snap, info, names, neuron, sample, width)
+        grad_a_origin(out, snap, info, names, neuron, sample, width, texts[0])
     rows = info.delta.shape[0]
     inputs = np.ones(rows) if is_bias else info.inputs[:, column]
     batch_mean = float(np.mean(info.delta[:, neuron] * inputs))
@@ -222,8 +222,9 @@ def regularization_line(out: Text, snap: Snapshot, info: LayerSnapshot, neuron: 
 
 
 def grad_a_origin(out: Text, snap: Snapshot, info: LayerSnapshot, names: Names, neuron: int, sample: int,
-                  width: int) -> None:
-    """Where ∂ℓ/∂a came from: the loss, or the deltas of the layer above."""
+                  width: int, written: str = "") -> None:
+    """Where ∂ℓ/∂a came from: the loss, or the deltas of the layer above (``written``: ∂ℓ/∂a as the chain
+    line above writes it, which the Σ w·δ line's numbers multiply out to)."""
     ell = sample_loss(snap, names)
     if info.index == len(snap.layers) - 1:
         name = names.a(info.index, neuron)  # ("a" where the lesson calls the output a: no "∂C/∂a = ∂C/∂a")
@@ -234,15 +235,22 @@ def grad_a_origin(out: Text, snap: Snapshot, info: LayerSnapshot, names: Names, 
     if above.delta is None:
         return
     weights = pass_weights(snap, above)
-    terms = [(float(weights[r, neuron]), float(above.delta[sample, r])) for r in range(above.units)]
+    factors = [float(v) for r in range(above.units) for v in (weights[r, neuron], above.delta[sample, r])]
+    texts = [fmt(v, 3) for v in factors]
     sum_of = [piece((f"∂{ell}/∂a = Σ w·δ of layer {above.index + 1}", "dim"))]
-    if len(terms) <= 2:
-        sum_of += [piece((f"{'=' if i == 0 else '+'} {paren(w)}·{paren(d)}", "dim")) for i, (w, d) in enumerate(terms)]
+    if above.units <= 2:
+        # 3 digits, more where (−0.537)·(−0.229) = 0.12297 would miss the 0.12283 the chain line writes
+        grad_a = float(info.grad_a[sample, neuron])
+        digits = next((d for d in range(1, 18) if fmt(grad_a, d) == written), 4)
+        texts = operands(factors, grad_a, lambda *f: sum(f[i] * f[i + 1] for i in range(0, len(f), 2)),
+                         digits=digits, least=3)
+        sum_of += [piece((f"{'=' if r == 0 else '+'} {bracket(texts[2 * r])}·{bracket(texts[2 * r + 1])}", "dim"))
+                   for r in range(above.units)]
     flow(out, sum_of, width, "  ", gap=" ")
     if after_update(snap):
         # The update has moved these weights since; the backward pass used the old values.
         shown = min(above.units, 2)
-        used = [f"{names.weight(above.index, r, neuron)} was {fmt(weights[r, neuron], 3)}"
+        used = [f"{names.weight(above.index, r, neuron)} was {texts[2 * r]}"
                 + ("," if r < shown - 1 else " …" if above.units > 2 else "") for r in range(shown)]
         used[0] = f"(layer {above.index + 1}: {used[0]}"
         flow(out, [*(piece((u, "dim")) for u in used),

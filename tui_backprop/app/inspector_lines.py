@@ -4,7 +4,8 @@ A narrow pane (80×24: 35 columns) cannot hold "mean of 10: z 0.065 a 0.146 δ 0
 left to rich, it breaks at any space and leaves "δ" at a line's end with its value on the next. Here a
 line is a list of pieces (a label with its value, a factor, a bracketed note) laid out up to a width,
 and a piece that does not fit starts the next line, indented under the line's first value.
-The lesson pane wraps its worked formulas the same way (``hanging``), a word a piece.
+The lesson pane wraps its worked formulas the same way (``hanging``), a word a piece, and its paragraphs
+(``paragraph``) with the same glue: a name keeps its "= value", a lone operator its operands.
 """
 
 from __future__ import annotations
@@ -95,18 +96,41 @@ def hanging(line: Text, width: int, hang: int) -> list[Text]:
     """
     if line.cell_len <= width:
         return [line]
-    plain = line.plain
-    indent = plain[: len(plain) - len(plain.lstrip(" "))]
     hang = min(hang, max(width - 1, 0))
     room = width - hang
-    words = [(m.group(1), line[m.start(2): m.end(2)]) for m in _WORD.finditer(plain, len(indent))]
-    out = Text()
+    indent, words = _words(line)
     pieces = _glue_names(_keep_clauses(_glue_operators(_keep_brackets(words, room - 2), room), room), room)
-    flow(out, pieces, width, indent=indent, hang=hang)
-    return list(out.split("\n"))
+    return _laid_out(pieces, width, indent, hang)
+
+
+def paragraph(line: Text, width: int) -> list[Text]:
+    """A paragraph's line as lines of at most ``width`` columns, broken between words as prose is, except that a
+    lone operator stays with the words either side ("(ŷ − 20)²", "1 − 0.3·8") and whatever comes before an "="
+    or "→" keeps it ("w = 2", "L = (ŷ − 20)² = 81"), where that fits a line: never "b =" at a line's end, "3"
+    on the next. A sum or product is kept whole before an equation is, so a long one breaks at an "=", not
+    inside "= −18 · 4" (no false "… = −18" at a line's end). Continuations go under the line's indent."""
+    if line.cell_len <= width:
+        return [line]
+    indent, words = _words(line)
+    room = max(width - len(indent), 1)
+    terms = _glue_names(_glue_operators(words, room), room, TERMS, any_name=True)
+    return _laid_out(_glue_names(terms, room, RELATIONS, any_name=True), width, indent, len(indent))
 
 
 Spaced = tuple[str, Text]  # a word and the spaces before it
+
+
+def _words(line: Text) -> tuple[str, list[Spaced]]:
+    """The line's indent and its words, each with the spaces before it (kept where the line does not break)."""
+    plain = line.plain
+    indent = plain[: len(plain) - len(plain.lstrip(" "))]
+    return indent, [(m.group(1), line[m.start(2): m.end(2)]) for m in _WORD.finditer(plain, len(indent))]
+
+
+def _laid_out(pieces: list[Spaced], width: int, indent: str, hang: int) -> list[Text]:
+    out = Text()
+    flow(out, pieces, width, indent=indent, hang=hang)
+    return list(out.split("\n"))
 
 
 def _joined(words: list[Spaced]) -> Spaced:
@@ -144,6 +168,7 @@ def _glue_operators(words: list[Spaced], room: int) -> list[Spaced]:
 
 
 RELATIONS = ("= ", "→ ")  # a clause starts at one: "= −18 · 4" is kept whole, never "−18" then "· 4 = −72"
+TERMS = tuple(f"{op} " for op in sorted(OPERATORS) if f"{op} " not in RELATIONS)  # "− 20)²", "· 4": a term goes on
 
 
 def _keep_clauses(words: list[Spaced], room: int) -> list[Spaced]:
@@ -167,14 +192,20 @@ def _keep_clauses(words: list[Spaced], room: int) -> list[Spaced]:
     return out
 
 
-def _glue_names(words: list[Spaced], room: int) -> list[Spaced]:
-    """A name and the "= value" after it as one piece ("C = 0.0713", not "C" at a line's end), where it fits."""
+def _glue_names(words: list[Spaced], room: int, leads: tuple[str, ...] = RELATIONS,
+                any_name: bool = False) -> list[Spaced]:
+    """A name and the "= value" after it as one piece ("C = 0.0713", not "C" at a line's end), where it fits.
+
+    ``leads``: what starts the piece that stays with the one before it. The name is one word unless
+    ``any_name`` (a paragraph: "L = (ŷ − 20)²" keeps its "= 81" too, where the whole fits).
+    """
     out: list[Spaced] = []
     for word in words:
-        if out and word[1].plain.startswith(RELATIONS):
+        if out and word[1].plain.startswith(leads):
             name = out[-1][1].plain
             joined = _joined([out[-1], word])
-            if " " not in name and not name.endswith(",") and name not in OPERATORS and joined[1].cell_len <= room:
+            named = any_name or (" " not in name and name not in OPERATORS)
+            if named and not name.endswith(",") and joined[1].cell_len <= room:
                 out[-1] = joined
                 continue
         out.append(word)

@@ -21,7 +21,7 @@ from tui_backprop.app.screens.view import ViewScreen
 from tui_backprop.app.curve_series import step_ticks
 from tui_backprop.app.ratio_axis import (  # noqa: F401 (the axis's names, as before)
     TICK_STEPS, fitted_axis, plot_row, ratio_axis, ratio_limits, ratio_range, rows_wanted)
-from tui_backprop.core.figures import counted, fmt, tick
+from tui_backprop.core.figures import alike, counted, fmt, tick
 from tui_backprop.app.widgets.footer import FittedFooter
 from tui_backprop.core.layer_stats import HEALTHY_LOG_RATIO, NO_UPDATE, Histogram, LayerStats, layer_stats, with_latest
 
@@ -41,9 +41,24 @@ PLOT_BORDER = 2
 HISTOGRAM_MIN, HISTOGRAM_LEAST = 5, 3
 
 
-def sparkline(hist: Histogram | None) -> str:
+LABEL = 7  # cells a range label keeps at least: the bars stay put from step to step while the labels fit
+QUANTITIES = ("activations", "gradients", "weight_gradients")  # a layer's histograms, in their rows' order
+
+
+def ends(hist: Histogram | None) -> tuple[float, float] | None:
+    """The range the bars cover, or the value at both ends when all are equal; None where there are no bars."""
+    if hist is None or hist.total == 0:
+        return None
+    if hist.std <= 1e-12 * abs(hist.mean):  # all the same value: both ends say it (the bins' ±0.5 read 5.5 … 6.5)
+        return hist.mean, hist.mean
+    return float(hist.edges[0]), float(hist.edges[-1])
+
+
+def sparkline(hist: Histogram | None, labels: tuple[str, str] | None = None,
+              widths: tuple[int, int] = (LABEL, LABEL)) -> str:
     """The histogram as one line of bars, with its range: "−1 ▁▂▅█▅▂▁ 1"; all values equal: "6 █ 6".
 
+    ``labels``: the ends as the view writes them (``range_labels``), set right and left in ``widths`` cells.
     Values that are not finite are left out of the bars (``describe`` counts them on a line of their own);
     with none finite, the words alone ("all 10 NaN").
     """
@@ -53,10 +68,24 @@ def sparkline(hist: Histogram | None) -> str:
         return f"all {hist.size} {not_finite(hist)}" if hist.size else "(no values)"  # "all 16 NaN"
     top = hist.counts.max()
     bars = "".join(" " if c == 0 else BARS[min(int(c / top * len(BARS)), len(BARS) - 1)] for c in hist.counts)
-    low, high = float(hist.edges[0]), float(hist.edges[-1])
-    if hist.std <= 1e-12 * abs(hist.mean):  # all the same value: both ends say it (the bins' ±0.5 read 5.5 … 6.5)
-        low = high = hist.mean
-    return f"{fmt(low, 2):>7} {bars} {fmt(high, 2):<7}"
+    low, high = labels or [fmt(v, 2) for v in ends(hist)]
+    return f"{low:>{widths[0]}} {bars} {high:<{widths[1]}}"
+
+
+def range_labels(layers: list[LayerStats]) -> tuple[list[dict[str, tuple[str, str]]], tuple[int, int]]:
+    """Every histogram's ends as the view writes them, and the cells the widest take on each side (at least
+    ``LABEL``), so all rows' bars start in one column (QA5 K2: "−0.00012" pushed its row one cell right).
+
+    One quantity's ends are in one format across the layers (``alike``): "−1.2e−4" above "−3.6e−5", not "−0.00012".
+    """
+    labels: list[dict[str, tuple[str, str]]] = [{} for _ in layers]
+    for quantity in QUANTITIES:
+        found = [(i, pair) for i, stats in enumerate(layers) if (pair := ends(getattr(stats, quantity))) is not None]
+        texts = alike([v for _, pair in found for v in pair], 2)
+        for k, (i, _) in enumerate(found):
+            labels[i][quantity] = (texts[2 * k], texts[2 * k + 1])
+    pairs = [pair for layer in labels for pair in layer.values()]
+    return labels, (max([LABEL, *(len(low) for low, _ in pairs)]), max([LABEL, *(len(high) for _, high in pairs)]))
 
 
 def not_finite(hist: Histogram) -> str:
@@ -69,8 +98,10 @@ def not_finite(hist: Histogram) -> str:
     return f"not finite: {counts}" if hist.total == 0 else counts
 
 
-def describe(stats: LayerStats, loss: str = "L") -> str:
-    """One layer: a line of shares, then the three histograms (``loss``: the lesson's name for L, C in the chains)."""
+def describe(stats: LayerStats, loss: str = "L", labels: dict[str, tuple[str, str]] | None = None,
+             widths: tuple[int, int] = (LABEL, LABEL)) -> str:
+    """One layer: a line of shares, then the three histograms (``loss``: the lesson's name for L, C in the chains;
+    ``labels`` and ``widths``: the histograms' ends as the whole view writes them, ``range_labels``)."""
     head = []
     if stats.saturated_share is not None:
         head.append(f"saturated {stats.saturated_share:.0%}")
@@ -79,9 +110,9 @@ def describe(stats: LayerStats, loss: str = "L") -> str:
     if stats.grad_to_weight is not None:
         head.append(f"std(∂{loss}/∂W)/std(W) {fmt(stats.grad_to_weight, 2)}")
     lines = [" · ".join(head)] if head else []
-    for name, hist in (("a", stats.activations), (f"∂{loss}/∂a", stats.gradients),
-                       (f"∂{loss}/∂W", stats.weight_gradients)):
-        line = f"  {name:<6} {sparkline(hist)}"
+    for name, quantity in zip(("a", f"∂{loss}/∂a", f"∂{loss}/∂W"), QUANTITIES):
+        hist = getattr(stats, quantity)
+        line = f"  {name:<6} {sparkline(hist, (labels or {}).get(quantity), widths)}"
         if hist is not None and hist.total:
             line += f"  mean {fmt(hist.mean, 2)} std {fmt(hist.std, 2)}"
         lines.append(line)
@@ -236,9 +267,10 @@ class LayerStatsScreen(ViewScreen):
         blocks = [f"[b]{head}[/b] ({escape(state)}). a: activations, saturated: tanh "
                   f"|a| > 0.96 or sigmoid a < 0.02 or > 0.98, zero: ReLU off. ∂{escape(loss)}/∂a: per sample. "
                   f"std(∂{escape(loss)}/∂W)/std(W): how big the gradient is next to the weights."]
-        for layer in snap.layers:
-            stats = layer_stats(layer, BINS)
+        stats = [layer_stats(layer, BINS) for layer in snap.layers]
+        labels, widths = range_labels(stats)
+        for layer, layer_stat, layer_labels in zip(snap.layers, stats, labels):
             title = f"[b]Layer {layer.index + 1}[/b] · {layer.activation} · {counted(layer.units, 'unit')}"
-            text = describe(stats, loss)
+            text = describe(layer_stat, loss, layer_labels, widths)
             blocks.append(title + (" · " if not text.startswith(" ") else "\n") + escape(text))
         self.query_one("#layer-stats-text", Static).update("\n".join(blocks))

@@ -21,7 +21,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui_backprop.app.inspector_lines import hanging
+from tui_backprop.app.inspector_lines import hanging, paragraph
 from tui_backprop.config import Config
 from tui_backprop.lessons import GoalResult, Question, mask
 
@@ -111,7 +111,6 @@ def formula_hang(line: str, width: int) -> int:
 def wrap_blocks(blocks: list[Block], width: int) -> list[Text]:
     """The lines the pane shows at ``width`` cells: paragraphs wrapped, formula lines wrapped with a hanging
     indent, the lines of a drawing whole."""
-    console = _measure_console()
     lines: list[Text] = []
     width = max(width, 4)
     drawn = _drawings(blocks)
@@ -133,7 +132,7 @@ def wrap_blocks(blocks: list[Block], width: int) -> list[Text]:
                 aligned = (label.end(), hang)
             lines.extend(hanging(text, width, hang))
         else:
-            lines.extend(text.wrap(console, width, overflow="fold"))
+            lines.extend(paragraph(text, width))
     return lines
 
 
@@ -149,19 +148,6 @@ def _drawings(blocks: list[Block]) -> set[int]:
             drawn.update(run)
         run = []
     return drawn
-
-
-_CONSOLE = None
-
-
-def _measure_console():
-    """A console only for measuring and wrapping (no terminal behind it)."""
-    global _CONSOLE
-    if _CONSOLE is None:
-        from rich.console import Console
-
-        _CONSOLE = Console(width=1000, color_system=None, legacy_windows=False)
-    return _CONSOLE
 
 
 class LessonText(ScrollView):
