@@ -76,12 +76,16 @@ def range_labels(layers: list[LayerStats]) -> tuple[list[dict[str, tuple[str, st
     """Every histogram's ends as the view writes them, and the cells the widest take on each side (at least
     ``LABEL``), so all rows' bars start in one column (QA5 K2: "−0.00012" pushed its row one cell right).
 
-    One quantity's ends are in one format across the layers (``alike``): "−1.2e−4" above "−3.6e−5", not "−0.00012".
+    One quantity's small ends are in one format across the layers (``alike``): "−1.2e−4" above "−3.6e−5", not
+    "−0.00012"; ends of 1 and more stay as ``fmt`` writes them ("2", not "2e0", beside "5.8e9").
     """
     labels: list[dict[str, tuple[str, str]]] = [{} for _ in layers]
     for quantity in QUANTITIES:
         found = [(i, pair) for i, stats in enumerate(layers) if (pair := ends(getattr(stats, quantity))) is not None]
-        texts = alike([v for _, pair in found for v in pair], 2)
+        values = [v for _, pair in found for v in pair]
+        # small figures in powers of ten beside others that need one; 1 and up stay plain ("2", not "2e0")
+        texts = [fmt(v, 2) if abs(v) >= 1 and "e" not in fmt(v, 2) else text
+                 for v, text in zip(values, alike(values, 2))]
         for k, (i, _) in enumerate(found):
             labels[i][quantity] = (texts[2 * k], texts[2 * k + 1])
     pairs = [pair for layer in labels for pair in layer.values()]
