@@ -57,7 +57,7 @@ def axis_label(scaled: float, scaled_step: float, scale: float) -> str:
     if value == 0 or abs(read - value) <= 1e-6 * abs(step):
         return text
     digits = max(1, math.floor(math.log10(abs(value))) - math.floor(math.log10(abs(step))) + 1)
-    return fmt(value, min(digits, 6))
+    return fmt(value, min(digits, 12))  # (a nearly flat L(w): 0.69314718, 0.69314719 apart, never both 0.693)
 
 
 class LandscapeCurve(PlotextPlot):
@@ -94,7 +94,7 @@ class LandscapeCurve(PlotextPlot):
         bottom = min(low, float(tangent[keep].min())) if keep.any() else low
         off = ~np.isfinite(s.loss)  # too large for a number: on a row of their own, above the axis
         rows = max(self.size.height - FRAME_ROWS, 1) - bool(off.any())
-        if high - bottom < 1e-12 * max(abs(high), 1.0):
+        if high - bottom < 1e-9 * max(abs(high), 1.0):  # flat: its one value halfway
             bottom, high = bottom - 0.5, high + 0.5
         ticks, bottom, top = linear_axis(bottom, high, rows)
         step = (top - bottom) / max(rows - 1, 1)
