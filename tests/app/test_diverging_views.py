@@ -219,3 +219,20 @@ async def test_one_weights_curve_after_the_overflow_labels_its_axis_evenly(size,
         assert at[0] == 0 and at[-1] == len(rows) - 1  # ∞ on the top row, 0 on the bottom one
         assert len(set(at[i + 1] - at[i] for i in range(1, len(at) - 1))) == 1, at  # the numbers evenly apart
         assert rows[0].count("⠉") > 20  # the overflowing losses are drawn on the ∞ row
+
+
+async def test_a_flat_one_weight_curve_reads_its_one_value_on_its_row():
+    """exploding-gradients' halt, H one weight (w2₁₁): L is 8.363e290 whatever w2₁₁ is. The axis read
+    `8e290` three times (tick's one digit on 8, 8.25, 8.5); it says the value once, on the line's row."""
+    app = BackpropApp(load_preset("exploding-gradients"), questions=False)
+    async with app.run_test(size=SIZE) as pilot:
+        advance(app, 10)
+        await pilot.press("G", "right", "right", "right", "escape", "H")  # the landscape of w2₁₁
+        text = await landscape_drawn(pilot, app)
+        if "-one" not in app.screen.classes:
+            await pilot.press("m")
+            text = await landscape_drawn(pilot, app)
+        assert "L(w2₁₁)" in text
+        labelled = [line for line in text.splitlines() if "┤" in line]
+        assert len(labelled) == 1 and labelled[0].split("┤")[0].strip("│ ") == "8.363e290", labelled
+        assert "●" in labelled[0] and labelled[0].count("⠤") > 20  # the flat line and the point are drawn on it

@@ -94,11 +94,13 @@ class LandscapeCurve(PlotextPlot):
         bottom = min(low, float(tangent[keep].min())) if keep.any() else low
         off = ~np.isfinite(s.loss)  # too large for a number: on a row of their own, above the axis
         rows = max(self.size.height - FRAME_ROWS, 1) - bool(off.any())
-        if high - bottom < 1e-9 * max(abs(high), 1.0):  # flat: its one value halfway
-            bottom, high = bottom - 0.5, high + 0.5
-        ticks, bottom, top = linear_axis(bottom, high, rows)
+        if high - bottom < 1e-9 * max(abs(high), 1.0):  # flat: one label, its value, on the row it is drawn on
+            ticks, bottom, top = row_ticks(high - 0.5, high + 0.5, rows, middle=True)
+            ticks, labels = [high], [fmt(high * sy, 4)]
+        else:
+            ticks, bottom, top = linear_axis(bottom, high, rows)  # (two labels or more, or none on one row)
+            labels = [axis_label(t, ticks[1] - ticks[0], sy) for t in ticks] if len(ticks) > 1 else []
         step = (top - bottom) / max(rows - 1, 1)
-        labels = [axis_label(t, ticks[1] - ticks[0] if len(ticks) > 1 else step, sy) for t in ticks]
         loss = s.loss / sy
         if off.any():
             top += step
