@@ -179,7 +179,7 @@ async def test_beside_the_lesson_at_100x30_toasts_keep_to_the_curves_column():
     a stack taller than the curve reaches down over the boundary below it: the newest still shows whole."""
     app = BackpropApp(load_preset("xor"), questions=False)
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
-        await pilot.pause(0.3)
+        assert await until(pilot, lambda: getattr(app.main, "toast_area", None) == ("top", 1, 31, 22, 19))
         assert app.main.query_one("#side").display
         curve, boundary = (app.main.query_one(f"#{pane}").region for pane in ("curve", "boundary"))
         network = app.main.query_one("#diagram").region
@@ -188,7 +188,8 @@ async def test_beside_the_lesson_at_100x30_toasts_keep_to_the_curves_column():
         assert app.main.toast_area == ("top", 1, 31, 22, 19)  # inside the curve's and the boundary's borders
         for note in (NOTE, "Layer 1: backprop agrees with finite differences (max relative error 2.3e−15)", HALT):
             app.notify(note, timeout=60)
-            await pilot.pause(0.2)
+            assert await until(pilot, lambda: [str(t.render()) for t in app.screen.query(Toast)][-1:] == [note])
+            await pilot.pause(0.1)
             shown = list(app.screen.query(Toast))
             assert str(shown[-1].render()) == note and visible(app, shown[-1])
             assert all(column.contains_region(t.region) for t in shown), [t.region for t in shown]
