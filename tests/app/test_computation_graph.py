@@ -169,18 +169,24 @@ async def test_diagram_and_inspector_use_the_whole_feature_names():
 
 
 async def test_a_wide_neighbourhood_scrolls_to_the_selected_node_at_80x24():
-    app = BackpropApp(load_preset("spiral-3-classes"))
+    # (spiral-3-classes at the whole width now fits, in two bands: the lesson beside the graph leaves it 34 cells)
+    app = BackpropApp(load_preset("exploding-gradients"), questions=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("n", "G")
+        await pilot.press("G")  # (before a step: n would close the lesson to make room)
+        assert app.query_one("#side").display
         graph = app.query_one(ComputationGraph)
         assert graph.graph.width > graph.scrollable_content_region.width  # wider than the view
-        for _ in range(12):  # walk right through the network, neighbourhood after neighbourhood, to the loss
+        for _ in range(16):  # walk right through the network, neighbourhood after neighbourhood, to the loss
             await pilot.press("right")
+            if graph.selected == ("loss",):
+                break
         await pilot.pause()
         assert graph.selected == ("loss",)
         place = graph.graph.placed[graph.selected]
         view = graph.scrollable_content_region.width
         assert graph.scroll_x <= place.col and place.col + place.width <= graph.scroll_x + view
+        top = graph.query_one("#graph-canvas").virtual_region.y + place.line  # and up or down to it
+        assert graph.scroll_y <= top and top + 2 <= graph.scroll_y + graph.scrollable_content_region.height
 
 
 async def test_lesson_and_form_keys_leave_the_graph():
@@ -226,3 +232,29 @@ async def test_chain_two_weights_graph_fits_80_columns_in_two_bands():
             walked.append(graph.selected)
         assert walked == [("w", 0, 0, 0), ("a", 0, 0), ("w", 1, 0, 0), ("a", 1, 0), ("loss",)], walked
         assert graph.scroll_x == 0
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+async def test_an_exploding_neighbourhood_keeps_every_value_in_view(size):
+    """QA6 K9: G on exploding-gradients' halt at 80×24 drew layer 1's 1.32e18s and left the neurons it feeds
+    past the edge (`┌► w2₁₁    ` / `∂ NaN`). Figures with a power of ten take two digits, and at 80 columns
+    the neurons it feeds go on in a band below, under a1₁'s name."""
+    from tests.app.test_diverging_views import advance
+
+    app = BackpropApp(load_preset("exploding-gradients"), questions=False)
+    async with app.run_test(size=size) as pilot:
+        advance(app, 10)
+        assert app.session.halted and app.session.halted.step == 6
+        if app.query_one("#side").display:
+            await pilot.press("v")  # the graph gets the whole width
+        await pilot.press("G")
+        await pilot.pause(0.2)
+        graph = app.query_one(ComputationGraph)
+        view = graph.scrollable_content_region.width
+        assert graph.graph.width <= view and graph.max_scroll_x == 0, (graph.graph.width, view)
+        canvas = str(graph.query_one("#graph-canvas").render())
+        banded = size == (80, 24)  # at 100 columns, two digits for 1.32e18 make it fit on one band
+        for figure in ("x1 −4.48", "w1₁₁ −1.32e18" if banded else "w1₁₁ −1.3e18", "w2₁₁ −1.61", "w2₂₁ −176",
+                       "w2₃₁ 0.529", "w2₆₁ −172", "z2₁ −1.52e119" if banded else "z2₁ −1.5e119", "… +2 more"):
+            assert figure in canvas, figure
+        assert ("a1₁ ─┼► w2₂₁" in canvas) == banded  # the band below names its source

@@ -109,3 +109,29 @@ async def test_going_back_undoes_a_typed_weight_and_says_so():
         assert said.startswith("Step 1's phases undone") and "back at the start." in said, said
         assert said.endswith("The weight typed by hand is undone too."), said
         assert not app.session.weights_edited
+
+
+async def test_with_the_readout_the_log_labels_stay_an_equal_number_of_rows_apart():
+    """QA5 K9: xor after 49,497 steps (log scale, auto), cursor on at 80×24: the readout's two lines leave the
+    plot 4 rows and its 3 labels went to rows 4, 3 and 1 (`0.996` / `0.0085` / blank / `7e−5`). Now each row
+    has its label, the value that row stands for (7e−5 × (0.996 / 7e−5)^(i/3): 0.0017, 0.042)."""
+    from tests.conftest import until
+
+    app = BackpropApp(load_preset("xor"), questions=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("v")  # the lesson closed: the curve is on screen
+        app.session.run(49_497)
+        app.main.publish_now()
+        curve = app.query_one(LossCurve)
+        assert await until(pilot, lambda: curve.has_figure)
+        curve.focus()
+        await pilot.press("left")
+        await pilot.pause()
+        lines = curve.render().plain.splitlines()
+        assert lines[0] == "step 49,496: loss 0.0002369"
+        top = next(i for i, line in enumerate(lines) if "┌" in line)
+        bottom = next(i for i, line in enumerate(lines) if "└" in line)
+        rows = lines[top + 1:bottom]
+        assert len(rows) == 4
+        labels = [row.split("┤")[0].strip() if "┤" in row else None for row in rows]
+        assert labels == ["0.996", "0.042", "0.0017", "7e−5"], labels

@@ -58,3 +58,14 @@ def test_one_point_sits_on_the_row_of_its_label():
     assert labels == ["18.5", "18", "17.5"]
     dotted = [line for line in text.splitlines() if re.search(r"[\u2801-\u28ff]", line)]
     assert len(dotted) == 1 and dotted[0].split("┤")[0].strip("│ ") == "18"
+
+
+def test_a_log_axis_of_whole_decades_labels_rows_past_the_float_maximum():
+    """learning-rate-too-high's run to 1.136e308 on 5 rows (80×24): 100 decades a row, up to 1e400 (10**400 is
+    no float: the label was an OverflowError). On 10 rows, four labels 3 rows apart, each its row's value."""
+    y = np.r_[4.0 * 1.96 ** np.arange(1052.0), [1.136e308]]
+    points = Points.exact(np.arange(1.0, len(y) + 1), y[np.isfinite(y)])
+    for height, expected in ((9, ["1e400", "1e300", "1e200", "1e100", "1"]), (14, ["1e308", "4e205", "1e103", "4"])):
+        text = figure([(points, "cyan", 120)], log=True, height=height)
+        labels = [line.split("┤")[0].strip("│ ") for line in text.splitlines() if "┤" in line]
+        assert labels == expected, labels

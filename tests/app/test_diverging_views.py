@@ -192,3 +192,47 @@ async def test_views_open_while_the_run_goes_into_its_halt(preset):
         await pilot.pause(0.3)
         alive(app)
         assert f"halted  step {halt:,}" in str(app.query_one("#status").render())
+
+
+@pytest.mark.parametrize("size, labels", [
+    ((80, 24), ["∞", "2e308", "1.5e308", "1e308", "5e307", "0"]),  # 13 rows for the numbers, labels 3 apart
+    ((100, 30), ["∞", "1.5e308", "1e308", "5e307", "0"]),  # 20 rows, 5 apart
+])
+async def test_one_weights_curve_after_the_overflow_labels_its_axis_evenly(size, labels):
+    """QA6 K6: learning-rate-too-high after its halt, H one weight: one label, `1e308`, at mid-height, and its
+    losses too large for a number drawn at the largest finite one. Now round labels an equal number of rows
+    apart down to the curve's bottom (0), and the ∞ losses on a row of their own, labelled ∞."""
+    app = BackpropApp(load_preset("learning-rate-too-high"), questions=False)
+    async with app.run_test(size=size) as pilot:
+        advance(app, 10_000)
+        assert app.session.halted and app.session.halted.step == 1054
+        await pilot.press("H")
+        if "one" not in app.screen.classes and "-one" not in app.screen.classes:
+            await pilot.press("m")
+        text = await landscape_drawn(pilot, app)
+        lines = text.splitlines()
+        top = next(i for i, line in enumerate(lines) if "┌" in line)
+        bottom = next(i for i, line in enumerate(lines) if "└" in line)
+        rows = [line.split("│", 1)[1] for line in lines[top + 1:bottom]]
+        at = [i for i, row in enumerate(rows) if "┤" in row]
+        assert [rows[i].split("┤")[0].strip() for i in at] == labels
+        assert at[0] == 0 and at[-1] == len(rows) - 1  # ∞ on the top row, 0 on the bottom one
+        assert len(set(at[i + 1] - at[i] for i in range(1, len(at) - 1))) == 1, at  # the numbers evenly apart
+        assert rows[0].count("⠉") > 20  # the overflowing losses are drawn on the ∞ row
+
+
+async def test_a_flat_one_weight_curve_reads_its_one_value_on_its_row():
+    """exploding-gradients' halt, H one weight (w2₁₁): L is 8.363e290 whatever w2₁₁ is. The axis read
+    `8e290` three times (tick's one digit on 8, 8.25, 8.5); it says the value once, on the line's row."""
+    app = BackpropApp(load_preset("exploding-gradients"), questions=False)
+    async with app.run_test(size=SIZE) as pilot:
+        advance(app, 10)
+        await pilot.press("G", "right", "right", "right", "escape", "H")  # the landscape of w2₁₁
+        text = await landscape_drawn(pilot, app)
+        if "-one" not in app.screen.classes:
+            await pilot.press("m")
+            text = await landscape_drawn(pilot, app)
+        assert "L(w2₁₁)" in text
+        labelled = [line for line in text.splitlines() if "┤" in line]
+        assert len(labelled) == 1 and labelled[0].split("┤")[0].strip("│ ") == "8.363e290", labelled
+        assert "●" in labelled[0] and labelled[0].count("⠤") > 20  # the flat line and the point are drawn on it

@@ -263,3 +263,15 @@ def test_long_y_labels_get_room_instead_of_being_cut():
     labels = [line.split("┤")[0].strip() for line in lines if "┤" in line]
     assert labels == ["6.1e17", "−2.4e18", "−5.5e18"]
     assert len({line.index("┤") for line in lines if "┤" in line}) == 1 and all(len(line) <= 60 for line in lines)
+
+
+def test_the_one_weight_axis_labels_say_their_values():
+    """L(w)'s labels (QA6 K6): round steps, as many digits as the step needs (tick alone wrote 1.5e308 as 2e308),
+    and a row past the float maximum written from its parts."""
+    from tui_backprop.app.widgets.landscape_curve import axis_label, linear_axis
+
+    ticks, low, high = linear_axis(0.0, 1.79, 13)  # learning-rate-too-high's losses over 1e308 at 80×24
+    assert ticks == [0.0, 0.5, 1.0, 1.5, 2.0] and (low, high) == (0.0, 2.0)
+    assert [axis_label(t, 0.5, 1e308) for t in ticks] == ["0", "5e307", "1e308", "1.5e308", "2e308"]
+    ticks, _, _ = linear_axis(0.6931471, 0.6931472, 12)  # nearly flat: labels that differ
+    assert [axis_label(t, ticks[1] - ticks[0], 1.0) for t in ticks] == ["0.6931471", "0.69314715", "0.6931472"]

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from tui_backprop.app.ratio_axis import (NEAR_HEALTHY, fitted_axis, on_healthy_row, per_row_of, plot_row,
-                                         ratio_limits, ratio_range, rows_needed)
+from tui_backprop.app.ratio_axis import (NEAR_HEALTHY, even_axis, fitted_axis, log_axis, on_healthy_row,
+                                         per_row_of, plot_row, ratio_limits, ratio_range, row_ticks, rows_needed)
 
 # exploding-gradients up to its halt (steps 1, 2, 3, 5; step 4 made no update): log10 ‖ΔW‖/‖W‖ per layer
 EXPLODING = np.array([[2.38, 2.63, 2.42, 2.89, 3.23],  # step 1: "hundreds of times the weights"
@@ -95,3 +95,49 @@ def test_a_few_more_rows_for_a_scale_twice_as_fine():
     assert rows_wanted(-3.76, -1.07, 5, 18, (-1.07,)) == 5  # xor: a decade a row already
     ex_low, ex_high, ex_above, ex_below = ratio_range(EXPLODING)
     assert rows_wanted(ex_low, ex_high, 5, 12, ex_above, ex_below) == 10  # exploding: none twice as fine in 12
+
+
+# ---------------------------------------------------------- the same even axis elsewhere (loss chart, L(w))
+XOR_LOG = (np.log10(7.03e-5), np.log10(0.996))  # xor's loss after 49,497 steps, log10: 4.15 decades (QA5 K9)
+
+
+def label_rows(axis, rows: int) -> list[int]:
+    ticks, low, high = axis
+    return [plot_row(t, low, high, rows) for t in ticks]
+
+
+def test_four_rows_of_a_log_loss_chart_get_a_label_each():
+    """QA5 K9: 3 labels on 4 rows went to rows 3, 2 and 0 (0.996 / 0.0085 / blank / 7e−5)."""
+    axis = log_axis(*XOR_LOG, 4)
+    assert label_rows(axis, 4) == [0, 1, 2, 3]
+    assert [f"{10 ** t:.2g}" for t in axis[0]] == ["7e-05", "0.0017", "0.041", "1"]
+    assert label_rows(log_axis(*XOR_LOG, 5), 5) == [0, 2, 4]  # 3 labels, 2 rows apart (whole decades: 1e−6 … 100,
+    assert log_axis(*XOR_LOG, 1)[0] == []  # the data in half the rows); one row: no label for the whole range
+
+
+def test_whole_decades_where_the_data_fills_the_rows():
+    ticks, low, high = log_axis(*XOR_LOG, 6)
+    assert ticks == [-5, -4, -3, -2, -1, 0] and (low, high) == (-5, 0)
+    ticks, low, high = log_axis(*XOR_LOG, 10)  # half a decade a row, a label every 2 rows
+    assert ticks == [-4, -3, -2, -1, 0] and label_rows((ticks, low, high), 10) == [1, 3, 5, 7, 9]
+
+
+def test_rows_no_label_count_divides_keep_their_top_row_above_the_data():
+    ticks, low, high = row_ticks(0.0, 1.0, 6)  # 5 gaps: labels 2 rows apart, the top row unlabelled
+    assert ticks == [0.0, 0.5, 1.0] and high == pytest.approx(1.25)
+    assert label_rows((ticks, low, high), 6) == [0, 2, 4]
+
+
+@pytest.mark.parametrize("rows", range(2, 16))
+def test_labels_sit_on_rows_an_equal_number_apart_and_hold_the_data(rows):
+    rng = np.random.default_rng(rows)
+    for _ in range(200):
+        low = float(rng.uniform(-40, 3))
+        high = low + float(rng.choice([rng.uniform(0.01, 1), rng.uniform(1, 60)]))
+        for axis in (log_axis(low, high, rows), row_ticks(low, high, rows), even_axis(low, high, rows) or None):
+            if axis is None:
+                continue
+            at = label_rows(axis, rows)
+            assert len(at) >= 2 and len(set(np.diff(at))) == 1 and 0 <= at[0] and at[-1] <= rows - 1, at
+            assert axis[1] <= low + 1e-9 and high <= axis[2] + 1e-9
+            assert all(axis[1] + r * per_row_of(axis, rows) == pytest.approx(t, abs=1e-9) for r, t in zip(at, axis[0]))

@@ -1,5 +1,6 @@
 """Toasts never cover a dialog or the configuration form's fields (QA #14)."""
 
+from textual.geometry import Region
 from textual.widgets._toast import Toast, ToastRack
 
 from tests.conftest import until
@@ -166,3 +167,31 @@ async def test_when_the_toasts_move_to_fewer_rows_the_newest_still_shows_whole()
         shown = list(app.screen.query(Toast))
         said = [str(t.render())[:7] for t in shown]
         assert said == ["Note 1:", "Note 2:", "Note 3:"] and all(visible(app, t) for t in shown), said
+
+
+HALT = ("In step 6: a gradient became NaN or infinite in layer 2 during the backward phase. Training paused. "
+        "Try a smaller learning rate or smaller initial weights, then reset.")
+
+
+async def test_beside_the_lesson_at_100x30_toasts_keep_to_the_curves_column():
+    """QA6 K16: with the lesson open at 100×30 the curve is 24 columns wide and the toasts were 36, so every
+    toast covered the network's inputs and first layer while it lasted. They keep to the curve's width now, and
+    a stack taller than the curve reaches down over the boundary below it: the newest still shows whole."""
+    app = BackpropApp(load_preset("xor"), questions=False)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        assert await until(pilot, lambda: getattr(app.main, "toast_area", None) == ("top", 1, 31, 22, 19))
+        assert app.main.query_one("#side").display
+        curve, boundary = (app.main.query_one(f"#{pane}").region for pane in ("curve", "boundary"))
+        network = app.main.query_one("#diagram").region
+        assert (curve.width, network.x) == (24, curve.right)  # the network starts where the curve ends
+        column = Region(curve.x + 1, curve.y + 1, curve.width - 2, boundary.bottom - 2 - curve.y)
+        assert app.main.toast_area == ("top", 1, 31, 22, 19)  # inside the curve's and the boundary's borders
+        for note in (NOTE, "Layer 1: backprop agrees with finite differences (max relative error 2.3e−15)", HALT):
+            app.notify(note, timeout=60)
+            assert await until(pilot, lambda: [str(t.render()) for t in app.screen.query(Toast)][-1:] == [note])
+            await pilot.pause(0.1)
+            shown = list(app.screen.query(Toast))
+            assert str(shown[-1].render()) == note and visible(app, shown[-1])
+            assert all(column.contains_region(t.region) for t in shown), [t.region for t in shown]
+            assert not any(t.region.overlaps(network) for t in shown)
+        assert sum(t.region.height for t in shown) > curve.height - 2  # the stack went down over the boundary

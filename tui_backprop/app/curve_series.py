@@ -11,6 +11,7 @@ import re
 
 import numpy as np
 
+from tui_backprop.app.ratio_axis import log_axis, row_ticks
 from tui_backprop.core.figures import tick
 from tui_backprop.training.history import Points
 from tui_backprop.training.session import Snapshot
@@ -149,25 +150,38 @@ def draw_series(plt, series, log: bool, percent: bool = False, rows: int = 3) ->
     for _, i, colour, xs, ys, *_ in drawn:
         # Colours are named in the pane's title instead of a legend, which would cover the curve.
         plt.plot(xs.tolist(), ys.tolist(), marker=MARKERS[min(i, 1)], color=colour)
-    if high - low < 1e-12:
+    one = high - low < 1e-12  # one value: drawn halfway, on its label's row
+    if one:
         low, high = low - 0.5, high + 0.5
-    # Three labels where the plot has three rows for them; fewer on a short plot, where two would share a
-    # row and plotext would pick one of them by a string hash (a different label from run to run).
-    ticks = np.linspace(low, high, max(1, min(3, rows)))
+    # Labels an equal number of rows apart, each exactly on its row (plotext rounds a value between two rows
+    # to one of them: "0.996 / 0.0085 / (blank) / 7e−5" on 4 rows, QA5 K9); on a log scale whole decades
+    # where they fit. Never two on one row: plotext would pick one of them by a string hash.
+    ticks, low, high = log_axis(low, high, rows) if log and not one else row_ticks(low, high, rows, middle=one)
     if log:
-        labels = [tick(10**t) for t in ticks]
-        if note is not None:
-            labels[0] = "≤" + tick(10 ** ticks[0])
+        labels = [power_tick(t) for t in ticks]
+        if note is not None and ticks and abs(ticks[0] - math.log10(floor)) < 1e-9:
+            labels[0] = "≤" + labels[0]
     elif percent:
         labels = [f"{t:.0%}" for t in ticks]
     else:
         labels = [tick(t) for t in ticks]
-    plt.yticks(ticks.tolist(), labels)
+    plt.yticks(list(ticks), labels)
     plt.ylim(low, high)  # the labels' range: with one value plotext would pick its own, and they would miss its rows
     # The axis starts at the first step drawn (step 1 for a whole run), not at 0.
     plt.xlim(first, max(last, first + 1))
     step_ticks(plt, first, last)
     return note
+
+
+def power_tick(exponent: float) -> str:
+    """``tick(10 ** exponent)``, also for a log axis's labels past the float maximum (1e310 above 1.1e308)."""
+    if exponent < 300:
+        return tick(10**exponent)
+    whole = math.floor(exponent)
+    mantissa = round(10 ** (exponent - whole))
+    if mantissa == 10:
+        mantissa, whole = 1, whole + 1
+    return f"{mantissa}e{whole}"  # as tick writes them: one digit
 
 
 def step_ticks(plt, first: float, last: float) -> None:

@@ -49,7 +49,8 @@ def render(g: GraphLayout, selected: tuple | None = None) -> Canvas:
         _bracket(canvas, ends, g.placed[target], right_of=True)
     for source, targets in g.fanouts:
         ps = g.placed[source]
-        _fanout(canvas, ps.line, ps.col + len(g.text_of(source)[0]) + 1, [g.placed[t] for t in targets])
+        line, end = g.fanout_starts.get(source, (ps.line, ps.col + len(g.text_of(source)[0]) + 1))
+        _fanout(canvas, line, end, [g.placed[t] for t in targets])
     for key, place in g.placed.items():
         top, bottom = g.text_of(key)
         cut = top.index(" ")

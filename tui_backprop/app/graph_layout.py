@@ -130,18 +130,24 @@ class GraphValues:
         raise ValueError(f"no node {key!r}")
 
 
-def node_text(node: Node, digits: int = 4) -> tuple[str, str]:
-    """The node's two lines: name and value (old → new after an update), then its gradient."""
+def node_text(node: Node, digits: int = 4, powers: int | None = None) -> tuple[str, str]:
+    """The node's two lines: name and value (old → new after an update), then its gradient. ``powers``: the
+    significant digits of a figure written with a power of ten (−1.3e18), where the graph needs the room."""
+
+    def figure(value: float) -> str:
+        text = fmt(value, digits)
+        return fmt(value, powers) if powers and "e" in text else text
+
     if node.value is None:
         value = PENDING
     elif node.old is not None and node.old != node.value:
         value = "→".join(change(node.old, node.value, digits))
     else:
-        value = fmt(node.value, digits)
+        value = figure(node.value)
     top = f"{node.name} {value}"
     if not node.has_grad:
         return top, ""
-    return top, "∂ " + (PENDING if node.grad is None else fmt(node.grad, digits))
+    return top, "∂ " + (PENDING if node.grad is None else figure(node.grad))
 
 
 @dataclass
@@ -158,8 +164,9 @@ class GraphLayout:
 
     GAP = 5  # cells before a column: "─", the bracket, "► " (or " × ")
 
-    def __init__(self, values: GraphValues):
+    def __init__(self, values: GraphValues, powers: int | None = None):
         self.values = values
+        self.powers = powers  # significant digits of a figure with a power of ten (None: as the others)
         self.columns: list[tuple[int, list[tuple[tuple, int]]]] = []  # (gap before, [(key, line)])
         self.products: list[tuple[tuple | None, tuple]] = []  # (input, weight): " × " (or " + " for a bias)
         self.arrows: list[tuple[tuple, tuple, str]] = []  # z → a through an activation
@@ -168,6 +175,7 @@ class GraphLayout:
         self.notes: list[tuple[int, tuple, str]] = []  # (line, key whose column it sits in, text)
         self.labels: list[tuple[int, int, str]] = []  # (line, col, text): an input named again in a band below
         self.breaks: dict[int, list[tuple]] = {}  # column index → its inputs: a band may start there
+        self.fanout_starts: dict[tuple, tuple[int, int]] = {}  # a fan-out drawn from its name in a band below
         self.placed: dict[tuple, Placed] = {}
         self.texts: dict[tuple, tuple[str, str]] = {}
         self.line = 0  # the next free line
@@ -176,7 +184,7 @@ class GraphLayout:
         if key not in self.texts:
             # A neighbourhood has more columns: three significant digits keep it within 80 columns.
             digits = 4 if is_small(self.values.snap) else 3
-            self.texts[key] = node_text(self.values.node(key), digits)
+            self.texts[key] = node_text(self.values.node(key), digits, self.powers)
         return self.texts[key]
 
     def sum_key(self, layer: int, unit: int) -> tuple:
@@ -242,10 +250,19 @@ class GraphLayout:
         end = next((i for i in sorted(self.breaks) if i > index), len(self.columns))
         return sum(gap + self._box(column) for gap, column in self.columns[index:end])
 
-    def place(self, width: int | None = None) -> None:
-        """Columns left to right; past ``width`` cells the graph goes on in a band below, where one may start."""
+    def place(self, width: int | None = None, fanout_band: int | None = None) -> None:
+        """Columns left to right; past ``width`` cells the graph goes on in a band below, where one may start.
+        ``fanout_band``: the column of weights a fan-out feeds starts a band, under the source's name."""
         col, shift = 0, 0
         for index, (gap, column) in enumerate(self.columns):
+            if index == fanout_band:
+                source = next(src for src, targets in self.fanouts if targets[0] == column[0][0])
+                line = self.placed[source].line - shift
+                shift += max(p.line for p in self.placed.values()) + 3 - min(row for _, row in column) - shift
+                name = self.text_of(source)[0].split(" ")[0]
+                self.labels.append((line + shift, 0, name))
+                self.fanout_starts[source] = (line + shift, len(name) + 1)
+                col = len(name)  # "a1₁ ─┬► w2₁₁"
             if width and index in self.breaks and col + self._span(index) > width:
                 sources = self.breaks[index]
                 shift += max(p.line for p in self.placed.values()) + 3 - min(line for _, line in column) - shift
@@ -303,11 +320,21 @@ def build_whole(values: GraphValues, width: int | None = None) -> GraphLayout:
     return g
 
 
-def build_neighbourhood(values: GraphValues, layer: int, unit: int) -> GraphLayout:
-    """One neuron: its inputs and weights, z, a, and the neurons it feeds (their z and δ)."""
+def build_neighbourhood(values: GraphValues, layer: int, unit: int, width: int | None = None) -> GraphLayout:
+    """One neuron: its inputs and weights, z, a, and the neurons it feeds (their z and δ). Wider than ``width``
+    (an exploding run's 1.32e18 beside 1.52e119, QA6 K9): two significant digits for figures with a power of ten,
+    then the neurons it feeds in a band below, then both."""
+    for powers, band in ((None, False), (2, False), (None, True), (2, True)):
+        g = neighbourhood(values, layer, unit, powers, band)
+        if not width or g.width <= width:
+            break
+    return g
+
+
+def neighbourhood(values: GraphValues, layer: int, unit: int, powers: int | None, band: bool) -> GraphLayout:
     layers = values.snap.layers
     info = layers[layer]
-    g = GraphLayout(values)
+    g = GraphLayout(values, powers)
     shown = min(info.fan_in, MAX_ROWS)
     sources = []
     for k in range(shown):
@@ -332,9 +359,9 @@ def build_neighbourhood(values: GraphValues, layer: int, unit: int) -> GraphLayo
         sums.append(((("z" if above.activation != "linear" else "a"), layer + 1, r), line))
     g.fanouts.append((a_key, [w for w, _ in weights]))
     g.columns += [(g.GAP, weights), (g.GAP, sums)]
+    g.place(fanout_band=len(g.columns) - 2 if band else None)
     if above.units > fed:
-        g.notes.append((start + 2 * fed, weights[0][0], f"… +{above.units - fed} more"))
-    g.place()
+        g.notes.append((g.placed[weights[-1][0]].line + 2, weights[0][0], f"… +{above.units - fed} more"))
     for w, _ in weights:
         g.arrows.append((w, sums[[x for x, _ in weights].index(w)][0], ""))
     return g
@@ -344,7 +371,7 @@ def build(values: GraphValues, layer: int = 0, unit: int = 0, width: int | None 
     """The graph laid out; ``width``: the view's, so a whole network wraps into bands to fit."""
     if is_small(values.snap):
         return build_whole(values, width)
-    return build_neighbourhood(values, layer, unit)
+    return build_neighbourhood(values, layer, unit, width)
 
 
 # ---------------------------------------------------------------- drawing

@@ -1,5 +1,6 @@
 """The U view's log10 axis for the update:weight ratio: whole-decade labels on exact rows through −3 (the
-healthy line), and as many rows as it takes for every point to be read honestly (no Textual here).
+healthy line), and as many rows as it takes for every point to be read honestly (no Textual here). The same
+even axis (``even_axis``, ``row_ticks``, ``log_axis``) labels the loss charts and the landscape's L(w).
 
 plotext draws a point on the row nearest to it, so each row stands for a band of values one row's span wide.
 With few rows and a wide range (exploding-gradients: −6.5 … 48 decades in 5 rows) the bands were 20 decades
@@ -26,33 +27,69 @@ def plot_row(value: float, low: float, high: float, rows: int) -> int:
     return math.floor(round(0.5 + (rows - 1) * (value - low) / (high - low), 8))
 
 
-def ratio_axis(low: float, high: float, rows: int, coarsest: float = math.inf) -> tuple[list[float], float, float]:
-    """Labels and limits for the log10 axis: whole decades through −3 (the healthy line), a fixed number of
-    decades apart and a fixed number of rows apart, so "−4 −3 −2 −1" sit one row apart, never two then one.
+def even_axis(low: float, high: float, rows: int, steps=TICK_STEPS, anchor: float | None = None,
+              coarsest: float = math.inf) -> tuple[list[float], float, float] | None:
+    """Labels and limits for an axis of ``rows`` rows: multiples of a step from ``steps`` through ``anchor``
+    (None: any multiple of it), a fixed number of rows apart, so "−4 −3 −2 −1" sit one row apart, never two then
+    one. None when no scale holds ``low``…``high`` with at least two labels in view.
 
     The limits are chosen so each label falls exactly on a row: then plotext's rounding cannot move one (and a
-    braille line at −3 is drawn on the row of its label). The fewest decades between labels wins, then the
-    most rows between them (the finest scale) that still hold ``low``…``high`` with at least two labels in
-    view; then, of the rows −3 can take, the one with the most labels, then the most centred. Scales of more
-    than ``coarsest`` decades a row are passed over; with none left, the healthy line's label alone.
+    braille line at the anchor is drawn on the row of its label). The smallest step between labels wins, then
+    the most rows between them (the finest scale) that still hold ``low``…``high``; then, of the rows the
+    anchor can take, the one with the most labels, then the most centred. Scales of more than ``coarsest`` a
+    row are passed over.
     """
     top = max(rows - 1, 1)
-    span = max(high - low, 1e-9)
-    for step, k in ((step, k) for step in TICK_STEPS for k in range(top, 0, -1)):
+    span = max(high - low, 1e-9 * max(abs(low), abs(high), 1e-300))
+    for step, k in ((step, k) for step in steps for k in range(top, 0, -1)):
         per_row = step / k
         if top * per_row < span or per_row > coarsest:
             continue
-        # the healthy line's row: the data in view below it and above it
-        lowest, highest = math.ceil((HEALTHY_LOG_RATIO - low) / per_row - 1e-9), math.floor(
-            top - (high - HEALTHY_LOG_RATIO) / per_row + 1e-9)
-        centre = top / 2 - ((low + high) / 2 - HEALTHY_LOG_RATIO) / per_row  # −3's row with the data centred
+        at_value = step * round((low + high) / 2 / step) if anchor is None else anchor
+        # the anchor's row: the data in view below it and above it
+        lowest, highest = math.ceil((at_value - low) / per_row - 1e-9), math.floor(
+            top - (high - at_value) / per_row + 1e-9)
+        centre = top / 2 - ((low + high) / 2 - at_value) / per_row  # its row with the data centred
         labelled = {at: range(at % k, top + 1, k) for at in range(max(lowest, 0), min(highest, top) + 1)}
         labelled = {at: rows_of for at, rows_of in labelled.items() if len(rows_of) >= 2}
         if labelled:
             at = max(labelled, key=lambda row: (len(labelled[row]), -abs(row - centre)))
-            bottom = HEALTHY_LOG_RATIO - at * per_row
-            return [float(round(bottom + row * per_row)) for row in labelled[at]], bottom, bottom + top * per_row
-    return [HEALTHY_LOG_RATIO], low, high  # under two rows: the healthy line's label alone
+            bottom = at_value - at * per_row
+            return [float(at_value + (row - at) // k * step) for row in labelled[at]], bottom, bottom + top * per_row
+    return None
+
+
+def ratio_axis(low: float, high: float, rows: int, coarsest: float = math.inf) -> tuple[list[float], float, float]:
+    """``even_axis`` for the log10 update:weight ratio: whole decades through −3 (the healthy line); with under
+    two labels in view, the healthy line's label alone."""
+    return even_axis(low, high, rows, TICK_STEPS, HEALTHY_LOG_RATIO, coarsest) or ([HEALTHY_LOG_RATIO], low, high)
+
+
+def row_ticks(low: float, high: float, rows: int, middle: bool = False) -> tuple[list[float], float, float]:
+    """Labels for ``low`` (the bottom row) … ``high`` on rows an equal number apart, each the value its row
+    stands for, and the limits: 3, 4 or 5 labels, whichever divides the rows evenly, about 3 rows apart; where none does
+    evenly, the top row or two stay above ``high``, unlabelled (a middle label between two rows went to one of
+    them: one row then two for the same decades, QA5 K9). ``middle``: with a label halfway (one point, drawn
+    there, sits on its label's row: QA5 B6). One row: no label (it stands for the whole range)."""
+    if rows < 2:
+        return [], low, high
+    top = rows - 1
+    counts = (2, 4) if middle else (2, 3, 4)
+    gaps = 1 if top == 1 else min(counts, key=lambda n: (top % n if n <= top else top, abs(top // n - 3)))
+    if middle and gaps == 1:  # two rows: the middle on the lower one
+        low, high = (low + high) / 2, high
+    used = top - top % gaps
+    per_row = (high - low) / used
+    return [low + per_row * used * i / gaps for i in range(gaps + 1)], low, low + per_row * top
+
+
+def log_axis(low: float, high: float, rows: int) -> tuple[list[float], float, float]:
+    """A log10 axis: whole decades a fixed number of rows apart (``even_axis``) where the data then fills at
+    least three quarters of the height, else ``row_ticks``."""
+    axis = even_axis(low, high, rows) if rows >= 2 else None
+    if axis is not None and (high - low) >= 0.75 * (axis[2] - axis[1]):
+        return axis
+    return row_ticks(low, high, rows)
 
 
 def on_healthy_row(value: float, axis: tuple[list[float], float, float], rows: int) -> bool:

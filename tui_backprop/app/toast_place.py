@@ -23,22 +23,31 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets._toast import ToastRack  # private in Textual: the one module that names it (and the tests)
 
 TOAST_GUTTER = 3  # columns of a toast that are not text: its left border (1) and padding (0 1)
-MIN_WIDTH = 36  # a short note on one line; a narrower curve lends the pane to its right some cells
+MIN_WIDTH = 36  # a short note on one line (beside the form's tabs)
+NARROWEST = 20  # a curve narrower than this lends the pane to its right some cells (its text: 17 columns)
 MAX_WIDTH = 50
 COVERED_FIRST = ("#curve", "#boundary")  # the panes a toast may cover, the least missed first
 
 
-def toast_area(screen_size: tuple[int, int], pane: Region | None, panes: Region) -> tuple[str, int, int, int, int]:
+def toast_area(screen_size: tuple[int, int], pane: Region | None, panes: Region,
+               below: Region | None = None) -> tuple[str, int, int, int, int]:
     """(dock, offset from that edge, left, width, max height) of the toasts.
 
     ``pane`` is the region of the pane the toasts may cover (None: none is shown,
-    so they take the bottom of ``panes`` instead).
+    so they take the bottom of ``panes`` instead); they keep to its width, so the
+    panes beside it stay uncovered (QA6 K16: at 100×30 with the lesson open the
+    curve is 24 columns and toasts of 36 covered the network's inputs). ``below``:
+    the pane under it, in the same column, whose rows a tall stack of toasts in a
+    column narrower than ``MIN_WIDTH`` may take as well (the newest shows whole).
     """
     width, height = screen_size
     if pane is not None and pane.width > 2 and pane.height > 2:
         left = pane.x + 1  # inside the border: the pane's title stays readable
-        box = min(max(pane.width - 2, MIN_WIDTH), width - left)
-        return "top", pane.y + 1, left, box, pane.height - 2
+        box = min(max(pane.width - 2, NARROWEST), width - left)
+        bottom = pane.bottom - 1
+        if box < MIN_WIDTH and below is not None and (below.x, below.y, below.width) == (pane.x, pane.bottom, pane.width):
+            bottom = below.bottom - 1  # a narrow column, whose notes wrap more: down through the pane below too
+        return "top", pane.y + 1, left, box, bottom - pane.y - 1
     box = min(MAX_WIDTH, max(width - 2, 1))
     return "bottom", max(height - panes.bottom + 1, 0), 1, box, max(panes.height // 3, 3)
 
@@ -54,13 +63,14 @@ def place_toasts(screen: Screen) -> None:
     """Place the main view's toasts for its layout now; the area is kept for the screens opened over it."""
     if not screen.query(ToastRack):
         return
-    pane = next((w.region for selector in COVERED_FIRST for w in screen.query(selector) if w.region), None)
+    shown = [w.region for selector in COVERED_FIRST for w in screen.query(selector) if w.region]
+    pane, below = (shown + [None, None])[:2]
     area = None
     if pane is None and screen.has_class("-side-open") and screen.query_one("#side").active == "config-tab":
         tabs = [tab.region for tab in screen.query("#side Tab") if tab.region]
         if tabs:
             area = beside_tabs(Region.from_union(tabs), screen.query_one("#side").region)
-    screen.toast_area = area or toast_area(screen.size, pane, screen.query_one("#panes").region)
+    screen.toast_area = area or toast_area(screen.size, pane, screen.query_one("#panes").region, below)
     _apply(screen, screen.toast_area)
 
 

@@ -61,7 +61,8 @@ class CompareCurve(PlotextPlot, can_focus=True):
         series = [(series_points(run, "train"), color, 2 * width) for run, color in zip(snap.runs, COLORS)]
         auto_log = not self.log_scale and any(spans_decades(run.history_loss) for run in snap.runs)
         self.border_subtitle = "log scale" if self.log_scale else ("log scale (auto)" if auto_log else "")
-        note = draw_series(plt, series, log=self.log_scale or auto_log)
+        # (its rows between the frame and the step labels: the figure's height less the frame, ticks and title)
+        note = draw_series(plt, series, log=self.log_scale or auto_log, rows=max(self.size.height - 4, 1))
         if note:
             self.border_subtitle = " · ".join(filter(None, (self.border_subtitle, note)))
         self.refresh()

@@ -19,13 +19,12 @@ from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
-from textual_plotext import PlotextPlot
 
 from tui_backprop.app.widgets.footer import FittedFooter
 from tui_backprop.app.screens.view import ViewScreen
 from tui_backprop.app.widgets.landscape import NO_COLOR_SHADES, PATH_GLYPHS, LandscapePlot, Run
-from tui_backprop.app.curve_series import round_ticks
-from tui_backprop.core.figures import counted, fmt, tick
+from tui_backprop.app.widgets.landscape_curve import LandscapeCurve, scale_of  # noqa: F401 (scale_of: as before)
+from tui_backprop.core.figures import counted, fmt
 from tui_backprop.core.landscape import (Parameter, Surface, evaluate_surface, flat_params, half_widths, parameters,
                                          work_per_point)
 from tui_backprop.core.names import Names
@@ -71,51 +70,6 @@ def default_axes(params: list[Parameter], selection: tuple[int, int, int] | None
         first = next((i for i, p in enumerate(params) if (p.layer, p.row, p.column) == tuple(selection)), 0)
     second = first + 1 if first + 1 < len(params) else max(first - 1, 0)
     return first, second
-
-
-def scale_of(values: np.ndarray) -> float:
-    """1, or the power of ten of the largest finite size when it is above 1e12 (plotted values then stay small)."""
-    finite = np.abs(values[np.isfinite(values)])
-    top = float(finite.max()) if finite.size else 0.0
-    return 10.0 ** math.floor(math.log10(top)) if top > 1e12 else 1.0
-
-
-class LandscapeCurve(PlotextPlot):
-    """One parameter: the loss curve, the tangent at the current point, and the point."""
-
-    def show(self, result: Result | None, name: str) -> None:
-        plt = self.plt
-        plt.clear_data()
-        plt.clear_figure()
-        if result is None or result.surface.ys is not None:
-            self.refresh()
-            return
-        s = result.surface
-        w0, l0, g = result.runs[0].point[0], result.loss, result.gradient[0]
-        finite = s.loss[np.isfinite(s.loss)]
-        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-        # plotext's arithmetic overflows near 1e308 (learning-rate-too-high's last steps): it is given the
-        # values over a power of ten, and the labels say the values themselves. A line stays a line.
-        sx, sy = scale_of(s.xs), scale_of(np.array([low, high]))
-        xs, loss = s.xs / sx, np.nan_to_num(s.loss, nan=high, posinf=high, neginf=low) / sy
-        low, high, w = low / sy, high / sy, w0 / sx
-        plt.plot(xs.tolist(), loss.tolist(), marker="braille", color="cyan")
-        with np.errstate(all="ignore"):
-            tangent = l0 / sy + g * (sx / sy) * (xs - w)  # (NaN throughout for a NaN gradient: not drawn)
-        keep = np.isfinite(tangent) & (tangent >= low - 0.05 * (high - low)) & (tangent <= high)
-        if keep.any():
-            plt.plot(xs[keep].tolist(), tangent[keep].tolist(), marker="braille", color="orange")
-        if math.isfinite(w) and math.isfinite(l0 / sy):
-            plt.scatter([w], [l0 / sy], marker="●", color="white")
-        # the app's own ticks: a real minus sign (plotext writes "-0.07"), at most 5 cells
-        x_ticks = round_ticks(float(xs[0]), float(xs[-1]))
-        plt.xticks(x_ticks, [tick(t * sx) for t in x_ticks])
-        bottom = min(low, float(tangent[keep].min())) if keep.any() else low
-        y_ticks = round_ticks(bottom, high, 4)
-        plt.yticks(y_ticks, [tick(t * sy) for t in y_ticks])
-        plt.xlabel(name)
-        plt.ylabel("loss")
-        self.refresh()
 
 
 FIRST = Binding.Group("1st", compact=True)

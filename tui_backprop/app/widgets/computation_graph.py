@@ -180,8 +180,16 @@ class ComputationGraph(VerticalScroll, can_focus=True):
             return
         # As little as possible from the left edge, so the inputs stay in view whenever they can.
         x = max(0, min(place.col + place.width + 1 - self.scrollable_content_region.width, place.col))
-        if x != self.scroll_x:
-            self.scroll_to(x=x, animate=False)
+        # And up or down, as little as it takes, to a node in a band below the view's bottom (QA6 K9).
+        top = self.query_one("#graph-canvas").virtual_region.y + place.line
+        height = self.scrollable_content_region.height
+        y = self.scroll_y
+        if top + 2 > y + height:
+            y = top + 2 - height
+        if top < y:
+            y = top
+        if x != self.scroll_x or y != self.scroll_y:
+            self.scroll_to(x=x, y=max(y, 0), animate=False)
 
     @staticmethod
     def _default_selection(g: GraphLayout, layer: int, neuron: int) -> tuple:
