@@ -985,3 +985,33 @@ async def test_keys_refused_after_a_halt_leave_one_toast_and_d_is_refused_too():
         halts = [t for t in app._notifications if "Training halted on NaN/inf" in t.message]
         assert len(halts) == 1, [t.message for t in app._notifications]
         assert session.config.data_seed == seed and session.halted is not None
+
+
+async def test_enter_on_a_tick_box_just_ticked_saves_and_keeps_the_tick(tmp_path):
+    """QA8 C6: the dialog says "Enter saves", but Enter on the PyTorch box a keyboard user had just ticked
+    with space unticked it again and saved nothing. Space ticks; Enter saves from anywhere in the dialog."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n", "s")
+        await pilot.pause()
+        app.screen.query_one("#save-path").value = str(tmp_path / "run")
+        app.screen.query_one("#save-pytorch").focus()
+        await pilot.press("space")
+        assert app.screen.query_one("#save-pytorch").value is True
+        await pilot.press("enter")
+        await pilot.pause()
+        assert type(app.screen).__name__ != "SaveScreen"
+        assert sorted(p.suffix for p in tmp_path.iterdir()) == [".csv", ".npz", ".py"]
+
+
+async def test_enter_on_the_biases_box_applies_the_config_tab():
+    """QA8 C6, the Config tab: Enter on a tick box toggled it instead of applying the form ("Enter or Apply")."""
+    app = BackpropApp(load_preset("xor"), questions=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("c")
+        app.query_one("#learning_rate").value = "0.03"
+        app.query_one("#bias").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.query_one("#bias").value is True  # still ticked
+        assert app.session.learning_rate == 0.03

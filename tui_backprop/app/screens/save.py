@@ -71,7 +71,8 @@ def file_bytes(session, name: str, kind: str) -> tuple[str, bytes]:
 
 
 class SaveScreen(ClosesOnce, ModalScreen[list[Path] | None]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="save.cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="save.cancel"),
+                Binding("enter", "save", "Save", id="save.save", show=False)]  # from a tick box too
     DEFAULT_CSS = """
     SaveScreen { align: center middle; }
     SaveScreen > Vertical {
@@ -164,6 +165,9 @@ class SaveScreen(ClosesOnce, ModalScreen[list[Path] | None]):
             error.update(str(exc))
             return
         self.dismiss(written)
+
+    def action_save(self) -> None:
+        self.save()
 
     def action_cancel(self) -> None:
         self.dismiss(None)

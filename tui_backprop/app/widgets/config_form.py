@@ -85,6 +85,8 @@ class ConfigForm(VerticalScroll, can_focus=False):
 
     BINDINGS = [
         Binding("escape", "leave", "leave form", id="config.leave"),
+        Binding("enter", "apply_form", "apply", id="config.apply", show=False,
+                tooltip="Apply the form (from a tick box too; space ticks it)"),
     ]
 
     DEFAULT_CSS = """
@@ -316,6 +318,9 @@ class ConfigForm(VerticalScroll, can_focus=False):
     def revert(self) -> None:
         self.load(self.config)
         self.query_one("#form-message", Static).update("Back to the settings in use.")
+
+    def action_apply_form(self) -> None:
+        self.apply()
 
     def action_leave(self) -> None:
         """Escape: back to the panes, so single-letter keys drive training again."""
