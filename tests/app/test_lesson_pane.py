@@ -329,3 +329,34 @@ async def test_beside_the_panes_the_worked_example_wraps_and_every_number_is_who
         follow = lines[start + 1]
         if not follow.startswith("  backward:"):  # under the text after "forward:  ", or 2 in where that is narrow
             assert follow.startswith(("    z = ", " " * 12)) and not follow.startswith(" " * 15), lines[start:start + 3]
+
+
+async def test_a_lesson_opened_with_o_shows_its_text_as_on_the_first_screen():
+    """QA8 C14: at 80×24 a lesson picked with o opened on the panes, its worked example out of sight and
+    nothing saying v shows it; started with --preset it covers them. Now both open alike; at 100×30 the
+    side pane turns from the Config tab to the new lesson's text."""
+    from textual.widgets import TabbedContent
+
+    app = BackpropApp(load_preset("xor"), questions=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("escape", "n")
+        await pilot.pause()
+        assert not app.main.has_class("-side-open")
+        await pilot.press("o", *"one-w", "enter")
+        await pilot.pause(0.3)
+        assert app.config.name == "one-weight"
+        assert app.main.has_class("-side-open") and app.main.has_class("-narrow")
+        assert app.main.query_one("#side", TabbedContent).active == "lesson-tab"
+        await pilot.press("escape")  # and closes as the first screen's does
+        await pilot.pause()
+        assert not app.main.has_class("-side-open")
+    app = BackpropApp(load_preset("xor"), questions=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("c")
+        await pilot.pause()
+        assert app.main.query_one("#side", TabbedContent).active == "config-tab"
+        app.main.query_one("#inspector").focus()
+        await pilot.press("o", *"sigmoid-n", "enter")
+        await pilot.pause(0.3)
+        assert app.config.name == "sigmoid-neuron"
+        assert app.main.query_one("#side", TabbedContent).active == "lesson-tab"

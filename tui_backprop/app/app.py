@@ -177,7 +177,7 @@ class BackpropApp(App[int]):
         except ConfigError as exc:
             self.notify(str(exc), severity="error", timeout=8)
             return False
-        self.main.switch_session(session)
+        self.main.switch_session(session, opened=True)
         return True
 
     def action_command_palette(self) -> None:

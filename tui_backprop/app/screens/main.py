@@ -291,8 +291,9 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
 
         self.app.push_screen(SaveScreen(self.session, base, served=self.app.served), saved)
 
-    def switch_session(self, session: Session) -> None:
-        """Show another session (a loaded preset, or rebuilt from the form)."""
+    def switch_session(self, session: Session, opened: bool = False) -> None:
+        """Show another session (a loaded preset, or rebuilt from the form). ``opened``: a lesson picked with
+        o, whose text opens as on the first screen (over the curve at 80×24: QA8 C14), not the form's tab."""
         from tui_backprop.app.screens.compare import CompareScreen
 
         from tui_backprop.app.screens.sweep import SweepScreen
@@ -318,6 +319,8 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
         inspector.scroll_home(animate=False)
         inspector.focus()  # arrows, [ ] and < > work at once in the new lesson
         self.publish_now()
+        if opened:
+            self._open_side("lesson-tab")
         if session.config.compare:
             self.open_compare()
 
