@@ -123,6 +123,22 @@ async def test_learning_rate_keys_walk_playgrounds_list():
     assert next_learning_rate(0.00001, -1) == 0.00001
     assert next_learning_rate(0.05, 1) == 0.1 and next_learning_rate(0.05, -1) == 0.03
     assert LEARNING_RATES[0] == 0.00001 and LEARNING_RATES[-1] == 10
+    assert next_learning_rate(1.0, -1, lesson=0.5) == 0.5 and next_learning_rate(0.5, 1, lesson=0.5) == 1.0
+
+
+async def test_plus_then_minus_returns_to_a_lesson_rate_off_the_list():
+    """QA8 C5: xor-two-hidden starts at 0.5, off Playground's list; + then − went 0.5 → 1 → 0.3, and the lesson
+    then read "this run has lr 0.3, not 0.5". The lesson's own rate is on the ladder while it is loaded."""
+    app = BackpropApp(load_preset("xor-two-hidden"), questions=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.session.learning_rate == 0.5
+        await pilot.press("plus")
+        assert app.session.learning_rate == 1.0
+        await pilot.press("minus")
+        await pilot.pause()
+        assert app.session.learning_rate == 0.5 and not app.session.settings_changed
+        await pilot.press("minus")
+        assert app.session.learning_rate == 0.3
 
 @pytest.mark.parametrize("speed_presses", [0, 2])  # full speed, and 30 steps/s (the worker waits between steps)
 async def test_learning_rate_keys_typed_while_running_all_count_and_show_at_once(speed_presses):

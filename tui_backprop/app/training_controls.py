@@ -15,10 +15,13 @@ from tui_backprop.training.session import Session
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 
 
-def next_learning_rate(current: float, direction: int) -> float:
+def next_learning_rate(current: float, direction: int, lesson: float | None = None) -> float:
+    """The next rate up or down the ladder, the lesson's own among them: after + then − a lesson at 0.5 is
+    back at 0.5, not at 0.3 (QA8 C5)."""
+    rates = sorted({*LEARNING_RATES, *([lesson] if lesson is not None else [])})
     if direction > 0:
-        return next((r for r in LEARNING_RATES if r > current * (1 + 1e-9)), LEARNING_RATES[-1])
-    return next((r for r in reversed(LEARNING_RATES) if r < current * (1 - 1e-9)), LEARNING_RATES[0])
+        return next((r for r in rates if r > current * (1 + 1e-9)), rates[-1])
+    return next((r for r in reversed(rates) if r < current * (1 - 1e-9)), rates[0])
 
 
 # Going back further than this many steps of replay runs in the training worker (space stops it): the UI stays live.
@@ -163,7 +166,8 @@ class TrainingControls:
     def action_learning_rate(self, direction: int) -> None:
         if self.locked("learning_rate"):
             return
-        new = next_learning_rate(self.session.learning_rate, direction)
+        lesson = self.session.lesson_config.training.learning_rate
+        new = next_learning_rate(self.session.learning_rate, direction, lesson)
         self.runner.call_between_steps(lambda s: s.set_learning_rate(new))
         if self.form is not None and self.form.is_mounted:
             self.form.set_learning_rate(new)
