@@ -286,8 +286,28 @@ async def test_d_while_running_pauses_then_gives_new_data():
         x = app.session.data.x_train.copy()
         await run_then_press(pilot, app, "d")
         said = await paused_toast(pilot, app, "Training paused for new data (space resumes it).")
-        assert said.endswith(f"New data from seed {seed + 1}; the network keeps its weights."), said
+        step = app.session.step_count
+        assert said.endswith(f"New data from seed {seed + 1}; the network keeps its weights. Step back now stops "
+                             f"at step {step:,}."), said
         assert app.session.config.data_seed == seed + 1 and not np.array_equal(app.session.data.x_train, x)
+
+
+async def test_backspace_held_at_new_data_says_why_once():
+    """QA8 C12: after d, each ⌫ stacked another "Step 2 is no longer kept (the earliest is step 3)", which reads
+    as a memory limit. One toast says the run's earlier steps were on the old data."""
+    from textual.widgets._toast import Toast
+
+    app = make_app()
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await pilot.press("n", "n", "n", "d")
+        await pilot.pause()
+        app.clear_notifications()
+        await pilot.press("backspace", "backspace", "backspace")
+        await pilot.pause(0.3)
+        said = [str(t.render()) for t in app.screen.query(Toast)]
+        assert said == ["Step 2 is before step 3, where new data was drawn: step back stops there (r starts over "
+                        "from step 0)"], said
+        assert app.session.step_count == 3
 
 
 async def test_w_and_s_while_running_pause_then_open_their_dialogs():

@@ -93,8 +93,21 @@ def test_a_loaded_state_is_the_earliest_reachable():
     t.run(10)
     t.go_to_step(55)
     assert_same_state(straight("xor", 55), t)
-    with pytest.raises(ValueError, match="no longer kept"):
+    with pytest.raises(ValueError, match="step 10 is before step 50, where this run was resumed: step back stops"):
         t.go_to_step(10)
+
+
+def test_step_back_after_new_data_says_it_stops_where_the_data_changed():
+    """QA8 C12: after d, ⌫ said "Step 2 is no longer kept (the earliest is step 3)", which reads as a memory
+    limit; the states before belong to the old data."""
+    s = straight("xor", 3)
+    s.regenerate_data(s.config.data_seed + 1)
+    s.run(2)
+    s.go_to_step(3)  # the new data's first state is reachable
+    with pytest.raises(ValueError) as refused:
+        s.go_to_step(2)
+    assert str(refused.value) == ("step 2 is before step 3, where new data was drawn: step back stops there "
+                                  "(r starts over from step 0)")
 
 
 def test_memory_stays_bounded_on_long_runs():

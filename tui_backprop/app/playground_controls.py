@@ -50,7 +50,8 @@ class PlaygroundControls:
             return
         seed = self.session.config.data_seed + 1
         self.session.regenerate_data(seed)
-        self.notify(f"{paused}New data from seed {seed}; the network keeps its weights.", timeout=5 if paused else 3)
+        self.notify(f"{paused}New data from seed {seed}; the network keeps its weights. Step back now stops at "
+                    f"step {self.session.step_count:,}.", timeout=5)
         self.publish_now()
 
     async def action_edit_weight(self) -> None:

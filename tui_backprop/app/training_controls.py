@@ -115,8 +115,8 @@ class TrainingControls:
             step = target()
             far = self.session.replay_distance(step) > FAR_REPLAY
         except ValueError as exc:
-            said = str(exc)
-            self.notify(paused + said[:1].upper() + said[1:], severity="warning")  # a sentence after paused's
+            said = str(exc)  # a sentence after paused's; ⌫ held down replaces it rather than stacking copies
+            self.app.notify_replacing("time travel", paused + said[:1].upper() + said[1:], severity="warning")
             return
         if not far:
             self.session.go_to_step(step)

@@ -357,7 +357,7 @@ class Session(SessionStep, SessionStops, SessionState, SessionReading, SessionTi
         self._done = 0
         self._x = self._y = None
         self._evaluate()
-        self.timeline.restart(self)  # earlier states belong to the old data
+        self.timeline.restart(self, "new data was drawn")  # earlier states belong to the old data
 
 def _check_targets(cfg: Config, data: Dataset) -> None:
     """bce needs targets in [0, 1]; cross_entropy needs one-hot rows."""

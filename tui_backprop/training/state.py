@@ -64,7 +64,7 @@ class SessionState:
         Step back then reaches back to this state, not before it.
         """
         self._load_state(state)
-        self.timeline.restart(self)
+        self.timeline.restart(self, "this run was resumed")
 
     def _load_state(self, state: dict) -> None:
         config = state["config"]

@@ -41,6 +41,7 @@ class Timeline:
         self._packed: set[Key] = set()
         self._packed_bytes: int | None = 0  # chunks of the packed states, a shared chunk once (None: to count)
         self._changes: set[Key] = set()
+        self.start: tuple[Key, str] | None = None  # where ``restart`` began it, and why ("new data was drawn")
 
     def __len__(self) -> int:
         return len(self._states)
@@ -132,14 +133,21 @@ class Timeline:
             if key[1] or key[0] % interval(now - key[0]):
                 self._drop(key)
 
-    def restart(self, session) -> None:
-        """Forget everything: the session's present is the earliest state (after a load or new data)."""
+    def restart(self, session, why: str = "") -> None:
+        """Forget everything: the session's present is the earliest state (after a load or new data, ``why``)."""
         self._states.clear()
         self._bytes.clear()
         self._packed.clear()
         self._packed_bytes = 0
         self._changes.clear()
         self.keep(session, change=True)
+        self.start = (min(self._states), why) if why and self._states else None
+
+    def why_earliest(self) -> str:
+        """Why step back stops at the earliest state: what happened there, while that state is the restart's."""
+        if self.start is None or not self._states or min(self._states) != self.start[0]:
+            return ""
+        return self.start[1]
 
     def latest_at_or_before(self, step: int) -> tuple[Key, dict] | None:
         keys = [k for k in self._states if k <= (step, 0)]
@@ -167,7 +175,7 @@ class NoTimeline(Timeline):
     def keep(self, session, change: bool = False) -> None:
         pass
 
-    def restart(self, session) -> None:
+    def restart(self, session, why: str = "") -> None:
         pass
 
     def latest_at_or_before(self, step: int):
@@ -212,7 +220,11 @@ class SessionTimeline:
             raise ValueError(f"step {step} is not in this run (0 to {self.step_count})")
         found = self.timeline.latest_at_or_before(step)
         if found is None:
-            raise ValueError(f"step {step} is no longer kept (the earliest is step {self.timeline.earliest_step})")
+            earliest, why = self.timeline.earliest_step, self.timeline.why_earliest()
+            if why:  # not memory: the run's past before it is another run's (other data)
+                raise ValueError(f"step {step} is before step {earliest:,}, where {why}: step back stops there "
+                                 f"(r starts over from step 0)")
+            raise ValueError(f"step {step} is no longer kept (the earliest is step {earliest:,})")
         return found
 
     def go_to_step(self, step: int, should_stop=None) -> bool:
