@@ -237,3 +237,18 @@ def test_a_small_update_on_a_node_shows_in_its_digits():
     assert node_text(moved) == ("w1₁₁ \u22120.77601→\u22120.776", "∂ 0.0014")
     kept = Node(("w", 0, 0, 0), "w1₁₁", -0.5, grad=0.0, old=-0.5)
     assert node_text(kept) == ("w1₁₁ \u22120.5", "∂ 0")
+
+
+def test_near_its_target_the_output_keeps_the_digits_that_tell_it_from_y():
+    """QA8 C8: one-weight at step 7 (w = 1.999936 in the pass, ŷ = 3.999872, L = 1.6e−8): the node read "ŷ 4"
+    beside "y 4" and the weighted sum "ŷ = 2·2 = 4", under a chain line with (3.999872 − 4)²."""
+    session = Session(load_preset("one-weight"))
+    session.use_notes = False
+    session.run(7)  # after step 7's update: its pass (w 1.999936) and the new w 1.9999872
+    snap = session.snapshot()
+    values = GraphValues(snap, names_for(snap, load_preset("one-weight").names), 0)
+    y_hat = float(snap.layers[0].a[0, 0])
+    assert y_hat != 4 and fmt(y_hat) == "4"
+    text = drawing(values)
+    assert "ŷ 3.9999 " in text and "y 4 " in text, text
+    assert weighted_sum_line(values, 0, 0) == "ŷ = w·x = 1.99994·2 = 3.9999"

@@ -442,3 +442,19 @@ def test_negative_factors_are_bracketed_after_the_first_as_in_the_sum_below():
     chain = next(line for line in hidden if line.startswith("  = "))
     assert chain.split(" = ")[1].count("(−") == chain.split(" = ")[1].count("−") >= 1, chain
     assert next(line for line in hidden if "Σ w·δ" in line).count("(−") >= 1
+
+
+def test_near_its_target_the_inspector_tells_y_hat_from_y_and_the_weight_from_the_one_the_pass_used():
+    """QA8 C8: "z 4  ŷ 4  y 4" above "L 1.638e−8  ∂L/∂ŷ −0.000256", and "weight now 2 … the pass below used 2"
+    beside update/W 2.6e−5: rounding hid the differences the numbers are about."""
+    config = load_preset("one-weight")
+    session = Session(config)
+    session.use_notes = False
+    session.run(7)
+    text = text_of(session, config, width=36)
+    assert "z 3.9999  ŷ 3.9999  y 4" in text, text
+    assert "weight now 2 (after the update)" in text and "the pass below used 1.9999" in text, text
+    session = Session(config)  # far from the target, four digits as before
+    session.use_notes = False
+    session.run(1)
+    assert "z 2  ŷ 2  y 4" in text_of(session, config, width=36)

@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from tui_backprop.app.graph_layout import SYMBOL, GraphValues, Node
-from tui_backprop.core.figures import MINUS, bracket, fmt, operands
+from tui_backprop.core.figures import MINUS, bracket, digits_apart, fmt, operands
 from tui_backprop.core.activations import get_activation
 from tui_backprop.core.losses import get_loss
 
@@ -213,11 +213,16 @@ def weighted_sum_line(values: GraphValues, layer: int, unit: int, terms: int = 3
     factors = [float(v) for k in range(shown) for v in (weights[unit, k], info.inputs[s, k])]
     bias = [] if biases is None else [float(biases[unit])]
     z = float(info.z[s, unit])
+    digits, y = 4, values.snap.batch_y
+    if layer == len(values.snap.layers) - 1 and info.activation == "linear" and y is not None:
+        # ŷ = z beside y: digits enough to tell them apart, as the loss line does ("(3.999872 − 4)²" above
+        # "ŷ = 1.999936·2 = 3.999872", not "= 2·2 = 4": QA8 C8)
+        digits = digits_apart(z, float(y[s, unit]))
     if info.fan_in > shown:  # terms left out: the sum cannot be checked, 3 digits as before
         texts = [fmt(v, 3) for v in factors + bias]
     else:  # 3 digits, more where the sum would not come out as written (h = 3.4557·2 = 6.911)
         texts = operands(factors + bias, z, lambda *f: sum(f[i] * f[i + 1] for i in range(0, 2 * shown, 2))
-                         + sum(f[2 * shown:]), least=3)
+                         + sum(f[2 * shown:]), digits=digits, least=3)
     numbers = [f"{bracket(texts[2 * k])}·{bracket(texts[2 * k + 1])}" for k in range(shown)]
     if info.fan_in > shown:
         symbolic.append("…")
@@ -228,4 +233,4 @@ def weighted_sum_line(values: GraphValues, layer: int, unit: int, terms: int = 3
     written = " + ".join(numbers)
     if info.fan_in + (biases is not None) <= 3:
         written = " + ".join(symbolic) + " = " + written
-    return f"{z_name} = {written} = {fmt(z)}"
+    return f"{z_name} = {written} = {fmt(z, digits)}"

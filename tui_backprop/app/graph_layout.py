@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tui_backprop.core.figures import bracket, change, fmt
+from tui_backprop.core.figures import bracket, change, digits_apart, fmt
 from tui_backprop.core.losses import get_loss
 from tui_backprop.core.names import Names, outputs_are_classes
 from tui_backprop.training.session import Snapshot
@@ -184,7 +184,11 @@ class GraphLayout:
         if key not in self.texts:
             # A neighbourhood has more columns: three significant digits keep it within 80 columns.
             digits = 4 if is_small(self.values.snap) else 3
-            self.texts[key] = node_text(self.values.node(key), digits, self.powers)
+            node = self.values.node(key)
+            if key[0] == "a" and key[1] == len(self.values.snap.layers) - 1 and node.value is not None:
+                y = self.values.node(("y", key[2])).value  # ŷ beside y: "ŷ 3.9999" above "y 4", not two 4s
+                digits = digits if y is None else digits_apart(node.value, y, digits, most=8)
+            self.texts[key] = node_text(node, digits, self.powers)
         return self.texts[key]
 
     def sum_key(self, layer: int, unit: int) -> tuple:

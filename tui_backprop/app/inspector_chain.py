@@ -11,7 +11,7 @@ import numpy as np
 from rich.text import Text
 
 from tui_backprop.app.inspector_lines import NBSP, flow, piece, prose
-from tui_backprop.core.figures import MINUS, bracket, fmt, operands
+from tui_backprop.core.figures import MINUS, bracket, change, digits_apart, fmt, operands
 from tui_backprop.core.gradcheck import LayerCheck, agrees
 from tui_backprop.core.losses import get_loss
 from tui_backprop.core.names import Names
@@ -72,11 +72,13 @@ def neuron_section(out: Text, snap: Snapshot, info: LayerSnapshot, names: Names,
     is_output = info.index == len(snap.layers) - 1
     flow(out, [*head, piece(f"· sample {sample + 1}/{batch}")], width, "", gap=" ")
     a_name = names.a(info.index, neuron) if is_output else "a"  # ŷ as the lesson names it
-    target = None
+    target, digits = None, 4
     if is_output and snap.batch_y is not None:
-        target = piece((f"{names.target(neuron)} ", "dim"), (fmt(snap.batch_y[sample, neuron]), "bold"))
-    flow(out, [piece(("z ", "dim"), fmt(info.z[sample, neuron])),
-               piece((f"{a_name} ", "dim"), fmt(info.a[sample, neuron])), target,
+        y = float(snap.batch_y[sample, neuron])
+        digits = digits_apart(float(info.a[sample, neuron]), y, most=8)  # never "ŷ 4 y 4" above L 1.6e−8 (QA8 C8)
+        target = piece((f"{names.target(neuron)} ", "dim"), (fmt(y, digits), "bold"))
+    flow(out, [piece(("z ", "dim"), fmt(info.z[sample, neuron], digits)),  # (a linear output's z is its ŷ)
+               piece((f"{a_name} ", "dim"), fmt(info.a[sample, neuron], digits)), target,
                piece(("δ ", "dim"), fmt(info.delta[sample, neuron]) if info.delta is not None else "—")], width)
     if batch > 1:
         # continued under its z: a δ alone at a line's start would read as the sample's
@@ -135,9 +137,10 @@ def weight_section(out: Text, snap: Snapshot, info: LayerSnapshot, names: Names,
         # The optimizer has moved the value; every number below is from the pass before it.
         update = info.update_biases[neuron] if is_bias else info.update_weights[neuron, column]
         flow(out, [name, where], width, "", gap=" ")
-        flow(out, [piece((f"{'bias' if is_bias else 'weight'} now {fmt(value)}", "bold")),
+        used, now = change(value - update, value)  # "now 1.999987 … used 1.999936", not "now 2 … used 2"
+        flow(out, [piece((f"{'bias' if is_bias else 'weight'} now {now}", "bold")),
                    piece(("(after the update)", "bold"))], width, gap=" ")
-        flow(out, [piece(("the pass below used ", "dim"), (fmt(value - update), "dim"))], width)
+        flow(out, [piece(("the pass below used ", "dim"), (used, "dim"))], width)
     else:
         flow(out, [piece(name, f" = {fmt(value)}"), where], width, "", gap=" ")
     if info.z is None:

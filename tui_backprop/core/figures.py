@@ -68,14 +68,19 @@ def _digits(value: float, digits: int, zeros: bool, whole: bool = True) -> str:
     return mantissa.rstrip(".") + e + exponent
 
 
+def digits_apart(first: float, second: float, digits: int = 4, most: int = 17) -> int:
+    """The fewest significant digits from ``digits`` on (up to ``most``) at which ``fmt`` tells two different
+    values apart."""
+    while fmt(first, digits) == fmt(second, digits) and first != second and digits < most:
+        digits += 1
+    return digits
+
+
 def change(old: float, new: float, digits: int = 4) -> tuple[str, str]:
     """``old`` and ``new`` with as many more digits as it takes to tell them apart: a small update
-    reads −0.77612→−0.77598, not −0.776→−0.776."""
-    before, after = fmt(old, digits), fmt(new, digits)
-    while before == after and old != new and digits < 17:
-        digits += 1
-        before, after = fmt(old, digits), fmt(new, digits)
-    return before, after
+    reads −0.77612→−0.77598, not −0.776→−0.776 (and ŷ 3.999872 beside y 4, not 4 beside 4)."""
+    digits = digits_apart(old, new, digits)
+    return fmt(old, digits), fmt(new, digits)
 
 
 def tick(value: float) -> str:
