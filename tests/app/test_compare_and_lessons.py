@@ -159,3 +159,36 @@ async def test_compare_n_and_e_while_running_pause_both_runs_then_step():
             assert not runner.running and counts[0] == counts[1] > stopped[-1], (counts, stopped)
             if key == "n":
                 assert counts[0] == stopped[-1] + 1
+
+
+async def test_c_comes_back_to_compare_mode_and_its_unused_keys_say_where_they_work():
+    """QA8 C4 and C7: escape left compare mode for good (only reloading the preset brought it back), and s, ⌫,
+    + or U there did nothing without a word."""
+    from textual.widgets._toast import Toast
+
+    app = BackpropApp(load_preset("batch-vs-stochastic"), questions=False)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        assert type(app.screen).__name__ == "CompareScreen"
+        await pilot.press("n", "s")
+        await pilot.pause(0.2)
+        said = [str(t.render()) for t in app.screen.query(Toast)]
+        assert said == ["'s' is not a key of compare mode: escape returns to the single run, where it works (C "
+                        "comes back here)."], said
+        assert type(app.screen).__name__ == "CompareScreen"  # no dialog opened, nothing else changed
+        await pilot.press("backspace", "U")
+        await pilot.pause(0.2)
+        said = [str(t.render()) for t in app.screen.query(Toast)]
+        assert len(said) == 1 and said[0].startswith("'U' is not a key of compare mode"), said  # one, replaced
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is app.main
+        await pilot.press("C")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "CompareScreen"
+    app = BackpropApp(load_preset("xor"), questions=False)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.press("C")
+        await pilot.pause()
+        assert app.screen is app.main
+        assert any("no runs to compare" in str(t.render()) for t in app.screen.query(Toast))

@@ -77,7 +77,7 @@ class CompareScreen(ClosesOnce, SnapshotView, Screen[None]):
         Binding("e", "epoch", "epoch", id="compare.epoch", tooltip="One epoch of each run"),
         Binding("r", "reset", "reset", id="compare.reset", tooltip="Reset both runs"),
         Binding("L", "toggle_log", "log", id="compare.log", tooltip="Log scale"),
-        Binding("escape", "leave", "back", id="compare.back", tooltip="Back to the single run"),
+        Binding("escape", "leave", "back", id="compare.back", tooltip="Back to the single run (C comes back here)"),
         open_preset_binding("compare"),
         Binding("H", "landscape", "landscape", id="compare.landscape", show=False,
                 tooltip="Loss landscape with both paths"),
@@ -176,6 +176,19 @@ class CompareScreen(ClosesOnce, SnapshotView, Screen[None]):
 
     def action_open_preset(self) -> None:
         leave_and_open_preset(self)
+
+    def on_key(self, event) -> None:
+        """A key of the single run's view that compare mode has no use for (s, ⌫, +, U …): say where it works,
+        rather than nothing (QA8 C7)."""
+        from tui_backprop.app.screens.main import MainScreen
+
+        if event.key in self.active_bindings or event.key == "C":  # (C: this mode, already here)
+            return
+        single = {key.strip() for binding in MainScreen.BINDINGS for key in binding.key.split(",")}
+        if event.key in single:
+            shown = "⌫" if event.key == "backspace" else event.character or event.key
+            self.app.notify_replacing("compare key", f"{shown!r} is not a key of compare mode: escape returns to "
+                                      f"the single run, where it works (C comes back here).", severity="warning")
 
     def on_unmount(self) -> None:
         self.runner.cancel()

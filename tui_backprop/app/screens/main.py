@@ -78,6 +78,8 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
         Binding("escape", "close_side", "close", id="look.close_side", show=False,
                 tooltip="Close the lesson / configuration pane on a narrow terminal"),
         *view_bindings(),  # G D S H U I
+        Binding("C", "compare", "compare", id="look.compare", show=False,
+                tooltip="Compare mode again: the lesson's runs side by side (presets that race two runs)"),
         Binding("i", "hint", "hint", id="lesson.hint", show=False, tooltip="Lesson: show the next hint"),
         Binding("u", "solution", "solution", id="lesson.solution", show=False,
                 tooltip="Lesson: show the solution; again: apply it"),
@@ -161,6 +163,15 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
         self._open_side("lesson-tab")
         if self.config.compare:
             self.open_compare()
+
+    def action_compare(self) -> None:
+        """C: back to the comparison escape left (QA8 C4: only reloading the preset brought it back)."""
+        if not self.config.compare:
+            self.notify("This lesson has no runs to compare (a preset's [[compare]] tables make them).",
+                        severity="warning")
+            return
+        self.runner.pause()
+        self.open_compare()
 
     def open_compare(self) -> None:
         """Presets with two [[compare]] tables open in compare mode (escape returns here)."""
