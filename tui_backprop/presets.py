@@ -9,7 +9,28 @@ from pathlib import Path
 
 from tui_backprop.config import Config, ConfigError, load_config
 
-DEFAULT_PRESET = "xor"
+# The shipped lessons in the order to take them, in parts: the picker numbers them so, and the app starts on
+# the first (a learner fresh from a blog post on backprop starts with the chain rule by hand, QA8 C9).
+COURSE: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("The chain rule by hand", ("one-weight", "chain-two-weights", "neuron-with-bias", "sigmoid-neuron")),
+    ("A hidden layer", ("gauss", "xor", "circle", "plane", "xor-two-hidden")),
+    ("Learning rate and optimizers", ("learning-rate-too-small", "learning-rate-too-high", "batch-vs-stochastic",
+                                      "narrow-valley", "optimizers")),
+    ("Deep networks", ("vanishing-gradients", "exploding-gradients", "dead-relu", "spiral", "spiral-3-classes")),
+    ("Real data", ("digits",)),
+    ("Challenges", ("challenge-learning-rate", "challenge-circle-fewest-neurons", "challenge-dead-relu",
+                    "challenge-spiral-features")),
+    ("Free play", ("playground",)),
+)
+COURSE_ORDER = [name for _, names in COURSE for name in names]
+DEFAULT_PRESET = COURSE_ORDER[0]
+
+
+def course_place(name: str) -> tuple[int, str] | None:
+    """(lesson number from 1, its part's title) of a shipped lesson in ``COURSE``, else None."""
+    if name not in COURSE_ORDER:
+        return None
+    return COURSE_ORDER.index(name) + 1, next(part for part, names in COURSE if name in names)
 
 
 def shipped_dir() -> Path:
@@ -53,14 +74,18 @@ def _info(path: Path, origin: str) -> PresetInfo:
 
 
 def list_presets() -> list[PresetInfo]:
-    """Shipped presets, then the user's (a user preset with a shipped name wins)."""
+    """Shipped presets in the course's order, then the user's (a user preset with a shipped name wins)."""
     found: dict[str, PresetInfo] = {}
     for origin, folder in (("shipped", shipped_dir()), ("user", user_dir())):
         if folder.is_dir():
             for path in sorted(folder.glob("*.toml")):
                 if path.is_file():  # not a folder named x.toml, nor a link to nowhere (or to itself)
                     found[path.stem] = _info(path, origin)
-    return sorted(found.values(), key=lambda p: (p.origin != "shipped", p.name))
+    def order(p: PresetInfo) -> tuple:
+        place = course_place(p.name) if p.origin == "shipped" else None
+        return p.origin != "shipped", place is None, place[0] if place else 0, p.name
+
+    return sorted(found.values(), key=order)
 
 
 def resolve(name_or_path: str | Path) -> Path:

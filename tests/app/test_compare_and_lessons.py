@@ -192,3 +192,19 @@ async def test_c_comes_back_to_compare_mode_and_its_unused_keys_say_where_they_w
         await pilot.pause()
         assert app.screen is app.main
         assert any("no runs to compare" in str(t.render()) for t in app.screen.query(Toast))
+
+
+async def test_the_picker_numbers_the_lessons_in_the_courses_order():
+    """QA8 C9: one-weight was 16th of 25 in an alphabetical list; the picker now numbers the course."""
+    from tui_backprop.app.widgets.lesson_pane import LessonText
+
+    app = BackpropApp(load_preset("xor"), questions=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("o")
+        await pilot.pause()
+        options = app.screen.query_one("#preset-list")
+        first = str(options.get_option_at_index(0).prompt)
+        assert first.startswith("[b]one-weight[/b]\n  1. One weight, one input"), first
+        assert str(options.get_option_at_index(options.highlighted).prompt).startswith("[b]xor[/b]\n  6. XOR")
+        preview = "\n".join(app.screen.query_one("#preview", LessonText).lines())
+        assert "lesson 6 of 25 · A hidden layer" in preview, preview

@@ -326,3 +326,17 @@ def test_an_empty_preset_name_is_named_as_the_flag(capsys):
 def test_history_points_beyond_the_steps_still_say_their_steps(capsys):
     result = run_json(capsys, "--preset", "circle", "--steps", "10", "--history-points", "100")
     assert result["loss_history_steps"] == [float(s) for s in range(1, 11)] and len(result["loss_history"]) == 10
+
+
+def test_presets_come_in_the_courses_order_and_the_app_starts_on_the_first(capsys):
+    """QA8 C9: the app opened on xor (a hidden layer, a question on ∂L/∂b) and the list was alphabetical, the
+    first worked example 16th of 25. Every shipped lesson has a place in the course."""
+    from tui_backprop.presets import COURSE_ORDER, DEFAULT_PRESET, shipped_dir
+
+    assert sorted(COURSE_ORDER) == sorted(p.stem for p in shipped_dir().glob("*.toml"))
+    assert len(set(COURSE_ORDER)) == len(COURSE_ORDER)
+    assert DEFAULT_PRESET == "one-weight"
+    assert main(["presets"]) == 0
+    names = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
+    assert names[:5] == ["one-weight", "chain-two-weights", "neuron-with-bias", "sigmoid-neuron", "gauss"]
+    assert names[-1] == "playground"

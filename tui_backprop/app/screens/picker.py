@@ -16,7 +16,7 @@ from textual.widgets.option_list import Option
 from tui_backprop.app.screens.closes_once import ClosesOnce
 
 from tui_backprop.app.widgets.lesson_pane import LessonText, lesson_blocks
-from tui_backprop.presets import PresetInfo, list_presets
+from tui_backprop.presets import COURSE_ORDER, PresetInfo, course_place, list_presets
 
 
 class PresetPicker(ClosesOnce, ModalScreen[Path | None]):
@@ -79,8 +79,12 @@ class PresetPicker(ClosesOnce, ModalScreen[Path | None]):
         options.clear_options()
         for p in self.shown:
             mark = " (user)" if p.origin == "user" else ""
+            place = course_place(p.name) if p.origin == "shipped" else None
+            number = f"{place[0]}. " if place else ""  # the course's order: one-weight is 1., not 16th of 25
             summary = f"\n  [dim]{escape(p.summary)}[/dim]" if p.summary else ""
-            options.add_option(Option(f"[b]{escape(p.name)}[/b]{mark}\n  {escape(p.title)}{summary}", id=p.name))
+            # (the number on the title's line: "22. " before the longest name wrapped it onto a line of its own)
+            options.add_option(Option(f"[b]{escape(p.name)}[/b]{mark}\n  {number}{escape(p.title)}{summary}",
+                                      id=p.name))
         if self.shown:
             names = [p.name for p in self.shown]
             options.highlighted = names.index(self.current) if not query and self.current in names else 0
@@ -94,7 +98,9 @@ class PresetPicker(ClosesOnce, ModalScreen[Path | None]):
             preview.set_blocks([("No preset matches." if not self.shown else "", False)])
             return
         p = self.shown[idx]
-        where = "shipped lesson" if p.origin == "shipped" else f"your preset: {p.path}"
+        place = course_place(p.name) if p.origin == "shipped" else None
+        where = (f"lesson {place[0]} of {len(COURSE_ORDER)} · {place[1]}" if place else
+                 "shipped lesson" if p.origin == "shipped" else f"your preset: {p.path}")
         if p.error:
             body = [(escape(line), False) for line in p.error.splitlines()]
         else:
