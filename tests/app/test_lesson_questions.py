@@ -236,3 +236,40 @@ async def test_before_any_question_the_pane_scores_nothing():
         await pilot.pause()
         text = str(app.query_one(LessonPane).render())
         assert "Questions: none asked yet (this lesson asks 1)" in text and "0 of 1" not in text
+
+
+async def test_c_in_a_locked_challenge_types_into_the_first_free_field():
+    """QA8 B5: with Hidden layers locked, c focused nothing; "4 relu" then trained (space), reset (r), ran an
+    epoch (e) and showed the solution (u)."""
+    app = BackpropApp(load_preset("challenge-learning-rate"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("c")
+        await pilot.pause()
+        assert app.focused is app.query_one("#learning_rate")  # Hidden layers is locked
+        await pilot.press(*"4 relu", "backspace")
+        await pilot.pause(0.3)
+        assert app.query_one("#learning_rate").value == "4 rel"  # refused on Apply, as any bad value
+        assert app.session.step_count == 0 and not app.runner.running
+        assert not app.query_one(LessonPane).solution_shown and app.session.learning_rate == 0.0001
+
+
+async def test_c_with_every_setting_locked_says_so_and_keys_do_nothing():
+    import dataclasses
+
+    from tui_backprop.lessons import LOCKABLE, Locks
+
+    config = load_preset("challenge-learning-rate")
+    config = dataclasses.replace(config, locks=Locks(locked=tuple(LOCKABLE), why=config.locks.why))
+    app = BackpropApp(config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("c")
+        await pilot.pause()
+        assert any(n.message.startswith("Locked by this lesson: every setting in this tab.")
+                   for n in app._notifications)
+        await pilot.press(*"4 relu", "backspace", "enter")
+        await pilot.pause(0.3)
+        assert app.session.step_count == 0 and not app.runner.running
+        assert not app.query_one(LessonPane).solution_shown
+        await pilot.press("escape")  # still leaves the tab
+        await pilot.pause()
+        assert not app.main.has_class("-side-open") and app.focused is app.query_one("#inspector")
