@@ -26,9 +26,9 @@ LOCKABLE = {
     "regularization": (("regularization", "regularization_rate"), ()),
     "batch_size": (("batch_size",), ()),
     "loss": (("loss",), ()),
-    "data": (("dataset", "noise", "test_fraction"), ("new_data",)),
+    "data": (("dataset", "noise", "test_fraction"), ("new_data", "open_sweep_seed")),
     "features": (("features",), ()),
-    "seed": (("seed",), ()),
+    "seed": (("seed",), ("open_sweep_seed",)),  # a sweep's row is another seed (and its data)
     "bias_init": (("bias_init",), ()),
     "weights": ((), ("edit_weight",)),
 }
@@ -275,11 +275,12 @@ class Locks:
         return {w for name in which for w in LOCKABLE[name][0]}
 
     def action_lock(self, action: str) -> str | None:
-        """The lockable name that stops a key's action, if any."""
-        for name in self.locked + self.hidden:
-            if action in LOCKABLE[name][1]:
-                return name
-        return None
+        """The lockable name that stops a key's action, if any (the first of them in ``LOCKABLE``'s order, seed
+        before data for a sweep's row: the seed is what it changes)."""
+        blocking = [name for name in self.locked + self.hidden if action in LOCKABLE[name][1]]
+        if "seed" in blocking:
+            return "seed"
+        return blocking[0] if blocking else None
 
 
 __all__ = ["Question", "Goal", "GoalTracker", "GoalResult", "Solution", "Locks", "PHASES", "mask", "ask_point",

@@ -243,6 +243,7 @@ async def test_c_in_a_locked_challenge_types_into_the_first_free_field():
     epoch (e) and showed the solution (u)."""
     app = BackpropApp(load_preset("challenge-learning-rate"))
     async with app.run_test(size=(80, 24)) as pilot:
+        assert await until(pilot, lambda: app.main.form is not None and app.main.form.is_mounted)  # (after 1 frame)
         await pilot.press("c")
         await pilot.pause()
         assert app.focused is app.query_one("#learning_rate")  # Hidden layers is locked
@@ -262,6 +263,7 @@ async def test_c_with_every_setting_locked_says_so_and_keys_do_nothing():
     config = dataclasses.replace(config, locks=Locks(locked=tuple(LOCKABLE), why=config.locks.why))
     app = BackpropApp(config)
     async with app.run_test(size=(80, 24)) as pilot:
+        assert await until(pilot, lambda: app.main.form is not None and app.main.form.is_mounted)  # (after 1 frame)
         await pilot.press("c")
         await pilot.pause()
         assert any(n.message.startswith("Locked by this lesson: every setting in this tab.")
@@ -271,5 +273,31 @@ async def test_c_with_every_setting_locked_says_so_and_keys_do_nothing():
         assert app.session.step_count == 0 and not app.runner.running
         assert not app.query_one(LessonPane).solution_shown
         await pilot.press("escape")  # still leaves the tab
-        await pilot.pause()
-        assert not app.main.has_class("-side-open") and app.focused is app.query_one("#inspector")
+        assert await until(pilot, lambda: not app.main.has_class("-side-open")
+                           and app.focused is app.query_one("#inspector"))
+
+
+async def test_the_sweep_of_a_lesson_that_locks_the_seed_opens_no_other_seed():
+    """QA8 B1: S, Enter on a row opened seed 4 (and its data) in a challenge where only the learning rate may change."""
+    from tui_backprop.app.screens.sweep import SweepScreen
+
+    app = BackpropApp(load_preset("challenge-learning-rate"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.session.config.network.seed == 1
+        await pilot.press("S")
+        await pilot.pause(0.2)
+        sweep = app.screen
+        assert isinstance(sweep, SweepScreen)
+        assert "The lesson locks the seed: Enter opens none." in str(sweep.query_one("#sweep-title").render())
+        await pilot.press("down", "down", "down", "enter")  # seed 3's row
+        await pilot.pause(0.2)
+        assert app.screen is sweep  # still there to read
+        assert any(n.message == "Locked by this lesson (seed): Only the learning rate may change in this challenge "
+                   "(+ and - keys)." for n in app._notifications)
+        assert app.session.config.network.seed == 1 and app.session.config.data == load_preset(
+            "challenge-learning-rate").data
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        assert not isinstance(app.screen, SweepScreen) and app.session.config.network.seed == 1
+        assert app.screen.query_one("#side").border_title == "challenge-learning-rate"
+        sweep.sweep.join(5)
