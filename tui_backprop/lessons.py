@@ -52,6 +52,20 @@ class Question:
     hide: tuple[str, ...] = ()  # text the lesson must not show before the answer
     ask_at: tuple[int, str] = (0, "update")  # the (step, phase) after which it is asked
 
+    def refusal(self, typed: str) -> str | None:
+        """Why ``typed`` is no answer at all (not a number, not one of the choices), or None. Such an entry is a
+        typo, not a prediction: it is refused in place, nothing is revealed or scored."""
+        typed = typed.strip()
+        if self.choices:
+            if _normal_choice(typed, self.choices) is None:
+                return f"{typed!r} is not one of the choices: {'  '.join(self.choices)}"
+            return None
+        try:
+            read_number(typed)
+        except ValueError as exc:
+            return str(exc)
+        return None
+
     def check(self, typed: str, truth: float | str | None = None) -> tuple[bool, str]:
         """(correct?, what to say). ``truth``: the value the session computed, when known."""
         typed = typed.strip()
@@ -62,9 +76,9 @@ class Question:
                 return False, f"expected one of {' '.join(self.choices)}; the answer is {want}"
             return (got == want, "correct" if got == want else f"not quite: the answer is {want}")
         try:
-            number = float(typed.replace("−", "-"))
-        except ValueError:
-            return False, f"{typed!r} is not a number"
+            number = read_number(typed)
+        except ValueError as exc:
+            return False, str(exc)
         want = float(self.answer if truth is None else truth)
         diff = number - want
         if abs(diff) <= self.tolerance or math.isclose(number, want, rel_tol=1e-9, abs_tol=1e-12):
@@ -80,6 +94,24 @@ class Question:
         if truth is not None and self.asks_sign:
             return "+" if truth > 0 else "−" if truth < 0 else "0"
         return str(self.answer)
+
+
+def read_number(typed: str) -> float:
+    """A typed prediction as a number: "−8" (the app's minus) and a decimal comma ("-8,0", as much of Europe
+    writes it) read too. ValueError says why not, with examples."""
+    text = typed.strip().replace("−", "-")
+    if "," in text:
+        if text.count(",") > 1 or "." in text:  # "1,000.5": a thousands separator, not a decimal comma
+            raise ValueError(f"{typed.strip()!r}: write one decimal point or comma and no thousands separator, "
+                             "e.g. -8.5 or -8,5")
+        text = text.replace(",", ".")
+    try:
+        number = float(text)
+    except ValueError:
+        raise ValueError(f"{typed.strip()!r} is not a number, e.g. 0.5 or -2") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{typed.strip()!r} is too large to be a prediction")
+    return number
 
 
 def _normal_choice(typed: str, choices: tuple[str, ...]) -> str | None:

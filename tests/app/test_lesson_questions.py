@@ -301,3 +301,24 @@ async def test_the_sweep_of_a_lesson_that_locks_the_seed_opens_no_other_seed():
         assert not isinstance(app.screen, SweepScreen) and app.session.config.network.seed == 1
         assert app.screen.query_one("#side").border_title == "challenge-learning-rate"
         sweep.sweep.join(5)
+
+
+async def test_a_typo_in_a_prediction_is_refused_in_place_and_a_decimal_comma_reads():
+    """QA8 B3: "8e" + Enter revealed 3.48 and scored it wrong; "-8,0" showed as -80 and was judged off by −72."""
+    app = BackpropApp(load_preset("one-weight"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n")
+        assert await until(pilot, lambda: isinstance(app.screen, QuestionScreen))
+        await pilot.press("8", "e", "enter")
+        await pilot.pause()
+        assert result_text(app) == "'8e' is not a number, e.g. 0.5 or -2\nEnter: answer · Escape: skip"
+        assert not app.screen.revealed and app.session.last_phase == "loss"  # nothing ran, nothing shown
+        assert "Questions: none asked yet (this lesson asks 2)" in str(app.query_one(LessonPane).render())
+        await pilot.press("backspace", "backspace")
+        assert result_text(app) == "Enter: answer · Escape: skip"
+        await pilot.press("minus", "8", "comma", "0")
+        assert app.screen.query_one("#question-answer").value == "-8,0"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert result_text(app).startswith("✓ correct: −8 (your -8,0 read as −8)")
+        assert app.session.network.layers[0].grad_weights[0, 0] == -8.0
