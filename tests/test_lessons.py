@@ -687,3 +687,16 @@ def test_a_prediction_that_is_no_number_is_refused_not_judged():
     assert q.check("-8,0") == (True, "correct") and q.check("-7,5") == (False, "off by +0.5: the value is −8")
     sign = Question(1, "backward", "Predict the sign", "−", choices=("+", "−", "0"))
     assert sign.refusal("+-") == "'+-' is not one of the choices: +  −  0" and sign.refusal("-") is None
+
+
+def test_a_question_counts_as_passed_once_the_run_is_past_its_ask_point():
+    from tui_backprop.lessons import ask_point_passed
+    from tui_backprop.schema import step_phases
+
+    q = load_preset("sigmoid-neuron").questions[0]  # before step 1's backward: after its loss phase
+    phases = step_phases(1)  # forward L1, loss, backward L1, update
+    assert q.ask_at == (1, "loss")
+    assert not ask_point_passed(q, 0, (), phases)  # the start
+    assert not ask_point_passed(q, 0, ("forward L1",), phases)
+    assert ask_point_passed(q, 0, ("forward L1", "loss"), phases)  # asked here, if questions are on
+    assert ask_point_passed(q, 0, phases[:3], phases) and ask_point_passed(q, 1, phases, phases)

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 
 from tui_backprop.lesson_figures import FIGURES, figure_names, fill, question_figures, question_value, show_number
-from tui_backprop.schema import PHASES
+from tui_backprop.schema import PHASES, resolve_phase
 
 VALUES = ("loss", "output", "weight", "gradient")  # what a question may ask about
 SIGNS = {"+": "+", "-": "−", "−": "−"}
@@ -175,6 +175,21 @@ def ask_point(step: int, phase: str, layers: int) -> tuple[int, str]:
     if phase.startswith("backward L"):
         return step, f"backward L{int(phase[10:]) + 1}"
     return step, "backward"
+
+
+def ask_point_passed(question: Question, step: int, phases_done: tuple[str, ...], phases: tuple[str, ...]) -> bool:
+    """Has a run with ``step`` steps done (and ``phases_done`` of the next) gone past where ``question`` is asked?
+
+    Asked there or not (questions were off, or the run was loaded from a file), it will not come again before a
+    step back or a reset: its answer is no longer to be predicted. At the very start nothing is passed.
+    """
+    if not phases:
+        return False
+    layers = (len(phases) - 2) // 2
+    at_step, at_phase = question.ask_at
+    asked_at = (at_step, phases.index(resolve_phase(at_phase, layers)))
+    here = (step + 1, len(phases_done) - 1) if 0 < len(phases_done) < len(phases) else (step, len(phases) - 1)
+    return asked_at <= here and here != (0, len(phases) - 1)
 
 
 def phase_reached(done: str | None, wanted: str, layers: int) -> bool:

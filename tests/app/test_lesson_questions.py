@@ -322,3 +322,22 @@ async def test_a_typo_in_a_prediction_is_refused_in_place_and_a_decimal_comma_re
         await pilot.pause()
         assert result_text(app).startswith("✓ correct: −8 (your -8,0 read as −8)")
         assert app.session.network.layers[0].grad_weights[0, 0] == -8.0
+
+
+async def test_questions_turned_on_after_their_point_show_the_worked_numbers():
+    """QA8 B4: sigmoid-neuron with questions off, three phases, y: "delta = (0.6225 − 1)·0.2350 = ?" for good,
+    since the question (asked after the loss phase of step 1) will never come."""
+    app = BackpropApp(load_preset("sigmoid-neuron"), questions=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("p", "p", "p")  # forward, loss, backward of step 1
+        assert await until(pilot, lambda: app.session.last_phase == "backward L1")
+        await pilot.press("y")
+        await pilot.pause()
+        text = str(app.query_one(LessonPane).render())
+        assert "so delta = (0.6225 − 1)·0.2350 = −0.0887" in text and "w → 0.6774, b → −0.4113" in text
+        assert "= ?" not in text
+        assert "= −0.0887, so ∂C/∂w = −0.0887·2 = −0.1774" in str(app.query_one("#notice").render())
+        await pilot.press("backspace", "backspace", "backspace")  # back before it: it is to come again
+        assert await until(pilot, lambda: app.session.step_count == 0 and app.session.last_phase is None)
+        await pilot.pause()
+        assert "so delta = (0.6225 − 1)·0.2350 = ?" in str(app.query_one(LessonPane).render())

@@ -241,6 +241,7 @@ class LessonPane(LessonText):
         self.differs: str | None = None  # the run's snapshots say (set_differs)
         self.goals: tuple[GoalResult, ...] = ()
         self.answers: dict[Question, str] = {}  # "correct", "wrong" or "skipped"
+        self.passed: frozenset[Question] = frozenset()  # the run went past where they are asked (set_passed)
         self.hints_shown = 0
         self.solution_shown = False
         self.redraw()
@@ -255,7 +256,14 @@ class LessonPane(LessonText):
         """Questions still to come, whose answers stay hidden (none while questions are off)."""
         if not self.questions_on:
             return ()
-        return tuple(q for q in self.config.questions if q not in self.answers)
+        return tuple(q for q in self.config.questions if q not in self.answers and q not in self.passed)
+
+    def set_passed(self, passed: frozenset[Question]) -> None:
+        """Questions whose ask point the run is past, unasked or unanswered (questions were off, or the run was
+        loaded): they will not come, so their answers show (QA8 B4: "= ?" for good)."""
+        if passed != self.passed:
+            self.passed = passed
+            self.redraw()
 
     def set_goals(self, results: tuple[GoalResult, ...]) -> None:
         if results != self.goals:
