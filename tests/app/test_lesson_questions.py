@@ -39,7 +39,7 @@ async def test_pilot_predict_then_reveal_minus_48():
         assert "correct" in said and "−48" in said and "w2 = 4" in said  # the explanation
         assert app.session.last_phase == "backward L1"
         assert app.session.network.layers[0].grad_weights[0, 0] == -48.0
-        assert "Questions: 1 of 2 correct" in str(app.query_one(LessonPane).render())
+        assert "Questions: 1 of 1 correct (1 to come)" in str(app.query_one(LessonPane).render())  # QA8 C1
         await pilot.press("enter")  # go on: the next question, the new w1, before the update
         await pilot.pause()
         assert isinstance(app.screen, QuestionScreen)
@@ -335,9 +335,26 @@ async def test_questions_turned_on_after_their_point_show_the_worked_numbers():
         await pilot.pause()
         text = str(app.query_one(LessonPane).render())
         assert "so delta = (0.6225 − 1)·0.2350 = −0.0887" in text and "w → 0.6774, b → −0.4113" in text
-        assert "= ?" not in text
+        assert "= ?" not in text and "Questions: none asked; 1 passed unasked (r asks it again)" in text
         assert "= −0.0887, so ∂C/∂w = −0.0887·2 = −0.1774" in str(app.query_one("#notice").render())
         await pilot.press("backspace", "backspace", "backspace")  # back before it: it is to come again
         assert await until(pilot, lambda: app.session.step_count == 0 and app.session.last_phase is None)
         await pilot.pause()
         assert "so delta = (0.6225 − 1)·0.2350 = ?" in str(app.query_one(LessonPane).render())
+
+
+async def test_the_score_counts_the_questions_asked_so_far():
+    """QA8 C1: "Questions: 0 of 2 correct" after one question of two had been asked."""
+    app = BackpropApp(load_preset("one-weight"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n")
+        assert await until(pilot, lambda: isinstance(app.screen, QuestionScreen))
+        await pilot.press("minus", "4", "enter")
+        await pilot.pause()
+        assert "off by +4: the value is −8" in result_text(app)
+        assert "Questions: 0 of 1 correct (1 to come)" in str(app.query_one(LessonPane).render())
+        await pilot.press("enter")  # the second: the new w
+        assert await until(pilot, lambda: isinstance(app.screen, QuestionScreen) and not app.screen.revealed)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "Questions: 0 of 2 correct, 1 skipped" in str(app.query_one(LessonPane).render())

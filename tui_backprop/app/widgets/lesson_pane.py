@@ -288,6 +288,21 @@ class LessonPane(LessonText):
         """The pane's text as Rich markup (preformatted lines included as they are)."""
         return "\n".join(markup for markup, _ in self.blocks())
 
+    def score(self) -> str:
+        """The questions' score, out of those asked so far (QA8 C1: "0 of 2 correct" after one), and what is left."""
+        answered = len(self.answers)
+        correct = sum(v == "correct" for v in self.answers.values())
+        skipped = sum(v == "skipped" for v in self.answers.values())
+        missed = sum(q not in self.answers for q in self.passed) if self.questions_on else 0
+        to_come = sum(q not in self.answers and q not in self.passed for q in self.config.questions)
+        if not answered and not missed:  # nothing to score yet: say what is coming
+            return f"none asked yet (this lesson asks {len(self.config.questions)})"
+        said = [f"{correct} of {answered} correct" + (f", {skipped} skipped" if skipped else "") if answered
+                else "none asked"]
+        if missed:  # questions turned on late, or a loaded run: a reset asks them again
+            said.append(f"{missed} passed unasked (r asks {'it' if missed == 1 else 'them'} again)")
+        return "; ".join(said) + (f" ({to_come} to come)" if to_come else "")
+
     def blocks(self) -> list[Block]:
         c = self.config
         parts: list[list[Block]] = [[(f"[b]{escape(c.title)}[/b]", False)]]
@@ -310,14 +325,8 @@ class LessonPane(LessonText):
                 lines.append("[dim]" + " · ".join(keys) + "[/dim]")
             parts.append([(line, False) for line in lines])
         if c.questions:
-            correct = sum(v == "correct" for v in self.answers.values())
-            skipped = sum(v == "skipped" for v in self.answers.values())
-            state = "" if self.questions_on else " — questions off (y turns them on)"
-            n = len(c.questions)
-            # before the first question comes up there is nothing to score: say what is coming
-            score = (f"{correct} of {n} correct" + (f", {skipped} skipped" if skipped else "") if self.answers
-                     else f"none asked yet (this lesson asks {n})")
-            parts.append([(f"[b]Questions[/b]: {score}" + state, False)])
+            parts.append([(f"[b]Questions[/b]: {self.score()}" +
+                           ("" if self.questions_on else " — questions off (y turns them on)"), False)])
         if c.lesson.strip():
             parts.append(lesson_blocks(mask(c.lesson, self.unanswered())))
         else:
