@@ -424,7 +424,7 @@ def test_a_wrong_answer_says_by_how_much_and_signs_are_read_from_the_value():
     assert q.check("−47.995") == (True, "correct")  # within 0.01
     ok, said = q.check("-40")
     assert not ok and said == "off by +8: the value is −48"
-    assert q.check("minus") == (False, "'minus' is not a number")
+    assert q.check("minus") == (False, "'minus' is not a number, e.g. 0.5 or -2")  # (the screen refuses it first)
     sign = load_preset("xor").questions[0]
     assert sign.check("-", truth=-0.0366) == (True, "correct") and sign.check("−")[0]
     assert sign.check("+", truth=-0.0366) == (False, "not quite: the answer is −")
@@ -673,3 +673,30 @@ def test_the_lessons_worked_questions_read_as_before_without_an_edit():
                        "w2 = 4, times w1's input x = 2.")
     assert _all_asked(load_preset("sigmoid-neuron"))[0][1].startswith(
         "delta = (a − y)·σ'(z) = (0.6225 − 1)·0.2350 = −0.0887; σ'(z) = a(1 − a) is at most 0.25")
+
+
+def test_a_prediction_that_is_no_number_is_refused_not_judged():
+    """QA8 B3: "8e" was judged wrong (and the answer spent); "-8,0" lost its comma and became −80."""
+    from tui_backprop.lessons import Question, read_number
+
+    q = Question(1, "backward", "Predict ∂L/∂w", -8.0, tolerance=0.01)
+    assert q.refusal("8e") == "'8e' is not a number, e.g. 0.5 or -2"
+    assert q.refusal("1e999") == "'1e999' is too large to be a prediction"
+    assert q.refusal("1,000.5").startswith("'1,000.5': write one decimal point or comma")
+    assert q.refusal("-8,0") is None and read_number("-8,0") == -8.0 and read_number("−0,5") == -0.5
+    assert q.check("-8,0") == (True, "correct") and q.check("-7,5") == (False, "off by +0.5: the value is −8")
+    sign = Question(1, "backward", "Predict the sign", "−", choices=("+", "−", "0"))
+    assert sign.refusal("+-") == "'+-' is not one of the choices: +  −  0" and sign.refusal("-") is None
+
+
+def test_a_question_counts_as_passed_once_the_run_is_past_its_ask_point():
+    from tui_backprop.lessons import ask_point_passed
+    from tui_backprop.schema import step_phases
+
+    q = load_preset("sigmoid-neuron").questions[0]  # before step 1's backward: after its loss phase
+    phases = step_phases(1)  # forward L1, loss, backward L1, update
+    assert q.ask_at == (1, "loss")
+    assert not ask_point_passed(q, 0, (), phases)  # the start
+    assert not ask_point_passed(q, 0, ("forward L1",), phases)
+    assert ask_point_passed(q, 0, ("forward L1", "loss"), phases)  # asked here, if questions are on
+    assert ask_point_passed(q, 0, phases[:3], phases) and ask_point_passed(q, 1, phases, phases)

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 
 from tui_backprop.lesson_figures import FIGURES, figure_names, fill, question_figures, question_value, show_number
-from tui_backprop.schema import PHASES
+from tui_backprop.schema import PHASES, resolve_phase
 
 VALUES = ("loss", "output", "weight", "gradient")  # what a question may ask about
 SIGNS = {"+": "+", "-": "−", "−": "−"}
@@ -26,9 +26,9 @@ LOCKABLE = {
     "regularization": (("regularization", "regularization_rate"), ()),
     "batch_size": (("batch_size",), ()),
     "loss": (("loss",), ()),
-    "data": (("dataset", "noise", "test_fraction"), ("new_data",)),
+    "data": (("dataset", "noise", "test_fraction"), ("new_data", "open_sweep_seed")),
     "features": (("features",), ()),
-    "seed": (("seed",), ()),
+    "seed": (("seed",), ("open_sweep_seed",)),  # a sweep's row is another seed (and its data)
     "bias_init": (("bias_init",), ()),
     "weights": ((), ("edit_weight",)),
 }
@@ -52,6 +52,20 @@ class Question:
     hide: tuple[str, ...] = ()  # text the lesson must not show before the answer
     ask_at: tuple[int, str] = (0, "update")  # the (step, phase) after which it is asked
 
+    def refusal(self, typed: str) -> str | None:
+        """Why ``typed`` is no answer at all (not a number, not one of the choices), or None. Such an entry is a
+        typo, not a prediction: it is refused in place, nothing is revealed or scored."""
+        typed = typed.strip()
+        if self.choices:
+            if _normal_choice(typed, self.choices) is None:
+                return f"{typed!r} is not one of the choices: {'  '.join(self.choices)}"
+            return None
+        try:
+            read_number(typed)
+        except ValueError as exc:
+            return str(exc)
+        return None
+
     def check(self, typed: str, truth: float | str | None = None) -> tuple[bool, str]:
         """(correct?, what to say). ``truth``: the value the session computed, when known."""
         typed = typed.strip()
@@ -62,9 +76,9 @@ class Question:
                 return False, f"expected one of {' '.join(self.choices)}; the answer is {want}"
             return (got == want, "correct" if got == want else f"not quite: the answer is {want}")
         try:
-            number = float(typed.replace("−", "-"))
-        except ValueError:
-            return False, f"{typed!r} is not a number"
+            number = read_number(typed)
+        except ValueError as exc:
+            return False, str(exc)
         want = float(self.answer if truth is None else truth)
         diff = number - want
         if abs(diff) <= self.tolerance or math.isclose(number, want, rel_tol=1e-9, abs_tol=1e-12):
@@ -80,6 +94,24 @@ class Question:
         if truth is not None and self.asks_sign:
             return "+" if truth > 0 else "−" if truth < 0 else "0"
         return str(self.answer)
+
+
+def read_number(typed: str) -> float:
+    """A typed prediction as a number: "−8" (the app's minus) and a decimal comma ("-8,0", as much of Europe
+    writes it) read too. ValueError says why not, with examples."""
+    text = typed.strip().replace("−", "-")
+    if "," in text:
+        if text.count(",") > 1 or "." in text:  # "1,000.5": a thousands separator, not a decimal comma
+            raise ValueError(f"{typed.strip()!r}: write one decimal point or comma and no thousands separator, "
+                             "e.g. -8.5 or -8,5")
+        text = text.replace(",", ".")
+    try:
+        number = float(text)
+    except ValueError:
+        raise ValueError(f"{typed.strip()!r} is not a number, e.g. 0.5 or -2") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{typed.strip()!r} is too large to be a prediction")
+    return number
 
 
 def _normal_choice(typed: str, choices: tuple[str, ...]) -> str | None:
@@ -143,6 +175,21 @@ def ask_point(step: int, phase: str, layers: int) -> tuple[int, str]:
     if phase.startswith("backward L"):
         return step, f"backward L{int(phase[10:]) + 1}"
     return step, "backward"
+
+
+def ask_point_passed(question: Question, step: int, phases_done: tuple[str, ...], phases: tuple[str, ...]) -> bool:
+    """Has a run with ``step`` steps done (and ``phases_done`` of the next) gone past where ``question`` is asked?
+
+    Asked there or not (questions were off, or the run was loaded from a file), it will not come again before a
+    step back or a reset: its answer is no longer to be predicted. At the very start nothing is passed.
+    """
+    if not phases:
+        return False
+    layers = (len(phases) - 2) // 2
+    at_step, at_phase = question.ask_at
+    asked_at = (at_step, phases.index(resolve_phase(at_phase, layers)))
+    here = (step + 1, len(phases_done) - 1) if 0 < len(phases_done) < len(phases) else (step, len(phases) - 1)
+    return asked_at <= here and here != (0, len(phases) - 1)
 
 
 def phase_reached(done: str | None, wanted: str, layers: int) -> bool:
@@ -275,11 +322,12 @@ class Locks:
         return {w for name in which for w in LOCKABLE[name][0]}
 
     def action_lock(self, action: str) -> str | None:
-        """The lockable name that stops a key's action, if any."""
-        for name in self.locked + self.hidden:
-            if action in LOCKABLE[name][1]:
-                return name
-        return None
+        """The lockable name that stops a key's action, if any (the first of them in ``LOCKABLE``'s order, seed
+        before data for a sweep's row: the seed is what it changes)."""
+        blocking = [name for name in self.locked + self.hidden if action in LOCKABLE[name][1]]
+        if "seed" in blocking:
+            return "seed"
+        return blocking[0] if blocking else None
 
 
 __all__ = ["Question", "Goal", "GoalTracker", "GoalResult", "Solution", "Locks", "PHASES", "mask", "ask_point",

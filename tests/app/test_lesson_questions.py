@@ -39,7 +39,7 @@ async def test_pilot_predict_then_reveal_minus_48():
         assert "correct" in said and "−48" in said and "w2 = 4" in said  # the explanation
         assert app.session.last_phase == "backward L1"
         assert app.session.network.layers[0].grad_weights[0, 0] == -48.0
-        assert "Questions: 1 of 2 correct" in str(app.query_one(LessonPane).render())
+        assert "Questions: 1 of 1 correct (1 to come)" in str(app.query_one(LessonPane).render())  # QA8 C1
         await pilot.press("enter")  # go on: the next question, the new w1, before the update
         await pilot.pause()
         assert isinstance(app.screen, QuestionScreen)
@@ -236,3 +236,125 @@ async def test_before_any_question_the_pane_scores_nothing():
         await pilot.pause()
         text = str(app.query_one(LessonPane).render())
         assert "Questions: none asked yet (this lesson asks 1)" in text and "0 of 1" not in text
+
+
+async def test_c_in_a_locked_challenge_types_into_the_first_free_field():
+    """QA8 B5: with Hidden layers locked, c focused nothing; "4 relu" then trained (space), reset (r), ran an
+    epoch (e) and showed the solution (u)."""
+    app = BackpropApp(load_preset("challenge-learning-rate"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert await until(pilot, lambda: app.main.form is not None and app.main.form.is_mounted)  # (after 1 frame)
+        await pilot.press("c")
+        await pilot.pause()
+        assert app.focused is app.query_one("#learning_rate")  # Hidden layers is locked
+        await pilot.press(*"4 relu", "backspace")
+        await pilot.pause(0.3)
+        assert app.query_one("#learning_rate").value == "4 rel"  # refused on Apply, as any bad value
+        assert app.session.step_count == 0 and not app.runner.running
+        assert not app.query_one(LessonPane).solution_shown and app.session.learning_rate == 0.0001
+
+
+async def test_c_with_every_setting_locked_says_so_and_keys_do_nothing():
+    import dataclasses
+
+    from tui_backprop.lessons import LOCKABLE, Locks
+
+    config = load_preset("challenge-learning-rate")
+    config = dataclasses.replace(config, locks=Locks(locked=tuple(LOCKABLE), why=config.locks.why))
+    app = BackpropApp(config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert await until(pilot, lambda: app.main.form is not None and app.main.form.is_mounted)  # (after 1 frame)
+        await pilot.press("c")
+        await pilot.pause()
+        assert any(n.message.startswith("Locked by this lesson: every setting in this tab.")
+                   for n in app._notifications)
+        await pilot.press(*"4 relu", "backspace", "enter")
+        await pilot.pause(0.3)
+        assert app.session.step_count == 0 and not app.runner.running
+        assert not app.query_one(LessonPane).solution_shown
+        await pilot.press("escape")  # still leaves the tab
+        assert await until(pilot, lambda: not app.main.has_class("-side-open")
+                           and app.focused is app.query_one("#inspector"))
+
+
+async def test_the_sweep_of_a_lesson_that_locks_the_seed_opens_no_other_seed():
+    """QA8 B1: S, Enter on a row opened seed 4 (and its data) in a challenge where only the learning rate may change."""
+    from tui_backprop.app.screens.sweep import SweepScreen
+
+    app = BackpropApp(load_preset("challenge-learning-rate"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.session.config.network.seed == 1
+        await pilot.press("S")
+        await pilot.pause(0.2)
+        sweep = app.screen
+        assert isinstance(sweep, SweepScreen)
+        assert "The lesson locks the seed: Enter opens none." in str(sweep.query_one("#sweep-title").render())
+        await pilot.press("down", "down", "down", "enter")  # seed 3's row
+        await pilot.pause(0.2)
+        assert app.screen is sweep  # still there to read
+        assert any(n.message == "Locked by this lesson (seed): Only the learning rate may change in this challenge "
+                   "(+ and - keys)." for n in app._notifications)
+        assert app.session.config.network.seed == 1 and app.session.config.data == load_preset(
+            "challenge-learning-rate").data
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        assert not isinstance(app.screen, SweepScreen) and app.session.config.network.seed == 1
+        assert app.screen.query_one("#side").border_title == "challenge-learning-rate"
+        sweep.sweep.join(5)
+
+
+async def test_a_typo_in_a_prediction_is_refused_in_place_and_a_decimal_comma_reads():
+    """QA8 B3: "8e" + Enter revealed 3.48 and scored it wrong; "-8,0" showed as -80 and was judged off by −72."""
+    app = BackpropApp(load_preset("one-weight"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n")
+        assert await until(pilot, lambda: isinstance(app.screen, QuestionScreen))
+        await pilot.press("8", "e", "enter")
+        await pilot.pause()
+        assert result_text(app) == "'8e' is not a number, e.g. 0.5 or -2\nEnter: answer · Escape: skip"
+        assert not app.screen.revealed and app.session.last_phase == "loss"  # nothing ran, nothing shown
+        assert "Questions: none asked yet (this lesson asks 2)" in str(app.query_one(LessonPane).render())
+        await pilot.press("backspace", "backspace")
+        assert result_text(app) == "Enter: answer · Escape: skip"
+        await pilot.press("minus", "8", "comma", "0")
+        assert app.screen.query_one("#question-answer").value == "-8,0"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert result_text(app).startswith("✓ correct: −8 (your -8,0 read as −8)")
+        assert app.session.network.layers[0].grad_weights[0, 0] == -8.0
+
+
+async def test_questions_turned_on_after_their_point_show_the_worked_numbers():
+    """QA8 B4: sigmoid-neuron with questions off, three phases, y: "delta = (0.6225 − 1)·0.2350 = ?" for good,
+    since the question (asked after the loss phase of step 1) will never come."""
+    app = BackpropApp(load_preset("sigmoid-neuron"), questions=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("p", "p", "p")  # forward, loss, backward of step 1
+        assert await until(pilot, lambda: app.session.last_phase == "backward L1")
+        await pilot.press("y")
+        await pilot.pause()
+        text = str(app.query_one(LessonPane).render())
+        assert "so delta = (0.6225 − 1)·0.2350 = −0.0887" in text and "w → 0.6774, b → −0.4113" in text
+        assert "= ?" not in text and "Questions: none asked; 1 passed unasked (r asks it again)" in text
+        assert "= −0.0887, so ∂C/∂w = −0.0887·2 = −0.1774" in str(app.query_one("#notice").render())
+        await pilot.press("backspace", "backspace", "backspace")  # back before it: it is to come again
+        assert await until(pilot, lambda: app.session.step_count == 0 and app.session.last_phase is None)
+        await pilot.pause()
+        assert "so delta = (0.6225 − 1)·0.2350 = ?" in str(app.query_one(LessonPane).render())
+
+
+async def test_the_score_counts_the_questions_asked_so_far():
+    """QA8 C1: "Questions: 0 of 2 correct" after one question of two had been asked."""
+    app = BackpropApp(load_preset("one-weight"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n")
+        assert await until(pilot, lambda: isinstance(app.screen, QuestionScreen))
+        await pilot.press("minus", "4", "enter")
+        await pilot.pause()
+        assert "off by +4: the value is −8" in result_text(app)
+        assert "Questions: 0 of 1 correct (1 to come)" in str(app.query_one(LessonPane).render())
+        await pilot.press("enter")  # the second: the new w
+        assert await until(pilot, lambda: isinstance(app.screen, QuestionScreen) and not app.screen.revealed)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "Questions: 0 of 2 correct, 1 skipped" in str(app.query_one(LessonPane).render())

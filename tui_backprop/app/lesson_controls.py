@@ -11,7 +11,8 @@ from rich.markup import escape
 
 from tui_backprop.app.screens.question import QuestionScreen
 from tui_backprop.app.widgets.lesson_pane import LessonPane
-from tui_backprop.lessons import Question, fill, mask, phase_reached, question_figures, question_value, show_number
+from tui_backprop.lessons import (Question, ask_point_passed, fill, mask, phase_reached, question_figures,
+                                  question_value, read_number, show_number)
 
 
 class LessonControls:
@@ -39,6 +40,9 @@ class LessonControls:
             asked = replace(q, prompt=fill(q.prompt, question_figures(snap, q)))
             self.app.push_screen(QuestionScreen(asked, lambda _asked, typed: self._reveal(q, typed)),
                                  self._question_closed)
+        pending = (self._question_shown, q)  # asked and not answered yet: still hidden
+        pane.set_passed(frozenset(p for p in pane.config.questions if p not in pending
+                                  and ask_point_passed(p, snap.step, snap.phases_done, snap.phases)))
 
     def _reveal(self, q: Question, typed: str | None) -> str:
         """Run the phase the question is about, then say how the prediction did."""
@@ -63,6 +67,8 @@ class LessonControls:
             verdict = "correct" if correct else "wrong"
             head = ("[green]✓ correct[/green]: " if correct else "[red]✗[/red] ") + \
                    (f"[b]{escape(shown)}[/b]" if correct else escape(said))
+            if "," in typed and not q.choices:  # say how a decimal comma was read
+                head += f" [dim](your {escape(typed.strip())} read as {show_number(read_number(typed))})[/dim]"
         self.lesson_pane.answered(q, verdict)
         said = fill(q.explanation, question_figures(snap, q))
         explanation = f"\n{escape(said)}" if said else ""

@@ -3,6 +3,9 @@ views it opens (sweep, loss landscape, digits, layer statistics): a mixin for ``
 
 from __future__ import annotations
 
+from rich.text import Text
+from textual.binding import Binding
+
 from tui_backprop.core.figures import change, fmt
 from tui_backprop.core.names import Names
 from tui_backprop.app.widgets.boundary import DecisionBoundary
@@ -108,7 +111,10 @@ class PlaygroundControls:
                 # (in the pause toast's place: that run is no longer on screen)
                 self.say_paused(f"Seed {seed} of the sweep opened: space trains it.", timeout=5)
 
-        self.app.push_screen(SweepScreen(swept), chosen)
+        # A lesson that locks the seed (or the data) may still show the sweep; its rows only are not opened.
+        locked = self.config.locks.action_lock("open_sweep_seed") is not None
+        screen = read_only_sweep(swept, lambda: self.locked("open_sweep_seed")) if locked else SweepScreen(swept)
+        self.app.push_screen(screen, chosen)
 
     def action_landscape(self) -> None:
         from tui_backprop.app.screens.landscape import LandscapeScreen, Source
@@ -135,3 +141,28 @@ class PlaygroundControls:
 
         self.leave_graph()
         self.app.push_screen(LayerStatsScreen(self))
+
+
+def read_only_sweep(config, refuse):
+    """The sweep of a lesson that locks the seed: Enter on a row says why (``refuse``) and the sweep stays, still
+    training, instead of opening that seed."""
+    from tui_backprop.app.screens.sweep import SweepScreen
+
+    class ReadOnlySweep(SweepScreen):
+        BINDINGS = [Binding("enter", "open_seed", "seed locked", id="sweep.open_seed", key_display="⏎",
+                            tooltip="This lesson locks the seed: its runs are shown, not opened")]
+
+        def on_mount(self) -> None:  # (after the sweep's own) its title must not promise what Enter won't do
+            title = self.query_one("#sweep-title")
+            text, promise = title.content, "Enter on a run opens its seed."
+            if isinstance(text, Text) and promise in text.plain:
+                title.update(text[: text.plain.index(promise)] + Text("The lesson locks the seed: Enter opens none."))
+
+        def action_open_seed(self) -> None:
+            refuse()
+
+        def on_data_table_row_selected(self, event) -> None:
+            event.stop()
+            refuse()
+
+    return ReadOnlySweep(config)

@@ -80,8 +80,20 @@ class SidePane:
 
     def action_configure(self) -> None:
         self._open_side("config-tab")
-        if self.form is not None and self.form.is_mounted:
-            self.query_one("#hidden").focus()
+        if self.form is None or not self.form.is_mounted:
+            return
+        # The first field the lesson leaves free: a locked one cannot take focus, and keys typed with none
+        # focused would run the main view's (space trains, u shows the solution: QA8 B5).
+        field = self.form.first_free_field()
+        if field is not None:
+            field.focus()
+            # (the tab has just opened: scrolled to once laid out, else Learning rate is typed into off-screen)
+            self.call_after_refresh(self.call_after_refresh, field.scroll_visible, animate=False)
+            return
+        self.form.focus_read_only()
+        locks = self.config.locks
+        self.notify(f"Locked by this lesson: every setting in this tab. {locks.why} The tab is only to read; "
+                    "escape closes it.", severity="warning", timeout=6)
 
     def action_lesson(self) -> None:
         covering = self.has_class("-narrow") or self.has_class("-lesson-over-middle") \

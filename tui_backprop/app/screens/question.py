@@ -11,7 +11,7 @@ import re
 from typing import Callable
 
 from rich.markup import escape
-from textual import events
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -27,7 +27,7 @@ from tui_backprop.lessons import Question
 def answer_pattern(question: Question) -> str:
     """What the answer box accepts: a number's characters, or the characters of the question's choices."""
     if not question.choices:
-        return r"[0-9.eE+\-−]*"
+        return r"[0-9.,eE+\-−]*"  # (a decimal comma reads as a point)
     chars = set("".join(question.choices))
     if chars & {"−", "-"}:
         chars |= {"−", "-"}  # either minus sign
@@ -50,6 +50,7 @@ class QuestionScreen(ClosesOnce, ModalScreen[None]):
         self.question = question
         self.reveal = reveal  # runs the phase, returns what to say (markup)
         self.revealed = False
+        self.refused = False  # the result line says why the last entry was refused
 
     def compose(self) -> ComposeResult:
         q = self.question
@@ -71,7 +72,20 @@ class QuestionScreen(ClosesOnce, ModalScreen[None]):
         if not value.strip():
             self.query_one("#question-result", Static).update("Type a prediction, or Escape to skip.")
             return
+        refused = self.question.refusal(value)
+        if refused is not None:  # a typo, not a prediction: the question stays (QA8 B3)
+            self.refused = True
+            self.query_one("#question-result", Static).update(
+                f"[b]{escape(refused)}[/b]\nEnter: answer · Escape: skip")
+            return
         self._show(self.reveal(self.question, value))
+
+    @on(Input.Changed)
+    def _typed(self) -> None:
+        """A refusal is about what was submitted: once the box changes it no longer applies."""
+        if self.refused and not self.revealed:
+            self.refused = False
+            self.query_one("#question-result", Static).update("Enter: answer · Escape: skip")
 
     def action_skip(self) -> None:
         if self.revealed:

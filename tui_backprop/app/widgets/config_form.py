@@ -196,6 +196,29 @@ class ConfigForm(VerticalScroll, can_focus=False):
         note.update(f"[b]Locked by this lesson[/b]: {names}. {locks.why}" if locks.locked else "")
         note.display = bool(locks.locked)
 
+    def first_free_field(self):
+        """The first field the lesson leaves free, a text box before any other (typing goes into it), or None."""
+        def shown(w) -> bool:  # a hidden field, or a tick box in the hidden features row
+            return w.display and (w.parent is self or shown(w.parent))
+
+        fields = [w for w in self.query("Input, Select, Checkbox") if w.focusable and shown(w)]
+        return next((w for w in fields if isinstance(w, Input)), fields[0] if fields else None)
+
+    def focus_read_only(self) -> None:
+        """Every field is locked: the form itself takes the keys, so typing meant for a field does not train,
+        reset or reveal the solution behind it (escape still leaves)."""
+        self.can_focus = True
+        self.focus()
+
+    def on_blur(self) -> None:
+        self.can_focus = False  # (only focus_read_only lets the form itself hold the focus)
+
+    def on_key(self, event) -> None:
+        if self.has_focus and (event.is_printable or event.key in ("backspace", "delete", "enter")):
+            event.stop()  # not on to the main view's keys
+            event.prevent_default()
+            self.app.bell()
+
     def set_learning_rate(self, value: float) -> None:
         self.config = self.config.replace("training", learning_rate=value)
         self.query_one("#learning_rate", Input).value = f"{value:g}"

@@ -241,6 +241,7 @@ class LessonPane(LessonText):
         self.differs: str | None = None  # the run's snapshots say (set_differs)
         self.goals: tuple[GoalResult, ...] = ()
         self.answers: dict[Question, str] = {}  # "correct", "wrong" or "skipped"
+        self.passed: frozenset[Question] = frozenset()  # the run went past where they are asked (set_passed)
         self.hints_shown = 0
         self.solution_shown = False
         self.redraw()
@@ -255,7 +256,14 @@ class LessonPane(LessonText):
         """Questions still to come, whose answers stay hidden (none while questions are off)."""
         if not self.questions_on:
             return ()
-        return tuple(q for q in self.config.questions if q not in self.answers)
+        return tuple(q for q in self.config.questions if q not in self.answers and q not in self.passed)
+
+    def set_passed(self, passed: frozenset[Question]) -> None:
+        """Questions whose ask point the run is past, unasked or unanswered (questions were off, or the run was
+        loaded): they will not come, so their answers show (QA8 B4: "= ?" for good)."""
+        if passed != self.passed:
+            self.passed = passed
+            self.redraw()
 
     def set_goals(self, results: tuple[GoalResult, ...]) -> None:
         if results != self.goals:
@@ -280,6 +288,21 @@ class LessonPane(LessonText):
         """The pane's text as Rich markup (preformatted lines included as they are)."""
         return "\n".join(markup for markup, _ in self.blocks())
 
+    def score(self) -> str:
+        """The questions' score, out of those asked so far (QA8 C1: "0 of 2 correct" after one), and what is left."""
+        answered = len(self.answers)
+        correct = sum(v == "correct" for v in self.answers.values())
+        skipped = sum(v == "skipped" for v in self.answers.values())
+        missed = sum(q not in self.answers for q in self.passed) if self.questions_on else 0
+        to_come = sum(q not in self.answers and q not in self.passed for q in self.config.questions)
+        if not answered and not missed:  # nothing to score yet: say what is coming
+            return f"none asked yet (this lesson asks {len(self.config.questions)})"
+        said = [f"{correct} of {answered} correct" + (f", {skipped} skipped" if skipped else "") if answered
+                else "none asked"]
+        if missed:  # questions turned on late, or a loaded run: a reset asks them again
+            said.append(f"{missed} passed unasked (r asks {'it' if missed == 1 else 'them'} again)")
+        return "; ".join(said) + (f" ({to_come} to come)" if to_come else "")
+
     def blocks(self) -> list[Block]:
         c = self.config
         parts: list[list[Block]] = [[(f"[b]{escape(c.title)}[/b]", False)]]
@@ -302,14 +325,8 @@ class LessonPane(LessonText):
                 lines.append("[dim]" + " · ".join(keys) + "[/dim]")
             parts.append([(line, False) for line in lines])
         if c.questions:
-            correct = sum(v == "correct" for v in self.answers.values())
-            skipped = sum(v == "skipped" for v in self.answers.values())
-            state = "" if self.questions_on else " — questions off (y turns them on)"
-            n = len(c.questions)
-            # before the first question comes up there is nothing to score: say what is coming
-            score = (f"{correct} of {n} correct" + (f", {skipped} skipped" if skipped else "") if self.answers
-                     else f"none asked yet (this lesson asks {n})")
-            parts.append([(f"[b]Questions[/b]: {score}" + state, False)])
+            parts.append([(f"[b]Questions[/b]: {self.score()}" +
+                           ("" if self.questions_on else " — questions off (y turns them on)"), False)])
         if c.lesson.strip():
             parts.append(lesson_blocks(mask(c.lesson, self.unanswered())))
         else:
