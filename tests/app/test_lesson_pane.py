@@ -360,3 +360,23 @@ async def test_a_lesson_opened_with_o_shows_its_text_as_on_the_first_screen():
         await pilot.pause(0.3)
         assert app.config.name == "sigmoid-neuron"
         assert app.main.query_one("#side", TabbedContent).active == "lesson-tab"
+
+
+async def test_a_challenge_names_the_learners_settings_and_the_title_says_changed_after_plus():
+    """QA8 C10: challenge-learning-rate asks for another learning rate, then warned "Written for the lesson's
+    settings … may differ … (o reloads the lesson)" about the very change asked for; and the side pane's title
+    kept "challenge-learning-rate" after + (it followed rebuilds only)."""
+    app = BackpropApp(load_preset("challenge-learning-rate"), questions=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.query_one(LessonPane)
+        await pilot.press(*["plus"] * 5)
+        await pilot.pause(0.3)
+        assert app.session.learning_rate == 0.1
+        text = " ".join(pane.render().plain.split())
+        assert "Your run: lr 0.1, not 0.0001 (o starts the challenge over)." in text, text
+        assert "Written for the lesson's settings" not in text
+        assert app.main.query_one("#side").border_title == "challenge-learning-rate (changed)"
+        await pilot.press(*["minus"] * 5)
+        await pilot.pause(0.3)
+        assert app.main.query_one("#side").border_title == "challenge-learning-rate"
+        assert "Your run" not in pane.render().plain

@@ -32,6 +32,7 @@ class LessonControls:
         pane = self.lesson_pane
         pane.set_goals(self.session.goals.results())
         pane.set_differs(snap.differs_from_lesson)
+        self.title_side()
         q = self.session.question
         if q is not None and not snap.running and not self.runner.running and self._question_shown is None \
                 and self.questions_on:

@@ -164,6 +164,15 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
         if self.config.compare:
             self.open_compare()
 
+    def title_side(self) -> None:
+        """The side pane's title: the lesson's name, "(changed)" while the run's settings are not the lesson's
+        (after + too, not only after a rebuild); the session judges, as for the line above the lesson."""
+        session = self.session
+        title = session.config.name + (" (changed)" if session.settings_changed else "")
+        side = self.query_one("#side")
+        if side.border_title != title:
+            side.border_title = title
+
     def action_compare(self) -> None:
         """C: back to the comparison escape left (QA8 C4: only reloading the preset brought it back)."""
         if not self.config.compare:
@@ -324,7 +333,7 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
             self.form.config = session.config
         self.query_one(ComputationGraph).new_session(session.config.names)
         # (the session judges, as for the line above the lesson: put back as it was, it is the lesson's again)
-        self.query_one("#side").border_title = session.config.name + (" (changed)" if session.settings_changed else "")
+        self.title_side()
         inspector = self.query_one(Inspector)
         inspector.select(0, 0, 0, 0)
         inspector.scroll_home(animate=False)

@@ -27,9 +27,12 @@ from tui_backprop.lessons import GoalResult, Question, mask
 
 Block = tuple[str, bool]  # (Rich markup, preformatted?)
 
-def differs_note(differs: str) -> str:
+def differs_note(differs: str, challenge: bool = False) -> str:
     """Above the lesson when the run is not the lesson's (``SessionStops.differs_from_lesson``, which the notes
-    use too): its worked numbers and notes are for the lesson's own settings."""
+    use too): its worked numbers and notes are for the lesson's own settings. In a challenge (a lesson with
+    goals) changing them is the task: the line names the learner's settings, no warning (QA8 C10)."""
+    if challenge:
+        return f"Your run: {differs} (o starts the challenge over)."
     ways = ["o reloads the lesson"]
     if "typed by hand" in differs:
         ways.insert(0, "r resets the weights")
@@ -307,7 +310,7 @@ class LessonPane(LessonText):
         c = self.config
         parts: list[list[Block]] = [[(f"[b]{escape(c.title)}[/b]", False)]]
         if self.differs:
-            parts.append([(f"[i]{escape(differs_note(self.differs))}[/i]", False)])
+            parts.append([(f"[i]{escape(differs_note(self.differs, challenge=bool(c.goals)))}[/i]", False)])
         if c.goals:
             met = sum(g.met for g in self.goals)
             lines = [f"[b]Goals[/b] ({met} of {len(c.goals)} met" + (": solved!)" if met == len(c.goals) else ")")]
