@@ -164,15 +164,24 @@ def cmd_serve(args) -> int:
     return 0
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """Bad arguments get one line and exit 2, as every other bad input does (argparse printed its whole usage
+    first: six lines for `--steps 1e3`); --help still shows everything. Subcommands' parsers are of this class."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message} (--help lists the options)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from tui_backprop.presets import DEFAULT_PRESET
     from tui_backprop.serve import DEFAULT_MAX_SESSIONS
 
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="tui-backprop",
         description="Watch backpropagation happen in your terminal. Without a command, opens the app.",
     )
     parser.add_argument("--version", action="version", version=f"tui-backprop {__version__}")
-    parser.add_argument("--preset", help="preset name or path to a .toml file (default: xor)")
+    parser.add_argument("--preset", help=f"preset name or path to a .toml file (default: {DEFAULT_PRESET})")
     parser.add_argument("--seed", type=int, help="override the preset's seed")
     parser.add_argument("--no-mouse", action="store_true", help="leave the mouse to the terminal (handy over SSH)")
     parser.add_argument("--no-questions", action="store_true",

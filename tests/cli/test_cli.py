@@ -340,3 +340,18 @@ def test_presets_come_in_the_courses_order_and_the_app_starts_on_the_first(capsy
     names = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
     assert names[:5] == ["one-weight", "chain-two-weights", "neuron-with-bias", "sigmoid-neuron", "gauss"]
     assert names[-1] == "playground"
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["train", "--preset", "xor", "--steps", "1e3"],
+     "tui-backprop train: argument --steps: invalid int value: '1e3' (--help lists the options)"),
+    (["sweep", "--preset", "xor", "--seeds", "0:3"],
+     "tui-backprop sweep: the following arguments are required: --steps (--help lists the options)"),
+    (["--bogus"], "tui-backprop: unrecognized arguments: --bogus (--help lists the options)"),
+])
+def test_bad_arguments_get_one_line_and_exit_2(capsys, argv, said):
+    """QA8 K2: argparse printed its six-line usage before the error; bad input gets one line."""
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.splitlines() == [said]
