@@ -489,8 +489,11 @@ def test_a_lesson_run_stops_once_every_goal_is_decided():
     assert solved.run(100) == "steps"  # once: space trains on
     unsolved = Session(config)
     unsolved.pause_after = "none"
-    assert unsolved.run(200_000) == "stop" and unsolved.epoch == 101  # the deadline: within 100 epochs
-    assert "the goal was not met in time" in unsolved.message
+    # the deadline, within 100 epochs, is decided at epoch 100's end, not one epoch later (QA8 K1)
+    assert unsolved.run(200_000) == "stop" and unsolved.epoch == 100 and unsolved.step_count == 1000
+    assert unsolved.message.startswith("Stopped at step 1,000: the goal was not met in time")
+    (missed,) = unsolved.goals.results()
+    assert missed.missed and not missed.met
     headless_run = Session.headless(config)  # the CLI's runs go on to their --steps
     assert headless_run.run(2000) == "steps"
 

@@ -232,6 +232,11 @@ class Goal:
         return (self.within_epochs is not None and epoch > self.within_epochs) or \
                (self.by_step is not None and step > self.by_step)
 
+    def last_chance(self, step: int, epoch: int) -> bool:
+        """At (or past) its deadline: unmet here, it is missed here, not an epoch later (QA8 K1)."""
+        return (self.within_epochs is not None and epoch >= self.within_epochs) or \
+               (self.by_step is not None and step >= self.by_step)
+
 
 @dataclass(frozen=True)
 class GoalResult:
@@ -262,10 +267,10 @@ class GoalTracker:
         for i, g in enumerate(self.goals):
             if i in self._met or g.measure == "hidden_neurons":
                 continue
-            if g.too_late(step, epoch):
-                self._missed.add(i)
-            elif g.holds(values[g.measure]):
+            if not g.too_late(step, epoch) and g.holds(values[g.measure]):
                 self._met[i] = step
+            elif g.last_chance(step, epoch):
+                self._missed.add(i)
 
     def results(self) -> tuple[GoalResult, ...]:
         out = []
