@@ -83,7 +83,8 @@ def test_each_layer_has_its_own_mark_so_no_color_tells_them_apart():
     snap = SimpleNamespace(update_ratio_steps=np.array([16, 32, 48]), step=48, layers=(),
                            update_ratio_history=np.array([[-3.0, -2.0, -1.0]] * 3))
     plot.show(snap)
-    assert marks == ["-", "braille", "•", "x"]  # the −3 line in dashes (QA5 C10: not L1's braille), then L1, L2, L3
+    # the −3 line in dashes (QA5 C10: not L1's braille), then L3, L2, L1: L1 on top (QA8 C13)
+    assert marks == ["-", "x", "•", "braille"]
 
 
 def test_the_ratio_plots_step_labels_have_separators():
@@ -176,7 +177,7 @@ async def test_the_ratio_lines_end_at_the_step_the_run_is_at():
         assert got["x"][-1] == "2,998", got
         last = [layer.diagnostics.update_ratio for layer in snap.layers]
         assert [line[0][-1] for line in lines[1:]] == [2998, 2998]  # each layer's line ends at this step …
-        assert [line[1][-1] for line in lines[1:]] == pytest.approx(np.log10(last))  # … at its ratio
+        assert [line[1][-1] for line in lines[:0:-1]] == pytest.approx(np.log10(last))  # … at its ratio (L1 last)
 
 
 @pytest.mark.flaky(reruns=2)
@@ -367,3 +368,24 @@ async def test_every_histogram_rows_bars_start_in_one_column(size, preset, steps
         assert len(gradients) == len(app.session.snapshot().layers)
         # no "−0.00014" beside "−3e−5": small ends take a power of ten; 1 and up stay plain ("−2.4", not "−2.4e0")
         assert not any(end.lstrip("−").startswith("0.") or end.endswith("e0") for end in gradients), gradients
+
+
+async def test_vanishing_gradients_layer_1_is_read_on_top_in_the_legend_and_in_its_header():
+    """QA8 C13: the lesson asks for layer 1's ratio (near 10⁻⁶), but L2–L4's marks covered L1's row and with 9
+    layers the legend dropped the values. L1 is drawn last (on top), the legend keeps the values in a tighter
+    form where they fit, and each layer's header gives its latest log10 ratio."""
+    app = BackpropApp(load_preset("vanishing-gradients"), questions=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        for _ in range(30):  # on past the lesson's notes
+            if app.session.step_count < 10:
+                app.session.run(10 - app.session.step_count)
+        app.screen.publish_now()
+        await pilot.press("U")
+        await pilot.pause(0.5)
+        latest = np.log10([layer.diagnostics.update_ratio for layer in app.session.snapshot().layers])
+        legend = Text.from_markup(app.screen.query_one(RatioPlot).border_subtitle).plain
+        assert legend.startswith(f"━L1 {fmt(latest[0], 2)}  •L2 {fmt(latest[1], 2)}"), legend
+        text = app.screen.query_one("#layer-stats-text")
+        lines = [strip.text for strip in text.render_lines(Region(0, 0, *text.size))]
+        assert any(f"Layer 1 · sigmoid · 8 units · log10 ratio {fmt(latest[0], 2)} ·" in line for line in lines)

@@ -148,13 +148,16 @@ def ratio_legend(snap, room: int) -> str:
         values = ["none" if not np.isfinite(v) or v <= NO_UPDATE + 1 else fmt(float(v), 2) for v in ratios[-1]]
         with_values = [f"{mark} {value}" for mark, value in zip(marks, values)]
         head = f"step {int(steps[-1]):,}: "
-        if len(head + " · ".join(with_values)) <= room:
-            marks, prefix = with_values, head
-        else:
-            prefix = ""
-    else:
-        prefix = ""
-    return prefix + " · ".join(f"[{MARKUP_COLORS[i % len(MARKUP_COLORS)]}]{mark}[/]" for i, mark in enumerate(marks))
+        # the step and the values where they fit; else the values alone (9 layers at 100 columns: QA8 C13)
+        tight = [f"{mark.replace(' ', '', 1)} {value}" for mark, value in zip(marks, values)]  # "━L1 −5.8"
+        for prefix, shown, gap in ((head, with_values, " · "), ("", with_values, " · "), ("", tight, "  ")):
+            if len(prefix + gap.join(shown)) <= room:
+                return prefix + coloured(shown, gap)
+    return coloured(marks, " · ")
+
+
+def coloured(marks: list[str], gap: str) -> str:
+    return gap.join(f"[{MARKUP_COLORS[i % len(MARKUP_COLORS)]}]{mark}[/]" for i, mark in enumerate(marks))
 
 
 def ratio_series(snap):
@@ -191,7 +194,7 @@ class RatioPlot(PlotextPlot):
         x = steps.tolist()
         # in dashes, no layer's mark: without colour (NO_COLOR) a grey braille line was L1's own
         plt.plot([x[0], x[-1]], [HEALTHY_LOG_RATIO, HEALTHY_LOG_RATIO], color="gray", marker="-")
-        for i in range(ratios.shape[1]):
+        for i in reversed(range(ratios.shape[1])):  # L1 last, on top: the layer lessons ask about (QA8 C13)
             y = ratios[:, i]
             ok = np.isfinite(y) & (y > NO_UPDATE + 1)  # no update at all: drawn nowhere
             # One line per run of steps with an update: a line joined across steps with none drew updates of
@@ -273,8 +276,13 @@ class LayerStatsScreen(ViewScreen):
                   f"std(∂{escape(loss)}/∂W)/std(W): how big the gradient is next to the weights."]
         stats = [layer_stats(layer, BINS) for layer in snap.layers]
         labels, widths = range_labels(stats)
+        series = ratio_series(snap)
         for layer, layer_stat, layer_labels in zip(snap.layers, stats, labels):
             title = f"[b]Layer {layer.index + 1}[/b] · {layer.activation} · {counted(layer.units, 'unit')}"
+            latest = None if series is None else float(series[1][-1, layer.index])
+            if latest is not None and np.isfinite(latest) and latest > NO_UPDATE + 1:
+                # each layer's latest ratio, the chart's, where no other layer's marks can hide it (QA8 C13)
+                title += f" · log10 ratio {fmt(latest, 2)}"
             text = describe(layer_stat, loss, layer_labels, widths)
             blocks.append(title + (" · " if not text.startswith(" ") else "\n") + escape(text))
         self.query_one("#layer-stats-text", Static).update("\n".join(blocks))
