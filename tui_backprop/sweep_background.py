@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tui_backprop.config import Config, ConfigError
-from tui_backprop.sweep import DIVERGED, Sweep, build_sweep
+from tui_backprop.sweep import DIVERGED, Sweep, build_sweep, falling, tail_start
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,8 @@ class SweepPicture:
     finished: bool  # the sweep is over (every run done or the step budget spent)
     updates_per_second: float
     error: str | None = None
+    tail: np.ndarray | None = None  # [K] training loss at step ``tail_step``, where the budget's last tenth begins
+    tail_step: int = 0
 
     @property
     def reached(self) -> int:
@@ -55,10 +57,21 @@ class SweepPicture:
     def diverged(self) -> int:
         return sum(self.diverged_run(k) for k in range(self.runs)) if self.finished else 0
 
+    def falling_run(self, k: int) -> bool:
+        """Run k spent the budget above the goal but its loss still fell over the last tenth (``sweep.falling``):
+        slower than the budget, not stuck (QA8 C2)."""
+        if not self.finished or self.halts[k] is not None or self.stopped_at[k] >= 0 or self.tail is None:
+            return False
+        return not self.diverged_run(k) and falling(float(self.tail[k]), float(self.loss[k]))
+
+    @property
+    def still_falling(self) -> int:
+        return sum(self.falling_run(k) for k in range(self.runs)) if self.finished else 0
+
     @property
     def stuck(self) -> int:
-        """Runs that spent the whole budget above the goal without diverging (only known once the sweep is over)."""
-        return self.runs - self.reached - self.halted - self.diverged if self.finished else 0
+        """Runs that spent the whole budget above the goal on a flat tail (only known once the sweep is over)."""
+        return self.runs - self.reached - self.halted - self.diverged - self.still_falling if self.finished else 0
 
     @property
     def runs(self) -> int:
@@ -145,13 +158,18 @@ class BackgroundSweep:
             self._publish_error(str(exc))
             return
         self._start = start
+        self._tail, self._tail_step = None, tail_start(sweep.max_steps)
         self._goal, self._source = goal, source
         self._started = time.perf_counter()
         self._publish(sweep, False)
         chunk = 1
         while not self._cancel and not pop.done and pop.step_count < sweep.max_steps:
+            if self._tail is None and pop.step_count >= self._tail_step:  # once: where the last tenth begins
+                with np.errstate(all="ignore"):
+                    self._tail = pop.evaluate(pop.x_train, pop.y_train)
             began = time.perf_counter()
-            pop.run(min(chunk, sweep.max_steps - pop.step_count), should_stop=lambda: self._cancel)
+            to_tail = self._tail_step - pop.step_count if pop.step_count < self._tail_step else sweep.max_steps
+            pop.run(min(chunk, sweep.max_steps - pop.step_count, to_tail), should_stop=lambda: self._cancel)
             took = time.perf_counter() - began
             chunk = max(1, min(chunk * 2, int(chunk * self.chunk_seconds / max(took, 1e-6)) or 1))
             self._publish(sweep, False)
@@ -175,7 +193,8 @@ class BackgroundSweep:
             step=pop.step_count, max_steps=sweep.max_steps, seeds=sweep.seeds, goal=self._goal,
             goal_source=self._source, curve_steps=curve_steps, curves=curves, median=median, loss=latest,
             steps=pop.steps.copy(), stopped_at=pop.stopped_at.copy(), halts=tuple(pop.halts), finished=finished,
-            updates_per_second=float(pop.steps.sum()) / elapsed if elapsed > 0 else 0.0)
+            updates_per_second=float(pop.steps.sum()) / elapsed if elapsed > 0 else 0.0,
+            tail=self._tail, tail_step=self._tail_step)
         with self._lock:
             self._picture = picture
 

@@ -449,3 +449,22 @@ async def test_o_from_any_view_closes_it_and_the_preset_loads_into_the_main_view
         await pilot.press(*"chain-two", "enter")
         await pilot.pause(0.3)
         assert app.config.name == "chain-two-weights" and app.screen is app.main
+
+
+def test_slow_runs_read_still_falling_and_only_a_flat_tail_reads_stuck():
+    """QA8 C2: xor at 3,000 steps counted "stuck: 10 of 32" though most were still descending."""
+    from tui_backprop.app.screens.sweep import outcome
+    from tui_backprop.sweep_background import BackgroundSweep
+
+    config = load_preset("xor").with_seed(12).replace("training", stop_below_loss=0.0799)  # 32 seeds' goal
+    sweep = BackgroundSweep(config, runs=10)  # seeds 12–21
+    sweep.start()
+    sweep.join(120)
+    picture = sweep.picture()
+    assert picture.finished and picture.tail_step == 2700
+    rows = {seed: outcome(picture, k) for k, seed in enumerate(picture.seeds)}
+    assert [rows[s] for s in (12, 14, 17, 19, 21)] == ["still falling"] * 5 and rows[18] == "stuck"
+    assert picture.still_falling == 5 and picture.stuck == 10 - 5 - picture.reached
+    text = headline(picture)
+    assert "not reached yet, still falling: 5 of 10 (50%)" in text
+    assert f"stuck (loss down < 1% in the last 300 steps): {picture.stuck} of 10" in text

@@ -1,7 +1,7 @@
 """Sweep seeds: 32 seeds of the current configuration trained at once, in the background.
 
 Every run's training-loss curve is drawn faintly, the median run's on top; the
-table lists each seed's outcome (reached the goal at step N, stuck, diverged, halted),
+table lists each seed's outcome (reached the goal at step N, still falling, stuck, diverged, halted),
 and Enter on a row opens that seed in the main view.
 """
 
@@ -24,7 +24,7 @@ from tui_backprop.app.widgets.footer import FittedFooter
 from tui_backprop.config import Config, ConfigError, load_config
 from tui_backprop.core.figures import MINUS, beside, tick
 from tui_backprop.schema import setting_changes
-from tui_backprop.sweep import DIVERGED
+from tui_backprop.sweep import DIVERGED, FLAT
 from tui_backprop.sweep_background import BackgroundSweep, SweepPicture
 
 RUNS = 32
@@ -51,6 +51,8 @@ def outcome(picture: SweepPicture, k: int) -> str:
         return f"reached in {picture.stopped_at[k]:,}"  # steps taken: its loss is step N + 1's on the curve
     if picture.diverged_run(k):
         return "diverged"
+    if picture.falling_run(k):
+        return "still falling"  # not reached yet: slower than the budget, not stuck
     return "stuck" if picture.finished else "training"
 
 
@@ -87,8 +89,13 @@ def headline(picture: SweepPicture) -> str:
              f"reached loss < {goal_text(picture)}{f' ({picture.goal_source})' if picture.goal_source else ''}: "
              f"{picture.reached} of {runs} ({picture.reached / runs:.0%})"]
     if picture.finished:
+        if picture.still_falling:
+            parts.append(f"not reached yet, still falling: {picture.still_falling} of {runs} "
+                         f"({picture.still_falling / runs:.0%})")
         if picture.stuck or not picture.diverged:  # (none stuck where runs diverged: room for the halted count)
-            parts.append(f"[b]stuck: {picture.stuck} of {runs} ({picture.stuck / runs:.0%})[/b]")
+            flat = f" (loss down < {FLAT:.0%} in the last {picture.max_steps - picture.tail_step:,} steps)" \
+                if picture.still_falling else ""
+            parts.append(f"[b]stuck{flat}: {picture.stuck} of {runs} ({picture.stuck / runs:.0%})[/b]")
         if picture.diverged:
             parts.append(f"[b]diverged (loss over {DIVERGED:g}× its start): {picture.diverged} of {runs} "
                          f"({picture.diverged / runs:.0%})[/b]")
