@@ -51,6 +51,12 @@ class Sweep:
     seeds: tuple[int, ...]  # of each run
     learning_rates: tuple[float, ...]  # of each run
     max_steps: int  # --steps, or fewer when the preset stops after some epochs
+    goals: tuple = ()  # the preset's [[goals]] (lessons.Goal): named, not judged
+
+
+def sweep_goals(sweep: Sweep) -> list:
+    """The preset's goals about training (not "at most N hidden neurons"), which the sweep does not judge."""
+    return [g for g in sweep.goals if g.measure != "hidden_neurons"]
 
 
 def parse_seeds(text: str) -> range:
@@ -157,7 +163,7 @@ def build_sweep(config: Config, seeds, learning_rates=None, steps: int = 0, stop
     population = Population(first.network, np.array(params), datasets, run_seeds, t.batch_size, t.optimizer,
                             run_rates, t.regularization, t.regularization_rate, dict(t.optimizer_settings),
                             stop_below_loss=stop, accuracy_threshold=threshold, track_epochs=track_epochs)
-    return Sweep(population, tuple(run_seeds), tuple(run_rates), steps)
+    return Sweep(population, tuple(run_seeds), tuple(run_rates), steps, tuple(config.goals))
 
 
 def _size(count: int) -> str:
@@ -278,6 +284,9 @@ def summary(sweep: Sweep, results: list[dict], title: str, elapsed: float, start
             lines.append(f"  accuracy             {quantiles((r['accuracy'] for r in group), percent=True)}")
         lines.append("  final training loss, runs per range:")
         lines += ["  " + line for line in histogram([r["final_loss"] for r in group], bound=pop.stop_below_loss)]
+    judged = [g.text for g in sweep_goals(sweep)]
+    if judged:  # a challenge's goals (QA8 C3): the sweep measures training loss at epoch ends only
+        lines.append(f"not judged here: the challenge's goal{'s' if len(judged) > 1 else ''} {'; '.join(judged)}")
     updates = int(pop.steps.sum())
     lines.append(f"{updates:,} network updates in {elapsed:.2f} s ({updates / max(elapsed, 1e-9):,.0f} per second)")
     return lines
@@ -325,7 +334,8 @@ def cmd_sweep(args) -> int:
     results = run_results(sweep, start, tail)
     if args.json:  # a closed pipe or a full disk: cli.main says so
         json.dump({"preset": config.name, "steps": sweep.max_steps, "stop_below_loss": pop.stop_below_loss,
-                   "tail_start": tail_start(sweep.max_steps), "runs": results}, sys.stdout)
+                   "tail_start": tail_start(sweep.max_steps),
+                   "goals_not_judged": [g.text for g in sweep_goals(sweep)], "runs": results}, sys.stdout)
         sys.stdout.write("\n")
     else:
         print("\n".join(summary(sweep, results, f"{config.title} ({config.name})", elapsed, start)))

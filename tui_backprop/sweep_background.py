@@ -153,6 +153,10 @@ class BackgroundSweep:
                 source = "a tenth of the median start"  # a preset's stop_below_loss chooses it instead
             else:
                 source = "the lesson's goal"
+            lesson_goals = [g.text for g in self.config.goals if g.measure != "hidden_neurons"]
+            if lesson_goals:  # a challenge's goals are not judged here (QA8 C3): say so where the goal is named
+                source = f"{'the preset' + chr(39) + 's stop_below_loss' if goal == self.config.training.stop_below_loss else source}, " \
+                         f"not the challenge's {'; '.join(lesson_goals)}"
             pop.stop_below_loss = goal
         except (ConfigError, ValueError) as exc:
             self._publish_error(str(exc))

@@ -468,3 +468,31 @@ def test_slow_runs_read_still_falling_and_only_a_flat_tail_reads_stuck():
     text = headline(picture)
     assert "not reached yet, still falling: 5 of 10 (50%)" in text
     assert f"stuck (loss down < 1% in the last 300 steps): {picture.stuck} of 10" in text
+
+
+async def test_a_challenges_sweep_says_its_goal_is_not_the_challenges():
+    """QA8 C3: challenge-learning-rate's sweep read "goal: loss < 0.0793" (a tenth of the median start, training
+    loss) while the challenge asks for test loss ≤ 0.15 within 100 epochs, and said nothing about it."""
+    app = BackpropApp(load_preset("challenge-learning-rate"), questions=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("S")
+        await pilot.pause(0.2)
+        screen = app.screen
+        await wait_until_finished(pilot, screen)
+        counts = str(screen.query_one("#sweep-counts").render())
+        assert "(a tenth of the median start, not the challenge's test loss ≤ 0.15 within 100 epochs)" in counts
+        subtitle = screen.query_one("#sweep-curves").border_subtitle
+        assert subtitle.startswith("sweep's goal: loss < 0.0")
+
+
+def test_the_cli_sweep_names_the_challenges_goal_it_does_not_judge(capsys):
+    from tui_backprop.cli import main
+
+    assert main(["sweep", "--preset", "challenge-learning-rate", "--seeds", "0:2", "--steps", "20"]) == 0
+    out = capsys.readouterr().out
+    assert "not judged here: the challenge's goal test loss ≤ 0.15 within 100 epochs" in out
+    import json
+
+    assert main(["sweep", "--preset", "challenge-learning-rate", "--seeds", "0:2", "--steps", "20", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["goals_not_judged"] == ["test loss ≤ 0.15 within 100 epochs"]

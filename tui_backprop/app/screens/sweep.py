@@ -156,7 +156,9 @@ class SweepCurves(PlotextPlot):
         picture = self.picture
         if picture is not None and not picture.error:
             # (where the goal comes from is said with the counts: at 80 columns it cut this caption short)
-            self.border_subtitle = f"goal: loss < {goal_text(picture)}"
+            # a challenge's own goal is another (QA8 C3): this one is the sweep's (the counts say which)
+            mine = "sweep's " if "not the challenge's" in picture.goal_source else ""
+            self.border_subtitle = f"{mine}goal: loss < {goal_text(picture)}"
         if picture is None or picture.error or len(picture.curve_steps) < 2:
             plt.title("starting the runs …")
             self.refresh()
