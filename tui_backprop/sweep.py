@@ -25,6 +25,24 @@ from tui_backprop.training.session import Session, dataset_for
 
 MEMORY_SHARE = 0.8  # of the memory available now, the most a sweep may plan to use
 DIVERGED = 10.0  # a run whose training loss ends over this many times its start diverged (QA5 C8), not stuck
+# "Stuck" is a flat tail, not a slow run (QA8 C2): a run that missed the goal is stuck when its training loss
+# fell by less than FLAT (1%) of itself over the last TAIL (tenth) of the steps, else it is still falling.
+# xor-two-hidden's stuck seeds fall 0.03% there (0.34766 → 0.34754), xor's slow ones 2–7% (seed 21: 0.0885 →
+# 0.0826, at the goal 70 steps later).
+TAIL = 0.1
+FLAT = 0.01
+OUTCOMES = ("reached", "still falling", "stuck", "diverged", "halted")  # the JSON's "outcome"
+
+
+def tail_start(max_steps: int) -> int:
+    """The step after which the last tenth of a budget begins (0 for a budget too short to have one)."""
+    return max_steps - max(1, math.ceil(TAIL * max_steps)) if max_steps > 1 else 0
+
+
+def falling(tail_loss, final_loss) -> bool:
+    """Still falling: the loss at the end is at least ``FLAT`` of itself below the loss where the tail began."""
+    return (tail_loss is not None and final_loss is not None and math.isfinite(tail_loss)
+            and math.isfinite(final_loss) and tail_loss - final_loss >= FLAT * abs(tail_loss))
 
 
 @dataclass(frozen=True)
@@ -33,6 +51,12 @@ class Sweep:
     seeds: tuple[int, ...]  # of each run
     learning_rates: tuple[float, ...]  # of each run
     max_steps: int  # --steps, or fewer when the preset stops after some epochs
+    goals: tuple = ()  # the preset's [[goals]] (lessons.Goal): named, not judged
+
+
+def sweep_goals(sweep: Sweep) -> list:
+    """The preset's goals about training (not "at most N hidden neurons"), which the sweep does not judge."""
+    return [g for g in sweep.goals if g.measure != "hidden_neurons"]
 
 
 def parse_seeds(text: str) -> range:
@@ -139,7 +163,7 @@ def build_sweep(config: Config, seeds, learning_rates=None, steps: int = 0, stop
     population = Population(first.network, np.array(params), datasets, run_seeds, t.batch_size, t.optimizer,
                             run_rates, t.regularization, t.regularization_rate, dict(t.optimizer_settings),
                             stop_below_loss=stop, accuracy_threshold=threshold, track_epochs=track_epochs)
-    return Sweep(population, tuple(run_seeds), tuple(run_rates), steps)
+    return Sweep(population, tuple(run_seeds), tuple(run_rates), steps, tuple(config.goals))
 
 
 def _size(count: int) -> str:
@@ -150,8 +174,11 @@ def _size(count: int) -> str:
 
 
 # --------------------------------------------------------------- results
-def run_results(sweep: Sweep) -> list[dict]:
-    """One record per run, in run order (the JSON's ``runs``)."""
+def run_results(sweep: Sweep, start=None, tail=None) -> list[dict]:
+    """One record per run, in run order (the JSON's ``runs``).
+
+    ``start``/``tail``: each run's training loss at its initial weights and at ``tail_start``, for ``outcome``.
+    """
     pop = sweep.population
     train, test, accuracy = pop.final_metrics()
     out = []
@@ -166,7 +193,13 @@ def run_results(sweep: Sweep) -> list[dict]:
             "accuracy": _json_float(accuracy[k]),
             "stopped_at": int(pop.stopped_at[k]) if pop.stopped_at[k] >= 0 else None,
             "halted": halt.message if halt else None,
+            "tail_loss": None if tail is None else _json_float(tail[k]),
         })
+    blew_up = diverged(out, start)
+    for r, grew in zip(out, blew_up):
+        r["outcome"] = ("halted" if r["halted"] else "reached" if r["stopped_at"] is not None
+                        else "diverged" if grew else "still falling" if falling(r["tail_loss"], r["final_loss"])
+                        else "stuck")
     return out
 
 
@@ -237,6 +270,13 @@ def summary(sweep: Sweep, results: list[dict], title: str, elapsed: float, start
         grew = sum(b for r, b in zip(results, blew_up) if r["learning_rate"] == rate)
         if grew:
             lines.append(f"  diverged (final loss over {DIVERGED:g}× its start): {grew} of {counted(len(group), 'run')}")
+        if pop.stop_below_loss is not None and any("outcome" in r for r in group):
+            still = sum(r.get("outcome") == "still falling" for r in group)
+            stuck = sum(r.get("outcome") == "stuck" for r in group)
+            tail = f"the last {counted(sweep.max_steps - tail_start(sweep.max_steps), 'step')}"
+            lines.append(f"  not reached yet, still falling (loss down ≥ {FLAT:.0%} over {tail}): {still} of "
+                         f"{counted(len(group), 'run')}")
+            lines.append(f"  stuck (loss down < {FLAT:.0%} over {tail}): {stuck} of {counted(len(group), 'run')}")
         lines.append(f"  final training loss  {quantiles((r['final_loss'] for r in group), bound=pop.stop_below_loss)}")
         if any(r["test_loss"] is not None for r in group):
             lines.append(f"  final test loss      {quantiles(r['test_loss'] for r in group)}")
@@ -244,6 +284,9 @@ def summary(sweep: Sweep, results: list[dict], title: str, elapsed: float, start
             lines.append(f"  accuracy             {quantiles((r['accuracy'] for r in group), percent=True)}")
         lines.append("  final training loss, runs per range:")
         lines += ["  " + line for line in histogram([r["final_loss"] for r in group], bound=pop.stop_below_loss)]
+    judged = [g.text for g in sweep_goals(sweep)]
+    if judged:  # a challenge's goals (QA8 C3): the sweep measures training loss at epoch ends only
+        lines.append(f"not judged here: the challenge's goal{'s' if len(judged) > 1 else ''} {'; '.join(judged)}")
     updates = int(pop.steps.sum())
     lines.append(f"{updates:,} network updates in {elapsed:.2f} s ({updates / max(elapsed, 1e-9):,.0f} per second)")
     return lines
@@ -275,18 +318,24 @@ def cmd_sweep(args) -> int:
     show_progress = not args.json and sys.stderr.isatty()
     started = time.perf_counter()
     chunk = max(1, min(200, sweep.max_steps // 100 or 1))
+    tail_at, tail = tail_start(sweep.max_steps), None
     while pop.step_count < sweep.max_steps and not pop.done:
-        pop.run(min(chunk, sweep.max_steps - pop.step_count))
+        if tail is None and pop.step_count >= tail_at:  # once, outside the steps: where the last tenth begins
+            with np.errstate(all="ignore"):
+                tail = pop.evaluate(pop.x_train, pop.y_train)
+        pop.run(min(chunk, sweep.max_steps - pop.step_count,
+                    tail_at - pop.step_count if pop.step_count < tail_at else sweep.max_steps))
         if show_progress:
             _progress(pop, sweep.max_steps, started)
     elapsed = time.perf_counter() - started
     if show_progress:
         sys.stderr.write("\n")
     pop.finish_all()
-    results = run_results(sweep)
+    results = run_results(sweep, start, tail)
     if args.json:  # a closed pipe or a full disk: cli.main says so
         json.dump({"preset": config.name, "steps": sweep.max_steps, "stop_below_loss": pop.stop_below_loss,
-                   "runs": results}, sys.stdout)
+                   "tail_start": tail_start(sweep.max_steps),
+                   "goals_not_judged": [g.text for g in sweep_goals(sweep)], "runs": results}, sys.stdout)
         sys.stdout.write("\n")
     else:
         print("\n".join(summary(sweep, results, f"{config.title} ({config.name})", elapsed, start)))

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from tui_backprop.config import Config, ConfigError
-from tui_backprop.sweep import DIVERGED, Sweep, build_sweep
+from tui_backprop.lessons import GoalTracker
+from tui_backprop.sweep import DIVERGED, Sweep, build_sweep, falling, tail_start
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,9 @@ class SweepPicture:
     finished: bool  # the sweep is over (every run done or the step budget spent)
     updates_per_second: float
     error: str | None = None
+    tail: np.ndarray | None = None  # [K] training loss at step ``tail_step``, where the budget's last tenth begins
+    tail_step: int = 0
+    challenge: str = ""  # a challenge's goals, judged as the lesson does: ``stopped_at`` is where all were met
 
     @property
     def reached(self) -> int:
@@ -55,10 +59,21 @@ class SweepPicture:
     def diverged(self) -> int:
         return sum(self.diverged_run(k) for k in range(self.runs)) if self.finished else 0
 
+    def falling_run(self, k: int) -> bool:
+        """Run k spent the budget above the goal but its loss still fell over the last tenth (``sweep.falling``):
+        slower than the budget, not stuck (QA8 C2)."""
+        if not self.finished or self.halts[k] is not None or self.stopped_at[k] >= 0 or self.tail is None:
+            return False
+        return not self.diverged_run(k) and falling(float(self.tail[k]), float(self.loss[k]))
+
+    @property
+    def still_falling(self) -> int:
+        return sum(self.falling_run(k) for k in range(self.runs)) if self.finished else 0
+
     @property
     def stuck(self) -> int:
-        """Runs that spent the whole budget above the goal without diverging (only known once the sweep is over)."""
-        return self.runs - self.reached - self.halted - self.diverged if self.finished else 0
+        """Runs that spent the whole budget above the goal on a flat tail (only known once the sweep is over)."""
+        return self.runs - self.reached - self.halted - self.diverged - self.still_falling if self.finished else 0
 
     @property
     def runs(self) -> int:
@@ -112,6 +127,8 @@ class BackgroundSweep:
         self._picture: SweepPicture | None = None
         self._thread: threading.Thread | None = None
         self._started = 0.0
+        self._trackers: list = []  # a challenge's: one GoalTracker per run
+        self._challenge = ""
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._work, name="sweep", daemon=True)
@@ -140,18 +157,38 @@ class BackgroundSweep:
                 source = "a tenth of the median start"  # a preset's stop_below_loss chooses it instead
             else:
                 source = "the lesson's goal"
-            pop.stop_below_loss = goal
+            goals = [g for g in self.config.goals if g.measure != "hidden_neurons"]
+            budget = sweep.max_steps
+            if goals:  # a challenge: each run judged by its goals at every epoch end, as the lesson does (QA8 C3)
+                goal, source = float("nan"), ""
+                spe = pop.steps_per_epoch
+                deadlines = [g.within_epochs * spe if g.within_epochs else g.by_step or budget for g in goals]
+                budget = min(budget, max(deadlines))  # nothing after the last deadline counts
+                self._trackers = [GoalTracker(goals, 0) for _ in range(pop.runs)]
+                self._challenge = "; ".join(g.text for g in goals)
+            pop.stop_below_loss = None if goals else goal
         except (ConfigError, ValueError) as exc:
             self._publish_error(str(exc))
             return
-        self._start = start
+        self._start, self._budget = start, budget
+        self._met = np.full(pop.runs, -1)
+        self._tail, self._tail_step = None, tail_start(budget)
         self._goal, self._source = goal, source
         self._started = time.perf_counter()
         self._publish(sweep, False)
         chunk = 1
-        while not self._cancel and not pop.done and pop.step_count < sweep.max_steps:
+        budget = self._budget
+        while not self._cancel and not pop.done and pop.step_count < budget:
+            if self._tail is None and pop.step_count >= self._tail_step:  # once: where the last tenth begins
+                with np.errstate(all="ignore"):
+                    self._tail = pop.evaluate(pop.x_train, pop.y_train)
             began = time.perf_counter()
-            pop.run(min(chunk, sweep.max_steps - pop.step_count), should_stop=lambda: self._cancel)
+            to_tail = self._tail_step - pop.step_count if pop.step_count < self._tail_step else budget
+            # a challenge is judged at epoch ends: a chunk ends at one
+            to_epoch = pop.steps_per_epoch - pop.step_count % pop.steps_per_epoch if self._trackers else budget
+            pop.run(min(chunk, budget - pop.step_count, to_tail, to_epoch), should_stop=lambda: self._cancel)
+            if self._trackers and pop.step_count % pop.steps_per_epoch == 0:
+                self._judge(pop)
             took = time.perf_counter() - began
             chunk = max(1, min(chunk * 2, int(chunk * self.chunk_seconds / max(took, 1e-6)) or 1))
             self._publish(sweep, False)
@@ -159,6 +196,17 @@ class BackgroundSweep:
         if not self._cancel:
             pop.finish_all()
             self._publish(sweep, True)
+
+    def _judge(self, pop) -> None:
+        """Each run's goals at this epoch end (the lesson's GoalTracker); a run meets the challenge when all are met."""
+        train, test, accuracy = pop.final_metrics()
+        epoch = pop.step_count // pop.steps_per_epoch
+        for k, tracker in enumerate(self._trackers):
+            if self._met[k] < 0:
+                tracker.record(pop.step_count, epoch, float(train[k]), float(test[k]), float(accuracy[k]))
+                results = tracker.results()
+                if all(r.met for r in results):
+                    self._met[k] = max(r.step for r in results)
 
     def _publish(self, sweep: Sweep, finished: bool) -> None:
         pop = sweep.population
@@ -172,10 +220,12 @@ class BackgroundSweep:
         latest = filled[-1]
         elapsed = time.perf_counter() - self._started
         picture = SweepPicture(
-            step=pop.step_count, max_steps=sweep.max_steps, seeds=sweep.seeds, goal=self._goal,
+            step=pop.step_count, max_steps=self._budget, seeds=sweep.seeds, goal=self._goal,
             goal_source=self._source, curve_steps=curve_steps, curves=curves, median=median, loss=latest,
-            steps=pop.steps.copy(), stopped_at=pop.stopped_at.copy(), halts=tuple(pop.halts), finished=finished,
-            updates_per_second=float(pop.steps.sum()) / elapsed if elapsed > 0 else 0.0)
+            steps=pop.steps.copy(), stopped_at=self._met.copy() if self._trackers else pop.stopped_at.copy(),
+            halts=tuple(pop.halts), finished=finished,
+            updates_per_second=float(pop.steps.sum()) / elapsed if elapsed > 0 else 0.0,
+            tail=self._tail, tail_step=self._tail_step, challenge=self._challenge)
         with self._lock:
             self._picture = picture
 

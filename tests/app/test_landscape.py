@@ -45,14 +45,59 @@ def test_landscape_at_80x24(snap_compare):
                         terminal_size=(80, 24))
 
 
-async def test_before_the_first_step_a_minibatch_preset_says_no_batch_is_drawn_yet():
-    """QA5 B7: circle (batches of 10) at step 0 said 'the whole training set (= the batch)'."""
+async def test_before_the_first_step_a_minibatch_preset_shows_step_1s_batch():
+    """QA5 B7: circle (batches of 10) at step 0 said 'the whole training set (= the batch)'; since QA8 C11 the
+    landscape is on the batch step 1 will draw (peeked, not drawn)."""
     app = BackpropApp(load_preset("circle"), questions=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("H")
         screen = await landscape_shown(pilot, step=0)
-        assert screen.result.data == "the whole training set (no batch drawn yet)"
+        assert screen.result.data == "step 1's batch of 10"
         assert "(= the batch)" not in str(screen.query_one("#landscape-caption").render())
+
+
+async def test_xors_arrow_is_the_gradient_step_4_uses():
+    """QA8 C11: after step 3 the arrow was −lr·g on step 3's batch (already used), half of step 4's real update."""
+    from tui_backprop.training.session import Session
+
+    headless = Session.headless(load_preset("xor"))
+    headless.run(3)
+    headless.step()  # step 4: its gradient at step 3's updated weights, on its own batch
+    used = headless.network.grads.copy()
+    app = BackpropApp(load_preset("xor"), questions=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n", "n", "n", "H")
+        screen = await landscape_shown(pilot, step=3)
+        result = screen.result
+        w11, w12 = screen.chosen
+        assert abs(result.gradient[0] - used[w11]) <= 1e-12 and abs(result.gradient[1] - used[w12]) <= 1e-12
+        assert result.gradient[0] == pytest.approx(-0.02086042, abs=1e-8)  # QA's step 4 (step 3's batch: −0.01084)
+        assert result.runs[0].step == pytest.approx((-0.1 * used[w11], -0.1 * used[w12]), abs=1e-15)
+        caption = str(screen.query_one("#landscape-caption").render())
+        assert "on step 4's batch of 10" in caption and "∙→ next step −lr·g" in caption
+        await pilot.press("t")  # the whole training set: not the next step, and the caption says so
+        screen = await landscape_shown(pilot, step=3)
+        caption = str(screen.query_one("#landscape-caption").render())
+        assert "on the whole training set" in caption and "∙→ full-batch −lr·g;" in caption
+        assert "next step −lr·g" not in caption
+        await pilot.press("escape", "n", "H")  # the arrow is the very update step 4 then makes
+        screen = await landscape_shown(pilot, step=4)
+        assert np.array_equal(app.session.network.grads, used)
+
+
+async def test_with_adam_the_arrow_is_adams_update():
+    app = BackpropApp(load_preset("xor").replace("training", optimizer="adam"), questions=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n", "n", "H")
+        screen = await landscape_shown(pilot, step=2)
+        arrow = screen.result.runs[0].step
+        w11, w12 = screen.chosen
+        caption = str(screen.query_one("#landscape-caption").render())
+        assert "∙→ next step (Adam's update);" in caption
+        await pilot.press("escape", "n")
+        await pilot.pause(0.2)
+        update = app.session.optimizer.last_update
+        assert arrow == pytest.approx((update[w11], update[w12]), abs=1e-15)
 
 
 async def test_grid_path_and_arrow_are_the_sessions_numbers():

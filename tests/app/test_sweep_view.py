@@ -449,3 +449,69 @@ async def test_o_from_any_view_closes_it_and_the_preset_loads_into_the_main_view
         await pilot.press(*"chain-two", "enter")
         await pilot.pause(0.3)
         assert app.config.name == "chain-two-weights" and app.screen is app.main
+
+
+def test_slow_runs_read_still_falling_and_only_a_flat_tail_reads_stuck():
+    """QA8 C2: xor at 3,000 steps counted "stuck: 10 of 32" though most were still descending."""
+    from tui_backprop.app.screens.sweep import outcome
+    from tui_backprop.sweep_background import BackgroundSweep
+
+    config = load_preset("xor").with_seed(12).replace("training", stop_below_loss=0.0799)  # 32 seeds' goal
+    sweep = BackgroundSweep(config, runs=10)  # seeds 12–21
+    sweep.start()
+    sweep.join(120)
+    picture = sweep.picture()
+    assert picture.finished and picture.tail_step == 2700
+    rows = {seed: outcome(picture, k) for k, seed in enumerate(picture.seeds)}
+    assert [rows[s] for s in (12, 14, 17, 19, 21)] == ["still falling"] * 5 and rows[18] == "stuck"
+    assert picture.still_falling == 5 and picture.stuck == 10 - 5 - picture.reached
+    text = headline(picture)
+    assert "not reached yet, still falling: 5 of 10 (50%)" in text
+    assert f"stuck (loss down < 1% in the last 300 steps): {picture.stuck} of 10" in text
+
+
+async def test_a_challenges_sweep_judges_each_run_by_the_challenges_goal():
+    """QA8 C3: challenge-learning-rate's sweep read "goal: loss < 0.0793" (a tenth of the median start, training
+    loss) while the challenge asks for test loss ≤ 0.15 within 100 epochs. Each run is now judged as the lesson
+    judges a session: its GoalTracker at every epoch end, up to the deadline (1,000 steps)."""
+    from tui_backprop.app.screens.sweep import outcome
+    from tui_backprop.sweep_background import BackgroundSweep
+    from tui_backprop.training.session import Session
+
+    config = load_preset("challenge-learning-rate").replace("training", learning_rate=0.1)
+    sweep = BackgroundSweep(config, runs=6)  # seeds 1–6
+    sweep.start()
+    sweep.join(120)
+    picture = sweep.picture()
+    assert picture.finished and picture.max_steps == 1000 and picture.challenge == "test loss ≤ 0.15 within 100 epochs"
+    for k, seed in enumerate(picture.seeds):
+        session = Session.headless(config.with_seed(seed), step_back=False)
+        session.run(1000)
+        (result,) = session.goals.results()
+        assert picture.stopped_at[k] == (result.step if result.met else -1), seed
+    assert list(picture.stopped_at) == [800, -1, 960, -1, -1, -1]
+    assert [outcome(picture, k) for k in range(2)] == ["met at 800", "missed"]
+    assert headline(picture) == ("step 1,000 of 1,000 (done) · the challenge's goal (test loss ≤ 0.15 within 100 "
+                                 "epochs) met: 2 of 6 (33%) · [b]missed: 4 of 6[/b]")
+
+    app = BackpropApp(load_preset("challenge-learning-rate"), questions=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("S")
+        await pilot.pause(0.2)
+        await wait_until_finished(pilot, app.screen)
+        assert app.screen.query_one("#sweep-curves").border_subtitle == "goal: the challenge's (below)"
+        counts = str(app.screen.query_one("#sweep-counts").render())
+        assert "the challenge's goal (test loss ≤ 0.15 within 100 epochs) met: 0 of 32 (0%)" in counts
+
+
+def test_the_cli_sweep_names_the_challenges_goal_it_does_not_judge(capsys):
+    from tui_backprop.cli import main
+
+    assert main(["sweep", "--preset", "challenge-learning-rate", "--seeds", "0:2", "--steps", "20"]) == 0
+    out = capsys.readouterr().out
+    assert "not judged here: the challenge's goal test loss ≤ 0.15 within 100 epochs" in out
+    import json
+
+    assert main(["sweep", "--preset", "challenge-learning-rate", "--seeds", "0:2", "--steps", "20", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["goals_not_judged"] == ["test loss ≤ 0.15 within 100 epochs"]

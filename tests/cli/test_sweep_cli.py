@@ -5,8 +5,9 @@ import json
 import pytest
 
 from tui_backprop.cli import main
+from tui_backprop.presets import load_preset
 
-RUN_KEYS = {"seed", "learning_rate", "steps", "final_loss", "test_loss", "accuracy", "stopped_at", "halted"}
+RUN_KEYS = {"outcome", "tail_loss", "seed", "learning_rate", "steps", "final_loss", "test_loss", "accuracy", "stopped_at", "halted"}
 
 
 def sweep_json(capsys, *args):
@@ -126,3 +127,35 @@ def test_the_summary_counts_the_runs_that_diverged(capsys):
     out = capsys.readouterr().out
     assert "  halted on NaN/inf: 4 of 8 runs\n  diverged (final loss over 10× its start): 2 of 8 runs\n" in out, out
     assert "e+" not in out  # 4.938e37, as the app writes it
+
+
+def test_slow_runs_still_falling_are_not_stuck(capsys):
+    """QA8 C2: xor's seeds 12, 14, 21 were "stuck" at 3,000 steps while still descending (21 reaches the goal at
+    3,070). Stuck is a flat tail: the loss fell < 1% over the last 300 steps (or rose); xor-two-hidden's stuck
+    seeds (0.34766 → 0.34754) stay stuck."""
+    from tui_backprop.training.session import Session
+
+    result = sweep_json(capsys, "--preset", "xor", "--seeds", "12:22", "--steps", "3000", "--stop-below-loss", "0.0799")
+    assert result["tail_start"] == 2700
+    outcome = {r["seed"]: r["outcome"] for r in result["runs"]}
+    assert [outcome[s] for s in (12, 14, 17, 19, 21)] == ["still falling"] * 5
+    assert outcome[18] == "stuck"  # 0.1053 → 0.1097 over the tail: not falling
+    assert all(outcome[r["seed"]] == "reached" for r in result["runs"] if r["stopped_at"] is not None)
+    seed21 = next(r for r in result["runs"] if r["seed"] == 21)
+    session = Session.headless(load_preset("xor").with_seed(21), step_back=False)
+    session.run(2700)
+    assert abs(seed21["tail_loss"] - session.full_training_loss()) <= 1e-12  # 0.08849
+    assert seed21["stopped_at"] is None and seed21["final_loss"] == pytest.approx(0.08257, abs=1e-5)
+
+    lesson = sweep_json(capsys, "--preset", "xor-two-hidden", "--seeds", "0:8", "--steps", "3000")
+    for run in lesson["runs"]:
+        assert run["outcome"] == ("reached" if run["stopped_at"] is not None else "stuck"), run
+    assert sum(r["outcome"] == "stuck" for r in lesson["runs"]) == 5  # seeds 0, 1, 4, 5, 7 at 0.3475
+
+
+def test_the_summary_counts_slow_runs_apart_from_stuck_ones(capsys):
+    assert main(["sweep", "--preset", "xor", "--seeds", "12:22", "--steps", "3000", "--stop-below-loss",
+                 "0.0799"]) == 0
+    out = capsys.readouterr().out
+    assert "  not reached yet, still falling (loss down ≥ 1% over the last 300 steps): " in out
+    assert "  stuck (loss down < 1% over the last 300 steps): " in out

@@ -426,3 +426,26 @@ def test_a_changed_setting_is_named_and_the_lesson_is_the_lessons_again_once_put
     assert back.differs_from_lesson() is None and not back.settings_changed
     faster = Session(xor.replace("training", learning_rate=0.3), lesson=xor)
     assert faster.differs_from_lesson() == "lr 0.3, not 0.1" and faster.settings_changed
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_next_batch_is_the_batch_the_next_update_uses_across_epoch_ends(optimizer):
+    """QA8 C11: the landscape's arrow was computed on the batch already used. xor has 10 steps an epoch, so
+    steps 10 → 11 and 20 → 21 peek at a fresh shuffle, which must not consume the session's shuffle RNG."""
+    from tui_backprop.core.landscape import next_update
+
+    config = load_preset("xor").replace("training", optimizer=optimizer)
+    peeked, plain = Session.headless(config), Session.headless(config)
+    for step in range(25):
+        x, y, number = peeked.next_batch()
+        assert number == step + 1
+        net = peeked.network.clone()
+        net.forward(x)
+        net.compute_loss(y)
+        net.backward(y)
+        update = next_update(peeked.optimizer, peeked.network.params, net.grads, net.weight_mask)
+        peeked.step()
+        plain.step()
+        assert np.abs(net.grads - peeked.network.grads).max() <= 1e-12  # (grads: the step's own batch, old weights)
+        assert np.abs(update - peeked.optimizer.last_update).max() <= 1e-12
+    assert np.array_equal(peeked.network.params, plain.network.params)  # peeking drew nothing

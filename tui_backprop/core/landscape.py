@@ -9,6 +9,7 @@ along a leading axis (one matmul per layer per chunk of grid points).
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass
 
@@ -199,6 +200,23 @@ def work_per_point(net: Network, axes, batch: int) -> int:
     # Element-wise work (activations, the loss) counts as a few multiply-adds per value.
     elementwise = 8 * sum(layer.units for layer in net.layers[first:]) + 16 * net.outputs
     return batch * (later + elementwise)
+
+
+def next_update(optimizer, params: np.ndarray, grads: np.ndarray, weight_mask: np.ndarray) -> np.ndarray:
+    """The change ``optimizer.step`` would make to ``params`` with ``grads``, on copies (its state is untouched).
+
+    Plain SGD's is −lr·g; momentum, Adam, … and regularization make it another vector (QA8 C11).
+    """
+    ahead = copy.deepcopy(optimizer)
+    moved = np.array(params, dtype=np.float64, copy=True)
+    with np.errstate(all="ignore"):
+        ahead.step(moved, np.asarray(grads, dtype=np.float64), weight_mask)
+    return ahead.last_update.copy()  # (new − old would round −lr·g)
+
+
+def is_plain_descent(optimizer) -> bool:
+    """The optimizer's step is exactly −lr·g: SGD without a regularization term."""
+    return optimizer.name == "sgd" and (optimizer.regularization == "none" or optimizer.regularization_rate == 0.0)
 
 
 def path_length(path: np.ndarray) -> float:

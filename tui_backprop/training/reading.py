@@ -75,6 +75,17 @@ class SessionReading:
         """The batch of the step in progress (or the next one, before any forward pass)."""
         if self._x is not None:
             return self._x[:, :-1].copy(), np.array(self._y, copy=True)
+        return self._batch_to_draw()
+
+    def next_batch(self) -> tuple[np.ndarray, np.ndarray, int]:
+        """(x, y, step number) of the batch the next update uses: the step in progress's, or between steps
+        the one the next step will draw. Nothing is drawn or reshuffled (the landscape's arrow, QA8 C11)."""
+        if self.in_step and self._x is not None:
+            return self._x[:, :-1].copy(), np.array(self._y, copy=True), self.current_step_number
+        return (*self._batch_to_draw(), self.current_step_number)
+
+    def _batch_to_draw(self) -> tuple[np.ndarray, np.ndarray]:
+        """The batch the next step's first phase will draw, from copies of the order and its RNG."""
         data = self.data
         if self.full_batch:
             return data.x_train.copy(), data.y_train.copy()

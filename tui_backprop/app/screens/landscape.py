@@ -1,7 +1,8 @@
 """The loss landscape view: where gradient descent walks, drawn as the hill it walks on.
 
 Two parameters: a filled contour of the loss around the current point, the
-path so far, and the next gradient step −lr·g as an arrow. One parameter:
+path so far, and the next update as an arrow, computed on the batch that
+update will use (−lr·g for plain SGD); with ``t``, −lr·g on the whole set. One parameter:
 L(w) with the tangent whose slope is the gradient. The grid is computed in a
 worker thread at most a few times a second and reused while the point stays
 inside it, so training and the pause key never wait for it.
@@ -9,6 +10,7 @@ inside it, so training and the pause key never wait for it.
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from collections.abc import Callable
@@ -25,8 +27,8 @@ from tui_backprop.app.screens.view import ViewScreen
 from tui_backprop.app.widgets.landscape import NO_COLOR_SHADES, PATH_GLYPHS, LandscapePlot, Run
 from tui_backprop.app.widgets.landscape_curve import LandscapeCurve, scale_of  # noqa: F401 (scale_of: as before)
 from tui_backprop.core.figures import counted, fmt
-from tui_backprop.core.landscape import (Parameter, Surface, evaluate_surface, flat_params, half_widths, parameters,
-                                         work_per_point)
+from tui_backprop.core.landscape import (Parameter, Surface, evaluate_surface, half_widths, is_plain_descent,
+                                         next_update, parameters, work_per_point)
 from tui_backprop.core.names import Names
 
 SURFACE_EVERY = 1.0  # seconds: at most this often a new grid while only other parameters or the batch moved
@@ -46,6 +48,21 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Ahead:
+    """One session between two steps, as the landscape needs it: where it is and what its next update uses."""
+
+    path: np.ndarray
+    params: np.ndarray
+    x: np.ndarray  # the batch of the next update (Session.next_batch)
+    y: np.ndarray
+    number: int  # that update's step number
+    full_batch: bool
+    optimizer: object  # a copy: stepping it shows the next update without changing the run
+    step: int  # completed steps
+    after_update: bool
+
+
+@dataclass(frozen=True)
 class Result:
     surface: Surface
     runs: list[Run]
@@ -54,6 +71,7 @@ class Result:
     step: int
     data: str  # what the loss is computed on, in words
     after_update: bool = False  # the weights now are after step ``step``'s update, its batch's pass used the old
+    arrow: str = "sgd"  # what the arrow is: "sgd" (−lr·g), another optimizer's name, or "whole set"
 
     @property
     def where(self) -> str:
@@ -70,6 +88,19 @@ def default_axes(params: list[Parameter], selection: tuple[int, int, int] | None
         first = next((i for i, p in enumerate(params) if (p.layer, p.row, p.column) == tuple(selection)), 0)
     second = first + 1 if first + 1 < len(params) else max(first - 1, 0)
     return first, second
+
+
+OPTIMIZER_NAMES = {"sgd": "SGD with its regularization", "momentum": "momentum", "rmsprop": "RMSprop",
+                   "adagrad": "Adagrad", "adam": "Adam"}
+
+
+def arrow_words(arrow: str) -> str:
+    """What the arrow is: the next update only where it is computed on that update's batch, by its optimizer."""
+    if arrow == "sgd":
+        return "next step −lr·g"
+    if arrow == "whole set":
+        return "full-batch −lr·g"  # (not "next step": a minibatch step uses its batch)
+    return f"next step ({OPTIMIZER_NAMES.get(arrow, arrow)}'s update)"  # (not −lr·g)
 
 
 FIRST = Binding.Group("1st", compact=True)
@@ -213,62 +244,69 @@ class LandscapeScreen(ViewScreen):
     def _compute(self, snaps, fresh: bool) -> Result | None:
         axes = self.chosen
         runner = self.source.runner()
+        whole_set = self.whole_set
 
         def read(whole):
+            # Weights, batch and optimizer read together between two steps: the arrow is the update they make.
             sessions = self.source.sessions(whole)
-            return ([s.parameter_path.columns(axes)[1] for s in sessions], sessions[0].network.clone(),
-                    sessions[0].data)
+            return [Ahead(s.parameter_path.columns(axes)[1], s.network.params.copy(), *s.next_batch(),
+                          s.full_batch, copy.deepcopy(s.optimizer), s.step_count,
+                          s.last_phase == "update" and s.step_count > 0)
+                    for s in sessions], sessions[0].network.clone(), sessions[0].data
 
-        paths, net, data = runner.read(read)
-        head = snaps[0]
-        params = flat_params((layer.weights, layer.biases) for layer in head.layers)
-        use_batch = not self.whole_set and head.batch_x is not None and len(head.batch_x) != len(data.x_train)
-        if use_batch:
-            x, y, words = head.batch_x, head.batch_y, f"the current batch of {len(head.batch_x)}"
-        else:
+        aheads, net, data = runner.read(read)
+        first = aheads[0]
+        params = first.params
+        if whole_set or first.full_batch:
             x, y = data.x_train, data.y_train
-            words = "the whole training set" + ("" if self.whole_set else " (no batch drawn yet)" if head.batch_x is None
-                                                else " (= the batch)")
+            words = "the whole training set" + (" (= the batch)" if first.full_batch else "")
+        else:
+            x, y, words = first.x, first.y, f"step {first.number:,}'s batch of {len(first.x)}"
         runs = []
         gradient = ()
         loss = float("nan")
-        for i, (snap, path) in enumerate(zip(snaps, paths)):
-            p = flat_params((layer.weights, layer.biases) for layer in snap.layers)
+        for i, ahead in enumerate(aheads):
+            p, path = ahead.params, ahead.path
+            bx, by = (x, y) if whole_set or ahead.full_batch else (ahead.x, ahead.y)  # each run's own next batch
             with np.errstate(all="ignore"):
                 net.params[...] = p
-                net.forward(x)
-                run_loss = net.compute_loss(y)
-                net.backward(y)
+                net.forward(bx)
+                run_loss = net.compute_loss(by)
+                net.backward(by)
             g = tuple(float(net.grads[a]) for a in axes)
-            step = tuple(-snap.learning_rate * v for v in g)
+            if whole_set and not ahead.full_batch:  # the full-batch direction: no optimizer's step
+                step = tuple(-ahead.optimizer.learning_rate * v for v in g)
+            else:
+                update = next_update(ahead.optimizer, p, net.grads, net.weight_mask)
+                step = tuple(float(update[a]) for a in axes)
             point = tuple(float(p[a]) for a in axes)
             if not len(path) or tuple(path[-1]) != point:  # where it is now (the path is recorded per update)
                 path = np.vstack([path.reshape(-1, len(point)), np.array(point)[None, :]])
             runs.append(Run(path, point if len(point) == 2 else (point[0], 0.0), step if len(step) == 2 else None))
             if i == 0:
-                gradient, loss = g, run_loss
+                gradient, loss, first_step = g, run_loss, step
         old = self.result
         now = time.monotonic()
         first_point = runs[0].point[: len(axes)]
         reuse = (not fresh and old is not None and old.surface.axes == axes and old.data == words
                  and old.surface.contains(first_point)
-                 and (now - self._last_surface < SURFACE_EVERY or not self._others_moved(old, head)))
+                 and (now - self._last_surface < SURFACE_EVERY or not self._others_moved(old, params)))
         if reuse:
             surface = old.surface
         else:
             every_path = np.vstack([r.path[:, : len(axes)] for r in runs])
-            step0 = tuple(-head.learning_rate * v for v in gradient)
-            reach = tuple(r * self.zoom for r in half_widths(first_point, every_path, step0))
+            reach = tuple(r * self.zoom for r in half_widths(first_point, every_path, first_step))
             size = (201,) if len(axes) == 1 else self._grid_size(work_per_point(net, axes, len(x)))
             surface = evaluate_surface(net, params, axes, x, y, reach, size)
             self._last_surface = now
             self._surface_params = params
-        return Result(surface, runs, gradient, loss, head.step, words,
-                      after_update=head.last_phase == "update" and head.step > 0)
+        arrow = ("whole set" if whole_set and not first.full_batch
+                 else "sgd" if is_plain_descent(first.optimizer) else first.optimizer.name)
+        return Result(surface, runs, gradient, loss, first.step, words, after_update=first.after_update,
+                      arrow=arrow)
 
-    def _others_moved(self, old: Result, head) -> bool:
+    def _others_moved(self, old: Result, params: np.ndarray) -> bool:
         """Did parameters other than the chosen ones change since the grid was made (its shape with them)?"""
-        params = flat_params((layer.weights, layer.biases) for layer in head.layers)
         before = getattr(self, "_surface_params", None)
         if before is None or before.shape != params.shape:
             return True
@@ -300,7 +338,7 @@ class LandscapeScreen(ViewScreen):
         mono = bool(getattr(self.app, "no_color", False))  # as the plot decides (NO_COLOR)
         names = [escape(self.params[i].name) for i in (self.axes[:1] if self.one else self.axes)]
         r = self.result
-        data = r.data if r else ("the whole training set" if self.whole_set else "the current batch")
+        data = r.data if r else ("the whole training set" if self.whole_set else "the next batch")
         if self.one:
             loss = self.loss_name
             head = f"[b]Loss landscape[/b]: {loss}({names[0]}) on {data}"
@@ -318,7 +356,7 @@ class LandscapeScreen(ViewScreen):
             slopes = r is not None and bool(r.gradient) and len(self.source.labels) <= 1
             if r and not (slopes and r.after_update):  # else the slopes' words say the step
                 head += f", after {counted(r.step, 'step')}"
-            head += ". • path so far  ● now  ∙→ next step −lr·g"
+            head += f". • path so far  ● now  ∙→ {arrow_words(r.arrow if r else 'sgd')}"
             if len(self.source.labels) > 1:
                 head += "  " + "  ".join(f"{glyph[1]} {label}" for glyph, label in zip(PATH_GLYPHS, self.source.labels))
             elif r and r.gradient:

@@ -1,7 +1,8 @@
 """Sweep seeds: 32 seeds of the current configuration trained at once, in the background.
 
 Every run's training-loss curve is drawn faintly, the median run's on top; the
-table lists each seed's outcome (reached the goal at step N, stuck, diverged, halted),
+table lists each seed's outcome (reached the goal at step N, still falling, stuck, diverged, halted; for a
+challenge, its own goals met at step N or missed),
 and Enter on a row opens that seed in the main view.
 """
 
@@ -24,7 +25,7 @@ from tui_backprop.app.widgets.footer import FittedFooter
 from tui_backprop.config import Config, ConfigError, load_config
 from tui_backprop.core.figures import MINUS, beside, tick
 from tui_backprop.schema import setting_changes
-from tui_backprop.sweep import DIVERGED
+from tui_backprop.sweep import DIVERGED, FLAT
 from tui_backprop.sweep_background import BackgroundSweep, SweepPicture
 
 RUNS = 32
@@ -47,16 +48,21 @@ def outcome(picture: SweepPicture, k: int) -> str:
     halt = picture.halts[k]
     if halt is not None:
         return f"NaN/inf at {halt.step:,}"
+    if picture.challenge:  # the lesson's verdict: met by the deadline or not
+        return f"met at {picture.stopped_at[k]:,}" if picture.stopped_at[k] >= 0 else \
+            "missed" if picture.finished else "training"
     if picture.stopped_at[k] >= 0:
         return f"reached in {picture.stopped_at[k]:,}"  # steps taken: its loss is step N + 1's on the curve
     if picture.diverged_run(k):
         return "diverged"
+    if picture.falling_run(k):
+        return "still falling"  # not reached yet: slower than the budget, not stuck
     return "stuck" if picture.finished else "training"
 
 
 def loss_text(picture: SweepPicture, k: int) -> str:
     """Run k's training loss: 4 digits, zeros kept so the column lines up, more where it would print as the goal."""
-    return beside(picture.loss[k], picture.goal, 4, zeros=True)
+    return beside(picture.loss[k], picture.goal if np.isfinite(picture.goal) else None, 4, zeros=True)
 
 
 def goal_text(picture: SweepPicture) -> str:
@@ -83,12 +89,26 @@ def headline(picture: SweepPicture) -> str:
     if picture.error:
         return f"[b]Cannot sweep:[/b] {picture.error}"
     runs = picture.runs
+    if picture.challenge:  # judged by the challenge's own goals, at epoch ends, as the lesson judges them
+        parts = [f"step {picture.step:,} of {picture.max_steps:,}" + (" (done)" if picture.finished else ""),
+                 f"the challenge's goal ({picture.challenge}) met: {picture.reached} of {runs} "
+                 f"({picture.reached / runs:.0%})"]
+        missed = runs - picture.reached - picture.halted
+        parts.append(f"[b]missed: {missed} of {runs}[/b]" if picture.finished else f"still training: {missed}")
+        if picture.halted:
+            parts.append(f"halted on NaN/inf: {picture.halted}")
+        return " · ".join(parts)
     parts = [f"step {picture.step:,} of {picture.max_steps:,}" + (" (done)" if picture.finished else ""),
              f"reached loss < {goal_text(picture)}{f' ({picture.goal_source})' if picture.goal_source else ''}: "
              f"{picture.reached} of {runs} ({picture.reached / runs:.0%})"]
     if picture.finished:
+        if picture.still_falling:
+            parts.append(f"not reached yet, still falling: {picture.still_falling} of {runs} "
+                         f"({picture.still_falling / runs:.0%})")
         if picture.stuck or not picture.diverged:  # (none stuck where runs diverged: room for the halted count)
-            parts.append(f"[b]stuck: {picture.stuck} of {runs} ({picture.stuck / runs:.0%})[/b]")
+            flat = f" (loss down < {FLAT:.0%} in the last {picture.max_steps - picture.tail_step:,} steps)" \
+                if picture.still_falling else ""
+            parts.append(f"[b]stuck{flat}: {picture.stuck} of {runs} ({picture.stuck / runs:.0%})[/b]")
         if picture.diverged:
             parts.append(f"[b]diverged (loss over {DIVERGED:g}× its start): {picture.diverged} of {runs} "
                          f"({picture.diverged / runs:.0%})[/b]")
@@ -149,7 +169,8 @@ class SweepCurves(PlotextPlot):
         picture = self.picture
         if picture is not None and not picture.error:
             # (where the goal comes from is said with the counts: at 80 columns it cut this caption short)
-            self.border_subtitle = f"goal: loss < {goal_text(picture)}"
+            self.border_subtitle = ("goal: the challenge's (below)" if picture.challenge  # (QA8 C3)
+                                    else f"goal: loss < {goal_text(picture)}")
         if picture is None or picture.error or len(picture.curve_steps) < 2:
             plt.title("starting the runs …")
             self.refresh()
@@ -264,7 +285,7 @@ class SweepScreen(SwitchesViews, ClosesOnce, Screen[int | None]):
             cells = (outcome(picture, k), loss_text(picture, k))
             if self._cells.get(k) != cells:  # only changed cells: each update re-renders the table
                 self._cells[k] = cells
-                style = "bold" if cells[0] in ("stuck", "diverged") else ""
+                style = "bold" if cells[0] in ("stuck", "diverged", "missed") else ""
                 table.update_cell(str(seed), "outcome", Text(cells[0], style=style))
                 table.update_cell(str(seed), "loss", cells[1])
 

@@ -41,7 +41,7 @@ class Run:
 
     path: np.ndarray  # [n, 2]
     point: tuple[float, float]
-    step: tuple[float, float] | None  # −lr·g on the two parameters (None: no gradient yet)
+    step: tuple[float, float] | None  # the next update on the two parameters (None: no gradient yet)
 
 
 def bands(loss: np.ndarray, levels: int) -> tuple[np.ndarray, np.ndarray]:
