@@ -76,7 +76,9 @@ def cmd_app(args) -> int:
         return _fail(str(exc))
     from tui_backprop.app.app import BackpropApp
 
-    app = BackpropApp(config, session=session, served=args.served, questions=not args.no_questions)
+    # A resumed session asks its questions if it did when saved (--no-questions still turns them off).
+    questions = not args.no_questions and (session.ask_questions if args.resume else True)
+    app = BackpropApp(config, session=session, served=args.served, questions=questions)
     if args.served:
         from tui_backprop.serve import exit_with_server
 

@@ -30,6 +30,7 @@ class LessonControls:
     def lesson_after_snapshot(self, snap) -> None:
         pane = self.lesson_pane
         pane.set_goals(self.session.goals.results())
+        pane.set_answers(self.session.answers)
         pane.set_differs(snap.differs_from_lesson)
         q = self.session.question
         if q is not None and not snap.running and not self.runner.running and self._question_shown is None \
@@ -63,7 +64,8 @@ class LessonControls:
             verdict = "correct" if correct else "wrong"
             head = ("[green]✓ correct[/green]: " if correct else "[red]✗[/red] ") + \
                    (f"[b]{escape(shown)}[/b]" if correct else escape(said))
-        self.lesson_pane.answered(q, verdict)
+        session.record_answer(q, verdict)
+        self.lesson_pane.set_answers(session.answers)
         said = fill(q.explanation, question_figures(snap, q))
         explanation = f"\n{escape(said)}" if said else ""
         return head + explanation

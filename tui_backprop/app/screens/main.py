@@ -152,7 +152,7 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
         self.query_one(DecisionBoundary).set_title_forms("Decision boundary", "Boundary")
         self.query_one("#diagram").border_title = "Network"
         self.query_one("#inspector").border_title = "Gradient inspector"
-        self.query_one("#side").border_title = self.config.name
+        self.query_one("#side").border_title = side_title(self.session)  # (a resumed run: as it was saved)
         self.query_one(ComputationGraph).set_names(self.config.names)
         self.set_interval(1.0 / self.fps, self._redraw)
         self.publish_now()
@@ -311,8 +311,7 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
         elif self.form is not None:
             self.form.config = session.config
         self.query_one(ComputationGraph).new_session(session.config.names)
-        # (the session judges, as for the line above the lesson: put back as it was, it is the lesson's again)
-        self.query_one("#side").border_title = session.config.name + (" (changed)" if session.settings_changed else "")
+        self.query_one("#side").border_title = side_title(session)
         inspector = self.query_one(Inspector)
         inspector.select(0, 0, 0, 0)
         inspector.scroll_home(animate=False)
@@ -354,3 +353,12 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
         what = describe_changes(event.changed)
         self.app.push_screen(ConfirmScreen(f"Changing {what} builds a new network and starts training again "
                                            "from step 0.\nApply and reset?"), answer)
+
+
+def side_title(session: Session) -> str:
+    """The lesson's name, "(changed)" when a setting of it was, and the seed when it is not the lesson's (a sweep's
+    row opened, the Config tab). The session judges, as for the line above the lesson: put back as it was, it is
+    the lesson's again."""
+    seed = session.config.network.seed
+    return (session.config.name + (" (changed)" if session.settings_changed else "") +
+            ("" if seed == session.lesson_config.network.seed else f" · seed {seed}"))  # (100×30: 26 cells)
