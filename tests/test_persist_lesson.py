@@ -1,4 +1,4 @@
-"""QA8 B2 / B4(b): a saved session keeps its lesson progress (goals met, questions asked and answered,
+"""QA8 B2 / B4(b) / K7: a saved session keeps its lesson progress (goals met, questions asked and answered,
 questions on or off, the lesson's own settings) and reads the same after --resume; older files still load."""
 
 from __future__ import annotations
@@ -130,6 +130,16 @@ def fake_app(monkeypatch) -> dict:
 
     monkeypatch.setattr(app_module, "BackpropApp", FakeApp)
     return seen
+
+
+def test_resume_refuses_preset_in_one_line(tmp_path, capsys, monkeypatch):
+    """QA8 K7: --preset was silently ignored beside --resume (as --seed is, it is refused)."""
+    path = save_session(asked_session(), tmp_path / "s.npz")
+    seen = fake_app(monkeypatch)
+    assert cli.main(["--resume", str(path), "--preset", "xor"]) == 2
+    assert "ran" not in seen
+    err = capsys.readouterr().err
+    assert err == "tui-backprop: --preset cannot be combined with --resume (a saved session keeps its own lesson)\n"
 
 
 @pytest.mark.parametrize("saved_on, flag, expected", [(True, [], True), (False, [], False),

@@ -282,6 +282,8 @@ def main(argv: list[str] | None = None) -> int:
         return _fail("--history-points: expected 1 or more")
     if getattr(args, "resume", None) and getattr(args, "seed", None) is not None:
         return _fail("--seed cannot be combined with --resume (a saved session keeps its own seed)")
+    if getattr(args, "resume", None) and getattr(args, "preset", None):  # (train's parser refuses it itself)
+        return _fail("--preset cannot be combined with --resume (a saved session keeps its own lesson)")
     func = getattr(args, "func", None)
     if func is None:
         return cmd_app(args)
