@@ -68,3 +68,17 @@ async def test_the_question_score_and_revealed_answers_come_back(tmp_path):
         assert "Questions[/b]: 1 of 2 correct, 1 skipped" in after  # before: "none asked yet"
         assert "−48" in after and "3.48" in after  # shown, not "?"
         assert after == before
+
+
+async def test_the_title_says_changed_as_soon_as_the_learning_rate_is_and_not_after_it_is_put_back():
+    """The title said "(changed)" only after a rebuild, so a run resumed after + read otherwise than before its save."""
+    app = BackpropApp(load_preset("challenge-learning-rate"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        side = app.screen.query_one("#side")
+        assert side.border_title == "challenge-learning-rate"
+        await pilot.press("plus")
+        assert await until(pilot, lambda: app.session.learning_rate == 0.001)
+        assert await until(pilot, lambda: side.border_title == "challenge-learning-rate (changed)")
+        await pilot.press("minus")
+        assert await until(pilot, lambda: side.border_title == "challenge-learning-rate")
+        assert app.session.learning_rate == 0.0001

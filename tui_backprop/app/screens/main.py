@@ -189,6 +189,10 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
             self.query_one(wid).show(snap)
         self.query_one(StatusLine).show(snap)
         self.lesson_after_snapshot(snap)
+        side = self.query_one("#side")
+        title = side_title(self.session)  # live: + / - change it, and a resumed run shows what it showed
+        if side.border_title != title:
+            side.border_title = title
         notice = self.query_one("#notice", Static)
         halted = False
         if snap.halted:
