@@ -88,6 +88,16 @@ def test_questions_asked_answered_and_off_are_kept(tmp_path):
     assert load_session(save_session(off, tmp_path / "off.npz")).ask_questions is False
 
 
+def test_an_answer_to_a_question_not_asked_is_not_written(tmp_path):
+    """The reader refuses such a file as corrupt: the writer never makes one (say, saved mid step back)."""
+    a = asked_session()
+    later = a.config.questions[1]  # the new w1, asked before the update
+    assert later not in a.questions_asked
+    a.record_answer(later, "correct")
+    b = load_session(save_session(a, tmp_path / "s.npz"))
+    assert b.answers == {} and b.questions_asked == a.questions_asked
+
+
 def test_a_file_from_before_lesson_progress_still_loads_as_it_did(tmp_path):
     new = save_session(solved_challenge(), tmp_path / "new.npz")
     old = tmp_path / "old.npz"

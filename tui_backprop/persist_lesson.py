@@ -23,7 +23,9 @@ def lesson_header(session, state: dict) -> dict:
         "goals": {"met": {str(i): int(step) for i, step in sorted(goals["met"].items())},
                   "missed": [int(i) for i in goals["missed"]], "announced": bool(goals["announced"])},
         "questions_asked": [int(i) for i in state["questions_asked"]],
-        "answers": {str(questions.index(q)): verdict for q, verdict in session.answers.items()},
+        # (only those asked: a file the reader would refuse is never written)
+        "answers": {str(i): verdict for q, verdict in session.answers.items()
+                    if (i := questions.index(q)) in state["questions_asked"]},
         "ask_questions": bool(session.ask_questions),
     }
 
