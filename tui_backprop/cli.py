@@ -76,7 +76,9 @@ def cmd_app(args) -> int:
         return _fail(str(exc))
     from tui_backprop.app.app import BackpropApp
 
-    app = BackpropApp(config, session=session, served=args.served, questions=not args.no_questions)
+    # A resumed session asks its questions if it did when saved (--no-questions still turns them off).
+    questions = not args.no_questions and (session.ask_questions if args.resume else True)
+    app = BackpropApp(config, session=session, served=args.served, questions=questions)
     if args.served:
         from tui_backprop.serve import exit_with_server
 
@@ -289,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
         return _fail("--history-points: expected 1 or more")
     if getattr(args, "resume", None) and getattr(args, "seed", None) is not None:
         return _fail("--seed cannot be combined with --resume (a saved session keeps its own seed)")
+    if getattr(args, "resume", None) and getattr(args, "preset", None):  # (train's parser refuses it itself)
+        return _fail("--preset cannot be combined with --resume (a saved session keeps its own lesson)")
     func = getattr(args, "func", None)
     if func is None:
         return cmd_app(args)

@@ -16,12 +16,9 @@ folder, flushed to disk, then renamed over the target, so a crash or a kill
 during a save leaves the previous file intact (at worst a stray
 ``.NAME.*.tmp`` file stays behind).
 
-Saving in the middle of a step (say, paused after backward) works: the file
-keeps the state from before the step (nothing changes until the update phase
-except the batch and the gradients), the number of phases already run, the
-batch loss and the gradients. Loading replays those phases on the same batch
-and puts back the saved loss and gradients, so the update that follows is
-exactly the one the original session would have applied.
+Saving in the middle of a step (say, paused after backward) works: loading
+replays the phases already run on the same batch, then puts back the saved
+loss and gradients. A lesson's progress is in ``persist_lesson.py``.
 
 Every problem reading a file is a ``SessionFileError``: one line naming the
 file and what is wrong. Loading never writes anything.
@@ -45,6 +42,7 @@ import numpy as np
 
 from tui_backprop import __version__
 from tui_backprop.config import Config, ConfigError, config_to_dict, parse_config, resolve_phase, step_phases
+from tui_backprop.persist_lesson import lesson_header, read_lesson
 
 FORMAT = "tui-backprop-session"
 VERSION = 2  # 2: phases one layer at a time (version 1 counted four phases a step; still read)
@@ -228,6 +226,7 @@ def _session_state(session) -> tuple[dict, dict[str, np.ndarray]]:
         "shuffle_rng": state["shuffle_rng"],
         "history": series,
         "arrays": sorted(arrays),
+        "lesson": lesson_header(session, state),  # goals met, questions answered, the lesson's own settings
     }
     return header, arrays
 
@@ -294,7 +293,10 @@ def _restore(zf: zipfile.ZipFile, header: dict, path: Path):
 
     try:
         config = parse_config(header["config"], header.get("config_path"), header.get("config_name") or "custom")
-        session = Session(config)
+        lesson, progress, questions_on = read_lesson(header, config, path, SessionFileError)
+        session = Session(config, lesson=lesson)
+    except SessionFileError:
+        raise
     except ConfigError as exc:
         what = f"{exc.field}: {exc.message}" if exc.field else exc.message
         raise SessionFileError(path, f"the saved config does not load ({what})") from None
@@ -367,7 +369,9 @@ def _restore(zf: zipfile.ZipFile, header: dict, path: Path):
         "shuffle_rng": header["shuffle_rng"],
         "order": _read_array(zf, "shuffle.order", np.int64, (len(session.data.x_train),)),
         "history": history,
+        **progress,
     })
+    session.ask_questions = questions_on  # (the app asks them; a headless run never does)
     return session
 
 

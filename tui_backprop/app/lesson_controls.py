@@ -31,8 +31,8 @@ class LessonControls:
     def lesson_after_snapshot(self, snap) -> None:
         pane = self.lesson_pane
         pane.set_goals(self.session.goals.results())
+        pane.set_answers(self.session.answers)
         pane.set_differs(snap.differs_from_lesson)
-        self.title_side()
         q = self.session.question
         if q is not None and not snap.running and not self.runner.running and self._question_shown is None \
                 and self.questions_on:
@@ -70,7 +70,8 @@ class LessonControls:
                    (f"[b]{escape(shown)}[/b]" if correct else escape(said))
             if "," in typed and not q.choices:  # say how a decimal comma was read
                 head += f" [dim](your {escape(typed.strip())} read as {show_number(read_number(typed))})[/dim]"
-        self.lesson_pane.answered(q, verdict)
+        session.record_answer(q, verdict)
+        self.lesson_pane.set_answers(session.answers)
         said = fill(q.explanation, question_figures(snap, q))
         explanation = f"\n{escape(said)}" if said else ""
         return head + explanation

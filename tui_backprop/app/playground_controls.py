@@ -106,8 +106,6 @@ class PlaygroundControls:
             if seed is not None:
                 config = swept.with_seed(seed)  # the configuration the row was trained with, whatever came since
                 self.switch_session(Session(config, lesson=self.session.lesson_config))
-                # Nothing else on the main screen says the run changed: name the seed where the preset's name is.
-                self.query_one("#side").border_title += f" · seed {seed}"  # (at 100×30 the pane has 26 cells)
                 # (in the pause toast's place: that run is no longer on screen)
                 self.say_paused(f"Seed {seed} of the sweep opened: space trains it.", timeout=5)
 

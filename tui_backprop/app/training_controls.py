@@ -140,7 +140,8 @@ class TrainingControls:
                  quiet: bool = False, typed: bool = False) -> None:
         """``quiet``: a key stopped the replay; its toast says where (``pause_first``)."""
         now = self.session.step_count
-        self.lesson_pane.keep_answers(self.session.questions_asked)
+        self.session.keep_answers()  # (the runner is paused: it has arrived)
+        self.lesson_pane.set_answers(self.session.answers)
         if quiet:
             return
         if now != step:

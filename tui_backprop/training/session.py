@@ -117,6 +117,7 @@ class Session(SessionStep, SessionStops, SessionState, SessionReading, SessionTi
         self._fired: set[tuple[int, str]] = set()
         self.question = None  # a lesson question waiting for its answer (lessons.Question)
         self._asked: set = set()
+        self.answers: dict = {}  # Question → "correct", "wrong" or "skipped": the app judges, the session keeps
         self.goals = GoalTracker(cfg.goals, sum(l.units for l in cfg.network.layers[:-1]))
         self._train_and_test = None  # (x_train, x_test, both in one array or None) for the epoch end
         self._target_classes = None  # (targets, labels, their classes) for the end-of-epoch accuracy

@@ -122,10 +122,12 @@ class SessionState:
         self._set_pauses()
         self.halted = state["halted"]
         self.weights_edited = bool(state.get("weights_edited", False))  # (files from before it: not known, False)
-        if "goals" in state:  # (saved session files do not carry lesson progress)
+        if "goals" in state:  # (session files written before they carried lesson progress have neither)
             self.goals.load_state(state["goals"])
         if "questions_asked" in state:
             self._asked = {self.config.questions[i] for i in state["questions_asked"]}
+        if "answers" in state:  # only a saved file has them: step back keeps the newest (``keep_answers``)
+            self.answers = {self.config.questions[int(i)]: str(v) for i, v in state["answers"].items()}
         self.question = None
 
     def _replay(self, count: int) -> None:

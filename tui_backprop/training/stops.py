@@ -133,3 +133,11 @@ class SessionStops:
     def questions_asked(self) -> frozenset:
         """The lesson's questions asked so far in this run (they come again after a step back before them)."""
         return frozenset(self._asked)
+
+    def record_answer(self, question, verdict: str) -> None:
+        """How the learner did on a question asked in this run (kept here so a saved session keeps the score)."""
+        self.answers = {**self.answers, question: verdict}  # a new dict: the app reads it between steps
+
+    def keep_answers(self) -> None:
+        """After a step back: questions not asked yet at that step are to come again, their answers hidden."""
+        self.answers = {q: v for q, v in self.answers.items() if q in self._asked}

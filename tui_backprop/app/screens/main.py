@@ -154,7 +154,7 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
         self.query_one(DecisionBoundary).set_title_forms("Decision boundary", "Boundary")
         self.query_one("#diagram").border_title = "Network"
         self.query_one("#inspector").border_title = "Gradient inspector"
-        self.query_one("#side").border_title = self.config.name
+        self.query_one("#side").border_title = side_title(self.session)  # (a resumed run: as it was saved)
         self.query_one(ComputationGraph).set_names(self.config.names)
         self.set_interval(1.0 / self.fps, self._redraw)
         self.publish_now()
@@ -163,15 +163,6 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
         self._open_side("lesson-tab")
         if self.config.compare:
             self.open_compare()
-
-    def title_side(self) -> None:
-        """The side pane's title: the lesson's name, "(changed)" while the run's settings are not the lesson's
-        (after + too, not only after a rebuild); the session judges, as for the line above the lesson."""
-        session = self.session
-        title = session.config.name + (" (changed)" if session.settings_changed else "")
-        side = self.query_one("#side")
-        if side.border_title != title:
-            side.border_title = title
 
     def action_compare(self) -> None:
         """C: back to the comparison escape left (QA8 C4: only reloading the preset brought it back)."""
@@ -209,6 +200,10 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
             self.query_one(wid).show(snap)
         self.query_one(StatusLine).show(snap)
         self.lesson_after_snapshot(snap)
+        side = self.query_one("#side")
+        title = side_title(self.session)  # live: + / - change it, and a resumed run shows what it showed
+        if side.border_title != title:
+            side.border_title = title
         notice = self.query_one("#notice", Static)
         halted = False
         if snap.halted:
@@ -332,8 +327,7 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
         elif self.form is not None:
             self.form.config = session.config
         self.query_one(ComputationGraph).new_session(session.config.names)
-        # (the session judges, as for the line above the lesson: put back as it was, it is the lesson's again)
-        self.title_side()
+        self.query_one("#side").border_title = side_title(session)
         inspector = self.query_one(Inspector)
         inspector.select(0, 0, 0, 0)
         inspector.scroll_home(animate=False)
@@ -377,3 +371,12 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
         what = describe_changes(event.changed)
         self.app.push_screen(ConfirmScreen(f"Changing {what} builds a new network and starts training again "
                                            "from step 0.\nApply and reset?"), answer)
+
+
+def side_title(session: Session) -> str:
+    """The lesson's name, "(changed)" when a setting of it was, and the seed when it is not the lesson's (a sweep's
+    row opened, the Config tab). The session judges, as for the line above the lesson: put back as it was, it is
+    the lesson's again."""
+    seed = session.config.network.seed
+    return (session.config.name + (" (changed)" if session.settings_changed else "") +
+            ("" if seed == session.lesson_config.network.seed else f" · seed {seed}"))  # (100×30: 26 cells)

@@ -273,16 +273,11 @@ class LessonPane(LessonText):
             self.goals = results
             self.redraw()
 
-    def keep_answers(self, asked) -> None:
-        """After a step back: questions not asked yet at that step are to come again, their answers hidden."""
-        kept = {q: v for q, v in self.answers.items() if q in asked}
-        if kept != self.answers:
-            self.answers = kept
+    def set_answers(self, answers: dict[Question, str]) -> None:
+        """The session's record of the questions answered (it keeps them: a step back, a reset, a saved file)."""
+        if answers != self.answers:
+            self.answers = dict(answers)
             self.redraw()
-
-    def answered(self, question: Question, verdict: str) -> None:
-        self.answers[question] = verdict
-        self.redraw()
 
     def redraw(self) -> None:
         self.set_blocks(self.blocks())
