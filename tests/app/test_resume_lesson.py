@@ -30,7 +30,7 @@ async def test_a_solved_challenge_comes_back_solved_and_not_the_lessons(tmp_path
         await pilot.pause()
         text = pane_text(app)
         assert "Goals[/b] (1 of 1 met: solved!)" in text and "test loss ≤ 0.15 within 100 epochs (step 800)" in text
-        assert "this run has lr 0.1, not 0.0001" in text  # before: no such line, the lesson saying 0.0001
+        assert "Your run: lr 0.1, not 0.0001" in text  # before: no such line, the lesson saying 0.0001
         assert app.screen.query_one("#side").border_title == "challenge-learning-rate (changed)"
 
 
@@ -41,7 +41,7 @@ async def test_a_sweep_seed_keeps_its_name_and_its_line(tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert app.screen.query_one("#side").border_title == "challenge-learning-rate (changed) · seed 4"
-        assert "this run has lr 0.1, not 0.0001, seed 4, not 1" in pane_text(app)
+        assert "Your run: lr 0.1, not 0.0001, seed 4, not 1" in pane_text(app)
 
 
 async def test_the_question_score_and_revealed_answers_come_back(tmp_path):
