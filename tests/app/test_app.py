@@ -1051,3 +1051,14 @@ async def test_enter_on_the_biases_box_applies_the_config_tab():
         await pilot.pause()
         assert app.query_one("#bias").value is True  # still ticked
         assert app.session.learning_rate == 0.03
+
+
+async def test_d_names_the_gradients_with_the_lessons_loss():
+    """QA8 K4: chain-two-weights names its loss C (inspector, legend), but D said "gradients ∂L/∂w, δ"."""
+    from textual.widgets._toast import Toast
+
+    app = BackpropApp(load_preset("chain-two-weights"), questions=False)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await pilot.press("D")
+        await pilot.pause(0.2)
+        assert [str(t.render()) for t in app.screen.query(Toast)] == ["Diagram: gradients ∂C/∂w, δ"]

@@ -252,3 +252,15 @@ def test_near_its_target_the_output_keeps_the_digits_that_tell_it_from_y():
     text = drawing(values)
     assert "ŷ 3.9999 " in text and "y 4 " in text, text
     assert weighted_sum_line(values, 0, 0) == "ŷ = w·x = 1.99994·2 = 3.9999"
+
+
+def test_relus_slope_reads_as_a_side_of_zero():
+    """The graph read "relu'(z1₁) = 1 because z1₁ > 0 = 1" (exploding-gradients' halt), a chain of equals that
+    ends in the figure it started from."""
+    values = values_after("dead-relu", 3)
+    lines = {unit: Chain(values).slope_lines(0, unit)[0] for unit in range(values.snap.layers[0].units)}
+    z = values.snap.layers[0].z[0]
+    for unit, line in lines.items():
+        name = values.node(("z", 0, unit)).name
+        assert line == (f"relu'({name}) = 1, as {name} > 0" if z[unit] > 0 else f"relu'({name}) = 0, as {name} ≤ 0")
+    assert {z[u] > 0 for u in lines} == {True, False}  # both sides seen

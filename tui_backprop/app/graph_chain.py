@@ -132,9 +132,10 @@ class Chain:
         elif name == "tanh":
             (text,) = operands([a.value], slope, lambda v: 1 - v * v)
             how = f"1 − {a.name}² = 1 − {bracket(text)}²"
-        else:
-            how = f"{'1' if z.value > 0 else fmt(slope)} because {z.name} {'>' if z.value > 0 else '≤'} 0"
-        out = [f"{symbol}'({z.name}) = {how} = {fmt(slope)}"]
+        else:  # relu's: no formula to work out, a side of 0 ("relu'(z1₁) = 1, as z1₁ > 0", not "… > 0 = 1")
+            how = None
+        out = [f"{symbol}'({z.name}) = {how} = {fmt(slope)}" if how else
+               f"{symbol}'({z.name}) = {fmt(slope)}, as {z.name} {'>' if z.value > 0 else '≤'} 0"]
         if z.grad is None:
             return out + [f"{self.d(z.name)}: after the backward pass reaches it (press p)"]
         grad, factor = operands([a.grad, slope], z.grad, lambda g, f: g * f)

@@ -289,7 +289,9 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
         self.leave_graph()  # from the graph: the diagram it switches is on the main view
         diagram = self.query_one(NetworkDiagram)
         diagram.show_gradients = not diagram.show_gradients
-        self.notify("Diagram: " + ("gradients ∂L/∂w, δ" if diagram.show_gradients else "weights w, a"), timeout=2)
+        loss = dict(self.config.names or ()).get("L", "L")  # the lesson's name, as the diagram's legend (C)
+        self.notify("Diagram: " + (f"gradients ∂{loss}/∂w, δ" if diagram.show_gradients else "weights w, a"),
+                    timeout=2)
 
     # ---------------------------------------------------------------- files
     async def action_save(self) -> None:
