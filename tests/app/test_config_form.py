@@ -68,5 +68,8 @@ async def test_form_labels_and_limits_come_from_the_schema():
         assert "at most 0.5" in str(app.query_one("#noise-error").render())
         assert "data.noise" not in str(app.query_one("#noise-error").render())  # beside its field: no TOML path
         assert app.session.config.data.noise == 0.0
+        await pilot.press("backspace")  # corrected: the refusal goes at once, not at the next Apply (QA8 K5)
+        await pilot.pause()
+        assert str(app.query_one("#noise-error").render()) == ""
         bias = FIELD["network.bias_init"]
         assert bias.limits_text() == f"{MINUS}100 … 100"  # a real minus in the label

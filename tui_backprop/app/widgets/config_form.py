@@ -356,9 +356,17 @@ class ConfigForm(VerticalScroll, can_focus=False):
             self.query_one("#optimizer_settings", Input).value = _settings_text(str(event.value), {})
         self._pending()
 
+    @on(Input.Changed)
+    def _edited(self, event: Input.Changed) -> None:
+        """A field's refusal goes once the field is edited (QA8 K5: it stayed until the next Apply), as the
+        weight dialog's does."""
+        error = self.query(f"#{event.input.id}-error")
+        if error:
+            error.first().update("")
+        self._pending()
+
     @on(Select.Changed)
     @on(Checkbox.Changed)
-    @on(Input.Changed)
     def _pending(self) -> None:
         if not self.is_mounted:
             return
