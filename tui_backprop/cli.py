@@ -39,7 +39,7 @@ def cmd_presets(args) -> int:
     presets = list_presets()
     width = max((len(p.name) for p in presets), default=0)
     for p in presets:
-        mark = "" if p.origin == "shipped" else "  (user)"
+        mark = "" if p.origin == "shipped" else f"  (user{'; hides the shipped ' + p.name if p.hides_shipped else ''})"
         error = p.error
         if error is None and p.origin == "user":  # (the shipped ones are checked by the tests)
             try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tomllib
 from dataclasses import dataclass
@@ -59,6 +60,7 @@ class PresetInfo:
     origin: str  # "shipped" or "user"
     lesson: str = ""
     error: str | None = None
+    hides_shipped: bool = False  # a user preset named as a shipped lesson: the shipped one is not listed
 
 
 def _info(path: Path, origin: str) -> PresetInfo:
@@ -80,7 +82,10 @@ def list_presets() -> list[PresetInfo]:
         if folder.is_dir():
             for path in sorted(folder.glob("*.toml")):
                 if path.is_file():  # not a folder named x.toml, nor a link to nowhere (or to itself)
-                    found[path.stem] = _info(path, origin)
+                    info = _info(path, origin)
+                    if origin == "user" and path.stem in found:  # said where listed (QA8 K8)
+                        info = dataclasses.replace(info, hides_shipped=True)
+                    found[path.stem] = info
     def order(p: PresetInfo) -> tuple:
         place = course_place(p.name) if p.origin == "shipped" else None
         return p.origin != "shipped", place is None, place[0] if place else 0, p.name

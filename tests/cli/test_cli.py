@@ -355,3 +355,16 @@ def test_bad_arguments_get_one_line_and_exit_2(capsys, argv, said):
         main(argv)
     assert exited.value.code == 2
     assert capsys.readouterr().err.splitlines() == [said]
+
+
+def test_a_user_preset_named_as_a_shipped_lesson_says_it_hides_it(capsys, tmp_path):
+    """QA8 K8: a teacher's half-edited xor.toml silently replaced the shipped xor in the list and at start."""
+    from tui_backprop.presets import shipped_dir
+
+    user = tmp_path / "config" / "presets"
+    user.mkdir(parents=True)
+    (user / "xor.toml").write_text((shipped_dir() / "xor.toml").read_text())
+    assert main(["presets"]) == 0
+    rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
+    assert rows["xor"].endswith("XOR with one hidden layer  (user; hides the shipped xor)"), rows["xor"]
+    assert rows["circle"].endswith("Circle: a ring around a disc")

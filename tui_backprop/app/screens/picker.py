@@ -78,7 +78,7 @@ class PresetPicker(ClosesOnce, ModalScreen[Path | None]):
         options = self.query_one("#preset-list", OptionList)
         options.clear_options()
         for p in self.shown:
-            mark = " (user)" if p.origin == "user" else ""
+            mark = (" (user; hides the shipped one)" if p.hides_shipped else " (user)") if p.origin == "user" else ""
             place = course_place(p.name) if p.origin == "shipped" else None
             number = f"{place[0]}. " if place else ""  # the course's order: one-weight is 1., not 16th of 25
             summary = f"\n  [dim]{escape(p.summary)}[/dim]" if p.summary else ""
