@@ -215,7 +215,7 @@ async def test_a_selected_bias_has_its_number_in_the_legend():
         diagram.show_gradients = True
         diagram.select(0, 0, 1, 0)
         await pilot.pause()
-        assert diagram.border_subtitle.startswith("∂L/∂b · · "), diagram.border_subtitle  # backward: not yet
+        assert diagram.border_subtitle.startswith("∂L/∂b pending · "), diagram.border_subtitle  # not yet
 
 
 async def test_the_diagram_uses_the_lessons_names_for_the_output_and_the_loss():
@@ -335,3 +335,20 @@ async def test_a_wide_layers_plus_n_sits_under_its_own_column_on_a_row_of_notes_
 def diagram_columns(lines: list[str]) -> list[int]:
     """The x of each layer's nodes (● or ◉), left to right."""
     return sorted({x for line in lines for x, ch in enumerate(line) if ch in "●◉"})
+
+
+def test_the_selected_gradient_before_the_backward_pass_reads_pending_in_words():
+    """QA8 K3: "∂L/∂w1₁₁ · · ∂L/∂w · δ": the pending mark beside the legend's separator read as a stray dot."""
+    from tui_backprop.app.diagram_numbers import selected_text
+    from tui_backprop.training.session import Session
+
+    session = Session(load_preset("xor"))
+    snap = session.snapshot()
+    assert selected_text(snap, 0, 0, 0, gradients=True) == "∂L/∂w1₁₁ pending"
+    session.run_phase()
+    for _ in range(8):
+        if session.snapshot().layers[0].delta is not None:
+            break
+        session.run_phase()
+    text = selected_text(session.snapshot(), 0, 0, 0, gradients=True)
+    assert text.startswith("∂L/∂w1₁₁ ") and "pending" not in text

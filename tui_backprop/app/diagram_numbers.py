@@ -238,10 +238,16 @@ def selected_text(snap: Snapshot, layer: int, j: int, k: int, gradients: bool,
     if k == info.fan_in and info.biases is not None and 0 <= j < info.units:
         value = float(info.biases[j]) if not gradients else (
             None if info.delta is None else float(info.grad_biases[j]))
-        return f"{prefix}{names.bias(layer, j)} {number(value)}"
+        return f"{prefix}{names.bias(layer, j)} {in_words(value)}"
     if not (0 <= j < info.units and 0 <= k < info.fan_in):
         return None
-    return f"{prefix}{names.weight(layer, j, k)} {number(edge_value(snap, layer, j, k, gradients))}"
+    return f"{prefix}{names.weight(layer, j, k)} {in_words(edge_value(snap, layer, j, k, gradients))}"
+
+
+def in_words(value: float | None) -> str:
+    """The selected number in the legend; "pending" in words: its "·" beside the "·" between the legend's parts
+    read as a stray double dot ("∂L/∂w1₁₁ · · ∂L/∂w · δ", QA8 K3)."""
+    return "pending" if value is None else number(value)
 
 
 # ------------------------------------------------------------------ places
