@@ -73,3 +73,21 @@ async def test_form_labels_and_limits_come_from_the_schema():
         assert str(app.query_one("#noise-error").render()) == ""
         bias = FIELD["network.bias_init"]
         assert bias.limits_text() == f"{MINUS}100 … 100"  # a real minus in the label
+
+
+async def test_a_refused_learning_rate_is_in_sight_under_its_field():
+    """challenge-learning-rate at 100×30: c puts the cursor in Learning rate at the pane's foot, and its refusal
+    appeared below the pane's visible part after Enter."""
+    app = BackpropApp(load_preset("challenge-learning-rate"), questions=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("c")
+        await pilot.pause(0.3)
+        assert app.focused is app.query_one("#learning_rate")
+        await pilot.press(*["backspace"] * 8, "minus", "1", "enter")
+        await pilot.pause(0.3)
+        error = app.query_one("#learning_rate-error")
+        assert str(error.render()).strip(), "no refusal"
+        form = app.query_one(ConfigForm)
+        assert form.region.contains_region(error.region), (form.region, error.region)
+        assert app.session.learning_rate == 0.0001

@@ -230,13 +230,13 @@ class ConfigForm(VerticalScroll, can_focus=False):
 
     def _error(self, widget_id: str, message: str) -> None:
         target = self.query(f"#{widget_id}-error")
-        if target:
-            target.first().update(message)
-        else:
-            self.query_one("#form-message", Static).update(f"[red]{message}[/red]")
+        shown = target.first() if target else self.query_one("#form-message", Static)
+        shown.update(message if target else f"[red]{message}[/red]")
         widget = self.query(f"#{widget_id}")
         if widget:
             widget.first().focus()
+        # the refusal in sight, under its field (it was below the pane's fold at 100×30), once laid out
+        self.call_after_refresh(lambda: self.scroll_to_widget(shown, animate=False))
 
     def build_config(self) -> Config:
         """The form's configuration; raises ConfigError naming the field."""
