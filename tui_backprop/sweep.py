@@ -270,11 +270,12 @@ def summary(sweep: Sweep, results: list[dict], title: str, elapsed: float, start
         grew = sum(b for r, b in zip(results, blew_up) if r["learning_rate"] == rate)
         if grew:
             lines.append(f"  diverged (final loss over {DIVERGED:g}× its start): {grew} of {counted(len(group), 'run')}")
-        if pop.stop_below_loss is not None and any("outcome" in r for r in group):
+        if any("outcome" in r for r in group):  # with no goal too, as --json classifies every run (QA9 B2)
             still = sum(r.get("outcome") == "still falling" for r in group)
             stuck = sum(r.get("outcome") == "stuck" for r in group)
             tail = f"the last {counted(sweep.max_steps - tail_start(sweep.max_steps), 'step')}"
-            lines.append(f"  not reached yet, still falling (loss down ≥ {FLAT:.0%} over {tail}): {still} of "
+            falling = "not reached yet, still falling" if pop.stop_below_loss is not None else "still falling"
+            lines.append(f"  {falling} (loss down ≥ {FLAT:.0%} over {tail}): {still} of "
                          f"{counted(len(group), 'run')}")
             lines.append(f"  stuck (loss down < {FLAT:.0%} over {tail}): {stuck} of {counted(len(group), 'run')}")
         lines.append(f"  final training loss  {quantiles((r['final_loss'] for r in group), bound=pop.stop_below_loss)}")

@@ -159,3 +159,16 @@ def test_the_summary_counts_slow_runs_apart_from_stuck_ones(capsys):
     out = capsys.readouterr().out
     assert "  not reached yet, still falling (loss down ≥ 1% over the last 300 steps): " in out
     assert "  stuck (loss down < 1% over the last 300 steps): " in out
+
+
+def test_without_a_goal_the_summary_still_counts_falling_and_stuck_runs(capsys):
+    """QA9 B2: --json classified every run, but the summary counted them only with --stop-below-loss."""
+    assert main(["sweep", "--preset", "xor", "--seeds", "12:22", "--steps", "3000", "--json"]) == 0
+    runs = json.loads(capsys.readouterr().out)["runs"]
+    still = sum(r["outcome"] == "still falling" for r in runs)
+    stuck = sum(r["outcome"] == "stuck" for r in runs)
+    assert still + stuck == 10 and still and stuck
+    assert main(["sweep", "--preset", "xor", "--seeds", "12:22", "--steps", "3000"]) == 0
+    out = capsys.readouterr().out
+    assert f"  still falling (loss down ≥ 1% over the last 300 steps): {still} of 10 runs" in out, out
+    assert f"  stuck (loss down < 1% over the last 300 steps): {stuck} of 10 runs" in out
