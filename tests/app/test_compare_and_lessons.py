@@ -186,6 +186,8 @@ async def test_c_comes_back_to_compare_mode_and_its_unused_keys_say_where_they_w
         await pilot.press("C")
         await pilot.pause()
         assert type(app.screen).__name__ == "CompareScreen"
+        # the race where it was left (QA9 B3: C started it over at step 0)
+        assert [s.step_count for s in app.screen.compare.sessions] == [1, 1]
     app = BackpropApp(load_preset("xor"), questions=False)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await pilot.press("C")

@@ -93,11 +93,11 @@ class CompareScreen(ClosesOnce, SnapshotView, Screen[None]):
 
     running: reactive[bool] = reactive(False, bindings=True)
 
-    def __init__(self, config: Config, fps: float = 10.0):
+    def __init__(self, config: Config, fps: float = 10.0, compare: CompareSession | None = None):
         super().__init__()
         self.config = config
         self.fps = fps
-        self.compare = CompareSession(config)
+        self.compare = compare or CompareSession(config)  # ``compare``: a race left with escape, taken up again
         self.use_runner(self.compare)
 
     def compose(self) -> ComposeResult:

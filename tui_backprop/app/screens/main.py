@@ -171,13 +171,19 @@ class MainScreen(TrainingControls, SidePane, PlaygroundControls, LessonControls,
                         severity="warning")
             return
         self.runner.pause()
-        self.open_compare()
+        kept = self._compare
+        self.open_compare(kept[1] if kept is not None and kept[0] is self.session else None)
 
-    def open_compare(self) -> None:
-        """Presets with two [[compare]] tables open in compare mode (escape returns here)."""
+    _compare = None  # (the session it was opened from, its CompareSession): C takes the race up where it was
+
+    def open_compare(self, compare=None) -> None:
+        """Presets with two [[compare]] tables open in compare mode (escape returns here; C comes back to it,
+        the runs where they were: QA9 B3)."""
         from tui_backprop.app.screens.compare import CompareScreen
 
-        self.app.push_screen(CompareScreen(self.config, fps=self.fps))
+        screen = CompareScreen(self.config, fps=self.fps, compare=compare)
+        self._compare = (self.session, screen.compare)
+        self.app.push_screen(screen)
 
     # ------------------------------------------------------------ snapshots
     def show_snapshot(self, snap: Snapshot) -> None:
