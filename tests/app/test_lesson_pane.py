@@ -207,13 +207,26 @@ async def test_at_80x24_the_wide_lesson_keeps_every_formula_line():
 
 
 async def test_picker_preview_keeps_the_formula_on_one_line():
-    app = BackpropApp(load_preset("xor"))
+    app = BackpropApp(load_preset("xor"), questions=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("o", *"chain-two")
         await pilot.pause()
         assert isinstance(app.screen, PresetPicker)
         preview = app.screen.query_one("#preview", LessonText)
-        assert shown_whole(preview, TOLD), preview.lines()  # the picker asks nothing: the answer shows
+        assert shown_whole(preview, TOLD), preview.lines()  # questions off: the answer shows
+
+
+async def test_with_questions_on_the_picker_preview_hides_their_answers():
+    """QA9 B1: the preview printed "= −6 · 4 · 2 = −48" and "w1 = 3.48", the numbers chain-two-weights then
+    asks the learner to predict; it hides them as the lesson pane does."""
+    app = BackpropApp(load_preset("xor"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("o", *"chain-two")
+        await pilot.pause()
+        preview = app.screen.query_one("#preview", LessonText)
+        assert shown_whole(preview, TOLD.replace("−48", "?")), preview.lines()
+        assert not any("3.48" in line for line in preview.lines())
 
 
 async def test_after_a_training_key_a_narrower_terminal_does_not_bring_the_covering_lesson_back():

@@ -169,7 +169,8 @@ class BackpropApp(App[int]):
             if path is not None:
                 self.load_preset_file(path)
 
-        self.push_screen(PresetPicker(current=self.session.lesson_config.name), chosen)
+        self.push_screen(PresetPicker(current=self.session.lesson_config.name, questions=self.main.questions_on),
+                         chosen)
 
     def load_preset_file(self, path: Path) -> bool:
         try:

@@ -16,6 +16,8 @@ from textual.widgets.option_list import Option
 from tui_backprop.app.screens.closes_once import ClosesOnce
 
 from tui_backprop.app.widgets.lesson_pane import LessonText, lesson_blocks
+from tui_backprop.config import ConfigError, load_config
+from tui_backprop.lessons import mask
 from tui_backprop.presets import COURSE_ORDER, PresetInfo, course_place, list_presets
 
 
@@ -37,11 +39,16 @@ class PresetPicker(ClosesOnce, ModalScreen[Path | None]):
     PresetPicker #preview { width: 1fr; height: 1fr; padding: 0 0 0 1; border-left: solid $primary; }
     """
 
-    def __init__(self, presets: list[PresetInfo] | None = None, current: str | None = None):
+    def __init__(self, presets: list[PresetInfo] | None = None, current: str | None = None,
+                 questions: bool = False):
         super().__init__()
         self.presets = presets if presets is not None else list_presets()
         self.shown: list[PresetInfo] = list(self.presets)
         self.current = current  # the preset on screen: highlighted until a filter is typed (o ⏎ reloads it)
+        # With questions on, the preview hides their answers as the lesson pane does: "= −48" in the preview
+        # was the number lesson 2 then asks to predict (QA9 B1).
+        self.questions = questions
+        self._questions: dict[str, tuple] = {}
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -104,10 +111,20 @@ class PresetPicker(ClosesOnce, ModalScreen[Path | None]):
         if p.error:
             body = [(escape(line), False) for line in p.error.splitlines()]
         else:
-            body = lesson_blocks(p.lesson) if p.lesson.strip() else [("(no lesson text)", False)]
+            lesson = mask(p.lesson, self._questions_of(p)) if self.questions else p.lesson
+            body = lesson_blocks(lesson) if lesson.strip() else [("(no lesson text)", False)]
         preview.set_blocks([(f"[b]{escape(p.title)}[/b]", False), (f"[dim]{escape(where)}[/dim]", False),
                             ("", False), *body])
         preview.scroll_home(animate=False)
+
+    def _questions_of(self, p: PresetInfo) -> tuple:
+        """The preset's questions (read once; none from a file that does not load: the preview says why)."""
+        if p.name not in self._questions:
+            try:
+                self._questions[p.name] = load_config(p.path, p.name).questions
+            except (ConfigError, OSError, ValueError):
+                self._questions[p.name] = ()
+        return self._questions[p.name]
 
     @on(Input.Changed, "#filter")
     def _filter(self, event: Input.Changed) -> None:
