@@ -96,9 +96,9 @@ class Question:
         return str(self.answer)
 
 
-def read_number(typed: str) -> float:
-    """A typed prediction as a number: "−8" (the app's minus) and a decimal comma ("-8,0", as much of Europe
-    writes it) read too. ValueError says why not, with examples."""
+def read_number(typed: str, what: str = "a prediction") -> float:
+    """A typed prediction (or weight: ``what``) as a number: "−8" (the app's minus) and a decimal comma ("-8,0",
+    as much of Europe writes it) read too. ValueError says why not, with examples."""
     text = typed.strip().replace("−", "-")
     if "," in text:
         if text.count(",") > 1 or "." in text:  # "1,000.5": a thousands separator, not a decimal comma
@@ -107,10 +107,12 @@ def read_number(typed: str) -> float:
         text = text.replace(",", ".")
     try:
         number = float(text)
+        if math.isnan(number):
+            raise ValueError
     except ValueError:
         raise ValueError(f"{typed.strip()!r} is not a number, e.g. 0.5 or -2") from None
     if not math.isfinite(number):
-        raise ValueError(f"{typed.strip()!r} is too large to be a prediction")
+        raise ValueError(f"{typed.strip()!r} is too large to be {what}")
     return number
 
 

@@ -263,7 +263,16 @@ async def test_the_weight_editor_shows_the_value_as_the_app_does_and_refuses_a_m
         await pilot.press("enter")
         assert "not a number" in str(screen.query_one("#edit-error").render())
         assert float(app.session.network.layers[0].weights[0, 0]) == before
+        screen.query_one("Input").value = "1,000.5"  # a thousands separator: refused, as in a question's box
+        await pilot.press("enter")
+        assert "no thousands separator" in str(screen.query_one("#edit-error").render())
         screen.query_one("Input").value = "-999999"
         await pilot.press("enter")
         await pilot.pause()
         assert app.session.network.layers[0].weights[0, 0] == -999999.0
+        await pilot.press("w")  # a decimal comma reads as a point, as in a question's box (QA9)
+        await pilot.pause()
+        app.screen.query_one("Input").value = "1,5"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.session.network.layers[0].weights[0, 0] == 1.5

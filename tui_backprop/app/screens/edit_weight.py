@@ -13,6 +13,7 @@ from textual.widgets import Input, Static
 
 from tui_backprop.app.screens.closes_once import ClosesOnce
 from tui_backprop.core.figures import MINUS, fmt
+from tui_backprop.lessons import read_number
 
 LIMIT = 1e6  # a typed weight's size must stay below this
 
@@ -51,12 +52,10 @@ class EditWeightScreen(ClosesOnce, ModalScreen[float | None]):
         if typed == self.prefill:
             self.dismiss(self.value)
             return
-        try:
-            value = float(typed)
-            if math.isnan(value):
-                raise ValueError
-        except ValueError:
-            self.query_one("#edit-error", Static).update(f"{event.value!r} is not a number, e.g. 0.5 or -2")
+        try:  # as a question's box reads it: a decimal comma too ("1,5" is 1.5, QA9)
+            value = read_number(event.value, "a weight")
+        except ValueError as exc:
+            self.query_one("#edit-error", Static).update(str(exc))
             return
         if not math.isfinite(value) or abs(value) >= LIMIT:  # -1e6 passed: a weight no lesson can learn from
             self.query_one("#edit-error", Static).update(f"{event.value.strip()} is too large: expected a number "
