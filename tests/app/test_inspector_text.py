@@ -454,6 +454,7 @@ def test_near_its_target_the_inspector_tells_y_hat_from_y_and_the_weight_from_th
     text = text_of(session, config, width=36)
     assert "z 3.9999  ŷ 3.9999  y 4" in text, text
     assert "weight now 2 (after the update)" in text and "the pass below used 1.9999" in text, text
+    assert "(1.9999 → 2)" in text, text  # the applied update's ends, not "(2 → 2)" (QA9 K1)
     session = Session(config)  # far from the target, four digits as before
     session.use_notes = False
     session.run(1)

@@ -187,6 +187,8 @@ async def test_compare_mode_draws_both_paths_on_one_landscape():
         assert runs[0].point != runs[1].point
         caption = str(screen.query_one("#landscape-caption").render())
         assert "SGD" in caption and "Momentum" in caption
+        # momentum's step is not −lr·g: the arrows say what they are (QA9 C1)
+        assert "∙→ −lr·g of each run here" in caption and "next step" not in caption
 
 
 @pytest.mark.parametrize("no_color", [False, True])
@@ -320,3 +322,16 @@ def test_the_one_weight_axis_labels_say_their_values():
     assert [axis_label(t, 0.5, 1e308) for t in ticks] == ["0", "5e307", "1e308", "1.5e308", "2e308"]
     ticks, _, _ = linear_axis(0.6931471, 0.6931472, 12)  # nearly flat: labels that differ
     assert [axis_label(t, ticks[1] - ticks[0], 1.0) for t in ticks] == ["0.6931471", "0.69314715", "0.6931472"]
+
+
+async def test_without_colour_the_shading_is_a_sentence_of_its_own(monkeypatch):
+    """QA9 K4: "∂C/∂w2 = −36 Shading is the loss: …" on the two-weight lessons (no full stop before it)."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = BackpropApp(load_preset("chain-two-weights"), questions=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("escape", "H")
+        screen = await landscape_shown(pilot)
+        text = " ".join(str(screen.query_one("#landscape-caption").render()).split())
+        assert "∂C/∂w2 = " in text and "Shading is the loss" in text, text
+        assert ". Shading is the loss" in text, text

@@ -197,8 +197,9 @@ def weight_section(out: Text, snap: Snapshot, info: LayerSnapshot, names: Names,
         update = info.update_biases[neuron] if is_bias else info.update_weights[neuron, column]
         # Only plain SGD steps by −lr·∂L/∂w: another optimizer's step is its own (momentum, Adam's scaling).
         how = None if snap.optimizer == "sgd" else piece((f"(by {snap.optimizer}, not −lr·∂{names.loss}/∂w)", "dim"))
+        before, after = change(value - update, value)  # "(1.999936 → 1.9999872)", never "(2 → 2)" (QA9 K1)
         flow(out, [piece(("applied update ", "dim"), (fmt(update), "bold")), how,
-                   piece((f"({fmt(value - update)} → {fmt(value)})", "dim"))], width, gap=" ")
+                   piece((f"({before} → {after})", "dim"))], width, gap=" ")
     check_line(out, snap, neuron, column, weight_check, layer_check, width)
 
 

@@ -356,7 +356,10 @@ class LandscapeScreen(ViewScreen):
             slopes = r is not None and bool(r.gradient) and len(self.source.labels) <= 1
             if r and not (slopes and r.after_update):  # else the slopes' words say the step
                 head += f", after {counted(r.step, 'step')}"
-            head += f". • path so far  ● now  ∙→ {arrow_words(r.arrow if r else 'sgd')}"
+            # several runs (compare mode): each arrow is −lr·g on this one surface, not each optimizer's step on
+            # its own batch (QA9 C1: "next step" for an Adam or a batch-of-1 run)
+            arrow = arrow_words(r.arrow if r else "sgd") if len(self.source.labels) <= 1 else "−lr·g of each run here"
+            head += f". • path so far  ● now  ∙→ {arrow}"
             if len(self.source.labels) > 1:
                 head += "  " + "  ".join(f"{glyph[1]} {label}" for glyph, label in zip(PATH_GLYPHS, self.source.labels))
             elif r and r.gradient:
@@ -372,7 +375,7 @@ class LandscapeScreen(ViewScreen):
         if len(self.params) > 2:
             head += ("" if head.endswith(".") else ".") + " Other parameters fixed."
         if mono and not self.one:  # without colour the shades are glyphs: say what they mean
-            head += f" {NO_COLOR_SHADES}"
+            head += ("" if head.endswith(".") else ".") + f" {NO_COLOR_SHADES}"  # (a sentence of its own: QA9 K4)
         self.query_one("#landscape-caption", Static).update(head)
         plot = self.query_one(LandscapePlot)
         plot.border_title = f"{names[-1]} ↑" if not self.one else None
