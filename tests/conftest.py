@@ -146,3 +146,22 @@ async def press_at_once(pilot, *keys: str) -> None:
             break
         await asyncio.sleep(0.01)
     await pilot.pause()
+
+
+def fake_app(monkeypatch) -> dict:
+    """The app's class replaced by one that records how it was opened (config, session, questions, ran)."""
+    seen = {}
+
+    class FakeApp:
+        return_code = 0
+
+        def __init__(self, config, session=None, served=False, questions=True):
+            seen["config"], seen["session"], seen["questions"] = config, session, questions
+
+        def run(self, mouse=True):
+            seen["ran"] = True
+
+    import tui_backprop.app.app as app_module
+
+    monkeypatch.setattr(app_module, "BackpropApp", FakeApp)
+    return seen

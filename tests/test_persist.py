@@ -21,7 +21,7 @@ from tui_backprop.persist import SessionFileError, config_to_dict, load_session,
 from tui_backprop.presets import list_presets, load_preset
 from tui_backprop.training.history import LossHistory
 from tui_backprop.training.session import Session
-from tests.conftest import preset_session
+from tests.conftest import fake_app, preset_session
 
 SERIES = ("train", "test", "train_full", "accuracy")
 
@@ -578,20 +578,7 @@ def test_top_level_resume_opens_the_app_on_the_loaded_session(tmp_path, monkeypa
     s = xor()
     s.run(12)
     path = save_session(s, tmp_path / "s.npz")
-    seen = {}
-
-    class FakeApp:
-        return_code = 0
-
-        def __init__(self, config, session=None, served=False, questions=True):
-            seen["config"], seen["session"] = config, session
-
-        def run(self, mouse=True):
-            seen["ran"] = True
-
-    import tui_backprop.app.app as app_module
-
-    monkeypatch.setattr(app_module, "BackpropApp", FakeApp)
+    seen = fake_app(monkeypatch)
     assert cli.main(["--resume", str(path)]) == 0
     assert seen["ran"] and seen["session"].step_count == 12
     assert seen["config"] == seen["session"].config

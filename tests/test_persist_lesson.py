@@ -8,6 +8,7 @@ import zipfile
 
 import pytest
 
+from tests.conftest import fake_app
 from tui_backprop import cli
 from tui_backprop.persist import SessionFileError, load_session, save_session
 from tui_backprop.presets import load_preset
@@ -121,25 +122,6 @@ def test_a_malformed_lesson_table_is_one_line(tmp_path, change, said):
     with pytest.raises(SessionFileError) as err:
         load_session(bad)
     assert said in str(err.value) and "\n" not in str(err.value), str(err.value)
-
-
-def fake_app(monkeypatch) -> dict:
-    """The app's class replaced by one that records how it was opened."""
-    seen = {}
-
-    class FakeApp:
-        return_code = 0
-
-        def __init__(self, config, session=None, served=False, questions=True):
-            seen["session"], seen["questions"] = session, questions
-
-        def run(self, mouse=True):
-            seen["ran"] = True
-
-    import tui_backprop.app.app as app_module
-
-    monkeypatch.setattr(app_module, "BackpropApp", FakeApp)
-    return seen
 
 
 def test_resume_refuses_preset_in_one_line(tmp_path, capsys, monkeypatch):

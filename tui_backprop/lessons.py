@@ -329,8 +329,8 @@ class Locks:
         return {w for name in which for w in LOCKABLE[name][0]}
 
     def action_lock(self, action: str) -> str | None:
-        """The lockable name that stops a key's action, if any (the first of them in ``LOCKABLE``'s order, seed
-        before data for a sweep's row: the seed is what it changes)."""
+        """The lockable name that stops a key's action, if any: the seed's where it is one of them (a sweep's row
+        changes the seed first, its data with it), else the first locked one."""
         blocking = [name for name in self.locked + self.hidden if action in LOCKABLE[name][1]]
         if "seed" in blocking:
             return "seed"

@@ -303,12 +303,17 @@ async def test_the_sweep_of_a_lesson_that_locks_the_seed_opens_no_other_seed():
         sweep.sweep.join(5)
 
 
+async def first_question(pilot, app) -> None:
+    """n on a lesson asking at its first step: wait for the question."""
+    await pilot.press("n")
+    assert await until(pilot, lambda: isinstance(app.screen, QuestionScreen))
+
+
 async def test_a_typo_in_a_prediction_is_refused_in_place_and_a_decimal_comma_reads():
     """QA8 B3: "8e" + Enter revealed 3.48 and scored it wrong; "-8,0" showed as -80 and was judged off by −72."""
     app = BackpropApp(load_preset("one-weight"))
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("n")
-        assert await until(pilot, lambda: isinstance(app.screen, QuestionScreen))
+        await first_question(pilot, app)
         await pilot.press("8", "e", "enter")
         await pilot.pause()
         assert result_text(app) == "'8e' is not a number, e.g. 0.5 or -2\nEnter: answer · Escape: skip"
@@ -347,8 +352,7 @@ async def test_the_score_counts_the_questions_asked_so_far():
     """QA8 C1: "Questions: 0 of 2 correct" after one question of two had been asked."""
     app = BackpropApp(load_preset("one-weight"))
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("n")
-        assert await until(pilot, lambda: isinstance(app.screen, QuestionScreen))
+        await first_question(pilot, app)
         await pilot.press("minus", "4", "enter")
         await pilot.pause()
         assert "off by +4: the value is −8" in result_text(app)

@@ -7,7 +7,6 @@ when nothing can stop inside the step (``_steps_stopping_inside``).
 
 from __future__ import annotations
 
-
 from tui_backprop.config import resolve_phase, step_phases
 from tui_backprop.core.figures import beside, counted
 from tui_backprop.schema import UNCHANGING, setting_changes

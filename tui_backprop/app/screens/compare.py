@@ -6,6 +6,7 @@ Both loss curves share one plot; each run keeps its own status line and, for
 
 from __future__ import annotations
 
+import functools
 import re
 
 from rich.markup import escape
@@ -180,15 +181,20 @@ class CompareScreen(ClosesOnce, SnapshotView, Screen[None]):
     def on_key(self, event) -> None:
         """A key of the single run's view that compare mode has no use for (s, ⌫, +, U …): say where it works,
         rather than nothing (QA8 C7)."""
-        from tui_backprop.app.screens.main import MainScreen
-
         if event.key in self.active_bindings or event.key == "C":  # (C: this mode, already here)
             return
-        single = {key.strip() for binding in MainScreen.BINDINGS for key in binding.key.split(",")}
-        if event.key in single:
+        if event.key in single_run_keys():
             shown = "⌫" if event.key == "backspace" else event.character or event.key
             self.app.notify_replacing("compare key", f"{shown!r} is not a key of compare mode: escape returns to "
                                       f"the single run, where it works (C comes back here).", severity="warning")
 
     def on_unmount(self) -> None:
         self.runner.cancel()
+
+
+@functools.cache
+def single_run_keys() -> frozenset[str]:
+    """Every key the single run's view binds (read once: the bindings are the class's)."""
+    from tui_backprop.app.screens.main import MainScreen
+
+    return frozenset(key.strip() for binding in MainScreen.BINDINGS for key in binding.key.split(","))
